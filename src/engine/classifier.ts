@@ -1,0 +1,84 @@
+// A trained specialist: featurizer + linear model + calibration temperature + label names.
+// Everything prediction needs, and nothing that needs Node: it runs in a browser as well.
+import type { Featurizer, FeaturizerConfig } from "./featurizer.js";
+import { softmaxInPlace, type LinearModel } from "./linear-model.js";
+
+export interface TrainingSummary {
+  examples: number;
+  trainExamples: number;
+  validationExamples: number;
+  features: number;
+  epochs: number;
+  bestEpoch: number;
+  validationAccuracy: number | null;
+  validationEce: number | null;
+  seconds: number;
+  seed: number;
+  /** Fingerprint of the training texts and labels, in order (see fingerprint.ts). */
+  dataFingerprint: string;
+  options: Record<string, unknown>;
+}
+
+export interface ModelHeader {
+  labels: string[];
+  featurizer: FeaturizerConfig;
+  temperature: number;
+  training: TrainingSummary;
+  createdAt: string;
+}
+
+export interface Prediction {
+  label: string;
+  /** Calibrated probability of `label`. */
+  confidence: number;
+  index: number;
+}
+
+export interface LabelProbability {
+  label: string;
+  probability: number;
+}
+
+export class TextClassifier {
+  private readonly z: Float64Array;
+
+  constructor(
+    readonly header: ModelHeader,
+    readonly featurizer: Featurizer,
+    readonly linear: LinearModel,
+  ) {
+    if (header.labels.length !== linear.classCount) throw new Error("label count does not match the model's classes");
+    if (featurizer.featureCount !== linear.featureCount) throw new Error("feature count does not match the model's weights");
+    this.z = new Float64Array(linear.classCount);
+  }
+
+  get labels(): readonly string[] {
+    return this.header.labels;
+  }
+
+  /** Calibrated probabilities of every label, in `labels` order (a fresh array). */
+  probabilities(text: string): Float64Array {
+    this.score(text);
+    return this.z.slice();
+  }
+
+  predict(text: string): Prediction {
+    const best = this.score(text);
+    return { label: this.header.labels[best], confidence: this.z[best], index: best };
+  }
+
+  /** The k most probable labels, most probable first. */
+  top(text: string, k: number): LabelProbability[] {
+    this.score(text);
+    const K = this.z.length;
+    const order = Array.from({ length: K }, (_, i) => i).sort((a, b) => this.z[b] - this.z[a] || a - b);
+    return order.slice(0, Math.max(0, Math.min(k, K))).map((i) => ({ label: this.header.labels[i], probability: this.z[i] }));
+  }
+
+  /** Fills the shared buffer with calibrated probabilities; returns the winning class. */
+  private score(text: string): number {
+    const n = this.featurizer.encode(text);
+    this.linear.logits(this.featurizer.lastIndices, this.featurizer.lastValues, n, this.z);
+    return softmaxInPlace(this.z, this.header.temperature);
+  }
+}

@@ -1,0 +1,121 @@
+// Evaluation figures for a classifier's predictions against reference labels.
+
+export interface ScoredPrediction {
+  confidence: number;
+  correct: boolean;
+}
+
+export interface LabelMetrics {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  /** How many reference labels of this class there are. */
+  support: number;
+}
+
+export interface CoveragePoint {
+  /** Share of predictions kept, the most confident first. */
+  coverage: number;
+  accuracy: number;
+  /** Confidence of the least confident prediction kept. */
+  threshold: number;
+}
+
+export interface Evaluation {
+  n: number;
+  accuracy: number;
+  macroF1: number;
+  ece: number;
+  perLabel: LabelMetrics[];
+  /** confusion[i][j]: reference label i predicted as j, in `labels` order. */
+  confusion: number[][];
+  labels: string[];
+  coverageAccuracy: CoveragePoint[];
+}
+
+/**
+ * Expected calibration error: the mean |accuracy − confidence| over equal-width confidence bins,
+ * weighted by how many predictions fall in each bin.
+ */
+export function expectedCalibrationError(items: readonly ScoredPrediction[], bins = 15): number {
+  if (items.length === 0) return 0;
+  const count = new Float64Array(bins);
+  const conf = new Float64Array(bins);
+  const hits = new Float64Array(bins);
+  for (const it of items) {
+    const b = Math.min(bins - 1, Math.floor(it.confidence * bins));
+    count[b]++;
+    conf[b] += it.confidence;
+    if (it.correct) hits[b]++;
+  }
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (count[b]) ece += Math.abs(hits[b] - conf[b]) / items.length;
+  return ece;
+}
+
+/** Accuracy of the most confident x% of predictions, for x = 10%, 20%, … 100%. */
+export function coverageAccuracyCurve(items: readonly ScoredPrediction[], steps = 10): CoveragePoint[] {
+  const sorted = [...items].sort((a, b) => b.confidence - a.confidence);
+  const points: CoveragePoint[] = [];
+  if (sorted.length === 0) return points;
+  let correct = 0;
+  let taken = 0;
+  for (let s = 1; s <= steps; s++) {
+    const upto = Math.max(1, Math.round((sorted.length * s) / steps));
+    for (; taken < upto; taken++) if (sorted[taken].correct) correct++;
+    points.push({ coverage: s / steps, accuracy: correct / taken, threshold: sorted[taken - 1].confidence });
+  }
+  return points;
+}
+
+/** Full evaluation from reference labels, predicted labels and confidences (same length). */
+export function evaluatePredictions(reference: readonly string[], predicted: readonly string[], confidence: readonly number[], labelOrder?: readonly string[]): Evaluation {
+  if (reference.length !== predicted.length || reference.length !== confidence.length) {
+    throw new Error("reference, predicted and confidence must have the same length");
+  }
+  const labels = [...(labelOrder ?? [])];
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const indexOf = (l: string) => {
+    let i = index.get(l);
+    if (i === undefined) {
+      i = labels.length;
+      labels.push(l);
+      index.set(l, i);
+    }
+    return i;
+  };
+  const pairs = reference.map((r, i) => [indexOf(r), indexOf(predicted[i])] as const);
+  const K = labels.length;
+  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  for (const [r, p] of pairs) confusion[r][p]++;
+
+  const perLabel: LabelMetrics[] = labels.map((label, k) => {
+    let predictedK = 0;
+    let support = 0;
+    for (let j = 0; j < K; j++) {
+      predictedK += confusion[j][k];
+      support += confusion[k][j];
+    }
+    const tp = confusion[k][k];
+    const precision = predictedK ? tp / predictedK : 0;
+    const recall = support ? tp / support : 0;
+    const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+    return { label, precision, recall, f1, support };
+  });
+  // Macro-F1 over the labels that occur in the reference: a label only ever predicted would
+  // otherwise count as a zero for a class the data does not have.
+  const present = perLabel.filter((m) => m.support > 0);
+  const scored = pairs.map(([r, p], i) => ({ confidence: confidence[i], correct: r === p }));
+  const n = reference.length;
+  return {
+    n,
+    accuracy: n ? scored.filter((s) => s.correct).length / n : 0,
+    macroF1: present.length ? present.reduce((s, m) => s + m.f1, 0) / present.length : 0,
+    ece: expectedCalibrationError(scored),
+    perLabel,
+    confusion,
+    labels,
+    coverageAccuracy: coverageAccuracyCurve(scored),
+  };
+}

@@ -1,0 +1,101 @@
+// A task: what the specialist learns and what the teacher is asked. The CLI reads it from a
+// JSON or YAML file; the gateway stores the same shape. The schema is the documentation.
+import { z } from "zod";
+
+export const TASK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export const LabelSchema = z.object({
+  name: z.string().min(1).max(200),
+  /** Shown to the teacher in its prompt, to tell close labels apart. */
+  description: z.string().max(2000).optional(),
+  /** What a chatbot replies when this label is predicted (the gateway returns it as message content). */
+  answer: z.string().max(20000).optional(),
+});
+
+export const TeacherSettingsSchema = z.object({
+  /** `openai`: any OpenAI-compatible chat-completions endpoint. `sim`: the simulated teacher. */
+  provider: z.enum(["openai", "sim"]).default("openai"),
+  model: z.string().min(1).default("gpt-4o-mini"),
+  /** Falls back to OPENAI_BASE_URL, then the SDK's default. */
+  base_url: z.string().url().optional(),
+  /** Name of the environment variable that holds the key; the key itself never goes in a task file. */
+  api_key_env: z.string().min(1).default("OPENAI_API_KEY"),
+  temperature: z.number().min(0).max(2).default(0),
+  timeout_ms: z.number().int().positive().default(30_000),
+  max_retries: z.number().int().min(0).max(10).default(3),
+  concurrency: z.number().int().positive().max(256).default(4),
+  /** Up to this many stored examples are shown to the teacher as few-shot examples. */
+  few_shot: z.number().int().min(0).max(50).default(0),
+  /** Prices in the user's currency per million tokens, for the cost figures. */
+  price_input_per_mtok: z.number().min(0).default(0.15),
+  price_output_per_mtok: z.number().min(0).default(0.6),
+  /** Structured output (JSON schema with an enum of labels); turn off for servers that reject it. */
+  structured_output: z.boolean().default(true),
+});
+
+export const RoutingSchema = z.object({
+  /** Highest error rate accepted on the requests the specialist answers, measured against the reference labels. */
+  max_error: z.number().gt(0).lt(1).default(0.05),
+  /** Probability with which the error bound must hold (Clopper–Pearson, one-sided). */
+  confidence_level: z.number().gt(0.5).lt(1).default(0.95),
+  /** Share of specialist-answered requests also sent to the teacher, to audit the specialist live. */
+  audit_rate: z.number().min(0).max(1).default(0.05),
+  /** Inputs whose out-of-scope score exceeds this go to the teacher whatever the confidence (1 turns the check off). */
+  out_of_scope_max: z.number().min(0).max(1).default(0.9),
+});
+
+export const TrainingSchema = z.object({
+  /** Retrain after this many new examples. */
+  retrain_every: z.number().int().positive().default(250),
+  /** Do not train a specialist before this many examples. */
+  min_examples: z.number().int().positive().default(100),
+  /** Share of examples held out for the routing threshold and for comparing model versions. */
+  holdout_fraction: z.number().gt(0).lt(0.9).default(0.2),
+  seed: z.number().int().default(1),
+});
+
+export const TaskSchema = z.object({
+  name: z.string().regex(TASK_NAME_PATTERN, "use 1-64 characters a-z, 0-9, '_' or '-', starting with a letter or digit"),
+  description: z.string().max(2000).optional(),
+  instructions: z.string().min(1).max(20000),
+  labels: z
+    .array(LabelSchema)
+    .min(2)
+    .max(5000)
+    .refine((ls) => new Set(ls.map((l) => l.name)).size === ls.length, "label names must be unique"),
+  /** A label meaning "none of the above": the specialist never answers with it, the teacher does. */
+  out_of_scope_label: z.string().optional(),
+  teacher: TeacherSettingsSchema.default(TeacherSettingsSchema.parse({})),
+  routing: RoutingSchema.default(RoutingSchema.parse({})),
+  training: TrainingSchema.default(TrainingSchema.parse({})),
+});
+
+export type Label = z.infer<typeof LabelSchema>;
+export type TeacherSettings = z.infer<typeof TeacherSettingsSchema>;
+export type RoutingTarget = z.infer<typeof RoutingSchema>;
+export type TrainingSettings = z.infer<typeof TrainingSchema>;
+export type Task = z.infer<typeof TaskSchema>;
+/** What a user writes: every setting with a default may be left out. */
+export type TaskInput = z.input<typeof TaskSchema>;
+
+export class TaskError extends Error {
+  override name = "TaskError";
+}
+
+/** Validates a task; the error lists every problem with its path, e.g. `routing.max_error: ...`. */
+export function parseTask(input: unknown): Task {
+  const result = TaskSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(task)"}: ${i.message}`);
+    throw new TaskError(`invalid task: ${problems.join("; ")}`);
+  }
+  const task = result.data;
+  if (task.out_of_scope_label !== undefined && !task.labels.some((l) => l.name === task.out_of_scope_label)) {
+    throw new TaskError(`invalid task: out_of_scope_label: "${task.out_of_scope_label}" is not one of the labels`);
+  }
+  return task;
+}
+
+export function labelNames(task: Task): string[] {
+  return task.labels.map((l) => l.name);
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { buildMessages, buildSystemPrompt, labelResponseFormat } from "../../src/teacher/prompt.js";
+import { supportTask } from "./helpers.js";
+
+describe("prompt", () => {
+  const task = supportTask();
+
+  it("puts the instructions, every label with its description and the answer rule in the system message", () => {
+    const system = buildSystemPrompt(task);
+    expect(system).toContain("Classify the customer support message.");
+    expect(system).toContain('- "billing": Charges, refunds and invoices.');
+    expect(system).toContain('- "bug": Something in the product does not work.');
+    expect(system).toMatch(/^- "other"$/m);
+    expect(system).toContain('{"label": "..."}');
+  });
+
+  it("orders system, few-shot pairs, then the text", () => {
+    const messages = buildMessages(task, "where is my refund", [
+      { text: "app crashed", label: "bug" },
+      { text: "hello", label: "other" },
+    ]);
+    expect(messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user", "assistant", "user"]);
+    expect(messages[2]).toEqual({ role: "assistant", content: '{"label":"bug"}' });
+    expect(messages.at(-1)).toEqual({ role: "user", content: "where is my refund" });
+  });
+
+  it("builds a strict JSON schema with the labels as an enum", () => {
+    const format = labelResponseFormat(["a", "b"]);
+    expect(format.type).toBe("json_schema");
+    expect(format.json_schema.strict).toBe(true);
+    expect(format.json_schema.schema).toEqual({
+      type: "object",
+      properties: { label: { type: "string", enum: ["a", "b"] } },
+      required: ["label"],
+      additionalProperties: false,
+    });
+  });
+});
