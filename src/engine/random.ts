@@ -12,38 +12,41 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** Fisher–Yates, in place. */
-export function shuffleInPlace<T>(items: T[] | Int32Array, random: () => number): void {
+/** Fisher–Yates, in place; returns its argument. */
+export function shuffleInPlace<T extends unknown[] | Int32Array>(items: T, random: () => number): T {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     const t = items[i];
     items[i] = items[j];
     items[j] = t;
   }
+  return items;
 }
 
 /**
- * Splits indices 0..n-1 so that about `fraction` of each class is held out. A class with a single
- * example stays in the training part: it cannot be learned otherwise.
+ * Splits indices 0..n-1 so that round(fraction × count) of each label is held out, but never a
+ * label's last item: a label the model never saw cannot be learned. Deterministic for the same
+ * labels and seed (labels are visited in sorted order with one generator); both parts ascending.
  */
-export function stratifiedIndices(classOf: ArrayLike<number>, fraction: number, seed: number): { train: number[]; holdout: number[] } {
-  const random = mulberry32(seed);
-  const byClass = new Map<number, number[]>();
-  for (let i = 0; i < classOf.length; i++) {
-    const list = byClass.get(classOf[i]);
+export function stratifiedIndices(labels: ArrayLike<string | number>, fraction: number, seed: number): { train: number[]; holdout: number[] } {
+  if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`fraction must be in [0, 1), got ${fraction}`);
+  const byLabel = new Map<string | number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const list = byLabel.get(labels[i]);
     if (list) list.push(i);
-    else byClass.set(classOf[i], [i]);
+    else byLabel.set(labels[i], [i]);
+  }
+  const random = mulberry32(seed);
+  const heldOut = new Uint8Array(labels.length);
+  for (const label of [...byLabel.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const list = byLabel.get(label)!;
+    const take = Math.min(Math.round(list.length * fraction), list.length - 1);
+    if (take <= 0) continue;
+    shuffleInPlace(list, random);
+    for (let k = 0; k < take; k++) heldOut[list[k]] = 1;
   }
   const train: number[] = [];
   const holdout: number[] = [];
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const list = byClass.get(c)!;
-    shuffleInPlace(list, random);
-    const take = list.length < 2 ? 0 : Math.min(list.length - 1, Math.max(1, Math.round(list.length * fraction)));
-    holdout.push(...list.slice(0, take));
-    train.push(...list.slice(take));
-  }
-  train.sort((a, b) => a - b);
-  holdout.sort((a, b) => a - b);
+  for (let i = 0; i < labels.length; i++) (heldOut[i] ? holdout : train).push(i);
   return { train, holdout };
 }
