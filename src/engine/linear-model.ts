@@ -31,7 +31,7 @@ export class LinearModel {
  * prediction: classes go in blocks of eight kept in locals (registers), which measured about twice
  * as fast in V8 as accumulating into `out` directly.
  */
-export function sparseDot(w: Float32Array | Float64Array, K: number, indices: Int32Array, values: Float32Array, start: number, end: number, out: Float64Array): void {
+export function sparseDot(w: Float32Array, K: number, indices: Int32Array, values: Float32Array, start: number, end: number, out: Float64Array): void {
   let k = 0;
   for (; k + 7 < K; k += 8) {
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0; // prettier-ignore

@@ -146,7 +146,8 @@ export function decodeModel(bytes: Uint8Array): TextClassifier {
     const byteLength = s.length * BYTES[s.type];
     if (offset + byteLength > bytes.length - 4) throw new ModelFileError(`model file is truncated (section ${s.name})`);
     // Copy into a fresh, aligned buffer: the input may sit at any offset of a larger buffer.
-    const copy = bytes.slice(offset, offset + byteLength).buffer;
+    // Uint8Array's own slice, because Node's Buffer#slice returns a view of its shared pool.
+    const copy = Uint8Array.prototype.slice.call(bytes, offset, offset + byteLength).buffer;
     sections.set(s.name, s.type === "i32" ? new Int32Array(copy) : s.type === "f32" ? new Float32Array(copy) : new Int8Array(copy));
     offset = align4(offset + byteLength);
   }

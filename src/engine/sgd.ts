@@ -88,7 +88,7 @@ export function trainSoftmax(
   opt: SgdOptions,
 ): SgdResult {
   const K = classCount;
-  const V = new Float64Array(featureCount * K);
+  const V = new Float32Array(featureCount * K);
   const bias = new Float32Array(K);
   let scale = 1;
   const n = rowCount(train.rows);

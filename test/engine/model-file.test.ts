@@ -41,6 +41,12 @@ describe("model file", () => {
     expect(same).toBeGreaterThanOrEqual(probes.length - 1);
   });
 
+  it("loads from a Node Buffer (whose slice shares memory)", () => {
+    const bytes = encodeModel(model);
+    const pooled = Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(bytes)]).subarray(3);
+    expect(decodeModel(pooled).predict(probes[0])).toEqual(model.predict(probes[0]));
+  });
+
   it("refuses a truncated file", () => {
     const bytes = encodeModel(model);
     for (const cut of [0, 10, 20, 100, bytes.length - 1]) {
