@@ -1,0 +1,39 @@
+// apprentice eval: a model's accuracy, calibration and speed on labeled examples.
+import type { Command } from "commander";
+import { describeDatasetWarnings } from "../../data/dataset-report.js";
+import { loadDataset } from "../dataset.js";
+import { evaluateModel, evaluationJson, evaluationReportLines } from "../evaluation.js";
+import { loadModelFile } from "../model-io.js";
+import { datasetOptions, formatOption, labelColumnOption, onBadRowOption, textColumnOption, type DatasetFlags } from "../options.js";
+import { printLines, warn, warnAll } from "../output.js";
+
+type EvalFlags = DatasetFlags & { model: string; json?: boolean };
+
+export function registerEval(program: Command): void {
+  program
+    .command("eval")
+    .description("evaluate a model on labeled examples")
+    .requiredOption("--model <model>", "model file written by `apprentice train`")
+    .requiredOption("--data <file>", "labeled test examples (.csv, .jsonl or .ndjson)")
+    .addOption(textColumnOption())
+    .addOption(labelColumnOption())
+    .option("--json", "print one JSON object instead of the report")
+    .addOption(onBadRowOption())
+    .addOption(formatOption())
+    .action(async (flags: EvalFlags) => {
+      const model = await loadModelFile(flags.model);
+      const ds = await loadDataset(flags.data, datasetOptions(flags));
+      warnAll(describeDatasetWarnings(ds));
+      const result = evaluateModel(model, ds.examples);
+      if (result.unknownLabels.length > 0) {
+        const names = result.unknownLabels.map((l) => JSON.stringify(l)).join(", ");
+        warn(`${flags.data} has labels the model was not trained on, so it can never predict them: ${names}`);
+      }
+      if (flags.json) {
+        const json = evaluationJson(result, { model: flags.model, data: flags.data, skipped_rows: ds.badRows.length });
+        process.stdout.write(`${JSON.stringify(json)}\n`);
+      } else {
+        printLines(evaluationReportLines(result, `Evaluation of ${flags.model} on ${flags.data}`));
+      }
+    });
+}
