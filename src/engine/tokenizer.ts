@@ -5,7 +5,8 @@
 
 import { IntBuffer } from "./int-buffer.js";
 
-const APOSTROPHES = /[\u2018\u2019\u02bc\uff07`´]/g;
+// Non-ASCII apostrophe look-alikes only, so ASCII text can skip this step and still agree.
+const APOSTROPHES = /[\u2018\u2019\u02bc\uff07\u00b4]/g;
 const TOKEN = /[\p{L}\p{M}\p{N}]+(?:'[\p{L}\p{M}\p{N}]+)*|\p{Extended_Pictographic}/gu;
 
 function isAscii(s: string): boolean {
@@ -21,6 +22,39 @@ export function normalizeText(text: string): string {
 
 /** Writes each token of an already normalised string as a (start, end) pair: no substrings made. */
 export function scanTokens(normalized: string, out: IntBuffer): void {
+  out.length = 0;
+  if (isAscii(normalized)) scanAsciiTokens(normalized, out);
+  else scanTokensWithPattern(normalized, out);
+}
+
+const isAsciiWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+const APOSTROPHE = 39;
+
+/**
+ * The TOKEN pattern for ASCII text, as a char-code loop: most traffic is ASCII and the regex
+ * engine is the costliest step of featurising it. A property test checks both agree.
+ */
+function scanAsciiTokens(s: string, out: IntBuffer): void {
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    if (!isAsciiWordChar(s.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    for (;;) {
+      while (i < n && isAsciiWordChar(s.charCodeAt(i))) i++;
+      if (i + 1 < n && s.charCodeAt(i) === APOSTROPHE && isAsciiWordChar(s.charCodeAt(i + 1))) i++;
+      else break;
+    }
+    out.push(start);
+    out.push(i);
+  }
+}
+
+/** The general (regex) tokenizer, exported for the test that checks the ASCII fast path against it. */
+export function scanTokensWithPattern(normalized: string, out: IntBuffer): void {
   out.length = 0;
   TOKEN.lastIndex = 0;
   let m: RegExpExecArray | null;

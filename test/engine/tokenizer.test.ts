@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { normalizeText, tokenize } from "../../src/engine/tokenizer.js";
+import { IntBuffer } from "../../src/engine/int-buffer.js";
+import { normalizeText, scanTokens, scanTokensWithPattern, tokenize } from "../../src/engine/tokenizer.js";
 
 describe("tokenize", () => {
   it("lower-cases and splits on punctuation", () => {
@@ -35,5 +37,22 @@ describe("tokenize", () => {
   it("returns nothing for text without letters or digits", () => {
     expect(tokenize("?!... ---")).toEqual([]);
     expect(tokenize("")).toEqual([]);
+  });
+});
+
+describe("ASCII fast path", () => {
+  it("finds exactly the tokens the general pattern finds", () => {
+    const fast = new IntBuffer();
+    const slow = new IntBuffer();
+    const ascii = fc.string({ unit: fc.constantFrom(..."ab'Z09 -'.?!`_\t\n".split("")), maxLength: 60 });
+    fc.assert(
+      fc.property(fc.oneof(ascii, fc.string({ unit: "grapheme-ascii", maxLength: 60 })), (s) => {
+        const t = normalizeText(s);
+        scanTokens(t, fast);
+        scanTokensWithPattern(t, slow);
+        expect([...fast.data.subarray(0, fast.length)]).toEqual([...slow.data.subarray(0, slow.length)]);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
