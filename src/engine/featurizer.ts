@@ -3,12 +3,12 @@
 // features ("rows"), so the model stores weights for what it has actually learned, not for the
 // whole hash space. Words and character n-grams are weighted and L2-normalised as two groups,
 // then the whole vector is normalised: the many character n-grams would otherwise drown the words.
-import { combine, fmix32, hashRange, step } from "./hash.js";
+import { combine, hashRange, mix32, step } from "./hash.js";
 import { IntBuffer } from "./int-buffer.js";
 import { normalizeText, scanTokens } from "./tokenizer.js";
 
 export interface FeaturizerConfig {
-  /** Size of the hash space the n-grams are hashed into. */
+  /** Size of the hash space the n-grams are hashed into: a power of two. */
   dimensions: number;
   wordMinN: number;
   wordMaxN: number;
@@ -60,6 +60,7 @@ export function validateFeaturizerConfig(c: FeaturizerConfig): void {
     if (!Number.isInteger(v) || v < lo || v > hi) throw new FeaturizerError(`${name} must be an integer from ${lo} to ${hi}, got ${v}`);
   };
   int(c.dimensions, 16, MAX_DIMENSIONS, "dimensions");
+  if ((c.dimensions & (c.dimensions - 1)) !== 0) throw new FeaturizerError(`dimensions must be a power of two, got ${c.dimensions}`);
   int(c.wordMinN, 0, 3, "wordMinN");
   int(c.wordMaxN, 0, 3, "wordMaxN");
   int(c.charMinN, 0, 8, "charMinN");
@@ -81,7 +82,9 @@ export class NgramHasher {
 
   /** Fills `words` and `chars` with the text's buckets (unsorted, with repeats). */
   hash(text: string): void {
-    const { dimensions, wordMinN, wordMaxN, charMinN, charMaxN } = this.config;
+    const { wordMinN, wordMaxN, charMinN, charMaxN } = this.config;
+    // Hashes are int32 and the hash space a power of two, so a mask is the bucket.
+    const mask = this.config.dimensions - 1;
     const s = normalizeText(text);
     const bounds = this.bounds;
     scanTokens(s, bounds);
@@ -100,8 +103,8 @@ export class NgramHasher {
       const a = bounds.data[2 * t];
       const b = bounds.data[2 * t + 1];
       const h = hashRange(s, a, b, SEED_WORD);
-      if (unigrams) wordsOut[w++] = h % dimensions;
-      if (bigrams && t > 0) wordsOut[w++] = combine(prev, h, SEED_BIGRAM) % dimensions;
+      if (unigrams) wordsOut[w++] = h & mask;
+      if (bigrams && t > 0) wordsOut[w++] = combine(prev, h, SEED_BIGRAM) & mask;
       prev = h;
       // Character n-grams of " token ", hashed incrementally from each start position.
       const padded = b - a + 2;
@@ -111,7 +114,7 @@ export class NgramHasher {
         for (let n = 1; n <= maxN; n++) {
           const p = i + n - 1;
           g = step(g, p === 0 || p === padded - 1 ? SPACE : s.charCodeAt(a + p - 1));
-          if (n >= charMinN) charsOut[c++] = fmix32(g ^ n) % dimensions;
+          if (n >= charMinN) charsOut[c++] = mix32(g ^ n) & mask;
         }
       }
     }

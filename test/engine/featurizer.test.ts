@@ -7,11 +7,11 @@ import { DEFAULT_FEATURIZER_CONFIG, Featurizer, FeaturizerError, NgramHasher } f
 // bump the model format). They are computed with integer arithmetic only, identical in browsers.
 describe("hashing golden vectors", () => {
   it("hashes strings and combinations to fixed values", () => {
-    expect(hashRange("card", 0, 4, 0)).toBe(1264347829);
-    expect(hashRange("карта", 0, 5, 0)).toBe(2294080984);
-    expect(hashRange("😡", 0, 2, 7)).toBe(137050497);
-    expect(combine(1, 2, 3)).toBe(2242368537);
-    expect(fmix32(12345)).toBe(1011272156);
+    expect(hashRange("card", 0, 4, 0) >>> 0).toBe(1264347829);
+    expect(hashRange("карта", 0, 5, 0) >>> 0).toBe(2294080984);
+    expect(hashRange("😡", 0, 2, 7) >>> 0).toBe(137050497);
+    expect(combine(1, 2, 3) >>> 0).toBe(2242368537);
+    expect(fmix32(12345) >>> 0).toBe(1011272156);
   });
 
   it("maps a text to fixed word and character n-gram buckets", () => {
@@ -80,6 +80,7 @@ describe("Featurizer", () => {
 
   it("rejects invalid settings with a message naming the setting", () => {
     expect(() => Featurizer.fit(CORPUS, { dimensions: 3 })).toThrow(/dimensions/);
+    expect(() => Featurizer.fit(CORPUS, { dimensions: 1000 })).toThrow(/power of two/);
     expect(() => Featurizer.fit(CORPUS, { charMinN: 4, charMaxN: 2 })).toThrow(FeaturizerError);
   });
 
