@@ -136,3 +136,13 @@ export function parseCsv(text: string): CsvTable {
 
   return { header: header ?? [], records, errors };
 }
+
+/** Quotes a field when RFC 4180 requires it (comma, quote, CR or LF), doubling inner quotes. */
+function formatField(field: string): string {
+  return /[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
+}
+
+/** Writes a header and rows as RFC 4180 CSV with CRLF-free LF line ends; parseCsv reads it back. */
+export function formatCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [header, ...rows].map((r) => r.map(formatField).join(",")).join("\n") + "\n";
+}

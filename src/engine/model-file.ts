@@ -84,11 +84,11 @@ export function encodeModel(model: TextClassifier, options: EncodeOptions = {}):
     { info: { name: "bias", type: "f32", length: K }, data: model.linear.bias },
   ];
   if (quantization === "int8") {
-    const { q, scales } = quantizeRows(model.linear.weights, F, K);
+    const { q, scales } = quantizeRows(model.linear.toCompact(), F, K);
     arrays.push({ info: { name: "scales", type: "f32", length: F }, data: scales });
     arrays.push({ info: { name: "weights", type: "i8", length: F * K }, data: q });
   } else {
-    arrays.push({ info: { name: "weights", type: "f32", length: F * K }, data: model.linear.weights });
+    arrays.push({ info: { name: "weights", type: "f32", length: F * K }, data: model.linear.toCompact() });
   }
   const header: FileHeader = { ...model.header, quantization, features: F, classes: K, sections: arrays.map((a) => a.info) };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
@@ -171,7 +171,7 @@ export function decodeModel(bytes: Uint8Array): TextClassifier {
   }
   try {
     const featurizer = new Featurizer({ config: header.featurizer, buckets: section("buckets", F), idf: section("idf", F) });
-    const linear = new LinearModel(F, K, weights, section("bias", K));
+    const linear = LinearModel.fromCompact(F, K, weights, section("bias", K));
     const { quantization: _q, features: _f, classes: _c, sections: _s, ...modelHeader } = header;
     return new TextClassifier(modelHeader, featurizer, linear);
   } catch (e) {

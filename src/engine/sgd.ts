@@ -4,7 +4,7 @@
 // each step becomes one multiplication of `scale`. An update then touches only the rows of the
 // example's features, and of those only the classes whose gradient is not negligible, so a step
 // costs about nnz × (1 + active classes) instead of features × classes.
-import { LinearModel, softmaxInPlace, sparseDot, type SparseRows } from "./linear-model.js";
+import { LinearModel, paddedStride, softmaxInPlace, sparseDot, type SparseRows } from "./linear-model.js";
 import { mulberry32, shuffleInPlace } from "./random.js";
 
 export interface SgdOptions {
@@ -71,7 +71,7 @@ export function evaluateRows(model: LinearModel, data: LabeledRows, temperature 
   let correct = 0;
   let loss = 0;
   for (let i = 0; i < n; i++) {
-    sparseDot(model.weights, model.classCount, idx, val, ptr[i], ptr[i + 1], z);
+    sparseDot(model.weights, model.stride, model.classCount, idx, val, ptr[i], ptr[i + 1], z);
     for (let k = 0; k < model.classCount; k++) z[k] += model.bias[k];
     const best = softmaxInPlace(z, temperature);
     if (best === data.labels[i]) correct++;
@@ -88,7 +88,8 @@ export function trainSoftmax(
   opt: SgdOptions,
 ): SgdResult {
   const K = classCount;
-  const V = new Float32Array(featureCount * K);
+  const stride = paddedStride(K);
+  const V = new Float32Array(featureCount * stride);
   const bias = new Float32Array(K);
   let scale = 1;
   const n = rowCount(train.rows);
@@ -133,7 +134,7 @@ export function trainSoftmax(
       const i = order[t];
       const a = ptr[i];
       const b = ptr[i + 1];
-      sparseDot(V, K, idx, val, a, b, z);
+      sparseDot(V, stride, K, idx, val, a, b, z);
       for (let k = 0; k < K; k++) z[k] = z[k] * scale + bias[k];
       softmaxInPlace(z);
       const y = train.labels[i];
@@ -146,7 +147,7 @@ export function trainSoftmax(
       const step = lr / scale;
       for (let j = a; j < b; j++) {
         const s = val[j] * step;
-        const o = idx[j] * K;
+        const o = idx[j] * stride;
         for (let q = 0; q < m; q++) V[o + active[q]] -= s * grad[q];
       }
       for (let q = 0; q < m; q++) bias[active[q]] -= lr * grad[q];

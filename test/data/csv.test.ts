@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseCsv } from "../../src/data/csv.js";
+import { formatCsv, parseCsv } from "../../src/data/csv.js";
 
 describe("parseCsv", () => {
   it("reads a header and records with their line numbers", () => {
@@ -166,5 +166,22 @@ describe("parseCsv round trip", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("formatCsv", () => {
+  it("writes what parseCsv reads back, quoting only where needed", () => {
+    const rows = [
+      ["plain", "a"],
+      ['with "quotes", commas', "b"],
+      ["two\nlines", "c"],
+      ["", "d"],
+    ];
+    const text = formatCsv(["text", "label"], rows);
+    expect(text.split("\n")[1]).toBe("plain,a");
+    const table = parseCsv(text);
+    expect(table.errors).toEqual([]);
+    expect(table.header).toEqual(["text", "label"]);
+    expect(table.records.map((r) => r.fields)).toEqual(rows);
   });
 });

@@ -22,7 +22,7 @@ describe("log-loss gradient", () => {
     const classWeight = 1.7;
 
     const z = new Float64Array(K);
-    new LinearModel(F, K, weights, bias).logits(idx, val, idx.length, z);
+    LinearModel.fromCompact(F, K, weights, bias).logits(idx, val, idx.length, z);
     softmaxInPlace(z);
     const active = new Int32Array(K);
     const grad = new Float64Array(K);
@@ -38,7 +38,7 @@ describe("log-loss gradient", () => {
         const w = Float64Array.from(weights);
         const b = Float64Array.from(bias);
         mutate(w, b, d);
-        return classWeight * lossOf(new LinearModel(F, K, Float32Array.from(w), Float32Array.from(b)), idx, val, y);
+        return classWeight * lossOf(LinearModel.fromCompact(F, K, Float32Array.from(w), Float32Array.from(b)), idx, val, y);
       };
       return (at(h) - at(-h)) / (2 * h);
     };
