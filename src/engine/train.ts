@@ -4,7 +4,7 @@ import { fitTemperature } from "./calibration.js";
 import { TextClassifier, type ModelHeader } from "./classifier.js";
 import { Featurizer, type FeaturizerConfig } from "./featurizer.js";
 import { Fingerprint } from "./fingerprint.js";
-import type { SparseRows } from "./linear-model.js";
+import { softmaxInPlace, type SparseRows } from "./linear-model.js";
 import { expectedCalibrationError } from "./metrics.js";
 import { stratifiedIndices } from "./random.js";
 import { trainSoftmax, type LabeledRows, type SgdOptions } from "./sgd.js";
@@ -14,25 +14,16 @@ export interface TrainingExample {
   label: string;
 }
 
-export interface TrainOptions {
+export type TrainOptions = Omit<SgdOptions, "classWeights" | "onEpoch"> & {
   featurizer: Partial<FeaturizerConfig>;
-  maxEpochs: number;
-  learningRate: number;
-  learningRateDecay: number;
-  l2: number;
-  patience: number;
-  minImprovement: number;
-  seed: number;
   /** Share of examples held out for early stopping and calibration. */
   validationFraction: number;
   /** `balanced` weighs each class by n / (classes · n_class); or explicit weights by label. */
   classWeights: "none" | "balanced" | Record<string, number>;
-  gradientFloor: number;
-  averageFrom: number;
   /** After early stopping, train again on all examples for the chosen number of epochs. */
   refit: boolean;
   onProgress?: (p: TrainProgress) => void;
-}
+};
 
 export type TrainProgress =
   | { phase: "featurize"; done: number; total: number }
@@ -152,18 +143,11 @@ export function trainClassifier(examples: readonly TrainingExample[], options: P
   const train = split.holdout.length ? selectRows(all, split.train) : all;
   const validation = split.holdout.length ? selectRows(all, split.holdout) : null;
 
+  const { featurizer: _f, validationFraction: _v, classWeights, refit: _r, onProgress, ...settings } = opt;
   const sgd: SgdOptions = {
-    maxEpochs: opt.maxEpochs,
-    learningRate: opt.learningRate,
-    learningRateDecay: opt.learningRateDecay,
-    l2: opt.l2,
-    patience: opt.patience,
-    minImprovement: opt.minImprovement,
-    seed: opt.seed,
-    classWeights: classWeightsFor(opt.classWeights, labels, y),
-    gradientFloor: opt.gradientFloor,
-    averageFrom: opt.averageFrom,
-    onEpoch: (e) => opt.onProgress?.({ phase: "epoch", epoch: e.epoch, maxEpochs: e.maxEpochs, validationAccuracy: e.validationAccuracy }),
+    ...settings,
+    classWeights: classWeightsFor(classWeights, labels, y),
+    onEpoch: (e) => onProgress?.({ phase: "epoch", epoch: e.epoch, maxEpochs: e.maxEpochs, validationAccuracy: e.validationAccuracy }),
   };
   const result = trainSoftmax(featurizer.featureCount, labels.length, train, validation, sgd);
   // Refit: the same number of epochs again on every example, so the held-out tenth is learned
@@ -209,18 +193,7 @@ export function trainClassifier(examples: readonly TrainingExample[], options: P
       seconds: (performance.now() - started) / 1000,
       seed: opt.seed,
       dataFingerprint: fingerprint.hex(),
-      options: {
-        maxEpochs: opt.maxEpochs,
-        learningRate: opt.learningRate,
-        learningRateDecay: opt.learningRateDecay,
-        l2: opt.l2,
-        patience: opt.patience,
-        minImprovement: opt.minImprovement,
-        averageFrom: opt.averageFrom,
-        refit: opt.refit,
-        validationFraction: opt.validationFraction,
-        classWeights: opt.classWeights,
-      },
+      options: { ...settings, classWeights, validationFraction: opt.validationFraction, refit: opt.refit },
     },
     createdAt: new Date().toISOString(),
   };
@@ -229,15 +202,10 @@ export function trainClassifier(examples: readonly TrainingExample[], options: P
 
 function validationConfidences(logits: Float64Array, labels: Int32Array, K: number, temperature: number) {
   const out: { confidence: number; correct: boolean }[] = [];
-  const z = new Float64Array(K);
   for (let i = 0; i < labels.length; i++) {
-    for (let k = 0; k < K; k++) z[k] = logits[i * K + k] / temperature;
-    let best = 0;
-    let max = -Infinity;
-    for (let k = 0; k < K; k++) if (z[k] > max) [max, best] = [z[k], k];
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += Math.exp(z[k] - max);
-    out.push({ confidence: 1 / sum, correct: best === labels[i] });
+    const p = logits.slice(i * K, (i + 1) * K);
+    const best = softmaxInPlace(p, temperature);
+    out.push({ confidence: p[best], correct: best === labels[i] });
   }
   return out;
 }
