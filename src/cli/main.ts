@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { registerDemo } from "./commands/demo.js";
 import { registerEval } from "./commands/eval.js";
 import { registerPredict } from "./commands/predict.js";
+import { registerSimulate } from "./commands/simulate.js";
 import { registerTrain } from "./commands/train.js";
 import { commanderErrorLine, EXIT_OK, PROGRAM, reportError } from "./errors.js";
 
@@ -30,7 +31,7 @@ export function createProgram(): Command {
   registerEval(program);
   registerPredict(program);
   registerDemo(program);
-  // simulate: src/cli/commands/simulate.ts (coming) adds `registerSimulate(program);` here, with its import above.
+  registerSimulate(program);
 
   program.addHelpText(
     "after",

@@ -1,0 +1,28 @@
+// Two small scheduling rules of the online learner, kept apart so they are easy to find and tune.
+
+/**
+ * New examples between retrains: `retrain_every`, or `growth` × the examples held, whichever is
+ * larger. A fixed interval retrains too often once data piles up (each retrain costs time linear
+ * in the examples, so a fixed interval makes the total quadratic) and adds little: 250 new
+ * examples matter to a model trained on 500, not to one trained on 20,000. Growing by a share
+ * keeps the total training work linear in the data (≈ 1/growth retrains per e-fold of data).
+ */
+export function retrainInterval(examples: number, retrainEvery: number, growth: number): number {
+  return Math.max(retrainEvery, Math.ceil(growth * examples));
+}
+
+/** Default share for retrainInterval: 10% more data per retrain. */
+export const DEFAULT_RETRAIN_GROWTH = 0.1;
+
+/**
+ * Error target after `level` live-audit alarms for the same model version: halved once, then the
+ * specialist stops answering (null) until a new version is promoted. Halving rather than switching
+ * off at once keeps the confident core of a specialist that is only slightly off; a second alarm
+ * means the holdout does not describe the live traffic well enough to trust any threshold.
+ */
+export function tightenedTarget(maxError: number, level: number): number | null {
+  if (level <= 0) return maxError;
+  if (level === 1) return maxError / 2;
+  return null;
+}
+

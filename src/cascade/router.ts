@@ -1,0 +1,105 @@
+// The per-request decision: does the specialist answer, or the teacher? Runs on every request, so
+// it does one prediction, one out-of-scope share and a hash — no sorting, no arrays per call.
+import type { TextClassifier } from "../engine/classifier.js";
+import { fmix32 } from "../engine/hash.js";
+import type { RoutingTarget } from "../task/definition.js";
+import { isCovered } from "./threshold.js";
+
+export type RouteReason = "no_specialist" | "no_threshold" | "below_threshold" | "out_of_scope" | "out_of_scope_label" | "confident";
+
+export interface RouteDecision {
+  decision: "specialist" | "teacher";
+  reason: RouteReason;
+  /** The specialist's label (absent when there is no specialist or no threshold). */
+  prediction?: string;
+  confidence?: number;
+  /** Share of the text's n-grams the specialist never learned (1: unlike anything it has seen). */
+  unknownShare?: number;
+  /** Also ask the teacher, to audit the specialist's answer (only ever true for specialist answers). */
+  audit: boolean;
+}
+
+export interface RouterSettings {
+  routing: Pick<RoutingTarget, "audit_rate" | "out_of_scope_max">;
+  /** The task's "none of the above" label: the specialist never answers with it. */
+  outOfScopeLabel?: string;
+  /** Seeds the audit draws. */
+  seed: number;
+}
+
+/** What the specialist makes of a text, before any threshold: shared by routing and holdout scoring. */
+export interface Assessment {
+  label: string;
+  index: number;
+  confidence: number;
+  unknownShare: number;
+  /** Why the specialist may not answer whatever its confidence, or "in_scope". */
+  scope: "in_scope" | "out_of_scope" | "out_of_scope_label";
+}
+
+export function assess(specialist: TextClassifier, text: string, settings: RouterSettings): Assessment {
+  const p = specialist.predict(text);
+  const unknownShare = specialist.featurizer.unknownShare(text);
+  // Unfamiliar text first: the label of a text the model cannot read says nothing.
+  const scope =
+    unknownShare > settings.routing.out_of_scope_max
+      ? "out_of_scope"
+      : p.label === settings.outOfScopeLabel
+        ? "out_of_scope_label"
+        : "in_scope";
+  return { label: p.label, index: p.index, confidence: p.confidence, unknownShare, scope };
+}
+
+const SALT_AUDIT = 0x3c6ef372;
+
+/**
+ * A uniform draw in [0, 1) for request `id`: a hash, not a PRNG stream, so the decision for a
+ * request does not depend on how many requests came before it or in which order they were routed
+ * (concurrent gateways, replays and restarts agree).
+ */
+export function auditDraw(seed: number, id: number): number {
+  const low = id >>> 0;
+  const high = Math.floor(id / 4294967296) >>> 0;
+  return fmix32(fmix32(low ^ fmix32((seed ^ SALT_AUDIT) >>> 0)) ^ high) / 4294967296;
+}
+
+export class Router {
+  #specialist: TextClassifier | null = null;
+  #threshold: number | null = null;
+  #next = 0;
+
+  constructor(readonly settings: RouterSettings) {}
+
+  get specialist(): TextClassifier | null {
+    return this.#specialist;
+  }
+
+  get threshold(): number | null {
+    return this.#threshold;
+  }
+
+  /** Installs a model version with its threshold (null: the specialist must not answer yet). */
+  setSpecialist(specialist: TextClassifier | null, threshold: number | null): void {
+    this.#specialist = specialist;
+    this.#threshold = specialist === null ? null : threshold;
+  }
+
+  setThreshold(threshold: number | null): void {
+    this.#threshold = this.#specialist === null ? null : threshold;
+  }
+
+  /**
+   * Routes one request. `id` identifies it for the audit draw; by default requests are numbered
+   * 0, 1, 2… in the order they are routed.
+   */
+  route(text: string, id: number = this.#next++): RouteDecision {
+    const specialist = this.#specialist;
+    if (specialist === null) return { decision: "teacher", reason: "no_specialist", audit: false };
+    if (this.#threshold === null) return { decision: "teacher", reason: "no_threshold", audit: false };
+    const a = assess(specialist, text, this.settings);
+    const reason: RouteReason = a.scope !== "in_scope" ? a.scope : isCovered(a.confidence, this.#threshold) ? "confident" : "below_threshold";
+    const decision = reason === "confident" ? "specialist" : "teacher";
+    const audit = decision === "specialist" && auditDraw(this.settings.seed, id) < this.settings.routing.audit_rate;
+    return { decision, reason, prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, audit };
+  }
+}

@@ -1,0 +1,184 @@
+import { describe, expect, it } from "vitest";
+import { Cascade } from "../../src/cascade/cascade.js";
+import { isHoldoutText, MemoryExampleStore } from "../../src/cascade/example-store.js";
+import { retrainInterval, tightenedTarget } from "../../src/cascade/policy.js";
+import { goldTeacher, LABELS, ScriptedTeacher, topicTask, topicTexts } from "./fixtures.js";
+
+/** The next label in LABELS: a consistent wrong answer. */
+const rotate = (label: string) => LABELS[(LABELS.indexOf(label) + 1) % LABELS.length];
+
+async function feed(cascade: Cascade, texts: readonly { text: string; label: string }[]) {
+  const answers = [];
+  for (const t of texts) answers.push(await cascade.handle(t.text, t.label));
+  return answers;
+}
+
+describe("Cascade", () => {
+  it("falls back to the teacher while the holdout is too small to prove the target", async () => {
+    const stream = topicTexts(80);
+    const cascade = new Cascade({ task: topicTask(), teacher: goldTeacher(stream) });
+    const answers = await feed(cascade, stream);
+    const s = cascade.stats();
+    // A model was trained at 50 examples, but ~15 held-out labels cannot prove 10% at 95%.
+    expect(s.version).toBe(1);
+    expect(s.holdout_examples).toBeLessThan(59);
+    expect(s.threshold).toBeNull();
+    expect(cascade.thresholdChoice?.reason).toMatch(/not enough held-out labels/);
+    expect(answers.every((a) => a.source === "teacher")).toBe(true);
+    expect(answers[answers.length - 1].route.reason).toBe("no_threshold");
+    expect(answers[0].route.reason).toBe("no_specialist");
+    expect(s).toMatchObject({ requests: 80, teacher_calls: 80, specialist_answers: 0, coverage: 0, examples: 80, cost: 80, gold_requests: 80, gold_correct: 80 });
+  });
+
+  it("starts answering once the holdout proves the target, and keeps the counts consistent", async () => {
+    const stream = topicTexts(500);
+    const cascade = new Cascade({ task: topicTask({ routing: { audit_rate: 0.2 } }), teacher: goldTeacher(stream) });
+    const answers = await feed(cascade, stream);
+    const s = cascade.stats();
+    expect(s.threshold).not.toBeNull();
+    expect(s.specialist_answers).toBeGreaterThan(100);
+    expect(s.teacher_calls).toBe(s.requests - s.specialist_answers + s.audits);
+    expect(s.audits).toBe(answers.filter((a) => a.audited).length);
+    expect(s.audits).toBeGreaterThan(0);
+    expect(s.gold_correct / s.gold_requests).toBeGreaterThan(0.97);
+    // Audited examples are always held out.
+    const audited = [...cascade.store.values()].filter((e) => e.audited);
+    expect(audited.length).toBeGreaterThan(0);
+    expect(audited.every((e) => e.holdout)).toBe(true);
+  });
+
+  it("lets human labels win over the teacher's, in either order", async () => {
+    const [a, b] = topicTexts(2);
+    const teacher = goldTeacher([a, b]);
+    const cascade = new Cascade({ task: topicTask(), teacher, autoRetrain: false });
+    await cascade.handle(a.text);
+    expect(cascade.store.get(a.text)).toMatchObject({ label: a.label, source: "teacher" });
+    cascade.addHumanLabel(a.text, rotate(a.label));
+    expect(cascade.store.get(a.text)).toMatchObject({ label: rotate(a.label), source: "human" });
+    await cascade.handle(a.text);
+    expect(cascade.store.get(a.text)).toMatchObject({ label: rotate(a.label), source: "human" });
+    // Human first: the teacher's later answer is not stored over it.
+    cascade.addHumanLabel(b.text, rotate(b.label));
+    await cascade.handle(b.text);
+    expect(cascade.store.get(b.text)).toMatchObject({ label: rotate(b.label), source: "human" });
+    expect(cascade.stats()).toMatchObject({ examples: 2, human_labels: 2 });
+    expect(() => cascade.addHumanLabel(a.text, "no-such-label")).toThrow(RangeError);
+  });
+
+  it("keeps a text on its side of the holdout when it is relabelled", async () => {
+    const stream = topicTexts(200);
+    const cascade = new Cascade({ task: topicTask(), teacher: goldTeacher(stream), autoRetrain: false });
+    await feed(cascade, stream);
+    for (const t of stream) {
+      const before = cascade.store.get(t.text)!.holdout;
+      cascade.addHumanLabel(t.text, rotate(t.label));
+      expect(cascade.store.get(t.text)!.holdout).toBe(before);
+      expect(before).toBe(isHoldoutText(t.text, 1, 0.3));
+    }
+  });
+
+  it("does not promote a version that is worse on the holdout", async () => {
+    const task = topicTask();
+    const first = topicTexts(400, 1);
+    const cascade = new Cascade({ task, teacher: goldTeacher(first), autoRetrain: false });
+    await feed(cascade, first);
+    const v1 = cascade.retrain();
+    expect(v1).toMatchObject({ promoted: true, version: 1, reason: "first model" });
+    const live = cascade.specialist;
+
+    // Wrong human labels on training-side texts only: the holdout keeps its correct labels, so the
+    // candidate trained mostly on wrong labels scores worse there.
+    for (const t of topicTexts(600, 2, 10_000)) {
+      if (!isHoldoutText(t.text, task.training.seed, task.training.holdout_fraction)) cascade.addHumanLabel(t.text, rotate(t.label));
+    }
+    const v2 = cascade.retrain();
+    expect(v2.promoted).toBe(false);
+    expect(v2.version).toBe(1);
+    expect(v2.candidateAccuracy!).toBeLessThan(v2.currentAccuracy!);
+    expect(v2.reason).toMatch(/kept version 1/);
+    expect(cascade.specialist).toBe(live);
+    expect(cascade.stats()).toMatchObject({ version: 1, versions: 1, rejected_versions: 1, retrains: 2 });
+    // The kept version still answers with a threshold chosen on the current holdout.
+    expect(v2.threshold?.threshold).not.toBeNull();
+  });
+
+  it("tightens at once when the live audit shows the specialist is worse than the target", async () => {
+    const stream = topicTexts(400, 1);
+    const gold = new Map(stream.map((t) => [t.text, t.label]));
+    const teacher = new ScriptedTeacher((text) => gold.get(text) ?? null);
+    const cascade = new Cascade({ task: topicTask({ routing: { audit_rate: 1 } }), teacher, autoRetrain: false });
+    await feed(cascade, stream);
+    const report = cascade.retrain();
+    const initial = report.threshold!.threshold;
+    expect(initial).not.toBeNull();
+
+    // The teacher changes its mind about everything (drift): every audit now disagrees.
+    const drifted = topicTexts(200, 3, 20_000);
+    teacher.answer = (text) => rotate(drifted.find((t) => t.text === text)!.label);
+    let i = 0;
+    while (cascade.stats().tightenings < 1) await cascade.handle(drifted[i++].text);
+    const once = cascade.stats();
+    expect(once.disagreements).toBeGreaterThanOrEqual(2);
+    // Chosen again at half the target: at least as strict as before.
+    expect(once.threshold === null || once.threshold >= initial!).toBe(true);
+    while (cascade.stats().tightenings < 2 && i < drifted.length) await cascade.handle(drifted[i++].text);
+    const twice = cascade.stats();
+    expect(twice.tightenings).toBe(2);
+    expect(twice.threshold).toBeNull();
+    expect(twice.threshold_reason).toMatch(/paused/);
+    const after = await cascade.handle(drifted[i].text);
+    expect(after.route.reason).toBe("no_threshold");
+    // A retrain starts over: the audit is reset for the new version.
+    cascade.retrain();
+    expect(cascade.audit.n).toBe(0);
+  });
+
+  it("answers a failed teacher call with the failure, counts it and learns nothing from it", async () => {
+    const stream = topicTexts(10);
+    const teacher = new ScriptedTeacher((text) => (text === stream[3].text ? null : stream.find((t) => t.text === text)!.label));
+    const cascade = new Cascade({ task: topicTask(), teacher });
+    const answers = await feed(cascade, stream);
+    expect(answers[3]).toMatchObject({ label: null, failed: true, source: "teacher" });
+    expect(cascade.stats()).toMatchObject({ teacher_failures: 1, examples: 9, gold_correct: 9, teacher_calls: 10 });
+    expect(cascade.store.get(stream[3].text)).toBeUndefined();
+  });
+
+  it("retrains at min_examples, then after the interval", async () => {
+    const stream = topicTexts(300);
+    const cascade = new Cascade({ task: topicTask(), teacher: goldTeacher(stream), autoRetrain: false, store: new MemoryExampleStore() });
+    await feed(cascade, stream.slice(0, 49));
+    expect(cascade.retrainDue()).toBe(false);
+    await feed(cascade, stream.slice(49, 50));
+    expect(cascade.retrainDue()).toBe(true);
+    cascade.retrain();
+    expect(cascade.retrainDue()).toBe(false);
+    await feed(cascade, stream.slice(50, 99));
+    expect(cascade.retrainDue()).toBe(false);
+    await feed(cascade, stream.slice(99, 100));
+    expect(cascade.retrainDue()).toBe(true);
+  });
+});
+
+describe("policy", () => {
+  it("grows the retrain interval with the data", () => {
+    expect(retrainInterval(100, 250, 0.1)).toBe(250);
+    expect(retrainInterval(5000, 250, 0.1)).toBe(500);
+  });
+
+  it("halves the target once, then pauses the specialist", () => {
+    expect(tightenedTarget(0.05, 0)).toBe(0.05);
+    expect(tightenedTarget(0.05, 1)).toBe(0.025);
+    expect(tightenedTarget(0.05, 2)).toBeNull();
+  });
+});
+
+describe("isHoldoutText", () => {
+  it("is deterministic and holds out about the given share", () => {
+    const texts = topicTexts(4000).map((t) => t.text);
+    const share = texts.filter((t) => isHoldoutText(t, 1, 0.2)).length / texts.length;
+    expect(share).toBeGreaterThan(0.18);
+    expect(share).toBeLessThan(0.22);
+    expect(texts.map((t) => isHoldoutText(t, 1, 0.2))).toEqual(texts.map((t) => isHoldoutText(t, 1, 0.2)));
+    expect(texts.filter((t) => isHoldoutText(t, 1, 0.2) !== isHoldoutText(t, 2, 0.2)).length).toBeGreaterThan(0);
+  });
+});
