@@ -1,0 +1,115 @@
+// API keys: `apx_` + 32 random bytes in base64url, shown once. Only the SHA-256 of the key is
+// stored, with its first 8 characters for display.
+//
+// Why looking a key up by its hash is safe: the lookup (an index search, whose timing may depend on
+// how many leading bytes match) compares the SHA-256 of what the caller sent, not the key. Timing
+// could at most reveal bytes of the stored hash, and a hash does not lead back to a key: finding
+// a key with a given SHA-256 is a preimage attack, and the key has 256 random bits, so it cannot
+// be guessed either. The constant-time comparison of the whole stored hash after the lookup is
+// defence in depth: the final decision never rests on the database's comparison rules (collation,
+// padding) or on an early-exit string comparison.
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { toNullableNumber, toNumber, type StoreContext } from "./context.js";
+import { StoreError } from "./errors.js";
+import { sha256Hex } from "./hash.js";
+import { API_KEY_ROLES, type ApiKeyRole } from "./schema.js";
+
+export const API_KEY_PREFIX = "apx_";
+/** `apx_` + base64url of 32 bytes (43 characters). */
+const KEY_PATTERN = /^apx_[A-Za-z0-9_-]{43}$/;
+
+export interface ApiKeyRecord {
+  id: number;
+  name: string;
+  /** The key's first 8 characters, e.g. `apx_Zk3q`. */
+  prefix: string;
+  role: ApiKeyRole;
+  /** Epoch milliseconds. */
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export class ApiKeyRepository {
+  constructor(private readonly ctx: StoreContext) {}
+
+  /** Creates a key. `key` is returned only here: store it now, it cannot be recovered. */
+  async create(name: string, role: ApiKeyRole): Promise<{ key: string; record: ApiKeyRecord }> {
+    if (!API_KEY_ROLES.includes(role)) throw new StoreError(`API key role ${JSON.stringify(role)} is not one of ${API_KEY_ROLES.join(", ")}`);
+    const key = API_KEY_PREFIX + randomBytes(32).toString("base64url");
+    const now = this.ctx.now();
+    const row = await this.ctx.db
+      .insertInto("api_keys")
+      .values({ name, prefix: key.slice(0, 8), key_hash: sha256Hex(key), role, created_at: now })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { key, record: { id: toNumber(row.id), name, prefix: key.slice(0, 8), role, created_at: now, revoked_at: null } };
+  }
+
+  /** The record of a valid, unrevoked key; null for anything else. */
+  async verify(key: string): Promise<ApiKeyRecord | null> {
+    if (typeof key !== "string" || !KEY_PATTERN.test(key)) return null;
+    const hash = sha256Hex(key);
+    const row = await this.ctx.db
+      .selectFrom("api_keys")
+      .select(["id", "name", "prefix", "role", "created_at", "revoked_at", "key_hash"])
+      .where("key_hash", "=", hash)
+      .executeTakeFirst();
+    if (row === undefined) return null;
+    // The exact stored text, not a database comparison (which a collation could make looser).
+    const stored = Buffer.from(row.key_hash, "utf8");
+    const given = Buffer.from(hash, "utf8");
+    if (stored.length !== given.length || !timingSafeEqual(stored, given)) return null;
+    if (row.revoked_at !== null) return null;
+    return toRecord(row);
+  }
+
+  /** Every key, revoked ones included, oldest first. */
+  async list(): Promise<ApiKeyRecord[]> {
+    const rows = await this.ctx.db
+      .selectFrom("api_keys")
+      .select(["id", "name", "prefix", "role", "created_at", "revoked_at"])
+      .orderBy("id")
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** Revokes a key; returns false if there is no such key or it was already revoked. */
+  async revoke(id: number): Promise<boolean> {
+    const result = await this.ctx.db
+      .updateTable("api_keys")
+      .set({ revoked_at: this.ctx.now() })
+      .where("id", "=", id)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Keys not revoked (e.g. to know whether an admin key must be bootstrapped). */
+  async count(role?: ApiKeyRole): Promise<number> {
+    let q = this.ctx.db
+      .selectFrom("api_keys")
+      .select((eb) => eb.fn.countAll<number | string>().as("n"))
+      .where("revoked_at", "is", null);
+    if (role !== undefined) q = q.where("role", "=", role);
+    const row = await q.executeTakeFirst();
+    return toNumber(row?.n);
+  }
+}
+
+function toRecord(row: {
+  id: number | string;
+  name: string;
+  prefix: string;
+  role: ApiKeyRole;
+  created_at: number | string;
+  revoked_at: number | string | null;
+}): ApiKeyRecord {
+  return {
+    id: toNumber(row.id),
+    name: row.name,
+    prefix: row.prefix,
+    role: row.role,
+    created_at: toNumber(row.created_at),
+    revoked_at: toNullableNumber(row.revoked_at),
+  };
+}

@@ -1,0 +1,218 @@
+// Labelled examples, one per (task, text). Which label wins when a text comes again:
+//   - a human, feedback or import label replaces a teacher label;
+//   - a teacher label never replaces a human, feedback or import label;
+//   - between labels of the same rank, the newer wins.
+// The rule is applied in SQL (an upsert whose DO UPDATE has a WHERE), the same statement on SQLite
+// and PostgreSQL, so concurrent writers cannot break it; rows of one batch are merged first by the
+// same rule, in order (PostgreSQL refuses to upsert one row twice in a statement).
+import { sql } from "kysely";
+import { chunks, inTransaction, lockTask, rowsPerInsert, toNumber, type StoreContext } from "./context.js";
+import { StoreError, StoreNotFoundError } from "./errors.js";
+import { textHash } from "./hash.js";
+import { EXAMPLE_SOURCES, type ExampleSource } from "./schema.js";
+
+export interface ExampleInput {
+  text: string;
+  label: string;
+  source: ExampleSource;
+  /** Held out from training. Default false. An existing example keeps its side whatever is passed. */
+  holdout?: boolean;
+  /** Came from a live audit. Default false. Once true, stays true. */
+  audited?: boolean;
+}
+
+export interface ExampleRecord {
+  id: number;
+  task: string;
+  text: string;
+  text_hash: string;
+  label: string;
+  source: ExampleSource;
+  holdout: boolean;
+  audited: boolean;
+  /** Epoch milliseconds. */
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AddManyResult {
+  /** Texts stored for the first time. */
+  inserted: number;
+  /** Stored texts whose label, source or audited flag changed. */
+  updated: number;
+  /**
+   * Rows that changed nothing: same label and source as stored, a teacher label for a text with a
+   * human/feedback/import label, or a row overridden by a later row of the same batch.
+   * inserted + updated + unchanged = rows.length.
+   */
+  unchanged: number;
+}
+
+const RANK: Record<ExampleSource, number> = { teacher: 0, human: 1, feedback: 1, import: 1 };
+const COLUMNS_PER_ROW = 9;
+
+export class ExampleRepository {
+  constructor(private readonly ctx: StoreContext) {}
+
+  /**
+   * Adds or relabels examples in ONE transaction: all rows are applied or none (a row the database
+   * rejects rolls back every chunk before it). Inserts go in chunks sized to the dialect's
+   * parameter limit, so 100,000 rows are a few statements. Throws StoreNotFoundError if the task
+   * does not exist.
+   */
+  async addMany(task: string, rows: readonly ExampleInput[]): Promise<AddManyResult> {
+    const merged = mergeBatch(rows);
+    const now = this.ctx.now();
+    const values = [...merged.entries()].map(([hash, r]) => ({
+      task,
+      text: r.text,
+      text_hash: hash,
+      label: r.label,
+      source: r.source,
+      holdout: (r.holdout === true ? 1 : 0) as 0 | 1,
+      audited: (r.audited === true ? 1 : 0) as 0 | 1,
+      created_at: now,
+      updated_at: now,
+    }));
+    const size = rowsPerInsert(this.ctx.dialect, COLUMNS_PER_ROW);
+
+    return inTransaction(this.ctx.db, async (trx) => {
+      // The lock serialises writers to this task, which makes the counts below exact.
+      if (!(await lockTask(trx, this.ctx.dialect, task))) throw new StoreNotFoundError(`no task "${task}"`);
+      const before = await trx.selectFrom("examples").select((eb) => eb.fn.max("id").as("max_id")).executeTakeFirst();
+      const maxIdBefore = toNumber(before?.max_id);
+      let inserted = 0;
+      let updated = 0;
+      for (const chunk of chunks(values, size)) {
+        const written = await trx
+          .insertInto("examples")
+          .values(chunk)
+          .onConflict((oc) =>
+            oc
+              .columns(["task", "text_hash"])
+              .doUpdateSet((eb) => ({
+                label: eb.ref("excluded.label"),
+                source: eb.ref("excluded.source"),
+                audited: sql<0 | 1>`case when ${eb.ref("examples.audited")} = 1 or ${eb.ref("excluded.audited")} = 1 then 1 else 0 end`,
+                updated_at: eb.ref("excluded.updated_at"),
+              }))
+              .where((eb) =>
+                eb.and([
+                  // Rank: a teacher label only replaces a teacher label.
+                  eb.or([eb("excluded.source", "<>", "teacher"), eb("examples.source", "=", "teacher")]),
+                  // Something changes (otherwise the row counts as unchanged and is not rewritten).
+                  eb.or([
+                    eb("examples.label", "<>", eb.ref("excluded.label")),
+                    eb("examples.source", "<>", eb.ref("excluded.source")),
+                    eb.and([eb("excluded.audited", "=", 1), eb("examples.audited", "=", 0)]),
+                  ]),
+                ]),
+              ),
+          )
+          .returning("id")
+          .execute();
+        for (const w of written) {
+          // AUTOINCREMENT / identity ids only grow, so a new row has an id above every earlier one.
+          if (toNumber(w.id) > maxIdBefore) inserted++;
+          else updated++;
+        }
+      }
+      return { inserted, updated, unchanged: rows.length - inserted - updated };
+    });
+  }
+
+  /** Up to `limit` examples with id > `after` (default 0), in id order: keyset paging. */
+  async page(task: string, options: { after?: number; limit: number }): Promise<ExampleRecord[]> {
+    const rows = await this.ctx.db
+      .selectFrom("examples")
+      .selectAll()
+      .where("task", "=", task)
+      .where("id", ">", options.after ?? 0)
+      .orderBy("id")
+      .limit(options.limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** Every example of the task in id (first-insertion) order, e.g. to train. */
+  async all(task: string): Promise<ExampleRecord[]> {
+    const rows = await this.ctx.db.selectFrom("examples").selectAll().where("task", "=", task).orderBy("id").execute();
+    return rows.map(toRecord);
+  }
+
+  async count(task: string): Promise<number> {
+    const row = await this.ctx.db
+      .selectFrom("examples")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("task", "=", task)
+      .executeTakeFirst();
+    return toNumber(row?.n as number | string | bigint | undefined);
+  }
+
+  /** Examples first stored after the one with id `id` (relabels keep their id and are not counted). */
+  async countSince(task: string, id: number): Promise<number> {
+    const row = await this.ctx.db
+      .selectFrom("examples")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("task", "=", task)
+      .where("id", ">", id)
+      .executeTakeFirst();
+    return toNumber(row?.n as number | string | bigint | undefined);
+  }
+
+  /** The example for exactly this text, or null. */
+  async get(task: string, text: string): Promise<ExampleRecord | null> {
+    const row = await this.ctx.db
+      .selectFrom("examples")
+      .selectAll()
+      .where("task", "=", task)
+      .where("text_hash", "=", textHash(text))
+      .executeTakeFirst();
+    return row === undefined || row.text !== text ? null : toRecord(row);
+  }
+}
+
+/** Applies the ranking rule within one batch, keyed by text hash, keeping first-seen order. */
+function mergeBatch(rows: readonly ExampleInput[]): Map<string, ExampleInput> {
+  const merged = new Map<string, ExampleInput>();
+  rows.forEach((row, i) => {
+    if (!EXAMPLE_SOURCES.includes(row.source)) {
+      throw new StoreError(`example ${i + 1}: source ${JSON.stringify(row.source)} is not one of ${EXAMPLE_SOURCES.join(", ")}`);
+    }
+    const hash = textHash(row.text);
+    const prev = merged.get(hash);
+    if (prev === undefined) merged.set(hash, row);
+    else if (RANK[row.source] >= RANK[prev.source]) {
+      merged.set(hash, { ...row, holdout: prev.holdout, audited: prev.audited === true || row.audited === true });
+    }
+  });
+  return merged;
+}
+
+type ExampleRow = {
+  id: number | string;
+  task: string;
+  text: string;
+  text_hash: string;
+  label: string;
+  source: ExampleSource;
+  holdout: number;
+  audited: number;
+  created_at: number | string;
+  updated_at: number | string;
+};
+
+function toRecord(row: ExampleRow): ExampleRecord {
+  return {
+    id: toNumber(row.id),
+    task: row.task,
+    text: row.text,
+    text_hash: row.text_hash,
+    label: row.label,
+    source: row.source,
+    holdout: row.holdout === 1,
+    audited: row.audited === 1,
+    created_at: toNumber(row.created_at),
+    updated_at: toNumber(row.updated_at),
+  };
+}

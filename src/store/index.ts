@@ -1,0 +1,11 @@
+// The gateway's storage layer: `openStore(url)` and the repositories it hands out.
+export { openStore, parseStoreUrl, redactUrl, DEFAULT_SQLITE_PATH } from "./database.js";
+export type { Store, StoreOptions, StoreRepositories, StoreDialect, StoreTarget } from "./database.js";
+export { StoreError, StoreOpenError, StoreMigrationError, StoreConflictError, StoreNotFoundError } from "./errors.js";
+export { textHash, sha256Hex } from "./hash.js";
+export { TaskRepository, type TaskRecord } from "./tasks.js";
+export { ExampleRepository, type ExampleInput, type ExampleRecord, type AddManyResult } from "./examples.js";
+export { RequestLog, type RequestInput, type RequestRecord, type RequestStats, type DailyRequestStats } from "./requests.js";
+export { ModelRepository, type NewModelVersion, type ModelVersionInfo, type PromotedModel, type ModelMetrics } from "./models.js";
+export { ApiKeyRepository, API_KEY_PREFIX, type ApiKeyRecord } from "./api-keys.js";
+export type { Database, ExampleSource, RequestSource, RequestStatus, ModelStatus, ApiKeyRole } from "./schema.js";

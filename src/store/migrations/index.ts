@@ -1,0 +1,25 @@
+// Every migration, in order, compiled into the code (no files read at run time, so a bundled or
+// packaged gateway migrates the same way). To change the schema, add `NNN_name.ts` with the next
+// number and list it here; never edit one that has shipped. Schema builder only, so each works on
+// both dialects; the dialect is passed in for the few type names that differ.
+import type { Kysely, Migration, MigrationProvider } from "kysely";
+import type { StoreDialect } from "../context.js";
+import * as m001 from "./001_initial.js";
+
+export interface StoreMigration {
+  up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void>;
+}
+
+export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
+  "001_initial": m001,
+};
+
+export function migrationProvider(dialect: StoreDialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(MIGRATIONS)) out[name] = { up: (db) => m.up(db, dialect) };
+      return out;
+    },
+  };
+}

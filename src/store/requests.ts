@@ -1,0 +1,274 @@
+// The request log: one row per gateway request, written after the answer, read for statistics.
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
+import { chunks, inTransaction, rowsPerInsert, toNumber, type StoreContext } from "./context.js";
+import { StoreConflictError, StoreError } from "./errors.js";
+import { textHash } from "./hash.js";
+import {
+  REQUEST_SOURCES,
+  REQUEST_STATUSES,
+  type Database,
+  type RequestSource,
+  type RequestStatus,
+} from "./schema.js";
+
+export interface RequestInput {
+  /** The request id, unique. */
+  id: string;
+  task: string;
+  /** The input text, or null when the task keeps only its hash (then `input_hash` is required). */
+  input: string | null;
+  /** Default: the SHA-256 of `input`. */
+  input_hash?: string;
+  label?: string | null;
+  confidence?: number | null;
+  source: RequestSource;
+  model_version?: number | null;
+  latency_ms: number;
+  /** Default 0. */
+  cost?: number;
+  /** Default false. */
+  audited?: boolean;
+  teacher_label?: string | null;
+  status: RequestStatus;
+  /** Epoch milliseconds; default now. */
+  created_at?: number;
+}
+
+export interface RequestRecord {
+  id: string;
+  task: string;
+  input: string | null;
+  input_hash: string;
+  label: string | null;
+  confidence: number | null;
+  source: RequestSource;
+  model_version: number | null;
+  latency_ms: number;
+  cost: number;
+  audited: boolean;
+  teacher_label: string | null;
+  status: RequestStatus;
+  created_at: number;
+}
+
+export interface DailyRequestStats {
+  /** The UTC day, `YYYY-MM-DD`. */
+  day: string;
+  /** Epoch milliseconds of the day's start (00:00 UTC). */
+  start: number;
+  requests: number;
+  specialist: number;
+  teacher: number;
+  cost: number;
+}
+
+export interface RequestStats {
+  task: string;
+  /** The window, epoch milliseconds: since ≤ created_at < until (until null = open). */
+  since: number;
+  until: number | null;
+  requests: number;
+  by_source: Record<RequestSource, number>;
+  by_status: Record<RequestStatus, number>;
+  /**
+   * Requests on which the teacher was called: answered by the teacher, audited, or the teacher's
+   * answer was invalid or failed.
+   */
+  teacher_calls: number;
+  audited: number;
+  /** Audited requests where the teacher's label differs from the returned one. */
+  disagreements: number;
+  cost: number;
+  /** Nearest-rank percentiles of latency_ms; null without requests. */
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+  /** One entry per UTC day from the first to the last day with requests (days without any included, as zeros). */
+  daily: DailyRequestStats[];
+}
+
+const DAY_MS = 86_400_000;
+const COLUMNS_PER_ROW = 14;
+
+export class RequestLog {
+  constructor(private readonly ctx: StoreContext) {}
+
+  /** Logs one request. Throws StoreConflictError if the id is already logged. */
+  async insert(row: RequestInput): Promise<void> {
+    const written = await this.ctx.db
+      .insertInto("requests")
+      .values(this.#toRow(row, 0))
+      .onConflict((oc) => oc.column("id").doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    if (written === undefined) throw new StoreConflictError(`request "${row.id}" is already logged`);
+  }
+
+  /**
+   * Logs a batch in one transaction (all or nothing), in chunks under the parameter limit. Ids
+   * already logged are skipped, so re-sending a batch after a failed flush is harmless; returns how
+   * many rows were new.
+   */
+  async insertMany(rows: readonly RequestInput[]): Promise<{ inserted: number }> {
+    const values = rows.map((r, i) => this.#toRow(r, i));
+    if (values.length === 0) return { inserted: 0 };
+    const size = rowsPerInsert(this.ctx.dialect, COLUMNS_PER_ROW);
+    return inTransaction(this.ctx.db, async (trx) => {
+      let inserted = 0;
+      for (const chunk of chunks(values, size)) {
+        const written = await trx
+          .insertInto("requests")
+          .values(chunk)
+          .onConflict((oc) => oc.column("id").doNothing())
+          .returning("id")
+          .execute();
+        inserted += written.length;
+      }
+      return { inserted };
+    });
+  }
+
+  async get(id: string): Promise<RequestRecord | null> {
+    const row = await this.ctx.db.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirst();
+    if (row === undefined) return null;
+    return {
+      ...row,
+      created_at: toNumber(row.created_at),
+      audited: row.audited === 1,
+    };
+  }
+
+  /** Counts, cost, latency and a daily series for one task over [since, until). */
+  async stats(task: string, window: { since?: number | Date; until?: number | Date } = {}): Promise<RequestStats> {
+    const since = window.since === undefined ? 0 : +window.since;
+    const until = window.until === undefined ? null : +window.until;
+    const base = () => {
+      let q = this.ctx.db.selectFrom("requests").where("task", "=", task).where("created_at", ">=", since);
+      if (until !== null) q = q.where("created_at", "<", until);
+      return q;
+    };
+    type EB = ExpressionBuilder<Database, "requests">;
+    // SUM(CASE WHEN … THEN 1 ELSE 0 END): counts rows matching a condition on both dialects.
+    const countWhen = (eb: EB, cond: Expression<SqlBool>) => eb.fn.sum<number | string | null>(eb.case().when(cond).then(eb.lit(1)).else(eb.lit(0)).end());
+
+    const totals = await base()
+      .select((eb) => [
+        eb.fn.countAll<number | string>().as("requests"),
+        ...REQUEST_SOURCES.map((s) => countWhen(eb, eb("source", "=", s)).as(`source_${s}`)),
+        ...REQUEST_STATUSES.map((s) => countWhen(eb, eb("status", "=", s)).as(`status_${s}`)),
+        countWhen(
+          eb,
+          eb.or([eb("source", "=", "teacher"), eb("audited", "=", 1), eb("status", "in", ["teacher_invalid", "teacher_error"])]),
+        ).as("teacher_calls"),
+        countWhen(eb, eb("audited", "=", 1)).as("audited"),
+        countWhen(
+          eb,
+          eb.and([
+            eb("audited", "=", 1),
+            eb("teacher_label", "is not", null),
+            eb("label", "is not", null),
+            eb("teacher_label", "<>", eb.ref("label")),
+          ]),
+        ).as("disagreements"),
+        eb.fn.sum<number | string | null>("cost").as("cost"),
+      ])
+      .executeTakeFirstOrThrow();
+    const t = totals as unknown as Record<string, number | string | null>;
+    const requests = toNumber(t.requests);
+
+    const percentile = async (p: number): Promise<number | null> => {
+      if (requests === 0) return null;
+      const row = await base()
+        .select("latency_ms")
+        .orderBy("latency_ms")
+        .limit(1)
+        .offset(Math.max(0, Math.ceil(p * requests) - 1))
+        .executeTakeFirst();
+      return row === undefined ? null : row.latency_ms;
+    };
+
+    // The UTC day: integer division of epoch ms, the same expression on both dialects. Literal
+    // (not bound) so PostgreSQL sees the same expression in SELECT and GROUP BY.
+    const day = sql<number | string>`${sql.ref("created_at")} / ${sql.lit(DAY_MS)}`;
+    const days = await base()
+      .select((eb) => [
+        day.as("day"),
+        eb.fn.countAll<number | string>().as("requests"),
+        countWhen(eb, eb("source", "=", "specialist")).as("specialist"),
+        countWhen(eb, eb("source", "=", "teacher")).as("teacher"),
+        eb.fn.sum<number | string | null>("cost").as("cost"),
+      ])
+      .groupBy(day)
+      .orderBy(day)
+      .execute();
+
+    return {
+      task,
+      since,
+      until,
+      requests,
+      by_source: Object.fromEntries(REQUEST_SOURCES.map((s) => [s, toNumber(t[`source_${s}`])])) as Record<RequestSource, number>,
+      by_status: Object.fromEntries(REQUEST_STATUSES.map((s) => [s, toNumber(t[`status_${s}`])])) as Record<RequestStatus, number>,
+      teacher_calls: toNumber(t.teacher_calls),
+      audited: toNumber(t.audited),
+      disagreements: toNumber(t.disagreements),
+      cost: toNumber(t.cost),
+      latency_p50_ms: await percentile(0.5),
+      latency_p95_ms: await percentile(0.95),
+      daily: fillDays(
+        days.map((d) => ({
+          day: toNumber(d.day),
+          requests: toNumber(d.requests),
+          specialist: toNumber(d.specialist),
+          teacher: toNumber(d.teacher),
+          cost: toNumber(d.cost),
+        })),
+      ),
+    };
+  }
+
+  #toRow(r: RequestInput, index: number) {
+    const where = `request ${JSON.stringify(r.id)} (row ${index + 1})`;
+    if (!REQUEST_SOURCES.includes(r.source)) throw new StoreError(`${where}: source ${JSON.stringify(r.source)} is not one of ${REQUEST_SOURCES.join(", ")}`);
+    if (!REQUEST_STATUSES.includes(r.status)) throw new StoreError(`${where}: status ${JSON.stringify(r.status)} is not one of ${REQUEST_STATUSES.join(", ")}`);
+    let inputHash = r.input_hash;
+    if (inputHash === undefined) {
+      if (r.input === null) throw new StoreError(`${where}: input_hash is required when input is null`);
+      inputHash = textHash(r.input);
+    }
+    return {
+      id: r.id,
+      task: r.task,
+      input: r.input,
+      input_hash: inputHash,
+      label: r.label ?? null,
+      confidence: r.confidence ?? null,
+      source: r.source,
+      model_version: r.model_version ?? null,
+      latency_ms: r.latency_ms,
+      cost: r.cost ?? 0,
+      audited: (r.audited === true ? 1 : 0) as 0 | 1,
+      teacher_label: r.teacher_label ?? null,
+      status: r.status,
+      created_at: r.created_at ?? this.ctx.now(),
+    };
+  }
+}
+
+function fillDays(rows: { day: number; requests: number; specialist: number; teacher: number; cost: number }[]): DailyRequestStats[] {
+  if (rows.length === 0) return [];
+  const byDay = new Map(rows.map((r) => [r.day, r]));
+  const out: DailyRequestStats[] = [];
+  for (let d = rows[0].day; d <= rows[rows.length - 1].day; d++) {
+    const r = byDay.get(d);
+    const start = d * DAY_MS;
+    out.push({
+      day: new Date(start).toISOString().slice(0, 10),
+      start,
+      requests: r?.requests ?? 0,
+      specialist: r?.specialist ?? 0,
+      teacher: r?.teacher ?? 0,
+      cost: r?.cost ?? 0,
+    });
+  }
+  return out;
+}

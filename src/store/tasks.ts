@@ -1,0 +1,75 @@
+// Task definitions, stored as validated JSON: a definition read back always has every default.
+import { parseTask, TaskError, type Task } from "../task/definition.js";
+import { toNumber, type StoreContext } from "./context.js";
+import { StoreConflictError, StoreError, StoreNotFoundError } from "./errors.js";
+
+export interface TaskRecord {
+  name: string;
+  definition: Task;
+  /** Epoch milliseconds. */
+  created_at: number;
+  updated_at: number;
+}
+
+export class TaskRepository {
+  constructor(private readonly ctx: StoreContext) {}
+
+  /** Validates and stores a new task. Throws TaskError if invalid, StoreConflictError if the name is taken. */
+  async create(task: Task): Promise<TaskRecord> {
+    const definition = parseTask(task);
+    const now = this.ctx.now();
+    const row = await this.ctx.db
+      .insertInto("tasks")
+      .values({ name: definition.name, definition: JSON.stringify(definition), created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column("name").doNothing())
+      .returning("name")
+      .executeTakeFirst();
+    if (row === undefined) throw new StoreConflictError(`task "${definition.name}" already exists`);
+    return { name: definition.name, definition, created_at: now, updated_at: now };
+  }
+
+  async get(name: string): Promise<TaskRecord | null> {
+    const row = await this.ctx.db.selectFrom("tasks").selectAll().where("name", "=", name).executeTakeFirst();
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /** Every task, by name. */
+  async list(): Promise<TaskRecord[]> {
+    const rows = await this.ctx.db.selectFrom("tasks").selectAll().orderBy("name").execute();
+    return rows.map(toRecord);
+  }
+
+  /** Replaces a task's definition (a task cannot be renamed). Throws StoreNotFoundError if there is no such task. */
+  async update(name: string, task: Task): Promise<TaskRecord> {
+    const definition = parseTask(task);
+    if (definition.name !== name) {
+      throw new StoreError(`cannot rename task "${name}" to "${definition.name}": create a new task instead`);
+    }
+    const now = this.ctx.now();
+    const row = await this.ctx.db
+      .updateTable("tasks")
+      .set({ definition: JSON.stringify(definition), updated_at: now })
+      .where("name", "=", name)
+      .returning(["created_at"])
+      .executeTakeFirst();
+    if (row === undefined) throw new StoreNotFoundError(`no task "${name}"`);
+    return { name, definition, created_at: toNumber(row.created_at), updated_at: now };
+  }
+
+  /** Deletes a task with its examples and model versions (its request log stays). Returns whether it existed. */
+  async delete(name: string): Promise<boolean> {
+    const result = await this.ctx.db.deleteFrom("tasks").where("name", "=", name).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+}
+
+function toRecord(row: { name: string; definition: string; created_at: number | string; updated_at: number | string }): TaskRecord {
+  let definition: Task;
+  try {
+    definition = parseTask(JSON.parse(row.definition));
+  } catch (err) {
+    const why = err instanceof TaskError || err instanceof SyntaxError ? err.message : String(err);
+    throw new StoreError(`the stored definition of task "${row.name}" is not valid: ${why}`, { cause: err });
+  }
+  return { name: row.name, definition, created_at: toNumber(row.created_at), updated_at: toNumber(row.updated_at) };
+}

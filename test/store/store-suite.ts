@@ -1,0 +1,671 @@
+// The storage layer's behaviour, written once and run against every dialect (sqlite.test.ts,
+// postgres.test.ts). Every test gets an empty database of its own.
+import { Migrator, sql } from "kysely";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseTask, TaskError, type Task } from "../../src/task/definition.js";
+import {
+  StoreConflictError,
+  StoreNotFoundError,
+  sha256Hex,
+  type ExampleInput,
+  type ExampleSource,
+  type RequestInput,
+  type Store,
+  type StoreOptions,
+} from "../../src/store/index.js";
+import { migrationProvider } from "../../src/store/migrations/index.js";
+import type { Location, StoreTarget } from "./targets.js";
+
+const T0 = Date.UTC(2024, 0, 1, 0, 0, 0);
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+function task(name: string, labels: string[] = ["billing", "shipping", "other"]): Task {
+  return parseTask({ name, instructions: "Classify the customer message.", labels: labels.map((l) => ({ name: l })) });
+}
+
+function artifact(seed: number, size = 1024): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (seed * 31 + i * 7) & 0xff;
+  return bytes;
+}
+
+const NASTY = [
+  "'; DROP TABLE examples; --",
+  '" OR "1"="1',
+  "Robert'); DELETE FROM tasks WHERE ('1'='1",
+  "' UNION SELECT key_hash, key_hash FROM api_keys --",
+  "$1 $2 ? ?1 :name @p0 %s",
+  "\\'; SELECT pg_sleep(10); --",
+  "😀 ünïcödé \u2028 line\nbreak\ttab",
+  "%_% LIKE '%'",
+  "); VACUUM; PRAGMA writable_schema = 1; --",
+];
+
+export function storeSuite(target: StoreTarget): void {
+  describe(`store on ${target.name}`, () => {
+    let location: Location;
+    let store: Store;
+    let clock: number;
+    const others: Store[] = [];
+    const options = (): StoreOptions => ({ now: () => clock });
+    /** Another store on the same database: another connection (pool) like a second gateway instance. */
+    const openAgain = async (): Promise<Store> => {
+      const s = await location.open(options());
+      others.push(s);
+      return s;
+    };
+
+    beforeEach(async () => {
+      clock = T0;
+      location = await target.fresh();
+      store = await location.open(options());
+    });
+    afterEach(async () => {
+      for (const s of others.splice(0)) await s.close();
+      await store.close();
+      await location.cleanup();
+    });
+    afterAll(() => target.dispose());
+
+    describe("migrations", () => {
+      it("records the applied migrations and is idempotent", async () => {
+        const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
+        expect(applied.rows.map((r) => r.name)).toEqual(["001_initial"]);
+        if (target.persistent) {
+          // Opening again (a restart, a second instance) finds nothing to do.
+          const again = await openAgain();
+          const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(again.db);
+          expect(rows.rows).toHaveLength(1);
+        } else {
+          const { error, results } = await new Migrator({ db: store.db, provider: migrationProvider(store.dialect) }).migrateToLatest();
+          expect(error).toBeUndefined();
+          expect(results).toEqual([]);
+        }
+      });
+
+      it("reports its dialect and location without a password", () => {
+        expect(store.dialect).toBe(target.name.startsWith("PostgreSQL") ? "postgres" : "sqlite");
+        expect(store.location).not.toMatch(/:[^/@:]+@/);
+      });
+    });
+
+    describe("tasks", () => {
+      it("creates, reads, lists, updates and deletes", async () => {
+        const created = await store.tasks.create(task("support"));
+        expect(created).toMatchObject({ name: "support", created_at: T0, updated_at: T0 });
+        await store.tasks.create(task("alpha"));
+        const got = await store.tasks.get("support");
+        // Defaults filled in by the schema survive the round trip.
+        expect(got?.definition.routing.max_error).toBe(0.05);
+        expect(got?.definition).toEqual(task("support"));
+        expect((await store.tasks.list()).map((t) => t.name)).toEqual(["alpha", "support"]);
+
+        clock = T0 + HOUR;
+        const changed = { ...task("support"), instructions: "New instructions." };
+        const updated = await store.tasks.update("support", changed);
+        expect(updated).toMatchObject({ created_at: T0, updated_at: T0 + HOUR });
+        expect((await store.tasks.get("support"))?.definition.instructions).toBe("New instructions.");
+
+        expect(await store.tasks.delete("support")).toBe(true);
+        expect(await store.tasks.delete("support")).toBe(false);
+        expect(await store.tasks.get("support")).toBeNull();
+      });
+
+      it("refuses a duplicate name with StoreConflictError", async () => {
+        await store.tasks.create(task("support"));
+        await expect(store.tasks.create(task("support"))).rejects.toBeInstanceOf(StoreConflictError);
+      });
+
+      it("refuses to update a missing task or rename one", async () => {
+        await expect(store.tasks.update("missing", task("missing"))).rejects.toBeInstanceOf(StoreNotFoundError);
+        await store.tasks.create(task("support"));
+        await expect(store.tasks.update("support", task("other"))).rejects.toThrow(/cannot rename/);
+      });
+
+      it("deleting a task deletes its examples and models but keeps its request log", async () => {
+        await store.tasks.create(task("support"));
+        await store.examples.addMany("support", [{ text: "where is my parcel", label: "shipping", source: "human" }]);
+        await store.models.add("support", { artifact: artifact(1), metrics: {}, threshold: 0.5, status: "promoted" });
+        await store.requests.insert({ id: "r1", task: "support", input: "hi", source: "none", latency_ms: 1, status: "ok" });
+        await store.tasks.delete("support");
+        await store.tasks.create(task("support"));
+        expect(await store.examples.count("support")).toBe(0);
+        expect(await store.models.list("support")).toEqual([]);
+        expect(await store.requests.get("r1")).not.toBeNull();
+      });
+    });
+
+    describe("examples", () => {
+      beforeEach(async () => {
+        await store.tasks.create(task("support"));
+      });
+
+      it("counts inserted, updated and unchanged rows", async () => {
+        const first = await store.examples.addMany("support", [
+          { text: "refund please", label: "billing", source: "teacher" },
+          { text: "where is my parcel", label: "shipping", source: "teacher" },
+          { text: "hello", label: "other", source: "teacher" },
+        ]);
+        expect(first).toEqual({ inserted: 3, updated: 0, unchanged: 0 });
+        clock = T0 + HOUR;
+        const second = await store.examples.addMany("support", [
+          { text: "refund please", label: "billing", source: "teacher" }, // same
+          { text: "where is my parcel", label: "other", source: "teacher" }, // relabel, same rank
+          { text: "new text", label: "other", source: "human" }, // new
+        ]);
+        expect(second).toEqual({ inserted: 1, updated: 1, unchanged: 1 });
+        const relabelled = await store.examples.get("support", "where is my parcel");
+        expect(relabelled).toMatchObject({ label: "other", source: "teacher", created_at: T0, updated_at: T0 + HOUR });
+        expect(await store.examples.count("support")).toBe(4);
+      });
+
+      it("applies the source priority for every pair of sources", async () => {
+        const sources: ExampleSource[] = ["teacher", "human", "feedback", "import"];
+        const rank = (s: ExampleSource) => (s === "teacher" ? 0 : 1);
+        const rows: ExampleInput[] = [];
+        const second: ExampleInput[] = [];
+        for (const a of sources) {
+          for (const b of sources) {
+            const text = `stored by ${a}, then ${b}`;
+            rows.push({ text, label: "billing", source: a });
+            second.push({ text, label: "shipping", source: b });
+          }
+        }
+        await store.examples.addMany("support", rows);
+        const result = await store.examples.addMany("support", second);
+        let expectedUpdates = 0;
+        for (const a of sources) {
+          for (const b of sources) {
+            const replaced = rank(b) >= rank(a);
+            if (replaced) expectedUpdates++;
+            const e = await store.examples.get("support", `stored by ${a}, then ${b}`);
+            expect(e, `${a} then ${b}`).toMatchObject(replaced ? { label: "shipping", source: b } : { label: "billing", source: a });
+          }
+        }
+        expect(result).toEqual({ inserted: 0, updated: expectedUpdates, unchanged: 16 - expectedUpdates });
+      });
+
+      it("a newer label of the same rank wins, including a change of source only", async () => {
+        await store.examples.addMany("support", [{ text: "t", label: "billing", source: "import" }]);
+        expect(await store.examples.addMany("support", [{ text: "t", label: "billing", source: "human" }])).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+        expect(await store.examples.get("support", "t")).toMatchObject({ label: "billing", source: "human" });
+        expect(await store.examples.addMany("support", [{ text: "t", label: "other", source: "feedback" }])).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+        expect(await store.examples.get("support", "t")).toMatchObject({ label: "other", source: "feedback" });
+      });
+
+      it("merges repeats within one batch by the same rule", async () => {
+        const result = await store.examples.addMany("support", [
+          { text: "x", label: "billing", source: "teacher" },
+          { text: "x", label: "shipping", source: "human" },
+          { text: "x", label: "other", source: "teacher" },
+          { text: "y", label: "billing", source: "human" },
+          { text: "y", label: "other", source: "feedback" },
+        ]);
+        expect(result).toEqual({ inserted: 2, updated: 0, unchanged: 3 });
+        expect(await store.examples.get("support", "x")).toMatchObject({ label: "shipping", source: "human" });
+        expect(await store.examples.get("support", "y")).toMatchObject({ label: "other", source: "feedback" });
+      });
+
+      it("keeps the holdout side and the audited flag of a stored text", async () => {
+        await store.examples.addMany("support", [
+          { text: "held", label: "billing", source: "teacher", holdout: true, audited: true },
+          { text: "plain", label: "billing", source: "teacher" },
+        ]);
+        await store.examples.addMany("support", [{ text: "held", label: "other", source: "human", holdout: false, audited: false }]);
+        expect(await store.examples.get("support", "held")).toMatchObject({ label: "other", source: "human", holdout: true, audited: true });
+        // Becoming audited is a change even with the same label and source.
+        expect(await store.examples.addMany("support", [{ text: "plain", label: "billing", source: "teacher", audited: true }])).toEqual({
+          inserted: 0,
+          updated: 1,
+          unchanged: 0,
+        });
+        expect(await store.examples.get("support", "plain")).toMatchObject({ audited: true, holdout: false });
+      });
+
+      it("pages, counts and reads every example in insertion order", async () => {
+        const rows = Array.from({ length: 25 }, (_, i) => ({ text: `text ${i}`, label: "other", source: "import" as const }));
+        await store.examples.addMany("support", rows);
+        const all = await store.examples.all("support");
+        expect(all.map((e) => e.text)).toEqual(rows.map((r) => r.text));
+        expect(all[0]).toMatchObject({ task: "support", text_hash: sha256Hex("text 0"), holdout: false, audited: false, created_at: T0 });
+
+        const seen: string[] = [];
+        let after: number | undefined;
+        for (;;) {
+          const page = await store.examples.page("support", { after, limit: 10 });
+          if (page.length === 0) break;
+          seen.push(...page.map((e) => e.text));
+          after = page[page.length - 1].id;
+        }
+        expect(seen).toEqual(rows.map((r) => r.text));
+
+        expect(await store.examples.count("support")).toBe(25);
+        expect(await store.examples.countSince("support", all[19].id)).toBe(5);
+        // A relabel is not a new example.
+        await store.examples.addMany("support", [{ text: "text 24", label: "billing", source: "human" }]);
+        expect(await store.examples.countSince("support", all[19].id)).toBe(5);
+        expect(await store.examples.get("support", "text 3")).toMatchObject({ label: "other" });
+        expect(await store.examples.get("support", "missing")).toBeNull();
+        expect(await store.examples.count("nobody")).toBe(0);
+      });
+
+      it("refuses an unknown task or source before writing anything", async () => {
+        await expect(store.examples.addMany("missing", [{ text: "t", label: "other", source: "human" }])).rejects.toBeInstanceOf(StoreNotFoundError);
+        const bad: ExampleInput[] = [
+          { text: "a", label: "other", source: "human" },
+          { text: "b", label: "other", source: "robot" as ExampleSource },
+        ];
+        await expect(store.examples.addMany("support", bad)).rejects.toThrow(/example 2: source "robot"/);
+        expect(await store.examples.count("support")).toBe(0);
+      });
+
+      it.each([
+        ["a NULL label", null],
+        ["a label over 200 characters", "x".repeat(201)],
+        ["an empty label", ""],
+      ])("is all-or-nothing: %s in the last chunk rolls back every chunk", async (_what, badLabel) => {
+        await store.examples.addMany("support", [{ text: "kept", label: "billing", source: "human" }]);
+        const rows: ExampleInput[] = [{ text: "kept", label: "shipping", source: "human" }];
+        for (let i = 0; i < 9_000; i++) rows.push({ text: `row ${i}`, label: "other", source: "teacher" });
+        // Smuggled past the types, as a careless caller or a bad import might.
+        rows.push({ text: "bad row", label: badLabel as string, source: "teacher" });
+        await expect(store.examples.addMany("support", rows)).rejects.toThrow();
+        expect(await store.examples.count("support")).toBe(1);
+        expect(await store.examples.get("support", "kept")).toMatchObject({ label: "billing" });
+        // The store is still usable afterwards.
+        expect(await store.examples.addMany("support", rows.slice(0, 10))).toEqual({ inserted: 9, updated: 1, unchanged: 0 });
+      });
+
+      it("adds 100,000 rows in one call, then relabels them all", async () => {
+        const labels = ["billing", "shipping", "other"];
+        const rows = Array.from({ length: 100_000 }, (_, i) => ({
+          text: `customer message number ${i}: my order ${i * 7919} has a problem`,
+          label: labels[i % 3],
+          source: "teacher" as const,
+        }));
+        let started = performance.now();
+        expect(await store.examples.addMany("support", rows)).toEqual({ inserted: 100_000, updated: 0, unchanged: 0 });
+        const insertMs = performance.now() - started;
+        expect(await store.examples.count("support")).toBe(100_000);
+
+        started = performance.now();
+        const relabelled = rows.map((r, i) => ({ ...r, label: labels[(i + 1) % 3], source: "human" as const }));
+        expect(await store.examples.addMany("support", relabelled)).toEqual({ inserted: 0, updated: 100_000, unchanged: 0 });
+        const updateMs = performance.now() - started;
+
+        const all = await store.examples.all("support");
+        expect(all).toHaveLength(100_000);
+        expect(all[99_999]).toMatchObject({ label: labels[(99_999 + 1) % 3], source: "human" });
+        console.log(`[${target.name}] addMany 100,000: insert ${insertMs.toFixed(0)} ms, relabel ${updateMs.toFixed(0)} ms`);
+      });
+    });
+
+    describe("request log", () => {
+      const base = (id: string, over: Partial<RequestInput> = {}): RequestInput => ({
+        id,
+        task: "support",
+        input: `input of ${id}`,
+        source: "specialist",
+        latency_ms: 1,
+        status: "ok",
+        ...over,
+      });
+
+      it("stores and reads a request", async () => {
+        clock = T0 + 5;
+        await store.requests.insert(base("r1", { label: "billing", confidence: 0.875, model_version: 3, latency_ms: 1.25, cost: 0.000125, audited: true, teacher_label: "shipping" }));
+        expect(await store.requests.get("r1")).toEqual({
+          id: "r1",
+          task: "support",
+          input: "input of r1",
+          input_hash: sha256Hex("input of r1"),
+          label: "billing",
+          confidence: 0.875,
+          source: "specialist",
+          model_version: 3,
+          latency_ms: 1.25,
+          cost: 0.000125,
+          audited: true,
+          teacher_label: "shipping",
+          status: "ok",
+          created_at: T0 + 5,
+        });
+        // Privacy: only the hash.
+        await store.requests.insert(base("r2", { input: null, input_hash: sha256Hex("secret"), source: "none" }));
+        expect(await store.requests.get("r2")).toMatchObject({ input: null, input_hash: sha256Hex("secret"), label: null, confidence: null, model_version: null, teacher_label: null, audited: false, cost: 0 });
+        expect(await store.requests.get("missing")).toBeNull();
+      });
+
+      it("refuses a duplicate id, and a row without input or hash", async () => {
+        await store.requests.insert(base("r1"));
+        await expect(store.requests.insert(base("r1"))).rejects.toBeInstanceOf(StoreConflictError);
+        await expect(store.requests.insert(base("r3", { input: null }))).rejects.toThrow(/input_hash is required/);
+      });
+
+      it("inserts a batch in one transaction, skipping ids already logged", async () => {
+        await store.requests.insert(base("r1"));
+        const rows = Array.from({ length: 5000 }, (_, i) => base(`b${i}`));
+        expect(await store.requests.insertMany([base("r1"), ...rows])).toEqual({ inserted: 5000 });
+        expect(await store.requests.insertMany(rows)).toEqual({ inserted: 0 });
+        expect(await store.requests.insertMany([])).toEqual({ inserted: 0 });
+        expect(await store.requests.insertMany([base("d1"), base("d1")])).toEqual({ inserted: 1 });
+        // A row the database refuses rolls back the whole batch.
+        const more = Array.from({ length: 5000 }, (_, i) => base(`c${i}`));
+        more.push(base("c-bad", { latency_ms: null as unknown as number }));
+        await expect(store.requests.insertMany(more)).rejects.toThrow();
+        expect(await store.requests.get("c0")).toBeNull();
+        expect((await store.requests.stats("support")).requests).toBe(5002);
+      });
+
+      it("computes counts, cost, latency percentiles and a daily series", async () => {
+        const at = (t: number, id: string, over: Partial<RequestInput>) => base(id, { created_at: t, ...over });
+        await store.requests.insertMany([
+          at(T0 - HOUR, "before", { latency_ms: 99999 }),
+          at(T0 + 1 * HOUR, "r1", { label: "billing", confidence: 0.9, latency_ms: 10, model_version: 1 }),
+          at(T0 + 2 * HOUR, "r2", { source: "teacher", label: "shipping", teacher_label: "shipping", latency_ms: 500, cost: 0.002 }),
+          at(T0 + 3 * HOUR, "r3", { label: "billing", audited: true, teacher_label: "shipping", latency_ms: 20, cost: 0.001 }),
+          at(T0 + 2 * DAY + HOUR, "r4", { label: "billing", audited: true, teacher_label: "billing", latency_ms: 30, cost: 0.001 }),
+          at(T0 + 2 * DAY + 2 * HOUR, "r5", { source: "none", status: "teacher_error", latency_ms: 1000 }),
+          at(T0 + 2 * DAY + 3 * HOUR, "r6", { source: "none", status: "teacher_invalid", latency_ms: 700, cost: 0.0005 }),
+          at(T0 + 2 * DAY + 4 * HOUR, "other-task", { task: "other", latency_ms: 5 }),
+        ]);
+        const stats = await store.requests.stats("support", { since: T0 });
+        expect(stats).toMatchObject({
+          task: "support",
+          since: T0,
+          until: null,
+          requests: 6,
+          by_source: { specialist: 3, teacher: 1, none: 2 },
+          by_status: { ok: 4, teacher_invalid: 1, teacher_error: 1, degraded: 0 },
+          teacher_calls: 5,
+          audited: 2,
+          disagreements: 1,
+          latency_p50_ms: 30,
+          latency_p95_ms: 1000,
+        });
+        expect(stats.cost).toBeCloseTo(0.0045, 12);
+        expect(stats.daily.map((d) => ({ ...d, cost: Math.round(d.cost * 1e6) }))).toEqual([
+          { day: "2024-01-01", start: T0, requests: 3, specialist: 2, teacher: 1, cost: 3000 },
+          { day: "2024-01-02", start: T0 + DAY, requests: 0, specialist: 0, teacher: 0, cost: 0 },
+          { day: "2024-01-03", start: T0 + 2 * DAY, requests: 3, specialist: 1, teacher: 0, cost: 1500 },
+        ]);
+
+        const firstDay = await store.requests.stats("support", { since: new Date(T0), until: T0 + DAY });
+        expect(firstDay.requests).toBe(3);
+        expect(firstDay.daily).toHaveLength(1);
+        expect((await store.requests.stats("support")).requests).toBe(7);
+        const empty = await store.requests.stats("nobody");
+        expect(empty).toMatchObject({ requests: 0, cost: 0, latency_p50_ms: null, latency_p95_ms: null, daily: [] });
+      });
+    });
+
+    describe("model versions", () => {
+      beforeEach(async () => {
+        await store.tasks.create(task("support"));
+      });
+      const model = (seed: number, over: Partial<Parameters<Store["models"]["add"]>[1]> = {}) => ({
+        artifact: artifact(seed),
+        metrics: { accuracy: 0.9 + seed / 1000, seed },
+        threshold: 0.5 + seed / 100,
+        ...over,
+      });
+
+      it("numbers versions, lists them without artifacts and serves the promoted one", async () => {
+        expect(await store.models.promoted("support")).toBeNull();
+        expect(await store.models.add("support", model(1))).toBe(1);
+        clock = T0 + HOUR;
+        expect(await store.models.add("support", model(2, { threshold: null }))).toBe(2);
+        await store.models.promote("support", 1);
+        const served = await store.models.promoted("support");
+        expect(served).toMatchObject({ version: 1, metrics: { accuracy: 0.901, seed: 1 }, threshold: 0.51 });
+        expect(Buffer.from(served!.artifact).equals(Buffer.from(artifact(1)))).toBe(true);
+
+        const list = await store.models.list("support");
+        expect(list).toEqual([
+          { task: "support", version: 2, status: "candidate", metrics: { accuracy: 0.902, seed: 2 }, threshold: null, artifact_bytes: 1024, created_at: T0 + HOUR, promoted_at: null },
+          { task: "support", version: 1, status: "promoted", metrics: { accuracy: 0.901, seed: 1 }, threshold: 0.51, artifact_bytes: 1024, created_at: T0, promoted_at: T0 + HOUR },
+        ]);
+        expect(list[0]).not.toHaveProperty("artifact");
+        const v2 = await store.models.get("support", 2);
+        expect(Buffer.from(v2!.artifact).equals(Buffer.from(artifact(2)))).toBe(true);
+        expect(await store.models.get("support", 9)).toBeNull();
+      });
+
+      it("keeps a large artifact byte for byte", async () => {
+        const big = new Uint8Array(3_000_000);
+        for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+        // A view into a larger buffer: only the view's bytes are stored.
+        const view = new Uint8Array(big.buffer, 1000, big.length - 2000);
+        await store.models.add("support", { artifact: view, metrics: {}, threshold: null, status: "promoted" });
+        const served = await store.models.promoted("support");
+        expect(served!.artifact.byteLength).toBe(view.byteLength);
+        expect(Buffer.from(served!.artifact).equals(Buffer.from(view))).toBe(true);
+      });
+
+      it("gives distinct consecutive versions to concurrent adds", async () => {
+        const versions = await Promise.all(Array.from({ length: 12 }, (_, i) => store.models.add("support", model(i))));
+        expect([...versions].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      });
+
+      it.runIf(target.name === "PostgreSQL")("gives distinct versions to concurrent adds from two gateway instances", async () => {
+        const other = await openAgain();
+        const versions = await Promise.all(
+          Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? store : other).models.add("support", model(i))),
+        );
+        expect([...versions].sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+      });
+
+      it("promotes atomically and rolls back to the previous retired version", async () => {
+        for (let i = 1; i <= 4; i++) await store.models.add("support", model(i));
+        await store.models.promote("support", 1);
+        await store.models.promote("support", 2);
+        await store.models.promote("support", 3);
+        await store.models.promote("support", 3); // no-op
+        const statuses = async () => Object.fromEntries((await store.models.list("support")).map((m) => [m.version, m.status]));
+        expect(await statuses()).toEqual({ 1: "retired", 2: "retired", 3: "promoted", 4: "candidate" });
+
+        expect(await store.models.rollback("support")).toBe(2);
+        expect(await statuses()).toEqual({ 1: "retired", 2: "promoted", 3: "retired", 4: "candidate" });
+        expect(await store.models.rollback("support")).toBe(1);
+        expect(await statuses()).toEqual({ 1: "promoted", 2: "retired", 3: "retired", 4: "candidate" });
+        await expect(store.models.rollback("support")).rejects.toThrow(/no retired model version before version 1/);
+        expect((await store.models.promoted("support"))?.version).toBe(1);
+
+        await store.models.reject("support", 4);
+        await expect(store.models.reject("support", 4)).rejects.toBeInstanceOf(StoreNotFoundError);
+        await expect(store.models.promote("support", 99)).rejects.toBeInstanceOf(StoreNotFoundError);
+        await expect(store.models.promote("nobody", 1)).rejects.toBeInstanceOf(StoreNotFoundError);
+        await expect(store.models.add("nobody", model(1))).rejects.toBeInstanceOf(StoreNotFoundError);
+        expect((await store.models.promoted("support"))?.version).toBe(1);
+      });
+
+      it("adding a promoted version retires the previous one", async () => {
+        await store.models.add("support", model(1, { status: "promoted" }));
+        await store.models.add("support", model(2, { status: "promoted" }));
+        expect((await store.models.list("support")).map((m) => m.status)).toEqual(["promoted", "retired"]);
+        expect(await store.models.rollback("support")).toBe(1);
+      });
+
+      it("forbids two promoted versions even to direct SQL", async () => {
+        await store.models.add("support", model(1, { status: "promoted" }));
+        await store.models.add("support", model(2));
+        await expect(
+          store.db.updateTable("model_versions").set({ status: "promoted" }).where("task", "=", "support").where("version", "=", 2).execute(),
+        ).rejects.toThrow();
+      });
+
+      it("a promotion that fails midway leaves the old version serving", async () => {
+        await store.models.add("support", model(1, { status: "promoted" }));
+        await store.models.add("support", model(2));
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.models.promote("support", 2);
+            expect((await tx.models.promoted("support"))?.version).toBe(2);
+            throw new Error("crash after promoting");
+          }),
+        ).rejects.toThrow("crash after promoting");
+        expect((await store.models.promoted("support"))?.version).toBe(1);
+        expect((await store.models.list("support")).map((m) => m.status)).toEqual(["candidate", "promoted"]);
+      });
+
+      it("readers always see the old or the new version, never none", async () => {
+        await store.models.add("support", model(1, { status: "promoted" }));
+        await store.models.add("support", model(2));
+        // Readers on another connection (a second gateway), as well as on this store.
+        const reader = target.persistent ? await openAgain() : store;
+        let stop = false;
+        let reads = 0;
+        const seen = new Set<number | null>();
+        const readLoop = async (s: Store) => {
+          while (!stop) {
+            seen.add((await s.models.promoted("support"))?.version ?? null);
+            reads++;
+            // Yield to the event loop as a server between requests does. (On SQLite every query
+            // resolves without I/O, so a loop that never yields would starve the writer of the
+            // store's single connection: Kysely's connection mutex is not fair.)
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        };
+        const readers = [readLoop(reader), readLoop(reader), readLoop(store)];
+        for (let i = 0; i < 25; i++) {
+          await store.models.promote("support", 2);
+          await new Promise((resolve) => setImmediate(resolve));
+          expect(await store.models.rollback("support")).toBe(1);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        stop = true;
+        await Promise.all(readers);
+        expect(seen.has(null)).toBe(false);
+        expect([...seen].every((v) => v === 1 || v === 2)).toBe(true);
+        expect(reads).toBeGreaterThan(10);
+      });
+    });
+
+    describe("API keys", () => {
+      it("creates a key shown once, stores only its hash, verifies and revokes it", async () => {
+        const { key, record } = await store.apiKeys.create("ci", "admin");
+        expect(key).toMatch(/^apx_[A-Za-z0-9_-]{43}$/);
+        expect(record).toMatchObject({ name: "ci", role: "admin", prefix: key.slice(0, 8), created_at: T0, revoked_at: null });
+
+        const stored = await store.db.selectFrom("api_keys").selectAll().execute();
+        expect(stored).toHaveLength(1);
+        expect(stored[0].key_hash).toBe(sha256Hex(key));
+        expect(Object.values(stored[0]).some((v) => typeof v === "string" && v.includes(key.slice(8)))).toBe(false);
+
+        expect(await store.apiKeys.verify(key)).toEqual(record);
+        const flipped = key.slice(0, -1) + (key.endsWith("A") ? "B" : "A");
+        for (const wrong of [flipped, key + "x", key.slice(0, -1), "", "apx_", key.toUpperCase(), "' OR '1'='1", sha256Hex(key)]) {
+          expect(await store.apiKeys.verify(wrong), wrong).toBeNull();
+        }
+
+        const other = await store.apiKeys.create("app", "predict");
+        expect(other.key).not.toBe(key);
+        expect(await store.apiKeys.count()).toBe(2);
+        expect(await store.apiKeys.count("admin")).toBe(1);
+        expect((await store.apiKeys.list()).map((k) => k.name)).toEqual(["ci", "app"]);
+        expect(await store.apiKeys.list()).not.toContainEqual(expect.objectContaining({ key_hash: expect.anything() }));
+
+        clock = T0 + HOUR;
+        expect(await store.apiKeys.revoke(record.id)).toBe(true);
+        expect(await store.apiKeys.revoke(record.id)).toBe(false);
+        expect(await store.apiKeys.revoke(123456)).toBe(false);
+        expect(await store.apiKeys.verify(key)).toBeNull();
+        expect(await store.apiKeys.verify(other.key)).toMatchObject({ name: "app", role: "predict" });
+        expect(await store.apiKeys.count()).toBe(1);
+        expect((await store.apiKeys.list())[0]).toMatchObject({ name: "ci", revoked_at: T0 + HOUR });
+      });
+    });
+
+    describe("transactions", () => {
+      it("commits everything or nothing", async () => {
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.tasks.create(task("t1"));
+            await tx.examples.addMany("t1", [{ text: "a", label: "other", source: "human" }]);
+            await tx.apiKeys.create("k", "admin");
+            throw new Error("boom");
+          }),
+        ).rejects.toThrow("boom");
+        expect(await store.tasks.get("t1")).toBeNull();
+        expect(await store.apiKeys.count()).toBe(0);
+
+        const result = await store.transaction(async (tx) => {
+          await tx.tasks.create(task("t2"));
+          await tx.models.add("t2", { artifact: artifact(1), metrics: {}, threshold: null, status: "promoted" });
+          return tx.examples.addMany("t2", [{ text: "a", label: "other", source: "human" }]);
+        });
+        expect(result.inserted).toBe(1);
+        expect(await store.examples.count("t2")).toBe(1);
+        expect((await store.models.promoted("t2"))?.version).toBe(1);
+      });
+    });
+
+    describe("hostile strings", () => {
+      it("stores SQL-injection strings in texts, labels and names as plain data", async () => {
+        await store.tasks.create(task("support", NASTY.map((n, i) => `${i}:${n}`)));
+        const rows = NASTY.map((n, i) => ({ text: n, label: `${i}:${n}`, source: "human" as const }));
+        expect(await store.examples.addMany("support", rows)).toEqual({ inserted: NASTY.length, updated: 0, unchanged: 0 });
+        for (const [i, n] of NASTY.entries()) {
+          expect(await store.examples.get("support", n)).toMatchObject({ text: n, label: `${i}:${n}` });
+        }
+        expect((await store.tasks.get("support"))?.definition.labels.map((l) => l.name)).toEqual(NASTY.map((n, i) => `${i}:${n}`));
+
+        for (const n of NASTY) {
+          // Task names must match the name pattern, so these never become tasks…
+          expect(() => task(n)).toThrow(TaskError);
+          // …and looking them up is harmless.
+          expect(await store.tasks.get(n)).toBeNull();
+          expect(await store.tasks.delete(n)).toBe(false);
+          await expect(store.examples.addMany(n, [{ text: n, label: "other", source: "human" }])).rejects.toBeInstanceOf(StoreNotFoundError);
+          await expect(store.models.promote(n, 1)).rejects.toBeInstanceOf(StoreNotFoundError);
+          expect(await store.examples.count(n)).toBe(0);
+        }
+        // The request log takes any task name (it is not a foreign key).
+        await store.requests.insertMany(NASTY.map((n, i) => base(`${i}:${n}`, n)));
+        for (const [i, n] of NASTY.entries()) {
+          expect(await store.requests.get(`${i}:${n}`)).toMatchObject({ task: n, input: n, label: n, teacher_label: n });
+          expect((await store.requests.stats(n)).requests).toBe(1);
+        }
+        const { key } = await store.apiKeys.create(NASTY[0], "predict");
+        expect(await store.apiKeys.verify(key)).toMatchObject({ name: NASTY[0] });
+
+        // Every table is still there and holds what it should.
+        expect((await store.tasks.list()).map((t) => t.name)).toEqual(["support"]);
+        expect(await store.examples.count("support")).toBe(NASTY.length);
+      });
+
+      function base(id: string, text: string): RequestInput {
+        return { id, task: text, input: text, label: text, teacher_label: text, source: "teacher", latency_ms: 1, status: "ok" };
+      }
+    });
+
+    describe.runIf(target.persistent)("restart", () => {
+      it("keeps every table's data across close and reopen", async () => {
+        await store.tasks.create(task("support"));
+        await store.examples.addMany("support", [
+          { text: "refund", label: "billing", source: "human", holdout: true },
+          { text: "parcel", label: "shipping", source: "teacher" },
+        ]);
+        await store.requests.insert({ id: "r1", task: "support", input: "refund", label: "billing", source: "specialist", latency_ms: 2.5, status: "ok", cost: 0.01 });
+        await store.models.add("support", { artifact: artifact(7), metrics: { f1: 0.8 }, threshold: 0.7, status: "promoted" });
+        const { key } = await store.apiKeys.create("ci", "admin");
+        await store.close();
+
+        store = await location.open(options());
+        expect((await store.tasks.get("support"))?.definition).toEqual(task("support"));
+        expect((await store.examples.all("support")).map((e) => [e.text, e.label, e.source, e.holdout])).toEqual([
+          ["refund", "billing", "human", true],
+          ["parcel", "shipping", "teacher", false],
+        ]);
+        expect(await store.requests.get("r1")).toMatchObject({ latency_ms: 2.5, cost: 0.01, created_at: T0 });
+        const served = await store.models.promoted("support");
+        expect(served).toMatchObject({ version: 1, metrics: { f1: 0.8 }, threshold: 0.7 });
+        expect(Buffer.from(served!.artifact).equals(Buffer.from(artifact(7)))).toBe(true);
+        expect(await store.apiKeys.verify(key)).toMatchObject({ name: "ci" });
+        // Numbering continues where it was.
+        expect(await store.models.add("support", { artifact: artifact(8), metrics: {}, threshold: null })).toBe(2);
+      });
+    });
+  });
+}
