@@ -1,30 +1,14 @@
 // End to end: runs the real `apprentice` binary (node bin/apprentice.js) as a child process on a
 // small generated dataset. Nothing here depends on timing.
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const BIN = fileURLToPath(new URL("../../bin/apprentice.js", import.meta.url));
-
-type Run = { code: number | null; stdout: string; stderr: string };
+import { runCli, type CliRun } from "../helpers/run-cli.js";
 
 let dir: string;
 
-/** Runs the CLI with the temp dir as working directory, so messages name files as given. */
-function run(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (...args: string[]) => runCli(dir, ...args);
 
 /** Four labels with their own vocabulary; texts combine the words so none repeats. */
 const VOCABULARY: Record<string, string[]> = {
@@ -56,7 +40,7 @@ function parseJsonLines(stdout: string): Record<string, unknown>[] {
   return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-function expectOneLineError(r: Run): string {
+function expectOneLineError(r: CliRun): string {
   const lines = r.stderr.split("\n").filter((l) => l !== "");
   expect(lines, r.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^apprentice: /);

@@ -1,30 +1,15 @@
 // `apprentice simulate` end to end: the real binary (node bin/apprentice.js) as a child process on
 // a small generated dataset with the simulated teacher. Nothing here depends on timing.
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/run-cli.js";
 import { LABELS, topicTexts } from "../cascade/fixtures.js";
-
-const BIN = fileURLToPath(new URL("../../bin/apprentice.js", import.meta.url));
-
-type Run = { code: number | null; stdout: string; stderr: string };
 
 let dir: string;
 
-function run(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (...args: string[]) => runCli(dir, ...args);
 
 const csv = (rows: { text: string; label: string }[]) => `text,topic\n${rows.map((r) => `"${r.text}",${r.label}`).join("\n")}\n`;
 
