@@ -2,7 +2,7 @@
 // requests, and measures what a user would see: how often the teacher is still called, and how
 // accurate the answers are compared with calling the teacher every time. No I/O: the caller
 // builds the cascade (with whatever teacher) and prints or plots the result.
-import type { Cascade } from "./cascade.js";
+import type { Cascade, CascadeStats } from "./cascade.js";
 import type { LabelledText } from "./holdout-scores.js";
 
 export interface SimulationOptions {
@@ -65,14 +65,8 @@ export interface SimulationTrace {
   teacherOnlyCorrect: Uint8Array | null;
 }
 
-export interface SimulationResult {
-  requests: number;
-  teacher_calls: number;
-  teacher_failures: number;
-  specialist_answers: number;
-  audits: number;
-  disagreements: number;
-  coverage: number;
+export interface SimulationResult
+  extends Pick<CascadeStats, "requests" | "teacher_calls" | "teacher_failures" | "specialist_answers" | "audits" | "disagreements" | "coverage"> {
   accuracy: number;
   teacher_only_accuracy: number | null;
   /**
