@@ -33,31 +33,49 @@ describe("candidateGrid", () => {
   it("is empty below the single-test minimum, and a lone n just above it", () => {
     expect(candidateGrid(58, 0.05, 0.95).counts).toEqual([]);
     expect(candidateGrid(58, 0.05, 0.95).minCovered).toBe(59);
-    expect(candidateGrid(59, 0.05, 0.95)).toEqual({ counts: [59], level: 0.95, minCovered: 59 });
-    expect(candidateGrid(60, 0.05, 0.95).counts).toEqual([60]);
+    expect(candidateGrid(59, 0.05, 0.95)).toEqual({ counts: [59], starts: [0], level: 0.95, minCovered: 59 });
+    expect(candidateGrid(60, 0.05, 0.95)).toMatchObject({ counts: [60], starts: [0], level: 0.95 });
   });
 
-  it("is geometric from c0 up to n, with c0 valid at the Bonferroni level", () => {
+  it("is geometric from c0 up to n, with c0 valid at the Bonferroni level of its chains", () => {
     for (const n of [80, 150, 500, 2000, 10_000, 100_000]) {
-      const { counts, level } = candidateGrid(n, 0.05, 0.95);
+      const { counts, starts, level } = candidateGrid(n, 0.05, 0.95);
       const m = counts.length;
-      expect(level).toBeCloseTo(1 - 0.05 / m, 12);
+      const s = starts.length;
+      expect(s).toBeGreaterThanOrEqual(1);
+      expect(s).toBeLessThanOrEqual(3);
+      expect(level).toBeCloseTo(1 - 0.05 / s, 12);
       expect(counts[m - 1]).toBe(n);
       // Every candidate can pass with no errors at the level it is tested at.
       expect(counts[0]).toBeGreaterThanOrEqual(minSamplesForBound(0.05, level));
       for (let j = 1; j < m - 1; j++) {
-        expect(counts[j]).toBe(Math.ceil(counts[0] * 1.25 ** j));
+        expect(counts[j]).toBe(Math.ceil(counts[0] * 1.1 ** j));
       }
       for (let j = 1; j < m; j++) expect(counts[j]).toBeGreaterThan(counts[j - 1]);
+      // Chains start at the top, then about ×2 apart (7 grid steps of 1.1), the last clamped to n.
+      expect(starts[0]).toBe(0);
+      for (let k = 1; k < s; k++) expect(starts[k]).toBe(Math.min(7 * k, m - 1));
     }
-    // About 30 candidates for 100k items: the Bonferroni price stays small.
-    expect(candidateGrid(100_000, 0.05, 0.95).counts.length).toBeLessThanOrEqual(32);
-    expect(candidateGrid(2000, 0.05, 0.95).counts.slice(0, 3)).toEqual([110, 138, 172]);
+    // Three chains once n is large, whatever n: the Bonferroni price does not grow with the grid.
+    expect(candidateGrid(2000, 0.05, 0.95)).toMatchObject({ starts: [0, 7, 14], level: 1 - 0.05 / 3 });
+    expect(candidateGrid(100_000, 0.05, 0.95).starts).toEqual([0, 7, 14]);
+    expect(candidateGrid(2000, 0.05, 0.95).counts.slice(0, 8)).toEqual([80, 88, 97, 107, 118, 129, 142, 156]);
+    expect(candidateGrid(2000, 0.05, 0.95, { ratio: 1.25 }).starts).toEqual([0, 3, 6]);
   });
 
-  it("gets shorter with a larger ratio, and rejects a ratio ≤ 1", () => {
-    expect(candidateGrid(2000, 0.05, 0.95, 2).counts.length).toBeLessThan(candidateGrid(2000, 0.05, 0.95).counts.length);
-    expect(() => candidateGrid(100, 0.05, 0.95, 1)).toThrow(RangeError);
+  it("uses fewer chains when n is too small for distinct starts", () => {
+    // n = 100: three chains would need c0 = 80 and start at 80 and 100 only; two start at 72 and 100.
+    expect(candidateGrid(100, 0.05, 0.95)).toMatchObject({ counts: [72, 80, 88, 96, 100], starts: [0, 4], level: 0.975 });
+    expect(candidateGrid(2000, 0.05, 0.95, { chains: 1 })).toMatchObject({ starts: [0], level: 0.95 });
+    expect(candidateGrid(2000, 0.05, 0.95, { chains: 1 }).counts[0]).toBe(59);
+  });
+
+  it("gets shorter with a larger ratio, and rejects a ratio ≤ 1 or bad chain settings", () => {
+    expect(candidateGrid(2000, 0.05, 0.95, { ratio: 2 }).counts.length).toBeLessThan(candidateGrid(2000, 0.05, 0.95).counts.length);
+    expect(candidateGrid(2000, 0.05, 0.95, { ratio: 2 }).starts).toEqual([0, 1, 2]);
+    expect(() => candidateGrid(100, 0.05, 0.95, { ratio: 1 })).toThrow(RangeError);
+    expect(() => candidateGrid(100, 0.05, 0.95, { chains: 0 })).toThrow(RangeError);
+    expect(() => candidateGrid(100, 0.05, 0.95, { chainSpacing: 1 })).toThrow(RangeError);
   });
 });
 
@@ -88,8 +106,8 @@ describe("chooseThreshold", () => {
   });
 
   it("keeps a good specialist whose most confident answers include an error", () => {
-    // 600 items at 1% error, one of the errors among the top 10: fixed-sequence testing from the
-    // top would stop at once; Bonferroni over the grid tests the larger slices too.
+    // 600 items at 1% error, one of the errors among the top 10: a single fixed sequence from the
+    // top would stop at once; the later chains start past it.
     const scored = Array.from({ length: 600 }, (_, i) => ({ confidence: 1 - i / 600, correct: !(i === 3 || i % 100 === 50) }));
     const choice = chooseThreshold(scored, TARGET);
     expect(choice.threshold).not.toBeNull();
@@ -108,26 +126,42 @@ describe("chooseThreshold", () => {
     expect(choice.threshold).not.toBeNull();
     expect(choice.threshold!).toBeGreaterThan(0.65);
     expect(choice.threshold!).toBeLessThan(0.8);
-    // The grid gives up at most 20% of the best coverage (30%).
-    expect(choice.coverage).toBeGreaterThanOrEqual(0.24);
+    // The grid gives up at most ~9% of the best coverage (30%).
+    expect(choice.coverage).toBeGreaterThanOrEqual(0.27);
     expect(choice.coverage).toBeLessThan(0.35);
     expect(choice.errorRate).toBeLessThanOrEqual(0.05);
     expect(choice.upperBound).toBeLessThanOrEqual(0.05);
     expect(coveredStats(scored, choice.threshold)).toEqual({ covered: choice.covered, errors: choice.errors });
     expect(choice.upperBound).toBeCloseTo(clopperPearsonUpper(choice.errors, choice.covered, choice.testLevel), 12);
-    expect(choice.testLevel).toBeCloseTo(1 - 0.05 / choice.candidates, 12);
+    // Tested at a chain's own share of α or more (α handed on along the walk), never more than α.
+    expect(choice.testLevel).toBeLessThanOrEqual(1 - 0.05 / choice.candidates + 1e-12);
+    expect(choice.testLevel).toBeGreaterThanOrEqual(0.95 - 1e-12);
     expect(choice.reason).toMatch(/^answers when confidence ≥/);
-    expect(choice.reason).toMatch(/Bonferroni/);
+    expect(choice.candidates).toBe(3);
+    expect(choice.reason).toMatch(/3 fixed-sequence chains/);
   });
 
   it("takes the largest passing slice, even when a smaller one fails", () => {
-    // The 100 most confident items are half wrong; everything below is right: the whole set has
-    // 2.5% error, which is what the bound is about.
-    const scored = Array.from({ length: 2000 }, (_, i) => ({ confidence: 1 - i / 2000, correct: i >= 100 || i % 2 === 1 }));
+    // The 10 most confident items are half wrong; everything below is right. The first chains fail
+    // at once (5 errors in the top 80, and in the top 157), the third starts at 306 and walks to
+    // the whole set (0.25% error).
+    const scored = Array.from({ length: 2000 }, (_, i) => ({ confidence: 1 - i / 2000, correct: i >= 10 || i % 2 === 1 }));
+    expect(clopperPearsonUpper(5, 80, 1 - 0.05 / 3)).toBeGreaterThan(0.05);
+    expect(clopperPearsonUpper(5, 157, 1 - 0.05 / 3)).toBeGreaterThan(0.05);
     const choice = chooseThreshold(scored, TARGET);
     expect(choice.covered).toBe(2000);
-    expect(choice.errors).toBe(50);
+    expect(choice.errors).toBe(5);
     expect(choice.upperBound).toBeLessThanOrEqual(0.05);
+  });
+
+  it("does not skip past a failing slice within a chain (the price of fixed-sequence testing)", () => {
+    // The 100 most confident items are half wrong; the whole set has 2.5% error and would pass
+    // on its own, but every chain starts inside or just past the bad top and stops there.
+    const scored = Array.from({ length: 2000 }, (_, i) => ({ confidence: 1 - i / 2000, correct: i >= 100 || i % 2 === 1 }));
+    expect(clopperPearsonUpper(50, 2000, 1 - 0.05 / 3)).toBeLessThanOrEqual(0.05);
+    const choice = chooseThreshold(scored, TARGET);
+    expect(choice.threshold).toBeNull();
+    expect(choice.reason).toMatch(/none of \d+ candidate slices in 3 fixed-sequence chains/);
   });
 
   it("refuses when every slice fails, saying more labels will not help", () => {
