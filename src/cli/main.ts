@@ -4,7 +4,9 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerDemo } from "./commands/demo.js";
 import { registerEval } from "./commands/eval.js";
+import { registerKeys } from "./commands/keys.js";
 import { registerPredict } from "./commands/predict.js";
+import { registerServe } from "./commands/serve.js";
 import { registerSimulate } from "./commands/simulate.js";
 import { registerTrain } from "./commands/train.js";
 import { commanderErrorLine, EXIT_OK, PROGRAM, reportError } from "./errors.js";
@@ -32,6 +34,8 @@ export function createProgram(): Command {
   registerPredict(program);
   registerDemo(program);
   registerSimulate(program);
+  registerServe(program);
+  registerKeys(program);
 
   program.addHelpText(
     "after",

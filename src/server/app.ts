@@ -1,0 +1,82 @@
+// The gateway's HTTP application: buildApp() wires the store, the task runtimes, authentication
+// and the routes into a Fastify instance (not listening; see start.ts).
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { TrainOptions } from "../engine/train.js";
+import type { Store } from "../store/index.js";
+import { registerAuth } from "./auth.js";
+import { errorBody, HttpError } from "./errors.js";
+import { registerOpenAIRoutes } from "./routes-openai.js";
+import { registerTaskRoutes } from "./routes-tasks.js";
+import { TaskRuntimes, type TeacherFactory } from "./task-runtime.js";
+
+export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
+
+/** Paths the logger must never print in clear: API keys travel in the authorization header. */
+export const REDACT_PATHS = ["req.headers.authorization", 'req.headers["x-api-key"]', "headers.authorization"];
+
+export interface BuildAppOptions {
+  store: Store;
+  teacherFor: TeacherFactory;
+  /** false (default) or Fastify logger options; the authorization header is always redacted. */
+  logger?: boolean | Exclude<FastifyServerOptions["logger"], undefined>;
+  bodyLimit?: number;
+  trainOptions?: Partial<Omit<TrainOptions, "onProgress">>;
+  /** Retrain after replies when one is due (default true). */
+  backgroundRetrain?: boolean;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    runtimes: TaskRuntimes;
+  }
+}
+
+function loggerOption(logger: BuildAppOptions["logger"]): FastifyServerOptions["logger"] {
+  if (logger === undefined || logger === false) return false;
+  const base = logger === true ? {} : (logger as Record<string, unknown>);
+  return { ...base, redact: { paths: REDACT_PATHS, censor: "[redacted]" } } as FastifyServerOptions["logger"];
+}
+
+export function buildApp(options: BuildAppOptions): FastifyInstance {
+  const { store } = options;
+  const app = Fastify({ logger: loggerOption(options.logger), bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, genReqId: () => crypto.randomUUID() });
+  const log: FastifyBaseLogger = app.log;
+  const runtimes = new TaskRuntimes({
+    store,
+    teacherFor: options.teacherFor,
+    ...(options.trainOptions ? { trainOptions: options.trainOptions } : {}),
+    ...(options.backgroundRetrain === undefined ? {} : { backgroundRetrain: options.backgroundRetrain }),
+    logger: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) },
+  });
+  app.decorate("runtimes", runtimes);
+
+  app.setErrorHandler((err: unknown, request, reply) => {
+    if (err instanceof HttpError) return reply.code(err.statusCode).send(errorBody(err.message, err.type, err.code, err.details));
+    const e = err as { statusCode?: number; code?: string; message?: string };
+    if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
+      // Fastify's own client errors: malformed JSON, body too large (413), unsupported media type…
+      return reply.code(e.statusCode).send(errorBody(e.message ?? "bad request", "invalid_request_error", e.code ?? null));
+    }
+    request.log.error({ err }, "request failed");
+    return reply.code(500).send(errorBody("internal error", "server_error", "internal_error"));
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`, "invalid_request_error", "not_found")));
+
+  registerAuth(app, store);
+  app.get("/healthz", { config: { access: "open" } }, async () => ({ ok: true }));
+  app.get("/readyz", { config: { access: "open" } }, async (_request, reply) => {
+    try {
+      await store.ping();
+      return { ok: true };
+    } catch {
+      return reply.code(503).send({ ok: false, error: "database unreachable" });
+    }
+  });
+  registerTaskRoutes(app, { store, runtimes });
+  registerOpenAIRoutes(app, { store, runtimes });
+
+  app.addHook("onClose", async () => {
+    await runtimes.closeAll();
+  });
+  return app;
+}

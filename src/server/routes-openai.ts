@@ -1,0 +1,95 @@
+// OpenAI-compatible surface: GET /v1/models and POST /v1/chat/completions for `model: "task:<name>"`.
+// The reply's content is the predicted label's `answer` text when the task defines one, else the label.
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import type { Store } from "../store/index.js";
+import { badRequest, HttpError } from "./errors.js";
+import { predictOne, type PredictResult } from "./routes-tasks.js";
+import type { TaskRuntimes } from "./task-runtime.js";
+
+export const TASK_MODEL_PREFIX = "task:";
+
+/** About four characters a token: a rough count for `usage`. */
+export function roughTokens(text: string): number {
+  return text.length === 0 ? 0 : Math.max(1, Math.ceil(text.length / 4));
+}
+
+function contentText(content: unknown): string | null {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    const parts = content.filter((p): p is { type: "text"; text: string } => typeof p === "object" && p !== null && (p as { type?: unknown }).type === "text" && typeof (p as { text?: unknown }).text === "string");
+    return parts.length === 0 ? null : parts.map((p) => p.text).join("\n");
+  }
+  return null;
+}
+
+export function registerOpenAIRoutes(app: FastifyInstance, deps: { store: Store; runtimes: TaskRuntimes }): void {
+  const { store, runtimes } = deps;
+  const predict = { config: { access: "predict" as const } };
+
+  app.get("/v1/models", predict, async () => {
+    const tasks = await store.tasks.list();
+    return {
+      object: "list",
+      data: tasks.map((t) => ({ id: `${TASK_MODEL_PREFIX}${t.name}`, object: "model", created: Math.floor(t.created_at / 1000), owned_by: "apprentice" })),
+    };
+  });
+
+  app.post("/v1/chat/completions", predict, async (request, reply) => {
+    const body = request.body as Record<string, unknown> | null;
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("the body must be a JSON object");
+    const model = body.model;
+    if (typeof model !== "string" || model === "") throw badRequest('"model" is required');
+    if (!model.startsWith(TASK_MODEL_PREFIX)) {
+      throw new HttpError(404, `The model \`${model}\` does not exist: this gateway serves "task:<name>" models only (no pass-through upstream yet)`, "invalid_request_error", "model_not_found");
+    }
+    const name = model.slice(TASK_MODEL_PREFIX.length);
+    const rt = await runtimes.get(name);
+    if (rt === null) throw new HttpError(404, `The model \`${model}\` does not exist: no task "${name}"`, "invalid_request_error", "model_not_found");
+    const messages = body.messages;
+    if (!Array.isArray(messages) || messages.length === 0) throw badRequest('"messages" must be a non-empty array');
+    const lastUser = [...messages].reverse().find((m: unknown) => typeof m === "object" && m !== null && (m as { role?: unknown }).role === "user") as { content?: unknown } | undefined;
+    const input = lastUser === undefined ? null : contentText(lastUser.content);
+    if (input === null || input.trim() === "") throw badRequest('"messages" needs a user message with text content');
+
+    const result: PredictResult = await predictOne(store, rt, input);
+    const label = result.label;
+    if (label === null) {
+      // Logged above with its status; there is no label to answer with.
+      throw new HttpError(502, `the teacher gave no valid answer (${result.status}); request ${result.request_id}`, "api_error", "teacher_failed");
+    }
+    const content = rt.task.labels.find((l) => l.name === label)?.answer ?? label;
+    const finish = "stop";
+    const id = `chatcmpl-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const promptTokens = messages.reduce((n: number, m: unknown) => n + roughTokens(contentText((m as { content?: unknown })?.content) ?? ""), 0);
+    const usage = { prompt_tokens: promptTokens, completion_tokens: roughTokens(content), total_tokens: promptTokens + roughTokens(content) };
+    const apprentice = { label, confidence: result.confidence, source: result.source, model_version: result.model_version, request_id: result.request_id, latency_ms: result.latency_ms, status: result.status };
+
+    if (body.stream === true) {
+      const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+      const base = { id, object: "chat.completion.chunk", created, model };
+      const chunks: object[] = [
+        { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] },
+        { ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }] },
+        { ...base, choices: [{ index: 0, delta: {}, finish_reason: finish }], apprentice },
+      ];
+      if (includeUsage) chunks.push({ ...base, choices: [], usage });
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-request-id": result.request_id });
+      for (const c of chunks) raw.write(`data: ${JSON.stringify(c)}\n\n`);
+      raw.end("data: [DONE]\n\n");
+      return reply;
+    }
+    return {
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: finish }],
+      usage,
+      apprentice,
+    };
+  });
+}

@@ -1,0 +1,221 @@
+// Task management, examples, predictions, feedback and stats under /v1/tasks.
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import type { CascadeAnswer } from "../cascade/cascade.js";
+import { StoreConflictError, StoreError, StoreNotFoundError, type RequestInput, type Store } from "../store/index.js";
+import { labelNames, parseTask, TaskError, type Task } from "../task/definition.js";
+import { badRequest, HttpError, notFound } from "./errors.js";
+import type { TaskRuntime, TaskRuntimes } from "./task-runtime.js";
+
+export const MAX_PREDICT_INPUTS = 1000;
+export const MAX_TEXT_CHARS = 100_000;
+
+export interface PredictResult {
+  input: string;
+  label: string | null;
+  confidence: number | null;
+  source: "specialist" | "teacher" | "none";
+  route: "auto" | "specialist" | "teacher";
+  model_version: number | null;
+  request_id: string;
+  latency_ms: number;
+  status: "ok" | "teacher_invalid" | "teacher_error";
+}
+
+export interface RouteDeps {
+  store: Store;
+  runtimes: TaskRuntimes;
+}
+
+type NameParams = { Params: { name: string } };
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+function toTask(body: unknown): Task {
+  try {
+    return parseTask(body);
+  } catch (err) {
+    if (err instanceof TaskError) throw badRequest(err.message);
+    throw err;
+  }
+}
+
+export async function runtimeOf(runtimes: TaskRuntimes, name: string): Promise<TaskRuntime> {
+  const rt = await runtimes.get(name);
+  if (rt === null) throw notFound(`no task "${name}"`);
+  return rt;
+}
+
+/** Answers one input through the task's cascade and logs the request. */
+export async function predictOne(store: Store, rt: TaskRuntime, input: string): Promise<PredictResult> {
+  const started = performance.now();
+  const id = randomUUID();
+  const answer: CascadeAnswer = await rt.handle(input);
+  const latency = Math.round((performance.now() - started) * 1000) / 1000;
+  const teacher = answer.teacher;
+  const status = answer.failed ? (teacher?.status === "invalid" ? "teacher_invalid" : "teacher_error") : "ok";
+  const source = answer.failed ? "none" : answer.source;
+  const version = answer.route.decision === "specialist" || answer.route.reason !== "no_specialist" ? rt.modelVersion : null;
+  const confidence = answer.source === "specialist" ? (answer.route.confidence ?? null) : null;
+  const row: RequestInput = {
+    id,
+    task: rt.task.name,
+    input,
+    label: answer.label,
+    confidence,
+    source,
+    model_version: version,
+    latency_ms: latency,
+    cost: answer.cost,
+    audited: answer.audited,
+    teacher_label: teacher?.label ?? null,
+    status,
+  };
+  await store.requests.insert(row);
+  rt.scheduleRetrain();
+  return {
+    input,
+    label: answer.label,
+    confidence,
+    source,
+    route: "auto",
+    model_version: version,
+    request_id: id,
+    latency_ms: latency,
+    status,
+  };
+}
+
+function checkText(x: unknown, what: string): string {
+  if (typeof x !== "string" || x.length === 0) throw badRequest(`${what} must be a non-empty string`);
+  if (x.length > MAX_TEXT_CHARS) throw badRequest(`${what} is longer than ${MAX_TEXT_CHARS} characters`);
+  return x;
+}
+
+export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { store, runtimes } = deps;
+  const admin = { config: { access: "admin" as const } };
+  const predict = { config: { access: "predict" as const } };
+
+  app.post("/v1/tasks", admin, async (request, reply) => {
+    const task = toTask(request.body);
+    try {
+      const record = await store.tasks.create(task);
+      return reply.code(201).send(record);
+    } catch (err) {
+      if (err instanceof StoreConflictError) throw new HttpError(409, err.message, "invalid_request_error", "conflict");
+      throw err;
+    }
+  });
+
+  app.get("/v1/tasks", admin, async () => ({ data: await store.tasks.list() }));
+
+  app.get<NameParams>("/v1/tasks/:name", admin, async (request) => {
+    const record = await store.tasks.get(request.params.name);
+    if (record === null) throw notFound(`no task "${request.params.name}"`);
+    const rt = await runtimes.get(record.name);
+    return { ...record, model_version: rt?.modelVersion ?? null, cascade: rt?.cascade.stats() ?? null };
+  });
+
+  app.patch<NameParams>("/v1/tasks/:name", admin, async (request) => {
+    const { name } = request.params;
+    const existing = await store.tasks.get(name);
+    if (existing === null) throw notFound(`no task "${name}"`);
+    if (!isObject(request.body)) throw badRequest("the body must be a JSON object with the task's fields to change");
+    if (request.body.name !== undefined && request.body.name !== name) throw badRequest(`cannot rename task "${name}": create a new task instead`);
+    const task = toTask({ ...existing.definition, ...request.body, name });
+    try {
+      const record = await store.tasks.update(name, task);
+      await runtimes.drop(name);
+      return record;
+    } catch (err) {
+      if (err instanceof StoreNotFoundError) throw notFound(err.message);
+      throw err;
+    }
+  });
+
+  app.delete<NameParams>("/v1/tasks/:name", admin, async (request, reply) => {
+    const { name } = request.params;
+    await runtimes.drop(name);
+    const existed = await store.tasks.delete(name);
+    if (!existed) throw notFound(`no task "${name}"`);
+    return reply.code(204).send();
+  });
+
+  app.post<NameParams>("/v1/tasks/:name/examples", admin, async (request) => {
+    const rt = await runtimeOf(runtimes, request.params.name);
+    const body = request.body;
+    if (!Array.isArray(body)) throw badRequest("the body must be a JSON array of {text, label}");
+    if (body.length === 0) throw badRequest("no examples given");
+    const labels = new Set(labelNames(rt.task));
+    const errors: { index: number; reason: string }[] = [];
+    const rows: { text: string; label: string }[] = [];
+    body.forEach((row: unknown, index) => {
+      if (!isObject(row)) return errors.push({ index, reason: "not an object with text and label" });
+      const { text, label } = row;
+      if (typeof text !== "string" || text.trim() === "") return errors.push({ index, reason: "text must be a non-empty string" });
+      if (text.length > MAX_TEXT_CHARS) return errors.push({ index, reason: `text is longer than ${MAX_TEXT_CHARS} characters` });
+      if (typeof label !== "string") return errors.push({ index, reason: "label must be a string" });
+      if (!labels.has(label)) return errors.push({ index, reason: `label "${label}" is not one of the task's labels` });
+      rows.push({ text, label });
+    });
+    if (errors.length > 0) {
+      const shown = errors.slice(0, 20).map((e) => `#${e.index}: ${e.reason}`).join("; ");
+      throw badRequest(`${errors.length} invalid example(s), nothing imported: ${shown}${errors.length > 20 ? "; …" : ""}`, errors);
+    }
+    const before = rt.cascade.store.size;
+    await rt.addHumanLabels(rows, "import");
+    rt.scheduleRetrain();
+    const added = rt.cascade.store.size - before;
+    return { received: rows.length, added, updated_or_unchanged: rows.length - added, examples: rt.cascade.store.size };
+  });
+
+  app.post<NameParams>("/v1/tasks/:name/predict", predict, async (request) => {
+    const rt = await runtimeOf(runtimes, request.params.name);
+    const body = request.body;
+    if (!isObject(body)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
+    if (body.input !== undefined && body.inputs !== undefined) throw badRequest('give either "input" or "inputs", not both');
+    if (body.input !== undefined) return predictOne(store, rt, checkText(body.input, "input"));
+    if (!Array.isArray(body.inputs)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
+    if (body.inputs.length === 0) throw badRequest('"inputs" is empty');
+    if (body.inputs.length > MAX_PREDICT_INPUTS) throw badRequest(`at most ${MAX_PREDICT_INPUTS} inputs per request, got ${body.inputs.length}`);
+    const inputs = body.inputs.map((x: unknown, i: number) => checkText(x, `inputs[${i}]`));
+    const results: PredictResult[] = [];
+    // In order: a later input may be answered by what the teacher said about an earlier one.
+    for (const input of inputs) results.push(await predictOne(store, rt, input));
+    return { data: results };
+  });
+
+  app.post<NameParams>("/v1/tasks/:name/feedback", admin, async (request) => {
+    const rt = await runtimeOf(runtimes, request.params.name);
+    const body = request.body;
+    if (!isObject(body) || typeof body.request_id !== "string" || typeof body.label !== "string") {
+      throw badRequest('the body must be {"request_id": "...", "label": "..."}');
+    }
+    if (!labelNames(rt.task).includes(body.label)) throw badRequest(`label "${body.label}" is not one of the task's labels`);
+    const logged = await store.requests.get(body.request_id);
+    if (logged === null || logged.task !== rt.task.name) throw notFound(`no request "${body.request_id}" for task "${rt.task.name}"`);
+    if (logged.input === null) throw new HttpError(409, "the request's input was not kept (only its hash), so it cannot be labelled", "invalid_request_error", "conflict");
+    await rt.addHumanLabels([{ text: logged.input, label: body.label }], "feedback");
+    rt.scheduleRetrain();
+    return { ok: true, request_id: logged.id, label: body.label, previous_label: logged.label };
+  });
+
+  app.post<NameParams>("/v1/tasks/:name/retrain", admin, async (request) => {
+    const rt = await runtimeOf(runtimes, request.params.name);
+    const report = await rt.retrainNow();
+    return { ...report, model_version: rt.modelVersion };
+  });
+
+  app.get<NameParams>("/v1/tasks/:name/stats", admin, async (request) => {
+    const rt = await runtimeOf(runtimes, request.params.name);
+    try {
+      return { ...(await store.requests.stats(rt.task.name)), model_version: rt.modelVersion, examples: rt.cascade.store.size };
+    } catch (err) {
+      if (err instanceof StoreError) throw badRequest(err.message);
+      throw err;
+    }
+  });
+}

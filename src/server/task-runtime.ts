@@ -1,0 +1,280 @@
+// One live cascade per task, backed by the store: examples are loaded at start and written
+// through after each change (awaited before the reply, so an acknowledged example is stored);
+// promoted model versions are saved and reloaded, so a restart serves the promoted model at once.
+// Retraining runs off the request path (setImmediate after the reply), never inside handle().
+import { Cascade, type CascadeAnswer, type RetrainReport } from "../cascade/cascade.js";
+import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../cascade/example-store.js";
+import { decodeModel, encodeModel } from "../engine/model-file.js";
+import type { TrainOptions } from "../engine/train.js";
+import type { Store } from "../store/index.js";
+import type { ExampleInput } from "../store/index.js";
+import type { ExampleSource } from "../store/schema.js";
+import type { Task } from "../task/definition.js";
+import type { Teacher } from "../teacher/types.js";
+
+export type TeacherFactory = (task: Task) => Teacher;
+
+export interface RuntimeLogger {
+  info(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * The cascade's synchronous example store, kept in memory, recording every put so the runtime
+ * can persist it. Human labels are written with `humanSource` (feedback or import).
+ */
+class WriteThroughExampleStore implements ExampleStore {
+  readonly #memory = new MemoryExampleStore();
+  #pending: ExampleInput[] = [];
+  humanSource: Exclude<ExampleSource, "teacher"> = "human";
+
+  /** Loads without recording (the rows are already stored). */
+  load(example: StoredExample): void {
+    this.#memory.put(example);
+  }
+
+  get(text: string): StoredExample | undefined {
+    return this.#memory.get(text);
+  }
+
+  put(example: StoredExample): void {
+    this.#memory.put(example);
+    this.#pending.push({
+      text: example.text,
+      label: example.label,
+      source: example.source === "teacher" ? "teacher" : this.humanSource,
+      holdout: example.holdout,
+      audited: example.audited,
+    });
+  }
+
+  get size(): number {
+    return this.#memory.size;
+  }
+
+  values(): Iterable<StoredExample> {
+    return this.#memory.values();
+  }
+
+  takePending(): ExampleInput[] {
+    const rows = this.#pending;
+    this.#pending = [];
+    return rows;
+  }
+}
+
+export interface RuntimeOptions {
+  store: Store;
+  teacherFor: TeacherFactory;
+  trainOptions?: Partial<Omit<TrainOptions, "onProgress">>;
+  /** Retrain in the background after replies when one is due (default true). */
+  backgroundRetrain?: boolean;
+  logger?: RuntimeLogger;
+  /** Called when the runtime can no longer be trusted to match the store (a write failed). */
+  onBroken?: (runtime: TaskRuntime) => void;
+}
+
+export class TaskRuntime {
+  readonly task: Task;
+  readonly cascade: Cascade;
+  readonly #examples: WriteThroughExampleStore;
+  readonly #options: RuntimeOptions;
+  /** The promoted version in the store (0: none). */
+  #modelVersion = 0;
+  #writes: Promise<void> = Promise.resolve();
+  #failed: unknown = null;
+  #retrain: Promise<RetrainReport | null> | null = null;
+  #closed = false;
+
+  private constructor(task: Task, examples: WriteThroughExampleStore, options: RuntimeOptions) {
+    this.task = task;
+    this.#examples = examples;
+    this.#options = options;
+    this.cascade = new Cascade({
+      task,
+      teacher: options.teacherFor(task),
+      store: examples,
+      autoRetrain: false,
+      ...(options.trainOptions ? { trainOptions: options.trainOptions } : {}),
+    });
+  }
+
+  static async load(task: Task, options: RuntimeOptions): Promise<TaskRuntime> {
+    const examples = new WriteThroughExampleStore();
+    for (const e of await options.store.examples.all(task.name)) {
+      examples.load({ text: e.text, label: e.label, source: e.source === "teacher" ? "teacher" : "human", holdout: e.holdout, audited: e.audited });
+    }
+    const runtime = new TaskRuntime(task, examples, options);
+    const promoted = await options.store.models.promoted(task.name);
+    if (promoted !== null) {
+      // The Cascade has no API to restore a version; installing it in the router serves it at
+      // once. The cascade itself still counts version 0 until its first retrain.
+      runtime.cascade.router.setSpecialist(decodeModel(promoted.artifact), promoted.threshold);
+      runtime.#modelVersion = promoted.version;
+    }
+    return runtime;
+  }
+
+  get modelVersion(): number {
+    return this.#modelVersion;
+  }
+
+  /** Answers one input; its examples are stored before this resolves. */
+  async handle(text: string): Promise<CascadeAnswer> {
+    const answer = await this.cascade.handle(text);
+    await this.flush();
+    return answer;
+  }
+
+  /** Validated human labels (import or feedback); stored before this resolves. */
+  async addHumanLabels(rows: readonly { text: string; label: string }[], source: "import" | "feedback" | "human"): Promise<void> {
+    // Synchronous section: no other request can interleave its puts with this source.
+    this.#examples.humanSource = source;
+    try {
+      for (const r of rows) this.cascade.addHumanLabel(r.text, r.label);
+    } finally {
+      this.#examples.humanSource = "human";
+    }
+    await this.flush();
+  }
+
+  /** Writes every recorded put, in order; resolves once they (and all earlier ones) are stored. */
+  flush(): Promise<void> {
+    const rows = this.#examples.takePending();
+    const step = this.#writes.then(async () => {
+      if (this.#failed !== null) throw this.#failed;
+      if (rows.length > 0) await this.#options.store.examples.addMany(this.task.name, rows);
+    });
+    this.#writes = step.catch((err: unknown) => {
+      if (this.#failed === null) {
+        this.#failed = err;
+        this.#options.logger?.error({ err, task: this.task.name }, "example write failed; the task runtime will be reloaded");
+        this.#options.onBroken?.(this);
+      }
+    });
+    return step;
+  }
+
+  /** Starts a retrain after the current turn if one is due (no-op if one is running). */
+  scheduleRetrain(): void {
+    if (this.#options.backgroundRetrain === false || this.#retrain !== null || this.#closed) return;
+    if (!this.cascade.retrainDue()) return;
+    this.#retrain = new Promise<RetrainReport | null>((resolve) => {
+      setImmediate(() => {
+        this.#runRetrain()
+          .then(resolve, (err: unknown) => {
+            this.#options.logger?.error({ err, task: this.task.name }, "retrain failed");
+            resolve(null);
+          })
+          .finally(() => {
+            this.#retrain = null;
+          });
+      });
+    });
+  }
+
+  /** Retrains now (waiting for a background retrain first) and saves a promoted version. */
+  async retrainNow(): Promise<RetrainReport> {
+    if (this.#retrain !== null) await this.#retrain;
+    const p = this.#runRetrain();
+    this.#retrain = p.then((r) => r, () => null);
+    try {
+      return await p;
+    } finally {
+      this.#retrain = null;
+    }
+  }
+
+  /** Resolves when no retrain is running (for tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.#retrain !== null) await this.#retrain;
+    await this.#writes;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  async #runRetrain(): Promise<RetrainReport> {
+    // Synchronous training on the main thread (see the report: no worker-thread hand-off yet).
+    const report = this.cascade.retrain();
+    if (report.promoted && this.cascade.specialist !== null && !this.#closed) {
+      const version = await this.#options.store.models.add(this.task.name, {
+        artifact: encodeModel(this.cascade.specialist),
+        metrics: {
+          holdout_accuracy: report.candidateAccuracy,
+          previous_accuracy: report.currentAccuracy,
+          train_examples: report.trainExamples,
+          holdout_examples: report.holdoutExamples,
+          threshold_reason: report.threshold?.reason ?? null,
+        },
+        threshold: report.threshold?.threshold ?? null,
+        status: "promoted",
+      });
+      this.#modelVersion = version;
+    }
+    this.#options.logger?.info({ task: this.task.name, promoted: report.promoted, version: this.#modelVersion, reason: report.reason }, "retrained");
+    return report;
+  }
+}
+
+/** The live runtimes, loaded on first use. */
+export class TaskRuntimes {
+  readonly #runtimes = new Map<string, Promise<TaskRuntime>>();
+  readonly #options: Omit<RuntimeOptions, "onBroken">;
+
+  constructor(options: Omit<RuntimeOptions, "onBroken">) {
+    this.#options = options;
+  }
+
+  /** The runtime of a stored task, or null if there is no such task. */
+  async get(name: string): Promise<TaskRuntime | null> {
+    let p = this.#runtimes.get(name);
+    if (p === undefined) {
+      const record = await this.#options.store.tasks.get(name);
+      if (record === null) return null;
+      // Another request may have started loading while we read the task.
+      p = this.#runtimes.get(name);
+      if (p === undefined) {
+        p = TaskRuntime.load(record.definition, { ...this.#options, onBroken: (rt) => this.#dropIf(name, rt) });
+        this.#runtimes.set(name, p);
+        p.catch(() => this.#runtimes.delete(name));
+      }
+    }
+    return p;
+  }
+
+  /** Forgets a task's runtime (after an update or delete); the next use reloads it. */
+  async drop(name: string): Promise<void> {
+    const p = this.#runtimes.get(name);
+    this.#runtimes.delete(name);
+    if (p === undefined) return;
+    try {
+      const rt = await p;
+      rt.close();
+      await rt.idle();
+    } catch {
+      // a runtime that failed to load has nothing to close
+    }
+  }
+
+  async idle(): Promise<void> {
+    for (const p of [...this.#runtimes.values()]) {
+      try {
+        await (await p).idle();
+      } catch {
+        // ignore load failures
+      }
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    for (const name of [...this.#runtimes.keys()]) await this.drop(name);
+  }
+
+  #dropIf(name: string, rt: TaskRuntime): void {
+    void this.#runtimes.get(name)?.then((current) => {
+      if (current === rt) this.#runtimes.delete(name);
+    });
+  }
+}

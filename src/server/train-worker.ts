@@ -1,0 +1,67 @@
+// Trains a specialist in a worker thread, so training never blocks the event loop that serves
+// requests. The worker runs trainClassifier on the examples and sends back the model file bytes
+// (encodeModel), which the caller decodes: the same bytes as training in-process with the same seed.
+//
+// Not wired into TaskRuntime yet: Cascade.retrain() trains synchronously inside itself and has no
+// way to accept a candidate trained elsewhere (see the report for the Cascade change needed).
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { decodeModel, encodeModel } from "../engine/model-file.js";
+import { trainClassifier, TrainingError, type TrainingExample, type TrainOptions } from "../engine/train.js";
+import type { TextClassifier } from "../engine/classifier.js";
+
+export type WorkerTrainOptions = Partial<Omit<TrainOptions, "onProgress">>;
+
+interface Job {
+  examples: readonly TrainingExample[];
+  options: WorkerTrainOptions;
+}
+
+type Outcome = { ok: true; model: Uint8Array } | { ok: false; trainingError: boolean; message: string };
+
+/** The worker side: train and post the encoded model (or the error). */
+function runJob(job: Job): Outcome {
+  try {
+    return { ok: true, model: encodeModel(trainClassifier(job.examples, job.options)) };
+  } catch (err) {
+    return { ok: false, trainingError: err instanceof TrainingError, message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+if (!isMainThread && parentPort !== null && (workerData as { apprenticeTrainJob?: Job } | null)?.apprenticeTrainJob !== undefined) {
+  const outcome = runJob((workerData as { apprenticeTrainJob: Job }).apprenticeTrainJob);
+  parentPort.postMessage(outcome, outcome.ok ? [outcome.model.buffer as ArrayBuffer] : []);
+}
+
+/**
+ * Trains in a fresh worker thread. The worker loads this module's TypeScript source through tsx
+ * (registered inside the worker), so it works from the sources with no build step. Rejects with a
+ * TrainingError when training is impossible (too few examples, one label…), like trainClassifier.
+ */
+export function trainInWorker(examples: readonly TrainingExample[], options: WorkerTrainOptions = {}): Promise<TextClassifier> {
+  const self = new URL(import.meta.url).href;
+  const bootstrap = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(self)}); }).catch((err) => { require("node:worker_threads").parentPort.postMessage({ ok: false, trainingError: false, message: String(err && err.stack || err) }); });`;
+  const job: Job = { examples: examples.map((e) => ({ text: e.text, label: e.label })), options };
+  return new Promise<TextClassifier>((resolve, reject) => {
+    const worker = new Worker(bootstrap, { eval: true, workerData: { apprenticeTrainJob: job } });
+    let settled = false;
+    worker.once("message", (outcome: Outcome) => {
+      settled = true;
+      void worker.terminate();
+      if (outcome.ok) {
+        try {
+          resolve(decodeModel(new Uint8Array(outcome.model)));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      } else reject(outcome.trainingError ? new TrainingError(outcome.message) : new Error(`training worker failed: ${outcome.message}`));
+    });
+    worker.once("error", (err) => {
+      if (!settled) reject(err);
+      settled = true;
+    });
+    worker.once("exit", (code) => {
+      if (!settled) reject(new Error(`training worker exited with code ${code} before answering`));
+      settled = true;
+    });
+  });
+}

@@ -1,0 +1,73 @@
+// Shared setup for the gateway tests: a gateway on 127.0.0.1:0 over a temporary SQLite file,
+// with the simulated teacher answering from a generated gold set.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startGateway, type Gateway } from "../../src/server/start.js";
+import { openStore } from "../../src/store/index.js";
+import { SimulatedTeacher } from "../../src/teacher/index.js";
+import { LABELS, topicTexts, type Labelled } from "../cascade/fixtures.js";
+
+/** Every text the simulated teacher knows: the first 300 are imported as examples in the tests. */
+export const GOLD: Labelled[] = topicTexts(400, 7);
+
+export function taskBody(name = "topics", overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name,
+    instructions: "Classify the topic of the message.",
+    labels: LABELS.map((l) => (l === "weather" ? { name: l, answer: "Here is the weather forecast." } : { name: l })),
+    teacher: { provider: "sim" },
+    routing: { max_error: 0.1, confidence_level: 0.95, audit_rate: 0 },
+    training: { retrain_every: 50, min_examples: 50, holdout_fraction: 0.3, seed: 1 },
+    ...overrides,
+  };
+}
+
+export interface TestGateway extends Gateway {
+  dir: string;
+  dbPath: string;
+  adminKey: string;
+  predictKey: string;
+  // Response bodies are arbitrary JSON, read field by field in the tests.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  request(method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+export async function startTestGateway(existing?: { dir: string; adminKey: string; predictKey: string }): Promise<TestGateway> {
+  const dir = existing?.dir ?? mkdtempSync(join(tmpdir(), "apprentice-server-"));
+  const dbPath = join(dir, "test.db");
+  const store = await openStore(dbPath);
+  let adminKey = existing?.adminKey;
+  let predictKey = existing?.predictKey;
+  if (adminKey === undefined || predictKey === undefined) {
+    adminKey = (await store.apiKeys.create("test admin", "admin")).key;
+    predictKey = (await store.apiKeys.create("test predict", "predict")).key;
+  }
+  const teacher = new SimulatedTeacher({ labels: LABELS, gold: GOLD, accuracy: 1, seed: 1 });
+  const gateway = await startGateway({ store, port: 0, host: "127.0.0.1", logger: false, handleSignals: false, teacherFor: () => teacher });
+  const admin = adminKey;
+  const request: TestGateway["request"] = async (method, path, options = {}) => {
+    const key = options.key === undefined ? admin : options.key;
+    const headers: Record<string, string> = {};
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(gateway.url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === "" ? null : JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  return { ...gateway, dir, dbPath, adminKey, predictKey, request };
+}
+
+export async function stopTestGateway(g: TestGateway, removeDir = true): Promise<void> {
+  await g.close();
+  if (removeDir) rmSync(g.dir, { recursive: true, force: true });
+}

@@ -1,0 +1,86 @@
+// The OpenAI-compatible surface, through the official `openai` client.
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GOLD, startTestGateway, stopTestGateway, taskBody, type TestGateway } from "./helpers.js";
+
+let g: TestGateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  g = await startTestGateway();
+  expect((await g.request("POST", "/v1/tasks", { body: taskBody("chat") })).status).toBe(201);
+  client = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: g.predictKey, maxRetries: 0 });
+});
+afterAll(async () => {
+  await stopTestGateway(g);
+});
+
+const weather = GOLD.find((e) => e.label === "weather")!;
+const sports = GOLD.find((e) => e.label === "sports")!;
+
+describe("OpenAI-compatible API", () => {
+  it("lists the tasks as models", async () => {
+    const models = [];
+    for await (const m of client.models.list()) models.push(m.id);
+    expect(models).toEqual(["task:chat"]);
+  });
+
+  it("answers a chat completion with the label's answer text, or the label", async () => {
+    const res = await client.chat.completions.create({ model: "task:chat", messages: [{ role: "system", content: "be nice" }, { role: "user", content: weather.text }] });
+    expect(res.object).toBe("chat.completion");
+    expect(res.choices[0].message.content).toBe("Here is the weather forecast.");
+    expect(res.choices[0].finish_reason).toBe("stop");
+    expect(res.usage!.prompt_tokens).toBeGreaterThan(0);
+    expect(res.usage!.total_tokens).toBe(res.usage!.prompt_tokens + res.usage!.completion_tokens);
+    const extra = (res as unknown as { apprentice: { label: string; source: string; request_id: string } }).apprentice;
+    expect(extra).toMatchObject({ label: "weather", source: "teacher" });
+    expect(await g.store.requests.get(extra.request_id)).toMatchObject({ task: "chat", label: "weather" });
+
+    const plain = await client.chat.completions.create({ model: "task:chat", messages: [{ role: "user", content: [{ type: "text", text: sports.text }] }] });
+    expect(plain.choices[0].message.content).toBe("sports");
+  });
+
+  it("streams as server-sent events ending with [DONE]", async () => {
+    const stream = await client.chat.completions.create({ model: "task:chat", messages: [{ role: "user", content: weather.text }], stream: true, stream_options: { include_usage: true } });
+    let content = "";
+    let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      expect(chunk.object).toBe("chat.completion.chunk");
+      for (const c of chunk.choices) {
+        content += c.delta.content ?? "";
+        finish = c.finish_reason ?? finish;
+      }
+      usage = chunk.usage ?? usage;
+    }
+    expect(content).toBe("Here is the weather forecast.");
+    expect(finish).toBe("stop");
+    expect(usage!.completion_tokens).toBeGreaterThan(0);
+
+    const raw = await fetch(`${g.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${g.predictKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "task:chat", messages: [{ role: "user", content: sports.text }], stream: true }),
+    });
+    expect(raw.headers.get("content-type")).toContain("text/event-stream");
+    const text = await raw.text();
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+  });
+
+  it("answers 404 in OpenAI's shape for other models", async () => {
+    await expect(client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] })).rejects.toMatchObject({ status: 404, code: "model_not_found" });
+    await expect(client.chat.completions.create({ model: "task:missing", messages: [{ role: "user", content: "hi" }] })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it("answers 502 when the teacher has no answer and the specialist cannot answer", async () => {
+    await expect(client.chat.completions.create({ model: "task:chat", messages: [{ role: "user", content: "a text the teacher does not know" }] })).rejects.toMatchObject({ status: 502, code: "teacher_failed" });
+    const stats = await g.request("GET", "/v1/tasks/chat/stats");
+    expect(stats.body.by_status.teacher_error).toBe(1);
+  });
+
+  it("refuses a bad key and a request without a user message", async () => {
+    const bad = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: "apx_" + "y".repeat(43), maxRetries: 0 });
+    await expect(bad.chat.completions.create({ model: "task:chat", messages: [{ role: "user", content: "hi" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(client.chat.completions.create({ model: "task:chat", messages: [{ role: "system", content: "hi" }] })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+  });
+});
