@@ -111,6 +111,18 @@ export interface CascadeStats {
   gold_correct: number;
 }
 
+/** A retrain's training half, from prepareRetrain(): train `examples` with `trainOptions` anywhere. */
+export interface PreparedRetrain {
+  /** The training set: the non-holdout examples when it was prepared. */
+  readonly examples: readonly LabelledText[];
+  readonly trainOptions: Partial<Omit<TrainOptions, "onProgress">>;
+  /** performance.now() when prepared (the report's seconds include training). */
+  readonly started: number;
+  /** Bookkeeping to put back if the retrain is abandoned. */
+  readonly changes: number;
+  readonly trainedOnce: boolean;
+}
+
 type Counters = Omit<CascadeStats, "examples" | "holdout_examples" | "version" | "threshold" | "threshold_reason" | "coverage">;
 
 export class Cascade {
@@ -136,6 +148,8 @@ export class Cascade {
   #trainedOnce = false;
   #holdoutCount = 0;
   #fewShot: FewShotExample[] = [];
+  /** The prepared retrain not yet accepted or abandoned. */
+  #outstanding: PreparedRetrain | null = null;
   #c: Counters = {
     requests: 0,
     teacher_calls: 0,
@@ -243,25 +257,60 @@ export class Cascade {
   /**
    * Trains a candidate on the non-holdout examples, compares it with the live version on the
    * holdout and promotes it if it is not worse (the first model always is); then chooses the live
-   * version's threshold on the holdout. Synchronous: seconds on ~10k examples.
+   * version's threshold on the holdout. Synchronous: seconds on ~10k examples. The same as
+   * prepareRetrain(), trainClassifier and acceptCandidate() (trainingFailed() if training is
+   * impossible); throws if a prepared retrain is still outstanding.
    */
   retrain(): RetrainReport {
-    const started = performance.now();
+    const prepared = this.prepareRetrain();
+    if (prepared === null) throw new Error("retrain: a prepared retrain is still outstanding (accept or abandon it first)");
+    let candidate: TextClassifier;
+    try {
+      candidate = trainClassifier(prepared.examples, prepared.trainOptions);
+    } catch (err) {
+      if (!(err instanceof TrainingError)) {
+        this.abandonRetrain(prepared);
+        throw err;
+      }
+      return this.trainingFailed(prepared, err);
+    }
+    return this.acceptCandidate(candidate, prepared);
+  }
+
+  /**
+   * The first half of a retrain, for training elsewhere (a worker thread): a snapshot of the
+   * training set (the non-holdout examples) and the options to train it with. It counts as the
+   * retrain for retrainDue(): examples arriving while the candidate trains count toward the next
+   * one. Finish with acceptCandidate(), trainingFailed() or abandonRetrain(). Null while another
+   * prepared retrain is outstanding (two retrains never overlap).
+   */
+  prepareRetrain(): PreparedRetrain | null {
+    if (this.#outstanding !== null) return null;
+    const examples: LabelledText[] = [];
+    for (const e of this.store.values()) if (!e.holdout) examples.push({ text: e.text, label: e.label });
+    const prepared: PreparedRetrain = {
+      examples,
+      trainOptions: { ...this.#trainOptions },
+      started: performance.now(),
+      changes: this.#changesSinceTrain,
+      trainedOnce: this.#trainedOnce,
+    };
     this.#c.retrains++;
     this.#trainedOnce = true;
     this.#changesSinceTrain = 0;
-    const train: LabelledText[] = [];
-    const holdout: LabelledText[] = [];
-    for (const e of this.store.values()) (e.holdout ? holdout : train).push({ text: e.text, label: e.label });
-    const base = { trainExamples: train.length, holdoutExamples: holdout.length };
+    this.#outstanding = prepared;
+    return prepared;
+  }
 
-    let candidate: TextClassifier;
-    try {
-      candidate = trainClassifier(train, this.#trainOptions);
-    } catch (err) {
-      if (!(err instanceof TrainingError)) throw err;
-      return this.#report(started, { ...base, promoted: false, candidateAccuracy: null, currentAccuracy: null, reason: `not trained: ${err.message}` });
-    }
+  /**
+   * The second half of a retrain: compares `candidate` (trained on `prepared.examples`) with the
+   * live version on the current holdout (held-out examples that arrived while it trained are
+   * never in its training set), promotes it if it is not worse and chooses the live threshold.
+   */
+  acceptCandidate(candidate: TextClassifier, prepared: PreparedRetrain): RetrainReport {
+    this.#finish(prepared);
+    const holdout = this.#holdout();
+    const base = { trainExamples: prepared.examples.length, holdoutExamples: holdout.length };
     const settings = this.router.settings;
     const candidateScores = scoreHoldout(candidate, holdout, settings);
     const currentScores = this.#specialist === null ? null : scoreHoldout(this.#specialist, holdout, settings);
@@ -286,7 +335,41 @@ export class Cascade {
         ? "first model"
         : `holdout accuracy ${pct(candidateScores.accuracy)} ≥ live version's ${pct(currentScores.accuracy)}`
       : `kept version ${this.#version}: candidate's holdout accuracy ${pct(candidateScores.accuracy)} < ${pct(currentScores!.accuracy)}`;
-    return this.#report(started, { ...base, promoted, ...accuracies, reason });
+    return this.#report(prepared.started, { ...base, promoted, ...accuracies, reason });
+  }
+
+  /** Ends a prepared retrain whose training was impossible (a TrainingError): nothing changes but the report. */
+  trainingFailed(prepared: PreparedRetrain, err: TrainingError): RetrainReport {
+    this.#finish(prepared);
+    const base = { trainExamples: prepared.examples.length, holdoutExamples: this.#holdoutCount };
+    return this.#report(prepared.started, { ...base, promoted: false, candidateAccuracy: null, currentAccuracy: null, reason: `not trained: ${err.message}` });
+  }
+
+  /** Forgets a prepared retrain that could not finish (the worker crashed): the retrain is due again as before it. */
+  abandonRetrain(prepared: PreparedRetrain): void {
+    this.#finish(prepared);
+    this.#c.retrains--;
+    this.#trainedOnce = prepared.trainedOnce;
+    this.#changesSinceTrain += prepared.changes;
+  }
+
+  /**
+   * Installs a model saved earlier (e.g. the store's promoted version after a restart) as the live
+   * version `version`, as if it had been promoted here: later promotions continue from `version`.
+   * Its holdout scores and threshold are computed on the current holdout, the live audit starts
+   * over, and no retrain is due until the usual interval of new examples has passed.
+   */
+  restore(model: TextClassifier, version: number): void {
+    if (!Number.isInteger(version) || version < 1) throw new RangeError(`restore: version must be a positive integer, got ${version}`);
+    if (this.#outstanding !== null) throw new Error("restore: a prepared retrain is outstanding");
+    this.#specialist = model;
+    this.#version = version;
+    this.#scores = scoreHoldout(model, this.#holdout(), this.router.settings);
+    this.audit.reset();
+    this.#tightenLevel = 0;
+    this.#trainedOnce = true;
+    this.#changesSinceTrain = 0;
+    this.#applyThreshold();
   }
 
   stats(): CascadeStats {
@@ -350,8 +433,19 @@ export class Cascade {
     this.router.setSpecialist(this.#specialist, this.#choice.threshold);
   }
 
+  #finish(prepared: PreparedRetrain): void {
+    if (this.#outstanding !== prepared) throw new Error("not the outstanding prepared retrain of this cascade");
+    this.#outstanding = null;
+  }
+
+  #holdout(): LabelledText[] {
+    const holdout: LabelledText[] = [];
+    for (const e of this.store.values()) if (e.holdout) holdout.push({ text: e.text, label: e.label });
+    return holdout;
+  }
+
   #maybeRetrain(): void {
-    if (this.#autoRetrain && this.retrainDue()) this.retrain();
+    if (this.#autoRetrain && this.#outstanding === null && this.retrainDue()) this.retrain();
   }
 
   #report(started: number, r: Omit<RetrainReport, "version" | "threshold" | "seconds">): RetrainReport {

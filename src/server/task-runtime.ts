@@ -1,16 +1,20 @@
 // One live cascade per task, backed by the store: examples are loaded at start and written
 // through after each change (awaited before the reply, so an acknowledged example is stored);
 // promoted model versions are saved and reloaded, so a restart serves the promoted model at once.
-// Retraining runs off the request path (setImmediate after the reply), never inside handle().
+// Retraining runs off the request path (setImmediate after the reply), never inside handle(), and
+// trains in a worker thread (trainInWorker), so requests keep being answered, and keep adding
+// examples, while a candidate trains; one retrain at a time per task.
 import { Cascade, type CascadeAnswer, type RetrainReport } from "../cascade/cascade.js";
 import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../cascade/example-store.js";
+import type { TextClassifier } from "../engine/classifier.js";
 import { decodeModel, encodeModel } from "../engine/model-file.js";
-import type { TrainOptions } from "../engine/train.js";
+import { TrainingError, type TrainOptions } from "../engine/train.js";
 import type { Store } from "../store/index.js";
 import type { ExampleInput } from "../store/index.js";
 import type { ExampleSource } from "../store/schema.js";
 import type { Task } from "../task/definition.js";
 import type { Teacher } from "../teacher/types.js";
+import { trainInWorker } from "./train-worker.js";
 
 export type TeacherFactory = (task: Task) => Teacher;
 
@@ -107,9 +111,9 @@ export class TaskRuntime {
     const runtime = new TaskRuntime(task, examples, options);
     const promoted = await options.store.models.promoted(task.name);
     if (promoted !== null) {
-      // The Cascade has no API to restore a version; installing it in the router serves it at
-      // once. The cascade itself still counts version 0 until its first retrain.
-      runtime.cascade.router.setSpecialist(decodeModel(promoted.artifact), promoted.threshold);
+      // Served at once; its threshold is chosen again on the current holdout, and later versions
+      // are compared with it and numbered from it.
+      runtime.cascade.restore(decodeModel(promoted.artifact), promoted.version);
       runtime.#modelVersion = promoted.version;
     }
     return runtime;
@@ -159,30 +163,30 @@ export class TaskRuntime {
   scheduleRetrain(): void {
     if (this.#options.backgroundRetrain === false || this.#retrain !== null || this.#closed) return;
     if (!this.cascade.retrainDue()) return;
-    this.#retrain = new Promise<RetrainReport | null>((resolve) => {
-      setImmediate(() => {
-        this.#runRetrain()
-          .then(resolve, (err: unknown) => {
-            this.#options.logger?.error({ err, task: this.task.name }, "retrain failed");
-            resolve(null);
-          })
-          .finally(() => {
-            this.#retrain = null;
-          });
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => (this.#closed ? null : this.#runRetrain()))
+      .catch((err: unknown) => {
+        this.#options.logger?.error({ err, task: this.task.name }, "retrain failed");
+        return null;
       });
-    });
+    this.#track(run);
   }
 
-  /** Retrains now (waiting for a background retrain first) and saves a promoted version. */
+  /** Retrains now (waiting for any running retrain first) and saves a promoted version. */
   async retrainNow(): Promise<RetrainReport> {
-    if (this.#retrain !== null) await this.#retrain;
+    // Another caller may start one while we wait: wait until none runs, then start synchronously.
+    while (this.#retrain !== null) await this.#retrain;
     const p = this.#runRetrain();
-    this.#retrain = p.then((r) => r, () => null);
-    try {
-      return await p;
-    } finally {
-      this.#retrain = null;
-    }
+    this.#track(p.catch(() => null));
+    return p;
+  }
+
+  /** Records the running retrain; cleared when it settles unless another one was tracked since. */
+  #track(run: Promise<RetrainReport | null>): void {
+    const tracked: Promise<RetrainReport | null> = run.finally(() => {
+      if (this.#retrain === tracked) this.#retrain = null;
+    });
+    this.#retrain = tracked;
   }
 
   /** Resolves when no retrain is running (for tests and shutdown). */
@@ -196,8 +200,22 @@ export class TaskRuntime {
   }
 
   async #runRetrain(): Promise<RetrainReport> {
-    // Synchronous training on the main thread (see the report: no worker-thread hand-off yet).
-    const report = this.cascade.retrain();
+    const prepared = this.cascade.prepareRetrain();
+    // Only #track'd callers get here, one at a time, so nothing else has a retrain outstanding.
+    if (prepared === null) throw new Error("a retrain of this task is already outstanding");
+    let candidate: TextClassifier | TrainingError;
+    try {
+      candidate = await trainInWorker(prepared.examples, prepared.trainOptions);
+    } catch (err) {
+      if (!(err instanceof TrainingError)) {
+        this.cascade.abandonRetrain(prepared);
+        throw err;
+      }
+      candidate = err;
+    }
+    // Requests answered while the candidate trained only added examples; the holdout comparison
+    // and promotion happen here, synchronously.
+    const report = candidate instanceof TrainingError ? this.cascade.trainingFailed(prepared, candidate) : this.cascade.acceptCandidate(candidate, prepared);
     if (report.promoted && this.cascade.specialist !== null && !this.#closed) {
       const version = await this.#options.store.models.add(this.task.name, {
         artifact: encodeModel(this.cascade.specialist),

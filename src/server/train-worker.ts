@@ -2,8 +2,8 @@
 // requests. The worker runs trainClassifier on the examples and sends back the model file bytes
 // (encodeModel), which the caller decodes: the same bytes as training in-process with the same seed.
 //
-// Not wired into TaskRuntime yet: Cascade.retrain() trains synchronously inside itself and has no
-// way to accept a candidate trained elsewhere (see the report for the Cascade change needed).
+// TaskRuntime uses it for background retrains: Cascade.prepareRetrain() snapshots the training set,
+// the worker trains, and Cascade.acceptCandidate() compares and promotes.
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { decodeModel, encodeModel } from "../engine/model-file.js";
 import { trainClassifier, TrainingError, type TrainingExample, type TrainOptions } from "../engine/train.js";
@@ -39,7 +39,10 @@ if (!isMainThread && parentPort !== null && (workerData as { apprenticeTrainJob?
  */
 export function trainInWorker(examples: readonly TrainingExample[], options: WorkerTrainOptions = {}): Promise<TextClassifier> {
   const self = new URL(import.meta.url).href;
-  const bootstrap = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(self)}); }).catch((err) => { require("node:worker_threads").parentPort.postMessage({ ok: false, trainingError: false, message: String(err && err.stack || err) }); });`;
+  // Resolved here, not in the worker: an eval'd worker resolves bare names from the process's
+  // working directory, which need not be this repository (`apprentice serve` run elsewhere).
+  const tsxApi = import.meta.resolve("tsx/esm/api");
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(self)}); }).catch((err) => { require("node:worker_threads").parentPort.postMessage({ ok: false, trainingError: false, message: String(err && err.stack || err) }); });`;
   const job: Job = { examples: examples.map((e) => ({ text: e.text, label: e.label })), options };
   return new Promise<TextClassifier>((resolve, reject) => {
     const worker = new Worker(bootstrap, { eval: true, workerData: { apprenticeTrainJob: job } });

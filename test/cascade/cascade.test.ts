@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Cascade } from "../../src/cascade/cascade.js";
 import { isHoldoutText, MemoryExampleStore } from "../../src/cascade/example-store.js";
 import { retrainInterval, tightenedTarget } from "../../src/cascade/policy.js";
+import { decodeModel, encodeModel } from "../../src/engine/model-file.js";
+import { trainClassifier } from "../../src/engine/train.js";
 import { goldTeacher, LABELS, ScriptedTeacher, topicTask, topicTexts } from "./fixtures.js";
 
 /** The next label in LABELS: a consistent wrong answer. */
@@ -100,6 +102,75 @@ describe("Cascade", () => {
     expect(cascade.stats()).toMatchObject({ version: 1, versions: 1, rejected_versions: 1, retrains: 2 });
     // The kept version still answers with a threshold chosen on the current holdout.
     expect(v2.threshold?.threshold).not.toBeNull();
+  });
+
+  it("restores a saved version: it routes at once and the next retrain compares against it", async () => {
+    const task = topicTask();
+    const first = topicTexts(400, 1);
+    const trained = new Cascade({ task, teacher: goldTeacher(first), autoRetrain: false });
+    await feed(trained, first);
+    trained.retrain();
+    const saved = decodeModel(encodeModel(trained.specialist!));
+
+    // A fresh cascade over the same examples (as after a restart), restored as version 7.
+    const cascade = new Cascade({ task, teacher: goldTeacher(first), autoRetrain: false });
+    await feed(cascade, first);
+    expect(cascade.retrainDue()).toBe(true);
+    cascade.restore(saved, 7);
+    expect(cascade.specialist).toBe(saved);
+    expect(cascade.version).toBe(7);
+    expect(cascade.thresholdChoice?.threshold).not.toBeNull();
+    expect(cascade.retrainDue()).toBe(false);
+    expect(cascade.audit.n).toBe(0);
+    const answer = await cascade.handle(first[0].text);
+    expect(answer).toMatchObject({ source: "specialist", version: 7, label: first[0].label });
+
+    // Wrong labels on the training side only: the candidate is worse than the restored model.
+    for (const t of topicTexts(600, 2, 10_000)) {
+      if (!isHoldoutText(t.text, task.training.seed, task.training.holdout_fraction)) cascade.addHumanLabel(t.text, rotate(t.label));
+    }
+    expect(cascade.retrainDue()).toBe(true);
+    const report = cascade.retrain();
+    expect(report).toMatchObject({ promoted: false, version: 7 });
+    expect(report.candidateAccuracy!).toBeLessThan(report.currentAccuracy!);
+    expect(report.reason).toMatch(/kept version 7/);
+    expect(cascade.specialist).toBe(saved);
+
+    // Correct labels again: the next promotion is version 8.
+    for (const t of topicTexts(600, 2, 10_000)) cascade.addHumanLabel(t.text, t.label);
+    const next = cascade.retrain();
+    expect(next).toMatchObject({ promoted: true, version: 8 });
+    expect(next.currentAccuracy).not.toBeNull();
+  });
+
+  it("retrains in two halves: prepareRetrain() snapshots the training set, acceptCandidate() decides", async () => {
+    const task = topicTask();
+    const stream = topicTexts(400, 1);
+    const cascade = new Cascade({ task, teacher: goldTeacher(stream), autoRetrain: false });
+    await feed(cascade, stream.slice(0, 300));
+    const prepared = cascade.prepareRetrain()!;
+    const trainSide = stream.slice(0, 300).filter((t) => !cascade.store.get(t.text)!.holdout).length;
+    expect(prepared.examples).toHaveLength(trainSide);
+    expect(prepared.trainOptions.seed).toBe(task.training.seed);
+    // One retrain at a time.
+    expect(cascade.prepareRetrain()).toBeNull();
+    expect(() => cascade.retrain()).toThrow(/outstanding/);
+    // Examples arriving while the candidate trains are not in its training set; they count toward the next retrain.
+    await feed(cascade, stream.slice(300, 400));
+    const report = cascade.acceptCandidate(trainClassifier(prepared.examples, prepared.trainOptions), prepared);
+    expect(report).toMatchObject({ promoted: true, version: 1, trainExamples: trainSide, reason: "first model" });
+    expect(report.holdoutExamples).toBe(cascade.stats().holdout_examples);
+    expect(() => cascade.acceptCandidate(cascade.specialist!, prepared)).toThrow(/outstanding/);
+    expect(cascade.retrainDue()).toBe(true);
+    expect(cascade.stats()).toMatchObject({ retrains: 1, versions: 1 });
+
+    // An abandoned retrain (a crashed worker) leaves the retrain due, as before it.
+    const abandoned = cascade.prepareRetrain()!;
+    expect(cascade.retrainDue()).toBe(false);
+    cascade.abandonRetrain(abandoned);
+    expect(cascade.retrainDue()).toBe(true);
+    expect(cascade.stats().retrains).toBe(1);
+    expect(cascade.retrain()).toMatchObject({ version: 2 });
   });
 
   it("tightens at once when the live audit shows the specialist is worse than the target", async () => {

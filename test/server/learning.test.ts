@@ -90,7 +90,10 @@ describe("online learning", () => {
     expect(results[0].source).toBe("specialist");
     expect(results.filter((r) => r.source === "specialist").length).toBeGreaterThan(20);
     for (const r of results.filter((r) => r.source === "specialist")) expect(r.model_version).toBe(promoted.version);
-    expect((await g.request("GET", "/v1/tasks/learn")).body.cascade.examples).toBe(examples);
+    const task = (await g.request("GET", "/v1/tasks/learn")).body;
+    expect(task.cascade.examples).toBe(examples);
+    // The cascade itself continues from the restored version.
+    expect(task.cascade.version).toBe(promoted.version);
     await g.app.runtimes.idle();
   });
 
@@ -100,5 +103,56 @@ describe("online learning", () => {
     expect(res.body.promoted).toBe(true);
     const promoted = (await g.store.models.list("learn")).find((v) => v.status === "promoted")!;
     expect(res.body.model_version).toBe(promoted.version);
+    // Compared with the version restored at start, and numbered after it.
+    expect(res.body.currentAccuracy).not.toBeNull();
+    expect(res.body.version).toBe(promoted.version);
+    promotedVersion = promoted.version;
+  });
+
+  it("keeps answering while a retrain trains in the worker", async () => {
+    await g.app.runtimes.idle();
+    const rt = (await g.app.runtimes.get("learn"))!;
+    const before = rt.cascade.stats();
+    const trainSide = [...rt.cascade.store.values()].filter((e) => !e.holdout).length;
+    const running = rt.retrainNow();
+    // The training set is taken now and the candidate is training: no second retrain can start.
+    expect(rt.cascade.prepareRetrain()).toBeNull();
+    expect(rt.cascade.stats().retrains).toBe(before.retrains + 1);
+    const replies = await Promise.all(GOLD.slice(361, 370).map((e) => g.request("POST", "/v1/tasks/learn/predict", { key: g.predictKey, body: { input: e.text } })));
+    for (const r of replies) expect(r.status).toBe(200);
+    // An import meanwhile is stored too (and schedules no second retrain).
+    const imported = await g.request("POST", "/v1/tasks/learn/examples", { body: GOLD.slice(340, 350) });
+    expect(imported.status).toBe(200);
+    const report = await running;
+    await g.app.runtimes.idle();
+    // The examples added meanwhile are stored, but not in the candidate's training set.
+    expect(report.trainExamples).toBe(trainSide);
+    const taught = replies.filter((r) => r.body.source === "teacher").length;
+    expect(rt.cascade.stats().examples).toBe(before.examples + taught + 10);
+    expect(await g.store.examples.count("learn")).toBe(before.examples + taught + 10);
+    const promoted = (await g.store.models.list("learn")).find((v) => v.status === "promoted")!;
+    expect(rt.modelVersion).toBe(promoted.version);
+    expect(rt.cascade.version).toBe(promoted.version);
+    promotedVersion = promoted.version;
+  });
+
+  it("numbers the first retrain after a restart and new examples from the restored version", async () => {
+    await g.app.runtimes.idle();
+    const keys = { dir: g.dir, adminKey: g.adminKey, predictKey: g.predictKey };
+    await stopTestGateway(g, false);
+    g = await startTestGateway(keys);
+
+    // Fewer new examples than the retrain interval: restoring does not make a retrain due.
+    const imported = await g.request("POST", "/v1/tasks/learn/examples", { body: GOLD.slice(370, 400) });
+    expect(imported.status).toBe(200);
+    await g.app.runtimes.idle();
+    expect(Math.max(...(await g.store.models.list("learn")).map((v) => v.version))).toBe(promotedVersion);
+
+    const res = await g.request("POST", "/v1/tasks/learn/retrain");
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ promoted: true, version: promotedVersion + 1, model_version: promotedVersion + 1 });
+    expect(res.body.currentAccuracy).not.toBeNull();
+    const promoted = (await g.store.models.list("learn")).find((v) => v.status === "promoted")!;
+    expect(promoted.version).toBe(promotedVersion + 1);
   });
 });
