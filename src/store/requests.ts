@@ -9,6 +9,7 @@ import {
   type Database,
   type RequestSource,
   type RequestStatus,
+  type RequestsTable,
 } from "./schema.js";
 
 export interface RequestInput {
@@ -34,22 +35,8 @@ export interface RequestInput {
   created_at?: number;
 }
 
-export interface RequestRecord {
-  id: string;
-  task: string;
-  input: string | null;
-  input_hash: string;
-  label: string | null;
-  confidence: number | null;
-  source: RequestSource;
-  model_version: number | null;
-  latency_ms: number;
-  cost: number;
-  audited: boolean;
-  teacher_label: string | null;
-  status: RequestStatus;
-  created_at: number;
-}
+/** A logged request as the repository returns it: the table's row with a real boolean and a number for the time. */
+export type RequestRecord = Omit<RequestsTable, "audited" | "created_at"> & { audited: boolean; created_at: number };
 
 export interface DailyRequestStats {
   /** The UTC day, `YYYY-MM-DD`. */
