@@ -5,9 +5,12 @@ import type { TrainOptions } from "../engine/train.js";
 import type { Store } from "../store/index.js";
 import { registerAuth } from "./auth.js";
 import { errorBody, HttpError } from "./errors.js";
+import { GatewayMetrics, registerMetrics } from "./metrics.js";
+import { registerModelRoutes } from "./routes-models.js";
 import { registerOpenAIRoutes } from "./routes-openai.js";
 import { registerTaskRoutes } from "./routes-tasks.js";
 import { TaskRuntimes, type TeacherFactory } from "./task-runtime.js";
+import type { UpstreamOptions } from "./upstream.js";
 
 export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
 
@@ -23,11 +26,14 @@ export interface BuildAppOptions {
   trainOptions?: Partial<Omit<TrainOptions, "onProgress">>;
   /** Retrain after replies when one is due (default true). */
   backgroundRetrain?: boolean;
+  /** Where chat completions for models other than `task:<name>` are forwarded (none: 404). */
+  upstream?: UpstreamOptions;
 }
 
 declare module "fastify" {
   interface FastifyInstance {
     runtimes: TaskRuntimes;
+    metrics: GatewayMetrics;
   }
 }
 
@@ -49,6 +55,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     logger: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) },
   });
   app.decorate("runtimes", runtimes);
+  const metrics = new GatewayMetrics();
+  app.decorate("metrics", metrics);
 
   app.setErrorHandler((err: unknown, request, reply) => {
     if (err instanceof HttpError) return reply.code(err.statusCode).send(errorBody(err.message, err.type, err.code, err.details));
@@ -63,6 +71,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`, "invalid_request_error", "not_found")));
 
   registerAuth(app, store);
+  registerMetrics(app, metrics);
   app.get("/healthz", { config: { access: "open" } }, async () => ({ ok: true }));
   app.get("/readyz", { config: { access: "open" } }, async (_request, reply) => {
     try {
@@ -72,8 +81,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
       return reply.code(503).send({ ok: false, error: "database unreachable" });
     }
   });
-  registerTaskRoutes(app, { store, runtimes });
-  registerOpenAIRoutes(app, { store, runtimes });
+  registerTaskRoutes(app, { store, runtimes, metrics });
+  registerModelRoutes(app, { store, runtimes });
+  registerOpenAIRoutes(app, { store, runtimes, metrics, ...(options.upstream ? { upstream: options.upstream } : {}) });
 
   app.addHook("onClose", async () => {
     await runtimes.closeAll();

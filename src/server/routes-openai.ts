@@ -5,7 +5,9 @@ import type { FastifyInstance } from "fastify";
 import type { Store } from "../store/index.js";
 import { badRequest, HttpError } from "./errors.js";
 import { predictOne, type PredictResult } from "./routes-tasks.js";
+import type { GatewayMetrics } from "./metrics.js";
 import type { TaskRuntimes } from "./task-runtime.js";
+import { forwardChatCompletion, type UpstreamOptions } from "./upstream.js";
 
 export const TASK_MODEL_PREFIX = "task:";
 
@@ -23,8 +25,8 @@ function contentText(content: unknown): string | null {
   return null;
 }
 
-export function registerOpenAIRoutes(app: FastifyInstance, deps: { store: Store; runtimes: TaskRuntimes }): void {
-  const { store, runtimes } = deps;
+export function registerOpenAIRoutes(app: FastifyInstance, deps: { store: Store; runtimes: TaskRuntimes; metrics?: GatewayMetrics; upstream?: UpstreamOptions }): void {
+  const { store, runtimes, metrics, upstream } = deps;
   const predict = { config: { access: "predict" as const } };
 
   app.get("/v1/models", predict, async () => {
@@ -41,7 +43,8 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: { store: Store;
     const model = body.model;
     if (typeof model !== "string" || model === "") throw badRequest('"model" is required');
     if (!model.startsWith(TASK_MODEL_PREFIX)) {
-      throw new HttpError(404, `The model \`${model}\` does not exist: this gateway serves "task:<name>" models only (no pass-through upstream yet)`, "invalid_request_error", "model_not_found");
+      if (upstream !== undefined) return forwardChatCompletion(upstream, body, reply, metrics);
+      throw new HttpError(404, `The model \`${model}\` does not exist: this gateway serves "task:<name>" models only (no upstream LLM is configured)`, "invalid_request_error", "model_not_found");
     }
     const name = model.slice(TASK_MODEL_PREFIX.length);
     const rt = await runtimes.get(name);
@@ -52,7 +55,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: { store: Store;
     const input = lastUser === undefined ? null : contentText(lastUser.content);
     if (input === null || input.trim() === "") throw badRequest('"messages" needs a user message with text content');
 
-    const result: PredictResult = await predictOne(store, rt, input);
+    const result: PredictResult = await predictOne(store, rt, input, metrics);
     const label = result.label;
     if (label === null) {
       // Logged above with its status; there is no label to answer with.

@@ -5,6 +5,7 @@ import type { CascadeAnswer } from "../cascade/cascade.js";
 import { StoreConflictError, StoreError, StoreNotFoundError, type RequestInput, type Store } from "../store/index.js";
 import { labelNames, parseTask, TaskError, type Task } from "../task/definition.js";
 import { badRequest, HttpError, notFound } from "./errors.js";
+import type { GatewayMetrics } from "./metrics.js";
 import type { TaskRuntime, TaskRuntimes } from "./task-runtime.js";
 
 export const MAX_PREDICT_INPUTS = 1000;
@@ -25,6 +26,7 @@ export interface PredictResult {
 export interface RouteDeps {
   store: Store;
   runtimes: TaskRuntimes;
+  metrics?: GatewayMetrics;
 }
 
 type NameParams = { Params: { name: string } };
@@ -49,7 +51,7 @@ export async function runtimeOf(runtimes: TaskRuntimes, name: string): Promise<T
 }
 
 /** Answers one input through the task's cascade and logs the request. */
-export async function predictOne(store: Store, rt: TaskRuntime, input: string): Promise<PredictResult> {
+export async function predictOne(store: Store, rt: TaskRuntime, input: string, metrics?: GatewayMetrics): Promise<PredictResult> {
   const started = performance.now();
   const id = randomUUID();
   const answer: CascadeAnswer = await rt.handle(input);
@@ -74,6 +76,8 @@ export async function predictOne(store: Store, rt: TaskRuntime, input: string): 
     status,
   };
   await store.requests.insert(row);
+  metrics?.predictions.inc({ task: rt.task.name, source });
+  if (teacher !== undefined && teacher !== null) metrics?.teacherCalls.inc({ task: rt.task.name, status: teacher.status });
   rt.scheduleRetrain();
   return {
     input,
@@ -95,7 +99,7 @@ function checkText(x: unknown, what: string): string {
 }
 
 export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { store, runtimes } = deps;
+  const { store, runtimes, metrics } = deps;
   const admin = { config: { access: "admin" as const } };
   const predict = { config: { access: "predict" as const } };
 
@@ -177,14 +181,14 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     const body = request.body;
     if (!isObject(body)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
     if (body.input !== undefined && body.inputs !== undefined) throw badRequest('give either "input" or "inputs", not both');
-    if (body.input !== undefined) return predictOne(store, rt, checkText(body.input, "input"));
+    if (body.input !== undefined) return predictOne(store, rt, checkText(body.input, "input"), metrics);
     if (!Array.isArray(body.inputs)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
     if (body.inputs.length === 0) throw badRequest('"inputs" is empty');
     if (body.inputs.length > MAX_PREDICT_INPUTS) throw badRequest(`at most ${MAX_PREDICT_INPUTS} inputs per request, got ${body.inputs.length}`);
     const inputs = body.inputs.map((x: unknown, i: number) => checkText(x, `inputs[${i}]`));
     const results: PredictResult[] = [];
     // In order: a later input may be answered by what the teacher said about an earlier one.
-    for (const input of inputs) results.push(await predictOne(store, rt, input));
+    for (const input of inputs) results.push(await predictOne(store, rt, input, metrics));
     return { data: results };
   });
 

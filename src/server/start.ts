@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { openStore, type Store } from "../store/index.js";
 import { createTeacher } from "../teacher/index.js";
 import { buildApp, type BuildAppOptions } from "./app.js";
+import { upstreamFromEnv } from "./upstream.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 8080;
@@ -27,8 +28,10 @@ export interface Gateway {
 
 export async function startGateway(options: StartOptions = {}): Promise<Gateway> {
   const store = options.store ?? (await openStore(options.db));
+  const upstream = "upstream" in options ? options.upstream : upstreamFromEnv();
   const app = buildApp({
     ...options,
+    ...(upstream ? { upstream } : {}),
     store,
     teacherFor: options.teacherFor ?? ((task) => createTeacher(task)),
     logger: options.logger ?? { level: "info" },

@@ -1,0 +1,39 @@
+// Prometheus metrics, served as text at GET /metrics. The route is open (no key), like /healthz,
+// so a scraper needs no gateway key: it exposes only counts, latencies and task names, never
+// inputs or keys. Put the gateway behind a proxy, or keep it on 127.0.0.1 (the default), if task
+// names must stay private. Each app has its own registry (no global state between apps or tests).
+import type { FastifyInstance } from "fastify";
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  /** Answered predictions (predict route and task chat completions), by task and source. */
+  readonly predictions = new Counter({ name: "apprentice_predictions_total", help: "Predictions answered, by task and source (specialist, teacher, none).", labelNames: ["task", "source"] as const, registers: [this.registry] });
+  /** Calls to a task's teacher (routed to it, or audits), by task and outcome. */
+  readonly teacherCalls = new Counter({ name: "apprentice_teacher_calls_total", help: "Calls to the teacher, by task and status.", labelNames: ["task", "status"] as const, registers: [this.registry] });
+  /** Chat completions forwarded to the upstream LLM, by HTTP status (0: unreachable). */
+  readonly upstreamCalls = new Counter({ name: "apprentice_upstream_requests_total", help: "Chat completions passed through to the upstream LLM, by status.", labelNames: ["status"] as const, registers: [this.registry] });
+  /** HTTP request latency, by method, route pattern and status code. */
+  readonly httpDuration = new Histogram({
+    name: "apprentice_http_request_duration_seconds",
+    help: "HTTP request latency in seconds, by method, route and status code.",
+    labelNames: ["method", "route", "status_code"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "apprentice_" });
+  }
+}
+
+export function registerMetrics(app: FastifyInstance, metrics: GatewayMetrics): void {
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.get("/metrics", { config: { access: "open" } }, async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.header("content-type", metrics.registry.contentType).send(text);
+  });
+}
