@@ -21,3 +21,4 @@ export function errorBody(message: string, type: string, code: string | null = n
 
 export const badRequest = (message: string, details?: unknown): HttpError => new HttpError(400, message, "invalid_request_error", "bad_request", details);
 export const notFound = (message: string): HttpError => new HttpError(404, message, "invalid_request_error", "not_found");
+export const conflict = (message: string): HttpError => new HttpError(409, message, "invalid_request_error", "conflict");

@@ -3,10 +3,9 @@
 // reloaded, so the promoted version serves at once (TaskRuntime.load restores it).
 import type { FastifyInstance } from "fastify";
 import { StoreNotFoundError } from "../store/index.js";
-import { badRequest, HttpError, notFound } from "./errors.js";
-import type { RouteDeps } from "./routes-tasks.js";
+import { badRequest, conflict, notFound } from "./errors.js";
+import type { NameParams, RouteDeps } from "./routes-tasks.js";
 
-type NameParams = { Params: { name: string } };
 type VersionParams = { Params: { name: string; version: string } };
 
 export function registerModelRoutes(app: FastifyInstance, deps: RouteDeps): void {
@@ -52,7 +51,7 @@ export function registerModelRoutes(app: FastifyInstance, deps: RouteDeps): void
     try {
       version = await store.models.rollback(name);
     } catch (err) {
-      if (err instanceof StoreNotFoundError) throw new HttpError(409, err.message, "invalid_request_error", "conflict");
+      if (err instanceof StoreNotFoundError) throw conflict(err.message);
       throw err;
     }
     return { task: name, promoted: version, model_version: await reload(name) };

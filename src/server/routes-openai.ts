@@ -66,8 +66,10 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: { store: Store;
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const promptTokens = messages.reduce((n: number, m: unknown) => n + roughTokens(contentText((m as { content?: unknown })?.content) ?? ""), 0);
-    const usage = { prompt_tokens: promptTokens, completion_tokens: roughTokens(content), total_tokens: promptTokens + roughTokens(content) };
-    const apprentice = { label, confidence: result.confidence, source: result.source, model_version: result.model_version, request_id: result.request_id, latency_ms: result.latency_ms, status: result.status };
+    const completionTokens = roughTokens(content);
+    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    // What the gateway decided, beside the OpenAI fields: the prediction result without the echoed input.
+    const { input: _input, route: _route, ...apprentice } = result;
 
     if (body.stream === true) {
       const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;

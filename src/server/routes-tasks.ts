@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { CascadeAnswer } from "../cascade/cascade.js";
 import { StoreConflictError, StoreError, StoreNotFoundError, type RequestInput, type Store } from "../store/index.js";
 import { labelNames, parseTask, TaskError, type Task } from "../task/definition.js";
-import { badRequest, HttpError, notFound } from "./errors.js";
+import { badRequest, conflict, notFound } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { TaskRuntime, TaskRuntimes } from "./task-runtime.js";
 
@@ -29,7 +29,7 @@ export interface RouteDeps {
   metrics?: GatewayMetrics;
 }
 
-type NameParams = { Params: { name: string } };
+export type NameParams = { Params: { name: string } };
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
@@ -109,7 +109,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
       const record = await store.tasks.create(task);
       return reply.code(201).send(record);
     } catch (err) {
-      if (err instanceof StoreConflictError) throw new HttpError(409, err.message, "invalid_request_error", "conflict");
+      if (err instanceof StoreConflictError) throw conflict(err.message);
       throw err;
     }
   });
@@ -201,7 +201,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     if (!labelNames(rt.task).includes(body.label)) throw badRequest(`label "${body.label}" is not one of the task's labels`);
     const logged = await store.requests.get(body.request_id);
     if (logged === null || logged.task !== rt.task.name) throw notFound(`no request "${body.request_id}" for task "${rt.task.name}"`);
-    if (logged.input === null) throw new HttpError(409, "the request's input was not kept (only its hash), so it cannot be labelled", "invalid_request_error", "conflict");
+    if (logged.input === null) throw conflict("the request's input was not kept (only its hash), so it cannot be labelled");
     await rt.addHumanLabels([{ text: logged.input, label: body.label }], "feedback");
     rt.scheduleRetrain();
     return { ok: true, request_id: logged.id, label: body.label, previous_label: logged.label };
