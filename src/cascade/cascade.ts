@@ -125,6 +125,9 @@ export interface PreparedRetrain {
 
 type Counters = Omit<CascadeStats, "examples" | "holdout_examples" | "version" | "threshold" | "threshold_reason" | "coverage">;
 
+/** What training a prepared retrain gave: a candidate model, or the error it threw. */
+export type RetrainOutcome = { candidate: TextClassifier } | { error: unknown };
+
 export class Cascade {
   readonly task: Task;
   readonly teacher: Teacher;
@@ -264,32 +267,38 @@ export class Cascade {
   retrain(): RetrainReport {
     const prepared = this.prepareRetrain();
     if (prepared === null) throw new Error("retrain: a prepared retrain is still outstanding (accept or abandon it first)");
-    let candidate: TextClassifier;
+    let outcome: RetrainOutcome;
     try {
-      candidate = trainClassifier(prepared.examples, prepared.trainOptions);
-    } catch (err) {
-      if (!(err instanceof TrainingError)) {
-        this.abandonRetrain(prepared);
-        throw err;
-      }
-      return this.trainingFailed(prepared, err);
+      outcome = { candidate: trainClassifier(prepared.examples, prepared.trainOptions) };
+    } catch (error) {
+      outcome = { error };
     }
-    return this.acceptCandidate(candidate, prepared);
+    return this.settleRetrain(prepared, outcome);
+  }
+
+  /**
+   * Ends a prepared retrain with what training gave: a candidate is compared and maybe promoted
+   * (acceptCandidate); a TrainingError (too few examples, one label…) is reported and changes
+   * nothing; any other error abandons the retrain (it is due again) and is rethrown.
+   */
+  settleRetrain(prepared: PreparedRetrain, outcome: RetrainOutcome): RetrainReport {
+    if ("candidate" in outcome) return this.acceptCandidate(outcome.candidate, prepared);
+    if (outcome.error instanceof TrainingError) return this.#trainingFailed(prepared, outcome.error);
+    this.abandonRetrain(prepared);
+    throw outcome.error;
   }
 
   /**
    * The first half of a retrain, for training elsewhere (a worker thread): a snapshot of the
    * training set (the non-holdout examples) and the options to train it with. It counts as the
    * retrain for retrainDue(): examples arriving while the candidate trains count toward the next
-   * one. Finish with acceptCandidate(), trainingFailed() or abandonRetrain(). Null while another
+   * one. Finish with settleRetrain() (or acceptCandidate() / abandonRetrain() directly). Null while another
    * prepared retrain is outstanding (two retrains never overlap).
    */
   prepareRetrain(): PreparedRetrain | null {
     if (this.#outstanding !== null) return null;
-    const examples: LabelledText[] = [];
-    for (const e of this.store.values()) if (!e.holdout) examples.push({ text: e.text, label: e.label });
     const prepared: PreparedRetrain = {
-      examples,
+      examples: this.#examples({ holdout: false }),
       trainOptions: { ...this.#trainOptions },
       started: performance.now(),
       changes: this.#changesSinceTrain,
@@ -339,7 +348,7 @@ export class Cascade {
   }
 
   /** Ends a prepared retrain whose training was impossible (a TrainingError): nothing changes but the report. */
-  trainingFailed(prepared: PreparedRetrain, err: TrainingError): RetrainReport {
+  #trainingFailed(prepared: PreparedRetrain, err: TrainingError): RetrainReport {
     this.#finish(prepared);
     const base = { trainExamples: prepared.examples.length, holdoutExamples: this.#holdoutCount };
     return this.#report(prepared.started, { ...base, promoted: false, candidateAccuracy: null, currentAccuracy: null, reason: `not trained: ${err.message}` });
@@ -439,9 +448,14 @@ export class Cascade {
   }
 
   #holdout(): LabelledText[] {
-    const holdout: LabelledText[] = [];
-    for (const e of this.store.values()) if (e.holdout) holdout.push({ text: e.text, label: e.label });
-    return holdout;
+    return this.#examples({ holdout: true });
+  }
+
+  /** The stored examples on one side of the holdout split. */
+  #examples(side: { holdout: boolean }): LabelledText[] {
+    const out: LabelledText[] = [];
+    for (const e of this.store.values()) if (e.holdout === side.holdout) out.push({ text: e.text, label: e.label });
+    return out;
   }
 
   #maybeRetrain(): void {

@@ -4,11 +4,10 @@
 // Retraining runs off the request path (setImmediate after the reply), never inside handle(), and
 // trains in a worker thread (trainInWorker), so requests keep being answered, and keep adding
 // examples, while a candidate trains; one retrain at a time per task.
-import { Cascade, type CascadeAnswer, type RetrainReport } from "../cascade/cascade.js";
+import { Cascade, type CascadeAnswer, type RetrainOutcome, type RetrainReport } from "../cascade/cascade.js";
 import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../cascade/example-store.js";
-import type { TextClassifier } from "../engine/classifier.js";
 import { decodeModel, encodeModel } from "../engine/model-file.js";
-import { TrainingError, type TrainOptions } from "../engine/train.js";
+import type { TrainOptions } from "../engine/train.js";
 import type { Store } from "../store/index.js";
 import type { ExampleInput } from "../store/index.js";
 import type { ExampleSource } from "../store/schema.js";
@@ -203,19 +202,15 @@ export class TaskRuntime {
     const prepared = this.cascade.prepareRetrain();
     // Only #track'd callers get here, one at a time, so nothing else has a retrain outstanding.
     if (prepared === null) throw new Error("a retrain of this task is already outstanding");
-    let candidate: TextClassifier | TrainingError;
+    let outcome: RetrainOutcome;
     try {
-      candidate = await trainInWorker(prepared.examples, prepared.trainOptions);
-    } catch (err) {
-      if (!(err instanceof TrainingError)) {
-        this.cascade.abandonRetrain(prepared);
-        throw err;
-      }
-      candidate = err;
+      outcome = { candidate: await trainInWorker(prepared.examples, prepared.trainOptions) };
+    } catch (error) {
+      outcome = { error };
     }
     // Requests answered while the candidate trained only added examples; the holdout comparison
     // and promotion happen here, synchronously.
-    const report = candidate instanceof TrainingError ? this.cascade.trainingFailed(prepared, candidate) : this.cascade.acceptCandidate(candidate, prepared);
+    const report = this.cascade.settleRetrain(prepared, outcome);
     if (report.promoted && this.cascade.specialist !== null && !this.#closed) {
       const version = await this.#options.store.models.add(this.task.name, {
         artifact: encodeModel(this.cascade.specialist),
