@@ -20,6 +20,7 @@ import { mulberry32, shuffleInPlace } from "../src/engine/random.js";
 import { parseTask, type Task } from "../src/task/definition.js";
 import { SimulatedTeacher } from "../src/teacher/simulated-teacher.js";
 import { argValue, loadBanking77, REPO_ROOT, type LabeledText } from "./lib/banking77.js";
+import { latencyPercentiles, type LatencyPercentiles } from "./lib/timing.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
 
 const TEACHER_ACCURACY = 0.83;
@@ -66,18 +67,9 @@ async function runOrder(seed: number, task: Task, teacher: SimulatedTeacher, tra
 }
 
 /** p50/p99 of one router.route(text) call, prediction included, over the texts (3 passes after a warm-up). */
-function routingLatency(cascade: Cascade, texts: string[]): { p50_us: number; p99_us: number; max_us: number } {
-  for (const t of texts) cascade.router.route(t);
-  const us: number[] = [];
-  for (let pass = 0; pass < 3; pass++) {
-    for (const t of texts) {
-      const t0 = process.hrtime.bigint();
-      cascade.router.route(t);
-      us.push(Number(process.hrtime.bigint() - t0) / 1000);
-    }
-  }
-  us.sort((a, b) => a - b);
-  return { p50_us: round(us[Math.floor(us.length * 0.5)], 1), p99_us: round(us[Math.floor(us.length * 0.99)], 1), max_us: round(us[us.length - 1], 1) };
+function routingLatency(cascade: Cascade, texts: string[]): LatencyPercentiles {
+  const l = latencyPercentiles(texts, (t) => cascade.router.route(t));
+  return { p50_us: round(l.p50_us, 1), p99_us: round(l.p99_us, 1), max_us: round(l.max_us, 1) };
 }
 
 function summary(run: Run) {

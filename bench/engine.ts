@@ -16,6 +16,7 @@ import { trainClassifier } from "../src/engine/train.js";
 import type { TextClassifier } from "../src/engine/classifier.js";
 import { REPO_ROOT, loadBanking77, type LabeledText } from "./lib/banking77.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
+import { latencyPercentiles } from "./lib/timing.js";
 
 const ANCHORS = join(REPO_ROOT, "../shared/anchors");
 
@@ -56,19 +57,6 @@ function throughput(model: TextClassifier, texts: string[]): number {
     rates.push(texts.length / (Number(process.hrtime.bigint() - t0) / 1e9));
   }
   return rates.sort((a, b) => a - b)[2];
-}
-
-function latencies(model: TextClassifier, texts: string[]): { p50_us: number; p99_us: number } {
-  const us: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    for (const t of texts) {
-      const t0 = process.hrtime.bigint();
-      model.predict(t);
-      us.push(Number(process.hrtime.bigint() - t0) / 1000);
-    }
-  }
-  us.sort((a, b) => a - b);
-  return { p50_us: us[Math.floor(us.length * 0.5)], p99_us: us[Math.floor(us.length * 0.99)] };
 }
 
 /** The first `perLabel` examples of each label after a seeded shuffle: a few-shot training set. */
@@ -122,7 +110,7 @@ async function main() {
   const quantized = decodeModel(int8);
   const evQ = evaluate(quantized, test);
   const perSecond = throughput(model, texts);
-  const lat = latencies(model, texts);
+  const lat = latencyPercentiles(texts, (t) => model.predict(t));
   const peakRss = process.resourceUsage().maxRSS * 1024;
 
   const ours = {
