@@ -23,7 +23,7 @@ import { isHoldoutText, MemoryExampleStore, type ExampleStore } from "./example-
 import { scoreHoldout, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
 import { LiveAudit } from "./live-audit.js";
 import { DEFAULT_RETRAIN_GROWTH, retrainInterval, tightenedTarget } from "./policy.js";
-import { Router, type RouteDecision } from "./router.js";
+import { Router, type RouteDecision, type RouteMode } from "./router.js";
 import { chooseThreshold, type ThresholdChoice } from "./threshold.js";
 
 export interface CascadeOptions {
@@ -40,6 +40,15 @@ export interface CascadeOptions {
   /** Ratio of the threshold's candidate grid (default 1.25). */
   gridRatio?: number;
   onRetrain?: (report: RetrainReport) => void;
+}
+
+export interface HandleOptions {
+  gold?: string;
+  route?: RouteMode;
+}
+
+export class NoSpecialistError extends Error {
+  override name = "NoSpecialistError";
 }
 
 export interface CascadeAnswer {
@@ -197,11 +206,17 @@ export class Cascade {
     return this.#choice;
   }
 
-  /** Answers one request. `gold`, when known (simulations), only feeds the accuracy in stats(). */
-  async handle(text: string, gold?: string): Promise<CascadeAnswer> {
+  /**
+   * Answers one request. `gold`, when known (simulations), only feeds the accuracy in stats().
+   * `route` other than auto forces the choice (NoSpecialistError if the specialist is asked for
+   * before one is trained).
+   */
+  async handle(text: string, options: HandleOptions = {}): Promise<CascadeAnswer> {
+    const { gold, route: mode = "auto" } = options;
+    const route = mode === "auto" ? this.router.route(text) : this.router.force(text, mode);
+    if (route === null) throw new NoSpecialistError(`task "${this.task.name}" has no specialist yet: it trains once ${this.task.training.min_examples} examples are stored`);
     this.#c.requests++;
     const version = this.#version;
-    const route = this.router.route(text);
     let answer: CascadeAnswer;
     if (route.decision === "teacher") {
       const t = await this.#ask(text);

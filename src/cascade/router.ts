@@ -5,7 +5,10 @@ import { fmix32 } from "../engine/hash.js";
 import type { RoutingTarget } from "../task/definition.js";
 import { isCovered } from "./threshold.js";
 
-export type RouteReason = "no_specialist" | "no_threshold" | "below_threshold" | "out_of_scope" | "out_of_scope_label" | "confident";
+export type RouteReason = "no_specialist" | "no_threshold" | "below_threshold" | "out_of_scope" | "out_of_scope_label" | "confident" | "forced";
+
+/** `auto` lets the threshold decide; `specialist` and `teacher` are a caller's explicit choice. */
+export type RouteMode = "auto" | "specialist" | "teacher";
 
 export interface RouteDecision {
   decision: "specialist" | "teacher";
@@ -101,5 +104,17 @@ export class Router {
     const decision = reason === "confident" ? "specialist" : "teacher";
     const audit = decision === "specialist" && auditDraw(this.settings.seed, id) < this.settings.routing.audit_rate;
     return { decision, reason, prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, audit };
+  }
+
+  /**
+   * A route the caller chose. A forced specialist answer is never audited: the live audit
+   * measures the error of answers the threshold let through, and forced ones bypass it.
+   * Returns null when the specialist is asked for but none is trained yet.
+   */
+  force(text: string, decision: "specialist" | "teacher"): RouteDecision | null {
+    const specialist = this.#specialist;
+    if (specialist === null) return decision === "teacher" ? { decision, reason: "forced", audit: false } : null;
+    const a = assess(specialist, text, this.settings);
+    return { decision, reason: "forced", prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, audit: false };
   }
 }

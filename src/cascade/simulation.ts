@@ -113,7 +113,7 @@ export async function simulate(cascade: Cascade, options: SimulationOptions): Pr
 
   for (let i = 0; i < n; i++) {
     const { text, label: gold } = stream[i];
-    const answer = await cascade.handle(text, gold);
+    const answer = await cascade.handle(text, { gold });
     if (answer.teacher) trace.teacherCalled[i] = 1;
     if (answer.label === gold) {
       trace.correct[i] = 1;

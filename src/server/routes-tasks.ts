@@ -1,8 +1,9 @@
 // Task management, examples, predictions, feedback and stats under /v1/tasks.
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import type { CascadeAnswer } from "../cascade/cascade.js";
-import { StoreConflictError, StoreError, StoreNotFoundError, type RequestInput, type Store } from "../store/index.js";
+import { NoSpecialistError, type CascadeAnswer } from "../cascade/cascade.js";
+import type { RouteMode } from "../cascade/router.js";
+import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type RequestInput, type Store } from "../store/index.js";
 import { labelNames, parseTask, TaskError, type Task } from "../task/definition.js";
 import { badRequest, conflict, notFound } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
@@ -50,11 +51,28 @@ export async function runtimeOf(runtimes: TaskRuntimes, name: string): Promise<T
   return rt;
 }
 
-/** Answers one input through the task's cascade and logs the request. */
-export async function predictOne(store: Store, rt: TaskRuntime, input: string, metrics?: GatewayMetrics): Promise<PredictResult> {
+const ROUTE_MODES: readonly RouteMode[] = ["auto", "specialist", "teacher"];
+
+export function routeMode(x: unknown): RouteMode {
+  if (x === undefined) return "auto";
+  if (typeof x === "string" && (ROUTE_MODES as readonly string[]).includes(x)) return x as RouteMode;
+  throw badRequest(`"route" must be one of ${ROUTE_MODES.join(", ")}`);
+}
+
+async function answerOf(rt: TaskRuntime, input: string, route: RouteMode): Promise<CascadeAnswer> {
+  try {
+    return await rt.handle(input, route);
+  } catch (err) {
+    if (err instanceof NoSpecialistError) throw conflict(`${err.message}; use route "auto" or "teacher" until then`);
+    throw err;
+  }
+}
+
+/** Answers one input through the task's cascade and logs the request (only a hash of the input under `privacy: hash_inputs`). */
+export async function predictOne(store: Store, rt: TaskRuntime, input: string, metrics?: GatewayMetrics, route: RouteMode = "auto"): Promise<PredictResult> {
   const started = performance.now();
   const id = randomUUID();
-  const answer: CascadeAnswer = await rt.handle(input);
+  const answer = await answerOf(rt, input, route);
   const latency = Math.round((performance.now() - started) * 1000) / 1000;
   const teacher = answer.teacher;
   const status = answer.failed ? (teacher?.status === "invalid" ? "teacher_invalid" : "teacher_error") : "ok";
@@ -64,7 +82,7 @@ export async function predictOne(store: Store, rt: TaskRuntime, input: string, m
   const row: RequestInput = {
     id,
     task: rt.task.name,
-    input,
+    ...(rt.task.privacy === "hash_inputs" ? { input: null, input_hash: textHash(input) } : { input }),
     label: answer.label,
     confidence,
     source,
@@ -84,12 +102,26 @@ export async function predictOne(store: Store, rt: TaskRuntime, input: string, m
     label: answer.label,
     confidence,
     source,
-    route: "auto",
+    route,
     model_version: version,
     request_id: id,
     latency_ms: latency,
     status,
   };
+}
+
+/**
+ * The text a correction labels: the logged input, or under `privacy: hash_inputs` the caller's
+ * copy, accepted only if it hashes to what was logged (a label must not land on another text).
+ */
+function feedbackText(logged: { input: string | null; input_hash: string }, given: string | undefined): string {
+  if (logged.input !== null) {
+    if (given !== undefined && given !== logged.input) throw badRequest('"text" differs from the logged input of this request');
+    return logged.input;
+  }
+  if (given === undefined) throw conflict('this task keeps only a hash of its inputs: send the request\'s input as "text" with the label');
+  if (textHash(given) !== logged.input_hash) throw badRequest('"text" is not the input of this request (its hash differs)');
+  return given;
 }
 
 function checkText(x: unknown, what: string): string {
@@ -181,28 +213,29 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     const body = request.body;
     if (!isObject(body)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
     if (body.input !== undefined && body.inputs !== undefined) throw badRequest('give either "input" or "inputs", not both');
-    if (body.input !== undefined) return predictOne(store, rt, checkText(body.input, "input"), metrics);
+    const route = routeMode(body.route);
+    if (body.input !== undefined) return predictOne(store, rt, checkText(body.input, "input"), metrics, route);
     if (!Array.isArray(body.inputs)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
     if (body.inputs.length === 0) throw badRequest('"inputs" is empty');
     if (body.inputs.length > MAX_PREDICT_INPUTS) throw badRequest(`at most ${MAX_PREDICT_INPUTS} inputs per request, got ${body.inputs.length}`);
     const inputs = body.inputs.map((x: unknown, i: number) => checkText(x, `inputs[${i}]`));
     const results: PredictResult[] = [];
     // In order: a later input may be answered by what the teacher said about an earlier one.
-    for (const input of inputs) results.push(await predictOne(store, rt, input, metrics));
+    for (const input of inputs) results.push(await predictOne(store, rt, input, metrics, route));
     return { data: results };
   });
 
   app.post<NameParams>("/v1/tasks/:name/feedback", admin, async (request) => {
     const rt = await runtimeOf(runtimes, request.params.name);
     const body = request.body;
-    if (!isObject(body) || typeof body.request_id !== "string" || typeof body.label !== "string") {
-      throw badRequest('the body must be {"request_id": "...", "label": "..."}');
+    if (!isObject(body) || typeof body.request_id !== "string" || typeof body.label !== "string" || (body.text !== undefined && typeof body.text !== "string")) {
+      throw badRequest('the body must be {"request_id": "...", "label": "..."} (plus "text" for tasks that keep only a hash of inputs)');
     }
     if (!labelNames(rt.task).includes(body.label)) throw badRequest(`label "${body.label}" is not one of the task's labels`);
     const logged = await store.requests.get(body.request_id);
     if (logged === null || logged.task !== rt.task.name) throw notFound(`no request "${body.request_id}" for task "${rt.task.name}"`);
-    if (logged.input === null) throw conflict("the request's input was not kept (only its hash), so it cannot be labelled");
-    await rt.addHumanLabels([{ text: logged.input, label: body.label }], "feedback");
+    const text = feedbackText(logged, body.text);
+    await rt.addHumanLabels([{ text, label: body.label }], "feedback");
     rt.scheduleRetrain();
     return { ok: true, request_id: logged.id, label: body.label, previous_label: logged.label };
   });

@@ -5,6 +5,7 @@
 // trains in a worker thread (trainInWorker), so requests keep being answered, and keep adding
 // examples, while a candidate trains; one retrain at a time per task.
 import { Cascade, type CascadeAnswer, type RetrainOutcome, type RetrainReport } from "../cascade/cascade.js";
+import type { RouteMode } from "../cascade/router.js";
 import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../cascade/example-store.js";
 import { decodeModel, encodeModel } from "../engine/model-file.js";
 import type { TrainOptions } from "../engine/train.js";
@@ -123,8 +124,8 @@ export class TaskRuntime {
   }
 
   /** Answers one input; its examples are stored before this resolves. */
-  async handle(text: string): Promise<CascadeAnswer> {
-    const answer = await this.cascade.handle(text);
+  async handle(text: string, route: RouteMode = "auto"): Promise<CascadeAnswer> {
+    const answer = await this.cascade.handle(text, { route });
     await this.flush();
     return answer;
   }

@@ -68,6 +68,11 @@ export const TaskSchema = z.object({
   teacher: TeacherSettingsSchema.default(TeacherSettingsSchema.parse({})),
   routing: RoutingSchema.default(RoutingSchema.parse({})),
   training: TrainingSchema.default(TrainingSchema.parse({})),
+  /**
+   * `hash_inputs`: the gateway's request log keeps only a SHA-256 of each input, not the text.
+   * Texts the teacher labels still become training examples: that is how the specialist learns.
+   */
+  privacy: z.enum(["keep_inputs", "hash_inputs"]).default("keep_inputs"),
 });
 
 export type Label = z.infer<typeof LabelSchema>;

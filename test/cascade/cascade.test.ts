@@ -11,7 +11,7 @@ const rotate = (label: string) => LABELS[(LABELS.indexOf(label) + 1) % LABELS.le
 
 async function feed(cascade: Cascade, texts: readonly { text: string; label: string }[]) {
   const answers = [];
-  for (const t of texts) answers.push(await cascade.handle(t.text, t.label));
+  for (const t of texts) answers.push(await cascade.handle(t.text, { gold: t.label }));
   return answers;
 }
 
@@ -47,6 +47,27 @@ describe("Cascade", () => {
     const audited = [...cascade.store.values()].filter((e) => e.audited);
     expect(audited.length).toBeGreaterThan(0);
     expect(audited.every((e) => e.holdout)).toBe(true);
+  });
+
+  it("follows a forced route, never audits a forced specialist answer, and refuses the specialist before one exists", async () => {
+    const stream = topicTexts(300);
+    const cascade = new Cascade({ task: topicTask({ routing: { audit_rate: 1 } }), teacher: goldTeacher(stream) });
+    await expect(cascade.handle(stream[0].text, { route: "specialist" })).rejects.toThrow(/no specialist yet/);
+    expect(cascade.stats().requests).toBe(0);
+    const first = await cascade.handle(stream[0].text, { route: "teacher" });
+    expect(first).toMatchObject({ source: "teacher", label: stream[0].label, route: { reason: "forced", decision: "teacher" } });
+    await feed(cascade, stream.slice(1, 200));
+    expect(cascade.specialist).not.toBeNull();
+    const teacherCalls = cascade.stats().teacher_calls;
+    const forced = await cascade.handle(stream[250].text, { route: "specialist" });
+    expect(forced).toMatchObject({ source: "specialist", audited: false, cost: 0, route: { reason: "forced", decision: "specialist" } });
+    expect(forced.label).toBe(forced.route.prediction);
+    expect(cascade.stats().teacher_calls).toBe(teacherCalls);
+    const asked = await cascade.handle(stream[251].text, { route: "teacher" });
+    expect(asked.source).toBe("teacher");
+    // The specialist's view is still reported, so a caller can compare the two.
+    expect(asked.route.prediction).toBeDefined();
+    expect(cascade.stats().teacher_calls).toBe(teacherCalls + 1);
   });
 
   it("lets human labels win over the teacher's, in either order", async () => {
