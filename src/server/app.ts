@@ -7,6 +7,7 @@ import { registerAuth } from "./auth.js";
 import { errorBody, HttpError } from "./errors.js";
 import { GatewayMetrics, registerMetrics } from "./metrics.js";
 import { registerModelRoutes } from "./routes-models.js";
+import { DEFAULT_RATE_LIMIT, registerRateLimit, type RateLimit } from "./rate-limit.js";
 import { registerOpenAIRoutes } from "./routes-openai.js";
 import { registerTaskRoutes } from "./routes-tasks.js";
 import { TaskRuntimes, type TeacherFactory } from "./task-runtime.js";
@@ -28,6 +29,8 @@ export interface BuildAppOptions {
   backgroundRetrain?: boolean;
   /** Where chat completions for models other than `task:<name>` are forwarded (none: 404). */
   upstream?: UpstreamOptions;
+  /** Per API key (default DEFAULT_RATE_LIMIT); false turns limiting off. */
+  rateLimit?: RateLimit | false;
 }
 
 declare module "fastify" {
@@ -71,6 +74,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`, "invalid_request_error", "not_found")));
 
   registerAuth(app, store);
+  if (options.rateLimit !== false) registerRateLimit(app, options.rateLimit ?? DEFAULT_RATE_LIMIT);
   registerMetrics(app, metrics);
   app.get("/healthz", { config: { access: "open" } }, async () => ({ ok: true }));
   app.get("/readyz", { config: { access: "open" } }, async (_request, reply) => {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGateway, type Gateway } from "../../src/server/start.js";
+import type { RateLimit } from "../../src/server/rate-limit.js";
 import type { UpstreamOptions } from "../../src/server/upstream.js";
 import { openStore } from "../../src/store/index.js";
 import { SimulatedTeacher } from "../../src/teacher/index.js";
@@ -34,7 +35,7 @@ export interface TestGateway extends Gateway {
   request(method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: string }): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
-export async function startTestGateway(existing?: { dir: string; adminKey: string; predictKey: string }, extra: { upstream?: UpstreamOptions } = {}): Promise<TestGateway> {
+export async function startTestGateway(existing?: { dir: string; adminKey: string; predictKey: string }, extra: { upstream?: UpstreamOptions; rateLimit?: RateLimit | false } = {}): Promise<TestGateway> {
   const dir = existing?.dir ?? mkdtempSync(join(tmpdir(), "apprentice-server-"));
   const dbPath = join(dir, "test.db");
   const store = await openStore(dbPath);
@@ -45,7 +46,7 @@ export async function startTestGateway(existing?: { dir: string; adminKey: strin
     predictKey = (await store.apiKeys.create("test predict", "predict")).key;
   }
   const teacher = new SimulatedTeacher({ labels: LABELS, gold: GOLD, accuracy: 1, seed: 1 });
-  const gateway = await startGateway({ store, port: 0, host: "127.0.0.1", logger: false, handleSignals: false, teacherFor: () => teacher, upstream: extra.upstream });
+  const gateway = await startGateway({ store, port: 0, host: "127.0.0.1", logger: false, handleSignals: false, teacherFor: () => teacher, upstream: extra.upstream, ...(extra.rateLimit === undefined ? {} : { rateLimit: extra.rateLimit }) });
   const admin = adminKey;
   const request: TestGateway["request"] = async (method, path, options = {}) => {
     const key = options.key === undefined ? admin : options.key;
