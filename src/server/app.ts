@@ -6,6 +6,8 @@ import type { Store } from "../store/index.js";
 import { registerAuth } from "./auth.js";
 import { errorBody, HttpError } from "./errors.js";
 import { GatewayMetrics, registerMetrics } from "./metrics.js";
+import { registerExampleRoutes } from "./routes-examples.js";
+import { registerOpenApi } from "./openapi.js";
 import { registerModelRoutes } from "./routes-models.js";
 import { DEFAULT_RATE_LIMIT, registerRateLimit, type RateLimit } from "./rate-limit.js";
 import { registerOpenAIRoutes } from "./routes-openai.js";
@@ -29,6 +31,8 @@ export interface BuildAppOptions {
   backgroundRetrain?: boolean;
   /** Where chat completions for models other than `task:<name>` are forwarded (none: 404). */
   upstream?: UpstreamOptions;
+  /** Extra chat-completions model names, each pointing to "task:<name>". */
+  modelAliases?: Record<string, string>;
   /** Per API key (default DEFAULT_RATE_LIMIT); false turns limiting off. */
   rateLimit?: RateLimit | false;
 }
@@ -86,8 +90,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     }
   });
   registerTaskRoutes(app, { store, runtimes, metrics });
+  registerExampleRoutes(app, { store, runtimes });
   registerModelRoutes(app, { store, runtimes });
-  registerOpenAIRoutes(app, { store, runtimes, metrics, ...(options.upstream ? { upstream: options.upstream } : {}) });
+  registerOpenAIRoutes(app, { store, runtimes, metrics, aliases: options.modelAliases ?? {}, ...(options.upstream ? { upstream: options.upstream } : {}) });
+  registerOpenApi(app);
 
   app.addHook("onClose", async () => {
     await runtimes.closeAll();

@@ -25,16 +25,26 @@ function contentText(content: unknown): string | null {
   return null;
 }
 
-export function registerOpenAIRoutes(app: FastifyInstance, deps: { store: Store; runtimes: TaskRuntimes; metrics?: GatewayMetrics; upstream?: UpstreamOptions }): void {
-  const { store, runtimes, metrics, upstream } = deps;
+export interface OpenAIRouteDeps {
+  store: Store;
+  runtimes: TaskRuntimes;
+  metrics?: GatewayMetrics;
+  upstream?: UpstreamOptions;
+  /** Model names that stand for a task: alias → "task:<name>". */
+  aliases: Record<string, string>;
+}
+
+export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps): void {
+  const { store, runtimes, metrics, upstream, aliases } = deps;
+  const aliasOf = new Map(Object.entries(aliases));
   const predict = { config: { access: "predict" as const } };
 
   app.get("/v1/models", predict, async () => {
     const tasks = await store.tasks.list();
-    return {
-      object: "list",
-      data: tasks.map((t) => ({ id: `${TASK_MODEL_PREFIX}${t.name}`, object: "model", created: Math.floor(t.created_at / 1000), owned_by: "apprentice" })),
-    };
+    const created = new Map(tasks.map((t) => [`${TASK_MODEL_PREFIX}${t.name}`, Math.floor(t.created_at / 1000)]));
+    const model = (id: string, created: number) => ({ id, object: "model", created, owned_by: "apprentice" });
+    const aliased = [...aliasOf].filter(([, target]) => created.has(target)).map(([alias, target]) => model(alias, created.get(target)!));
+    return { object: "list", data: [...[...created].map(([id, at]) => model(id, at)), ...aliased] };
   });
 
   app.post("/v1/chat/completions", predict, async (request, reply) => {
@@ -42,11 +52,12 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: { store: Store;
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("the body must be a JSON object");
     const model = body.model;
     if (typeof model !== "string" || model === "") throw badRequest('"model" is required');
-    if (!model.startsWith(TASK_MODEL_PREFIX)) {
+    const taskModel = aliasOf.get(model) ?? model;
+    if (!taskModel.startsWith(TASK_MODEL_PREFIX)) {
       if (upstream !== undefined) return forwardChatCompletion(upstream, body, reply, metrics);
       throw new HttpError(404, `The model \`${model}\` does not exist: this gateway serves "task:<name>" models only (no upstream LLM is configured)`, "invalid_request_error", "model_not_found");
     }
-    const name = model.slice(TASK_MODEL_PREFIX.length);
+    const name = taskModel.slice(TASK_MODEL_PREFIX.length);
     const rt = await runtimes.get(name);
     if (rt === null) throw new HttpError(404, `The model \`${model}\` does not exist: no task "${name}"`, "invalid_request_error", "model_not_found");
     const messages = body.messages;

@@ -1,10 +1,17 @@
-// Starts the gateway: opens the store, listens (127.0.0.1 by default) and closes cleanly on
-// SIGTERM/SIGINT (stop accepting, finish in-flight requests, then close the store).
+// Starts the gateway: opens the store, applies the configuration file, listens (127.0.0.1 by
+// default) and closes cleanly on SIGTERM/SIGINT (stop accepting, finish in-flight requests, wait
+// for example writes and a running retrain, then close the store).
+//
+// Where each setting comes from, first match wins: the explicit option (a command-line flag),
+// the environment (DATABASE_URL, APPRENTICE_UPSTREAM_*/OPENAI_*), the configuration file, the default.
 import type { FastifyInstance } from "fastify";
 import { openStore, type Store } from "../store/index.js";
 import { createTeacher } from "../teacher/index.js";
 import { buildApp, type BuildAppOptions } from "./app.js";
-import { upstreamFromEnv } from "./upstream.js";
+import { applyConfig, type BootstrapReport } from "./bootstrap.js";
+import type { GatewayConfig } from "./config.js";
+import type { RateLimit } from "./rate-limit.js";
+import { upstreamFromEnv, type UpstreamOptions } from "./upstream.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 8080;
@@ -17,21 +24,44 @@ export interface StartOptions extends Partial<Omit<BuildAppOptions, "store">> {
   store?: Store;
   /** Install SIGTERM/SIGINT handlers (default true). */
   handleSignals?: boolean;
+  config?: GatewayConfig;
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Gateway {
   app: FastifyInstance;
   store: Store;
   url: string;
+  /** What the configuration file created or installed (empty without one). */
+  bootstrap: BootstrapReport | null;
   close(): Promise<void>;
 }
 
+function configUpstream(config: GatewayConfig | undefined, env: NodeJS.ProcessEnv): UpstreamOptions | undefined {
+  if (config?.upstream === undefined) return undefined;
+  const apiKey = env[config.upstream.api_key_env];
+  return { baseURL: config.upstream.base_url, ...(apiKey ? { apiKey } : {}) };
+}
+
+function configRateLimit(config: GatewayConfig | undefined): RateLimit | false | undefined {
+  const r = config?.rate_limit;
+  if (r === undefined || r === false) return r;
+  return { requestsPerSecond: r.requests_per_second, ...(r.burst === undefined ? {} : { burst: r.burst }) };
+}
+
 export async function startGateway(options: StartOptions = {}): Promise<Gateway> {
-  const store = options.store ?? (await openStore(options.db));
-  const upstream = "upstream" in options ? options.upstream : upstreamFromEnv();
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const store = options.store ?? (await openStore(options.db ?? (env.DATABASE_URL || undefined) ?? config?.database));
+  const upstream = "upstream" in options ? options.upstream : (upstreamFromEnv(env) ?? configUpstream(config, env));
+  const rateLimit = options.rateLimit ?? configRateLimit(config);
+  const bodyLimitMb = config?.server.body_limit_mb;
   const app = buildApp({
     ...options,
     ...(upstream ? { upstream } : {}),
+    ...(rateLimit === undefined ? {} : { rateLimit }),
+    ...(options.bodyLimit === undefined && bodyLimitMb !== undefined ? { bodyLimit: Math.round(bodyLimitMb * 1024 * 1024) } : {}),
+    modelAliases: { ...config?.aliases, ...options.modelAliases },
     store,
     teacherFor: options.teacherFor ?? ((task) => createTeacher(task)),
     logger: options.logger ?? { level: "info" },
@@ -47,8 +77,10 @@ export async function startGateway(options: StartOptions = {}): Promise<Gateway>
     })();
     return closing;
   };
+  let bootstrap: BootstrapReport | null = null;
   try {
-    await app.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT });
+    if (config !== undefined) bootstrap = await applyConfig(store, app.runtimes, config, env);
+    await app.listen({ host: options.host ?? config?.server.host ?? DEFAULT_HOST, port: options.port ?? config?.server.port ?? DEFAULT_PORT });
   } catch (err) {
     await close();
     throw err;
@@ -69,5 +101,5 @@ export async function startGateway(options: StartOptions = {}): Promise<Gateway>
   }
   const address = app.server.address();
   const url = typeof address === "object" && address !== null ? `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}` : String(address);
-  return { app, store, url, close };
+  return { app, store, url, bootstrap, close };
 }

@@ -15,8 +15,11 @@ import { sha256Hex } from "./hash.js";
 import { API_KEY_ROLES, type ApiKeyRole } from "./schema.js";
 
 export const API_KEY_PREFIX = "apx_";
-/** `apx_` + base64url of 32 bytes (43 characters). */
-const KEY_PATTERN = /^apx_[A-Za-z0-9_-]{43}$/;
+/**
+ * `apx_` + base64url: 43 characters (32 bytes) for keys made here; keys installed from a
+ * deployment's secrets (the configuration file) need at least 32 characters (192 bits).
+ */
+const KEY_PATTERN = /^apx_[A-Za-z0-9_-]{32,256}$/;
 
 export interface ApiKeyRecord {
   id: number;
@@ -43,6 +46,34 @@ export class ApiKeyRepository {
       .returning("id")
       .executeTakeFirstOrThrow();
     return { key, record: { id: toNumber(row.id), name, prefix: key.slice(0, 8), role, created_at: now, revoked_at: null } };
+  }
+
+  /**
+   * Installs a key made elsewhere (a deployment secret), once: if it is already installed, its
+   * record is returned unchanged. A revoked key stays revoked; a known key with another role is an error.
+   */
+  async install(key: string, name: string, role: ApiKeyRole): Promise<{ record: ApiKeyRecord; created: boolean }> {
+    if (!KEY_PATTERN.test(key)) throw new StoreError(`API key "${name}" must be "${API_KEY_PREFIX}" followed by 32 to 256 characters A-Z, a-z, 0-9, "_" or "-"`);
+    if (!API_KEY_ROLES.includes(role)) throw new StoreError(`API key role ${JSON.stringify(role)} is not one of ${API_KEY_ROLES.join(", ")}`);
+    const hash = sha256Hex(key);
+    const existing = await this.ctx.db
+      .selectFrom("api_keys")
+      .select(["id", "name", "prefix", "role", "created_at", "revoked_at"])
+      .where("key_hash", "=", hash)
+      .executeTakeFirst();
+    if (existing !== undefined) {
+      const record = toRecord(existing);
+      if (record.revoked_at !== null) throw new StoreError(`API key "${name}" (${record.prefix}…) was revoked; issue a new key`);
+      if (record.role !== role) throw new StoreError(`API key "${name}" (${record.prefix}…) is installed with role ${record.role}, not ${role}; revoke it and install a new key`);
+      return { record, created: false };
+    }
+    const now = this.ctx.now();
+    const row = await this.ctx.db
+      .insertInto("api_keys")
+      .values({ name, prefix: key.slice(0, 8), key_hash: hash, role, created_at: now })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { record: { id: toNumber(row.id), name, prefix: key.slice(0, 8), role, created_at: now, revoked_at: null }, created: true };
   }
 
   /** The record of a valid, unrevoked key; null for anything else. */

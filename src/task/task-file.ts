@@ -9,6 +9,11 @@ import { parseTask, TaskError, type Task } from "./definition.js";
 const PARSERS: Record<string, "json" | "yaml"> = { ".json": "json", ".yaml": "yaml", ".yml": "yaml" };
 
 export async function loadTaskFile(path: string): Promise<Task> {
+  return taskFromData(await readTaskFileData(path), path);
+}
+
+/** The file's data before validation, for callers that merge defaults in first. */
+export async function readTaskFileData(path: string): Promise<unknown> {
   const kind = PARSERS[extname(path).toLowerCase()];
   if (kind === undefined) throw new TaskError(`cannot tell the format of task file ${path} from its extension: use .json, .yaml or .yml`);
   let content: string;
@@ -19,18 +24,25 @@ export async function loadTaskFile(path: string): Promise<Task> {
     const why = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "it is a directory" : err instanceof Error ? err.message : String(err);
     throw new TaskError(`cannot read task file ${path}: ${why}`, { cause: err });
   }
-  return parseTaskText(content, kind, path);
+  return parseTaskData(content, kind, path);
 }
 
 /** Parses and validates task text; `source` names it in messages. */
 export function parseTaskText(content: string, kind: "json" | "yaml", source: string): Task {
-  let data: unknown;
+  return taskFromData(parseTaskData(content, kind, source), source);
+}
+
+function parseTaskData(content: string, kind: "json" | "yaml", source: string): unknown {
   try {
-    data = kind === "json" ? JSON.parse(content) : parseYaml(content);
+    return kind === "json" ? JSON.parse(content) : parseYaml(content);
   } catch (err) {
     const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
     throw new TaskError(`task file ${source} is not valid ${kind === "json" ? "JSON" : "YAML"}: ${message}`, { cause: err });
   }
+}
+
+/** Validates task data; errors are prefixed with `source`. */
+export function taskFromData(data: unknown, source: string): Task {
   try {
     return parseTask(data);
   } catch (err) {

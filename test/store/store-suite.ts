@@ -250,6 +250,44 @@ export function storeSuite(target: StoreTarget): void {
         expect(await store.examples.count("nobody")).toBe(0);
       });
 
+      it("pages and counts only the examples matching a source and label filter", async () => {
+        const sources: ExampleSource[] = ["import", "teacher", "human"];
+        const labels = ["billing", "shipping", "other"];
+        // Labels cycle every 3 rows and sources every 2, so each filter picks a different subset.
+        const rows = Array.from({ length: 30 }, (_, i) => ({ text: `row ${i}`, label: labels[i % 3], source: sources[i % 2] }));
+        await store.examples.addMany("support", rows);
+        await store.examples.addMany("support", [{ text: NASTY[0], label: NASTY[1], source: "human" }]);
+        const walk = async (filter: { source?: ExampleSource; label?: string }, limit: number) => {
+          const seen: string[] = [];
+          for (let after = 0; ; ) {
+            const page = await store.examples.page("support", { after, limit, ...filter });
+            expect(page.length).toBeLessThanOrEqual(limit);
+            if (page.length === 0) return seen;
+            seen.push(...page.map((e) => e.text));
+            after = page[page.length - 1].id;
+          }
+        };
+        for (const filter of [{}, { source: "teacher" as const }, { label: "billing" }, { source: "import" as const, label: "other" }, { label: NASTY[1] }]) {
+          const expected = [...rows, { text: NASTY[0], label: NASTY[1], source: "human" }]
+            .filter((r) => (filter.source === undefined || r.source === filter.source) && (filter.label === undefined || r.label === filter.label))
+            .map((r) => r.text);
+          expect(expected.length).toBeGreaterThan(0);
+          expect(await walk(filter, 4)).toEqual(expected);
+          expect(await store.examples.count("support", filter)).toBe(expected.length);
+        }
+        expect(await store.examples.count("support", { source: "feedback" })).toBe(0);
+        expect(await store.examples.page("support", { limit: 5, source: "feedback" })).toEqual([]);
+        // A relabel moves a row between label filters without changing its place in the order.
+        await store.examples.addMany("support", [{ text: "row 0", label: "shipping", source: "human" }]);
+        expect((await walk({ label: "shipping" }, 100))[0]).toBe("row 0");
+      });
+
+      it.each([0, -1, 1.5])("refuses a page limit of %s (SQLite would read a negative one as no limit)", async (limit) => {
+        await store.examples.addMany("support", [{ text: "a", label: "other", source: "human" }]);
+        await expect(store.examples.page("support", { limit })).rejects.toThrow(/page limit must be a positive integer/);
+        await expect(store.examples.page("support", { limit: 1, after: -1 })).rejects.toThrow(/cursor/);
+      });
+
       it("refuses an unknown task or source before writing anything", async () => {
         await expect(store.examples.addMany("missing", [{ text: "t", label: "other", source: "human" }])).rejects.toBeInstanceOf(StoreNotFoundError);
         const bad: ExampleInput[] = [
@@ -574,6 +612,20 @@ export function storeSuite(target: StoreTarget): void {
         expect(await store.apiKeys.verify(other.key)).toMatchObject({ name: "app", role: "predict" });
         expect(await store.apiKeys.count()).toBe(1);
         expect((await store.apiKeys.list())[0]).toMatchObject({ name: "ci", revoked_at: T0 + HOUR });
+      });
+
+      it("installs a key made elsewhere once, and refuses malformed, revoked or re-roled ones", async () => {
+        const key = "apx_" + "k".repeat(40);
+        const first = await store.apiKeys.install(key, "from env", "predict");
+        expect(first).toMatchObject({ created: true, record: { name: "from env", role: "predict", prefix: key.slice(0, 8) } });
+        expect(await store.apiKeys.install(key, "from env", "predict")).toEqual({ record: first.record, created: false });
+        expect(await store.apiKeys.verify(key)).toEqual(first.record);
+        await expect(store.apiKeys.install(key, "from env", "admin")).rejects.toThrow(/installed with role predict/);
+        await expect(store.apiKeys.install("apx_short", "x", "admin")).rejects.toThrow(/32 to 256 characters/);
+        await expect(store.apiKeys.install("k".repeat(44), "x", "admin")).rejects.toThrow(/must be "apx_"/);
+        await store.apiKeys.revoke(first.record.id);
+        await expect(store.apiKeys.install(key, "from env", "predict")).rejects.toThrow(/was revoked/);
+        expect(await store.apiKeys.count()).toBe(0);
       });
     });
 

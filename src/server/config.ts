@@ -1,0 +1,103 @@
+// The gateway's configuration file (apprentice.yaml or .json): where it listens, its database,
+// the upstream LLM, defaults for the teachers of the tasks it declares, model aliases, rate limits
+// and API keys to install from the environment. Every field is optional; the schema is the
+// reference (README "Configuration file"). Paths inside the file are relative to the file.
+import { readFile } from "node:fs/promises";
+import { dirname, extname, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { TeacherSettingsSchema } from "../task/definition.js";
+
+const ApiKeySchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    role: z.enum(["admin", "predict"]),
+    /** The environment variable holding the key (`apx_` + 32 or more base64url characters). */
+    key_env: z.string().min(1),
+  })
+  .strict();
+
+const TaskEntrySchema = z
+  .object({
+    /** A task file (JSON or YAML), relative to the configuration file. */
+    file: z.string().min(1).optional(),
+    /** Or the task itself, inline (validated like a task file). */
+    task: z.record(z.string(), z.unknown()).optional(),
+    /** Examples (CSV or JSONL) imported when the task is first created. */
+    examples: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((t) => (t.file === undefined) !== (t.task === undefined), "give either file or task");
+
+export const ConfigSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+        /** Largest request body in MiB (example imports have their own, larger limit). */
+        body_limit_mb: z.number().positive().max(1024).optional(),
+      })
+      .strict()
+      .default({}),
+    /** A SQLite path, sqlite:PATH or postgres://… (DATABASE_URL and --db take precedence). */
+    database: z.string().min(1).optional(),
+    /** Requests per second per API key; false: no limit. */
+    rate_limit: z
+      .union([z.literal(false), z.object({ requests_per_second: z.number().positive(), burst: z.number().min(1).optional() }).strict()])
+      .optional(),
+    /** Where chat completions for any model other than a task are forwarded. */
+    upstream: z
+      .object({ base_url: z.string().url(), api_key_env: z.string().min(1).default("OPENAI_API_KEY") })
+      .strict()
+      .optional(),
+    /** Teacher settings every task declared below starts from (its own settings win): endpoint, model, prices. */
+    teacher: TeacherSettingsSchema.partial().strict().optional(),
+    tasks: z.array(TaskEntrySchema).default([]),
+    /** Extra model names for chat completions, e.g. `support-bot: task:banking`. */
+    aliases: z.record(z.string().min(1), z.string().regex(/^task:[a-z0-9][a-z0-9_-]{0,63}$/, 'an alias must point to "task:<name>"')).default({}),
+    keys: z.array(ApiKeySchema).default([]),
+  })
+  .strict();
+
+export type GatewayConfig = z.infer<typeof ConfigSchema> & {
+  /** The folder relative paths in the file are resolved against. */
+  baseDir: string;
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Validates configuration data; `source` names it in messages. */
+export function parseConfig(data: unknown, source: string, baseDir: string): GatewayConfig {
+  const result = ConfigSchema.safeParse(data ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
+    throw new ConfigError(`configuration ${source} is invalid: ${problems.join("; ")}`);
+  }
+  return { ...result.data, baseDir };
+}
+
+export async function loadConfigFile(path: string): Promise<GatewayConfig> {
+  const ext = extname(path).toLowerCase();
+  if (![".yaml", ".yml", ".json"].includes(ext)) throw new ConfigError(`cannot tell the format of configuration ${path} from its extension: use .yaml, .yml or .json`);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`cannot read configuration ${path}: ${code === "ENOENT" ? "file not found" : (err as Error).message}`, { cause: err });
+  }
+  let data: unknown;
+  try {
+    data = ext === ".json" ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`configuration ${path} is not valid ${ext === ".json" ? "JSON" : "YAML"}: ${(err as Error).message.split("\n")[0]}`, { cause: err });
+  }
+  return parseConfig(data, path, dirname(resolve(path)));
+}
+
+export function resolvePath(config: GatewayConfig, path: string): string {
+  return resolve(config.baseDir, path);
+}
