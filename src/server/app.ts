@@ -95,6 +95,15 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   registerOpenAIRoutes(app, { store, runtimes, metrics, aliases: options.modelAliases ?? {}, ...(options.upstream ? { upstream: options.upstream } : {}) });
   registerOpenApi(app);
 
+  // Graceful shutdown: a keep-alive connection that finishes its request after close() began would
+  // otherwise stay open until its idle timeout and hold the shutdown up; tell the client to go.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
   app.addHook("onClose", async () => {
     await runtimes.closeAll();
   });
