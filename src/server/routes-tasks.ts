@@ -1,4 +1,4 @@
-// Task management, examples, predictions, feedback and stats under /v1/tasks.
+// Task management, predictions, feedback and stats under /v1/tasks (examples: routes-examples.ts).
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { NoSpecialistError, type CascadeAnswer } from "../cascade/cascade.js";
@@ -7,6 +7,7 @@ import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Requ
 import { labelNames, parseTask, TaskError, type Task } from "../task/definition.js";
 import { badRequest, conflict, notFound } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
+import { taskStats } from "./task-stats.js";
 import type { TaskRuntime, TaskRuntimes } from "./task-runtime.js";
 
 export const MAX_PREDICT_INPUTS = 1000;
@@ -124,6 +125,14 @@ function feedbackText(logged: { input: string | null; input_hash: string }, give
   return given;
 }
 
+/** `?since=`/`?until=`: epoch milliseconds or an ISO 8601 date. */
+function timeParam(value: string | undefined, name: "since" | "until"): { since?: number; until?: number } {
+  if (value === undefined) return {};
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) throw badRequest(`"${name}" must be epoch milliseconds or an ISO 8601 date, got "${value}"`);
+  return { [name]: ms };
+}
+
 function checkText(x: unknown, what: string): string {
   if (typeof x !== "string" || x.length === 0) throw badRequest(`${what} must be a non-empty string`);
   if (x.length > MAX_TEXT_CHARS) throw badRequest(`${what} is longer than ${MAX_TEXT_CHARS} characters`);
@@ -180,34 +189,6 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     return reply.code(204).send();
   });
 
-  app.post<NameParams>("/v1/tasks/:name/examples", admin, async (request) => {
-    const rt = await runtimeOf(runtimes, request.params.name);
-    const body = request.body;
-    if (!Array.isArray(body)) throw badRequest("the body must be a JSON array of {text, label}");
-    if (body.length === 0) throw badRequest("no examples given");
-    const labels = new Set(labelNames(rt.task));
-    const errors: { index: number; reason: string }[] = [];
-    const rows: { text: string; label: string }[] = [];
-    body.forEach((row: unknown, index) => {
-      if (!isObject(row)) return errors.push({ index, reason: "not an object with text and label" });
-      const { text, label } = row;
-      if (typeof text !== "string" || text.trim() === "") return errors.push({ index, reason: "text must be a non-empty string" });
-      if (text.length > MAX_TEXT_CHARS) return errors.push({ index, reason: `text is longer than ${MAX_TEXT_CHARS} characters` });
-      if (typeof label !== "string") return errors.push({ index, reason: "label must be a string" });
-      if (!labels.has(label)) return errors.push({ index, reason: `label "${label}" is not one of the task's labels` });
-      rows.push({ text, label });
-    });
-    if (errors.length > 0) {
-      const shown = errors.slice(0, 20).map((e) => `#${e.index}: ${e.reason}`).join("; ");
-      throw badRequest(`${errors.length} invalid example(s), nothing imported: ${shown}${errors.length > 20 ? "; …" : ""}`, errors);
-    }
-    const before = rt.cascade.store.size;
-    await rt.addHumanLabels(rows, "import");
-    rt.scheduleRetrain();
-    const added = rt.cascade.store.size - before;
-    return { received: rows.length, added, updated_or_unchanged: rows.length - added, examples: rt.cascade.store.size };
-  });
-
   app.post<NameParams>("/v1/tasks/:name/predict", predict, async (request) => {
     const rt = await runtimeOf(runtimes, request.params.name);
     const body = request.body;
@@ -246,10 +227,12 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     return { ...report, model_version: rt.modelVersion };
   });
 
-  app.get<NameParams>("/v1/tasks/:name/stats", admin, async (request) => {
+  app.get<NameParams & { Querystring: { since?: string; until?: string } }>("/v1/tasks/:name/stats", admin, async (request) => {
     const rt = await runtimeOf(runtimes, request.params.name);
+    const window = { ...timeParam(request.query.since, "since"), ...timeParam(request.query.until, "until") };
     try {
-      return { ...(await store.requests.stats(rt.task.name)), model_version: rt.modelVersion, examples: rt.cascade.store.size };
+      const stats = taskStats(await store.requests.stats(rt.task.name, window), rt.task);
+      return { ...stats, model_version: rt.modelVersion, examples: rt.cascade.store.size };
     } catch (err) {
       if (err instanceof StoreError) throw badRequest(err.message);
       throw err;

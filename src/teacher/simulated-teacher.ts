@@ -20,6 +20,11 @@ export interface SimulatedTeacherOptions {
   /** Really wait `latencyMs` per call, for demos that should feel like a remote teacher. */
   realDelay?: boolean;
   featurizer?: Partial<FeaturizerConfig>;
+  /**
+   * The answer for a text outside the gold set (e.g. a reference model trained on all of it, in the
+   * demo, where people type their own messages). Without it such texts get status "error".
+   */
+  otherwise?: (text: string) => string;
 }
 
 export const SIM_DEFAULT_PRICE_PER_CALL = 0.0005;
@@ -33,8 +38,10 @@ export class SimulatedTeacher implements Teacher {
   private readonly pricePerCall: number;
   private readonly latencyMs: number;
   private readonly realDelay: boolean;
+  private readonly otherwise: ((text: string) => string) | undefined;
 
   constructor(options: SimulatedTeacherOptions) {
+    this.otherwise = options.otherwise;
     this.key = simulatedAnswerKey(options);
     this.pricePerCall = options.pricePerCall ?? SIM_DEFAULT_PRICE_PER_CALL;
     this.latencyMs = options.latencyMs ?? SIM_DEFAULT_LATENCY_MS;
@@ -45,7 +52,7 @@ export class SimulatedTeacher implements Teacher {
   async classify(text: string, options: ClassifyOptions = {}): Promise<TeacherAnswer> {
     const base = { usage: { input_tokens: 0, output_tokens: 0 }, cost: 0, latency_ms: 0, attempts: 1 };
     if (options.signal?.aborted) return { ...base, attempts: 0, label: null, status: "error", reason: "aborted by caller" };
-    const label = this.key.answers.get(text);
+    const label = this.key.answers.get(text) ?? this.otherwise?.(text);
     if (label === undefined) return { ...base, label: null, status: "error", reason: "simulated teacher has no answer for this text" };
     if (this.realDelay) {
       try {

@@ -59,6 +59,18 @@ describe("online learning", () => {
     expect(stats.body.requests).toBe(41);
     expect(stats.body.by_source.specialist + stats.body.by_source.teacher).toBe(41);
     expect(stats.body.model_version).toBe(promotedVersion);
+    expect(stats.body.coverage).toBeCloseTo(stats.body.by_source.specialist / 41, 12);
+    // Every teacher call cost the simulated 0.0005: the specialist saved that on each of its answers.
+    expect(stats.body.cost_per_teacher_call).toBeCloseTo(0.0005, 12);
+    expect(stats.body.cost_saved).toBeCloseTo(0.0005 * stats.body.by_source.specialist, 9);
+    expect(stats.body.audit).toMatchObject({ audited: 0, status: "no_audits", max_error: 0.1 });
+    expect(stats.body.daily.at(-1).cost_saved).toBeCloseTo(stats.body.cost_saved, 9);
+
+    const future = await g.request("GET", `/v1/tasks/learn/stats?since=${Date.now() + 3_600_000}`);
+    expect(future.body).toMatchObject({ requests: 0, coverage: 0, cost_saved: null });
+    const bad = await g.request("GET", "/v1/tasks/learn/stats?since=yesterday");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/"since" must be epoch milliseconds or an ISO 8601 date/);
   });
 
   it("turns feedback into a human example", async () => {

@@ -89,6 +89,12 @@ describe("SimulatedTeacher", () => {
     expect(await t.classify("never seen")).toMatchObject({ label: null, status: "error", reason: "simulated teacher has no answer for this text" });
   });
 
+  it("answers an unknown text from its fallback, and a gold text from the key", async () => {
+    const t = new SimulatedTeacher({ labels: SIM_LABELS, gold, accuracy: 1, otherwise: () => SIM_LABELS[1] });
+    expect(await t.classify("never seen")).toMatchObject({ label: SIM_LABELS[1], status: "ok" });
+    expect((await t.classify(gold[0].text)).label).toBe(gold[0].label);
+  });
+
   it("stops a real delay when the caller aborts", async () => {
     const t = new SimulatedTeacher({ labels: SIM_LABELS, gold, accuracy: 1, latencyMs: 60_000, realDelay: true });
     const controller = new AbortController();

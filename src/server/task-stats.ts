@@ -1,0 +1,64 @@
+// What GET /v1/tasks/:name/stats adds to the request log's counts: coverage, what the traffic would
+// have cost with the teacher alone and so what the specialist saved, and the live audit's
+// agreement with its Clopper–Pearson bound against the task's max_error. Computed from the log,
+// so the figures survive restarts and agree between gateway instances.
+import { clopperPearsonUpper } from "../cascade/binomial.js";
+import type { RequestStats } from "../store/index.js";
+import type { Task } from "../task/definition.js";
+
+/** A bound within this factor of max_error is reported as "near". */
+export const NEAR_FACTOR = 0.8;
+
+export interface AuditSummary {
+  audited: number;
+  disagreements: number;
+  /** 1 − disagreements / audited; null before any audit. */
+  agreement: number | null;
+  /** One-sided upper bound of the disagreement rate at the task's confidence level (1 before any audit). */
+  disagreement_upper_bound: number;
+  max_error: number;
+  confidence_level: number;
+  /** `ok`: bound below NEAR_FACTOR × max_error; `near`: below max_error; `exceeded`: at or above; `no_audits`. */
+  status: "ok" | "near" | "exceeded" | "no_audits";
+}
+
+export interface TaskStats extends Omit<RequestStats, "daily"> {
+  /** Share of requests the specialist answered. */
+  coverage: number;
+  /** Mean teacher cost per teacher call in the window (null before any paid call). */
+  cost_per_teacher_call: number | null;
+  /** Every request sent to the teacher at that mean cost. */
+  teacher_only_cost: number | null;
+  cost_saved: number | null;
+  audit: AuditSummary;
+  daily: (RequestStats["daily"][number] & { cost_saved: number | null })[];
+}
+
+export function auditSummary(audited: number, disagreements: number, task: Task): AuditSummary {
+  const { max_error, confidence_level } = task.routing;
+  const bound = audited === 0 ? 1 : clopperPearsonUpper(disagreements, audited, confidence_level);
+  const status = audited === 0 ? "no_audits" : bound >= max_error ? "exceeded" : bound >= NEAR_FACTOR * max_error ? "near" : "ok";
+  return {
+    audited,
+    disagreements,
+    agreement: audited === 0 ? null : 1 - disagreements / audited,
+    disagreement_upper_bound: bound,
+    max_error,
+    confidence_level,
+    status,
+  };
+}
+
+export function taskStats(stats: RequestStats, task: Task): TaskStats {
+  const perCall = stats.teacher_calls > 0 && stats.cost > 0 ? stats.cost / stats.teacher_calls : null;
+  const saved = (requests: number, cost: number) => (perCall === null ? null : perCall * requests - cost);
+  return {
+    ...stats,
+    coverage: stats.requests === 0 ? 0 : stats.by_source.specialist / stats.requests,
+    cost_per_teacher_call: perCall,
+    teacher_only_cost: perCall === null ? null : perCall * stats.requests,
+    cost_saved: saved(stats.requests, stats.cost),
+    audit: auditSummary(stats.audited, stats.disagreements, task),
+    daily: stats.daily.map((d) => ({ ...d, cost_saved: saved(d.requests, d.cost) })),
+  };
+}
