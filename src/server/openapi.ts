@@ -1,0 +1,598 @@
+// The gateway's OpenAPI 3.1 document (GET /openapi.json) and a docs page that renders it (GET /docs).
+// The routes are described here by hand, in one table, because the route files carry no schemas;
+// test/server/openapi.test.ts compares this table with the routes Fastify actually registered
+// (method, path and `config.access`), so a route added without documentation fails the tests.
+// The task schema is generated from the zod validator so the two cannot drift apart.
+import { readFileSync } from "node:fs";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { TaskSchema } from "../task/definition.js";
+import type { RouteAccess } from "./auth.js";
+import { docsPage } from "./docs-page.js";
+import { DEFAULT_PAGE_LIMIT, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "./routes-examples.js";
+import { MAX_PREDICT_INPUTS, MAX_TEXT_CHARS } from "./routes-tasks.js";
+
+export const ROLE_EXTENSION = "x-apprentice-role";
+
+type Schema = Record<string, unknown>;
+/** Media type → schema (and an example, shown on the docs page). */
+type Content = Record<string, { schema: Schema; example?: unknown }>;
+type Method = "get" | "post" | "patch" | "delete";
+
+interface ParameterDoc {
+  name: string;
+  description: string;
+  schema: Schema;
+  example?: unknown;
+}
+
+interface ResponseDoc {
+  description: string;
+  content?: Content;
+  headers?: Record<string, unknown>;
+}
+
+interface RouteDoc {
+  method: Method;
+  /** OpenAPI form: `{name}` for path parameters. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  access: RouteAccess;
+  query?: ParameterDoc[];
+  body?: Content;
+  /** Success responses by status code. */
+  ok: Record<string, ResponseDoc>;
+  /** Error statuses specific to this route; the ones implied by access and body are added by errorStatuses(). */
+  errors?: Partial<Record<ErrorStatus, string>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema shorthands
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const str = (description?: string): Schema => (description === undefined ? { type: "string" } : { type: "string", description });
+const int = (description?: string): Schema => (description === undefined ? { type: "integer" } : { type: "integer", description });
+const num = (description?: string): Schema => (description === undefined ? { type: "number" } : { type: "number", description });
+const bool = (description?: string): Schema => (description === undefined ? { type: "boolean" } : { type: "boolean", description });
+const nullable = (s: Schema): Schema => ({ ...s, type: [s.type, "null"] });
+const arrayOf = (items: Schema, extra: Schema = {}): Schema => ({ type: "array", items, ...extra });
+const epochMs = (what: string): Schema => int(`${what}, epoch milliseconds`);
+const oneOfStrings = (values: readonly string[], description?: string): Schema => ({ ...str(description), enum: [...values] });
+
+/** An object whose properties are all required except the ones named in `optional`. */
+function object(properties: Record<string, Schema>, optional: string[] = [], extra: Schema = {}): Schema {
+  return { type: "object", properties, required: Object.keys(properties).filter((k) => !optional.includes(k)), ...extra };
+}
+
+const json = (schema: Schema, example?: unknown): Content => ({ "application/json": example === undefined ? { schema } : { schema, example } });
+const jsonReply = (description: string, schema: Schema, example?: unknown): ResponseDoc => ({ description, content: json(schema, example) });
+
+/** zod's JSON Schema without its `$schema` key (OpenAPI 3.1 schemas are 2020-12 already). */
+function fromZod(schema: z.ZodType, io: "input" | "output"): Schema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, target: "draft-2020-12" }) as Schema;
+  return rest;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors: every error body has the same shape, so each status is one shared response component.
+
+const ERROR_RESPONSES = {
+  400: { name: "BadRequest", description: "The request is malformed or invalid (the message says what is wrong)." },
+  401: { name: "Unauthorized", description: "No API key, or an unknown one." },
+  403: { name: "Forbidden", description: "The API key's role may not use this route (an admin key is needed)." },
+  404: { name: "NotFound", description: "No such task, model version or request." },
+  409: { name: "Conflict", description: "The request conflicts with the current state." },
+  413: { name: "PayloadTooLarge", description: "The body is larger than the gateway's body limit (5 MiB by default)." },
+  415: { name: "UnsupportedMediaType", description: "The body's content type is not accepted by this route." },
+  429: { name: "TooManyRequests", description: "This API key sent too many requests; retry after the number of seconds in `Retry-After`." },
+  500: { name: "InternalError", description: "An unexpected error on the gateway (logged there)." },
+  502: { name: "BadGateway", description: "The teacher or the upstream LLM gave no usable answer." },
+} as const;
+
+type ErrorStatus = keyof typeof ERROR_RESPONSES;
+
+const errorRef = (status: ErrorStatus): Schema => ({ $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` });
+
+function errorResponseComponents(): Record<string, ResponseDoc> {
+  const components: Record<string, ResponseDoc> = {};
+  for (const [status, { name, description }] of Object.entries(ERROR_RESPONSES)) {
+    const example = { error: { message: description, type: Number(status) >= 500 ? "api_error" : "invalid_request_error", code: null } };
+    components[name] = jsonReply(description, ref("Error"), example);
+  }
+  components.Unauthorized.headers = { "WWW-Authenticate": { description: 'Always `Bearer realm="apprentice"`.', schema: str() } };
+  components.TooManyRequests.headers = {
+    "Retry-After": { description: "Whole seconds to wait before retrying.", schema: int() },
+    "X-RateLimit-Limit": { description: "The key's burst size.", schema: int() },
+    "X-RateLimit-Remaining": { description: "Requests the key may still send at once.", schema: int() },
+  };
+  return components;
+}
+
+/** The error statuses a route can return: its own, plus those implied by its role and its body. */
+function errorStatuses(route: RouteDoc): Map<ErrorStatus, string | undefined> {
+  const statuses = new Map<ErrorStatus, string | undefined>();
+  if (route.body !== undefined) for (const s of [400, 413, 415] as const) statuses.set(s, undefined);
+  if (route.access !== "open") for (const s of [401, 429] as const) statuses.set(s, undefined);
+  if (route.access === "admin") statuses.set(403, undefined);
+  for (const [s, description] of Object.entries(route.errors ?? {})) statuses.set(Number(s) as ErrorStatus, description);
+  statuses.set(500, undefined);
+  return new Map([...statuses].sort(([a], [b]) => a - b));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Component schemas
+
+const PREDICT_ROUTES = ["auto", "specialist", "teacher"] as const;
+const EXAMPLE_SOURCES = ["human", "feedback", "teacher", "import"] as const;
+
+function componentSchemas(): Record<string, Schema> {
+  // The chat completion's `apprentice` field is the same result without the echoed input and route.
+  const { input, route, ...decision } = {
+    input: str("The input, echoed."),
+    label: nullable(str("The predicted label; null when the teacher gave no valid answer.")),
+    confidence: nullable(num("The specialist's calibrated confidence; null when the teacher answered.")),
+    source: oneOfStrings(["specialist", "teacher", "none"], "Who answered (`none`: nobody could)."),
+    route: oneOfStrings(PREDICT_ROUTES, "The route asked for."),
+    model_version: nullable(int("The specialist version that routed or answered; null before the first one.")),
+    request_id: str("Id of the logged request; send it to the feedback route to correct the label."),
+    latency_ms: num(),
+    status: oneOfStrings(["ok", "teacher_invalid", "teacher_error"]),
+  };
+  return {
+    Error: object({
+      error: object(
+        {
+          message: str("What went wrong, for people."),
+          type: str("OpenAI-style error type, e.g. `invalid_request_error`, `authentication_error`, `permission_error`."),
+          code: nullable(str("A stable code for programs, e.g. `not_found`, `conflict`, `invalid_api_key`.")),
+          details: { description: "Extra detail when there is some, e.g. the invalid rows of an import." },
+        },
+        ["details"],
+      ),
+    }),
+    Health: object({ ok: bool() }),
+    // Input: what a client sends (settings with defaults may be left out). Output: what is stored.
+    TaskInput: fromZod(TaskSchema, "input"),
+    TaskPatch: { ...fromZod(TaskSchema.partial(), "input"), description: "Fields to change; the rest of the stored definition is kept. The name cannot change." },
+    Task: fromZod(TaskSchema, "output"),
+    TaskRecord: object({ name: str(), definition: ref("Task"), created_at: epochMs("Creation time"), updated_at: epochMs("Last change") }),
+    TaskDetail: {
+      allOf: [
+        ref("TaskRecord"),
+        object({
+          model_version: nullable(int("Live specialist version (0: none yet).")),
+          cascade: nullable({ type: "object", description: "Counters of the live cascade since the gateway started: requests, teacher_calls, specialist_answers, audits, examples, version, threshold…", additionalProperties: true }),
+        }),
+      ],
+    },
+    LabelledText: object({ text: str(), label: str() }),
+    ExampleImport: object({
+      format: oneOfStrings([...new Set(Object.values(IMPORT_MEDIA_TYPES))], "The body format that was read."),
+      rows: int("Rows read from the body."),
+      accepted: int("Rows that passed validation."),
+      rejected: arrayOf(object({ line: int("The row's line in the body (for a JSON array: its position)."), reason: str() }), { description: "Invalid rows; with `partial=true` the valid ones are imported anyway." }),
+      added: int("Texts stored for the first time."),
+      unchanged_or_updated: int("Accepted rows whose text was already stored."),
+      examples: int("The task's example count after the import."),
+    }),
+    Example: object({
+      id: int(),
+      text: str(),
+      label: str(),
+      source: oneOfStrings(EXAMPLE_SOURCES),
+      holdout: bool("Held out from training: used for the routing threshold and to compare versions."),
+      audited: bool("Came from a live audit of the specialist."),
+      created_at: epochMs("Creation time"),
+    }),
+    ExamplePage: object({
+      data: arrayOf(ref("Example")),
+      next_after: nullable(int("Pass as `after` for the next page; null on the last page.")),
+      total: int("Examples matching the filters."),
+    }),
+    PredictRequest: {
+      description: `Either one \`input\` or up to ${MAX_PREDICT_INPUTS} \`inputs\` (each at most ${MAX_TEXT_CHARS} characters).`,
+      oneOf: [
+        object({ input: { type: "string", minLength: 1, maxLength: MAX_TEXT_CHARS }, route: ref("PredictRoute") }, ["route"]),
+        object({ inputs: arrayOf({ type: "string", minLength: 1, maxLength: MAX_TEXT_CHARS }, { minItems: 1, maxItems: MAX_PREDICT_INPUTS }), route: ref("PredictRoute") }, ["route"]),
+      ],
+    },
+    PredictRoute: { ...oneOfStrings(PREDICT_ROUTES, "`auto` (default): the cascade decides; `specialist` or `teacher` forces one (409 when there is no specialist yet)."), default: "auto" },
+    PredictResult: object({ input, route, ...decision }),
+    PredictBatch: object({ data: arrayOf(ref("PredictResult")) }),
+    FeedbackRequest: object(
+      {
+        request_id: str("From a prediction's `request_id`."),
+        label: str("The right label."),
+        text: str("The request's input: needed when the task keeps only a hash of its inputs (`privacy: hash_inputs`), and must match it."),
+      },
+      ["text"],
+    ),
+    FeedbackReply: object({ ok: bool(), request_id: str(), label: str(), previous_label: nullable(str("The label the gateway had answered.")) }),
+    RetrainReply: object(
+      {
+        promoted: bool("The candidate became the live version."),
+        version: int("Live version after this retrain (0: still none)."),
+        trainExamples: int(),
+        holdoutExamples: int(),
+        candidateAccuracy: nullable(num("Candidate's holdout accuracy; null when training was impossible.")),
+        currentAccuracy: nullable(num("The previous live version's accuracy on the same holdout.")),
+        threshold: nullable({ type: "object", description: "The live version's routing threshold and its proof.", additionalProperties: true }),
+        seconds: num(),
+        reason: str(),
+        model_version: int("The version serving now."),
+      },
+      [],
+      { additionalProperties: true },
+    ),
+    Stats: object(
+      {
+        task: str(),
+        since: epochMs("Window start"),
+        until: nullable(epochMs("Window end (null: open)")),
+        requests: int(),
+        by_source: { type: "object", additionalProperties: { type: "integer" } },
+        by_status: { type: "object", additionalProperties: { type: "integer" } },
+        teacher_calls: int(),
+        audited: int(),
+        disagreements: int("Audits where the teacher disagreed with the answer given."),
+        cost: num("Teacher cost, in the currency of the task's prices."),
+        latency_p50_ms: nullable(num()),
+        latency_p95_ms: nullable(num()),
+        daily: arrayOf(object({ day: str("UTC day, YYYY-MM-DD"), start: epochMs("Day start"), requests: int(), specialist: int(), teacher: int(), cost: num() })),
+        model_version: int(),
+        examples: int(),
+      },
+      [],
+      { additionalProperties: true },
+    ),
+    ModelVersion: object({
+      task: str(),
+      version: int(),
+      status: oneOfStrings(["candidate", "promoted", "retired", "rejected"]),
+      metrics: { type: "object", additionalProperties: true },
+      threshold: nullable(num()),
+      artifact_bytes: int(),
+      created_at: epochMs("Training time"),
+      promoted_at: nullable(epochMs("Promotion time")),
+    }),
+    ModelList: object({ data: arrayOf(ref("ModelVersion")), promoted: nullable(int("The version that serves.")) }),
+    PromoteReply: object({ task: str(), promoted: int(), model_version: nullable(int("The version the reloaded runtime serves.")) }),
+    OpenAIModelList: object({ object: { const: "list" }, data: arrayOf(object({ id: str("`task:<name>`"), object: { const: "model" }, created: int("Epoch seconds"), owned_by: str() })) }),
+    ChatCompletionRequest: object(
+      {
+        model: str("`task:<name>` for a task; any other model is forwarded to the upstream LLM when one is configured."),
+        messages: arrayOf(object({ role: str(), content: { description: "A string or an array of content parts; the last user message's text is classified." } }, ["content"]), { minItems: 1 }),
+        stream: bool(),
+        stream_options: object({ include_usage: bool() }, ["include_usage"]),
+      },
+      ["stream", "stream_options"],
+      { additionalProperties: true },
+    ),
+    ChatCompletion: object(
+      {
+        id: str(),
+        object: { const: "chat.completion" },
+        created: int(),
+        model: str(),
+        choices: arrayOf(object({ index: int(), message: object({ role: str(), content: str(), refusal: { type: "null" } }), logprobs: { type: "null" }, finish_reason: str() })),
+        usage: object({ prompt_tokens: int(), completion_tokens: int(), total_tokens: int() }),
+        apprentice: { ...object(decision), description: "Task models only: the prediction behind the reply." },
+      },
+      ["apprentice"],
+      { additionalProperties: true },
+    ),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The routes
+
+const TASK_EXAMPLE = {
+  name: "banking-demo",
+  instructions: "Classify the customer's message into one support intent.",
+  labels: [{ name: "card_arrival", answer: "Cards usually arrive within a week." }, { name: "lost_card" }],
+  teacher: { provider: "openai", model: "gpt-4o-mini" },
+  routing: { max_error: 0.05, confidence_level: 0.95 },
+};
+const PREDICT_EXAMPLE = { input: "my card has not arrived", label: "card_arrival", confidence: 0.97, source: "specialist", route: "auto", model_version: 3, request_id: "5f0c…", latency_ms: 0.41, status: "ok" };
+const NOT_FOUND_TASK = "No such task.";
+
+/** The import route's bodies, one per media type it accepts (same rows in each format). */
+function importBodies(): Content {
+  const rows = [
+    { text: "my card has not arrived", label: "card_arrival" },
+    { text: "I lost my card", label: "lost_card" },
+  ];
+  const byFormat: Record<string, { schema: Schema; example: unknown }> = {
+    json: { schema: arrayOf(ref("LabelledText"), { minItems: 1 }), example: rows },
+    jsonl: { schema: str("One JSON object `{text, label}` a line."), example: rows.map((r) => JSON.stringify(r)).join("\n") + "\n" },
+    csv: { schema: str("RFC 4180 CSV with a header row naming the `text` and `label` columns."), example: ["text,label", ...rows.map((r) => `${r.text},${r.label}`)].join("\n") + "\n" },
+  };
+  return Object.fromEntries(Object.entries(IMPORT_MEDIA_TYPES).map(([mediaType, format]) => [mediaType, byFormat[format]]));
+}
+
+function routes(): RouteDoc[] {
+  const opsRoutes: RouteDoc[] = [
+    { method: "get", path: "/healthz", tag: "Operations", summary: "Liveness: the process answers", access: "open", ok: { 200: jsonReply("Alive.", ref("Health"), { ok: true }) } },
+    {
+      method: "get",
+      path: "/readyz",
+      tag: "Operations",
+      summary: "Readiness: the database answers",
+      access: "open",
+      ok: {
+        200: jsonReply("Ready.", ref("Health"), { ok: true }),
+        503: jsonReply("The database is unreachable.", object({ ok: { const: false }, error: str() }), { ok: false, error: "database unreachable" }),
+      },
+    },
+    {
+      method: "get",
+      path: "/metrics",
+      tag: "Operations",
+      summary: "Prometheus metrics",
+      description: "Predictions by task and source, teacher calls, upstream requests and request latency: counts and task names only, never inputs or keys.",
+      access: "open",
+      ok: { 200: { description: "Prometheus text exposition format.", content: { "text/plain": { schema: str() } } } },
+    },
+    { method: "get", path: "/openapi.json", tag: "Documentation", summary: "This OpenAPI document", access: "open", ok: { 200: jsonReply("The OpenAPI 3.1 document.", { type: "object" }) } },
+    { method: "get", path: "/docs", tag: "Documentation", summary: "The API documentation as a web page", access: "open", ok: { 200: { description: "A self-contained HTML page that renders /openapi.json.", content: { "text/html": { schema: str() } } } } },
+  ];
+
+  const taskRoutes: RouteDoc[] = [
+    {
+      method: "post",
+      path: "/v1/tasks",
+      tag: "Tasks",
+      summary: "Create a task",
+      description: "Settings left out take their defaults; the stored definition has them all.",
+      access: "admin",
+      body: json(ref("TaskInput"), TASK_EXAMPLE),
+      ok: { 201: jsonReply("Created.", ref("TaskRecord")) },
+      errors: { 409: "A task with this name exists." },
+    },
+    { method: "get", path: "/v1/tasks", tag: "Tasks", summary: "List the tasks", access: "admin", ok: { 200: jsonReply("The tasks.", object({ data: arrayOf(ref("TaskRecord")) })) } },
+    { method: "get", path: "/v1/tasks/{name}", tag: "Tasks", summary: "Get a task, its live model version and cascade counters", access: "admin", ok: { 200: jsonReply("The task.", ref("TaskDetail")) }, errors: { 404: NOT_FOUND_TASK } },
+    {
+      method: "patch",
+      path: "/v1/tasks/{name}",
+      tag: "Tasks",
+      summary: "Change a task's settings",
+      description: "Merges the given top-level fields into the stored definition and validates the result; the task's runtime reloads with it.",
+      access: "admin",
+      body: json(ref("TaskPatch"), { routing: { max_error: 0.02 } }),
+      ok: { 200: jsonReply("The updated task.", ref("TaskRecord")) },
+      errors: { 404: NOT_FOUND_TASK },
+    },
+    { method: "delete", path: "/v1/tasks/{name}", tag: "Tasks", summary: "Delete a task with its examples, requests and models", access: "admin", ok: { 204: { description: "Deleted." } }, errors: { 404: NOT_FOUND_TASK } },
+  ];
+
+  const exampleRoutes: RouteDoc[] = [
+    {
+      method: "post",
+      path: "/v1/tasks/{name}/examples",
+      tag: "Examples",
+      summary: "Import labelled examples",
+      description:
+        "A JSON array of `{text, label}`, NDJSON/JSONL (one such object a line) or CSV with a header row naming `text` and `label` columns, in UTF-8. " +
+        `At most ${MAX_IMPORT_ROWS} rows and ${IMPORT_BODY_LIMIT / 1024 / 1024} MiB per request. ` +
+        "Without `partial=true` the import is all or nothing: any invalid row gives 400 with every bad row listed in `error.details`. " +
+        "A text already stored keeps one example (a new human label replaces a teacher's).",
+      access: "admin",
+      query: [{ name: "partial", description: "`true`: import the valid rows and list the rejected ones in the reply.", schema: { type: "boolean", default: false } }],
+      body: importBodies(),
+      ok: { 200: jsonReply("What was imported.", ref("ExampleImport"), { format: "json", rows: 1, accepted: 1, rejected: [], added: 1, unchanged_or_updated: 0, examples: 301 }) },
+      errors: { 404: NOT_FOUND_TASK, 413: `The body is larger than ${IMPORT_BODY_LIMIT / 1024 / 1024} MiB or has more than ${MAX_IMPORT_ROWS} rows.`, 415: "Not one of the accepted media types, or not UTF-8." },
+    },
+    {
+      method: "get",
+      path: "/v1/tasks/{name}/examples",
+      tag: "Examples",
+      summary: "Page through a task's examples",
+      description: "Ordered by id; pass the reply's `next_after` as `after` for the next page.",
+      access: "admin",
+      query: [
+        { name: "limit", description: `Page size, at most ${MAX_PAGE_LIMIT}.`, schema: { type: "integer", minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT } },
+        { name: "after", description: "Return examples with an id greater than this.", schema: { type: "integer", minimum: 0 } },
+        { name: "source", description: "Only examples from this source.", schema: oneOfStrings(EXAMPLE_SOURCES) },
+        { name: "label", description: "Only examples with this label.", schema: str() },
+      ],
+      ok: { 200: jsonReply("A page of examples.", ref("ExamplePage")) },
+      errors: { 400: "A query parameter is invalid.", 404: NOT_FOUND_TASK },
+    },
+  ];
+
+  const predictionRoutes: RouteDoc[] = [
+    {
+      method: "post",
+      path: "/v1/tasks/{name}/predict",
+      tag: "Predictions",
+      summary: "Classify one input or a batch",
+      description: "Each input goes through the cascade: the specialist answers when it is sure enough, else the teacher. Batch inputs are answered in order.",
+      access: "predict",
+      body: json(ref("PredictRequest"), { input: "my card has not arrived" }),
+      ok: {
+        200: {
+          description: "One result for `input`, `{data: [...]}` for `inputs`.",
+          content: json({ oneOf: [ref("PredictResult"), ref("PredictBatch")] }, PREDICT_EXAMPLE),
+        },
+      },
+      errors: { 404: NOT_FOUND_TASK, 409: '`route: "specialist"` but the task has no specialist yet.' },
+    },
+    {
+      method: "post",
+      path: "/v1/tasks/{name}/feedback",
+      tag: "Predictions",
+      summary: "Correct a prediction's label",
+      description: "The logged request's input becomes a human-labelled example.",
+      access: "admin",
+      body: json(ref("FeedbackRequest"), { request_id: "5f0c…", label: "lost_card" }),
+      ok: { 200: jsonReply("Recorded.", ref("FeedbackReply")) },
+      errors: { 404: "No such task, or no such request for this task.", 409: "The task keeps only a hash of its inputs and no `text` was sent." },
+    },
+  ];
+
+  const trainingRoutes: RouteDoc[] = [
+    { method: "post", path: "/v1/tasks/{name}/retrain", tag: "Training", summary: "Retrain the specialist now", description: "Trains a candidate and promotes it only if it is not worse on the holdout.", access: "admin", ok: { 200: jsonReply("What the retrain did.", ref("RetrainReply")) }, errors: { 404: NOT_FOUND_TASK } },
+    {
+      method: "get",
+      path: "/v1/tasks/{name}/stats",
+      tag: "Training",
+      summary: "Request statistics: sources, teacher calls, cost, latency, per day",
+      access: "admin",
+      query: [
+        { name: "since", description: "Window start (inclusive): epoch milliseconds or an ISO 8601 date.", schema: str(), example: "2025-01-01" },
+        { name: "until", description: "Window end (exclusive): epoch milliseconds or an ISO 8601 date.", schema: str() },
+      ],
+      ok: { 200: jsonReply("The statistics.", ref("Stats")) },
+      errors: { 400: "`since` or `until` is not a time, or the window is invalid.", 404: NOT_FOUND_TASK },
+    },
+    { method: "get", path: "/v1/tasks/{name}/models", tag: "Models", summary: "List a task's model versions (metrics, threshold, status)", access: "admin", ok: { 200: jsonReply("The versions, newest first.", ref("ModelList")) }, errors: { 404: NOT_FOUND_TASK } },
+    {
+      method: "post",
+      path: "/v1/tasks/{name}/models/{version}/promote",
+      tag: "Models",
+      summary: "Promote a model version",
+      description: "The promoted version serves at once.",
+      access: "admin",
+      ok: { 200: jsonReply("Promoted.", ref("PromoteReply")) },
+      errors: { 400: "The version is not a positive integer.", 404: "No such task or version." },
+    },
+    { method: "post", path: "/v1/tasks/{name}/rollback", tag: "Models", summary: "Roll back to the previously promoted version", access: "admin", ok: { 200: jsonReply("Rolled back.", ref("PromoteReply")) }, errors: { 404: NOT_FOUND_TASK, 409: "There is no earlier version to roll back to." } },
+  ];
+
+  const openaiRoutes: RouteDoc[] = [
+    { method: "get", path: "/v1/models", tag: "OpenAI-compatible", summary: "List the tasks as `task:<name>` models", access: "predict", ok: { 200: jsonReply("The models.", ref("OpenAIModelList")) } },
+    {
+      method: "post",
+      path: "/v1/chat/completions",
+      tag: "OpenAI-compatible",
+      summary: "Chat completions: `task:<name>` models, or pass-through to the upstream LLM",
+      description:
+        "For `model: \"task:<name>\"` (or a model alias configured for a task) the last user message is classified and the reply's content is the label's `answer` (or the label). " +
+        "Any other model is forwarded unchanged to the configured upstream LLM, whose status and body are relayed (including its own errors). " +
+        "`stream: true` answers with server-sent events (`chat.completion.chunk` objects, then `data: [DONE]`).",
+      access: "predict",
+      body: json(ref("ChatCompletionRequest"), { model: "task:banking-demo", messages: [{ role: "user", content: "my card has not arrived" }] }),
+      ok: {
+        200: {
+          description: "A chat completion, or its chunks as server-sent events when `stream` is true.",
+          content: { ...json(ref("ChatCompletion")), "text/event-stream": { schema: str("`data: <chat.completion.chunk JSON>` events, ending with `data: [DONE]`.") } },
+        },
+      },
+      errors: { 404: "No such task model, or no upstream LLM is configured for other models.", 502: "The teacher gave no valid answer, or the upstream LLM is unreachable." },
+    },
+  ];
+
+  return [...opsRoutes, ...taskRoutes, ...exampleRoutes, ...predictionRoutes, ...trainingRoutes, ...openaiRoutes];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assembling the document
+
+const PATH_PARAMETERS: Record<string, ParameterDoc> = {
+  name: { name: "name", description: "The task's name.", schema: { type: "string", pattern: "^[a-z0-9][a-z0-9_-]{0,63}$" }, example: "banking-demo" },
+  version: { name: "version", description: "A model version number.", schema: { type: "integer", minimum: 1 }, example: 3 },
+};
+
+const ROLE_TEXT: Record<RouteAccess, string> = {
+  open: "Open: no API key needed.",
+  predict: "Needs an API key with the `predict` or `admin` role.",
+  admin: "Needs an API key with the `admin` role.",
+};
+
+/** `/v1/tasks/:name` → `/v1/tasks/{name}`: Fastify's path syntax to OpenAPI's. */
+export function openApiPath(fastifyPath: string): string {
+  return fastifyPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+}
+
+function pathParameters(path: string): Schema[] {
+  return [...path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => {
+    const p = PATH_PARAMETERS[name] ?? { name, description: "", schema: str() };
+    return { ...p, in: "path", required: true };
+  });
+}
+
+function operation(route: RouteDoc): Schema {
+  const responses: Record<string, unknown> = { ...route.ok };
+  for (const [status, description] of errorStatuses(route)) {
+    responses[status] = description === undefined ? errorRef(status) : { ...errorRef(status), description };
+  }
+  const parameters = [...pathParameters(route.path), ...(route.query ?? []).map((q) => ({ ...q, in: "query", required: false }))];
+  return {
+    operationId: `${route.method}${route.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
+    tags: [route.tag],
+    summary: route.summary,
+    description: [route.description, ROLE_TEXT[route.access]].filter((s) => s !== undefined).join("\n\n"),
+    [ROLE_EXTENSION]: route.access,
+    // Open routes override the document-wide bearer requirement.
+    ...(route.access === "open" ? { security: [] } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(route.body !== undefined ? { requestBody: { required: true, content: route.body } } : {}),
+    responses,
+  };
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  return pkg.version ?? "0.0.0";
+}
+
+export function buildOpenApiDocument(): Schema {
+  const paths: Record<string, Record<string, Schema>> = {};
+  for (const route of routes()) (paths[route.path] ??= {})[route.method] = operation(route);
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Apprentice gateway",
+      version: packageVersion(),
+      description:
+        "Trains small text classifiers (specialists) from a general LLM's answers (the teacher) and routes requests to them when they are sure enough. " +
+        "Errors have the OpenAI shape `{error: {message, type, code}}` on every route.",
+      license: { name: "Apache-2.0", identifier: "Apache-2.0" },
+    },
+    tags: [
+      { name: "Tasks", description: "Create and manage classification tasks." },
+      { name: "Examples", description: "Labelled examples the specialist learns from." },
+      { name: "Predictions", description: "Classify inputs and correct the answers." },
+      { name: "Training", description: "Retraining and request statistics." },
+      { name: "Models", description: "A task's trained model versions." },
+      { name: "OpenAI-compatible", description: "Use any OpenAI client with `baseURL: <gateway>/v1` and `model: \"task:<name>\"`." },
+      { name: "Operations", description: "Health checks and metrics (no key)." },
+      { name: "Documentation", description: "This document and its web page (no key)." },
+    ],
+    security: [{ apiKey: [] }],
+    paths,
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "An API key created with `apprentice keys create --role admin|predict`, sent as `Authorization: Bearer <key>`. " +
+            "The `admin` role may use every route; the `predict` role may classify (predict), use chat completions and list models. " +
+            "A missing or unknown key gets 401, a key whose role may not use the route 403, too many requests from one key 429 with `Retry-After`.",
+        },
+      },
+      schemas: componentSchemas(),
+      responses: errorResponseComponents(),
+    },
+  };
+}
+
+/** Serves GET /openapi.json and GET /docs, both open. Register after the other routes. */
+export function registerOpenApi(app: FastifyInstance): void {
+  const document = JSON.stringify(buildOpenApiDocument());
+  const page = docsPage();
+  const open = { config: { access: "open" as const } };
+  app.get("/openapi.json", open, async (_request, reply) => reply.header("content-type", "application/json; charset=utf-8").send(document));
+  app.get("/docs", open, async (_request, reply) =>
+    reply
+      .header("content-type", "text/html; charset=utf-8")
+      .header("content-security-policy", page.csp)
+      .header("x-content-type-options", "nosniff")
+      .header("referrer-policy", "no-referrer")
+      .send(page.html),
+  );
+}
