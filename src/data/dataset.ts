@@ -1,14 +1,16 @@
-// Labeled text from CSV or JSONL, with every row checked. A row the trainer cannot use either
-// stops the load or is listed in `badRows`: a user must never lose rows without being told.
+// Labeled text from CSV, JSONL or a JSON array, with every row checked. A row the trainer cannot
+// use either stops the load or is listed in `badRows`: a user must never lose rows without being
+// told.
 // Pure (no Node APIs); `dataset-file.ts` does the reading from disk.
 import { parseCsv } from "./csv.js";
 import { summariseExamples, type DuplicateText, type LabelCount } from "./dataset-report.js";
 import { DatasetError, type BadRow } from "./errors.js";
-import { describeJsonType, parseJsonl } from "./jsonl.js";
+import { describeJsonType, parseJsonArray, parseJsonl, type JsonlResult } from "./jsonl.js";
 
 export { describeDatasetWarnings, type DuplicateText, type LabelCount } from "./dataset-report.js";
 
-export type DatasetFormat = "csv" | "jsonl";
+/** "json" is one JSON array of objects; a row's `line` is then its 1-based position in the array. */
+export type DatasetFormat = "csv" | "jsonl" | "json";
 
 export type DatasetOptions = {
   format: DatasetFormat;
@@ -51,7 +53,7 @@ export const LABEL_COLUMN_CANDIDATES = ["label", "category", "intent", "class"] 
 /** How many bad rows a one-line error message names before "and N more". */
 const BAD_ROWS_IN_MESSAGE = 3;
 
-/** A row before checking: `undefined` means the column is absent (possible only in JSONL). */
+/** A row before checking: `undefined` means the column is absent (possible only in JSONL and JSON). */
 type RawRow = { line: number; text: unknown; label: unknown };
 
 type Columns = { text: string; label?: string };
@@ -63,11 +65,11 @@ type RowCheck = {
 };
 
 /**
- * Reads a dataset from CSV or JSONL text.
+ * Reads a dataset from CSV, JSONL or JSON-array text.
  *
  * Texts are kept exactly as written; labels are trimmed, so "spam " and "spam" are one label.
- * In JSONL a numeric label becomes its decimal string (3 becomes "3") because numeric class ids
- * are common in public datasets; booleans, arrays and objects are bad rows.
+ * In JSONL and JSON a numeric label becomes its decimal string (3 becomes "3") because numeric
+ * class ids are common in public datasets; booleans, arrays and objects are bad rows.
  * Throws DatasetError for a missing column, an empty or headerless file, or (with the default
  * `onBadRow: "fail"`) any bad row.
  */
@@ -80,8 +82,9 @@ export function readDataset(content: string, options: DatasetOptions): Dataset {
 
   let parsed: { columns: Columns; rows: RawRow[]; parseErrors: BadRow[] };
   if (options.format === "csv") parsed = fromCsv(content, options, labelRequired);
-  else if (options.format === "jsonl") parsed = fromJsonl(content, options, labelRequired);
-  else throw new DatasetError(`${where(options)}: unknown format ${JSON.stringify(options.format)}; use "csv" or "jsonl"`);
+  else if (options.format === "jsonl") parsed = fromJsonRecords(parseJsonl(content), "one JSON object per line", options, labelRequired);
+  else if (options.format === "json") parsed = fromJsonArray(content, options, labelRequired);
+  else throw new DatasetError(`${where(options)}: unknown format ${JSON.stringify(options.format)}; use "csv", "jsonl" or "json"`);
 
   const check: RowCheck = { columns: parsed.columns, labelRequired, maxTextLength };
   const examples: Example[] = [];
@@ -130,10 +133,15 @@ function fromCsv(content: string, options: DatasetOptions, labelRequired: boolea
   return { columns, rows, parseErrors: table.errors };
 }
 
-function fromJsonl(content: string, options: DatasetOptions, labelRequired: boolean) {
-  const { records, errors } = parseJsonl(content);
+function fromJsonArray(content: string, options: DatasetOptions, labelRequired: boolean) {
+  const parsed = parseJsonArray(content);
+  if (typeof parsed === "string") throw new DatasetError(`${where(options)}: ${parsed}`);
+  return fromJsonRecords(parsed, "a JSON array of objects", options, labelRequired);
+}
+
+function fromJsonRecords({ records, errors }: JsonlResult, expected: string, options: DatasetOptions, labelRequired: boolean) {
   if (records.length === 0 && errors.length === 0) {
-    throw new DatasetError(`${where(options)} is empty: expected one JSON object per line`);
+    throw new DatasetError(`${where(options)} is empty: expected ${expected}`);
   }
 
   let columns: Columns;

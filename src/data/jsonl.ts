@@ -48,3 +48,30 @@ export function describeJsonType(value: unknown): string {
   if (typeof value === "undefined") return "nothing";
   return `a ${typeof value}`;
 }
+
+/**
+ * Parses a JSON array of objects into the same shape as parseJsonl, so a dataset can be checked
+ * row by row: `line` is the item's 1-based position in the array, because a JSON document gives
+ * its items no useful line of their own. Returns the reason instead when the text is not a JSON
+ * array at all, since then there are no rows to report.
+ */
+export function parseJsonArray(text: string): JsonlResult | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    return `invalid JSON: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (!Array.isArray(value)) return `expected a JSON array of objects, found ${describeJsonType(value)}`;
+  const records: JsonlRecord[] = [];
+  const errors: JsonlError[] = [];
+  value.forEach((item: unknown, index) => {
+    const line = index + 1;
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+      errors.push({ line, reason: `expected a JSON object, found ${describeJsonType(item)}` });
+    } else {
+      records.push({ line, value: item as Record<string, unknown> });
+    }
+  });
+  return { records, errors };
+}

@@ -35,6 +35,12 @@ export interface ExampleRecord {
   updated_at: number;
 }
 
+/** Narrows page() and count(); an absent field matches every example. */
+export interface ExampleFilter {
+  source?: ExampleSource;
+  label?: string;
+}
+
 export interface AddManyResult {
   /** Texts stored for the first time. */
   inserted: number;
@@ -121,16 +127,16 @@ export class ExampleRepository {
     });
   }
 
-  /** Up to `limit` examples with id > `after` (default 0), in id order: keyset paging. */
-  async page(task: string, options: { after?: number; limit: number }): Promise<ExampleRecord[]> {
-    const rows = await this.ctx.db
-      .selectFrom("examples")
-      .selectAll()
-      .where("task", "=", task)
-      .where("id", ">", options.after ?? 0)
-      .orderBy("id")
-      .limit(options.limit)
-      .execute();
+  /**
+   * Up to `limit` examples with id > `after` (default 0) that match the filter, in id order:
+   * keyset paging, so rows added while a client pages never shift the pages it has not read yet.
+   */
+  async page(task: string, options: { after?: number; limit: number } & ExampleFilter): Promise<ExampleRecord[]> {
+    const { after = 0, limit } = options;
+    // SQLite reads a negative LIMIT as "no limit": refuse it rather than return every row.
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new StoreError(`page limit must be a positive integer, got ${limit}`);
+    if (!Number.isSafeInteger(after) || after < 0) throw new StoreError(`page cursor must be a non-negative integer, got ${after}`);
+    const rows = await this.#matching(task, options).selectAll().where("id", ">", after).orderBy("id").limit(limit).execute();
     return rows.map(toRecord);
   }
 
@@ -140,13 +146,20 @@ export class ExampleRepository {
     return rows.map(toRecord);
   }
 
-  async count(task: string): Promise<number> {
-    const row = await this.ctx.db
-      .selectFrom("examples")
+  /** Examples of the task, or only those matching the filter. */
+  async count(task: string, filter: ExampleFilter = {}): Promise<number> {
+    const row = await this.#matching(task, filter)
       .select((eb) => eb.fn.countAll().as("n"))
-      .where("task", "=", task)
       .executeTakeFirst();
     return toNumber(row?.n as number | string | bigint | undefined);
+  }
+
+  /** One WHERE for page() and count(), so a page's `total` counts exactly the rows it pages. */
+  #matching(task: string, filter: ExampleFilter) {
+    let query = this.ctx.db.selectFrom("examples").where("task", "=", task);
+    if (filter.source !== undefined) query = query.where("source", "=", filter.source);
+    if (filter.label !== undefined) query = query.where("label", "=", filter.label);
+    return query;
   }
 
   /** Examples first stored after the one with id `id` (relabels keep their id and are not counted). */

@@ -30,9 +30,10 @@ export interface TestGateway extends Gateway {
   dbPath: string;
   adminKey: string;
   predictKey: string;
+  /** `contentType` overrides application/json for a body; null sends none. */
   // Response bodies are arbitrary JSON, read field by field in the tests.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  request(method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: string; contentType?: string | null }): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
 export async function startTestGateway(existing?: { dir: string; adminKey: string; predictKey: string }, extra: { upstream?: UpstreamOptions; rateLimit?: RateLimit | false } = {}): Promise<TestGateway> {
@@ -55,8 +56,10 @@ export async function startTestGateway(existing?: { dir: string; adminKey: strin
     let body: string | undefined;
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(gateway.url + path, { method, headers, body });
+    const contentType = options.contentType === undefined ? "application/json" : options.contentType;
+    if (body !== undefined && contentType !== null) headers["content-type"] = contentType;
+    // fetch labels a string body text/plain; bytes go out with no content-type at all.
+    const res = await fetch(gateway.url + path, { method, headers, body: body !== undefined && contentType === null ? new TextEncoder().encode(body) : body });
     const text = await res.text();
     let parsed: unknown = text;
     try {

@@ -69,24 +69,24 @@ describe("examples import", () => {
     const res = await g.request("POST", "/v1/tasks/imp/examples", { body: rows });
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([
-      { index: 1, reason: "text must be a non-empty string" },
-      { index: 3, reason: 'label "nope" is not one of the task\'s labels' },
-      { index: 4, reason: "not an object with text and label" },
+      { line: 2, reason: "empty text" },
+      { line: 4, reason: 'label "nope" is not one of the task\'s labels' },
+      { line: 5, reason: "expected a JSON object, found a string" },
     ]);
-    expect(res.body.error.message).toContain("#3");
+    expect(res.body.error.message).toContain("item 4");
     expect(await g.store.examples.count("imp")).toBe(0);
   });
 
   it("imports every row of a valid batch and counts them", async () => {
     const res = await g.request("POST", "/v1/tasks/imp/examples", { body: GOLD.slice(0, 20) });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ received: 20, added: 20, examples: 20 });
+    expect(res.body).toMatchObject({ rows: 20, accepted: 20, added: 20, examples: 20 });
     expect(await g.store.examples.count("imp")).toBe(20);
     const stored = await g.store.examples.get("imp", GOLD[3].text);
     expect(stored).toMatchObject({ label: GOLD[3].label, source: "import" });
 
     const again = await g.request("POST", "/v1/tasks/imp/examples", { body: GOLD.slice(10, 25) });
-    expect(again.body).toMatchObject({ received: 15, added: 5, examples: 25 });
+    expect(again.body).toMatchObject({ rows: 15, accepted: 15, added: 5, examples: 25 });
     expect(await g.store.examples.count("imp")).toBe(25);
   });
 

@@ -1,0 +1,202 @@
+// Labelled examples of a task: bulk import from a JSON array, JSONL or CSV body, and keyset paging
+// through what is stored. Imports are all or nothing unless the caller asks for ?partial=true, and
+// every row read is either accepted or listed with its line and reason.
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { readDataset, type Dataset, type DatasetFormat } from "../data/dataset.js";
+import { DatasetError, type BadRow } from "../data/errors.js";
+import type { ExampleFilter, ExampleRecord } from "../store/examples.js";
+import { EXAMPLE_SOURCES, type ExampleSource } from "../store/schema.js";
+import { labelNames } from "../task/definition.js";
+import { badRequest, HttpError, notFound } from "./errors.js";
+import { MAX_TEXT_CHARS, runtimeOf, type RouteDeps } from "./routes-tasks.js";
+
+export const MAX_IMPORT_ROWS = 100_000;
+/** A full 100,000-row import of long texts does not fit the app-wide 5 MiB default. */
+export const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1000;
+/** How many rejected rows an error message names; `details` always lists them all. */
+const REJECTED_IN_MESSAGE = 5;
+
+export const IMPORT_MEDIA_TYPES: Readonly<Record<string, DatasetFormat>> = {
+  "application/json": "json",
+  "application/x-ndjson": "jsonl",
+  "application/jsonl": "jsonl",
+  "text/csv": "csv",
+};
+
+type Query = Record<string, string | string[] | undefined>;
+type ExamplesRoute = { Params: { name: string }; Querystring: Query };
+
+export interface ImportReply {
+  format: DatasetFormat;
+  rows: number;
+  accepted: number;
+  rejected: BadRow[];
+  added: number;
+  unchanged_or_updated: number;
+  examples: number;
+}
+
+type ExampleView = Pick<ExampleRecord, "id" | "text" | "label" | "source" | "holdout" | "audited" | "created_at">;
+
+export interface ExamplesPage {
+  data: ExampleView[];
+  next_after: number | null;
+  total: number;
+}
+
+export function registerExampleRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  // Encapsulated, so that replacing the JSON parser with a raw-text one stays inside this plugin
+  // and every other route keeps Fastify's JSON parsing.
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(Object.keys(IMPORT_MEDIA_TYPES), { parseAs: "string" }, (_request, body, done) => done(null, body));
+
+    scope.post<ExamplesRoute>(
+      "/v1/tasks/:name/examples",
+      {
+        config: { access: "admin" },
+        bodyLimit: IMPORT_BODY_LIMIT,
+        // Before the body is read: a wrong media type or query must not cost a 64 MiB upload.
+        preParsing: async (request) => {
+          importOptions(request);
+        },
+      },
+      async (request) => importExamples(request, deps),
+    );
+
+    scope.get<ExamplesRoute>("/v1/tasks/:name/examples", { config: { access: "admin" } }, async (request) => pageExamples(request, deps));
+  });
+}
+
+async function pageExamples(request: FastifyRequest<ExamplesRoute>, deps: RouteDeps): Promise<ExamplesPage> {
+  const { after, limit, filter } = pageOptions(request.query);
+  const { name } = request.params;
+  // The task row, not its runtime: paging must not load every example into memory.
+  if ((await deps.store.tasks.get(name)) === null) throw notFound(`no task "${name}"`);
+  // One row more than asked tells whether another page exists without a second query.
+  const rows = await deps.store.examples.page(name, { after, limit: limit + 1, ...filter });
+  const data = rows.slice(0, limit).map(toView);
+  return { data, next_after: rows.length > limit ? data[data.length - 1].id : null, total: await deps.store.examples.count(name, filter) };
+}
+
+const toView = ({ id, text, label, source, holdout, audited, created_at }: ExampleRecord): ExampleView => ({ id, text, label, source, holdout, audited, created_at });
+
+async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: RouteDeps): Promise<ImportReply> {
+  const { format, partial } = importOptions(request);
+  const rt = await runtimeOf(deps.runtimes, request.params.name);
+  const { rows, accepted, rejected } = checkRows(typeof request.body === "string" ? request.body : "", format, new Set(labelNames(rt.task)));
+  if (rejected.length > 0 && !partial) throw badRequest(rejectedMessage(rejected, format), rejected);
+
+  const before = rt.cascade.store.size;
+  if (accepted.length > 0) {
+    await rt.addHumanLabels(accepted, "import");
+    rt.scheduleRetrain();
+  }
+  const added = rt.cascade.store.size - before;
+  return { format, rows, accepted: accepted.length, rejected, added, unchanged_or_updated: accepted.length - added, examples: rt.cascade.store.size };
+}
+
+function importOptions(request: FastifyRequest<ExamplesRoute>): { format: DatasetFormat; partial: boolean } {
+  const params = singleValues(request.query, ["partial"]);
+  const partial = params.get("partial");
+  if (partial !== undefined && partial !== "true" && partial !== "false") throw badRequest(`partial must be "true" or "false", got ${JSON.stringify(partial)}`);
+  return { format: formatOf(request.headers["content-type"]), partial: partial === "true" };
+}
+
+function formatOf(contentType: string | undefined): DatasetFormat {
+  const accepted = Object.keys(IMPORT_MEDIA_TYPES).join(", ");
+  const [mediaType = "", ...params] = (contentType ?? "").split(";").map((part) => part.trim().toLowerCase());
+  if (!Object.hasOwn(IMPORT_MEDIA_TYPES, mediaType)) {
+    const given = contentType === undefined ? "no Content-Type" : `Content-Type ${JSON.stringify(mediaType)}`;
+    throw unsupportedMediaType(`${given}: send examples as one of ${accepted}`);
+  }
+  // The raw-text parser decodes UTF-8 only; another charset would be imported as mojibake.
+  const charset = params.find((p) => p.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
+  if (charset !== undefined && charset !== "utf-8" && charset !== "utf8" && charset !== "us-ascii") {
+    throw unsupportedMediaType(`charset ${JSON.stringify(charset)}: send the examples as UTF-8`);
+  }
+  return IMPORT_MEDIA_TYPES[mediaType];
+}
+
+const unsupportedMediaType = (message: string): HttpError => new HttpError(415, message, "invalid_request_error", "unsupported_media_type");
+
+/** Reads every row, then splits them into the rows to import and the rejected ones (by line). */
+function checkRows(body: string, format: DatasetFormat, labels: ReadonlySet<string>) {
+  let dataset: Dataset;
+  try {
+    dataset = readDataset(body, { format, textColumn: "text", onBadRow: "skip", maxTextLength: MAX_TEXT_CHARS, source: "the body" });
+  } catch (err) {
+    if (err instanceof DatasetError) throw badRequest(httpWording(err.message), err.badRows.map(reworded));
+    throw err;
+  }
+  const rows = dataset.examples.length + dataset.badRows.length;
+  if (rows > MAX_IMPORT_ROWS) {
+    throw new HttpError(413, `too many rows: the body has ${rows}, at most ${MAX_IMPORT_ROWS} are accepted per request; split the import`, "invalid_request_error", "too_many_rows");
+  }
+  const accepted: { text: string; label: string }[] = [];
+  const rejected = dataset.badRows.map(reworded);
+  for (const { text, label, line } of dataset.examples) {
+    // readDataset requires a label by default, so `label` is always set here.
+    if (label !== undefined && labels.has(label)) accepted.push({ text, label });
+    else rejected.push({ line, reason: `label ${JSON.stringify(label)} is not one of the task's labels` });
+  }
+  rejected.sort((a, b) => a.line - b.line);
+  return { rows, accepted, rejected };
+}
+
+function rejectedMessage(rejected: BadRow[], format: DatasetFormat): string {
+  const where = format === "json" ? "item" : "line";
+  const named = rejected.slice(0, REJECTED_IN_MESSAGE).map((r) => `${where} ${r.line}: ${r.reason.replace(/\s*[\r\n]+\s*/g, " ")}`);
+  const more = rejected.length > REJECTED_IN_MESSAGE ? `; and ${rejected.length - REJECTED_IN_MESSAGE} more` : "";
+  const count = rejected.length === 1 ? "1 bad row" : `${rejected.length} bad rows`;
+  return `${count}, nothing imported: ${named.join("; ")}${more} (fix them, or send ?partial=true to import the good rows)`;
+}
+
+/** The data layer names its library options; over HTTP there is nothing to set, so drop the hints. */
+function httpWording(message: string): string {
+  return message
+    .replace(/; set labelColumn to name it, or labelRequired: false for unlabeled text/g, "")
+    .replace(/ \(maxTextLength\)/g, "")
+    .replace(/ \(fix them, or set onBadRow to "skip" to leave them out\)/g, "");
+}
+
+const reworded = (row: BadRow): BadRow => ({ line: row.line, reason: httpWording(row.reason) });
+
+function pageOptions(query: Query): { after: number; limit: number; filter: ExampleFilter } {
+  const params = singleValues(query, ["limit", "after", "source", "label"]);
+  const limit = integerParam(params, "limit", DEFAULT_PAGE_LIMIT, 1, MAX_PAGE_LIMIT);
+  const after = integerParam(params, "after", 0, 0, Number.MAX_SAFE_INTEGER);
+  const filter: ExampleFilter = {};
+  const source = params.get("source");
+  if (source !== undefined) {
+    if (!EXAMPLE_SOURCES.includes(source as ExampleSource)) throw badRequest(`source must be one of ${EXAMPLE_SOURCES.join(", ")}, got ${JSON.stringify(source)}`);
+    filter.source = source as ExampleSource;
+  }
+  const label = params.get("label");
+  if (label !== undefined) {
+    if (label === "") throw badRequest("label must not be empty");
+    filter.label = label;
+  }
+  return { after, limit, filter };
+}
+
+/** The query as one value per name; a misspelt or repeated parameter is an error, not ignored. */
+function singleValues(query: Query, allowed: readonly string[]): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (!allowed.includes(name)) throw badRequest(`unknown query parameter ${JSON.stringify(name)}; this route takes ${allowed.join(", ")}`);
+    if (Array.isArray(value)) throw badRequest(`query parameter ${name} is given more than once`);
+    if (value !== undefined) values.set(name, value);
+  }
+  return values;
+}
+
+function integerParam(params: Map<string, string>, name: string, fallback: number, min: number, max: number): number {
+  const raw = params.get(name);
+  if (raw === undefined) return fallback;
+  const value = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= min && value <= max)) throw badRequest(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return value;
+}
