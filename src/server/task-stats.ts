@@ -2,11 +2,11 @@
 // have cost with the teacher alone and so what the specialist saved, and the live audit's
 // agreement with its Clopper–Pearson bound against the task's max_error. Computed from the log,
 // so the figures survive restarts and agree between gateway instances.
-import { clopperPearsonUpper } from "../cascade/binomial.js";
+import { clopperPearsonLower, clopperPearsonUpper } from "../cascade/binomial.js";
 import type { RequestStats } from "../store/index.js";
 import type { Task } from "../task/definition.js";
 
-/** A bound within this factor of max_error is reported as "near". */
+/** An observed disagreement rate from this share of max_error on is reported as "near". */
 export const NEAR_FACTOR = 0.8;
 
 export interface AuditSummary {
@@ -18,8 +18,12 @@ export interface AuditSummary {
   disagreement_upper_bound: number;
   max_error: number;
   confidence_level: number;
-  /** `ok`: bound below NEAR_FACTOR × max_error; `near`: below max_error; `exceeded`: at or above; `no_audits`. */
-  status: "ok" | "near" | "exceeded" | "no_audits";
+  /**
+   * `ok`: the upper bound is below max_error (proven within target); `exceeded`: the lower bound is
+   * above it (proven past it); `near`: neither, and the observed rate is at least NEAR_FACTOR ×
+   * max_error; `unproven`: neither, with no sign of trouble (too few audits yet); `no_audits`.
+   */
+  status: "ok" | "near" | "exceeded" | "unproven" | "no_audits";
 }
 
 export interface TaskStats extends Omit<RequestStats, "daily"> {
@@ -37,7 +41,11 @@ export interface TaskStats extends Omit<RequestStats, "daily"> {
 export function auditSummary(audited: number, disagreements: number, task: Task): AuditSummary {
   const { max_error, confidence_level } = task.routing;
   const bound = audited === 0 ? 1 : clopperPearsonUpper(disagreements, audited, confidence_level);
-  const status = audited === 0 ? "no_audits" : bound >= max_error ? "exceeded" : bound >= NEAR_FACTOR * max_error ? "near" : "ok";
+  let status: AuditSummary["status"];
+  if (audited === 0) status = "no_audits";
+  else if (bound < max_error) status = "ok";
+  else if (clopperPearsonLower(disagreements, audited, confidence_level) > max_error) status = "exceeded";
+  else status = disagreements / audited >= NEAR_FACTOR * max_error ? "near" : "unproven";
   return {
     audited,
     disagreements,

@@ -171,13 +171,18 @@ describe("apprentice CLI", () => {
     expect(r.stderr).toMatch(/^apprentice: warning: Skipped 1 bad row in some-bad\.csv: line 42: empty text/m);
   });
 
-  it("runs the demo", async () => {
-    const r = await run("demo", "--out", "demo.model");
+  it("runs the gateway demo: replays traffic, the specialist takes over, and prints working examples", async () => {
+    const r = await run("demo", "--no-serve", "--port", "0", "--db", "demo/demo.db");
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
-    expect(r.stdout).toContain("Example predictions");
-    expect(r.stdout).toContain('npx apprentice predict --model demo.model "my card hasn\'t arrived"');
-    expect((await readdir(dir)).includes("demo.model")).toBe(true);
+    expect(r.stdout).toContain("Teacher: simulated, offline");
+    const shares = /Specialist share by quarter of the replay: ([\d.]+)% → [\d.]+% → [\d.]+% → ([\d.]+)%/.exec(r.stdout);
+    expect(shares).not.toBeNull();
+    expect(Number(shares![2])).toBeGreaterThan(Number(shares![1]) + 30);
+    expect(r.stdout).toMatch(/replayed traffic\s+420\s/);
+    expect(r.stdout).toMatch(/so the specialist saved \d+\.\d{4}/);
+    expect(r.stdout).toMatch(/curl -s http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions -H "Authorization: Bearer \$KEY"/);
+    expect((await readdir(join(dir, "demo"))).includes("demo.db")).toBe(true);
   });
 
   it("prints help and the version with exit code 0", async () => {

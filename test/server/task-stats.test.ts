@@ -13,12 +13,13 @@ describe("auditSummary", () => {
     expect(clean.status).toBe("ok");
     expect(clean.disagreement_upper_bound).toBeCloseTo(1 - Math.pow(0.05, 1 / 200), 6);
     expect(clean.agreement).toBe(1);
-    // 3 of 100: the bound is about 0.0757, past 0.05 although the observed rate is below it.
-    expect(auditSummary(100, 3, task).status).toBe("exceeded");
-    // Between 0.8 × 0.05 and 0.05: near.
-    const near = auditSummary(300, 7, task);
-    expect(near.disagreement_upper_bound).toBeGreaterThanOrEqual(0.04);
-    expect(near.disagreement_upper_bound).toBeLessThan(0.05);
+    // 1 of 30: the bound (about 0.15) cannot prove 0.05 yet, and nothing suggests trouble.
+    expect(auditSummary(30, 1, task).status).toBe("unproven");
+    // 5 of 100 observed (at max_error), proven neither way: near.
+    const near = auditSummary(100, 5, task);
+    expect(near.disagreement_upper_bound).toBeGreaterThan(0.05);
     expect(near.status).toBe("near");
+    // 30 of 200: even the lower bound (about 0.11) is past 0.05.
+    expect(auditSummary(200, 30, task).status).toBe("exceeded");
   });
 });

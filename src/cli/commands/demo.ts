@@ -1,96 +1,118 @@
-// apprentice demo: a first run on the bundled banking example. Trains a specialist on
-// examples/banking-demo/train.csv, evaluates it on test.csv, shows a few predictions and the
-// commands to try next. (Until the gateway exists the demo covers the engine alone; it will later
-// show the teacher and the routing too.)
-import { readFile } from "node:fs/promises";
-import { isAbsolute, relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Command } from "commander";
-import { describeDatasetWarnings } from "../../data/dataset-report.js";
-import { loadDataset } from "../dataset.js";
-import type { Task } from "../../task/definition.js";
-import { CliError } from "../errors.js";
-import { evaluateModel, evaluationSummaryLines } from "../evaluation.js";
+// apprentice demo (npm run demo): starts the gateway on a fresh SQLite database with the bundled
+// banking support-chatbot task, replays traffic through its HTTP API so that the specialist
+// learns from the teacher and the stats fill up, prints what happened and ready-to-paste
+// examples, and keeps serving until Ctrl-C (or exits with --no-serve).
+import { Option, type Command } from "commander";
+import { DEFAULT_HOST } from "../../server/start.js";
+import type { TaskStats } from "../../server/task-stats.js";
+import { DEMO_DB, startDemoGateway, type DemoGateway } from "../demo/demo-gateway.js";
+import { replayTraffic, type ReplayResult } from "../demo/replay.js";
+import { CliError, UsageError } from "../errors.js";
 import { fixed, table } from "../format.js";
-import { saveModelFile } from "../model-io.js";
-import { printLines, warnAll } from "../output.js";
-import { trainOnDataset, trainingSummaryLines } from "../training.js";
+import { printLines } from "../output.js";
 
-export const DEMO_MODEL_PATH = ".apprentice/demo.model";
-const EXAMPLE_DIR = fileURLToPath(new URL("../../../examples/banking-demo/", import.meta.url));
+const DEMO_PORT = 8080;
+const SAMPLE = "my card still hasn't arrived, it's been two weeks";
 
-/** Messages written for the demo; none of them is in train.csv or test.csv. */
-const SAMPLE_MESSAGES = [
-  "my card hasn't arrived",
-  "someone nicked my wallet with my card in it",
-  "the cash machine took my card and gave me no money",
-  "what rate do you use to convert pounds to euros?",
-  "can I still stop the transfer I sent to my landlord?",
-];
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer 0-65535, got "${value}"`);
+  return n;
+}
+
+const percent = (x: number) => `${fixed(100 * x, 1)}%`;
+
+async function fetchStats(demo: DemoGateway): Promise<TaskStats & { model_version: number }> {
+  const res = await fetch(`${demo.gateway.url}/v1/tasks/${demo.data.task.name}/stats`, { headers: { authorization: `Bearer ${demo.adminKey}` } });
+  if (!res.ok) throw new CliError(`the demo gateway's stats failed with HTTP ${res.status}`);
+  return (await res.json()) as TaskStats & { model_version: number };
+}
+
+/** Specialist share in each quarter of the replay: the specialist takes over as it learns. */
+function takeover(sources: ReplayResult["sources"]): string {
+  const quarter = Math.ceil(sources.length / 4);
+  const shares = [0, 1, 2, 3].map((q) => {
+    const part = sources.slice(q * quarter, (q + 1) * quarter);
+    return percent(part.filter((s) => s === "specialist").length / Math.max(1, part.length));
+  });
+  return `Specialist share by quarter of the replay: ${shares.join(" → ")}`;
+}
+
+function summaryLines(replay: ReplayResult, stats: TaskStats & { model_version: number }): string[] {
+  const money = (x: number | null) => (x === null ? "n/a" : fixed(x, 4));
+  const a = stats.audit;
+  return [
+    ...table(
+      [
+        ["", "requests", "specialist", "teacher calls", "accuracy"],
+        ["replayed traffic", String(stats.requests), percent(stats.coverage), String(stats.teacher_calls), percent(replay.correct / Math.max(1, replay.requests))],
+      ],
+      "lrrrr",
+    ),
+    takeover(replay.sources),
+    `Teacher cost ${money(stats.cost)}; the teacher alone would have cost ${money(stats.teacher_only_cost)}, so the specialist saved ${money(stats.cost_saved)}.`,
+    a.audited === 0
+      ? "Live audit: no audits yet."
+      : `Live audit: ${a.audited} specialist answers re-asked to the teacher, ${percent(a.agreement ?? 0)} agreement; disagreement bound ${percent(a.disagreement_upper_bound)} vs max_error ${percent(a.max_error)} (${a.status}).`,
+    `Specialist model: version ${stats.model_version}.`,
+  ];
+}
+
+function tryLines(demo: DemoGateway): string[] {
+  const { url } = demo.gateway;
+  const task = demo.data.task.name;
+  const body = JSON.stringify({ input: SAMPLE }).replace(/'/g, "'\\''");
+  const chat = JSON.stringify({ model: `task:${task}`, messages: [{ role: "user", content: SAMPLE }] }).replace(/'/g, "'\\''");
+  const openaiSnippet = `import OpenAI from "openai"; const c = new OpenAI({ baseURL: "${url}/v1", apiKey: process.env.KEY }); const r = await c.chat.completions.create({ model: "task:${task}", messages: [{ role: "user", content: "I forgot my PIN" }] }); console.log(r.choices[0].message.content);`;
+  return [
+    `Try it (these keys belong to this demo's database only):`,
+    `  export KEY=${demo.predictKey}`,
+    `  curl -s ${url}/v1/tasks/${task}/predict -H "Authorization: Bearer $KEY" -H 'content-type: application/json' -d '${body}'`,
+    `  curl -s ${url}/v1/chat/completions -H "Authorization: Bearer $KEY" -H 'content-type: application/json' -d '${chat}'`,
+    `  node --input-type=module -e '${openaiSnippet}'`,
+    "",
+    `Admin key (stats, examples, models): ${demo.adminKey}`,
+    `  curl -s ${url}/v1/tasks/${task}/stats -H "Authorization: Bearer ${demo.adminKey}"`,
+    `API reference: ${url}/docs`,
+  ];
+}
 
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("train and evaluate a specialist on the bundled banking-support example (takes a few seconds)")
-    .option("--out <model>", "where to write the demo model", DEMO_MODEL_PATH)
-    .action(async (flags: { out: string }) => {
-      const trainPath = shown(`${EXAMPLE_DIR}train.csv`);
-      const testPath = shown(`${EXAMPLE_DIR}test.csv`);
-      const task = await loadTask(`${EXAMPLE_DIR}task.json`);
-      const columns = { textColumn: "text", labelColumn: "label" };
-
-      printLines([`Apprentice demo: ${task.name}`, `  ${task.description ?? ""}`.trimEnd(), ""]);
-
-      const train = await loadDataset(trainPath, columns);
-      warnAll(describeDatasetWarnings(train));
-      const model = trainOnDataset(train);
-      const size = await saveModelFile(flags.out, model, { quantize: "none" });
-      printLines([...trainingSummaryLines(model, { path: flags.out, bytes: size, quantize: "none" }), ""]);
-
-      const test = await loadDataset(testPath, columns);
-      warnAll(describeDatasetWarnings(test));
-      const result = evaluateModel(model, test.examples);
-      printLines([`Evaluation on ${testPath} (messages the model has not seen)`, ...evaluationSummaryLines(result), ""]);
-
-      const answers = new Map(task.labels.map((l) => [l.name, l.answer]));
-      const rows = SAMPLE_MESSAGES.map((text) => {
-        const p = model.predict(text);
-        return [fixed(p.confidence, 2), p.label, JSON.stringify(text)];
-      });
-      const first = model.predict(SAMPLE_MESSAGES[0]);
+    .description("start the gateway with the bundled banking support-chatbot task, replay traffic through it and keep serving")
+    .addOption(new Option("--port <port>", "port to listen on").argParser(port).default(DEMO_PORT))
+    .option("--host <host>", "address to listen on", DEFAULT_HOST)
+    .option("--db <path>", "the demo's SQLite database (replaced on every run)", DEMO_DB)
+    .option("--no-serve", "exit after the replay instead of serving until Ctrl-C")
+    .action(async (flags: { port: number; host: string; db: string; serve: boolean }) => {
+      let demo: DemoGateway;
+      try {
+        demo = await startDemoGateway(flags);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`port ${flags.port} is in use: pass --port with a free one (0 picks any)`);
+        throw err;
+      }
+      const { task, seed, traffic } = demo.data;
       printLines([
-        "Example predictions (confidence, label, message)",
-        ...table(rows, "rll"),
+        `Apprentice demo: ${task.name}: ${task.description ?? ""}`,
+        demo.teacher === "sim"
+          ? "Teacher: simulated, offline (set OPENAI_BASE_URL and/or OPENAI_API_KEY, and OPENAI_MODEL, to use a real LLM)"
+          : `Teacher: ${task.teacher.model} at ${process.env.OPENAI_BASE_URL ?? "the OpenAI API"}`,
+        `Gateway: ${demo.gateway.url} (database ${flags.db})`,
         "",
-        `A support bot would answer ${JSON.stringify(SAMPLE_MESSAGES[0])} with the ${first.label} reply from task.json:`,
-        `  ${answers.get(first.label) ?? "(no answer text)"}`,
-        "",
-        "Next, try:",
-        `  npx apprentice predict --model ${shell(flags.out)} "my card hasn't arrived" "I keep forgetting my PIN" --top 2`,
-        `  npx apprentice eval --model ${shell(flags.out)} --data ${shell(testPath)} --text-column text --label-column label`,
-        `  npx apprentice train --data ${shell(trainPath)} --text-column text --label-column label --out my.model --quantize`,
-        "  npx apprentice --help",
+        `Seeded ${seed.length} labelled messages and trained specialist version 1.`,
+        `Replaying ${traffic.length} customer messages through the API (half predict, half OpenAI chat completions)…`,
       ]);
+      const replay = await replayTraffic({ url: demo.gateway.url, key: demo.predictKey, task: task.name }, traffic);
+      // Retrains the replay triggered finish before the summary, so it shows their outcome.
+      await demo.gateway.app.runtimes.idle();
+      printLines(["", ...summaryLines(replay, await fetchStats(demo)), "", ...tryLines(demo), ""]);
+      if (!flags.serve) {
+        await demo.gateway.close();
+        return;
+      }
+      printLines(["Serving until Ctrl-C."]);
+      await new Promise<never>(() => {});
     });
-}
-
-async function loadTask(path: string): Promise<Task> {
-  // Imported here, not at the top: zod takes a noticeable share of the CLI's start-up time, and
-  // only the demo needs it.
-  const { parseTask } = await import("../../task/definition.js");
-  try {
-    return parseTask(JSON.parse(await readFile(path, "utf8")));
-  } catch (err) {
-    throw new CliError(`cannot read the demo task ${shown(path)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-}
-
-/** Paths are shown relative to the working directory when that is shorter. */
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel !== "" && !isAbsolute(rel) && rel.length < path.length ? rel : path;
-}
-
-function shell(arg: string): string {
-  return /^[\w./@:+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

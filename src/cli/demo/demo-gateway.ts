@@ -1,0 +1,98 @@
+// The demo's gateway: a fresh SQLite database, an admin and a predict key, the bundled
+// banking-demo task with half of its training messages as the team's labelled seed, and a first
+// specialist trained on them. The teacher is the OpenAI-compatible endpoint in the environment
+// when one is set (OPENAI_BASE_URL / OPENAI_API_KEY, and OPENAI_MODEL to pick the model), else the simulated one: it knows the labels of the bundled messages (right on
+// 90% of them, wrong on the rest like an LLM would be) and answers any other text with a model
+// trained on all of them, so that messages people type themselves get an answer too.
+import { mkdir, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadDatasetFile } from "../../data/dataset-file.js";
+import type { Example } from "../../data/dataset.js";
+import { trainClassifier } from "../../engine/train.js";
+import { startGateway, type Gateway } from "../../server/start.js";
+import { openStore } from "../../store/index.js";
+import { labelNames, type Task } from "../../task/definition.js";
+import { loadTaskFile } from "../../task/task-file.js";
+import { SimulatedTeacher, type Teacher } from "../../teacher/index.js";
+
+export const DEMO_DIR = fileURLToPath(new URL("../../../examples/banking-demo/", import.meta.url));
+export const DEMO_DB = ".apprentice/demo.db";
+/** Seed examples per label; the rest of train.csv and all of test.csv are replayed as traffic. */
+const SEED_PER_LABEL = 20;
+const SIM_ACCURACY = 0.9;
+
+export interface DemoData {
+  task: Task;
+  seed: LabelledText[];
+  /** Messages replayed as live traffic, with their true labels (to report accuracy). */
+  traffic: LabelledText[];
+}
+
+export interface LabelledText {
+  text: string;
+  label: string;
+}
+
+export interface DemoGateway {
+  gateway: Gateway;
+  data: DemoData;
+  adminKey: string;
+  predictKey: string;
+  teacher: "openai" | "sim";
+}
+
+const labelled = (examples: Example[]): LabelledText[] => examples.map((e) => ({ text: e.text, label: e.label! }));
+
+export async function loadDemoData(useOpenAI: boolean): Promise<DemoData> {
+  const file = await loadTaskFile(`${DEMO_DIR}task.json`);
+  const model = process.env.OPENAI_MODEL;
+  const teacher = useOpenAI ? { ...file.teacher, ...(model ? { model } : {}) } : { ...file.teacher, provider: "sim" as const };
+  const task: Task = { ...file, teacher };
+  const train = labelled((await loadDatasetFile(`${DEMO_DIR}train.csv`)).examples);
+  const test = labelled((await loadDatasetFile(`${DEMO_DIR}test.csv`)).examples);
+  const seen = new Map<string, number>();
+  const seed: LabelledText[] = [];
+  const rest: LabelledText[] = [];
+  for (const e of train) {
+    const n = seen.get(e.label) ?? 0;
+    seen.set(e.label, n + 1);
+    (n < SEED_PER_LABEL ? seed : rest).push(e);
+  }
+  return { task, seed, traffic: [...rest, ...test] };
+}
+
+function simulatedTeacher(data: DemoData): Teacher {
+  const gold = [...data.seed, ...data.traffic];
+  const reference = trainClassifier(gold, { seed: 7 });
+  return new SimulatedTeacher({ labels: labelNames(data.task), gold, accuracy: SIM_ACCURACY, seed: 7, otherwise: (text) => reference.predict(text).label });
+}
+
+/** Whether the environment names a real OpenAI-compatible teacher. */
+export function openAIConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL);
+}
+
+export async function startDemoGateway(options: { port: number; host: string; db: string }): Promise<DemoGateway> {
+  const useOpenAI = openAIConfigured();
+  const data = await loadDemoData(useOpenAI);
+  // The demo's own database, made afresh so every run tells the same story.
+  await mkdir(dirname(options.db), { recursive: true });
+  for (const suffix of ["", "-wal", "-shm"]) await rm(options.db + suffix, { force: true });
+  const store = await openStore(options.db);
+  const adminKey = (await store.apiKeys.create("demo admin", "admin")).key;
+  const predictKey = (await store.apiKeys.create("demo app", "predict")).key;
+  const sim = useOpenAI ? null : simulatedTeacher(data);
+  const gateway = await startGateway({
+    store,
+    port: options.port,
+    host: options.host,
+    logger: false,
+    ...(sim === null ? {} : { teacherFor: () => sim }),
+  });
+  await store.tasks.create(data.task);
+  const rt = await gateway.app.runtimes.get(data.task.name);
+  await rt!.addHumanLabels(data.seed, "human");
+  await rt!.retrainNow();
+  return { gateway, data, adminKey, predictKey, teacher: useOpenAI ? "openai" : "sim" };
+}
