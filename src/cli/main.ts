@@ -4,10 +4,13 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerDemo } from "./commands/demo.js";
 import { registerEval } from "./commands/eval.js";
+import { registerImport } from "./commands/import.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerPredict } from "./commands/predict.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSimulate } from "./commands/simulate.js";
+import { registerStats } from "./commands/stats.js";
+import { registerTasks } from "./commands/tasks.js";
 import { registerTrain } from "./commands/train.js";
 import { commanderErrorLine, EXIT_OK, PROGRAM, reportError } from "./errors.js";
 
@@ -36,6 +39,9 @@ export function createProgram(): Command {
   registerSimulate(program);
   registerServe(program);
   registerKeys(program);
+  registerTasks(program);
+  registerImport(program);
+  registerStats(program);
 
   program.addHelpText(
     "after",
