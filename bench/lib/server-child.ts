@@ -1,0 +1,53 @@
+// The process under test for bench/server.ts, started with child_process.fork so that the server
+// and the load generator (autocannon, in the parent) do not share an event loop or a core.
+//
+//   server-child.ts bare                      a bare Fastify app, one POST route, small JSON reply
+//   server-child.ts gateway DB_PATH LOG       the Apprentice gateway over the SQLite file DB_PATH
+//
+// Once listening it sends { url } to the parent over IPC; it exits when the parent disconnects or
+// sends SIGTERM. Both listen on 127.0.0.1, port 0 (a free port).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Fastify from "fastify";
+import { loadDatasetFile } from "../../src/data/dataset-file.js";
+import { startGateway } from "../../src/server/start.js";
+import { openStore } from "../../src/store/index.js";
+import { SimulatedTeacher } from "../../src/teacher/index.js";
+import { REPO_ROOT } from "./banking77.js";
+
+const DEMO_DIR = join(REPO_ROOT, "examples/banking-demo");
+
+async function bare(): Promise<string> {
+  // The ceiling: what Fastify itself does on this machine with a JSON body in and a JSON body out.
+  const app = Fastify({ logger: false });
+  app.post("/v1/chat/completions", async () => ({ ok: true, label: "card_arrival" }));
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("no TCP address");
+  return `http://127.0.0.1:${address.port}`;
+}
+
+async function gateway(dbPath: string, log: string): Promise<string> {
+  // The simulated teacher answers from the demo's gold labels (train and test), always right: the
+  // benchmark measures the serving path, not the teacher's quality.
+  const gold = [];
+  for (const f of ["train.csv", "test.csv"]) {
+    const ds = await loadDatasetFile(join(DEMO_DIR, f), { textColumn: "text", labelColumn: "label" });
+    gold.push(...ds.examples.map((e) => ({ text: e.text, label: e.label! })));
+  }
+  const labels = (JSON.parse(readFileSync(join(DEMO_DIR, "task.json"), "utf8")) as { labels: { name: string }[] }).labels.map((l) => l.name);
+  const teacher = new SimulatedTeacher({ labels, gold, accuracy: 1, seed: 1 });
+  const store = await openStore(dbPath);
+  // `info` is what `apprentice serve` runs with (two log lines per request); its output goes to
+  // the child's stdout, which the parent sends to /dev/null.
+  // rateLimit off: the per-key limit (1,000 requests/s by default) would answer most of a
+  // single-key load test with 429; what is measured here is the serving path.
+  const g = await startGateway({ store, host: "127.0.0.1", port: 0, teacherFor: () => teacher, logger: log === "off" ? false : { level: log }, rateLimit: false, handleSignals: true });
+  return g.url;
+}
+
+const [mode, dbPath, log] = process.argv.slice(2);
+const url = mode === "bare" ? await bare() : await gateway(dbPath, log ?? "info");
+process.send?.({ url, pid: process.pid });
+// The parent going away (even by a crash) must not leave a server behind.
+process.on("disconnect", () => process.exit(0));

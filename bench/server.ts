@@ -1,0 +1,428 @@
+// npm run bench:server [-- --connections N] [--duration S] [--pipelining N] [--batches N]
+//                          [--max-error X] [--log info|off] [--quick]
+//
+// HTTP throughput and latency of the gateway on loopback, with autocannon. The server under test
+// runs in its own process (bench/lib/server-child.ts, forked), autocannon in this one, so on a
+// 2-core machine each has a core instead of sharing an event loop. In the same run and with the
+// same autocannon settings, a bare Fastify app with one POST route (also in its own process) gives
+// the ceiling the gateway is compared with.
+//
+// Setup: a temporary SQLite file with an admin and a predict key; the banking-demo task with the
+// simulated teacher (answering from the demo's gold labels); examples/banking-demo/train.csv
+// imported as examples; one retrain, which promotes a specialist. Routing is set so the specialist
+// answers most requests (see --max-error and taskBody below); the share the teacher answered is
+// measured from the task's stats and reported.
+//
+// Phases, on the gateway: POST /v1/chat/completions (model task:banking-demo, bodies rotating
+// over the demo's test texts), POST /v1/tasks/banking-demo/predict with one input, then
+// `--batches` sequential predict requests of 1,000 inputs each, timed one by one. The gateway
+// process's RSS is read from /proc before and after each phase.
+//
+// Writes bench/results/server.json and the server section of bench/README.md.
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { loadDatasetFile } from "../src/data/dataset-file.js";
+import { openStore } from "../src/store/index.js";
+import { argValue, REPO_ROOT } from "./lib/banking77.js";
+import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
+
+const DEMO_DIR = join(REPO_ROOT, "examples/banking-demo");
+const TASK = "banking-demo";
+const BATCH_SIZE = 1000;
+
+const quick = process.argv.includes("--quick");
+const numberFlag = (name: string, fallback: number): number => {
+  const v = argValue(name);
+  const n = v === undefined ? fallback : Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
+  return n;
+};
+const settings = {
+  connections: numberFlag("--connections", 10),
+  duration_s: numberFlag("--duration", quick ? 3 : 10),
+  pipelining: numberFlag("--pipelining", 1),
+  warmup_s: quick ? 1 : 3,
+  batches: numberFlag("--batches", quick ? 5 : 20),
+  max_error: numberFlag("--max-error", 0.1),
+  log: argValue("--log") ?? "info",
+};
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const pct = (x: number, d = 1) => `${(100 * x).toFixed(d)}%`;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+interface Child {
+  proc: ChildProcess;
+  url: string;
+  pid: number;
+}
+
+/** Forks the server entry and waits for the URL it sends once listening. */
+function startChild(args: string[], logPath = "/dev/null", extraExecArgv: string[] = []): Promise<Child> {
+  // The child's stdout (the gateway's request log at `info`) goes to a file: the cost of producing
+  // the log lines stays in the measurement, a terminal's cost to show them does not, and the
+  // file tells what failed if anything did.
+  const out = openSync(logPath, "w");
+  const proc = fork(join(REPO_ROOT, "bench/lib/server-child.ts"), args, {
+    execArgv: ["--import", "tsx", ...extraExecArgv],
+    stdio: ["ignore", out, "inherit", "ipc"],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server child ${args[0]} did not start within 60 s`)), 60_000);
+    proc.once("message", (m: { url: string; pid: number }) => {
+      clearTimeout(timer);
+      resolve({ proc, url: m.url, pid: m.pid });
+    });
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server child ${args[0]} exited with code ${code} before listening`));
+    });
+  });
+}
+
+async function stopChild(child: Child): Promise<void> {
+  if (child.proc.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.proc.once("exit", resolve));
+  child.proc.kill("SIGTERM");
+  await exited;
+}
+
+/** Resident set size of a process in MB, from /proc (Linux). */
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (m === null) throw new Error(`no VmRSS for pid ${pid}`);
+  return round(Number(m[1]) / 1024, 1);
+}
+
+/**
+ * CPU time (user + system) a process has used, in ms, from /proc (Linux). Per request, it is far
+ * less sensitive than requests/s to other work competing for the machine's cores.
+ */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which is in parentheses and may contain spaces).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticksPerSecond = 100; // USER_HZ: 100 on Linux on every common architecture
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+async function call(url: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === "" ? null : JSON.parse(text) };
+}
+
+async function ok<T>(p: Promise<{ status: number; body: unknown }>, what: string): Promise<T> {
+  const r = await p;
+  if (r.status < 200 || r.status >= 300) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
+  return r.body as T;
+}
+
+interface Load {
+  rps: number;
+  requests: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Responses by status code, to tell what failed when something did. */
+  status_codes: Record<string, number>;
+  /** The server process's CPU time per request during the measured run, µs. */
+  server_cpu_us_per_request: number;
+}
+
+/** One autocannon run: `requests` rotate per connection; a short untimed run first warms the JIT. */
+async function load(url: string, pid: number, requests: autocannon.Request[]): Promise<Load> {
+  const run = (duration: number) =>
+    autocannon({ url, connections: settings.connections, pipelining: settings.pipelining, duration, requests, timeout: 10 });
+  await run(settings.warmup_s);
+  const cpu0 = cpuMs(pid);
+  const r = await run(settings.duration_s);
+  const cpu = cpuMs(pid) - cpu0;
+  const total = r["2xx"] + r.non2xx;
+  return {
+    rps: Math.round(total / r.duration),
+    requests: total,
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+    max_ms: r.latency.max,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    status_codes: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, v]) => [code, v.count ?? 0])),
+    server_cpu_us_per_request: total === 0 ? 0 : Math.round((cpu * 1000) / total),
+  };
+}
+
+interface SourceCounts {
+  requests: number;
+  specialist: number;
+  teacher: number;
+  none: number;
+}
+
+async function sourceCounts(url: string, adminKey: string): Promise<SourceCounts> {
+  const s = await ok<{ requests: number; by_source: { specialist: number; teacher: number; none: number } }>(call(url, adminKey, "GET", `/v1/tasks/${TASK}/stats`), "stats");
+  return { requests: s.requests, ...s.by_source };
+}
+
+const delta = (a: SourceCounts, b: SourceCounts) => ({
+  requests: b.requests - a.requests,
+  specialist: b.specialist - a.specialist,
+  teacher: b.teacher - a.teacher,
+  none: b.none - a.none,
+});
+
+/** Failed responses and warnings/errors in the gateway's JSON log (pino), with a few samples. */
+function scanLog(path: string): { failed_responses: number; warnings_or_errors: number; samples: string[] } {
+  let failed = 0;
+  let bad = 0;
+  const samples: string[] = [];
+  let text = "";
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return { failed_responses: 0, warnings_or_errors: 0, samples: [] };
+  }
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    let entry: { level?: number; msg?: string; res?: { statusCode?: number }; err?: { message?: string } };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue;
+    }
+    const isFailed = (entry.res?.statusCode ?? 200) >= 400;
+    const isBad = (entry.level ?? 30) >= 40;
+    if (isFailed) failed++;
+    if (isBad) bad++;
+    if ((isFailed || isBad) && samples.length < 5) samples.push(line.slice(0, 400));
+  }
+  return { failed_responses: failed, warnings_or_errors: bad, samples };
+}
+
+async function main() {
+  const started = performance.now();
+  const labelled = async (f: string) => (await loadDatasetFile(join(DEMO_DIR, f), { textColumn: "text", labelColumn: "label" })).examples.map((e) => ({ text: e.text, label: e.label! }));
+  const train = await labelled("train.csv");
+  const test = await labelled("test.csv");
+  const testTexts = test.map((e) => e.text);
+  console.error(`settings: ${JSON.stringify(settings)}`);
+
+  // (1) The ceiling, alone on its core.
+  const bareChild = await startChild(["bare"]);
+  const chatBodies = testTexts.map((text) => JSON.stringify({ model: `task:${TASK}`, messages: [{ role: "user", content: text }] }));
+  let ceiling: Load;
+  try {
+    ceiling = await load(bareChild.url, bareChild.pid, chatBodies.map((body) => ({ method: "POST", path: "/v1/chat/completions", headers: { "content-type": "application/json" }, body })));
+  } finally {
+    await stopChild(bareChild);
+  }
+  console.error(`ceiling: ${JSON.stringify(ceiling)}`);
+
+  // The gateway's store and keys, made before it starts (as `apprentice keys create` would).
+  const dir = mkdtempSync(join(tmpdir(), "apprentice-bench-server-"));
+  const dbPath = join(dir, "bench.db");
+  const store = await openStore(dbPath);
+  const adminKey = (await store.apiKeys.create("bench admin", "admin")).key;
+  const predictKey = (await store.apiKeys.create("bench predict", "predict")).key;
+  await store.close();
+
+  const logPath = join(dir, "gateway.log");
+  // BENCH_CHILD_EXECARGV: extra Node flags for the gateway process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const gw = await startChild(["gateway", dbPath, settings.log], logPath, process.env.BENCH_CHILD_EXECARGV?.split(" ").filter(Boolean) ?? []);
+  try {
+    const url = gw.url;
+    const taskFile = JSON.parse(readFileSync(join(DEMO_DIR, "task.json"), "utf8")) as Record<string, unknown>;
+    const setupStarted = performance.now();
+    await ok(
+      call(url, adminKey, "POST", "/v1/tasks", {
+        ...taskFile,
+        teacher: { provider: "sim" },
+        // audit_rate 0: an audit sends a specialist-answered request to the teacher as well,
+        // which is not the path measured here. retrain_every far above the run's traffic: a
+        // background retrain (a worker thread training on the second core) would land in the
+        // middle of a phase at a time that depends on the run.
+        routing: { max_error: settings.max_error, confidence_level: 0.95, audit_rate: 0 },
+        training: { retrain_every: 1_000_000, min_examples: 100, holdout_fraction: 0.3, seed: 1 },
+      }),
+      "create task",
+    );
+    await ok(call(url, adminKey, "POST", `/v1/tasks/${TASK}/examples`, train), "import examples");
+    const retrain = await ok<{ promoted: boolean; model_version: number; threshold: { threshold: number | null; covered: number } | null }>(call(url, adminKey, "POST", `/v1/tasks/${TASK}/retrain`), "retrain");
+    if (!retrain.promoted || retrain.threshold?.threshold === null || retrain.threshold?.threshold === undefined) {
+      throw new Error(`the retrain did not promote a specialist with a threshold: ${JSON.stringify(retrain).slice(0, 500)}`);
+    }
+    const setupSeconds = (performance.now() - setupStarted) / 1000;
+
+    // Which test texts the specialist answers: one pass over them (also the first use of every
+    // code path) before anything is timed.
+    const probe = await ok<{ data: { source: string }[] }>(call(url, predictKey, "POST", `/v1/tasks/${TASK}/predict`, { inputs: testTexts }), "probe");
+    const probeSpecialist = probe.data.filter((r) => r.source === "specialist").length / probe.data.length;
+    console.error(`setup ${setupSeconds.toFixed(1)} s: model v${retrain.model_version}, threshold ${retrain.threshold.threshold.toFixed(3)}, specialist answers ${pct(probeSpecialist)} of the test texts`);
+
+    const auth = { authorization: `Bearer ${predictKey}`, "content-type": "application/json" };
+    const rss: { phase: string; mb: number }[] = [{ phase: "after setup", mb: rssMb(gw.pid) }];
+    const phases: Record<string, Load & { sources: SourceCounts }> = {};
+
+    const measured = async (name: string, requests: autocannon.Request[]) => {
+      const before = await sourceCounts(url, adminKey);
+      const r = await load(url, gw.pid, requests);
+      const sources = delta(before, await sourceCounts(url, adminKey));
+      rss.push({ phase: `after ${name}`, mb: rssMb(gw.pid) });
+      phases[name] = { ...r, sources };
+      console.error(`${name}: ${JSON.stringify(phases[name])}, RSS ${rss[rss.length - 1].mb} MB`);
+    };
+
+    // (2) Chat completions, bodies rotating over the test texts.
+    await measured("chat", chatBodies.map((body) => ({ method: "POST", path: "/v1/chat/completions", headers: auth, body })));
+    // (3) Predict, one input per request.
+    await measured("predict", testTexts.map((text) => ({ method: "POST", path: `/v1/tasks/${TASK}/predict`, headers: auth, body: JSON.stringify({ input: text }) })));
+
+    // (4) Batches of 1,000 inputs (the test texts repeated), one request at a time, each timed
+    // from send to parsed reply. Two untimed batches first.
+    const batchInputs = Array.from({ length: BATCH_SIZE }, (_, i) => testTexts[i % testTexts.length]);
+    const batchBefore = await sourceCounts(url, adminKey);
+    const batchMs: number[] = [];
+    let batchFailures = 0;
+    let batchCpu = 0;
+    for (let i = 0; i < settings.batches + 2; i++) {
+      const cpu0 = cpuMs(gw.pid);
+      const t0 = performance.now();
+      const r = await call(url, predictKey, "POST", `/v1/tasks/${TASK}/predict`, { inputs: batchInputs });
+      const ms = performance.now() - t0;
+      if (i >= 2) batchCpu += cpuMs(gw.pid) - cpu0;
+      const n = (r.body as { data?: unknown[] } | null)?.data?.length;
+      if (r.status !== 200 || n !== BATCH_SIZE) batchFailures++;
+      if (i >= 2) batchMs.push(ms);
+    }
+    const batchSources = delta(batchBefore, await sourceCounts(url, adminKey));
+    rss.push({ phase: "after batch", mb: rssMb(gw.pid) });
+    const batch = { size: BATCH_SIZE, requests: settings.batches, median_ms: round(median(batchMs), 1), max_ms: round(Math.max(...batchMs), 1), min_ms: round(Math.min(...batchMs), 1), server_cpu_ms_per_batch: round(batchCpu / settings.batches, 1), failures: batchFailures, sources: batchSources };
+    console.error(`batch: ${JSON.stringify(batch)}, RSS ${rss[rss.length - 1].mb} MB`);
+
+    const log = scanLog(logPath);
+    if (log.samples.length > 0) console.error(`gateway log: ${log.failed_responses} failed responses, ${log.warnings_or_errors} warnings/errors, e.g.\n${log.samples.join("\n")}`);
+    const totalSeconds = (performance.now() - started) / 1000;
+    const chat = phases.chat;
+    const failed = ceiling.non2xx + ceiling.errors + Object.values(phases).reduce((n, p) => n + p.non2xx + p.errors, 0) + batchFailures;
+    const rssGrowth = round(rss[rss.length - 1].mb - rss[0].mb, 1);
+    const servedShare = (s: SourceCounts) => (s.requests === 0 ? 0 : s.specialist / s.requests);
+    const target = (name: string, goal: string, value: string, met: boolean) => ({ name, goal, value, met });
+    const targets = [
+      target("chat throughput", "≥ 50% of the bare Fastify ceiling", `${chat.rps.toLocaleString("en-US")} rps = ${pct(chat.rps / ceiling.rps)}`, chat.rps >= 0.5 * ceiling.rps),
+      target("chat p99 latency at that load", "≤ 10 ms", `${chat.p99_ms} ms`, chat.p99_ms <= 10),
+      target(`batch of ${BATCH_SIZE.toLocaleString("en-US")} inputs`, "≤ 50 ms (median)", `${batch.median_ms} ms (max ${batch.max_ms})`, batch.median_ms <= 50),
+      target("failed requests", "0 (non-2xx, errors, timeouts)", String(failed), failed === 0),
+      target("gateway RSS growth over the phases", "≤ 32 MB", `${rssGrowth} MB (${rss[0].mb} → ${rss[rss.length - 1].mb})`, rssGrowth <= 32),
+    ];
+    const result = {
+      benchmark: "server",
+      setup: {
+        task: TASK,
+        imported_examples: train.length,
+        body_texts: testTexts.length,
+        teacher: "simulated, answers from the demo's gold labels (accuracy 1)",
+        routing: { max_error: settings.max_error, confidence_level: 0.95, audit_rate: 0 },
+        model_version: retrain.model_version,
+        threshold: round(retrain.threshold.threshold, 4),
+        probe_specialist_share: round(probeSpecialist, 4),
+        gateway_log_level: settings.log,
+        store: "SQLite (temporary file, WAL)",
+        setup_seconds: round(setupSeconds, 1),
+      },
+      settings,
+      machine: { cpus: cpus().length, node: process.version },
+      date: new Date().toISOString(),
+      ceiling,
+      chat: { ...chat, specialist_share: round(servedShare(chat.sources), 4) },
+      predict: { ...phases.predict, specialist_share: round(servedShare(phases.predict.sources), 4) },
+      batch: { ...batch, specialist_share: round(servedShare(batch.sources), 4) },
+      rss_mb: rss,
+      gateway_log: log,
+      targets,
+      wall_seconds: round(totalSeconds, 1),
+    };
+    const path = writeResult("server", result);
+    const md = markdown(result);
+    updateReadmeSection("server", md);
+    console.log(md);
+    console.error(`wrote ${path} and the server section of bench/README.md`);
+  } finally {
+    await stopChild(gw);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type Result = {
+  setup: { threshold: number; model_version: number; probe_specialist_share: number; gateway_log_level: string; routing: { max_error: number } };
+  settings: typeof settings;
+  machine: { cpus: number; node: string };
+  date: string;
+  ceiling: Load;
+  chat: Load & { sources: SourceCounts; specialist_share: number };
+  predict: Load & { sources: SourceCounts; specialist_share: number };
+  batch: { size: number; requests: number; median_ms: number; max_ms: number; server_cpu_ms_per_batch: number; failures: number; sources: SourceCounts; specialist_share: number };
+  rss_mb: { phase: string; mb: number }[];
+  targets: { name: string; goal: string; value: string; met: boolean }[];
+  wall_seconds: number;
+};
+
+function markdown(r: Result): string {
+  const s = r.settings;
+  const loadRow = (name: string, l: Load, share: string) => [
+    name,
+    l.rps.toLocaleString("en-US"),
+    pct(l.rps / r.ceiling.rps, 0),
+    l.p50_ms,
+    l.p99_ms,
+    l.server_cpu_us_per_request,
+    l.non2xx + l.errors,
+    share,
+  ];
+  const served = (x: { specialist_share: number; sources: SourceCounts }) => `${pct(x.specialist_share)} (${x.sources.teacher.toLocaleString("en-US")} teacher)`;
+  return [
+    `### Gateway over HTTP (${r.date.slice(0, 10)}, ${r.machine.cpus} cores, Node ${r.machine.node})`,
+    "",
+    `autocannon on 127.0.0.1, ${s.connections} connections, pipelining ${s.pipelining}, ${s.duration_s} s per phase after a ${s.warmup_s} s warm-up; ` +
+      `the gateway (SQLite store, log level \`${r.setup.gateway_log_level}\` as \`apprentice serve\`) and the bare Fastify ceiling each in their own process. ` +
+      `banking-demo task, train.csv imported, specialist v${r.setup.model_version} promoted (max_error ${r.setup.routing.max_error}, threshold ${r.setup.threshold.toFixed(3)}, no audits); ` +
+      `request bodies rotate over the 180 test texts, of which the specialist answers ${pct(r.setup.probe_specialist_share)}, the simulated teacher the rest. ` +
+      `Specialist share measured from the task's stats over each phase.`,
+    "",
+    markdownTable(
+      ["phase", "requests/s", "of ceiling", "p50 ms", "p99 ms", "server CPU µs/request", "failed", "specialist-served"],
+      [
+        loadRow("bare Fastify, one POST route (ceiling)", r.ceiling, "–"),
+        loadRow("POST /v1/chat/completions", r.chat, served(r.chat)),
+        loadRow("POST /v1/tasks/:name/predict, one input", r.predict, served(r.predict)),
+      ],
+    ),
+    "",
+    `Batch predict of ${r.batch.size.toLocaleString("en-US")} inputs, ${r.batch.requests} sequential requests: median ${r.batch.median_ms} ms, max ${r.batch.max_ms} ms (server CPU ${r.batch.server_cpu_ms_per_batch} ms per batch), ` +
+      `${r.batch.failures} failed, specialist-served ${served(r.batch)}. ` +
+      `Gateway RSS (MB): ${r.rss_mb.map((x) => `${x.phase} ${x.mb}`).join(", ")}. ${r.wall_seconds.toFixed(0)} s in all.`,
+    "",
+    markdownTable(
+      ["target", "goal", "this run", ""],
+      r.targets.map((t) => [t.name, t.goal, t.value, t.met ? "PASS" : "**FAIL**"]),
+    ),
+  ].join("\n");
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
