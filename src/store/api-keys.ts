@@ -32,7 +32,18 @@ export interface ApiKeyRecord {
   revoked_at: number | null;
 }
 
+/**
+ * How long a verified key is trusted without asking the database again. Every request verifies its
+ * key, and the lookup was a sixth of a prediction's cost. Revoking through this store clears the
+ * entry at once; a key revoked by another gateway process on a shared database keeps working here
+ * for at most this long.
+ */
+export const VERIFIED_KEY_TTL_MS = 5_000;
+
 export class ApiKeyRepository {
+  /** SHA-256 of a verified key → its record and when it was verified (this.ctx.now()). */
+  readonly #verified = new Map<string, { record: ApiKeyRecord; at: number }>();
+
   constructor(private readonly ctx: StoreContext) {}
 
   /** Creates a key. `key` is returned only here: store it now, it cannot be recovered. */
@@ -80,6 +91,16 @@ export class ApiKeyRepository {
   async verify(key: string): Promise<ApiKeyRecord | null> {
     if (typeof key !== "string" || !KEY_PATTERN.test(key)) return null;
     const hash = sha256Hex(key);
+    const cached = this.#verified.get(hash);
+    const now = this.ctx.now();
+    if (cached !== undefined && now - cached.at < VERIFIED_KEY_TTL_MS) return cached.record;
+    this.#verified.delete(hash);
+    const record = await this.#lookup(hash);
+    if (record !== null) this.#verified.set(hash, { record, at: now });
+    return record;
+  }
+
+  async #lookup(hash: string): Promise<ApiKeyRecord | null> {
     const row = await this.ctx.db
       .selectFrom("api_keys")
       .select(["id", "name", "prefix", "role", "created_at", "revoked_at", "key_hash"])
@@ -106,6 +127,7 @@ export class ApiKeyRepository {
 
   /** Revokes a key; returns false if there is no such key or it was already revoked. */
   async revoke(id: number): Promise<boolean> {
+    for (const [hash, entry] of this.#verified) if (entry.record.id === id) this.#verified.delete(hash);
     const result = await this.ctx.db
       .updateTable("api_keys")
       .set({ revoked_at: this.ctx.now() })

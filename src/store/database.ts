@@ -14,7 +14,7 @@ import { migrationProvider } from "./migrations/index.js";
 import { ModelRepository } from "./models.js";
 import { RequestLog } from "./requests.js";
 import type { Database } from "./schema.js";
-import { StoreSqliteDialect } from "./sqlite-dialect.js";
+import { cachingStatements, StoreSqliteDialect } from "./sqlite-dialect.js";
 import { TaskRepository } from "./tasks.js";
 
 export type { StoreDialect } from "./context.js";
@@ -197,7 +197,7 @@ function openSqlite(path: string, busyTimeoutMs: number): Kysely<Database> {
     const why = describe(err);
     throw new StoreOpenError(`cannot open the SQLite database ${path}: ${why}`, { cause: err });
   }
-  return new Kysely<Database>({ dialect: new StoreSqliteDialect({ database: raw }) });
+  return new Kysely<Database>({ dialect: new StoreSqliteDialect({ database: cachingStatements(raw) }) });
 }
 
 async function openPostgres(target: Extract<StoreTarget, { kind: "postgres" }>, schema: string | undefined, max: number): Promise<Kysely<Database>> {

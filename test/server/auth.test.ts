@@ -87,6 +87,10 @@ describe("logging", () => {
     });
     const res = await app.inject({ method: "GET", url: "/v1/tasks", headers: { authorization: `Bearer ${g.adminKey}` } });
     expect(res.statusCode).toBe(200);
+    // One line per response (debug), without headers.
+    expect(out).toMatch(/"url":"\/v1\/tasks","status":200/);
+    // Anything that does log a request's headers gets the key redacted.
+    app.log.info({ req: { headers: { authorization: `Bearer ${g.adminKey}` } } }, "a request");
     await app.close();
     expect(out).toContain("[redacted]");
     expect(out).not.toContain(g.adminKey);
