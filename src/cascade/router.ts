@@ -96,14 +96,23 @@ export class Router {
    * 0, 1, 2… in the order they are routed.
    */
   route(text: string, id: number = this.#next++): RouteDecision {
+    const d = this.decide(text);
+    d.audit = d.decision === "specialist" && auditDraw(this.settings.seed, id) < this.settings.routing.audit_rate;
+    return d;
+  }
+
+  /**
+   * What route() would decide for this text, without numbering a request or drawing an audit
+   * (`audit` is false): explaining a decision must not shift which later requests get audited.
+   */
+  decide(text: string): RouteDecision & { reason: Exclude<RouteReason, "forced"> } {
     const specialist = this.#specialist;
     if (specialist === null) return { decision: "teacher", reason: "no_specialist", audit: false };
     if (this.#threshold === null) return { decision: "teacher", reason: "no_threshold", audit: false };
     const a = assess(specialist, text, this.settings);
-    const reason: RouteReason = a.scope !== "in_scope" ? a.scope : isCovered(a.confidence, this.#threshold) ? "confident" : "below_threshold";
+    const reason = a.scope !== "in_scope" ? a.scope : isCovered(a.confidence, this.#threshold) ? "confident" : "below_threshold";
     const decision = reason === "confident" ? "specialist" : "teacher";
-    const audit = decision === "specialist" && auditDraw(this.settings.seed, id) < this.settings.routing.audit_rate;
-    return { decision, reason, prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, audit };
+    return { decision, reason, prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, audit: false };
   }
 
   /**

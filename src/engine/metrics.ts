@@ -54,9 +54,14 @@ export function expectedCalibrationError(items: readonly ScoredPrediction[], bin
   return ece;
 }
 
+/** Most confident first; the order the curves walk. */
+function byConfidence(items: readonly ScoredPrediction[]): ScoredPrediction[] {
+  return [...items].sort((a, b) => b.confidence - a.confidence);
+}
+
 /** Accuracy of the most confident x% of predictions, for x = 10%, 20%, … 100%. */
 export function coverageAccuracyCurve(items: readonly ScoredPrediction[], steps = 10): CoveragePoint[] {
-  const sorted = [...items].sort((a, b) => b.confidence - a.confidence);
+  const sorted = byConfidence(items);
   const points: CoveragePoint[] = [];
   if (sorted.length === 0) return points;
   let correct = 0;
@@ -67,6 +72,43 @@ export function coverageAccuracyCurve(items: readonly ScoredPrediction[], steps 
     points.push({ coverage: s / steps, accuracy: correct / taken, threshold: sorted[taken - 1].confidence });
   }
   return points;
+}
+
+/**
+ * Coverage and accuracy of the predictions a router with this threshold answers (confidence ≥
+ * threshold), out of `total` predictions (default items.length; larger when some are never
+ * answered whatever the threshold). Accuracy is 0 when nothing is covered.
+ */
+export function coverageAtThreshold(items: readonly ScoredPrediction[], threshold: number, total = items.length): CoveragePoint {
+  let taken = 0;
+  let correct = 0;
+  for (const it of items) {
+    if (it.confidence < threshold) continue;
+    taken++;
+    if (it.correct) correct++;
+  }
+  return { threshold, coverage: total === 0 ? 0 : taken / total, accuracy: taken === 0 ? 0 : correct / taken };
+}
+
+/**
+ * The coverage–accuracy trade-off threshold by threshold: at most `points` points, threshold
+ * descending (coverage ascending). Unlike coverageAccuracyCurve, each point is exactly what
+ * coverageAtThreshold gives for its threshold: predictions tied at a threshold are all kept, and
+ * coverage is the true share of `total`, so the live threshold's point lies on the curve's steps.
+ */
+export function thresholdCurve(items: readonly ScoredPrediction[], points = 100, total = items.length): CoveragePoint[] {
+  const sorted = byConfidence(items);
+  const curve: CoveragePoint[] = [];
+  let correct = 0;
+  let taken = 0;
+  for (let s = 1; s <= points && taken < sorted.length; s++) {
+    const upto = Math.max(1, Math.round((sorted.length * s) / points));
+    if (upto <= taken) continue;
+    const threshold = sorted[upto - 1].confidence;
+    for (; taken < sorted.length && sorted[taken].confidence >= threshold; taken++) if (sorted[taken].correct) correct++;
+    curve.push({ threshold, coverage: taken / total, accuracy: correct / taken });
+  }
+  return curve;
 }
 
 /** Full evaluation from reference labels, predicted labels and confidences (same length). */

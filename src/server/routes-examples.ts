@@ -1,13 +1,15 @@
 // Labelled examples of a task: bulk import from a JSON array, JSONL or CSV body, and keyset paging
 // through what is stored. Imports are all or nothing unless the caller asks for ?partial=true, and
-// every row read is either accepted or listed with its line and reason.
+// every row read is either accepted or listed with its line and reason; ?text_column= and
+// ?label_column= name the columns (or fields) to read.
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { readDataset, type Dataset, type DatasetFormat } from "../data/dataset.js";
+import { readDataset, type Dataset, type DatasetFormat, type DatasetOptions } from "../data/dataset.js";
 import { DatasetError, type BadRow } from "../data/errors.js";
 import type { ExampleFilter, ExampleRecord } from "../store/examples.js";
 import { EXAMPLE_SOURCES, type ExampleSource } from "../store/schema.js";
 import { labelNames } from "../task/definition.js";
 import { badRequest, HttpError, notFound } from "./errors.js";
+import { integerParam, singleValues, type Query } from "./query-params.js";
 import { MAX_TEXT_CHARS, runtimeOf, type RouteDeps } from "./routes-tasks.js";
 
 export const MAX_IMPORT_ROWS = 100_000;
@@ -25,7 +27,6 @@ export const IMPORT_MEDIA_TYPES: Readonly<Record<string, DatasetFormat>> = {
   "text/csv": "csv",
 };
 
-type Query = Record<string, string | string[] | undefined>;
 type ExamplesRoute = { Params: { name: string }; Querystring: Query };
 
 export interface ImportReply {
@@ -84,9 +85,9 @@ async function pageExamples(request: FastifyRequest<ExamplesRoute>, deps: RouteD
 const toView = ({ id, text, label, source, holdout, audited, created_at }: ExampleRecord): ExampleView => ({ id, text, label, source, holdout, audited, created_at });
 
 async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: RouteDeps): Promise<ImportReply> {
-  const { format, partial } = importOptions(request);
+  const { format, partial, columns } = importOptions(request);
   const rt = await runtimeOf(deps.runtimes, request.params.name);
-  const { rows, accepted, rejected } = checkRows(typeof request.body === "string" ? request.body : "", format, new Set(labelNames(rt.task)));
+  const { rows, accepted, rejected } = checkRows(typeof request.body === "string" ? request.body : "", { format, ...columns }, new Set(labelNames(rt.task)));
   if (rejected.length > 0 && !partial) throw badRequest(rejectedMessage(rejected, format), rejected);
 
   const before = rt.cascade.store.size;
@@ -98,11 +99,25 @@ async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: Rout
   return { format, rows, accepted: accepted.length, rejected, added, unchanged_or_updated: accepted.length - added, examples: rt.cascade.store.size };
 }
 
-function importOptions(request: FastifyRequest<ExamplesRoute>): { format: DatasetFormat; partial: boolean } {
-  const params = singleValues(request.query, ["partial"]);
+type ColumnMapping = Pick<DatasetOptions, "textColumn" | "labelColumn">;
+
+function importOptions(request: FastifyRequest<ExamplesRoute>): { format: DatasetFormat; partial: boolean; columns: ColumnMapping } {
+  const params = singleValues(request.query, ["partial", "text_column", "label_column"]);
   const partial = params.get("partial");
   if (partial !== undefined && partial !== "true" && partial !== "false") throw badRequest(`partial must be "true" or "false", got ${JSON.stringify(partial)}`);
-  return { format: formatOf(request.headers["content-type"]), partial: partial === "true" };
+  return { format: formatOf(request.headers["content-type"]), partial: partial === "true", columns: columnMapping(params) };
+}
+
+/** `?text_column=` and `?label_column=`: which columns (CSV) or fields (JSONL, JSON) hold the text and the label. */
+function columnMapping(params: Map<string, string>): ColumnMapping {
+  const columns: ColumnMapping = {};
+  for (const [param, option] of [["text_column", "textColumn"], ["label_column", "labelColumn"]] as const) {
+    const name = params.get(param);
+    if (name === undefined) continue;
+    if (name === "") throw badRequest(`${param} must not be empty`);
+    columns[option] = name;
+  }
+  return columns;
 }
 
 function formatOf(contentType: string | undefined): DatasetFormat {
@@ -123,10 +138,10 @@ function formatOf(contentType: string | undefined): DatasetFormat {
 const unsupportedMediaType = (message: string): HttpError => new HttpError(415, message, "invalid_request_error", "unsupported_media_type");
 
 /** Reads every row, then splits them into the rows to import and the rejected ones (by line). */
-function checkRows(body: string, format: DatasetFormat, labels: ReadonlySet<string>) {
+function checkRows(body: string, read: { format: DatasetFormat } & ColumnMapping, labels: ReadonlySet<string>) {
   let dataset: Dataset;
   try {
-    dataset = readDataset(body, { format, textColumn: "text", onBadRow: "skip", maxTextLength: MAX_TEXT_CHARS, source: "the body" });
+    dataset = readDataset(body, { ...read, onBadRow: "skip", maxTextLength: MAX_TEXT_CHARS, source: "the body" });
   } catch (err) {
     if (err instanceof DatasetError) throw badRequest(httpWording(err.message), err.badRows.map(reworded));
     throw err;
@@ -154,10 +169,11 @@ function rejectedMessage(rejected: BadRow[], format: DatasetFormat): string {
   return `${count}, nothing imported: ${named.join("; ")}${more} (fix them, or send ?partial=true to import the good rows)`;
 }
 
-/** The data layer names its library options; over HTTP there is nothing to set, so drop the hints. */
+/** The data layer names its library options; over HTTP the query parameters take their place. */
 function httpWording(message: string): string {
   return message
-    .replace(/; set labelColumn to name it, or labelRequired: false for unlabeled text/g, "")
+    .replace(/; set labelColumn to name it, or labelRequired: false for unlabeled text/g, "; send ?label_column=<name> to name it")
+    .replace(/ \(set textColumn to use another\)/g, " (send ?text_column=<name> to use another)")
     .replace(/ \(maxTextLength\)/g, "")
     .replace(/ \(fix them, or set onBadRow to "skip" to leave them out\)/g, "");
 }
@@ -180,23 +196,4 @@ function pageOptions(query: Query): { after: number; limit: number; filter: Exam
     filter.label = label;
   }
   return { after, limit, filter };
-}
-
-/** The query as one value per name; a misspelt or repeated parameter is an error, not ignored. */
-function singleValues(query: Query, allowed: readonly string[]): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const [name, value] of Object.entries(query ?? {})) {
-    if (!allowed.includes(name)) throw badRequest(`unknown query parameter ${JSON.stringify(name)}; this route takes ${allowed.join(", ")}`);
-    if (Array.isArray(value)) throw badRequest(`query parameter ${name} is given more than once`);
-    if (value !== undefined) values.set(name, value);
-  }
-  return values;
-}
-
-function integerParam(params: Map<string, string>, name: string, fallback: number, min: number, max: number): number {
-  const raw = params.get(name);
-  if (raw === undefined) return fallback;
-  const value = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
-  if (!(value >= min && value <= max)) throw badRequest(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
 }

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Store } from "../store/index.js";
 import { badRequest, HttpError } from "./errors.js";
-import { predictOne, type PredictResult } from "./routes-tasks.js";
+import { predictOne, type PredictResult } from "./predict.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { TaskRuntimes } from "./task-runtime.js";
 import { forwardChatCompletion, type UpstreamOptions } from "./upstream.js";

@@ -1,29 +1,16 @@
 // Task management, predictions, feedback and stats under /v1/tasks (examples: routes-examples.ts).
-import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { NoSpecialistError, type CascadeAnswer } from "../cascade/cascade.js";
-import type { RouteMode } from "../cascade/router.js";
-import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type RequestInput, type Store } from "../store/index.js";
+import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Store } from "../store/index.js";
 import { labelNames, parseTask, TaskError, type Task } from "../task/definition.js";
 import { badRequest, conflict, notFound } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
+import { timeParam } from "./query-params.js";
+import { predictMany, predictOne, routeMode } from "./predict.js";
 import { taskStats } from "./task-stats.js";
 import type { TaskRuntime, TaskRuntimes } from "./task-runtime.js";
 
 export const MAX_PREDICT_INPUTS = 1000;
 export const MAX_TEXT_CHARS = 100_000;
-
-export interface PredictResult {
-  input: string;
-  label: string | null;
-  confidence: number | null;
-  source: "specialist" | "teacher" | "none";
-  route: "auto" | "specialist" | "teacher";
-  model_version: number | null;
-  request_id: string;
-  latency_ms: number;
-  status: "ok" | "teacher_invalid" | "teacher_error";
-}
 
 export interface RouteDeps {
   store: Store;
@@ -52,65 +39,6 @@ export async function runtimeOf(runtimes: TaskRuntimes, name: string): Promise<T
   return rt;
 }
 
-const ROUTE_MODES: readonly RouteMode[] = ["auto", "specialist", "teacher"];
-
-export function routeMode(x: unknown): RouteMode {
-  if (x === undefined) return "auto";
-  if (typeof x === "string" && (ROUTE_MODES as readonly string[]).includes(x)) return x as RouteMode;
-  throw badRequest(`"route" must be one of ${ROUTE_MODES.join(", ")}`);
-}
-
-async function answerOf(rt: TaskRuntime, input: string, route: RouteMode): Promise<CascadeAnswer> {
-  try {
-    return await rt.handle(input, route);
-  } catch (err) {
-    if (err instanceof NoSpecialistError) throw conflict(`${err.message}; use route "auto" or "teacher" until then`);
-    throw err;
-  }
-}
-
-/** Answers one input through the task's cascade and logs the request (only a hash of the input under `privacy: hash_inputs`). */
-export async function predictOne(store: Store, rt: TaskRuntime, input: string, metrics?: GatewayMetrics, route: RouteMode = "auto"): Promise<PredictResult> {
-  const started = performance.now();
-  const id = randomUUID();
-  const answer = await answerOf(rt, input, route);
-  const latency = Math.round((performance.now() - started) * 1000) / 1000;
-  const teacher = answer.teacher;
-  const status = answer.failed ? (teacher?.status === "invalid" ? "teacher_invalid" : "teacher_error") : "ok";
-  const source = answer.failed ? "none" : answer.source;
-  const version = answer.route.decision === "specialist" || answer.route.reason !== "no_specialist" ? rt.modelVersion : null;
-  const confidence = answer.source === "specialist" ? (answer.route.confidence ?? null) : null;
-  const row: RequestInput = {
-    id,
-    task: rt.task.name,
-    ...(rt.task.privacy === "hash_inputs" ? { input: null, input_hash: textHash(input) } : { input }),
-    label: answer.label,
-    confidence,
-    source,
-    model_version: version,
-    latency_ms: latency,
-    cost: answer.cost,
-    audited: answer.audited,
-    teacher_label: teacher?.label ?? null,
-    status,
-  };
-  await store.requests.insert(row);
-  metrics?.predictions.inc({ task: rt.task.name, source });
-  if (teacher !== undefined && teacher !== null) metrics?.teacherCalls.inc({ task: rt.task.name, status: teacher.status });
-  rt.scheduleRetrain();
-  return {
-    input,
-    label: answer.label,
-    confidence,
-    source,
-    route,
-    model_version: version,
-    request_id: id,
-    latency_ms: latency,
-    status,
-  };
-}
-
 /**
  * The text a correction labels: the logged input, or under `privacy: hash_inputs` the caller's
  * copy, accepted only if it hashes to what was logged (a label must not land on another text).
@@ -125,15 +53,7 @@ function feedbackText(logged: { input: string | null; input_hash: string }, give
   return given;
 }
 
-/** `?since=`/`?until=`: epoch milliseconds or an ISO 8601 date. */
-function timeParam(value: string | undefined, name: "since" | "until"): { since?: number; until?: number } {
-  if (value === undefined) return {};
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) throw badRequest(`"${name}" must be epoch milliseconds or an ISO 8601 date, got "${value}"`);
-  return { [name]: ms };
-}
-
-function checkText(x: unknown, what: string): string {
+export function checkText(x: unknown, what: string): string {
   if (typeof x !== "string" || x.length === 0) throw badRequest(`${what} must be a non-empty string`);
   if (x.length > MAX_TEXT_CHARS) throw badRequest(`${what} is longer than ${MAX_TEXT_CHARS} characters`);
   return x;
@@ -200,10 +120,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     if (body.inputs.length === 0) throw badRequest('"inputs" is empty');
     if (body.inputs.length > MAX_PREDICT_INPUTS) throw badRequest(`at most ${MAX_PREDICT_INPUTS} inputs per request, got ${body.inputs.length}`);
     const inputs = body.inputs.map((x: unknown, i: number) => checkText(x, `inputs[${i}]`));
-    const results: PredictResult[] = [];
-    // In order: a later input may be answered by what the teacher said about an earlier one.
-    for (const input of inputs) results.push(await predictOne(store, rt, input, metrics, route));
-    return { data: results };
+    return { data: await predictMany(store, rt, inputs, metrics, route) };
   });
 
   app.post<NameParams>("/v1/tasks/:name/feedback", admin, async (request) => {

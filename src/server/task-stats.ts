@@ -57,9 +57,22 @@ export function auditSummary(audited: number, disagreements: number, task: Task)
   };
 }
 
+/** Mean teacher cost per teacher call over a window; null before any paid call. */
+export function costPerTeacherCall(teacherCalls: number, cost: number): number | null {
+  return teacherCalls > 0 && cost > 0 ? cost / teacherCalls : null;
+}
+
+/**
+ * What the specialist saved on `requests` that cost `cost`: the same requests at `perCall` each
+ * (the whole window's mean, so a quiet bucket is priced like the rest) minus what they cost.
+ */
+export function costSaved(perCall: number | null, requests: number, cost: number): number | null {
+  return perCall === null ? null : perCall * requests - cost;
+}
+
 export function taskStats(stats: RequestStats, task: Task): TaskStats {
-  const perCall = stats.teacher_calls > 0 && stats.cost > 0 ? stats.cost / stats.teacher_calls : null;
-  const saved = (requests: number, cost: number) => (perCall === null ? null : perCall * requests - cost);
+  const perCall = costPerTeacherCall(stats.teacher_calls, stats.cost);
+  const saved = (requests: number, cost: number) => costSaved(perCall, requests, cost);
   return {
     ...stats,
     coverage: stats.requests === 0 ? 0 : stats.by_source.specialist / stats.requests,

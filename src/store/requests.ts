@@ -1,5 +1,5 @@
 // The request log: one row per gateway request, written after the answer, read for statistics.
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
+import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from "kysely";
 import { chunks, inTransaction, rowsPerInsert, toNumber, type StoreContext } from "./context.js";
 import { StoreConflictError, StoreError } from "./errors.js";
 import { textHash } from "./hash.js";
@@ -73,8 +73,50 @@ export interface RequestStats {
   daily: DailyRequestStats[];
 }
 
+/** Traffic in one time bucket of a series (see RequestLog.series). */
+export interface TrafficBucket {
+  /** Epoch milliseconds of the bucket's start: a multiple of the bucket size, so buckets align to UTC. */
+  start: number;
+  requests: number;
+  specialist: number;
+  teacher: number;
+  none: number;
+  /** Requests on which the teacher was called (as RequestStats.teacher_calls counts them). */
+  teacher_calls: number;
+  cost: number;
+}
+
+/**
+ * Logged requests a person should look at: `disagreement`, an audit where the teacher's label
+ * differs from the one returned; `low_confidence`, a specialist answer (least confident first);
+ * `teacher_invalid`, a teacher answer outside the label set.
+ */
+export type ReviewKind = "disagreement" | "low_confidence" | "teacher_invalid";
+export const REVIEW_KINDS: readonly ReviewKind[] = ["disagreement", "low_confidence", "teacher_invalid"];
+
+export type ReviewItem = RequestRecord & { kind: ReviewKind };
+
 const DAY_MS = 86_400_000;
 const COLUMNS_PER_ROW = 14;
+/** Example sources that settle a text's label: once one exists, its requests leave the review queue. */
+const REVIEWED_SOURCES = ["human", "feedback"] as const;
+
+type EB = ExpressionBuilder<Database, "requests">;
+
+// SUM(CASE WHEN … THEN 1 ELSE 0 END): counts rows matching a condition on both dialects.
+const countWhen = (eb: EB, cond: Expression<SqlBool>) => eb.fn.sum<number | string | null>(eb.case().when(cond).then(eb.lit(1)).else(eb.lit(0)).end());
+
+/** The teacher was called: it answered, audited, or its answer was invalid or failed. */
+const teacherCalled = (eb: EB) => eb.or([eb("source", "=", "teacher"), eb("audited", "=", 1), eb("status", "in", ["teacher_invalid", "teacher_error"])]);
+
+/** An audit whose teacher label differs from the label returned. */
+const disagreed = (eb: EB) => eb.and([eb("audited", "=", 1), eb("teacher_label", "is not", null), eb("label", "is not", null), eb("teacher_label", "<>", eb.ref("label"))]);
+
+const REVIEW_CONDITIONS: Record<ReviewKind, (eb: EB) => Expression<SqlBool>> = {
+  disagreement: disagreed,
+  low_confidence: (eb) => eb.and([eb("source", "=", "specialist"), eb("confidence", "is not", null)]),
+  teacher_invalid: (eb) => eb("status", "=", "teacher_invalid"),
+};
 
 /** A validated row, ready for the requests table. */
 type RequestRow = Omit<RequestsTable, "audited" | "created_at"> & { audited: 0 | 1; created_at: number };
@@ -198,46 +240,23 @@ export class RequestLog {
 
   async get(id: string): Promise<RequestRecord | null> {
     const row = await this.ctx.db.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirst();
-    if (row === undefined) return null;
-    return {
-      ...row,
-      created_at: toNumber(row.created_at),
-      audited: row.audited === 1,
-    };
+    return row === undefined ? null : toRecord(row);
   }
 
   /** Counts, cost, latency and a daily series for one task over [since, until). */
   async stats(task: string, window: { since?: number | Date; until?: number | Date } = {}): Promise<RequestStats> {
     const since = window.since === undefined ? 0 : +window.since;
     const until = window.until === undefined ? null : +window.until;
-    const base = () => {
-      let q = this.ctx.db.selectFrom("requests").where("task", "=", task).where("created_at", ">=", since);
-      if (until !== null) q = q.where("created_at", "<", until);
-      return q;
-    };
-    type EB = ExpressionBuilder<Database, "requests">;
-    // SUM(CASE WHEN … THEN 1 ELSE 0 END): counts rows matching a condition on both dialects.
-    const countWhen = (eb: EB, cond: Expression<SqlBool>) => eb.fn.sum<number | string | null>(eb.case().when(cond).then(eb.lit(1)).else(eb.lit(0)).end());
+    const base = () => this.#window(task, since, until);
 
     const totals = await base()
       .select((eb) => [
         eb.fn.countAll<number | string>().as("requests"),
         ...REQUEST_SOURCES.map((s) => countWhen(eb, eb("source", "=", s)).as(`source_${s}`)),
         ...REQUEST_STATUSES.map((s) => countWhen(eb, eb("status", "=", s)).as(`status_${s}`)),
-        countWhen(
-          eb,
-          eb.or([eb("source", "=", "teacher"), eb("audited", "=", 1), eb("status", "in", ["teacher_invalid", "teacher_error"])]),
-        ).as("teacher_calls"),
+        countWhen(eb, teacherCalled(eb)).as("teacher_calls"),
         countWhen(eb, eb("audited", "=", 1)).as("audited"),
-        countWhen(
-          eb,
-          eb.and([
-            eb("audited", "=", 1),
-            eb("teacher_label", "is not", null),
-            eb("label", "is not", null),
-            eb("teacher_label", "<>", eb.ref("label")),
-          ]),
-        ).as("disagreements"),
+        countWhen(eb, disagreed(eb)).as("disagreements"),
         eb.fn.sum<number | string | null>("cost").as("cost"),
       ])
       .executeTakeFirstOrThrow();
@@ -255,20 +274,7 @@ export class RequestLog {
       return row === undefined ? null : row.latency_ms;
     };
 
-    // The UTC day: integer division of epoch ms, the same expression on both dialects. Literal
-    // (not bound) so PostgreSQL sees the same expression in SELECT and GROUP BY.
-    const day = sql<number | string>`${sql.ref("created_at")} / ${sql.lit(DAY_MS)}`;
-    const days = await base()
-      .select((eb) => [
-        day.as("day"),
-        eb.fn.countAll<number | string>().as("requests"),
-        countWhen(eb, eb("source", "=", "specialist")).as("specialist"),
-        countWhen(eb, eb("source", "=", "teacher")).as("teacher"),
-        eb.fn.sum<number | string | null>("cost").as("cost"),
-      ])
-      .groupBy(day)
-      .orderBy(day)
-      .execute();
+    const days = await this.#buckets(task, since, until, DAY_MS);
 
     return {
       task,
@@ -283,16 +289,113 @@ export class RequestLog {
       cost: toNumber(t.cost),
       latency_p50_ms: await percentile(0.5),
       latency_p95_ms: await percentile(0.95),
-      daily: fillDays(
-        days.map((d) => ({
-          day: toNumber(d.day),
-          requests: toNumber(d.requests),
-          specialist: toNumber(d.specialist),
-          teacher: toNumber(d.teacher),
-          cost: toNumber(d.cost),
-        })),
-      ),
+      daily: days.length === 0 ? [] : fillBuckets(days, days[0].start, days[days.length - 1].start, DAY_MS).map(toDaily),
     };
+  }
+
+  /**
+   * Traffic of one task over [since, until) in buckets of `bucketMs` milliseconds, aligned to
+   * multiples of it (UTC): every bucket from the one holding `since` to the one holding
+   * `until − 1`, oldest first, those without requests as zeros. The first and last buckets count
+   * only the part inside the window, so the series adds up to stats() over the same window.
+   */
+  async series(task: string, window: { since: number; until: number }, bucketMs: number): Promise<TrafficBucket[]> {
+    const { since, until } = window;
+    if (!Number.isSafeInteger(bucketMs) || bucketMs < 1) throw new StoreError(`bucket size must be a positive integer of milliseconds, got ${bucketMs}`);
+    if (!(Number.isSafeInteger(since) && Number.isSafeInteger(until) && since < until)) throw new StoreError(`the window must be integer epoch milliseconds with since < until, got ${since} to ${until}`);
+    const rows = await this.#buckets(task, since, until, bucketMs);
+    return fillBuckets(rows, bucketStart(since, bucketMs), bucketStart(until - 1, bucketMs), bucketMs);
+  }
+
+  /**
+   * The review queue of one kind, or of every kind (`all`: disagreements, then invalid teacher
+   * answers, then low-confidence answers, each request once under its first kind). Disagreements
+   * and invalid answers come newest first, low-confidence answers least confident first.
+   *
+   * Only requests whose input was kept (never those of `privacy: hash_inputs` tasks), and only
+   * until their text has a human or feedback example: a person has settled that label.
+   */
+  async review(task: string, kind: ReviewKind | "all", limit: number): Promise<ReviewItem[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new StoreError(`review limit must be a positive integer, got ${limit}`);
+    if (kind !== "all") return this.#reviewOf(task, kind, limit);
+    const seen = new Set<string>();
+    const items: ReviewItem[] = [];
+    for (const k of ["disagreement", "teacher_invalid", "low_confidence"] as const) {
+      for (const item of await this.#reviewOf(task, k, limit)) {
+        if (seen.has(item.id)) continue;
+        seen.add(item.id);
+        items.push(item);
+      }
+    }
+    return items.slice(0, limit);
+  }
+
+  /** How many requests each review queue holds (a request may be counted under several kinds). */
+  async reviewCounts(task: string): Promise<Record<ReviewKind, number>> {
+    const row = await this.#unreviewed(task)
+      .select((eb) => REVIEW_KINDS.map((k) => countWhen(eb, REVIEW_CONDITIONS[k](eb)).as(k)))
+      .executeTakeFirstOrThrow();
+    const counts = row as unknown as Record<ReviewKind, number | string | null>;
+    return Object.fromEntries(REVIEW_KINDS.map((k) => [k, toNumber(counts[k])])) as Record<ReviewKind, number>;
+  }
+
+  async #reviewOf(task: string, kind: ReviewKind, limit: number): Promise<ReviewItem[]> {
+    let query = this.#unreviewed(task).selectAll().where(REVIEW_CONDITIONS[kind]);
+    if (kind === "low_confidence") query = query.orderBy("confidence", "asc");
+    const rows = await query.orderBy("created_at", "desc").orderBy("id").limit(limit).execute();
+    return rows.map((row) => ({ ...toRecord(row), kind }));
+  }
+
+  /** The task's requests with a kept input and no human or feedback example for their text. */
+  #unreviewed(task: string) {
+    return this.ctx.db
+      .selectFrom("requests")
+      .where("requests.task", "=", task)
+      .where("requests.input", "is not", null)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("examples")
+              .select("examples.id")
+              .whereRef("examples.task", "=", "requests.task")
+              .whereRef("examples.text_hash", "=", "requests.input_hash")
+              .where("examples.source", "in", REVIEWED_SOURCES),
+          ),
+        ),
+      );
+  }
+
+  /** Requests of one task over [since, until) (until null: open). */
+  #window(task: string, since: number, until: number | null) {
+    const query = this.ctx.db.selectFrom("requests").where("task", "=", task).where("created_at", ">=", since);
+    return until === null ? query : query.where("created_at", "<", until);
+  }
+
+  /** The buckets of [since, until) that have requests, oldest first. */
+  async #buckets(task: string, since: number, until: number | null, bucketMs: number): Promise<TrafficBucket[]> {
+    // Integer division of epoch ms, the same expression on both dialects. Literal (not bound) so
+    // PostgreSQL sees the same expression in SELECT and GROUP BY.
+    const bucket = sql<number | string>`${sql.ref("created_at")} / ${sql.lit(bucketMs)}`;
+    const rows = await this.#window(task, since, until)
+      .select((eb) => [
+        bucket.as("bucket"),
+        eb.fn.countAll<number | string>().as("requests"),
+        ...REQUEST_SOURCES.map((s) => countWhen(eb, eb("source", "=", s)).as(s)),
+        countWhen(eb, teacherCalled(eb)).as("teacher_calls"),
+        eb.fn.sum<number | string | null>("cost").as("cost"),
+      ])
+      .groupBy(bucket)
+      .orderBy(bucket)
+      .execute();
+    return rows.map((r) => ({
+      start: toNumber(r.bucket) * bucketMs,
+      requests: toNumber(r.requests),
+      specialist: toNumber(r.specialist),
+      teacher: toNumber(r.teacher),
+      none: toNumber(r.none),
+      teacher_calls: toNumber(r.teacher_calls),
+      cost: toNumber(r.cost),
+    }));
   }
 
   #toRow(r: RequestInput, index: number): RequestRow {
@@ -323,21 +426,25 @@ export class RequestLog {
   }
 }
 
-function fillDays(rows: { day: number; requests: number; specialist: number; teacher: number; cost: number }[]): DailyRequestStats[] {
-  if (rows.length === 0) return [];
-  const byDay = new Map(rows.map((r) => [r.day, r]));
-  const out: DailyRequestStats[] = [];
-  for (let d = rows[0].day; d <= rows[rows.length - 1].day; d++) {
-    const r = byDay.get(d);
-    const start = d * DAY_MS;
-    out.push({
-      day: new Date(start).toISOString().slice(0, 10),
-      start,
-      requests: r?.requests ?? 0,
-      specialist: r?.specialist ?? 0,
-      teacher: r?.teacher ?? 0,
-      cost: r?.cost ?? 0,
-    });
+function toRecord(row: Selectable<RequestsTable>): RequestRecord {
+  return { ...row, created_at: toNumber(row.created_at), audited: row.audited === 1 };
+}
+
+/** Start of the bucket holding `t`: floor, like the SQL integer division for the non-negative times stored. */
+function bucketStart(t: number, bucketMs: number): number {
+  return Math.floor(t / bucketMs) * bucketMs;
+}
+
+/** Every bucket from `first` to `last` (bucket starts), taking `rows` where they have one, zeros elsewhere. */
+function fillBuckets(rows: readonly TrafficBucket[], first: number, last: number, bucketMs: number): TrafficBucket[] {
+  const byStart = new Map(rows.map((r) => [r.start, r]));
+  const out: TrafficBucket[] = [];
+  for (let start = first; start <= last; start += bucketMs) {
+    out.push(byStart.get(start) ?? { start, requests: 0, specialist: 0, teacher: 0, none: 0, teacher_calls: 0, cost: 0 });
   }
   return out;
+}
+
+function toDaily({ start, requests, specialist, teacher, cost }: TrafficBucket): DailyRequestStats {
+  return { day: new Date(start).toISOString().slice(0, 10), start, requests, specialist, teacher, cost };
 }

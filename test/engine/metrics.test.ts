@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coverageAccuracyCurve, evaluatePredictions, expectedCalibrationError } from "../../src/engine/metrics.js";
+import { coverageAccuracyCurve, coverageAtThreshold, evaluatePredictions, expectedCalibrationError, thresholdCurve } from "../../src/engine/metrics.js";
 import { fitTemperature, meanNll } from "../../src/engine/calibration.js";
 import { mulberry32 } from "../../src/engine/random.js";
 
@@ -46,6 +46,19 @@ describe("coverage–accuracy curve", () => {
     expect(curve[4].accuracy).toBe(1);
     expect(curve[9].accuracy).toBeCloseTo(0.5, 12);
     expect(curve[9].threshold).toBeCloseTo(0.1, 12);
+  });
+});
+
+describe("threshold curve", () => {
+  it("keeps ties together, counts coverage out of the total, and matches coverageAtThreshold at every point", () => {
+    const items = [0.9, 0.8, 0.8, 0.8, 0.6, 0.5].map((confidence, i) => ({ confidence, correct: i !== 2 }));
+    const curve = thresholdCurve(items, 6, 8);
+    expect(curve.map((p) => p.threshold)).toEqual([0.9, 0.8, 0.6, 0.5]);
+    expect(curve[1]).toEqual({ threshold: 0.8, coverage: 4 / 8, accuracy: 3 / 4 });
+    for (const p of curve) expect(coverageAtThreshold(items, p.threshold, 8)).toEqual(p);
+    expect(thresholdCurve(items, 2).map((p) => p.coverage)).toEqual([4 / 6, 1]);
+    expect(thresholdCurve([], 100)).toEqual([]);
+    expect(coverageAtThreshold(items, 0.95)).toEqual({ threshold: 0.95, coverage: 0, accuracy: 0 });
   });
 });
 

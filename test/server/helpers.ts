@@ -8,10 +8,16 @@ import type { RateLimit } from "../../src/server/rate-limit.js";
 import type { UpstreamOptions } from "../../src/server/upstream.js";
 import { openStore } from "../../src/store/index.js";
 import { SimulatedTeacher } from "../../src/teacher/index.js";
+import type { Teacher } from "../../src/teacher/types.js";
 import { LABELS, topicTexts, type Labelled } from "../cascade/fixtures.js";
 
 /** Every text the simulated teacher knows: the first 300 are imported as examples in the tests. */
 export const GOLD: Labelled[] = topicTexts(400, 7);
+
+/** The simulated teacher the test gateways use by default: right about every GOLD text. */
+export function simulatedTeacher(): SimulatedTeacher {
+  return new SimulatedTeacher({ labels: LABELS, gold: GOLD, accuracy: 1, seed: 1 });
+}
 
 export function taskBody(name = "topics", overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -36,7 +42,8 @@ export interface TestGateway extends Gateway {
   request(method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: string; contentType?: string | null }): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
-export async function startTestGateway(existing?: { dir: string; adminKey: string; predictKey: string }, extra: { upstream?: UpstreamOptions; rateLimit?: RateLimit | false } = {}): Promise<TestGateway> {
+/** `teacher` replaces the simulated teacher (every task shares it). */
+export async function startTestGateway(existing?: { dir: string; adminKey: string; predictKey: string }, extra: { upstream?: UpstreamOptions; rateLimit?: RateLimit | false; teacher?: Teacher } = {}): Promise<TestGateway> {
   const dir = existing?.dir ?? mkdtempSync(join(tmpdir(), "apprentice-server-"));
   const dbPath = join(dir, "test.db");
   const store = await openStore(dbPath);
@@ -46,7 +53,7 @@ export async function startTestGateway(existing?: { dir: string; adminKey: strin
     adminKey = (await store.apiKeys.create("test admin", "admin")).key;
     predictKey = (await store.apiKeys.create("test predict", "predict")).key;
   }
-  const teacher = new SimulatedTeacher({ labels: LABELS, gold: GOLD, accuracy: 1, seed: 1 });
+  const teacher = extra.teacher ?? simulatedTeacher();
   const gateway = await startGateway({ store, port: 0, host: "127.0.0.1", logger: false, handleSignals: false, teacherFor: () => teacher, upstream: extra.upstream, ...(extra.rateLimit === undefined ? {} : { rateLimit: extra.rateLimit }) });
   const admin = adminKey;
   const request: TestGateway["request"] = async (method, path, options = {}) => {

@@ -14,6 +14,7 @@ import {
   type StoreOptions,
 } from "../../src/store/index.js";
 import { migrationProvider } from "../../src/store/migrations/index.js";
+import { VERIFIED_KEY_TTL_MS } from "../../src/store/api-keys.js";
 import type { Location, StoreTarget } from "./targets.js";
 
 const T0 = Date.UTC(2024, 0, 1, 0, 0, 0);
@@ -436,6 +437,81 @@ export function storeSuite(target: StoreTarget): void {
         const empty = await store.requests.stats("nobody");
         expect(empty).toMatchObject({ requests: 0, cost: 0, latency_p50_ms: null, latency_p95_ms: null, daily: [] });
       });
+
+      it("gives a contiguous bucketed series over a window that adds up to the stats", async () => {
+        const at = (t: number, id: string, over: Partial<RequestInput> = {}) => base(id, { created_at: t, ...over });
+        await store.requests.insertMany([
+          at(T0 - 1, "before"),
+          at(T0 + 10 * 60_000, "a", { cost: 0 }),
+          at(T0 + 50 * 60_000, "b", { source: "teacher", cost: 0.002 }),
+          at(T0 + 3 * HOUR + 1, "c", { source: "none", status: "teacher_error" }),
+          at(T0 + 3 * HOUR + 2, "d", { audited: true, teacher_label: "x", label: "y", cost: 0.001 }),
+          at(T0 + 5 * HOUR - 1, "last"),
+          at(T0 + 5 * HOUR, "after"),
+          at(T0 + HOUR, "other-task", { task: "other" }),
+        ]);
+        // A window starting mid-hour: the first bucket is the whole hour's start, counting only the window's part.
+        const window = { since: T0 + 30 * 60_000, until: T0 + 5 * HOUR };
+        const series = await store.requests.series("support", window, HOUR);
+        expect(series.map((b) => b.start)).toEqual([T0, T0 + HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR, T0 + 4 * HOUR]);
+        expect(series.map((b) => b.requests)).toEqual([1, 0, 0, 2, 1]);
+        expect(series[0]).toMatchObject({ teacher: 1, specialist: 0, teacher_calls: 1 });
+        expect(series[3]).toMatchObject({ specialist: 1, none: 1, teacher_calls: 2 });
+        const stats = await store.requests.stats("support", window);
+        const sum = (f: (b: (typeof series)[number]) => number) => series.reduce((t, b) => t + f(b), 0);
+        expect(sum((b) => b.requests)).toBe(stats.requests);
+        expect(sum((b) => b.specialist)).toBe(stats.by_source.specialist);
+        expect(sum((b) => b.none)).toBe(stats.by_source.none);
+        expect(sum((b) => b.teacher_calls)).toBe(stats.teacher_calls);
+        expect(sum((b) => b.cost)).toBeCloseTo(stats.cost, 12);
+
+        // Minute buckets over an empty task: all zeros, one per minute, the last holding until − 1.
+        const quiet = await store.requests.series("nobody", { since: T0, until: T0 + 3 * 60_000 + 1 }, 60_000);
+        expect(quiet.map((b) => [b.start, b.requests])).toEqual([[T0, 0], [T0 + 60_000, 0], [T0 + 120_000, 0], [T0 + 180_000, 0]]);
+        await expect(store.requests.series("support", { since: T0, until: T0 }, HOUR)).rejects.toThrow(/since < until/);
+        await expect(store.requests.series("support", window, 0)).rejects.toThrow(/bucket size/);
+      });
+
+      it("lists the review queue until a human or feedback example settles the text", async () => {
+        await store.tasks.create(task("support"));
+        const at = (minute: number, id: string, over: Partial<RequestInput>) => base(id, { created_at: T0 + minute * 60_000, ...over });
+        await store.requests.insertMany([
+          at(1, "dis-old", { input: "dis old", label: "billing", teacher_label: "shipping", audited: true, confidence: 0.99 }),
+          at(2, "dis-new", { input: "dis new", label: "billing", teacher_label: "other", audited: true, confidence: 0.95 }),
+          at(3, "agreed", { input: "agreed", label: "billing", teacher_label: "billing", audited: true, confidence: 0.97 }),
+          at(4, "low", { input: "low", label: "other", confidence: 0.51 }),
+          at(5, "mid", { input: "mid", label: "other", confidence: 0.7 }),
+          at(6, "invalid", { input: "invalid", source: "none", status: "teacher_invalid" }),
+          at(7, "hashed", { input: null, input_hash: sha256Hex("secret"), label: "billing", confidence: 0.1 }),
+          at(8, "settled", { input: "settled", label: "billing", confidence: 0.2 }),
+          at(9, "taught", { input: "taught", label: "billing", confidence: 0.3 }),
+          at(10, "imported", { input: "imported", label: "billing", confidence: 0.4 }),
+          at(11, "elsewhere", { task: "other", input: "low", label: "other", confidence: 0.01 }),
+        ]);
+        await store.examples.addMany("support", [
+          { text: "settled", label: "shipping", source: "feedback" },
+          { text: "taught", label: "billing", source: "teacher" },
+          { text: "imported", label: "billing", source: "import" },
+        ]);
+        const ids = async (kind: Parameters<Store["requests"]["review"]>[1], limit = 50) => (await store.requests.review("support", kind, limit)).map((r) => r.id);
+        expect(await ids("disagreement")).toEqual(["dis-new", "dis-old"]);
+        expect(await ids("teacher_invalid")).toEqual(["invalid"]);
+        // A teacher or import example does not settle a text; a feedback one does; hashed inputs never show.
+        expect(await ids("low_confidence")).toEqual(["taught", "imported", "low", "mid", "dis-new", "agreed", "dis-old"]);
+        expect(await ids("low_confidence", 2)).toEqual(["taught", "imported"]);
+        expect(await ids("all", 4)).toEqual(["dis-new", "dis-old", "invalid", "taught"]);
+        const all = await store.requests.review("support", "all", 50);
+        expect(all.map((r) => r.id)).toEqual(["dis-new", "dis-old", "invalid", "taught", "imported", "low", "mid", "agreed"]);
+        expect(all[0]).toMatchObject({ kind: "disagreement", input: "dis new", label: "billing", teacher_label: "other", audited: true, created_at: T0 + 2 * 60_000 });
+        expect(all.find((r) => r.id === "mid")?.kind).toBe("low_confidence");
+        expect(await store.requests.reviewCounts("support")).toEqual({ disagreement: 2, low_confidence: 7, teacher_invalid: 1 });
+
+        await store.examples.addMany("support", [{ text: "dis new", label: "other", source: "human" }]);
+        expect(await ids("disagreement")).toEqual(["dis-old"]);
+        expect(await store.requests.reviewCounts("support")).toEqual({ disagreement: 1, low_confidence: 6, teacher_invalid: 1 });
+        expect(await store.requests.reviewCounts("nobody")).toEqual({ disagreement: 0, low_confidence: 0, teacher_invalid: 0 });
+        await expect(store.requests.review("support", "all", 0)).rejects.toThrow(/positive integer/);
+      });
     });
 
     describe("model versions", () => {
@@ -612,6 +688,21 @@ export function storeSuite(target: StoreTarget): void {
         expect(await store.apiKeys.verify(other.key)).toMatchObject({ name: "app", role: "predict" });
         expect(await store.apiKeys.count()).toBe(1);
         expect((await store.apiKeys.list())[0]).toMatchObject({ name: "ci", revoked_at: T0 + HOUR });
+      });
+
+      it("trusts a verified key for a few seconds, and forgets it at once when revoked here", async () => {
+        const { key, record } = await store.apiKeys.create("cached", "predict");
+        expect(await store.apiKeys.verify(key)).toEqual(record);
+        // Revoked by another process (straight in the database): still trusted until the TTL ends.
+        await store.db.updateTable("api_keys").set({ revoked_at: clock }).where("id", "=", record.id).execute();
+        expect(await store.apiKeys.verify(key)).toEqual(record);
+        clock += VERIFIED_KEY_TTL_MS;
+        expect(await store.apiKeys.verify(key)).toBeNull();
+
+        const other = await store.apiKeys.create("cached 2", "predict");
+        expect(await store.apiKeys.verify(other.key)).toEqual(other.record);
+        await store.apiKeys.revoke(other.record.id);
+        expect(await store.apiKeys.verify(other.key)).toBeNull();
       });
 
       it("installs a key made elsewhere once, and refuses malformed, revoked or re-roled ones", async () => {

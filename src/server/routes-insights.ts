@@ -1,0 +1,138 @@
+// What the dashboard reads about a task beyond its stats: traffic over time, the live model's
+// report on the holdout, the queue of requests a person should review, and what the router would
+// do with a text (without asking the teacher or logging anything).
+import type { FastifyInstance } from "fastify";
+import { assess } from "../cascade/router.js";
+import { REVIEW_KINDS, StoreError, type ReviewItem, type TrafficBucket } from "../store/index.js";
+import { badRequest, conflict, notFound } from "./errors.js";
+import { modelReport } from "./model-report.js";
+import { enumParam, integerParam, singleValues, timeParam, type Query } from "./query-params.js";
+import { checkText, runtimeOf, type RouteDeps } from "./routes-tasks.js";
+import { costPerTeacherCall, costSaved } from "./task-stats.js";
+import type { TaskRuntime } from "./task-runtime.js";
+
+export const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+export type BucketName = keyof typeof BUCKET_MS;
+export const BUCKET_NAMES = Object.keys(BUCKET_MS) as BucketName[];
+export const MAX_TRAFFIC_BUCKETS = 2000;
+export const DEFAULT_TRAFFIC_WINDOW_MS = 24 * 3_600_000;
+export const DEFAULT_REVIEW_LIMIT = 50;
+export const MAX_REVIEW_LIMIT = 200;
+/** Labels listed with their probabilities in review items and explanations. */
+export const TOP_LABELS = 5;
+const REVIEW_QUERY_KINDS = ["all", ...REVIEW_KINDS] as const;
+
+type InsightRoute = { Params: { name: string }; Querystring: Query };
+
+interface TrafficPoint extends Omit<TrafficBucket, "teacher_calls"> {
+  cost_saved: number | null;
+}
+
+export function registerInsightRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { store, runtimes } = deps;
+  const admin = { config: { access: "admin" as const } };
+
+  app.get<InsightRoute>("/v1/tasks/:name/traffic", admin, async (request) => {
+    const { name } = request.params;
+    const params = singleValues(request.query, ["since", "until", "bucket"]);
+    const bucket = enumParam(params, "bucket", BUCKET_NAMES, "hour");
+    const window = trafficWindow(params, BUCKET_MS[bucket]);
+    // The task row, not its runtime: reading the log needs no model in memory.
+    if ((await store.tasks.get(name)) === null) throw notFound(`no task "${name}"`);
+    let buckets: TrafficBucket[];
+    try {
+      buckets = await store.requests.series(name, window, BUCKET_MS[bucket]);
+    } catch (err) {
+      if (err instanceof StoreError) throw badRequest(err.message);
+      throw err;
+    }
+    return { bucket, bucket_ms: BUCKET_MS[bucket], ...window, series: withSavings(buckets) };
+  });
+
+  app.get<InsightRoute>("/v1/tasks/:name/report", admin, async (request) => {
+    singleValues(request.query, []);
+    const rt = await runtimeOf(runtimes, request.params.name);
+    const model = rt.cascade.specialist;
+    if (model === null) throw conflict(`task "${rt.task.name}" has no model yet: it trains once ${rt.task.training.min_examples} examples are stored`);
+    const holdout = [...rt.cascade.store.values()].filter((e) => e.holdout);
+    const threshold = rt.cascade.router.threshold;
+    const report = modelReport(model, holdout, rt.cascade.router.settings, rt.task.labels.map((l) => l.name), threshold);
+    return { model_version: modelVersion(rt), threshold, threshold_reason: rt.cascade.thresholdChoice?.reason ?? "no threshold chosen yet", ...report };
+  });
+
+  app.get<InsightRoute>("/v1/tasks/:name/review", admin, async (request) => {
+    const params = singleValues(request.query, ["kind", "limit"]);
+    const kind = enumParam(params, "kind", REVIEW_QUERY_KINDS, "all");
+    const limit = integerParam(params, "limit", DEFAULT_REVIEW_LIMIT, 1, MAX_REVIEW_LIMIT);
+    const rt = await runtimeOf(runtimes, request.params.name);
+    const items = await store.requests.review(rt.task.name, kind, limit);
+    const pending = await store.requests.reviewCounts(rt.task.name);
+    return { data: items.map((item) => reviewView(rt, item)), pending };
+  });
+
+  app.post<{ Params: { name: string } }>("/v1/tasks/:name/explain", admin, async (request) => {
+    const input = checkText((request.body as { input?: unknown } | null)?.input, '"input"');
+    const rt = await runtimeOf(runtimes, request.params.name);
+    return explain(rt, input);
+  });
+}
+
+/** The window of a traffic request; 400 when it is empty or needs too many buckets. */
+function trafficWindow(params: Map<string, string>, bucketMs: number): { since: number; until: number } {
+  const until = timeParam(params.get("until"), "until").until ?? Date.now();
+  // Without `since`: the 24 hours before `until` (before now when neither is given).
+  const since = timeParam(params.get("since"), "since").since ?? until - DEFAULT_TRAFFIC_WINDOW_MS;
+  if (!(since < until)) throw badRequest(`"since" must be before "until", got ${since} and ${until}`);
+  const buckets = Math.floor((until - 1) / bucketMs) - Math.floor(since / bucketMs) + 1;
+  if (buckets > MAX_TRAFFIC_BUCKETS) {
+    throw badRequest(`the window spans ${buckets} buckets of ${bucketMs} ms, more than the limit of ${MAX_TRAFFIC_BUCKETS}: narrow the window or use a larger bucket`);
+  }
+  return { since, until };
+}
+
+/** Each bucket's saving, priced at the whole window's mean cost per teacher call (as the stats route does). */
+function withSavings(buckets: readonly TrafficBucket[]): TrafficPoint[] {
+  const totals = buckets.reduce((t, b) => ({ calls: t.calls + b.teacher_calls, cost: t.cost + b.cost }), { calls: 0, cost: 0 });
+  const perCall = costPerTeacherCall(totals.calls, totals.cost);
+  return buckets.map(({ teacher_calls: _calls, ...b }) => ({ ...b, cost_saved: costSaved(perCall, b.requests, b.cost) }));
+}
+
+function modelVersion(rt: TaskRuntime): number | null {
+  return rt.modelVersion === 0 ? null : rt.modelVersion;
+}
+
+/** The live specialist's most probable labels for a text (none before the first model). */
+function topLabels(rt: TaskRuntime, text: string): { label: string; probability: number }[] {
+  return rt.cascade.specialist?.top(text, TOP_LABELS) ?? [];
+}
+
+function reviewView(rt: TaskRuntime, item: ReviewItem) {
+  // review() lists only requests whose input was kept.
+  const input = item.input ?? "";
+  return {
+    request_id: item.id,
+    kind: item.kind,
+    input,
+    created_at: item.created_at,
+    answer: { label: item.label, source: item.source, confidence: item.confidence },
+    teacher_label: item.teacher_label,
+    top: topLabels(rt, input),
+  };
+}
+
+/** What the router would do with `input` now: the same decision as a prediction, with no audit drawn, no teacher call, no log. */
+function explain(rt: TaskRuntime, input: string) {
+  const { router, specialist } = rt.cascade;
+  const decision = router.decide(input);
+  const a = specialist === null ? null : assess(specialist, input, router.settings);
+  return {
+    model_version: modelVersion(rt),
+    label: a?.label ?? null,
+    confidence: a?.confidence ?? null,
+    top: topLabels(rt, input),
+    unknown_share: a?.unknownShare ?? null,
+    out_of_scope_max: rt.task.routing.out_of_scope_max,
+    threshold: router.threshold,
+    route: { decision: decision.decision, reason: decision.reason },
+  };
+}
