@@ -10,6 +10,8 @@ import { TaskSchema } from "../task/definition.js";
 import type { RouteAccess } from "./auth.js";
 import { docsPage } from "./docs-page.js";
 import { DEFAULT_PAGE_LIMIT, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "./routes-examples.js";
+import { BUCKET_MS, DEFAULT_REVIEW_LIMIT, MAX_REVIEW_LIMIT, MAX_TRAFFIC_BUCKETS, TOP_LABELS } from "./routes-insights.js";
+import { CURVE_POINTS, TOP_CONFUSIONS } from "./model-report.js";
 import { MAX_PREDICT_INPUTS, MAX_TEXT_CHARS } from "./routes-tasks.js";
 
 export const ROLE_EXTENSION = "x-apprentice-role";
@@ -247,6 +249,7 @@ function componentSchemas(): Record<string, Schema> {
       [],
       { additionalProperties: true },
     ),
+    ...insightSchemas(),
     ModelVersion: object({
       task: str(),
       version: int(),
@@ -286,6 +289,77 @@ function componentSchemas(): Record<string, Schema> {
   };
 }
 
+/** Schemas of the insight routes (routes-insights.ts). */
+function insightSchemas(): Record<string, Schema> {
+  const probability = num("0–1");
+  const labelProbabilities = arrayOf(object({ label: str(), probability }), { description: `The live specialist's ${TOP_LABELS} most probable labels, most probable first (empty before the first model).`, maxItems: TOP_LABELS });
+  const point = object({ threshold: num("The specialist answers when its confidence is ≥ this."), coverage: num("Share of held-out texts it would answer."), accuracy: num("Accuracy on those texts (0 when none).") });
+  const reviewKinds = ["disagreement", "low_confidence", "teacher_invalid"];
+  return {
+    Traffic: object({
+      bucket: oneOfStrings(Object.keys(BUCKET_MS)),
+      bucket_ms: int("Bucket size in milliseconds."),
+      since: epochMs("Window start (inclusive)"),
+      until: epochMs("Window end (exclusive)"),
+      series: arrayOf(
+        object({
+          start: epochMs("Bucket start (a multiple of bucket_ms: UTC-aligned); the first and last buckets count only their part inside the window"),
+          requests: int(),
+          specialist: int(),
+          teacher: int(),
+          none: int("Requests nobody could answer (the teacher failed)."),
+          cost: num("Teacher cost, in the currency of the task's prices."),
+          cost_saved: nullable(num("The bucket's requests priced at the window's mean cost per teacher call, minus their cost; null when the window has no paid teacher call.")),
+        }),
+        { description: "Contiguous buckets, oldest first, zeros where there were no requests." },
+      ),
+    }),
+    CoveragePoint: point,
+    ModelReport: object({
+      model_version: nullable(int("The live version.")),
+      threshold: nullable(num("The live routing threshold; null: the specialist does not answer yet.")),
+      threshold_reason: str("Why this threshold, or why none."),
+      holdout_examples: int("Held-out examples the report is computed on."),
+      accuracy: num("Share of held-out texts whose top label is right."),
+      macro_f1: num("Mean F1 over the labels present in the holdout."),
+      curve: arrayOf(ref("CoveragePoint"), { maxItems: CURVE_POINTS, description: "Threshold descending, coverage ascending. Texts the router never lets the specialist answer (out of scope) are never covered." }),
+      chosen: { oneOf: [ref("CoveragePoint"), { type: "null" }], description: "The live threshold's point (null without a threshold)." },
+      labels: arrayOf(str(), { description: "The task's labels in task order (then any other label found in the holdout)." }),
+      confusion: arrayOf(arrayOf(int()), { description: "confusion[i][j]: held-out texts of labels[i] predicted as labels[j]." }),
+      top_confusions: arrayOf(object({ actual: str(), predicted: str(), count: int() }), { maxItems: TOP_CONFUSIONS, description: "Off-diagonal cells, largest first." }),
+      per_label: arrayOf(object({ label: str(), precision: num(), recall: num(), f1: num(), support: int("Held-out texts of this label.") })),
+    }),
+    ReviewQueue: object({
+      data: arrayOf(
+        object({
+          request_id: str("Send it to the feedback route with the right label."),
+          kind: oneOfStrings(reviewKinds),
+          input: str(),
+          created_at: epochMs("Request time"),
+          answer: object({ label: nullable(str()), source: oneOfStrings(["specialist", "teacher", "none"]), confidence: nullable(num()) }),
+          teacher_label: nullable(str("The teacher's label when it was asked and answered validly.")),
+          top: labelProbabilities,
+        }),
+      ),
+      pending: { ...object(Object.fromEntries(reviewKinds.map((k) => [k, int()]))), description: "Requests in each queue (a request may count in more than one)." },
+    }),
+    ExplainRequest: object({ input: { type: "string", minLength: 1, maxLength: MAX_TEXT_CHARS } }),
+    Explanation: object({
+      model_version: nullable(int()),
+      label: nullable(str("The specialist's top label (null before the first model).")),
+      confidence: nullable(probability),
+      top: labelProbabilities,
+      unknown_share: nullable(num("Share of the text's n-grams the specialist never learned.")),
+      out_of_scope_max: num("Above this unknown share the text is out of scope."),
+      threshold: nullable(num()),
+      route: object({
+        decision: oneOfStrings(["specialist", "teacher"]),
+        reason: oneOfStrings(["no_specialist", "no_threshold", "below_threshold", "out_of_scope", "out_of_scope_label", "confident"]),
+      }),
+    }),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The routes
 
@@ -313,6 +387,60 @@ function importBodies(): Content {
   return Object.fromEntries(Object.entries(IMPORT_MEDIA_TYPES).map(([mediaType, format]) => [mediaType, byFormat[format]]));
 }
 
+function insightRoutes(): RouteDoc[] {
+  return [
+    {
+      method: "get",
+      path: "/v1/tasks/{name}/traffic",
+      tag: "Insights",
+      summary: "Requests, sources, cost and savings over time, in buckets",
+      access: "admin",
+      query: [
+        { name: "since", description: "Window start (inclusive): epoch milliseconds or an ISO 8601 date. Default: 24 hours before `until`.", schema: str() },
+        { name: "until", description: "Window end (exclusive): epoch milliseconds or an ISO 8601 date. Default: now.", schema: str() },
+        { name: "bucket", description: `Bucket size; at most ${MAX_TRAFFIC_BUCKETS} buckets per window.`, schema: { ...oneOfStrings(Object.keys(BUCKET_MS)), default: "hour" } },
+      ],
+      ok: { 200: jsonReply("The series.", ref("Traffic")) },
+      errors: { 400: `A parameter is invalid, \`since\` is not before \`until\`, or the window needs more than ${MAX_TRAFFIC_BUCKETS} buckets.`, 404: NOT_FOUND_TASK },
+    },
+    {
+      method: "get",
+      path: "/v1/tasks/{name}/report",
+      tag: "Insights",
+      summary: "The live model on the holdout: coverage–accuracy curve, confusion matrix, per-label figures",
+      access: "admin",
+      ok: { 200: jsonReply("The report.", ref("ModelReport")) },
+      errors: { 400: "The route takes no query parameters.", 404: NOT_FOUND_TASK, 409: "The task has no model yet." },
+    },
+    {
+      method: "get",
+      path: "/v1/tasks/{name}/review",
+      tag: "Insights",
+      summary: "Requests to review: audit disagreements, low-confidence answers, invalid teacher answers",
+      description:
+        "A request leaves the queue once its text has a human or feedback example (e.g. after the feedback route). Requests whose input was not kept (`privacy: hash_inputs`) are never listed. " +
+        "`all` lists disagreements, then invalid teacher answers, then low-confidence answers, each request once; disagreements and invalid answers newest first, low-confidence answers least confident first.",
+      access: "admin",
+      query: [
+        { name: "kind", description: "Which queue.", schema: { ...oneOfStrings(["all", "disagreement", "low_confidence", "teacher_invalid"]), default: "all" } },
+        { name: "limit", description: `Items at most, up to ${MAX_REVIEW_LIMIT}.`, schema: { type: "integer", minimum: 1, maximum: MAX_REVIEW_LIMIT, default: DEFAULT_REVIEW_LIMIT } },
+      ],
+      ok: { 200: jsonReply("The queue.", ref("ReviewQueue")) },
+      errors: { 400: "A query parameter is invalid.", 404: NOT_FOUND_TASK },
+    },
+    {
+      method: "post",
+      path: "/v1/tasks/{name}/explain",
+      tag: "Insights",
+      summary: "What the router would do with a text, without calling the teacher or logging",
+      access: "admin",
+      body: json(ref("ExplainRequest"), { input: "my card has not arrived" }),
+      ok: { 200: jsonReply("The decision and the specialist's view of the text.", ref("Explanation")) },
+      errors: { 404: NOT_FOUND_TASK },
+    },
+  ];
+}
+
 function routes(): RouteDoc[] {
   const opsRoutes: RouteDoc[] = [
     { method: "get", path: "/healthz", tag: "Operations", summary: "Liveness: the process answers", access: "open", ok: { 200: jsonReply("Alive.", ref("Health"), { ok: true }) } },
@@ -338,6 +466,29 @@ function routes(): RouteDoc[] {
     },
     { method: "get", path: "/openapi.json", tag: "Documentation", summary: "This OpenAPI document", access: "open", ok: { 200: jsonReply("The OpenAPI 3.1 document.", { type: "object" }) } },
     { method: "get", path: "/docs", tag: "Documentation", summary: "The API documentation as a web page", access: "open", ok: { 200: { description: "A self-contained HTML page that renders /openapi.json.", content: { "text/html": { schema: str() } } } } },
+    {
+      method: "get",
+      path: "/",
+      tag: "Dashboard",
+      summary: "The dashboard (a single-page app; it asks for an admin key itself)",
+      description: "web/dist/index.html, built by `npm run build:web`, under a strict Content-Security-Policy; 503 with a plain-text hint when the dashboard is not built.",
+      access: "open",
+      ok: {
+        200: { description: "The dashboard's HTML page.", content: { "text/html": { schema: str() } } },
+        503: { description: "The dashboard is not built (run `npm run build:web`).", content: { "text/plain": { schema: str() } } },
+      },
+    },
+    {
+      method: "get",
+      path: "/assets/*",
+      tag: "Dashboard",
+      summary: "The dashboard's scripts and styles (content-hashed names, cached for a year)",
+      access: "open",
+      ok: {
+        200: { description: "The file, with `Cache-Control: public, max-age=31536000, immutable`.", content: { "text/javascript": { schema: str() }, "text/css": { schema: str() } } },
+        404: { description: "No such file (paths outside the assets directory are refused).", content: { "text/plain": { schema: str() } } },
+      },
+    },
   ];
 
   const taskRoutes: RouteDoc[] = [
@@ -380,7 +531,11 @@ function routes(): RouteDoc[] {
         "Without `partial=true` the import is all or nothing: any invalid row gives 400 with every bad row listed in `error.details`. " +
         "A text already stored keeps one example (a new human label replaces a teacher's).",
       access: "admin",
-      query: [{ name: "partial", description: "`true`: import the valid rows and list the rejected ones in the reply.", schema: { type: "boolean", default: false } }],
+      query: [
+        { name: "partial", description: "`true`: import the valid rows and list the rejected ones in the reply.", schema: { type: "boolean", default: false } },
+        { name: "text_column", description: "The column (CSV) or field (JSONL, JSON) holding the text; an unknown one gives 400 naming the columns present.", schema: { ...str(), default: "text" } },
+        { name: "label_column", description: "The column or field holding the label; default the first of `label`, `category`, `intent`, `class`.", schema: str() },
+      ],
       body: importBodies(),
       ok: { 200: jsonReply("What was imported.", ref("ExampleImport"), { format: "json", rows: 1, accepted: 1, rejected: [], added: 1, unchanged_or_updated: 0, examples: 301 }) },
       errors: { 404: NOT_FOUND_TASK, 413: `The body is larger than ${IMPORT_BODY_LIMIT / 1024 / 1024} MiB or has more than ${MAX_IMPORT_ROWS} rows.`, 415: "Not one of the accepted media types, or not UTF-8." },
@@ -485,7 +640,7 @@ function routes(): RouteDoc[] {
     },
   ];
 
-  return [...opsRoutes, ...taskRoutes, ...exampleRoutes, ...predictionRoutes, ...trainingRoutes, ...openaiRoutes];
+  return [...opsRoutes, ...taskRoutes, ...exampleRoutes, ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...openaiRoutes];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -558,9 +713,11 @@ export function buildOpenApiDocument(): Schema {
       { name: "Predictions", description: "Classify inputs and correct the answers." },
       { name: "Training", description: "Retraining and request statistics." },
       { name: "Models", description: "A task's trained model versions." },
+      { name: "Insights", description: "Traffic over time, the live model's report, the review queue and routing explanations (for the dashboard)." },
       { name: "OpenAI-compatible", description: "Use any OpenAI client with `baseURL: <gateway>/v1` and `model: \"task:<name>\"`." },
       { name: "Operations", description: "Health checks and metrics (no key)." },
       { name: "Documentation", description: "This document and its web page (no key)." },
+      { name: "Dashboard", description: "The web dashboard at `/` (no key to load it; it signs in with an admin key)." },
     ],
     security: [{ apiKey: [] }],
     paths,
