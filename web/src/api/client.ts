@@ -1,0 +1,146 @@
+// The one way the dashboard talks to the gateway: every call sends the admin key as a bearer
+// token, and every error body `{ error: { message, type, code, details } }` becomes an ApiError
+// carrying the status and the gateway's own message.
+import type {
+  Bucket,
+  Explanation,
+  FeedbackReply,
+  ImportReply,
+  ModelList,
+  ModelReport,
+  PromoteReply,
+  RetrainReply,
+  ReviewKind,
+  ReviewQueue,
+  RoutingSettings,
+  TaskDetail,
+  TaskRecord,
+  TaskStats,
+  Traffic,
+  TrainingSettings,
+} from "./types.js";
+
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string | null = null,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Turns a failed response's body into an ApiError; a body that is not the gateway's JSON still gives a message. */
+export function errorFromBody(status: number, body: string, statusText = ""): ApiError {
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown; code?: unknown; details?: unknown } };
+    const e = parsed?.error;
+    if (e && typeof e.message === "string") return new ApiError(status, e.message, typeof e.code === "string" ? e.code : null, e.details);
+  } catch {
+    // not JSON: fall through
+  }
+  const text = body.trim().slice(0, 300);
+  return new ApiError(status, text !== "" ? `HTTP ${status}: ${text}` : `HTTP ${status}${statusText ? ` ${statusText}` : ""}`);
+}
+
+/** A plain sentence for an error of any kind (network failures included). */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.status === 429) return `Too many requests: ${err.message}`;
+    return err.message;
+  }
+  if (err instanceof TypeError) return `Could not reach the gateway (${err.message}).`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const qs = params.toString();
+  return qs === "" ? path : `${path}?${qs}`;
+}
+
+export interface RequestOptions {
+  query?: Query;
+  /** Sent as JSON. */
+  json?: unknown;
+  signal?: AbortSignal;
+}
+
+export interface UploadOptions {
+  contentType: string;
+  query?: Query;
+  onProgress?: (loaded: number, total: number) => void;
+}
+
+type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+const task = (name: string) => `/v1/tasks/${encodeURIComponent(name)}`;
+
+export class ApiClient {
+  constructor(
+    readonly key: string,
+    readonly baseUrl = "",
+    private readonly fetchImpl: FetchLike = (input, init) => fetch(input, init),
+  ) {}
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, accept: "application/json" };
+    let body: string | undefined;
+    if (options.json !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(options.json);
+    }
+    const res = await this.fetchImpl(this.baseUrl + withQuery(path, options.query), { method, headers, body, signal: options.signal });
+    const text = await res.text();
+    if (!res.ok) throw errorFromBody(res.status, text, res.statusText);
+    return (text === "" ? null : JSON.parse(text)) as T;
+  }
+
+  /** A raw body with upload progress (fetch cannot report it); resolves with the JSON reply. */
+  upload<T>(path: string, body: Blob | string, options: UploadOptions): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", this.baseUrl + withQuery(path, options.query));
+      xhr.setRequestHeader("authorization", `Bearer ${this.key}`);
+      xhr.setRequestHeader("content-type", options.contentType);
+      xhr.setRequestHeader("accept", "application/json");
+      if (options.onProgress) {
+        const report = options.onProgress;
+        xhr.upload.onprogress = (e) => report(e.loaded, e.lengthComputable ? e.total : 0);
+      }
+      xhr.onload = () => {
+        if (xhr.status >= 200 && xhr.status < 300) {
+          try {
+            resolve(JSON.parse(xhr.responseText) as T);
+          } catch {
+            reject(new ApiError(xhr.status, "the gateway's reply was not JSON"));
+          }
+        } else reject(errorFromBody(xhr.status, xhr.responseText, xhr.statusText));
+      };
+      xhr.onerror = () => reject(new TypeError("network error during the upload"));
+      xhr.onabort = () => reject(new Error("upload cancelled"));
+      xhr.send(body);
+    });
+  }
+
+  tasks = () => this.request<{ data: TaskRecord[] }>("GET", "/v1/tasks");
+  task = (name: string) => this.request<TaskDetail>("GET", task(name));
+  patchTask = (name: string, patch: { routing?: RoutingSettings; training?: TrainingSettings }) => this.request<TaskRecord>("PATCH", task(name), { json: patch });
+  stats = (name: string, since?: number) => this.request<TaskStats>("GET", `${task(name)}/stats`, { query: { since } });
+  traffic = (name: string, query: { since?: number; until?: number; bucket?: Bucket }) => this.request<Traffic>("GET", `${task(name)}/traffic`, { query });
+  report = (name: string) => this.request<ModelReport>("GET", `${task(name)}/report`);
+  models = (name: string) => this.request<ModelList>("GET", `${task(name)}/models`);
+  promote = (name: string, version: number) => this.request<PromoteReply>("POST", `${task(name)}/models/${version}/promote`);
+  rollback = (name: string) => this.request<PromoteReply>("POST", `${task(name)}/rollback`);
+  retrain = (name: string) => this.request<RetrainReply>("POST", `${task(name)}/retrain`);
+  review = (name: string, kind: ReviewKind | "all" = "all", limit = 50) => this.request<ReviewQueue>("GET", `${task(name)}/review`, { query: { kind, limit } });
+  feedback = (name: string, requestId: string, label: string) => this.request<FeedbackReply>("POST", `${task(name)}/feedback`, { json: { request_id: requestId, label } });
+  explain = (name: string, input: string) => this.request<Explanation>("POST", `${task(name)}/explain`, { json: { input } });
+  importExamples = (name: string, body: Blob | string, options: UploadOptions) => this.upload<ImportReply>(`${task(name)}/examples`, body, options);
+}

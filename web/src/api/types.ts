@@ -1,0 +1,245 @@
+// The gateway's JSON shapes the dashboard reads (see /tmp dashboard contract and src/server/routes-*.ts).
+// Only the fields the dashboard uses are typed; the API may send more.
+
+export interface TaskLabel {
+  name: string;
+  description?: string;
+  answer?: string;
+}
+
+export interface RoutingSettings {
+  max_error: number;
+  confidence_level: number;
+  audit_rate: number;
+  out_of_scope_max: number;
+}
+
+export interface TrainingSettings {
+  retrain_every: number;
+  min_examples: number;
+  holdout_fraction: number;
+  seed: number;
+}
+
+export interface TaskDefinition {
+  name: string;
+  description?: string;
+  instructions: string;
+  labels: TaskLabel[];
+  out_of_scope_label?: string;
+  routing: RoutingSettings;
+  training: TrainingSettings;
+  privacy: "keep_inputs" | "hash_inputs";
+  teacher: { provider: string; model: string };
+}
+
+export interface TaskRecord {
+  name: string;
+  definition: TaskDefinition;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TaskDetail extends TaskRecord {
+  model_version: number | null;
+  cascade: Record<string, unknown> | null;
+}
+
+export type AuditStatus = "ok" | "near" | "exceeded" | "unproven" | "no_audits";
+
+export interface AuditSummary {
+  audited: number;
+  disagreements: number;
+  agreement: number | null;
+  disagreement_upper_bound: number;
+  max_error: number;
+  confidence_level: number;
+  status: AuditStatus;
+}
+
+export interface DailyStats {
+  day: string;
+  start: number;
+  requests: number;
+  specialist: number;
+  teacher: number;
+  cost: number;
+  cost_saved: number | null;
+}
+
+export interface TaskStats {
+  task: string;
+  since: number;
+  until: number | null;
+  requests: number;
+  by_source: { specialist: number; teacher: number; none: number };
+  teacher_calls: number;
+  audited: number;
+  disagreements: number;
+  cost: number;
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+  coverage: number;
+  cost_per_teacher_call: number | null;
+  teacher_only_cost: number | null;
+  cost_saved: number | null;
+  audit: AuditSummary;
+  daily: DailyStats[];
+  model_version: number | null;
+  examples: number;
+}
+
+export type Bucket = "minute" | "hour" | "day";
+
+export interface TrafficPoint {
+  start: number;
+  requests: number;
+  specialist: number;
+  teacher: number;
+  none: number;
+  cost: number;
+  cost_saved: number | null;
+}
+
+export interface Traffic {
+  bucket: Bucket;
+  bucket_ms: number;
+  since: number;
+  until: number;
+  series: TrafficPoint[];
+}
+
+export interface CurvePoint {
+  threshold: number;
+  coverage: number;
+  accuracy: number;
+}
+
+export interface Confusion {
+  actual: string;
+  predicted: string;
+  count: number;
+}
+
+export interface LabelMetrics {
+  label: string;
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+  support: number;
+}
+
+export interface ModelReport {
+  model_version: number;
+  threshold: number | null;
+  threshold_reason: string | null;
+  holdout_examples: number;
+  accuracy: number;
+  macro_f1: number;
+  curve: CurvePoint[];
+  chosen: CurvePoint | null;
+  labels: string[];
+  confusion: number[][];
+  top_confusions: Confusion[];
+  per_label: LabelMetrics[];
+}
+
+export type ModelStatus = "candidate" | "promoted" | "retired" | "rejected";
+
+export interface ModelVersion {
+  task: string;
+  version: number;
+  status: ModelStatus;
+  metrics: {
+    holdout_accuracy: number | null;
+    previous_accuracy: number | null;
+    train_examples: number;
+    holdout_examples: number;
+    threshold_reason: string | null;
+  };
+  threshold: number | null;
+  artifact_bytes: number;
+  created_at: number;
+  promoted_at: number | null;
+}
+
+export interface ModelList {
+  data: ModelVersion[];
+  promoted: number | null;
+}
+
+export interface PromoteReply {
+  task: string;
+  promoted: number;
+  model_version: number | null;
+}
+
+export interface RetrainReply {
+  promoted: boolean;
+  version: number;
+  trainExamples: number;
+  holdoutExamples: number;
+  candidateAccuracy: number | null;
+  currentAccuracy: number | null;
+  threshold: { threshold: number | null; coverage: number } | null;
+  seconds: number;
+  reason: string;
+  model_version: number;
+}
+
+export interface ScoredLabel {
+  label: string;
+  probability: number;
+}
+
+export type ReviewKind = "disagreement" | "low_confidence" | "teacher_invalid";
+
+export interface ReviewItem {
+  request_id: string;
+  kind: ReviewKind;
+  input: string;
+  created_at: number;
+  answer: { label: string | null; source: "specialist" | "teacher" | "none"; confidence: number | null };
+  teacher_label: string | null;
+  top: ScoredLabel[];
+}
+
+export interface ReviewQueue {
+  data: ReviewItem[];
+  pending: Record<ReviewKind, number>;
+}
+
+export interface FeedbackReply {
+  ok: boolean;
+  request_id: string;
+  label: string;
+  previous_label: string | null;
+}
+
+export type RouteReason = "no_specialist" | "no_threshold" | "below_threshold" | "out_of_scope" | "out_of_scope_label" | "confident";
+
+export interface Explanation {
+  model_version: number | null;
+  label: string | null;
+  confidence: number | null;
+  top: ScoredLabel[];
+  unknown_share: number | null;
+  out_of_scope_max: number;
+  threshold: number | null;
+  route: { decision: "specialist" | "teacher"; reason: RouteReason };
+}
+
+export interface BadRow {
+  line: number;
+  reason: string;
+}
+
+export interface ImportReply {
+  format: "json" | "jsonl" | "csv";
+  rows: number;
+  accepted: number;
+  rejected: BadRow[];
+  added: number;
+  unchanged_or_updated: number;
+  examples: number;
+}

@@ -1,0 +1,22 @@
+import { useMemo } from "preact/hooks";
+import type { StackedTraffic } from "../lib/series.js";
+import { COLORS, type ChartOption } from "./echarts.js";
+import { EChart } from "./EChart.js";
+
+/** Requests per bucket, stacked by who answered them. */
+export function TrafficChart({ data }: { data: StackedTraffic }) {
+  const option = useMemo<ChartOption>(
+    () => ({
+      color: data.series.map((s) => COLORS[s.key]),
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 10, textStyle: { color: COLORS.muted } },
+      grid: { left: 8, right: 12, top: 32, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: data.categories, axisTick: { alignWithLabel: true }, axisLabel: { color: COLORS.muted, hideOverlap: true }, axisLine: { lineStyle: { color: COLORS.grid } } },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { color: COLORS.muted }, splitLine: { lineStyle: { color: COLORS.grid } } },
+      series: data.series.map((s) => ({ name: s.name, type: "bar", stack: "requests", data: s.data, barMaxWidth: 28, emphasis: { focus: "series" } })),
+    }),
+    [data],
+  );
+  const summary = data.series.map((s) => `${s.name} ${s.data.reduce((a, b) => a + b, 0)}`).join(", ");
+  return <EChart option={option} label={`Requests over time, stacked by source: ${summary}`} />;
+}

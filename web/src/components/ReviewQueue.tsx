@@ -1,0 +1,189 @@
+// Working through review items one at a time: read the text and both answers, pick the right
+// label (1–5 for the top labels, / to search all labels, s to skip). Each pick is sent as feedback
+// and becomes a gold example.
+import { useEffect, useReducer, useRef, useState } from "preact/hooks";
+import { errorMessage } from "../api/client.js";
+import type { ReviewItem, ReviewKind } from "../api/types.js";
+import { ago, pct } from "../lib/format.js";
+import { choices, commandForKey, current, emptyQueue, progress, reduceQueue, type Command } from "../lib/review-queue.js";
+import { LabelSearch } from "./LabelSearch.js";
+
+export const KIND_TEXT: Record<ReviewKind, string> = {
+  disagreement: "Audit disagreement",
+  low_confidence: "Low confidence",
+  teacher_invalid: "Invalid teacher answer",
+};
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el || typeof el.tagName !== "string") return false;
+  return el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName);
+}
+
+export interface ReviewQueueProps {
+  items: ReviewItem[];
+  labels: string[];
+  onFeedback: (requestId: string, label: string) => Promise<unknown>;
+  /** Fetch the queue again (more items, or the skipped ones once more). */
+  onReload?: (retrySkipped: boolean) => void;
+}
+
+export function ReviewQueue({ items, labels, onFeedback, onReload }: ReviewQueueProps) {
+  const [state, dispatch] = useReducer(reduceQueue, undefined, emptyQueue);
+  const [searching, setSearching] = useState(false);
+  const retry = useRef(false);
+  const item = current(state);
+  const counts = progress(state);
+  const total = counts.done + counts.skipped + counts.remaining;
+
+  useEffect(() => {
+    dispatch({ type: "load", items, retrySkipped: retry.current });
+    retry.current = false;
+  }, [items]);
+
+  const run = (cmd: Command) => {
+    if (cmd.type === "search") setSearching(true);
+    else if (cmd.type === "skip") {
+      setSearching(false);
+      dispatch({ type: "skip" });
+    } else pick(cmd.label);
+  };
+
+  function pick(label: string) {
+    if (item === null || state.saving !== null) return;
+    setSearching(false);
+    dispatch({ type: "pick", label });
+    onFeedback(item.request_id, label).then(
+      () => dispatch({ type: "saved" }),
+      (err: unknown) => dispatch({ type: "failed", message: errorMessage(err) }),
+    );
+  }
+
+  // The latest state for the document-wide key handler.
+  const latest = useRef({ item, searching, run });
+  latest.current = { item, searching, run };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const { item: it, searching: open, run: go } = latest.current;
+      if (open) return;
+      const cmd = commandForKey(e, it, { typing: isTyping(e.target) });
+      if (cmd === null) return;
+      e.preventDefault();
+      go(cmd);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+
+  const progressBar = (
+    <div class="review-progress" aria-label="Review progress">
+      <p>
+        <strong>{counts.done}</strong> done · <strong>{counts.skipped}</strong> skipped · <strong>{counts.remaining}</strong> remaining
+      </p>
+      <progress max={Math.max(1, total)} value={counts.done + counts.skipped} aria-label={`${counts.done + counts.skipped} of ${total} reviewed`} />
+    </div>
+  );
+
+  if (item === null) {
+    return (
+      <div class="review">
+        {progressBar}
+        <div class="empty">
+          <p class="empty-title">{total === 0 ? "Nothing to review here" : "You are through this batch"}</p>
+          <div class="empty-body">
+            <p>{counts.done > 0 ? `${counts.done} answer${counts.done === 1 ? "" : "s"} corrected; each became a gold example for the next retrain.` : "New items appear as traffic is audited or answered with low confidence."}</p>
+            {onReload ? (
+              <p class="button-row">
+                <button type="button" class="button primary" onClick={() => onReload(false)}>
+                  Load more
+                </button>
+                {counts.skipped > 0 ? (
+                  <button
+                    type="button"
+                    class="button"
+                    onClick={() => {
+                      retry.current = true;
+                      onReload(true);
+                    }}
+                  >
+                    Review the {counts.skipped} skipped again
+                  </button>
+                ) : null}
+              </p>
+            ) : null}
+          </div>
+        </div>
+      </div>
+    );
+  }
+
+  const options = choices(item);
+  const saving = state.saving;
+  return (
+    <div class="review">
+      {progressBar}
+      <article class="card review-item" aria-labelledby="review-item-title" aria-busy={saving !== null}>
+        <header class="review-item-head">
+          <h2 id="review-item-title" class="visually-hidden">
+            Review item
+          </h2>
+          <span class={`pill pill-${item.kind}`}>{KIND_TEXT[item.kind]}</span>
+          <span class="muted small">{ago(item.created_at)}</span>
+        </header>
+        <blockquote class="review-text">{item.input}</blockquote>
+        <dl class="answers">
+          <div>
+            <dt>Returned answer</dt>
+            <dd>
+              {item.answer.label ?? <em>none</em>} <span class="muted">({item.answer.source}{item.answer.confidence !== null ? `, confidence ${pct(item.answer.confidence)}` : ""})</span>
+            </dd>
+          </div>
+          <div>
+            <dt>Teacher's label</dt>
+            <dd>{item.teacher_label ?? <em>{item.kind === "teacher_invalid" ? "invalid answer" : "not asked"}</em>}</dd>
+          </div>
+        </dl>
+        <fieldset class="choices" disabled={saving !== null}>
+          <legend>Pick the right label</legend>
+          <ol>
+            {options.map((c, i) => (
+              <li key={c.label}>
+                <button type="button" class={`choice${saving?.label === c.label ? " saving" : ""}`} onClick={() => pick(c.label)} aria-keyshortcuts={String(i + 1)}>
+                  <kbd>{i + 1}</kbd>
+                  <span class="choice-label">{c.label}</span>
+                  <span class="choice-meta">
+                    {c.probability !== null ? pct(c.probability, 0) : ""}
+                    {c.answered ? <span class="tag">returned</span> : null}
+                    {c.teacher ? <span class="tag tag-teacher">teacher</span> : null}
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ol>
+          <div class="button-row">
+            <button type="button" class="button" onClick={() => setSearching(true)} aria-keyshortcuts="/">
+              <kbd>/</kbd> Other label…
+            </button>
+            <button type="button" class="button ghost" onClick={() => run({ type: "skip" })} aria-keyshortcuts="s">
+              <kbd>s</kbd> Skip
+            </button>
+          </div>
+        </fieldset>
+        {searching ? <LabelSearch labels={labels} onPick={pick} onClose={() => setSearching(false)} /> : null}
+        {saving ? (
+          <p class="muted" role="status">
+            Saving "{saving.label}"…
+          </p>
+        ) : null}
+        {state.error ? (
+          <p class="error-box" role="alert">
+            Could not save the label: {state.error}
+          </p>
+        ) : null}
+      </article>
+      <p class="hint keys-hint">
+        Keys: <kbd>1</kbd>–<kbd>{options.length}</kbd> pick a label · <kbd>/</kbd> search all labels · <kbd>s</kbd> skip
+      </p>
+    </div>
+  );
+}

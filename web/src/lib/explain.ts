@@ -1,0 +1,25 @@
+// Why the router sends an input where it does, in words, from POST /explain's reply.
+import type { Explanation } from "../api/types.js";
+import { prob } from "./format.js";
+
+export function routeSummary(e: Explanation): { decision: string; why: string } {
+  const decision = e.route.decision === "specialist" ? "Specialist answers" : "Sent to the teacher";
+  const c = prob(e.confidence);
+  const t = prob(e.threshold);
+  switch (e.route.reason) {
+    case "confident":
+      return { decision, why: `Confidence ${c} is at or above the threshold ${t}${e.unknown_share !== null ? `, and the out-of-scope score ${prob(e.unknown_share)} is within its max ${prob(e.out_of_scope_max)}` : ""}.` };
+    case "below_threshold":
+      return { decision, why: `Confidence ${c} is below the threshold ${t}.` };
+    case "out_of_scope":
+      return { decision, why: `The out-of-scope score ${prob(e.unknown_share)} is above its max ${prob(e.out_of_scope_max)}, whatever the confidence.` };
+    case "out_of_scope_label":
+      return { decision, why: `The specialist's best label "${e.label ?? ""}" is the task's out-of-scope label, which only the teacher gives.` };
+    case "no_threshold":
+      return { decision, why: "The live model has no threshold that keeps the error under the task's max error, so it answers nothing yet." };
+    case "no_specialist":
+      return { decision, why: "There is no trained specialist yet." };
+    default:
+      return { decision, why: String(e.route.reason) };
+  }
+}

@@ -1,0 +1,38 @@
+// Hash routes (#/tasks/:name/...), so the gateway serves one index.html for every page.
+
+export const TASK_TABS = ["traffic", "quality", "versions", "settings", "review", "explain", "data"] as const;
+export type TaskTab = (typeof TASK_TABS)[number];
+
+export const TAB_TITLES: Record<TaskTab, string> = {
+  traffic: "Traffic",
+  quality: "Quality",
+  versions: "Versions",
+  settings: "Settings",
+  review: "Review",
+  explain: "Playground",
+  data: "Data",
+};
+
+export type Route = { page: "overview" } | { page: "task"; task: string; tab: TaskTab } | { page: "not_found"; path: string };
+
+/** `#/tasks/banking/review` → { page: "task", task: "banking", tab: "review" }. */
+export function parseHash(hash: string): Route {
+  const path = hash.replace(/^#/, "").replace(/\?.*$/, "");
+  const parts = path.split("/").filter((p) => p !== "");
+  if (parts.length === 0) return { page: "overview" };
+  if (parts[0] === "tasks" && parts.length >= 2 && parts.length <= 3) {
+    let task: string;
+    try {
+      task = decodeURIComponent(parts[1]);
+    } catch {
+      return { page: "not_found", path };
+    }
+    const tab = parts[2] ?? "traffic";
+    if ((TASK_TABS as readonly string[]).includes(tab)) return { page: "task", task, tab: tab as TaskTab };
+  }
+  return { page: "not_found", path };
+}
+
+export function taskHref(task: string, tab: TaskTab = "traffic"): string {
+  return `#/tasks/${encodeURIComponent(task)}${tab === "traffic" ? "" : `/${tab}`}`;
+}

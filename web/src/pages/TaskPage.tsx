@@ -1,0 +1,66 @@
+// One task: a header with its model and tabs for traffic, quality, versions, settings, the
+// review queue, the playground and data import.
+import { useApi } from "../components/session.js";
+import { ErrorBox, Loading } from "../components/ui.js";
+import { TAB_TITLES, TASK_TABS, taskHref, type TaskTab } from "../lib/router.js";
+import { DataTab } from "./DataTab.js";
+import { ExplainTab } from "./ExplainTab.js";
+import { QualityTab } from "./QualityTab.js";
+import { ReviewTab } from "./ReviewTab.js";
+import { SettingsTab } from "./SettingsTab.js";
+import { TrafficTab } from "./TrafficTab.js";
+import { VersionsTab } from "./VersionsTab.js";
+
+export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
+  const task = useApi((api) => api.task(name), [name]);
+  const def = task.data?.definition;
+  return (
+    <div class="page">
+      <div class="page-head">
+        <div>
+          <p class="crumbs">
+            <a href="#/">Tasks</a> <span aria-hidden="true">/</span>
+          </p>
+          <h1>{name}</h1>
+          {def?.description ? <p class="muted">{def.description}</p> : null}
+        </div>
+        {task.data ? (
+          <dl class="head-facts">
+            <div>
+              <dt>Model</dt>
+              <dd>{task.data.model_version ? `v${task.data.model_version}` : "none yet"}</dd>
+            </div>
+            <div>
+              <dt>Labels</dt>
+              <dd>{def?.labels.length}</dd>
+            </div>
+            <div>
+              <dt>Teacher</dt>
+              <dd>{def ? `${def.teacher.provider}${def.teacher.provider === "sim" ? "" : ` · ${def.teacher.model}`}` : ""}</dd>
+            </div>
+          </dl>
+        ) : null}
+      </div>
+      <nav class="tabs" aria-label="Task sections">
+        {TASK_TABS.map((t) => (
+          <a key={t} href={taskHref(name, t)} aria-current={t === tab ? "page" : undefined}>
+            {TAB_TITLES[t]}
+          </a>
+        ))}
+      </nav>
+      {task.loading && task.data === undefined ? <Loading what="Loading the task" /> : null}
+      {task.error ? <ErrorBox error={task.error} title={`Could not load task "${name}"`} onRetry={task.reload} /> : null}
+      {task.data ? (
+        <div class="tab-body">
+          {tab === "traffic" ? <TrafficTab name={name} /> : null}
+          {tab === "quality" ? <QualityTab name={name} task={task.data} /> : null}
+          {tab === "versions" ? <VersionsTab name={name} onChanged={task.reload} /> : null}
+          {tab === "settings" ? <SettingsTab name={name} task={task.data} onSaved={task.reload} /> : null}
+          {tab === "review" ? <ReviewTab name={name} task={task.data} /> : null}
+          {tab === "explain" ? <ExplainTab name={name} /> : null}
+          {tab === "data" ? <DataTab name={name} task={task.data} onRetrained={task.reload} /> : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}

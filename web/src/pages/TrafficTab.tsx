@@ -1,0 +1,78 @@
+// Traffic over time by source, and what the specialist saved, for a chosen window.
+import { useMemo, useState } from "preact/hooks";
+import type { ApiClient } from "../api/client.js";
+import type { TaskStats, Traffic } from "../api/types.js";
+import { SavedChart } from "../charts/SavedChart.js";
+import { TrafficChart } from "../charts/TrafficChart.js";
+import { useApi } from "../components/session.js";
+import { AuditBadge, Empty, ErrorBox, isMissingRoute, Loading, Section, Segmented, Stat } from "../components/ui.js";
+import { money, num, pct } from "../lib/format.js";
+import { costSavedSeries, dailyAsTraffic, RANGES, stackTraffic, windowFor, type Range } from "../lib/series.js";
+
+interface TrafficData {
+  stats: TaskStats;
+  traffic: Traffic;
+  /** The gateway has no /traffic route: daily rows from /stats stand in. */
+  fallback: boolean;
+}
+
+async function loadTraffic(api: ApiClient, name: string, range: Range): Promise<TrafficData> {
+  const w = windowFor(range, Date.now());
+  const [stats, traffic] = await Promise.all([api.stats(name, w.since), api.traffic(name, w).catch((err: unknown) => err)]);
+  if (traffic instanceof Error) {
+    if (!isMissingRoute(traffic)) throw traffic;
+    return { stats, traffic: { bucket: "day", bucket_ms: 86_400_000, since: w.since, until: w.until, series: dailyAsTraffic(stats.daily) }, fallback: true };
+  }
+  return { stats, traffic: traffic as Traffic, fallback: false };
+}
+
+export function TrafficTab({ name }: { name: string }) {
+  const [range, setRange] = useState<Range>("24h");
+  const state = useApi((api) => loadTraffic(api, name, range), [name, range]);
+  const d = state.data;
+  const stacked = useMemo(() => (d ? stackTraffic(d.traffic.series, d.traffic.bucket) : null), [d]);
+  const saved = useMemo(() => (d ? costSavedSeries(d.traffic.series) : null), [d]);
+  const s = d?.stats;
+  return (
+    <>
+      <div class="toolbar">
+        <Segmented name="traffic-range" legend="Time window" options={RANGES} value={range} onChange={setRange} />
+        {state.loading && d ? <span class="muted small">Updating…</span> : null}
+        <button type="button" class="button small" onClick={state.reload}>
+          Refresh
+        </button>
+      </div>
+      {state.loading && !d ? <Loading what="Loading traffic" /> : null}
+      {state.error ? <ErrorBox error={state.error} title="Could not load the traffic" onRetry={state.reload} /> : null}
+      {s ? (
+        <dl class="stats-row">
+          <Stat label="Requests" value={num(s.requests)} detail={`p50 ${num(s.latency_p50_ms, 1)} ms · p95 ${num(s.latency_p95_ms, 1)} ms`} />
+          <Stat label="Specialist coverage" value={pct(s.coverage)} detail={`${num(s.by_source.specialist)} answered by the specialist`} />
+          <Stat label="Teacher calls" value={num(s.teacher_calls)} detail={`${num(s.audited)} of them audits`} />
+          <Stat label="Teacher cost" value={money(s.cost)} detail={s.teacher_only_cost !== null ? `${money(s.teacher_only_cost)} with the teacher alone` : "no paid call yet"} />
+          <Stat label="Cost saved" value={money(s.cost_saved)} />
+          <Stat label="Live audit" value={<AuditBadge status={s.audit.status} />} detail={s.audit.audited > 0 ? `${pct(s.audit.agreement)} agreement · error ≤ ${pct(s.audit.disagreement_upper_bound)} vs ${pct(s.audit.max_error)}` : `max error ${pct(s.audit.max_error)}`} />
+        </dl>
+      ) : null}
+      {d && stacked ? (
+        <>
+          {d.fallback ? (
+            <p class="notice" role="status">
+              This gateway has no <code>/traffic</code> route yet; showing daily totals from <code>/stats</code>.
+            </p>
+          ) : null}
+          <Section title="Requests by source" id="traffic-title">
+            {stacked.total === 0 ? <Empty title="No requests in this window">Send predictions or chat completions to this task and they appear here.</Empty> : <TrafficChart data={stacked} />}
+          </Section>
+          <Section title="Cost saved" id="saved-title">
+            {saved && saved.total !== null ? (
+              <SavedChart categories={stacked.categories} saved={saved} />
+            ) : (
+              <Empty title="Nothing to price yet">The savings are priced from the teacher's mean cost per call; they appear once the teacher has answered paid calls in this window.</Empty>
+            )}
+          </Section>
+        </>
+      ) : null}
+    </>
+  );
+}

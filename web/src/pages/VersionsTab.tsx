@@ -1,0 +1,120 @@
+// A task's model versions with their holdout metrics; promote one or roll back, each confirmed.
+import { useMemo, useState } from "preact/hooks";
+import { errorMessage } from "../api/client.js";
+import type { ModelVersion } from "../api/types.js";
+import { ConfirmDialog } from "../components/ConfirmDialog.js";
+import { useApi, useSession } from "../components/session.js";
+import { SortableTable, type Column } from "../components/SortableTable.js";
+import { Empty, ErrorBox, Loading, Section } from "../components/ui.js";
+import { bytes, dateTime, num, pct, prob } from "../lib/format.js";
+
+type Pending = { kind: "promote"; version: number } | { kind: "rollback" };
+
+export function VersionsTab({ name, onChanged }: { name: string; onChanged: () => void }) {
+  const { api } = useSession();
+  const models = useApi((a) => a.models(name), [name]);
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+
+  async function confirm() {
+    if (pending === null) return;
+    setBusy(true);
+    try {
+      const reply = pending.kind === "promote" ? await api.promote(name, pending.version) : await api.rollback(name);
+      setResult({ ok: true, text: `Version ${reply.promoted} is now live${reply.model_version !== null ? ` (serving v${reply.model_version})` : ""}.` });
+      models.reload();
+      onChanged();
+    } catch (err) {
+      setResult({ ok: false, text: errorMessage(err) });
+    } finally {
+      setBusy(false);
+      setPending(null);
+    }
+  }
+
+  const promoted = models.data?.promoted ?? null;
+  const columns = useMemo<Column<ModelVersion>[]>(
+    () => [
+      { key: "version", label: "Version", value: (m) => m.version, render: (m) => <strong>v{m.version}</strong>, numeric: true },
+      { key: "status", label: "Status", value: (m) => m.status, render: (m) => <span class={`pill pill-${m.status}`}>{m.status}</span> },
+      { key: "accuracy", label: "Holdout accuracy", value: (m) => m.metrics.holdout_accuracy, render: (m) => pct(m.metrics.holdout_accuracy), numeric: true },
+      {
+        key: "actions",
+        label: "Action",
+        sortable: false,
+        value: (m) => (m.status === "promoted" ? 1 : 0),
+        render: (m) =>
+          m.status === "promoted" ? (
+            <span class="muted">live</span>
+          ) : (
+            <button type="button" class="button small" onClick={() => setPending({ kind: "promote", version: m.version })} aria-label={`Promote version ${m.version}`}>
+              Promote
+            </button>
+          ),
+      },
+      { key: "previous", label: "Previous on same holdout", value: (m) => m.metrics.previous_accuracy, render: (m) => pct(m.metrics.previous_accuracy), numeric: true },
+      { key: "threshold", label: "Threshold", value: (m) => m.threshold, render: (m) => (m.threshold === null ? "none" : prob(m.threshold)), numeric: true },
+      { key: "train", label: "Train / holdout", value: (m) => m.metrics.train_examples, render: (m) => `${num(m.metrics.train_examples)} / ${num(m.metrics.holdout_examples)}`, numeric: true },
+      { key: "size", label: "Size", value: (m) => m.artifact_bytes, render: (m) => bytes(m.artifact_bytes), numeric: true },
+      { key: "created", label: "Trained", value: (m) => m.created_at, render: (m) => dateTime(m.created_at), numeric: true },
+    ],
+    [],
+  );
+
+  return (
+    <>
+      {result ? (
+        <p class={result.ok ? "notice success" : "error-box"} role={result.ok ? "status" : "alert"}>
+          {result.text}
+        </p>
+      ) : null}
+      <Section
+        title="Model versions"
+        id="versions-title"
+        actions={
+          <button type="button" class="button" onClick={() => setPending({ kind: "rollback" })} disabled={!models.data || models.data.data.length < 2}>
+            Roll back
+          </button>
+        }
+      >
+        {models.loading && !models.data ? <Loading what="Loading versions" /> : null}
+        {models.error ? <ErrorBox error={models.error} title="Could not load the versions" onRetry={models.reload} /> : null}
+        {models.data && models.data.data.length === 0 ? <Empty title="No model trained yet">Import examples and retrain on the Data page.</Empty> : null}
+        {models.data && models.data.data.length > 0 ? (
+          <>
+            <SortableTable caption="Model versions, newest first" columns={columns} rows={models.data.data} rowKey={(m) => String(m.version)} initialSort={{ key: "version", direction: "desc" }} />
+            <details class="reasons">
+              <summary>Why each threshold was chosen</summary>
+              <ul>
+                {models.data.data.map((m) => (
+                  <li key={m.version}>
+                    <strong>v{m.version}:</strong> {m.metrics.threshold_reason ?? "—"}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          </>
+        ) : null}
+      </Section>
+      {pending ? (
+        <ConfirmDialog
+          title={pending.kind === "promote" ? `Promote version ${pending.version}?` : "Roll back?"}
+          confirmLabel={pending.kind === "promote" ? `Promote v${pending.version}` : "Roll back"}
+          danger={pending.kind === "rollback"}
+          busy={busy}
+          onCancel={() => setPending(null)}
+          onConfirm={confirm}
+        >
+          {pending.kind === "promote" ? (
+            <p>
+              Version {pending.version} will answer this task's traffic from now on, with its own threshold{promoted !== null ? `, replacing v${promoted}` : ""}.
+            </p>
+          ) : (
+            <p>The previously promoted version will answer this task's traffic again{promoted !== null ? `, replacing v${promoted}` : ""}.</p>
+          )}
+        </ConfirmDialog>
+      ) : null}
+    </>
+  );
+}
