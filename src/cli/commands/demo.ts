@@ -71,7 +71,8 @@ function tryLines(demo: DemoGateway): string[] {
     `  curl -s ${url}/v1/chat/completions -H "Authorization: Bearer $KEY" -H 'content-type: application/json' -d '${chat}'`,
     `  node --input-type=module -e '${openaiSnippet}'`,
     "",
-    `Admin key (stats, examples, models): ${demo.adminKey}`,
+    `Dashboard: ${url}/ (sign in with the admin key)`,
+    `Admin key (dashboard, stats, examples, models): ${demo.adminKey}`,
     `  curl -s ${url}/v1/tasks/${task}/stats -H "Authorization: Bearer ${demo.adminKey}"`,
     `API reference: ${url}/docs`,
   ];
