@@ -1,5 +1,15 @@
-// The gateway's JSON shapes the dashboard reads (see /tmp dashboard contract and src/server/routes-*.ts).
-// Only the fields the dashboard uses are typed; the API may send more.
+// The gateway's JSON shapes the dashboard reads. Where the server declares a reply's type, it is
+// imported from there (type-only: nothing from src/ reaches the bundle), so the two cannot drift.
+import type { RouteReason } from "../../../src/cascade/router.js";
+import type { ImportReply } from "../../../src/server/routes-examples.js";
+import type { AuditSummary, TaskStats as ServerTaskStats } from "../../../src/server/task-stats.js";
+
+export type { AuditSummary, ImportReply, RouteReason };
+export type AuditStatus = AuditSummary["status"];
+export type DailyStats = ServerTaskStats["daily"][number];
+/** GET /v1/tasks/:name/stats: the log's figures plus what the gateway serves. */
+export type TaskStats = ServerTaskStats & { model_version: number | null; examples: number };
+// Other shapes: only the fields the dashboard uses are typed; the API may send more.
 
 export interface TaskLabel {
   name: string;
@@ -43,50 +53,6 @@ export interface TaskRecord {
 export interface TaskDetail extends TaskRecord {
   model_version: number | null;
   cascade: Record<string, unknown> | null;
-}
-
-export type AuditStatus = "ok" | "near" | "exceeded" | "unproven" | "no_audits";
-
-export interface AuditSummary {
-  audited: number;
-  disagreements: number;
-  agreement: number | null;
-  disagreement_upper_bound: number;
-  max_error: number;
-  confidence_level: number;
-  status: AuditStatus;
-}
-
-export interface DailyStats {
-  day: string;
-  start: number;
-  requests: number;
-  specialist: number;
-  teacher: number;
-  cost: number;
-  cost_saved: number | null;
-}
-
-export interface TaskStats {
-  task: string;
-  since: number;
-  until: number | null;
-  requests: number;
-  by_source: { specialist: number; teacher: number; none: number };
-  teacher_calls: number;
-  audited: number;
-  disagreements: number;
-  cost: number;
-  latency_p50_ms: number | null;
-  latency_p95_ms: number | null;
-  coverage: number;
-  cost_per_teacher_call: number | null;
-  teacher_only_cost: number | null;
-  cost_saved: number | null;
-  audit: AuditSummary;
-  daily: DailyStats[];
-  model_version: number | null;
-  examples: number;
 }
 
 export type Bucket = "minute" | "hour" | "day";
@@ -216,8 +182,6 @@ export interface FeedbackReply {
   previous_label: string | null;
 }
 
-export type RouteReason = "no_specialist" | "no_threshold" | "below_threshold" | "out_of_scope" | "out_of_scope_label" | "confident";
-
 export interface Explanation {
   model_version: number | null;
   label: string | null;
@@ -234,12 +198,3 @@ export interface BadRow {
   reason: string;
 }
 
-export interface ImportReply {
-  format: "json" | "jsonl" | "csv";
-  rows: number;
-  accepted: number;
-  rejected: BadRow[];
-  added: number;
-  unchanged_or_updated: number;
-  examples: number;
-}

@@ -108,26 +108,8 @@ export function DataTab({ name, task, onRetrained }: { name: string; task: TaskD
               <div class="form-grid">
                 {mappable ? (
                   <>
-                    <div class="field">
-                      <label for="text-column">Text column</label>
-                      <select id="text-column" value={textColumn ?? ""} onChange={(e) => setTextColumn((e.target as HTMLSelectElement).value)}>
-                        {columns.map((c) => (
-                          <option key={c} value={c}>
-                            {c}
-                          </option>
-                        ))}
-                      </select>
-                    </div>
-                    <div class="field">
-                      <label for="label-column">Label column</label>
-                      <select id="label-column" value={labelColumn ?? ""} onChange={(e) => setLabelColumn((e.target as HTMLSelectElement).value)}>
-                        {columns.map((c) => (
-                          <option key={c} value={c}>
-                            {c}
-                          </option>
-                        ))}
-                      </select>
-                    </div>
+                    <ColumnSelect id="text-column" label="Text column" columns={columns} value={textColumn} onChange={setTextColumn} />
+                    <ColumnSelect id="label-column" label="Label column" columns={columns} value={labelColumn} onChange={setLabelColumn} />
                   </>
                 ) : null}
                 <div class="field checkbox-field">
@@ -287,5 +269,20 @@ function RetrainSection({ name, onRetrained }: { name: string; onRetrained: () =
         </div>
       ) : null}
     </Section>
+  );
+}
+
+function ColumnSelect(props: { id: string; label: string; columns: string[]; value: string | null | undefined; onChange: (column: string) => void }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <select id={props.id} value={props.value ?? ""} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}>
+        {props.columns.map((c) => (
+          <option key={c} value={c}>
+            {c}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
