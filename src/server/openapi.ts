@@ -614,7 +614,7 @@ function routes(): RouteDoc[] {
       ok: { 200: jsonReply("Promoted.", ref("PromoteReply")) },
       errors: { 400: "The version is not a positive integer.", 404: "No such task or version." },
     },
-    { method: "post", path: "/v1/tasks/{name}/rollback", tag: "Models", summary: "Roll back to the previously promoted version", access: "admin", ok: { 200: jsonReply("Rolled back.", ref("PromoteReply")) }, errors: { 404: NOT_FOUND_TASK, 409: "There is no earlier version to roll back to." } },
+    { method: "post", path: "/v1/tasks/{name}/rollback", tag: "Models", summary: "Roll back to the newest retired version older than the promoted one", access: "admin", ok: { 200: jsonReply("Rolled back.", ref("PromoteReply")) }, errors: { 404: NOT_FOUND_TASK, 409: "There is no earlier version to roll back to." } },
   ];
 
   const openaiRoutes: RouteDoc[] = [

@@ -73,7 +73,8 @@ export function openAIConfigured(env: NodeJS.ProcessEnv = process.env): boolean 
   return Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL);
 }
 
-export async function startDemoGateway(options: { port: number; host: string; db: string }): Promise<DemoGateway> {
+/** `handleSignals: false` leaves SIGINT/SIGTERM alone (for tests that start the demo in-process). */
+export async function startDemoGateway(options: { port: number; host: string; db: string; handleSignals?: boolean }): Promise<DemoGateway> {
   const useOpenAI = openAIConfigured();
   const data = await loadDemoData(useOpenAI);
   // The demo's own database, made afresh so every run tells the same story.
@@ -88,6 +89,7 @@ export async function startDemoGateway(options: { port: number; host: string; db
     port: options.port,
     host: options.host,
     logger: false,
+    handleSignals: options.handleSignals,
     ...(sim === null ? {} : { teacherFor: () => sim }),
   });
   await store.tasks.create(data.task);

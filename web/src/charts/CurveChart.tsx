@@ -49,6 +49,7 @@ export function CurveChart({ curve, chosen, maxError }: { curve: CurvePoint[]; c
       ],
     };
   }, [curve, chosen, maxError]);
-  const label = chosen ? `Coverage–accuracy curve; the live threshold ${prob(chosen.threshold)} answers ${pct(chosen.coverage)} at ${pct(chosen.accuracy)} accuracy` : "Coverage–accuracy curve; no threshold in use";
+  const over = `Coverage–accuracy curve over ${curve.length} threshold${curve.length === 1 ? "" : "s"}`;
+  const label = chosen ? `${over}; the live threshold ${prob(chosen.threshold)} answers ${pct(chosen.coverage)} at ${pct(chosen.accuracy)} accuracy` : `${over}; no threshold in use`;
   return <EChart option={option} label={label} />;
 }

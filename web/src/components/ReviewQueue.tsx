@@ -29,7 +29,8 @@ export interface ReviewQueueProps {
 }
 
 export function ReviewQueue({ items, labels, onFeedback, onReload }: ReviewQueueProps) {
-  const [state, dispatch] = useReducer(reduceQueue, undefined, emptyQueue);
+  // Loaded from the first render, so the queue never flashes "Nothing to review here".
+  const [state, dispatch] = useReducer(reduceQueue, items, (first) => reduceQueue(emptyQueue(), { type: "load", items: first }));
   const [searching, setSearching] = useState(false);
   const retry = useRef(false);
   const item = current(state);

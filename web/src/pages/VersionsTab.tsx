@@ -34,6 +34,12 @@ export function VersionsTab({ name, onChanged }: { name: string; onChanged: () =
   }
 
   const promoted = models.data?.promoted ?? null;
+  // What the gateway rolls back to: the newest retired version older than the live one (any
+  // retired one if none is live), so after promoting an old version there may be none.
+  const rollbackTo = useMemo(() => {
+    const retired = (models.data?.data ?? []).filter((m) => m.status === "retired" && (promoted === null || m.version < promoted)).map((m) => m.version);
+    return retired.length === 0 ? null : Math.max(...retired);
+  }, [models.data, promoted]);
   const columns = useMemo<Column<ModelVersion>[]>(
     () => [
       { key: "version", label: "Version", value: (m) => m.version, render: (m) => <strong>v{m.version}</strong>, numeric: true },
@@ -73,7 +79,13 @@ export function VersionsTab({ name, onChanged }: { name: string; onChanged: () =
         title="Model versions"
         id="versions-title"
         actions={
-          <button type="button" class="button" onClick={() => setPending({ kind: "rollback" })} disabled={!models.data || models.data.data.length < 2}>
+          <button
+            type="button"
+            class="button"
+            onClick={() => setPending({ kind: "rollback" })}
+            disabled={rollbackTo === null}
+            title={rollbackTo === null ? `No retired version older than ${promoted === null ? "the live one" : `v${promoted}`} to roll back to` : `Roll back to v${rollbackTo}`}
+          >
             Roll back
           </button>
         }
@@ -99,7 +111,7 @@ export function VersionsTab({ name, onChanged }: { name: string; onChanged: () =
       </Section>
       {pending ? (
         <ConfirmDialog
-          title={pending.kind === "promote" ? `Promote version ${pending.version}?` : "Roll back?"}
+          title={pending.kind === "promote" ? `Promote version ${pending.version}?` : `Roll back to version ${rollbackTo ?? "?"}?`}
           confirmLabel={pending.kind === "promote" ? `Promote v${pending.version}` : "Roll back"}
           danger={pending.kind === "rollback"}
           busy={busy}
@@ -111,7 +123,9 @@ export function VersionsTab({ name, onChanged }: { name: string; onChanged: () =
               Version {pending.version} will answer this task's traffic from now on, with its own threshold{promoted !== null ? `, replacing v${promoted}` : ""}.
             </p>
           ) : (
-            <p>The previously promoted version will answer this task's traffic again{promoted !== null ? `, replacing v${promoted}` : ""}.</p>
+            <p>
+              Version {rollbackTo ?? "?"}, the newest retired version older than the live one, will answer this task's traffic again{promoted !== null ? `, replacing v${promoted}` : ""}.
+            </p>
           )}
         </ConfirmDialog>
       ) : null}

@@ -1,0 +1,349 @@
+// The dashboard end to end: Debian's Chromium (driven by playwright-core) against a real gateway
+// on a temporary SQLite database, with the banking demo seeded and its traffic replayed. One
+// browser walks through sign-in, data import, retraining, the playground, the review queue,
+// promote/rollback and the charts, checking each effect in the page and through the API.
+// Screenshots land in test-results/e2e/ (gitignored).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDemoGateway, type DemoGateway } from "../../src/cli/demo/demo-gateway.js";
+import { replayTraffic } from "../../src/cli/demo/replay.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const SHOTS = join(ROOT, "test-results", "e2e");
+const TASK = "banking-demo";
+/** Generous bound for anything the page or the gateway has to do (training included). */
+const WAIT = 20_000;
+
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && !process.env.CI) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (install it with .ci/chromium.sh)`);
+
+/** A file under `dir` modified after `mtimeMs`, or null. */
+function newerThan(dir: string, mtimeMs: number): string | null {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isFile() && statSync(path).mtimeMs > mtimeMs) return path;
+  }
+  return null;
+}
+
+/** Polls `fn` until it returns something other than undefined/null/false; fails with `what` after `timeout`. */
+async function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeout = WAIT): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value !== undefined && value !== null && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until the locator's text matches. */
+async function textMatching(locator: Locator, pattern: RegExp, what = String(pattern)): Promise<string> {
+  await locator.first().waitFor({ timeout: WAIT });
+  return until(`${what} in the page`, async () => {
+    const text = await locator.first().innerText();
+    return pattern.test(text) ? text : undefined;
+  });
+}
+
+describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to end)", () => {
+  let dir: string;
+  let demo: DemoGateway;
+  let browser: Browser;
+  let page: Page;
+  let url: string;
+  const pageErrors: string[] = [];
+  const savedEnv = { OPENAI_API_KEY: process.env.OPENAI_API_KEY, OPENAI_BASE_URL: process.env.OPENAI_BASE_URL };
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON replies, read field by field
+  async function api(method: string, path: string, body?: unknown): Promise<any> {
+    const res = await fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${demo.adminKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json: unknown = await res.json();
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+  const examplesTotal = async (source?: string): Promise<number> => (await api("GET", `/v1/tasks/${TASK}/examples?limit=1${source ? `&source=${source}` : ""}`)).total;
+  const promotedVersion = async (): Promise<number | null> => (await api("GET", `/v1/tasks/${TASK}/models`)).promoted;
+
+  async function shot(name: string, width = 1280): Promise<void> {
+    const size = page.viewportSize();
+    if (width !== size?.width) await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
+    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
+    if (size && width !== size.width) await page.setViewportSize(size);
+  }
+
+  async function openTab(title: string): Promise<void> {
+    await page.getByRole("navigation", { name: "Task sections" }).getByRole("link", { name: title, exact: true }).click();
+    await page.waitForFunction((t) => document.querySelector(`nav.tabs a[aria-current="page"]`)?.textContent === t, title, { timeout: WAIT });
+  }
+
+  /** Every ECharts container under `scope`: its accessible label, and its canvas' drawn size. */
+  async function charts(): Promise<{ label: string; canvas: { width: number; height: number; boxWidth: number; boxHeight: number } | null }[]> {
+    return page.locator("main .chart[role=img]").evaluateAll((els) =>
+      els.map((el) => {
+        const canvas = el.querySelector("canvas");
+        const box = canvas?.getBoundingClientRect();
+        return { label: el.getAttribute("aria-label") ?? "", canvas: canvas && box ? { width: canvas.width, height: canvas.height, boxWidth: box.width, boxHeight: box.height } : null };
+      }),
+    );
+  }
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`${CHROMIUM} is missing; CI must install Debian's Chromium with .ci/chromium.sh before the tests`);
+    if (!existsSync(join(ROOT, "web", "dist", "index.html"))) execFileSync("npm", ["run", "build:web"], { cwd: ROOT, stdio: "ignore" });
+    const stale = newerThan(join(ROOT, "web", "src"), statSync(join(ROOT, "web", "dist", "index.html")).mtimeMs);
+    if (stale !== null) console.warn(`dashboard e2e: web/dist is older than ${stale}; run npm run build:web to test the current sources`);
+    mkdirSync(SHOTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), "apprentice-e2e-"));
+    // The simulated teacher, whatever the environment says.
+    delete process.env.OPENAI_API_KEY;
+    delete process.env.OPENAI_BASE_URL;
+    const [started, launched] = await Promise.all([
+      startDemoGateway({ port: 0, host: "127.0.0.1", db: join(dir, "e2e.db"), handleSignals: false }),
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      }),
+    ]);
+    demo = started;
+    browser = launched;
+    url = demo.gateway.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // Two more versions before any traffic: retrained on the same seed as v1, they tie with it
+    // and are promoted. The versions step then has one older than the live one to promote and,
+    // behind it, one to roll back to (the newest retired version older than the promoted one).
+    for (let i = 0; i < 2; i++) {
+      const retrain = await api("POST", `/v1/tasks/${TASK}/retrain`);
+      expect(retrain.promoted, retrain.reason).toBe(true);
+    }
+    const replay = await replayTraffic({ url, key: demo.predictKey, task: TASK }, demo.data.traffic);
+    expect(replay.failed).toBe(0);
+    // Retrains the replay started in the background are over before the dashboard looks.
+    await demo.gateway.app.runtimes.idle();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+    page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.gateway.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const [k, v] of Object.entries(savedEnv)) if (v !== undefined) process.env[k] = v;
+  });
+
+  it("signs in: a wrong key is refused with a message, the admin key lists banking-demo", async () => {
+    await page.goto(`${url}/`);
+    const key = page.getByLabel("Admin API key");
+    await key.fill("apx_not_a_real_key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await textMatching(page.getByRole("alert"), /does not know this key/);
+    await shot("01-signin-wrong-key");
+
+    await key.fill(demo.adminKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Tasks", level: 1 }).waitFor();
+    const card = page.getByRole("article", { name: TASK });
+    await card.getByRole("heading", { name: TASK }).waitFor();
+    // The card shows the replayed traffic and the live model.
+    const requests = await textMatching(card.locator("dt:has-text('Requests (24h)') + dd"), /^[1-9][\d,]*$/, "a request count");
+    expect(Number(requests.replace(/,/g, ""))).toBe(demo.data.traffic.length);
+    await textMatching(card.locator("dt:has-text('Model version') + dd"), /^v\d+$/);
+    await shot("02-overview");
+  });
+
+  it("data: a file with a bad line is rejected whole with that line's reason, then imported partially", async () => {
+    await page.getByRole("article", { name: TASK }).getByRole("link", { name: TASK, exact: true }).click();
+    await openTab("Data");
+    const labels = demo.data.task.labels.map((l) => l.name);
+    const csv = [
+      "text,label",
+      `e2e: the card I ordered last week has not shown up,${labels[0]}`,
+      `e2e: this row names a label the task does not have,not_a_real_label`,
+      `e2e: someone stole my wallet with the card in it,${labels[1]}`,
+      `e2e: how do I set a new pin for my card,${labels[2]}`,
+    ].join("\n");
+    const file = join(dir, "e2e-import.csv");
+    writeFileSync(file, `${csv}\n`);
+    const before = await examplesTotal();
+
+    await page.getByLabel(/^File \(CSV/).setInputFiles(file);
+    await page.getByRole("table", { name: "First 4 rows" }).waitFor();
+    await page.getByRole("button", { name: "Upload" }).click();
+    await textMatching(page.getByRole("alert"), /Nothing imported/);
+    const rejected = page.getByRole("table", { name: "Rejected rows with their reasons" });
+    const bad = rejected.getByRole("row").filter({ hasText: "not_a_real_label" });
+    await bad.waitFor();
+    expect(await rejected.locator("tbody tr").count()).toBe(1);
+    expect(await bad.locator("td").first().innerText()).toBe("3");
+    expect(await examplesTotal()).toBe(before);
+    await shot("03-data-rejected");
+
+    await page.getByLabel("Import the good rows even if some are bad").check();
+    await page.getByRole("button", { name: "Upload" }).click();
+    await textMatching(page.getByRole("status"), /Imported 3 of 4 rows/);
+    await rejected.getByRole("row").filter({ hasText: "not_a_real_label" }).waitFor();
+    expect(await examplesTotal()).toBe(before + 3);
+    expect(await examplesTotal("import")).toBe(3);
+    await shot("04-data-imported");
+  });
+
+  it("data: retrains from the page and shows the result, which the models list reflects", async () => {
+    const versionsBefore = (await api("GET", `/v1/tasks/${TASK}/models`)).data.length as number;
+    await page.getByRole("button", { name: "Retrain now" }).click();
+    const result = await textMatching(page.locator(".notice[role=status]").filter({ hasText: /promoted/i }), /(Promoted: version \d+ is live|Not promoted: version \d+ stays live)/, "the retrain result");
+    const models = await api("GET", `/v1/tasks/${TASK}/models`);
+    const promoted = /Promoted: version (\d+)/.exec(result);
+    if (promoted) {
+      expect(models.data.length).toBeGreaterThan(versionsBefore);
+      expect(models.promoted).toBe(Number(promoted[1]));
+      // The header's model follows the new version.
+      await textMatching(page.locator(".head-facts dt:has-text('Model') + dd"), new RegExp(`^v${promoted[1]}$`));
+    } else {
+      // Not promoted: the reply says why, and the live version is unchanged.
+      expect(result).toMatch(/Candidate accuracy/);
+      expect(await page.locator(".notice[role=status] p.small").innerText()).not.toBe("");
+      expect(models.promoted).toBe(Number(/version (\d+) stays live/.exec(result)![1]));
+    }
+    await shot("05-data-retrained");
+  });
+
+  it("playground: a text gets a label, a confidence, top labels and a route with its reason", async () => {
+    await openTab("Playground");
+    await page.getByLabel("Text to classify").fill("my new card still hasn't arrived, it's been two weeks");
+    await page.getByRole("button", { name: "Explain" }).click();
+    const result = page.getByRole("region", { name: "What the router would do" });
+    await result.waitFor();
+    const label = await result.locator("dt:has-text(\"Specialist's label\") + dd").innerText();
+    expect(demo.data.task.labels.map((l) => l.name)).toContain(label);
+    expect(await result.locator("dt:has-text('Confidence') + dd").innerText()).toMatch(/^(0|1)?\.\d+$|^[01]$/);
+    const bars = result.getByRole("listitem");
+    const n = await bars.count();
+    expect(n).toBeGreaterThanOrEqual(2);
+    expect(n).toBeLessThanOrEqual(5);
+    const top = await result.locator("ol.bars progress").evaluateAll((els) => els.map((e) => ({ name: e.getAttribute("aria-label") ?? "", value: (e as HTMLProgressElement).value })));
+    expect(top[0].name.startsWith(`${label}: `)).toBe(true);
+    for (const t of top) expect(t.value).toBeGreaterThan(0);
+    expect(await result.locator(".route-decision").innerText()).toMatch(/^(Specialist answers|Sent to the teacher)$/);
+    expect((await result.locator(".route-why").innerText()).length).toBeGreaterThan(10);
+    await shot("06-playground");
+  });
+
+  it("review: three items resolved with the digit keys become feedback examples", async () => {
+    const feedbackBefore = await examplesTotal("feedback");
+    await openTab("Review");
+    const progress = page.getByLabel("Review progress");
+    const first = await textMatching(progress, /0 done · 0 skipped · [1-9]\d* remaining/, "a queue with items");
+    const remaining = Number(/(\d+) remaining/.exec(first)![1]);
+    expect(remaining).toBeGreaterThanOrEqual(3);
+    const item = page.getByRole("article", { name: "Review item" });
+    const seen: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      await item.waitFor();
+      await until("the item to be ready", async () => (await item.getAttribute("aria-busy")) === "false");
+      const text = await item.locator("blockquote").innerText();
+      expect(seen).not.toContain(text);
+      seen.push(text);
+      await page.keyboard.press("1");
+      await textMatching(progress, new RegExp(`^${i} done · 0 skipped · ${remaining - i} remaining`));
+    }
+    await shot("07-review");
+    await until("3 more feedback examples", async () => (await examplesTotal("feedback")) === feedbackBefore + 3);
+  });
+
+  it("versions: promotes an older version and rolls back, each confirmed in a dialog", async () => {
+    // beforeAll made sure of three versions or more.
+    const models = await api("GET", `/v1/tasks/${TASK}/models`);
+    const versions = (models.data as { version: number }[]).map((m) => m.version).sort((a, b) => b - a);
+    expect(versions.length).toBeGreaterThanOrEqual(3);
+    const live = models.promoted as number;
+    expect(live).toBe(versions[0]);
+    const [target, previous] = [versions[1], versions[2]];
+    await openTab("Versions");
+    await page.getByRole("button", { name: `Promote version ${target}`, exact: true }).waitFor();
+
+    await page.getByRole("button", { name: `Promote version ${target}`, exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: `Promote version ${target}?`, exact: true });
+    await dialog.waitFor();
+    await shot("08-versions-dialog");
+    await dialog.getByRole("button", { name: `Promote v${target}`, exact: true }).click();
+    await textMatching(page.getByRole("status"), new RegExp(`^Version ${target} is now live`));
+    await dialog.waitFor({ state: "detached" });
+    expect(await promotedVersion()).toBe(target);
+    await page.getByRole("button", { name: `Promote version ${live}`, exact: true }).waitFor();
+
+    await page.getByRole("button", { name: "Roll back", exact: true }).click();
+    const rollback = page.getByRole("dialog", { name: `Roll back to version ${previous}?`, exact: true });
+    await rollback.waitFor();
+    await rollback.getByRole("button", { name: "Roll back", exact: true }).click();
+    await textMatching(page.getByRole("status"), new RegExp(`^Version ${previous} is now live`));
+    await rollback.waitFor({ state: "detached" });
+    expect(await promotedVersion()).toBe(previous);
+    await page.getByRole("button", { name: `Promote version ${target}`, exact: true }).waitFor();
+    // Nothing older than the oldest version to roll back to: the button says so instead of failing.
+    if (previous === versions[versions.length - 1]) expect(await page.getByRole("button", { name: "Roll back", exact: true }).isDisabled()).toBe(true);
+    await shot("09-versions");
+  });
+
+  it("charts: traffic and quality charts render their data on a sized canvas", async () => {
+    const drawn = (c: Awaited<ReturnType<typeof charts>>[number]) => c.canvas !== null && c.canvas.width > 0 && c.canvas.height > 0 && c.canvas.boxWidth > 0 && c.canvas.boxHeight > 0;
+
+    await openTab("Traffic");
+    const traffic = await until("the traffic chart", async () => (await charts()).find((c) => c.label.startsWith("Requests over time") && drawn(c)));
+    // "Requests over time, stacked by source: Specialist 123, Teacher 45, …": every replayed request.
+    const counts = [...traffic.label.matchAll(/ (\d+)(?=,|$)/g)].map((m) => Number(m[1]));
+    expect(counts.length).toBeGreaterThan(0);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(demo.data.traffic.length);
+    const saved = page.getByRole("region", { name: "Cost saved" });
+    if ((await saved.locator(".chart").count()) > 0) {
+      const all = await charts();
+      expect(all.filter(drawn).length).toBe(all.length);
+    } else await saved.getByText("Nothing to price yet").waitFor();
+    await shot("10-traffic");
+
+    await openTab("Quality");
+    const quality = await until("the curve and the heatmap", async () => {
+      const all = await charts();
+      const curve = all.find((c) => c.label.startsWith("Coverage–accuracy curve") && drawn(c));
+      const heat = all.find((c) => c.label.startsWith("Confusion heatmap") && drawn(c));
+      return curve && heat ? { curve, heat } : undefined;
+    });
+    const report = await api("GET", `/v1/tasks/${TASK}/report`);
+    expect(report.curve.length).toBeGreaterThan(0);
+    expect(quality.curve.label).toContain(`over ${report.curve.length} thresholds`);
+    expect(Number(/over (\d+) labels/.exec(quality.heat.label)![1])).toBeGreaterThan(1);
+    expect(await page.getByRole("table", { name: "Top confusions" }).locator("tbody tr").count()).toBeGreaterThan(0);
+    await shot("11-quality");
+  });
+
+  it("screenshots: the remaining pages, and the overview and review queue on a phone", async () => {
+    await openTab("Settings");
+    await page.getByRole("button", { name: /save/i }).first().waitFor();
+    await shot("12-settings");
+
+    await openTab("Review");
+    await textMatching(page.getByLabel("Review progress"), /done/);
+    await shot("13-review", 390);
+
+    await page.getByRole("link", { name: "Overview" }).click();
+    await page.getByRole("article", { name: TASK }).waitFor();
+    await shot("14-overview", 390);
+    expect(pageErrors).toEqual([]);
+  });
+});
