@@ -10,6 +10,7 @@ import { registerExampleRoutes } from "./routes-examples.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerModelRoutes } from "./routes-models.js";
 import { registerInsightRoutes } from "./routes-insights.js";
+import { createRequestLogger, type RequestLogger, type RequestLogMode } from "./request-log-buffer.js";
 import { DEFAULT_RATE_LIMIT, registerRateLimit, type RateLimit } from "./rate-limit.js";
 import { registerOpenAIRoutes } from "./routes-openai.js";
 import { registerTaskRoutes } from "./routes-tasks.js";
@@ -35,6 +36,8 @@ export interface BuildAppOptions {
   upstream?: UpstreamOptions;
   /** Extra chat-completions model names, each pointing to "task:<name>". */
   modelAliases?: Record<string, string>;
+  /** "buffered" (default): reply first, write the log within FLUSH_MS; "sync": commit before replying. */
+  requestLog?: RequestLogMode;
   /** Per API key (default DEFAULT_RATE_LIMIT); false turns limiting off. */
   rateLimit?: RateLimit | false;
 }
@@ -43,6 +46,8 @@ declare module "fastify" {
   interface FastifyInstance {
     runtimes: TaskRuntimes;
     metrics: GatewayMetrics;
+    /** Where predictions are logged (see request-log-buffer.ts); routes reading the log flush it first. */
+    requestLog: RequestLogger;
   }
 }
 
@@ -71,6 +76,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.decorate("runtimes", runtimes);
   const metrics = new GatewayMetrics();
   app.decorate("metrics", metrics);
+  const requestLog = createRequestLogger(store, options.requestLog ?? "buffered", (err, rows) => log.error({ err, rows }, "request log write failed"));
+  app.decorate("requestLog", requestLog);
 
   app.setErrorHandler((err: unknown, request, reply) => {
     if (err instanceof HttpError) return reply.code(err.statusCode).send(errorBody(err.message, err.type, err.code, err.details));
@@ -114,6 +121,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     if (closing) reply.header("connection", "close");
   });
   app.addHook("onClose", async () => {
+    await requestLog.flush();
     await runtimes.closeAll();
   });
   return app;

@@ -42,6 +42,8 @@ export const ConfigSchema = z
       .default({}),
     /** A SQLite path, sqlite:PATH or postgres://… (DATABASE_URL and --db take precedence). */
     database: z.string().min(1).optional(),
+    /** `buffered` (default): reply first, write the request log within 10 ms; `sync`: commit each row before replying. */
+    request_log: z.enum(["buffered", "sync"]).optional(),
     /** Requests per second per API key; false: no limit. */
     rate_limit: z
       .union([z.literal(false), z.object({ requests_per_second: z.number().positive(), burst: z.number().min(1).optional() }).strict()])

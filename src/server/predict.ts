@@ -2,10 +2,11 @@
 // request-log row it leaves. Shared by the predict route and the OpenAI-compatible chat route.
 import { NoSpecialistError, type CascadeAnswer } from "../cascade/cascade.js";
 import type { RouteMode } from "../cascade/router.js";
-import { textHash, type RequestInput, type Store } from "../store/index.js";
+import { textHash, type RequestInput } from "../store/index.js";
 import { badRequest, conflict } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { requestId } from "./request-id.js";
+import type { RequestLogger } from "./request-log-buffer.js";
 import type { TaskRuntime } from "./task-runtime.js";
 
 export interface PredictResult {
@@ -69,19 +70,19 @@ async function answerOne(rt: TaskRuntime, input: string, metrics: GatewayMetrics
   return { result, row };
 }
 
-/** Answers one input and logs the request before resolving (only a hash of the input under `privacy: hash_inputs`). */
-export async function predictOne(store: Store, rt: TaskRuntime, input: string, metrics?: GatewayMetrics, route: RouteMode = "auto"): Promise<PredictResult> {
+/** Answers one input and logs the request (only a hash of the input under `privacy: hash_inputs`). */
+export async function predictOne(log: RequestLogger, rt: TaskRuntime, input: string, metrics?: GatewayMetrics, route: RouteMode = "auto"): Promise<PredictResult> {
   const { result, row } = await answerOne(rt, input, metrics, route);
-  await store.requests.insert(row);
+  await log.log(row);
   return result;
 }
 
 /**
  * Answers inputs in order (a later input may be answered by what the teacher said about an
- * earlier one) and logs them in one write before resolving: a batch of 1,000 is one statement
- * per few hundred rows instead of a commit per input.
+ * earlier one) and logs them together: a batch of 1,000 is one statement per few hundred rows
+ * instead of a commit per input.
  */
-export async function predictMany(store: Store, rt: TaskRuntime, inputs: readonly string[], metrics?: GatewayMetrics, route: RouteMode = "auto"): Promise<PredictResult[]> {
+export async function predictMany(log: RequestLogger, rt: TaskRuntime, inputs: readonly string[], metrics?: GatewayMetrics, route: RouteMode = "auto"): Promise<PredictResult[]> {
   const results: PredictResult[] = [];
   const rows: RequestInput[] = [];
   for (const input of inputs) {
@@ -89,7 +90,7 @@ export async function predictMany(store: Store, rt: TaskRuntime, inputs: readonl
     results.push(result);
     rows.push(row);
   }
-  await store.requests.insertMany(rows);
+  await log.logMany(rows);
   return results;
 }
 

@@ -41,6 +41,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: RouteDeps): vo
     if ((await store.tasks.get(name)) === null) throw notFound(`no task "${name}"`);
     let buckets: TrafficBucket[];
     try {
+      await app.requestLog.flush();
       buckets = await store.requests.series(name, window, BUCKET_MS[bucket]);
     } catch (err) {
       if (err instanceof StoreError) throw badRequest(err.message);
@@ -65,6 +66,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: RouteDeps): vo
     const kind = enumParam(params, "kind", REVIEW_QUERY_KINDS, "all");
     const limit = integerParam(params, "limit", DEFAULT_REVIEW_LIMIT, 1, MAX_REVIEW_LIMIT);
     const rt = await runtimeOf(runtimes, request.params.name);
+    await app.requestLog.flush();
     const items = await store.requests.review(rt.task.name, kind, limit);
     const pending = await store.requests.reviewCounts(rt.task.name);
     return { data: items.map((item) => reviewView(rt, item)), pending };

@@ -66,7 +66,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     const input = lastUser === undefined ? null : contentText(lastUser.content);
     if (input === null || input.trim() === "") throw badRequest('"messages" needs a user message with text content');
 
-    const result: PredictResult = await predictOne(store, rt, input, metrics);
+    const result: PredictResult = await predictOne(app.requestLog, rt, input, metrics);
     const label = result.label;
     if (label === null) {
       // Logged above with its status; there is no label to answer with.

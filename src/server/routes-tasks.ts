@@ -115,12 +115,12 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     if (!isObject(body)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
     if (body.input !== undefined && body.inputs !== undefined) throw badRequest('give either "input" or "inputs", not both');
     const route = routeMode(body.route);
-    if (body.input !== undefined) return predictOne(store, rt, checkText(body.input, "input"), metrics, route);
+    if (body.input !== undefined) return predictOne(app.requestLog, rt, checkText(body.input, "input"), metrics, route);
     if (!Array.isArray(body.inputs)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
     if (body.inputs.length === 0) throw badRequest('"inputs" is empty');
     if (body.inputs.length > MAX_PREDICT_INPUTS) throw badRequest(`at most ${MAX_PREDICT_INPUTS} inputs per request, got ${body.inputs.length}`);
     const inputs = body.inputs.map((x: unknown, i: number) => checkText(x, `inputs[${i}]`));
-    return { data: await predictMany(store, rt, inputs, metrics, route) };
+    return { data: await predictMany(app.requestLog, rt, inputs, metrics, route) };
   });
 
   app.post<NameParams>("/v1/tasks/:name/feedback", admin, async (request) => {
@@ -130,7 +130,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
       throw badRequest('the body must be {"request_id": "...", "label": "..."} (plus "text" for tasks that keep only a hash of inputs)');
     }
     if (!labelNames(rt.task).includes(body.label)) throw badRequest(`label "${body.label}" is not one of the task's labels`);
-    const logged = await store.requests.get(body.request_id);
+    const logged = await app.requestLog.get(body.request_id);
     if (logged === null || logged.task !== rt.task.name) throw notFound(`no request "${body.request_id}" for task "${rt.task.name}"`);
     const text = feedbackText(logged, body.text);
     await rt.addHumanLabels([{ text, label: body.label }], "feedback");
@@ -148,6 +148,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     const rt = await runtimeOf(runtimes, request.params.name);
     const window = { ...timeParam(request.query.since, "since"), ...timeParam(request.query.until, "until") };
     try {
+      await app.requestLog.flush();
       const stats = taskStats(await store.requests.stats(rt.task.name, window), rt.task);
       return { ...stats, model_version: rt.modelVersion, examples: rt.cascade.store.size };
     } catch (err) {

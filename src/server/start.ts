@@ -62,6 +62,7 @@ export async function startGateway(options: StartOptions = {}): Promise<Gateway>
     ...(rateLimit === undefined ? {} : { rateLimit }),
     ...(options.bodyLimit === undefined && bodyLimitMb !== undefined ? { bodyLimit: Math.round(bodyLimitMb * 1024 * 1024) } : {}),
     modelAliases: { ...config?.aliases, ...options.modelAliases },
+    requestLog: options.requestLog ?? config?.request_log ?? "buffered",
     store,
     teacherFor: options.teacherFor ?? ((task) => createTeacher(task)),
     logger: options.logger ?? { level: "info" },

@@ -47,6 +47,7 @@ function configYaml(overrides: Record<string, unknown> = {}): string {
       { name: "app", role: "predict", key_env: "APP_KEY" },
     ],
     rate_limit: { requests_per_second: 500 },
+    request_log: "sync",
     ...overrides,
   });
 }
@@ -99,6 +100,7 @@ describe("a gateway started from a configuration file", () => {
       // The rate limit from the file is in force.
       const res = await fetch(`${g.url}/v1/models`, { headers: { authorization: `Bearer ${APP_KEY}` } });
       expect(res.headers.get("x-ratelimit-limit")).toBe("500");
+      expect(g.app.requestLog.mode).toBe("sync");
     } finally {
       await g.close();
     }

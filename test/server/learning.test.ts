@@ -25,7 +25,7 @@ describe("online learning", () => {
     expect(res.body.latency_ms).toBeGreaterThanOrEqual(0);
     // Acknowledged means stored.
     expect(await g.store.examples.get("learn", GOLD[350].text)).toMatchObject({ label: GOLD[350].label, source: "teacher" });
-    expect(await g.store.requests.get(res.body.request_id)).toMatchObject({ task: "learn", source: "teacher", label: GOLD[350].label });
+    expect(await g.app.requestLog.get(res.body.request_id)).toMatchObject({ task: "learn", source: "teacher", label: GOLD[350].label });
   });
 
   it("retrains in the background after an import and the specialist then answers", async () => {

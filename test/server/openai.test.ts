@@ -34,7 +34,7 @@ describe("OpenAI-compatible API", () => {
     expect(res.usage!.total_tokens).toBe(res.usage!.prompt_tokens + res.usage!.completion_tokens);
     const extra = (res as unknown as { apprentice: { label: string; source: string; request_id: string } }).apprentice;
     expect(extra).toMatchObject({ label: "weather", source: "teacher" });
-    expect(await g.store.requests.get(extra.request_id)).toMatchObject({ task: "chat", label: "weather" });
+    expect(await g.app.requestLog.get(extra.request_id)).toMatchObject({ task: "chat", label: "weather" });
 
     const plain = await client.chat.completions.create({ model: "task:chat", messages: [{ role: "user", content: [{ type: "text", text: sports.text }] }] });
     expect(plain.choices[0].message.content).toBe("sports");

@@ -42,7 +42,7 @@ describe("route option", () => {
 describe("privacy: hash_inputs", () => {
   it("logs only the hash of each input", async () => {
     const res = await predict({ input: GOLD[340].text });
-    const logged = await g.store.requests.get(res.body.request_id);
+    const logged = await g.app.requestLog.get(res.body.request_id);
     expect(logged).toMatchObject({ input: null, input_hash: textHash(GOLD[340].text), label: res.body.label });
   });
 

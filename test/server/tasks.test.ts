@@ -116,6 +116,8 @@ describe("concurrent predictions", () => {
     expect(await g.store.examples.count("imp")).toBe(before + 30);
     const ids = new Set(replies.map((r) => r.body.request_id as string));
     expect(ids.size).toBe(30);
+    // The log is written behind the replies (request-log-buffer.ts): every row is there once flushed.
+    await g.app.requestLog.flush();
     for (const id of ids) expect(await g.store.requests.get(id)).not.toBeNull();
     await g.app.runtimes.idle();
   });
