@@ -49,5 +49,14 @@ async function gateway(dbPath: string, log: string): Promise<string> {
 const [mode, dbPath, log] = process.argv.slice(2);
 const url = mode === "bare" ? await bare() : await gateway(dbPath, log ?? "info");
 process.send?.({ url, pid: process.pid });
+// The parent asks for the live heap after a full collection (run with --expose-gc): unlike RSS,
+// which keeps the allocator's high-water mark, it only grows if something is retained.
+process.on("message", (m: { type?: string }) => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (m.type !== "heap" || gc === undefined) return;
+  gc();
+  gc();
+  process.send?.({ type: "heap", mb: Math.round(process.memoryUsage().heapUsed / 1e5) / 10 });
+});
 // The parent going away (even by a crash) must not leave a server behind.
 process.on("disconnect", () => process.exit(0));

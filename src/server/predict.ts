@@ -41,7 +41,9 @@ async function answerOf(rt: TaskRuntime, input: string, route: RouteMode): Promi
 /** Answers one input through the task's cascade; the caller logs the returned row. */
 async function answerOne(rt: TaskRuntime, input: string, metrics: GatewayMetrics | undefined, route: RouteMode): Promise<{ result: PredictResult; row: RequestInput }> {
   const started = performance.now();
-  const id = requestId();
+  // The request's own time: its row may be written a few milliseconds later (request-log-buffer.ts).
+  const receivedAt = Date.now();
+  const id = requestId(receivedAt);
   const answer = await answerOf(rt, input, route);
   const latency = Math.round((performance.now() - started) * 1000) / 1000;
   const teacher = answer.teacher;
@@ -62,6 +64,7 @@ async function answerOne(rt: TaskRuntime, input: string, metrics: GatewayMetrics
     audited: answer.audited,
     teacher_label: teacher?.label ?? null,
     status,
+    created_at: receivedAt,
   };
   metrics?.predictions.inc({ task: rt.task.name, source });
   if (teacher !== undefined && teacher !== null) metrics?.teacherCalls.inc({ task: rt.task.name, status: teacher.status });

@@ -60,6 +60,10 @@ class WriteThroughExampleStore implements ExampleStore {
     return this.#memory.values();
   }
 
+  get hasPending(): boolean {
+    return this.#pending.length > 0;
+  }
+
   takePending(): ExampleInput[] {
     const rows = this.#pending;
     this.#pending = [];
@@ -86,6 +90,8 @@ export class TaskRuntime {
   /** The promoted version in the store (0: none). */
   #modelVersion = 0;
   #writes: Promise<void> = Promise.resolve();
+  /** The latest write as flush() returned it: rejects if that write (or an earlier one) failed. */
+  #lastWrite: Promise<void> = Promise.resolve();
   #failed: unknown = null;
   #retrain: Promise<RetrainReport | null> | null = null;
   #closed = false;
@@ -126,7 +132,9 @@ export class TaskRuntime {
   /** Answers one input; its examples are stored before this resolves. */
   async handle(text: string, route: RouteMode = "auto"): Promise<CascadeAnswer> {
     const answer = await this.cascade.handle(text, { route });
-    await this.flush();
+    // Most answers (the specialist's) add no example; they still wait for a write under way,
+    // which may hold this request's example (a concurrent flush takes every pending row).
+    await (this.#examples.hasPending ? this.flush() : this.#lastWrite);
     return answer;
   }
 
@@ -156,6 +164,7 @@ export class TaskRuntime {
         this.#options.onBroken?.(this);
       }
     });
+    this.#lastWrite = step;
     return step;
   }
 
