@@ -336,7 +336,6 @@ async function main() {
     const totalSeconds = (performance.now() - started) / 1000;
     const chat = phases.chat;
     const failed = ceiling.non2xx + ceiling.errors + Object.values(phases).reduce((n, p) => n + p.non2xx + p.errors, 0) + batchFailures;
-    const rssGrowth = round(rss[rss.length - 1].mb - rss[0].mb, 1);
     const heapGrowth = round(heap[heap.length - 1].mb - heap[0].mb, 1);
     const servedShare = (s: SourceCounts) => (s.requests === 0 ? 0 : s.specialist / s.requests);
     const target = (name: string, goal: string, value: string, met: boolean) => ({ name, goal, value, met });
