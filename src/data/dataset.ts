@@ -135,7 +135,8 @@ function fromCsv(content: string, options: DatasetOptions, labelRequired: boolea
 
 function fromJsonArray(content: string, options: DatasetOptions, labelRequired: boolean) {
   const parsed = parseJsonArray(content);
-  if (typeof parsed === "string") throw new DatasetError(`${where(options)}: ${parsed}`);
+  // oneLine: JSON.parse's message may quote the input, line ends and all.
+  if (typeof parsed === "string") throw new DatasetError(`${where(options)}: ${oneLine(parsed)}`);
   return fromJsonRecords(parsed, "a JSON array of objects", options, labelRequired);
 }
 

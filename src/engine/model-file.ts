@@ -193,7 +193,10 @@ function checkHeader(h: FileHeader): void {
   if (!Array.isArray(h.sections)) fail("sections");
   const config = h.featurizer as FeaturizerConfig | undefined;
   if (typeof config !== "object" || config === null) fail("featurizer settings");
-  for (const s of h.sections) {
-    if (!(s.type in BYTES) || !Number.isInteger(s.length) || s.length < 0) fail(`section ${String(s.name)}`);
+  for (const s of h.sections as unknown[]) {
+    // Own keys only: "toString" is `in` BYTES through its prototype.
+    if (typeof s !== "object" || s === null) fail("sections must be objects");
+    const { name, type, length } = s as Partial<SectionInfo>;
+    if (typeof type !== "string" || !Object.hasOwn(BYTES, type) || !Number.isInteger(length) || (length as number) < 0) fail(`section ${String(name)}`);
   }
 }
