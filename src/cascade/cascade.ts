@@ -66,6 +66,11 @@ export interface CascadeAnswer {
   teacher?: TeacherAnswer;
   /** Teacher-routed and the teacher failed: there is no answer. */
   failed: boolean;
+  /**
+   * Teacher-routed, the teacher failed, and the task's `teacher.on_failure: "specialist"` let the
+   * specialist's prediction stand in (source "specialist"; not an example, not an audit).
+   */
+  degraded?: boolean;
   /** Teacher cost of this request (audits included). */
   cost: number;
 }
@@ -94,6 +99,8 @@ export interface CascadeStats {
   /** Teacher calls that gave no valid label (never examples). */
   teacher_failures: number;
   specialist_answers: number;
+  /** Teacher-routed requests the specialist answered because the teacher failed (on_failure: specialist). */
+  degraded_answers: number;
   audits: number;
   /** Audits where the teacher's label differed from the specialist's. */
   disagreements: number;
@@ -167,6 +174,7 @@ export class Cascade {
     teacher_calls: 0,
     teacher_failures: 0,
     specialist_answers: 0,
+    degraded_answers: 0,
     audits: 0,
     disagreements: 0,
     tightenings: 0,
@@ -222,7 +230,14 @@ export class Cascade {
       const t = await this.#ask(text);
       const ok = t.status === "ok" && t.label !== null;
       if (ok) this.#addTeacherExample(text, t.label!, false);
-      answer = { label: ok ? t.label : null, source: "teacher", route, version, audited: false, teacher: t, failed: !ok, cost: t.cost };
+      const fallback = ok || mode === "teacher" ? null : this.#fallback(text, route);
+      if (fallback !== null) {
+        // Never an example (the label is the specialist's own guess) nor an audit.
+        this.#c.degraded_answers++;
+        answer = { label: fallback.prediction!, source: "specialist", route: fallback, version, audited: false, teacher: t, failed: false, degraded: true, cost: t.cost };
+      } else {
+        answer = { label: ok ? t.label : null, source: "teacher", route, version, audited: false, teacher: t, failed: !ok, cost: t.cost };
+      }
     } else {
       this.#c.specialist_answers++;
       const label = route.prediction!;
@@ -407,6 +422,18 @@ export class Cascade {
       threshold_reason: this.#choice?.reason ?? "no specialist yet",
       coverage: c.requests === 0 ? 0 : c.specialist_answers / c.requests,
     };
+  }
+
+  /**
+   * The specialist's prediction standing in for a failed teacher (the route, with the prediction
+   * filled in when the router had no reason to compute one), or null when the task's policy is
+   * `fail` or there is no specialist.
+   */
+  #fallback(text: string, route: RouteDecision): RouteDecision | null {
+    if (this.task.teacher.on_failure !== "specialist" || this.#specialist === null) return null;
+    if (route.prediction !== undefined) return route;
+    const forced = this.router.force(text, "specialist");
+    return forced === null ? null : { ...forced, reason: route.reason };
   }
 
   async #ask(text: string): Promise<TeacherAnswer> {

@@ -1,9 +1,10 @@
 // The gateway's HTTP application: buildApp() wires the store, the task runtimes, authentication
 // and the routes into a Fastify instance (not listening; see start.ts).
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
 import type { TrainOptions } from "../engine/train.js";
 import type { Store } from "../store/index.js";
 import { registerAuth } from "./auth.js";
+import { registerCors, type CorsOptions } from "./cors.js";
 import { errorBody, HttpError } from "./errors.js";
 import { GatewayMetrics, registerMetrics } from "./metrics.js";
 import { registerExampleRoutes } from "./routes-examples.js";
@@ -15,7 +16,7 @@ import { DEFAULT_RATE_LIMIT, registerRateLimit, type RateLimit } from "./rate-li
 import { registerOpenAIRoutes } from "./routes-openai.js";
 import { registerTaskRoutes } from "./routes-tasks.js";
 import { registerStatic } from "./static.js";
-import { TaskRuntimes, type TeacherFactory } from "./task-runtime.js";
+import { TaskRuntimes, type TeacherBreakerOptions, type TeacherFactory } from "./task-runtime.js";
 import type { UpstreamOptions } from "./upstream.js";
 
 export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
@@ -38,8 +39,12 @@ export interface BuildAppOptions {
   modelAliases?: Record<string, string>;
   /** "buffered" (default): reply first, write the log within FLUSH_MS; "sync": commit before replying. */
   requestLog?: RequestLogMode;
+  /** Origins allowed to call the API from a browser (default: none, no CORS headers at all). */
+  cors?: CorsOptions;
   /** Per API key (default DEFAULT_RATE_LIMIT); false turns limiting off. */
   rateLimit?: RateLimit | false;
+  /** Each task teacher's circuit breaker: thresholds and clock (tests inject one). */
+  teacherBreaker?: TeacherBreakerOptions;
 }
 
 declare module "fastify" {
@@ -61,7 +66,16 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const { store } = options;
   // Fastify's two info lines per request cost a sixth of a prediction's CPU time under load;
   // one line per response at debug level instead (failures are logged by the error handler).
-  const app = Fastify({ logger: loggerOption(options.logger), bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, genReqId: () => crypto.randomUUID(), logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({ logger: loggerOption(options.logger), bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, genReqId: () => crypto.randomUUID(), logController: new LogController({ disableRequestLogging: true }),
+    // A URL Fastify cannot decode (a bad percent escape) fails before routing, where the error
+    // handler below never sees it: answer it in the same JSON shape.
+    frameworkErrors: (err, _request, reply: FastifyReply) => {
+      if (typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500) {
+        return reply.code(err.statusCode).send(errorBody(err.message, "invalid_request_error", err.code ?? null));
+      }
+      return reply.code(500).send(errorBody("internal error", "server_error", "internal_error"));
+    },
+  });
   app.addHook("onResponse", async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, "request");
   });
@@ -71,16 +85,21 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     teacherFor: options.teacherFor,
     ...(options.trainOptions ? { trainOptions: options.trainOptions } : {}),
     ...(options.backgroundRetrain === undefined ? {} : { backgroundRetrain: options.backgroundRetrain }),
-    logger: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) },
+    ...(options.teacherBreaker ? { teacherBreaker: options.teacherBreaker } : {}),
+    logger: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m), warn: (o, m) => log.warn(o, m) },
   });
   app.decorate("runtimes", runtimes);
   const metrics = new GatewayMetrics();
+  metrics.circuits = () => runtimes.circuits();
   app.decorate("metrics", metrics);
   const requestLog = createRequestLogger(store, options.requestLog ?? "buffered", (err, rows) => log.error({ err, rows }, "request log write failed"));
   app.decorate("requestLog", requestLog);
 
   app.setErrorHandler((err: unknown, request, reply) => {
-    if (err instanceof HttpError) return reply.code(err.statusCode).send(errorBody(err.message, err.type, err.code, err.details));
+    if (err instanceof HttpError) {
+      for (const [name, value] of Object.entries(err.headers ?? {})) void reply.header(name, value);
+      return reply.code(err.statusCode).send(errorBody(err.message, err.type, err.code, err.details));
+    }
     const e = err as { statusCode?: number; code?: string; message?: string };
     if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
       // Fastify's own client errors: malformed JSON, body too large (413), unsupported media type…
@@ -91,6 +110,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`, "invalid_request_error", "not_found")));
 
+  // Before auth, so that a refused request still tells an allowed origin why.
+  if (options.cors !== undefined) registerCors(app, options.cors);
   registerAuth(app, store);
   if (options.rateLimit !== false) registerRateLimit(app, options.rateLimit ?? DEFAULT_RATE_LIMIT);
   registerMetrics(app, metrics);

@@ -44,6 +44,8 @@ export const ConfigSchema = z
     database: z.string().min(1).optional(),
     /** `buffered` (default): reply first, write the request log within 10 ms; `sync`: commit each row before replying. */
     request_log: z.enum(["buffered", "sync"]).optional(),
+    /** Origins allowed to call the API from a browser; absent: CORS off. */
+    cors: z.object({ origins: z.array(z.string().min(1)).min(1), max_age_s: z.number().int().min(0).max(86_400).optional() }).strict().optional(),
     /** Requests per second per API key; false: no limit. */
     rate_limit: z
       .union([z.literal(false), z.object({ requests_per_second: z.number().positive(), burst: z.number().min(1).optional() }).strict()])

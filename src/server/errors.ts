@@ -6,6 +6,8 @@ export class HttpError extends Error {
     readonly type = "invalid_request_error",
     readonly code: string | null = null,
     readonly details?: unknown,
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }

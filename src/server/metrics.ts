@@ -3,7 +3,11 @@
 // inputs or keys. Put the gateway behind a proxy, or keep it on 127.0.0.1 (the default), if task
 // names must stay private. Each app has its own registry (no global state between apps or tests).
 import type { FastifyInstance } from "fastify";
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { CircuitState } from "../teacher/circuit-breaker.js";
+
+/** The circuit gauge's values. */
+export const CIRCUIT_STATE_VALUES: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -11,6 +15,19 @@ export class GatewayMetrics {
   readonly predictions = new Counter({ name: "apprentice_predictions_total", help: "Predictions answered, by task and source (specialist, teacher, none).", labelNames: ["task", "source"] as const, registers: [this.registry] });
   /** Calls to a task's teacher (routed to it, or audits), by task and outcome. */
   readonly teacherCalls = new Counter({ name: "apprentice_teacher_calls_total", help: "Calls to the teacher, by task and status.", labelNames: ["task", "status"] as const, registers: [this.registry] });
+  /** Where the circuit gauge reads each loaded task's breaker state (set by buildApp). */
+  circuits: () => Iterable<[task: string, state: CircuitState]> = () => [];
+  /** Each loaded task teacher's circuit breaker: 0 closed, 1 half-open, 2 open. */
+  readonly teacherCircuit: Gauge<"task"> = new Gauge({
+    name: "apprentice_teacher_circuit_state",
+    help: "State of each task teacher's circuit breaker: 0 closed, 1 half-open (probing), 2 open (teacher calls fail fast).",
+    labelNames: ["task"] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.teacherCircuit.reset();
+      for (const [task, state] of this.circuits()) this.teacherCircuit.set({ task }, CIRCUIT_STATE_VALUES[state]);
+    },
+  });
   /** Chat completions forwarded to the upstream LLM, by HTTP status (0: unreachable). */
   readonly upstreamCalls = new Counter({ name: "apprentice_upstream_requests_total", help: "Chat completions passed through to the upstream LLM, by status.", labelNames: ["status"] as const, registers: [this.registry] });
   /** HTTP request latency, by method, route pattern and status code. */

@@ -90,7 +90,11 @@ const ERROR_RESPONSES = {
   415: { name: "UnsupportedMediaType", description: "The body's content type is not accepted by this route." },
   429: { name: "TooManyRequests", description: "This API key sent too many requests; retry after the number of seconds in `Retry-After`." },
   500: { name: "InternalError", description: "An unexpected error on the gateway (logged there)." },
-  502: { name: "BadGateway", description: "The teacher or the upstream LLM gave no usable answer." },
+  502: { name: "BadGateway", description: "The teacher answered with no valid label and no specialist answer stands in (code `teacher_invalid`), or the upstream LLM is unreachable." },
+  503: {
+    name: "ServiceUnavailable",
+    description: "The teacher is unavailable (down, timed out, or its circuit breaker is open) and no specialist answer stands in (code `teacher_unavailable`; `details` has the request id and the teacher's reason).",
+  },
 } as const;
 
 type ErrorStatus = keyof typeof ERROR_RESPONSES;
@@ -104,6 +108,7 @@ function errorResponseComponents(): Record<string, ResponseDoc> {
     components[name] = jsonReply(description, ref("Error"), example);
   }
   components.Unauthorized.headers = { "WWW-Authenticate": { description: 'Always `Bearer realm="apprentice"`.', schema: str() } };
+  components.ServiceUnavailable.headers = { "Retry-After": { description: "While the teacher's circuit breaker is open: whole seconds until it lets a probe through.", schema: int() } };
   components.TooManyRequests.headers = {
     "Retry-After": { description: "Whole seconds to wait before retrying.", schema: int() },
     "X-RateLimit-Limit": { description: "The key's burst size.", schema: int() },
@@ -135,12 +140,13 @@ function componentSchemas(): Record<string, Schema> {
     input: str("The input, echoed."),
     label: nullable(str("The predicted label; null when the teacher gave no valid answer.")),
     confidence: nullable(num("The specialist's calibrated confidence; null when the teacher answered.")),
-    source: oneOfStrings(["specialist", "teacher", "none"], "Who answered (`none`: nobody could)."),
+    source: oneOfStrings(["specialist", "teacher", "none"], "Who answered (`none`: nobody could; only in a batch, a single prediction answers 502/503 instead)."),
     route: oneOfStrings(PREDICT_ROUTES, "The route asked for."),
     model_version: nullable(int("The specialist version that routed or answered; null before the first one.")),
     request_id: str("Id of the logged request; send it to the feedback route to correct the label."),
     latency_ms: num(),
-    status: oneOfStrings(["ok", "teacher_invalid", "teacher_error"]),
+    status: oneOfStrings(["ok", "teacher_invalid", "teacher_error", "degraded"], "`degraded`: the teacher failed and the specialist's prediction stands in (`teacher.on_failure: specialist`)."),
+    degraded: bool("The label is the specialist's fallback for a failed teacher: not checked by the teacher, never learned from."),
   };
   return {
     Error: object({
@@ -165,7 +171,20 @@ function componentSchemas(): Record<string, Schema> {
         ref("TaskRecord"),
         object({
           model_version: nullable(int("Live specialist version (0: none yet).")),
-          cascade: nullable({ type: "object", description: "Counters of the live cascade since the gateway started: requests, teacher_calls, specialist_answers, audits, examples, version, threshold…", additionalProperties: true }),
+          cascade: nullable({ type: "object", description: "Counters of the live cascade since the gateway started: requests, teacher_calls, specialist_answers, degraded_answers, audits, examples, version, threshold…", additionalProperties: true }),
+          teacher: nullable(
+            object({
+              name: str("The teacher, e.g. `openai:gpt-4o-mini`."),
+              on_failure: oneOfStrings(["specialist", "fail"], "The task's `teacher.on_failure` policy."),
+              circuit: object({
+                state: oneOfStrings(["closed", "open", "half_open"], "`open`: teacher calls fail fast; `half_open`: the cool-down is over and the next call probes the teacher."),
+                consecutive_failures: int(),
+                opened: int("Times the circuit opened since the gateway started."),
+                cooldown_ms: int("The current cool-down (doubles after each failed probe, up to a cap)."),
+                retry_at: nullable(epochMs("While open: when the next probe is let through")),
+              }),
+            }),
+          ),
         }),
       ],
     },
@@ -370,7 +389,7 @@ const TASK_EXAMPLE = {
   teacher: { provider: "openai", model: "gpt-4o-mini" },
   routing: { max_error: 0.05, confidence_level: 0.95 },
 };
-const PREDICT_EXAMPLE = { input: "my card has not arrived", label: "card_arrival", confidence: 0.97, source: "specialist", route: "auto", model_version: 3, request_id: "5f0c…", latency_ms: 0.41, status: "ok" };
+const PREDICT_EXAMPLE = { input: "my card has not arrived", label: "card_arrival", confidence: 0.97, source: "specialist", route: "auto", model_version: 3, request_id: "5f0c…", latency_ms: 0.41, status: "ok", degraded: false };
 const NOT_FOUND_TASK = "No such task.";
 
 /** The import route's bodies, one per media type it accepts (same rows in each format). */
@@ -573,7 +592,12 @@ function routes(): RouteDoc[] {
           content: json({ oneOf: [ref("PredictResult"), ref("PredictBatch")] }, PREDICT_EXAMPLE),
         },
       },
-      errors: { 404: NOT_FOUND_TASK, 409: '`route: "specialist"` but the task has no specialist yet.' },
+      errors: {
+        404: NOT_FOUND_TASK,
+        409: '`route: "specialist"` but the task has no specialist yet.',
+        502: "A single input: the teacher's answer was not a label and no specialist answer stands in.",
+        503: "A single input: the teacher is unavailable and no specialist answer stands in (`on_failure: fail`, no specialist yet, or `route: teacher`).",
+      },
     },
     {
       method: "post",
@@ -636,7 +660,11 @@ function routes(): RouteDoc[] {
           content: { ...json(ref("ChatCompletion")), "text/event-stream": { schema: str("`data: <chat.completion.chunk JSON>` events, ending with `data: [DONE]`.") } },
         },
       },
-      errors: { 404: "No such task model, or no upstream LLM is configured for other models.", 502: "The teacher gave no valid answer, or the upstream LLM is unreachable." },
+      errors: {
+        404: "No such task model, or no upstream LLM is configured for other models.",
+        502: "The teacher's answer was not a label and no specialist answer stands in, or the upstream LLM is unreachable.",
+        503: "The teacher is unavailable and no specialist answer stands in.",
+      },
     },
   ];
 

@@ -3,7 +3,8 @@
 import { NoSpecialistError, type CascadeAnswer } from "../cascade/cascade.js";
 import type { RouteMode } from "../cascade/router.js";
 import { textHash, type RequestInput } from "../store/index.js";
-import { badRequest, conflict } from "./errors.js";
+import type { TeacherAnswer } from "../teacher/types.js";
+import { badRequest, conflict, HttpError } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { requestId } from "./request-id.js";
 import type { RequestLogger } from "./request-log-buffer.js";
@@ -18,7 +19,10 @@ export interface PredictResult {
   model_version: number | null;
   request_id: string;
   latency_ms: number;
-  status: "ok" | "teacher_invalid" | "teacher_error";
+  /** `degraded`: the teacher failed and the specialist's prediction stands in (see the task's `teacher.on_failure`). */
+  status: "ok" | "teacher_invalid" | "teacher_error" | "degraded";
+  /** The answer is the specialist's fallback for a failed teacher: not checked, not learned from. */
+  degraded: boolean;
 }
 
 const ROUTE_MODES: readonly RouteMode[] = ["auto", "specialist", "teacher"];
@@ -39,7 +43,7 @@ async function answerOf(rt: TaskRuntime, input: string, route: RouteMode): Promi
 }
 
 /** Answers one input through the task's cascade; the caller logs the returned row. */
-async function answerOne(rt: TaskRuntime, input: string, metrics: GatewayMetrics | undefined, route: RouteMode): Promise<{ result: PredictResult; row: RequestInput }> {
+async function answerOne(rt: TaskRuntime, input: string, metrics: GatewayMetrics | undefined, route: RouteMode): Promise<{ result: PredictResult; row: RequestInput; teacher: TeacherAnswer | undefined }> {
   const started = performance.now();
   // The request's own time: its row may be written a few milliseconds later (request-log-buffer.ts).
   const receivedAt = Date.now();
@@ -47,7 +51,8 @@ async function answerOne(rt: TaskRuntime, input: string, metrics: GatewayMetrics
   const answer = await answerOf(rt, input, route);
   const latency = Math.round((performance.now() - started) * 1000) / 1000;
   const teacher = answer.teacher;
-  const status = answer.failed ? (teacher?.status === "invalid" ? "teacher_invalid" : "teacher_error") : "ok";
+  const degraded = answer.degraded === true;
+  const status = degraded ? "degraded" : answer.failed ? (teacher?.status === "invalid" ? "teacher_invalid" : "teacher_error") : "ok";
   const source = answer.failed ? "none" : answer.source;
   const version = answer.route.decision === "specialist" || answer.route.reason !== "no_specialist" ? rt.modelVersion : null;
   const confidence = answer.source === "specialist" ? (answer.route.confidence ?? null) : null;
@@ -69,14 +74,41 @@ async function answerOne(rt: TaskRuntime, input: string, metrics: GatewayMetrics
   metrics?.predictions.inc({ task: rt.task.name, source });
   if (teacher !== undefined && teacher !== null) metrics?.teacherCalls.inc({ task: rt.task.name, status: teacher.status });
   rt.scheduleRetrain();
-  const result: PredictResult = { input, label: answer.label, confidence, source, route, model_version: version, request_id: id, latency_ms: latency, status };
-  return { result, row };
+  const result: PredictResult = { input, label: answer.label, confidence, source, route, model_version: version, request_id: id, latency_ms: latency, status, degraded };
+  return { result, row, teacher };
 }
 
-/** Answers one input and logs the request (only a hash of the input under `privacy: hash_inputs`). */
+/**
+ * The error for a single prediction without an answer (already logged): 503 `teacher_unavailable`
+ * when the teacher could not be reached or failed (with Retry-After while its circuit is open),
+ * 502 `teacher_invalid` when it answered with no valid label. The teacher's reason is scrubbed of
+ * its key by the teacher (scrub.ts).
+ */
+export function noAnswerError(rt: TaskRuntime, result: PredictResult, teacher: TeacherAnswer | undefined): HttpError {
+  const reason = teacher?.reason ?? "no reason given";
+  const fallback =
+    result.route === "teacher"
+      ? 'route "teacher" was asked for'
+      : rt.task.teacher.on_failure === "fail"
+        ? 'the task\'s teacher.on_failure is "fail"'
+        : "the task has no specialist yet";
+  const details = { request_id: result.request_id, status: result.status, reason };
+  if (result.status === "teacher_invalid") {
+    return new HttpError(502, `the teacher's answer is not a valid label (${reason}) and no specialist answer stands in (${fallback}); request ${result.request_id}`, "api_error", "teacher_invalid", details);
+  }
+  const retryAfter = teacher?.retry_after_ms;
+  const headers = retryAfter === undefined ? undefined : { "retry-after": String(Math.max(1, Math.ceil(retryAfter / 1000))) };
+  return new HttpError(503, `the teacher is unavailable (${reason}) and no specialist answer stands in (${fallback}); request ${result.request_id}`, "api_error", "teacher_unavailable", details, headers);
+}
+
+/**
+ * Answers one input and logs the request (only a hash of the input under `privacy: hash_inputs`);
+ * throws noAnswerError() after logging when there is no label to answer with.
+ */
 export async function predictOne(log: RequestLogger, rt: TaskRuntime, input: string, metrics?: GatewayMetrics, route: RouteMode = "auto"): Promise<PredictResult> {
-  const { result, row } = await answerOne(rt, input, metrics, route);
+  const { result, row, teacher } = await answerOne(rt, input, metrics, route);
   await log.log(row);
+  if (result.label === null) throw noAnswerError(rt, result, teacher);
   return result;
 }
 

@@ -67,11 +67,9 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     if (input === null || input.trim() === "") throw badRequest('"messages" needs a user message with text content');
 
     const result: PredictResult = await predictOne(app.requestLog, rt, input, metrics);
+    // predictOne throws (503/502) after logging when there is no label to answer with.
     const label = result.label;
-    if (label === null) {
-      // Logged above with its status; there is no label to answer with.
-      throw new HttpError(502, `the teacher gave no valid answer (${result.status}); request ${result.request_id}`, "api_error", "teacher_failed");
-    }
+    if (label === null) throw new Error(`prediction ${result.request_id} has no label`);
     const content = rt.task.labels.find((l) => l.name === label)?.answer ?? label;
     const finish = "stop";
     const id = `chatcmpl-${randomUUID()}`;

@@ -81,7 +81,8 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     const record = await store.tasks.get(request.params.name);
     if (record === null) throw notFound(`no task "${request.params.name}"`);
     const rt = await runtimes.get(record.name);
-    return { ...record, model_version: rt?.modelVersion ?? null, cascade: rt?.cascade.stats() ?? null };
+    const teacher = rt === null ? null : { name: rt.cascade.teacher.name, on_failure: rt.task.teacher.on_failure, circuit: rt.breaker.snapshot() };
+    return { ...record, model_version: rt?.modelVersion ?? null, cascade: rt?.cascade.stats() ?? null, teacher };
   });
 
   app.patch<NameParams>("/v1/tasks/:name", admin, async (request) => {

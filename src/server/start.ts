@@ -63,6 +63,7 @@ export async function startGateway(options: StartOptions = {}): Promise<Gateway>
     ...(options.bodyLimit === undefined && bodyLimitMb !== undefined ? { bodyLimit: Math.round(bodyLimitMb * 1024 * 1024) } : {}),
     modelAliases: { ...config?.aliases, ...options.modelAliases },
     requestLog: options.requestLog ?? config?.request_log ?? "buffered",
+    ...(options.cors === undefined && config?.cors !== undefined ? { cors: { origins: config.cors.origins, ...(config.cors.max_age_s === undefined ? {} : { maxAgeSeconds: config.cors.max_age_s }) } } : {}),
     store,
     teacherFor: options.teacherFor ?? ((task) => createTeacher(task)),
     logger: options.logger ?? { level: "info" },

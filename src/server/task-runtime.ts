@@ -13,6 +13,7 @@ import type { Store } from "../store/index.js";
 import type { ExampleInput } from "../store/index.js";
 import type { ExampleSource } from "../store/schema.js";
 import type { Task } from "../task/definition.js";
+import { CircuitBreaker, CircuitBreakerTeacher, type CircuitBreakerOptions, type CircuitState } from "../teacher/circuit-breaker.js";
 import type { Teacher } from "../teacher/types.js";
 import { trainInWorker } from "./train-worker.js";
 
@@ -21,7 +22,11 @@ export type TeacherFactory = (task: Task) => Teacher;
 export interface RuntimeLogger {
   info(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  warn?(obj: object, msg?: string): void;
 }
+
+/** The circuit breaker every task teacher is wrapped in (see circuit-breaker.ts); state changes are logged. */
+export type TeacherBreakerOptions = Omit<CircuitBreakerOptions, "onStateChange">;
 
 /**
  * The cascade's synchronous example store, kept in memory, recording every put so the runtime
@@ -80,11 +85,15 @@ export interface RuntimeOptions {
   logger?: RuntimeLogger;
   /** Called when the runtime can no longer be trusted to match the store (a write failed). */
   onBroken?: (runtime: TaskRuntime) => void;
+  /** Settings and clock of each task teacher's circuit breaker (defaults: 5 failures, 30 s cool-down). */
+  teacherBreaker?: TeacherBreakerOptions;
 }
 
 export class TaskRuntime {
   readonly task: Task;
   readonly cascade: Cascade;
+  /** The task teacher's circuit breaker (one per runtime: a task update starts a fresh one). */
+  readonly breaker: CircuitBreaker;
   readonly #examples: WriteThroughExampleStore;
   readonly #options: RuntimeOptions;
   /** The promoted version in the store (0: none). */
@@ -100,9 +109,18 @@ export class TaskRuntime {
     this.task = task;
     this.#examples = examples;
     this.#options = options;
+    this.breaker = new CircuitBreaker({
+      ...options.teacherBreaker,
+      onStateChange: ({ from, to, snapshot }) => {
+        const log = options.logger;
+        const entry = { task: task.name, from, to, consecutive_failures: snapshot.consecutive_failures, cooldown_ms: snapshot.cooldown_ms };
+        if (to === "open") (log?.warn ?? log?.error)?.call(log, entry, "teacher circuit opened: teacher calls fail fast until the cool-down ends");
+        else log?.info(entry, to === "closed" ? "teacher circuit closed" : "teacher circuit half-open: probing the teacher");
+      },
+    });
     this.cascade = new Cascade({
       task,
-      teacher: options.teacherFor(task),
+      teacher: new CircuitBreakerTeacher(options.teacherFor(task), this.breaker),
       store: examples,
       autoRetrain: false,
       ...(options.trainOptions ? { trainOptions: options.trainOptions } : {}),
@@ -244,6 +262,8 @@ export class TaskRuntime {
 /** The live runtimes, loaded on first use. */
 export class TaskRuntimes {
   readonly #runtimes = new Map<string, Promise<TaskRuntime>>();
+  /** The runtimes of #runtimes that finished loading. */
+  readonly #loaded = new Map<string, TaskRuntime>();
   readonly #options: Omit<RuntimeOptions, "onBroken">;
 
   constructor(options: Omit<RuntimeOptions, "onBroken">) {
@@ -261,7 +281,13 @@ export class TaskRuntimes {
       if (p === undefined) {
         p = TaskRuntime.load(record.definition, { ...this.#options, onBroken: (rt) => this.#dropIf(name, rt) });
         this.#runtimes.set(name, p);
-        p.catch(() => this.#runtimes.delete(name));
+        const loading = p;
+        p.then(
+          (rt) => {
+            if (this.#runtimes.get(name) === loading) this.#loaded.set(name, rt);
+          },
+          () => this.#runtimes.delete(name),
+        );
       }
     }
     return p;
@@ -271,6 +297,7 @@ export class TaskRuntimes {
   async drop(name: string): Promise<void> {
     const p = this.#runtimes.get(name);
     this.#runtimes.delete(name);
+    this.#loaded.delete(name);
     if (p === undefined) return;
     try {
       const rt = await p;
@@ -279,6 +306,11 @@ export class TaskRuntimes {
     } catch {
       // a runtime that failed to load has nothing to close
     }
+  }
+
+  /** Each loaded task's teacher circuit state (for the metrics gauge). */
+  circuits(): [task: string, state: CircuitState][] {
+    return [...this.#loaded].map(([name, rt]) => [name, rt.breaker.state]);
   }
 
   async idle(): Promise<void> {
@@ -297,7 +329,10 @@ export class TaskRuntimes {
 
   #dropIf(name: string, rt: TaskRuntime): void {
     void this.#runtimes.get(name)?.then((current) => {
-      if (current === rt) this.#runtimes.delete(name);
+      if (current === rt) {
+        this.#runtimes.delete(name);
+        this.#loaded.delete(name);
+      }
     });
   }
 }

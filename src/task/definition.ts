@@ -31,6 +31,13 @@ export const TeacherSettingsSchema = z.object({
   price_output_per_mtok: z.number().min(0).default(0.6),
   /** Structured output (JSON schema with an enum of labels); turn off for servers that reject it. */
   structured_output: z.boolean().default(true),
+  /**
+   * When a request routed to the teacher gets no valid answer (the teacher is down, times out, its
+   * circuit is open, or it answers off the label list): `specialist` answers with the specialist's
+   * prediction flagged `degraded` (never stored as an example); `fail` answers 503/502. Without a
+   * specialist yet, or for `route: "teacher"`, there is nothing to fall back on either way.
+   */
+  on_failure: z.enum(["specialist", "fail"]).default("specialist"),
 });
 
 export const RoutingSchema = z.object({

@@ -25,4 +25,5 @@ export { simulatedAnswerKey, type SimulatedAnswerKey, type AnswerKeyOptions } fr
 export { buildMessages, buildSystemPrompt, labelResponseFormat } from "./prompt.js";
 export { parseLabel, type ParseResult } from "./parse.js";
 export { Semaphore } from "./semaphore.js";
+export { CircuitBreaker, CircuitBreakerTeacher, type CircuitBreakerOptions, type CircuitSnapshot, type CircuitState } from "./circuit-breaker.js";
 export type { Teacher, TeacherAnswer, TeacherStatus, TeacherUsage, ClassifyOptions, FewShotExample } from "./types.js";

@@ -112,16 +112,24 @@ export class OpenAITeacher implements Teacher {
     while (true) {
       counter.attempts++;
       const structured = this.structured;
+      // The SDK's timeout stops once the response headers arrive; a server that then sends its
+      // body slowly (or stops halfway) would hold the request for minutes. This deadline covers
+      // the whole attempt, body included.
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), this.settings.timeout_ms);
+      const attemptSignal = signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]);
       try {
-        return { completion: await this.client.chat.completions.create(this.body(messages, structured), { signal }) };
+        return { completion: await this.client.chat.completions.create(this.body(messages, structured), { signal: attemptSignal }) };
       } catch (err) {
-        if (signal?.aborted || err instanceof APIUserAbortError) return { reason: ABORTED };
-        if (structured && rejectsResponseFormat(err)) {
+        if (signal?.aborted) return { reason: ABORTED };
+        const timedOut = deadline.signal.aborted;
+        if (!timedOut && err instanceof APIUserAbortError) return { reason: ABORTED };
+        if (!timedOut && structured && rejectsResponseFormat(err)) {
           // Not a retry in the policy's sense: the request changes, so it does not use up the budget.
           this.structured = false;
           continue;
         }
-        const failure = describeFailure(err, this.settings.timeout_ms);
+        const failure = timedOut ? { retryable: true, reason: `request timed out after ${this.settings.timeout_ms} ms`, headers: undefined } : describeFailure(err, this.settings.timeout_ms);
         if (!failure.retryable || retries >= this.settings.max_retries) return { reason: failure.reason };
         const delay = retryAfterMs(failure.headers, this.now()) ?? backoffDelay(retries, this.random);
         retries++;
@@ -130,6 +138,8 @@ export class OpenAITeacher implements Teacher {
         } catch {
           return { reason: ABORTED };
         }
+      } finally {
+        clearTimeout(timer);
       }
     }
   }

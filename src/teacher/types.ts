@@ -25,6 +25,8 @@ export interface TeacherAnswer {
   latency_ms: number;
   /** HTTP requests made (1 when the first one succeeded). */
   attempts: number;
+  /** Failures only: when it makes sense to try again, e.g. while a circuit breaker is open. */
+  retry_after_ms?: number;
 }
 
 export interface FewShotExample {

@@ -2,6 +2,7 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../src/server/app.js";
+import { ROLE_EXTENSION } from "../../src/server/openapi.js";
 import { GOLD, startTestGateway, stopTestGateway, taskBody, type TestGateway } from "./helpers.js";
 
 let g: TestGateway;
@@ -55,6 +56,36 @@ describe("auth matrix", () => {
       expect(admin.status).toBeLessThan(500);
     });
   }
+
+  it("covers every documented route (the OpenAPI document lists every registered one)", async () => {
+    const doc = (await g.request("GET", "/openapi.json", { key: null })).body as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    const listed = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
+    const checked: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const role = op[ROLE_EXTENSION] as Access;
+        // Parameters get the values the hand-written cases use; their bodies make the admin case meaningful.
+        const concrete = path.replace("{name}", method === "delete" ? "other" : "topics").replace("{version}", "1").replace("*", "missing.js");
+        const key = `${method.toUpperCase()} ${concrete}`;
+        if (listed.has(key)) continue;
+        // Not in the hand-written list: check its role the same way, without a body.
+        const none = await g.request(method.toUpperCase(), concrete, { key: null });
+        const predict = await g.request(method.toUpperCase(), concrete, { key: g.predictKey });
+        const admin = await g.request(method.toUpperCase(), concrete, { key: g.adminKey });
+        if (role === "open") expect(none.status, key).not.toBe(401);
+        else {
+          expect(none.status, key).toBe(401);
+          if (role === "admin") expect(predict.status, key).toBe(403);
+          else expect([401, 403], key).not.toContain(predict.status);
+          expect([401, 403], key).not.toContain(admin.status);
+        }
+        expect(admin.status, key).toBeLessThan(500);
+        checked.push(key);
+      }
+    }
+    // The insight, model and example-paging routes came after the table was written.
+    expect(checked).toEqual(expect.arrayContaining(["GET /v1/tasks/topics/report", "POST /v1/tasks/topics/explain", "GET /v1/tasks/topics/examples"]));
+  });
 
   it("refuses unknown routes without a key, and answers 404 with one", async () => {
     expect((await g.request("GET", "/v1/nothing", { key: null })).status).toBe(401);

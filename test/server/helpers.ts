@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGateway, type Gateway } from "../../src/server/start.js";
 import type { RateLimit } from "../../src/server/rate-limit.js";
+import type { TeacherBreakerOptions, TeacherFactory } from "../../src/server/task-runtime.js";
 import type { UpstreamOptions } from "../../src/server/upstream.js";
 import { openStore } from "../../src/store/index.js";
 import { SimulatedTeacher } from "../../src/teacher/index.js";
@@ -42,8 +43,11 @@ export interface TestGateway extends Gateway {
   request(method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: string; contentType?: string | null }): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
-/** `teacher` replaces the simulated teacher (every task shares it). */
-export async function startTestGateway(existing?: { dir: string; adminKey: string; predictKey: string }, extra: { upstream?: UpstreamOptions; rateLimit?: RateLimit | false; teacher?: Teacher } = {}): Promise<TestGateway> {
+/** `teacher` replaces the simulated teacher (every task shares it); `teacherFor` builds one per task instead. */
+export async function startTestGateway(
+  existing?: { dir: string; adminKey: string; predictKey: string },
+  extra: { upstream?: UpstreamOptions; rateLimit?: RateLimit | false; teacher?: Teacher; teacherFor?: TeacherFactory; teacherBreaker?: TeacherBreakerOptions } = {},
+): Promise<TestGateway> {
   const dir = existing?.dir ?? mkdtempSync(join(tmpdir(), "apprentice-server-"));
   const dbPath = join(dir, "test.db");
   const store = await openStore(dbPath);
@@ -54,7 +58,17 @@ export async function startTestGateway(existing?: { dir: string; adminKey: strin
     predictKey = (await store.apiKeys.create("test predict", "predict")).key;
   }
   const teacher = extra.teacher ?? simulatedTeacher();
-  const gateway = await startGateway({ store, port: 0, host: "127.0.0.1", logger: false, handleSignals: false, teacherFor: () => teacher, upstream: extra.upstream, ...(extra.rateLimit === undefined ? {} : { rateLimit: extra.rateLimit }) });
+  const gateway = await startGateway({
+    store,
+    port: 0,
+    host: "127.0.0.1",
+    logger: false,
+    handleSignals: false,
+    teacherFor: extra.teacherFor ?? (() => teacher),
+    upstream: extra.upstream,
+    ...(extra.rateLimit === undefined ? {} : { rateLimit: extra.rateLimit }),
+    ...(extra.teacherBreaker === undefined ? {} : { teacherBreaker: extra.teacherBreaker }),
+  });
   const admin = adminKey;
   const request: TestGateway["request"] = async (method, path, options = {}) => {
     const key = options.key === undefined ? admin : options.key;

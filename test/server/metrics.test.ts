@@ -39,15 +39,18 @@ describe("GET /metrics", () => {
     for (const e of GOLD.slice(0, 3)) {
       expect((await g.request("POST", "/v1/tasks/met/predict", { key: g.predictKey, body: { input: e.text } })).status).toBe(200);
     }
-    expect((await g.request("POST", "/v1/tasks/met/predict", { key: g.predictKey, body: { input: "unknown to the teacher" } })).status).toBe(200);
+    // No teacher answer and no specialist yet: 503, still counted.
+    expect((await g.request("POST", "/v1/tasks/met/predict", { key: g.predictKey, body: { input: "unknown to the teacher" } })).status).toBe(503);
 
     const after = await scrape();
     expect(after.get('apprentice_predictions_total{task="met",source="teacher"}')).toBe(3);
     expect(after.get('apprentice_predictions_total{task="met",source="none"}')).toBe(1);
     const teacherCalls = [...after].filter(([k]) => k.startsWith('apprentice_teacher_calls_total{task="met"')).reduce((n, [, v]) => n + v, 0);
     expect(teacherCalls).toBe(4);
-    expect(after.get('apprentice_http_request_duration_seconds_count{method="POST",route="/v1/tasks/:name/predict",status_code="200"}')).toBe(4);
-    expect(after.get('apprentice_http_request_duration_seconds_bucket{le="+Inf",method="POST",route="/v1/tasks/:name/predict",status_code="200"}')).toBe(4);
+    expect(after.get('apprentice_http_request_duration_seconds_count{method="POST",route="/v1/tasks/:name/predict",status_code="200"}')).toBe(3);
+    expect(after.get('apprentice_http_request_duration_seconds_bucket{le="+Inf",method="POST",route="/v1/tasks/:name/predict",status_code="200"}')).toBe(3);
+    expect(after.get('apprentice_http_request_duration_seconds_count{method="POST",route="/v1/tasks/:name/predict",status_code="503"}')).toBe(1);
+    expect(after.get('apprentice_teacher_circuit_state{task="met"}')).toBe(0);
     expect(after.get('apprentice_http_request_duration_seconds_count{method="GET",route="/metrics",status_code="200"}')).toBeGreaterThanOrEqual(1);
     expect([...after.keys()].some((k) => k.startsWith("apprentice_process_"))).toBe(true);
   });

@@ -72,8 +72,8 @@ describe("OpenAI-compatible API", () => {
     await expect(client.chat.completions.create({ model: "task:missing", messages: [{ role: "user", content: "hi" }] })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
-  it("answers 502 when the teacher has no answer and the specialist cannot answer", async () => {
-    await expect(client.chat.completions.create({ model: "task:chat", messages: [{ role: "user", content: "a text the teacher does not know" }] })).rejects.toMatchObject({ status: 502, code: "teacher_failed" });
+  it("answers 503 when the teacher has no answer and the specialist cannot answer", async () => {
+    await expect(client.chat.completions.create({ model: "task:chat", messages: [{ role: "user", content: "a text the teacher does not know" }] })).rejects.toMatchObject({ status: 503, code: "teacher_unavailable" });
     const stats = await g.request("GET", "/v1/tasks/chat/stats");
     expect(stats.body.by_status.teacher_error).toBe(1);
   });
