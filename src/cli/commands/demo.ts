@@ -105,7 +105,7 @@ export function registerDemo(program: Command): void {
         `Seeded ${seed.length} labelled messages and trained specialist version 1.`,
         `Replaying ${traffic.length} customer messages through the API (half predict, half OpenAI chat completions)…`,
       ]);
-      const replay = await replayTraffic({ url: demo.gateway.url, key: demo.predictKey, task: task.name }, traffic);
+      const replay = await replayTraffic({ url: demo.gateway.url, key: demo.predictKey, task: task.name }, traffic, () => demo.gateway.app.runtimes.idle());
       // Retrains the replay triggered finish before the summary, so it shows their outcome.
       await demo.gateway.app.runtimes.idle();
       printLines(["", ...summaryLines(replay, await fetchStats(demo)), "", ...tryLines(demo), ""]);

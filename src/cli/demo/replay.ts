@@ -32,7 +32,12 @@ async function predictBatch(target: Target, batch: LabelledText[]): Promise<Answ
   return ((await res.json()) as { data: Answer[] }).data;
 }
 
-export async function replayTraffic(target: Target, traffic: LabelledText[], onProgress: (done: number) => void = () => {}): Promise<ReplayResult> {
+/**
+ * `betweenBatches` runs after every predict batch and every chat completion: the demo waits there
+ * for retrains under way, so that the specialist takes over at the same points on a fast or a
+ * busy machine.
+ */
+export async function replayTraffic(target: Target, traffic: LabelledText[], betweenBatches: () => Promise<void> = async () => {}): Promise<ReplayResult> {
   const client = new OpenAI({ baseURL: `${target.url}/v1`, apiKey: target.key, maxRetries: 0 });
   const result: ReplayResult = { requests: 0, correct: 0, failed: 0, sources: [] };
   const count = (label: string | null | undefined, gold: string, source: ReplayResult["sources"][number] = "none") => {
@@ -46,7 +51,7 @@ export async function replayTraffic(target: Target, traffic: LabelledText[], onP
     const batch = traffic.slice(i, Math.min(i + BATCH, half));
     const answers = await predictBatch(target, batch);
     answers.forEach((a, j) => count(a.label, batch[j].label, a.source));
-    onProgress(result.requests);
+    await betweenBatches();
   }
   for (const e of traffic.slice(half)) {
     try {
@@ -57,7 +62,8 @@ export async function replayTraffic(target: Target, traffic: LabelledText[], onP
     } catch {
       count(null, e.label);
     }
-    onProgress(result.requests);
+    // Each chat completion is its own request: a retrain it triggers must end before the next one.
+    await betweenBatches();
   }
   return result;
 }
