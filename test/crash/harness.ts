@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import SqliteDatabase from "better-sqlite3";
 import pg from "pg";
+import { mulberry32 } from "../../src/engine/random.js";
 import { openStore, type Store } from "../../src/store/index.js";
 
 const ENTRY = fileURLToPath(new URL("./gateway-entry.ts", import.meta.url));
@@ -245,14 +246,5 @@ export async function call(url: string, key: string, method: string, path: strin
   return { status: res.status, body: parsed };
 }
 
-/** A seeded PRNG (mulberry32) for kill points; the tests print the seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG for kill points (the engine's mulberry32); the tests print the seed. */
+export const seededRandom = mulberry32;

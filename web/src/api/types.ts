@@ -1,5 +1,6 @@
 // The gateway's JSON shapes the dashboard reads. Where the server declares a reply's type, it is
 // imported from there (type-only: nothing from src/ reaches the bundle), so the two cannot drift.
+import type { RetrainReport } from "../../../src/cascade/cascade.js";
 import type { RouteReason } from "../../../src/cascade/router.js";
 import type { ImportReply } from "../../../src/server/routes-examples.js";
 import type { AuditSummary, TaskStats as ServerTaskStats } from "../../../src/server/task-stats.js";
@@ -140,18 +141,8 @@ export interface PromoteReply {
   model_version: number | null;
 }
 
-export interface RetrainReply {
-  promoted: boolean;
-  version: number;
-  trainExamples: number;
-  holdoutExamples: number;
-  candidateAccuracy: number | null;
-  currentAccuracy: number | null;
-  threshold: { threshold: number | null; coverage: number } | null;
-  seconds: number;
-  reason: string;
-  model_version: number;
-}
+/** POST /v1/tasks/:name/retrain: the cascade's report plus the version the gateway now serves. */
+export type RetrainReply = RetrainReport & { model_version: number };
 
 export interface ScoredLabel {
   label: string;
