@@ -10,7 +10,7 @@ import { EXAMPLE_SOURCES, type ExampleSource } from "../store/schema.js";
 import { labelNames } from "../task/definition.js";
 import { badRequest, HttpError, notFound } from "./errors.js";
 import { integerParam, singleValues, type Query } from "./query-params.js";
-import { MAX_TEXT_CHARS, runtimeOf, type RouteDeps } from "./routes-tasks.js";
+import { MAX_TEXT_CHARS, runtimeOf, textProblem, type RouteDeps } from "./routes-tasks.js";
 
 export const MAX_IMPORT_ROWS = 100_000;
 /** A full 100,000-row import of long texts does not fit the app-wide 5 MiB default. */
@@ -154,7 +154,9 @@ function checkRows(body: string, read: { format: DatasetFormat } & ColumnMapping
   const rejected = dataset.badRows.map(reworded);
   for (const { text, label, line } of dataset.examples) {
     // readDataset requires a label by default, so `label` is always set here.
-    if (label !== undefined && labels.has(label)) accepted.push({ text, label });
+    const problem = textProblem(text);
+    if (problem !== null) rejected.push({ line, reason: `text ${problem}` });
+    else if (label !== undefined && labels.has(label)) accepted.push({ text, label });
     else rejected.push({ line, reason: `label ${JSON.stringify(label)} is not one of the task's labels` });
   }
   rejected.sort((a, b) => a.line - b.line);

@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import type { Store } from "../store/index.js";
 import { badRequest, HttpError } from "./errors.js";
 import { predictOne, type PredictResult } from "./predict.js";
+import { checkText } from "./routes-tasks.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { TaskRuntimes } from "./task-runtime.js";
 import { forwardChatCompletion, type UpstreamOptions } from "./upstream.js";
@@ -65,6 +66,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     const lastUser = [...messages].reverse().find((m: unknown) => typeof m === "object" && m !== null && (m as { role?: unknown }).role === "user") as { content?: unknown } | undefined;
     const input = lastUser === undefined ? null : contentText(lastUser.content);
     if (input === null || input.trim() === "") throw badRequest('"messages" needs a user message with text content');
+    checkText(input, "the last user message");
 
     const result: PredictResult = await predictOne(app.requestLog, rt, input, metrics);
     // predictOne throws (503/502) after logging when there is no label to answer with.

@@ -53,9 +53,17 @@ function feedbackText(logged: { input: string | null; input_hash: string }, give
   return given;
 }
 
+/** Why a text cannot be stored, or null. PostgreSQL cannot keep U+0000 in text, so no dialect takes it. */
+export function textProblem(x: string): string | null {
+  if (x.length > MAX_TEXT_CHARS) return `is longer than ${MAX_TEXT_CHARS} characters`;
+  if (x.includes("\u0000")) return "contains a NUL character (U+0000)";
+  return null;
+}
+
 export function checkText(x: unknown, what: string): string {
   if (typeof x !== "string" || x.length === 0) throw badRequest(`${what} must be a non-empty string`);
-  if (x.length > MAX_TEXT_CHARS) throw badRequest(`${what} is longer than ${MAX_TEXT_CHARS} characters`);
+  const problem = textProblem(x);
+  if (problem !== null) throw badRequest(`${what} ${problem}`);
   return x;
 }
 

@@ -102,10 +102,19 @@ export function parseTask(input: unknown): Task {
     throw new TaskError(`invalid task: ${problems.join("; ")}`);
   }
   const task = result.data;
+  // PostgreSQL cannot store U+0000 in text; refusing it here keeps both stores alike.
+  if (hasNul(task)) throw new TaskError("invalid task: a field contains a NUL character (U+0000)");
   if (task.out_of_scope_label !== undefined && !task.labels.some((l) => l.name === task.out_of_scope_label)) {
     throw new TaskError(`invalid task: out_of_scope_label: "${task.out_of_scope_label}" is not one of the labels`);
   }
   return task;
+}
+
+function hasNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(hasNul);
+  return false;
 }
 
 export function labelNames(task: Task): string[] {

@@ -119,3 +119,24 @@ describe("secrets", () => {
     expect(logged).not.toContain(adminKey);
   });
 });
+
+describe("NUL characters", () => {
+  // PostgreSQL cannot store U+0000 in text; the gateway refuses it on every store alike, as a 400.
+  it("are refused in inputs, chat messages, imported texts and task fields", async () => {
+    const predictKey = (await plain.store.apiKeys.create("nul", "predict")).key;
+    const auth = { authorization: `Bearer ${adminKey}` };
+    const predict = await call(plain, "POST", "/v1/tasks/hostile/predict", { authorization: `Bearer ${predictKey}` }, { input: "my card\u0000 is lost" });
+    expect(predict.status).toBe(400);
+    expect(((await predict.json()) as { error: { message: string } }).error.message).toMatch(/NUL character/);
+    const chat = await call(plain, "POST", "/v1/chat/completions", { authorization: `Bearer ${predictKey}` }, { model: "task:hostile", messages: [{ role: "user", content: "a\u0000b" }] });
+    expect(chat.status).toBe(400);
+    const before = await plain.store.examples.count("hostile");
+    const imported = await call(plain, "POST", "/v1/tasks/hostile/examples?partial=true", auth, [{ text: "fine", label: HOSTILE_LABELS[1] }, { text: "not\u0000fine", label: HOSTILE_LABELS[1] }]);
+    const reply = (await imported.json()) as { accepted: number; rejected: { line: number; reason: string }[] };
+    expect(reply.accepted).toBe(1);
+    expect(reply.rejected).toEqual([{ line: 2, reason: "text contains a NUL character (U+0000)" }]);
+    expect(await plain.store.examples.count("hostile")).toBe(before + 1);
+    const task = await call(plain, "POST", "/v1/tasks", auth, { name: "nul", instructions: "x\u0000", labels: [{ name: "a" }, { name: "b" }] });
+    expect(task.status).toBe(400);
+  });
+});
