@@ -19,14 +19,14 @@
 // process's RSS is read from /proc before and after each phase.
 //
 // Writes bench/results/server.json and the server section of bench/README.md.
-import { fork, type ChildProcess } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { loadDatasetFile } from "../src/data/dataset-file.js";
 import { openStore } from "../src/store/index.js";
 import { argValue, REPO_ROOT } from "./lib/banking77.js";
+import { cpuMs, heapMb, rssMb, startChild, stopChild } from "./lib/child.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
 
 const DEMO_DIR = join(REPO_ROOT, "examples/banking-demo");
@@ -56,76 +56,6 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-
-interface Child {
-  proc: ChildProcess;
-  url: string;
-  pid: number;
-}
-
-/** Forks the server entry and waits for the URL it sends once listening. */
-function startChild(args: string[], logPath = "/dev/null", extraExecArgv: string[] = []): Promise<Child> {
-  // The child's stdout (the gateway's request log at `info`) goes to a file: the cost of producing
-  // the log lines stays in the measurement, a terminal's cost to show them does not, and the
-  // file tells what failed if anything did.
-  const out = openSync(logPath, "w");
-  const proc = fork(join(REPO_ROOT, "bench/lib/server-child.ts"), args, {
-    execArgv: ["--import", "tsx", ...extraExecArgv],
-    stdio: ["ignore", out, "inherit", "ipc"],
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server child ${args[0]} did not start within 60 s`)), 60_000);
-    proc.once("message", (m: { url: string; pid: number }) => {
-      clearTimeout(timer);
-      resolve({ proc, url: m.url, pid: m.pid });
-    });
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server child ${args[0]} exited with code ${code} before listening`));
-    });
-  });
-}
-
-async function stopChild(child: Child): Promise<void> {
-  if (child.proc.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.proc.once("exit", resolve));
-  child.proc.kill("SIGTERM");
-  await exited;
-}
-
-/** The child's live heap after a full collection, in MB (the child runs with --expose-gc). */
-function heapMb(child: Child): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the gateway did not report its heap within 30 s")), 30_000);
-    const onMessage = (m: { type?: string; mb?: number }) => {
-      if (m.type !== "heap" || typeof m.mb !== "number") return;
-      clearTimeout(timer);
-      child.proc.off("message", onMessage);
-      resolve(m.mb);
-    };
-    child.proc.on("message", onMessage);
-    child.proc.send({ type: "heap" });
-  });
-}
-
-/** Resident set size of a process in MB, from /proc (Linux). */
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  if (m === null) throw new Error(`no VmRSS for pid ${pid}`);
-  return round(Number(m[1]) / 1024, 1);
-}
-
-/**
- * CPU time (user + system) a process has used, in ms, from /proc (Linux). Per request, it is far
- * less sensitive than requests/s to other work competing for the machine's cores.
- */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which is in parentheses and may contain spaces).
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticksPerSecond = 100; // USER_HZ: 100 on Linux on every common architecture
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
-}
 
 async function call(url: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
   const res = await fetch(url + path, {

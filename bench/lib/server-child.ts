@@ -3,6 +3,11 @@
 //
 //   server-child.ts bare                      a bare Fastify app, one POST route, small JSON reply
 //   server-child.ts gateway DB_PATH LOG       the Apprentice gateway over the SQLite file DB_PATH
+//   server-child.ts task-gateway DB_PATH LOG PORT REQUEST_LOG
+//                                             the same with each task's own teacher (as `apprentice
+//                                             serve`: createTeacher from the task's settings), on a
+//                                             fixed port (a restart keeps its URL), background
+//                                             retrains on, request log "buffered" or "sync"
 //
 // Once listening it sends { url } to the parent over IPC; it exits when the parent disconnects or
 // sends SIGTERM. Both listen on 127.0.0.1, port 0 (a free port).
@@ -46,8 +51,15 @@ async function gateway(dbPath: string, log: string): Promise<string> {
   return g.url;
 }
 
-const [mode, dbPath, log] = process.argv.slice(2);
-const url = mode === "bare" ? await bare() : await gateway(dbPath, log ?? "info");
+async function taskGateway(dbPath: string, log: string, port: number, requestLog: string): Promise<string> {
+  if (requestLog !== "buffered" && requestLog !== "sync") throw new Error(`request log must be buffered or sync, got ${requestLog}`);
+  const store = await openStore(dbPath);
+  const g = await startGateway({ store, host: "127.0.0.1", port, logger: log === "off" ? false : { level: log }, rateLimit: false, handleSignals: true, requestLog });
+  return g.url;
+}
+
+const [mode, dbPath, log, port, requestLog] = process.argv.slice(2);
+const url = mode === "bare" ? await bare() : mode === "task-gateway" ? await taskGateway(dbPath, log ?? "info", Number(port), requestLog ?? "buffered") : await gateway(dbPath, log ?? "info");
 process.send?.({ url, pid: process.pid });
 // The parent asks for the live heap after a full collection (run with --expose-gc): unlike RSS,
 // which keeps the allocator's high-water mark, it only grows if something is retained.
