@@ -42,7 +42,7 @@ import { MAX_PREDICT_INPUTS } from "../src/server/routes-tasks.js";
 import { openStore } from "../src/store/index.js";
 import { call, seededRandom } from "../test/crash/harness.js";
 import { fault, FaultTeacher, type Fault } from "../test/support/fault-teacher.js";
-import { argValue, REPO_ROOT } from "./lib/banking77.js";
+import { argValue, numberFlag, REPO_ROOT } from "./lib/banking77.js";
 import { heapMb, killChild9, rssMb, startChild, stopChild, type Child } from "./lib/child.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
 
@@ -51,12 +51,6 @@ const TASKS = { spec: "banking-spec", fail: "banking-fail" } as const;
 const KEY_ENV = "APPRENTICE_BENCH_TEACHER_KEY";
 
 const quick = process.argv.includes("--quick");
-const numberFlag = (name: string, fallback: number): number => {
-  const v = argValue(name);
-  const n = v === undefined ? fallback : Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
-  return n;
-};
 const settings = {
   duration_s: numberFlag("--duration", quick ? 10 : 60),
   connections: numberFlag("--connections", 10),

@@ -25,7 +25,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { loadDatasetFile } from "../src/data/dataset-file.js";
 import { openStore } from "../src/store/index.js";
-import { argValue, REPO_ROOT } from "./lib/banking77.js";
+import { argValue, numberFlag, REPO_ROOT } from "./lib/banking77.js";
 import { cpuMs, heapMb, rssMb, startChild, stopChild } from "./lib/child.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
 
@@ -34,12 +34,6 @@ const TASK = "banking-demo";
 const BATCH_SIZE = 1000;
 
 const quick = process.argv.includes("--quick");
-const numberFlag = (name: string, fallback: number): number => {
-  const v = argValue(name);
-  const n = v === undefined ? fallback : Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
-  return n;
-};
 const settings = {
   connections: numberFlag("--connections", 10),
   duration_s: numberFlag("--duration", quick ? 3 : 10),

@@ -12,6 +12,14 @@ export function argValue(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** A positive number flag (`--duration 60`), or `fallback` when absent. */
+export function numberFlag(name: string, fallback: number): number {
+  const v = argValue(name);
+  const n = v === undefined ? fallback : Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
+  return n;
+}
+
 export function banking77Dir(): string {
   const dir = resolve(argValue("--data-dir") ?? join(REPO_ROOT, "../shared/datasets/banking77"));
   for (const f of ["train.csv", "test.csv"]) {
