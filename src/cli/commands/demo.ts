@@ -8,7 +8,7 @@ import type { TaskStats } from "../../server/task-stats.js";
 import { DEMO_DB, startDemoGateway, type DemoGateway } from "../demo/demo-gateway.js";
 import { replayTraffic, type ReplayResult } from "../demo/replay.js";
 import { CliError, UsageError } from "../errors.js";
-import { fixed, table } from "../format.js";
+import { fixed, percent, table } from "../format.js";
 import { printLines } from "../output.js";
 
 const DEMO_PORT = 8080;
@@ -19,8 +19,6 @@ function port(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer 0-65535, got "${value}"`);
   return n;
 }
-
-const percent = (x: number) => `${fixed(100 * x, 1)}%`;
 
 async function fetchStats(demo: DemoGateway): Promise<TaskStats & { model_version: number }> {
   const res = await fetch(`${demo.gateway.url}/v1/tasks/${demo.data.task.name}/stats`, { headers: { authorization: `Bearer ${demo.adminKey}` } });
