@@ -27,6 +27,8 @@ async function bare(): Promise<string> {
   const app = Fastify({ logger: false });
   app.post("/v1/chat/completions", async () => ({ ok: true, label: "card_arrival" }));
   await app.listen({ host: "127.0.0.1", port: 0 });
+  // Exit normally on SIGTERM (stopChild) so that a --cpu-prof profile gets written.
+  process.once("SIGTERM", () => void app.close().then(() => process.exit(0)));
   const address = app.server.address();
   if (address === null || typeof address === "string") throw new Error("no TCP address");
   return `http://127.0.0.1:${address.port}`;

@@ -76,9 +76,14 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
       return reply.code(500).send(errorBody("internal error", "server_error", "internal_error"));
     },
   });
-  app.addHook("onResponse", async (request, reply) => {
-    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, "request");
-  });
+  // Registered only when debug lines are printed at all (the level is fixed once the app is built):
+  // a hook costs every request something even when its line is dropped.
+  if (app.log.level === "debug" || app.log.level === "trace") {
+    app.addHook("onResponse", (request, reply, done) => {
+      request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, "request");
+      done();
+    });
+  }
   const log: FastifyBaseLogger = app.log;
   const runtimes = new TaskRuntimes({
     store,
@@ -138,8 +143,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.addHook("preClose", async () => {
     closing = true;
   });
-  app.addHook("onSend", async (_request, reply) => {
+  app.addHook("onSend", (_request, reply, payload, done) => {
     if (closing) reply.header("connection", "close");
+    done(null, payload);
   });
   app.addHook("onClose", async () => {
     await requestLog.flush();

@@ -45,9 +45,10 @@ export class GatewayMetrics {
 }
 
 export function registerMetrics(app: FastifyInstance, metrics: GatewayMetrics): void {
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
   app.get("/metrics", { config: { access: "open" } }, async (_request, reply) => {
     const text = await metrics.registry.metrics();

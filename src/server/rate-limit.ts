@@ -64,16 +64,19 @@ export class TokenBuckets {
 /** Registers the limit; call after registerAuth so that its hook runs second. */
 export function registerRateLimit(app: FastifyInstance, limit: RateLimit): void {
   const buckets = new TokenBuckets(limit);
-  app.addHook("onRequest", async (request, reply) => {
+  // Callback style: nothing here waits, so no promise per request.
+  app.addHook("onRequest", (request, reply, done) => {
     const key = request.apiKey;
-    if (key === null) return;
+    if (key === null) return done();
     const waitMs = buckets.take(key.id);
     reply.header("x-ratelimit-limit", String(buckets.burst));
     reply.header("x-ratelimit-remaining", String(buckets.remaining(key.id)));
     if (waitMs > 0) {
       // Whole seconds, rounded up: clients that honour Retry-After never retry too early.
       reply.header("retry-after", String(Math.max(1, Math.ceil(waitMs / 1000))));
-      return reply.code(429).send(errorBody(`rate limit exceeded for this API key: ${limit.requestsPerSecond} requests/s (burst ${buckets.burst}); retry later`, "rate_limit_error", "rate_limit_exceeded"));
+      void reply.code(429).send(errorBody(`rate limit exceeded for this API key: ${limit.requestsPerSecond} requests/s (burst ${buckets.burst}); retry later`, "rate_limit_error", "rate_limit_exceeded"));
+      return;
     }
+    done();
   });
 }

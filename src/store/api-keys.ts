@@ -89,15 +89,28 @@ export class ApiKeyRepository {
 
   /** The record of a valid, unrevoked key; null for anything else. */
   async verify(key: string): Promise<ApiKeyRecord | null> {
-    if (typeof key !== "string" || !KEY_PATTERN.test(key)) return null;
+    const known = this.verifyCached(key);
+    if (known !== undefined) return known;
     const hash = sha256Hex(key);
-    const cached = this.#verified.get(hash);
     const now = this.ctx.now();
-    if (cached !== undefined && now - cached.at < VERIFIED_KEY_TTL_MS) return cached.record;
-    this.#verified.delete(hash);
     const record = await this.#lookup(hash);
     if (record !== null) this.#verified.set(hash, { record, at: now });
     return record;
+  }
+
+  /**
+   * verify() without the database: the record of a key verified less than VERIFIED_KEY_TTL_MS ago,
+   * null for what cannot be a key, undefined when only the database can tell. Synchronous, so the
+   * gateway's authentication hook needs no promise for a known key.
+   */
+  verifyCached(key: string): ApiKeyRecord | null | undefined {
+    if (typeof key !== "string" || !KEY_PATTERN.test(key)) return null;
+    const hash = sha256Hex(key);
+    const cached = this.#verified.get(hash);
+    if (cached === undefined) return undefined;
+    if (this.ctx.now() - cached.at < VERIFIED_KEY_TTL_MS) return cached.record;
+    this.#verified.delete(hash);
+    return undefined;
   }
 
   async #lookup(hash: string): Promise<ApiKeyRecord | null> {

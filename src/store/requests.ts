@@ -399,12 +399,13 @@ export class RequestLog {
   }
 
   #toRow(r: RequestInput, index: number): RequestRow {
-    const where = `request ${JSON.stringify(r.id)} (row ${index + 1})`;
-    if (!REQUEST_SOURCES.includes(r.source)) throw new StoreError(`${where}: source ${JSON.stringify(r.source)} is not one of ${REQUEST_SOURCES.join(", ")}`);
-    if (!REQUEST_STATUSES.includes(r.status)) throw new StoreError(`${where}: status ${JSON.stringify(r.status)} is not one of ${REQUEST_STATUSES.join(", ")}`);
+    // Only built for an error: this runs for every logged request.
+    const where = () => `request ${JSON.stringify(r.id)} (row ${index + 1})`;
+    if (!REQUEST_SOURCES.includes(r.source)) throw new StoreError(`${where()}: source ${JSON.stringify(r.source)} is not one of ${REQUEST_SOURCES.join(", ")}`);
+    if (!REQUEST_STATUSES.includes(r.status)) throw new StoreError(`${where()}: status ${JSON.stringify(r.status)} is not one of ${REQUEST_STATUSES.join(", ")}`);
     let inputHash = r.input_hash;
     if (inputHash === undefined) {
-      if (r.input === null) throw new StoreError(`${where}: input_hash is required when input is null`);
+      if (r.input === null) throw new StoreError(`${where()}: input_hash is required when input is null`);
       inputHash = textHash(r.input);
     }
     return {

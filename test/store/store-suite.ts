@@ -692,11 +692,16 @@ export function storeSuite(target: StoreTarget): void {
 
       it("trusts a verified key for a few seconds, and forgets it at once when revoked here", async () => {
         const { key, record } = await store.apiKeys.create("cached", "predict");
+        // Synchronous answers: undefined until verified once, null for what cannot be a key.
+        expect(store.apiKeys.verifyCached(key)).toBeUndefined();
+        expect(store.apiKeys.verifyCached("apx_short")).toBeNull();
         expect(await store.apiKeys.verify(key)).toEqual(record);
+        expect(store.apiKeys.verifyCached(key)).toEqual(record);
         // Revoked by another process (straight in the database): still trusted until the TTL ends.
         await store.db.updateTable("api_keys").set({ revoked_at: clock }).where("id", "=", record.id).execute();
         expect(await store.apiKeys.verify(key)).toEqual(record);
         clock += VERIFIED_KEY_TTL_MS;
+        expect(store.apiKeys.verifyCached(key)).toBeUndefined();
         expect(await store.apiKeys.verify(key)).toBeNull();
 
         const other = await store.apiKeys.create("cached 2", "predict");
