@@ -42,7 +42,7 @@ export interface Assessment {
 
 export function assess(specialist: TextClassifier, text: string, settings: RouterSettings): Assessment {
   const p = specialist.predict(text);
-  const unknownShare = specialist.featurizer.unknownShare(text);
+  const unknownShare = p.unknownShare;
   // Unfamiliar text first: the label of a text the model cannot read says nothing.
   const scope =
     unknownShare > settings.routing.out_of_scope_max

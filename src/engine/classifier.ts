@@ -32,6 +32,8 @@ export interface Prediction {
   /** Calibrated probability of `label`. */
   confidence: number;
   index: number;
+  /** Share of the text's n-grams the model never learned (Featurizer.unknownShare). */
+  unknownShare: number;
 }
 
 export interface LabelProbability {
@@ -64,7 +66,7 @@ export class TextClassifier {
 
   predict(text: string): Prediction {
     const best = this.score(text);
-    return { label: this.header.labels[best], confidence: this.z[best], index: best };
+    return { label: this.header.labels[best], confidence: this.z[best], index: best, unknownShare: this.featurizer.lastUnknownShare };
   }
 
   /** The k most probable labels, most probable first. */

@@ -384,8 +384,12 @@ export function storeSuite(target: StoreTarget): void {
 
       it("inserts a batch in one transaction, skipping ids already logged", async () => {
         await store.requests.insert(base("r1"));
-        const rows = Array.from({ length: 5000 }, (_, i) => base(`b${i}`));
+        const rows = Array.from({ length: 5000 }, (_, i) => base(`b${i}`, { latency_ms: i, input: `text ${i}` }));
         expect(await store.requests.insertMany([base("r1"), ...rows])).toEqual({ inserted: 5000 });
+        // 5001 rows go as statements of 256, 64, 16, 4 and 1 rows: each row keeps its own values.
+        for (const i of [0, 255, 4863, 4991, 4999]) {
+          expect(await store.requests.get(`b${i}`)).toMatchObject({ latency_ms: i, input: `text ${i}`, input_hash: sha256Hex(`text ${i}`) });
+        }
         expect(await store.requests.insertMany(rows)).toEqual({ inserted: 0 });
         expect(await store.requests.insertMany([])).toEqual({ inserted: 0 });
         expect(await store.requests.insertMany([base("d1"), base("d1")])).toEqual({ inserted: 1 });
