@@ -1,6 +1,6 @@
 // npm run bench:server [-- --connections N] [--duration S] [--pipelining N] [--batches N]
 //                          [--max-error X] [--log info|off] [--phases chat,mixed,predict,batch]
-//                          [--rounds N] [--quick]
+//                          [--rounds N] [--calibrate US,US,…] [--quick]
 //
 // HTTP throughput and latency of the gateway on loopback, with autocannon. The server under test
 // runs in its own process (bench/lib/server-child.ts, forked), autocannon in this one, so on a
@@ -27,6 +27,10 @@
 // phase and the ceiling are measured in `--rounds` alternating pairs (ceiling, then chat) and the
 // round with the median ratio is reported, with every round's ratio beside it.
 //
+// Calibration (`--calibrate`, default 25,50,100; none with --quick): the bare route again, in a
+// fresh process, spinning that many µs of CPU per request before it answers. It shows what the
+// 50% target leaves a server on this machine: how much work per request costs how much throughput.
+//
 // Writes bench/results/server.json and the server section of bench/README.md.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -50,6 +54,7 @@ const settings = {
   warmup_s: quick ? 1 : 3,
   batches: numberFlag("--batches", quick ? 5 : 20),
   rounds: numberFlag("--rounds", quick ? 1 : 3),
+  calibrate: (argValue("--calibrate") ?? (quick ? "" : "25,50,100")).split(",").filter((x) => x !== "").map(Number),
   max_error: numberFlag("--max-error", 0.1),
   log: argValue("--log") ?? "info",
   phases: (argValue("--phases") ?? "chat,mixed,predict,batch").split(","),
@@ -308,6 +313,19 @@ async function main() {
       console.error(`batch: ${JSON.stringify(batch)}, RSS ${rss[rss.length - 1].mb} MB`);
     }
 
+    // (6) Calibration: the bare route with CPU work added per request.
+    const calibration: { busy_us: number; rps: number; server_cpu_us_per_request: number; of_ceiling: number }[] = [];
+    for (const busy of settings.calibrate) {
+      const child = await startChild(["bare", String(busy)], "/dev/null", childFlags);
+      try {
+        const l = await load(child.url, child.pid, ceilingRequests);
+        calibration.push({ busy_us: busy, rps: l.rps, server_cpu_us_per_request: l.server_cpu_us_per_request, of_ceiling: round(l.rps / ceiling.rps, 3) });
+        console.error(`calibration ${busy} µs: ${JSON.stringify(l)}`);
+      } finally {
+        await stopChild(child);
+      }
+    }
+
     const log = scanLog(logPath);
     if (log.samples.length > 0) console.error(`gateway log: ${log.failed_responses} failed responses, ${log.warnings_or_errors} warnings/errors, e.g.\n${log.samples.join("\n")}`);
     const totalSeconds = (performance.now() - started) / 1000;
@@ -345,6 +363,7 @@ async function main() {
       date: new Date().toISOString(),
       ceiling,
       chat: withShare(chat),
+      calibration,
       chat_rounds: chatRounds.map((r) => ({ ceiling_rps: r.ceiling.rps, chat_rps: r.chat.rps, ratio: round(r.ratio, 3), ceiling_cpu_us: r.ceiling.server_cpu_us_per_request, chat_cpu_us: r.chat.server_cpu_us_per_request })),
       mixed: withShare(phases.mixed),
       predict: withShare(phases.predict),
@@ -382,6 +401,7 @@ type Result = {
   ceiling: Load;
   chat?: Phase;
   chat_rounds: Round[];
+  calibration: { busy_us: number; rps: number; server_cpu_us_per_request: number; of_ceiling: number }[];
   mixed?: Phase;
   predict?: Phase;
   batch?: Batch;
@@ -430,6 +450,13 @@ function markdown(r: Result): string {
       ? [
           `Batch predict of ${b.size.toLocaleString("en-US")} inputs, ${b.requests} sequential requests: median ${b.median_ms} ms, max ${b.max_ms} ms (server CPU ${b.server_cpu_ms_per_batch} ms per batch), ` +
             `${b.failures} failed, specialist-served ${served(b)}.`,
+        ]
+      : []),
+    ...(r.calibration.length > 0
+      ? [
+          `Calibration, the bare route spinning N µs of CPU per request before answering (its own process, after the phases above): ` +
+            r.calibration.map((c) => `${c.busy_us} µs → ${c.rps.toLocaleString("en-US")} rps, ${pct(c.of_ceiling, 0)} of the ceiling (${c.server_cpu_us_per_request} µs CPU/request)`).join("; ") +
+            ".",
         ]
       : []),
     `Gateway live heap after GC (MB): ${r.heap_after_gc_mb.map((x) => `${x.phase} ${x.mb}`).join(", ")}; RSS (MB, includes the allocator's high-water mark): ${r.rss_mb.map((x) => `${x.phase} ${x.mb}`).join(", ")}. ${r.wall_seconds.toFixed(0)} s in all.`,

@@ -1,7 +1,8 @@
 // The process under test for bench/server.ts, started with child_process.fork so that the server
 // and the load generator (autocannon, in the parent) do not share an event loop or a core.
 //
-//   server-child.ts bare                      a bare Fastify app, one POST route, small JSON reply
+//   server-child.ts bare [BUSY_US]            a bare Fastify app, one POST route, small JSON reply;
+//                                             with BUSY_US, the route first spins that many µs of CPU
 //   server-child.ts gateway DB_PATH LOG       the Apprentice gateway over the SQLite file DB_PATH
 //   server-child.ts task-gateway DB_PATH LOG PORT REQUEST_LOG
 //                                             the same with each task's own teacher (as `apprentice
@@ -22,10 +23,17 @@ import { REPO_ROOT } from "./banking77.js";
 
 const DEMO_DIR = join(REPO_ROOT, "examples/banking-demo");
 
-async function bare(): Promise<string> {
+async function bare(busyUs: number): Promise<string> {
   // The ceiling: what Fastify itself does on this machine with a JSON body in and a JSON body out.
+  // With busyUs, a calibration: how throughput falls as a route does more work per request.
   const app = Fastify({ logger: false });
-  app.post("/v1/chat/completions", async () => ({ ok: true, label: "card_arrival" }));
+  app.post("/v1/chat/completions", async () => {
+    if (busyUs > 0) {
+      const until = performance.now() + busyUs / 1000;
+      while (performance.now() < until);
+    }
+    return { ok: true, label: "card_arrival" };
+  });
   await app.listen({ host: "127.0.0.1", port: 0 });
   // Exit normally on SIGTERM (stopChild) so that a --cpu-prof profile gets written.
   process.once("SIGTERM", () => void app.close().then(() => process.exit(0)));
@@ -61,7 +69,7 @@ async function taskGateway(dbPath: string, log: string, port: number, requestLog
 }
 
 const [mode, dbPath, log, port, requestLog] = process.argv.slice(2);
-const url = mode === "bare" ? await bare() : mode === "task-gateway" ? await taskGateway(dbPath, log ?? "info", Number(port), requestLog ?? "buffered") : await gateway(dbPath, log ?? "info");
+const url = mode === "bare" ? await bare(Number(dbPath ?? 0)) : mode === "task-gateway" ? await taskGateway(dbPath, log ?? "info", Number(port), requestLog ?? "buffered") : await gateway(dbPath, log ?? "info");
 process.send?.({ url, pid: process.pid });
 // The parent asks for the live heap after a full collection (run with --expose-gc): unlike RSS,
 // which keeps the allocator's high-water mark, it only grows if something is retained.
