@@ -1,6 +1,6 @@
 import { useMemo } from "preact/hooks";
 import type { HeatmapData } from "../lib/confusion.js";
-import { COLORS, type ChartOption } from "./echarts.js";
+import { COLORS, type ChartOption } from "./theme.js";
 import { EChart } from "./EChart.js";
 
 /** Actual (rows) × predicted (columns) over the labels involved in the top confusions. */

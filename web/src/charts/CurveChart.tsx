@@ -1,7 +1,7 @@
 import { useMemo } from "preact/hooks";
 import type { CurvePoint } from "../api/types.js";
 import { pct, prob } from "../lib/format.js";
-import { COLORS, type ChartOption } from "./echarts.js";
+import { COLORS, type ChartOption } from "./theme.js";
 import { EChart } from "./EChart.js";
 
 /**

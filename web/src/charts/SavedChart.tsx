@@ -1,7 +1,7 @@
 import { useMemo } from "preact/hooks";
 import { money } from "../lib/format.js";
 import type { SavedSeries } from "../lib/series.js";
-import { COLORS, type ChartOption } from "./echarts.js";
+import { COLORS, type ChartOption } from "./theme.js";
 import { EChart } from "./EChart.js";
 
 /** Cost saved per bucket (bars) and its running total (line, right axis). */

@@ -1,6 +1,6 @@
 import { useMemo } from "preact/hooks";
 import type { StackedTraffic } from "../lib/series.js";
-import { COLORS, type ChartOption } from "./echarts.js";
+import { COLORS, type ChartOption } from "./theme.js";
 import { EChart } from "./EChart.js";
 
 /** Requests per bucket, stacked by who answered them. */
