@@ -14,6 +14,7 @@ import { migrationProvider } from "./migrations/index.js";
 import { ModelRepository } from "./models.js";
 import { RequestLog } from "./requests.js";
 import type { Database } from "./schema.js";
+import { SAFETY_NET_PAGES, startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.js";
 import { cachingStatements, StoreSqliteDialect } from "./sqlite-dialect.js";
 import { TaskRepository } from "./tasks.js";
 
@@ -130,6 +131,7 @@ export async function openStore(url?: string, options: StoreOptions = {}): Promi
   let db: Kysely<Database>;
   let location: string;
   let schema: string | undefined;
+  let checkpointer: Checkpointer | undefined;
   if (target.kind === "sqlite") {
     if (url === undefined) mkdirSync(dirname(DEFAULT_SQLITE_PATH), { recursive: true });
     db = openSqlite(target.path, options.busyTimeoutMs ?? 5000);
@@ -157,6 +159,7 @@ export async function openStore(url?: string, options: StoreOptions = {}): Promi
     if (err instanceof StoreMigrationError) throw err;
     throw new StoreMigrationError(`cannot migrate ${location}: ${describe(err)}`, { cause: err });
   }
+  if (target.kind === "sqlite" && target.path !== ":memory:") checkpointer = startCheckpointer(target.path);
 
   const repositories = (kysely: Kysely<Database>): StoreRepositories => {
     const ctx: StoreContext = { db: kysely, dialect, now };
@@ -178,7 +181,8 @@ export async function openStore(url?: string, options: StoreOptions = {}): Promi
     ping: async () => {
       await db.selectNoFrom((eb) => eb.lit(1).as("one")).execute();
     },
-    close: () => (closed ??= db.destroy()),
+    // The checkpointer first: the last connection to close checkpoints the whole log and removes it.
+    close: () => (closed ??= (checkpointer?.stop() ?? Promise.resolve()).then(() => db.destroy())),
   };
 }
 
@@ -188,7 +192,11 @@ function openSqlite(path: string, busyTimeoutMs: number): Kysely<Database> {
     raw = new SqliteDatabase(path, { timeout: busyTimeoutMs });
     // WAL: readers do not block the writer and the writer does not block readers. An in-memory
     // database stays in "memory" mode.
-    if (path !== ":memory:") raw.pragma("journal_mode = WAL");
+    if (path !== ":memory:") {
+      raw.pragma("journal_mode = WAL");
+      // Checkpoints run on another thread (sqlite-checkpointer.ts); this connection only past the safety net.
+      raw.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+    }
     // With WAL, NORMAL loses no committed data on an application crash, only on power loss.
     raw.pragma("synchronous = NORMAL");
     raw.pragma("foreign_keys = ON");

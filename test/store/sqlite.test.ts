@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { openStore, StoreMigrationError, StoreOpenError } from "../../src/store/index.js";
+import { SAFETY_NET_PAGES } from "../../src/store/sqlite-checkpointer.js";
 import { storeSuite } from "./store-suite.js";
 import { sqliteFileTarget, sqliteMemoryTarget } from "./targets.js";
 
@@ -17,6 +18,27 @@ storeSuite(sqliteMemoryTarget());
 describe("SQLite specifics", () => {
   const dir = mkdtempSync(join(tmpdir(), "apprentice-sqlite-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("checkpoints the write-ahead log from another thread, and removes it on close", async () => {
+    const path = join(dir, "checkpoints.db");
+    const store = await openStore(path);
+    const rows = Array.from({ length: 20_000 }, (_, i) => ({ id: `r${i}`, task: "t", input: `a request text long enough to fill pages ${i}`, label: "a", source: "specialist" as const, latency_ms: 1, status: "ok" as const }));
+    await store.requests.insertMany(rows);
+    // Several MB of log, well under the store connection's own threshold (SAFETY_NET_PAGES pages):
+    // only the background checkpointer copies it into the database file.
+    const walPages = statSync(`${path}-wal`).size / 4096;
+    expect(walPages).toBeGreaterThan(500);
+    expect(walPages).toBeLessThan(SAFETY_NET_PAGES);
+    const dbBytes = statSync(path).size;
+    const deadline = Date.now() + 10_000;
+    while (statSync(path).size <= dbBytes + 1_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(statSync(path).size).toBeGreaterThan(dbBytes + 1_000_000);
+    await store.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const again = await openStore(path);
+    expect((await again.requests.stats("t")).requests).toBe(20_000);
+    await again.close();
+  });
 
   it("opens a file in WAL mode with foreign keys on and a busy timeout", async () => {
     const path = join(dir, "pragmas.db");
@@ -29,6 +51,7 @@ describe("SQLite specifics", () => {
       expect(await pragma("journal_mode")).toBe("wal");
       expect(await pragma("foreign_keys")).toBe(1);
       expect(await pragma("busy_timeout")).toBe(1234);
+      expect(await pragma("wal_autocheckpoint")).toBe(SAFETY_NET_PAGES);
       expect(store.location).toBe(`sqlite:${path}`);
     } finally {
       await store.close();
