@@ -33,11 +33,8 @@ export function routeMode(x: unknown): RouteMode {
   throw badRequest(`"route" must be one of ${ROUTE_MODES.join(", ")}`);
 }
 
-let fixed: CascadeAnswer | undefined;
 async function answerOf(rt: TaskRuntime, input: string, route: RouteMode): Promise<CascadeAnswer> {
-  if (process.env.XNOPREDICT === "1" && fixed !== undefined) return fixed;
   try {
-    if (process.env.XNOPREDICT === "1") return (fixed = await rt.handle(input, route));
     return await rt.handle(input, route);
   } catch (err) {
     if (err instanceof NoSpecialistError) throw conflict(`${err.message}; use route "auto" or "teacher" until then`);

@@ -94,7 +94,6 @@ class BufferedRequestLog implements RequestLogger {
   }
 
   async #write(rows: RequestInput[]): Promise<void> {
-    if (process.env.XNOLOG === "1") return;
     try {
       await this.store.requests.insertMany(rows);
     } catch {

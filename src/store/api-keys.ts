@@ -40,6 +40,11 @@ export interface ApiKeyRecord {
  */
 export const VERIFIED_KEY_TTL_MS = 5_000;
 
+/** The SHA-256 of what may be a key; null for what cannot be one. */
+function keyHash(key: string): string | null {
+  return typeof key === "string" && KEY_PATTERN.test(key) ? sha256Hex(key) : null;
+}
+
 export class ApiKeyRepository {
   /** SHA-256 of a verified key → its record and when it was verified (this.ctx.now()). */
   readonly #verified = new Map<string, { record: ApiKeyRecord; at: number }>();
@@ -89,9 +94,10 @@ export class ApiKeyRepository {
 
   /** The record of a valid, unrevoked key; null for anything else. */
   async verify(key: string): Promise<ApiKeyRecord | null> {
-    const known = this.verifyCached(key);
+    const hash = keyHash(key);
+    if (hash === null) return null;
+    const known = this.#cached(hash);
     if (known !== undefined) return known;
-    const hash = sha256Hex(key);
     const now = this.ctx.now();
     const record = await this.#lookup(hash);
     if (record !== null) this.#verified.set(hash, { record, at: now });
@@ -104,8 +110,11 @@ export class ApiKeyRepository {
    * gateway's authentication hook needs no promise for a known key.
    */
   verifyCached(key: string): ApiKeyRecord | null | undefined {
-    if (typeof key !== "string" || !KEY_PATTERN.test(key)) return null;
-    const hash = sha256Hex(key);
+    const hash = keyHash(key);
+    return hash === null ? null : this.#cached(hash);
+  }
+
+  #cached(hash: string): ApiKeyRecord | undefined {
     const cached = this.#verified.get(hash);
     if (cached === undefined) return undefined;
     if (this.ctx.now() - cached.at < VERIFIED_KEY_TTL_MS) return cached.record;
