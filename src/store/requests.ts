@@ -1,6 +1,6 @@
 // The request log: one row per gateway request, written after the answer, read for statistics.
 import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from "kysely";
-import { chunks, inTransaction, rowsPerInsert, toNumber, type StoreContext } from "./context.js";
+import { inTransaction, toNumber, type StoreContext } from "./context.js";
 import { StoreConflictError, StoreError } from "./errors.js";
 import { textHash } from "./hash.js";
 import {
@@ -97,7 +97,6 @@ export const REVIEW_KINDS: readonly ReviewKind[] = ["disagreement", "low_confide
 export type ReviewItem = RequestRecord & { kind: ReviewKind };
 
 const DAY_MS = 86_400_000;
-const COLUMNS_PER_ROW = 14;
 /** Example sources that settle a text's label: once one exists, its requests leave the review queue. */
 const REVIEWED_SOURCES = ["human", "feedback"] as const;
 
@@ -137,7 +136,7 @@ export class RequestLog {
   #queue: QueuedInsert[] = [];
   #flushScheduled = false;
 
-  /** Bulk INSERT … ON CONFLICT (id) DO NOTHING texts by row count, compiled on first use. */
+  /** Bulk INSERT … ON CONFLICT (id) DO NOTHING texts by row count (negative: with RETURNING id), compiled on first use. */
   readonly #bulkSql = new Map<number, string>();
 
   constructor(private readonly ctx: StoreContext) {}
@@ -194,20 +193,11 @@ export class RequestLog {
         batch.push(q);
       }
     }
-    const size = rowsPerInsert(this.ctx.dialect, COLUMNS_PER_ROW);
     let written: Set<string>;
     try {
       written = await inTransaction(this.ctx.db, async (trx) => {
         const ids = new Set<string>();
-        for (const chunk of chunks(batch, size)) {
-          const rows = await trx
-            .insertInto("requests")
-            .values(chunk.map((q) => q.row))
-            .onConflict((oc) => oc.column("id").doNothing())
-            .returning("id")
-            .execute();
-          for (const r of rows) ids.add(r.id);
-        }
+        await this.#bulkInsert(trx, batch.map((q) => q.row), (id) => ids.add(id));
         return ids;
       });
     } catch {
@@ -234,38 +224,45 @@ export class RequestLog {
   }
 
   /**
-   * The gateway's request log writes every request through here (request-log-buffer.ts), in
+   * Inserts rows, skipping ids already logged; returns how many it inserted and, given
+   * `onInserted`, which ones (a RETURNING clause: a few µs a row, so only the group commit asks).
+   * Every logged request goes through here (request-log-buffer.ts and the group commit above), in
    * batches of whatever arrived in the last few milliseconds. Built by Kysely, each batch was an
    * expression tree per value and, its row count being new, a new SQL text that missed the
    * prepared-statement cache and was compiled by SQLite again. Instead a batch is cut into a few
    * fixed sizes whose SQL is compiled once (by the dialect, so it runs on both) and bound with the
    * rows' values.
    */
-  async #bulkInsert(db: Kysely<Database>, rows: readonly RequestRow[]): Promise<number> {
+  async #bulkInsert(db: Kysely<Database>, rows: readonly RequestRow[], onInserted?: (id: string) => void): Promise<number> {
     let inserted = 0;
     let next = 0;
     for (const size of BULK_SIZES) {
       while (rows.length - next >= size) {
         const parameters: unknown[] = [];
         for (let i = next; i < next + size; i++) for (const column of ROW_COLUMNS) parameters.push(rows[i][column]);
-        const result = await db.executeQuery(CompiledQuery.raw(this.#bulkInsertSql(size), parameters));
-        inserted += Number(result.numAffectedRows ?? 0n);
+        const result = await db.executeQuery<{ id: string }>(CompiledQuery.raw(this.#bulkInsertSql(size, onInserted !== undefined), parameters));
+        if (onInserted === undefined) inserted += Number(result.numAffectedRows ?? 0n);
+        else {
+          for (const row of result.rows) onInserted(row.id);
+          inserted += result.rows.length;
+        }
         next += size;
       }
     }
     return inserted;
   }
 
-  #bulkInsertSql(size: number): string {
-    let text = this.#bulkSql.get(size);
+  #bulkInsertSql(size: number, returning: boolean): string {
+    const key = returning ? -size : size;
+    let text = this.#bulkSql.get(key);
     if (text === undefined) {
       const template = Object.fromEntries(ROW_COLUMNS.map((c) => [c, null])) as unknown as RequestRow;
-      text = this.ctx.db
+      const insert = this.ctx.db
         .insertInto("requests")
         .values(Array.from({ length: size }, () => template))
-        .onConflict((oc) => oc.column("id").doNothing())
-        .compile().sql;
-      this.#bulkSql.set(size, text);
+        .onConflict((oc) => oc.column("id").doNothing());
+      text = (returning ? insert.returning("id") : insert).compile().sql;
+      this.#bulkSql.set(key, text);
     }
     return text;
   }
