@@ -68,8 +68,13 @@ async function taskGateway(dbPath: string, log: string, port: number, requestLog
   return g.url;
 }
 
-const [mode, dbPath, log, port, requestLog] = process.argv.slice(2);
-const url = mode === "bare" ? await bare(Number(dbPath ?? 0)) : mode === "task-gateway" ? await taskGateway(dbPath, log ?? "info", Number(port), requestLog ?? "buffered") : await gateway(dbPath, log ?? "info");
+const [mode, ...args] = process.argv.slice(2);
+async function start(): Promise<string> {
+  if (mode === "bare") return bare(Number(args[0] ?? 0));
+  const [dbPath, log = "info", port, requestLog = "buffered"] = args;
+  return mode === "task-gateway" ? taskGateway(dbPath, log, Number(port), requestLog) : gateway(dbPath, log);
+}
+const url = await start();
 process.send?.({ url, pid: process.pid });
 // The parent asks for the live heap after a full collection (run with --expose-gc): unlike RSS,
 // which keeps the allocator's high-water mark, it only grows if something is retained.
