@@ -19,7 +19,7 @@ import type { TextClassifier } from "../engine/classifier.js";
 import { trainClassifier, TrainingError, type TrainOptions } from "../engine/train.js";
 import { labelNames, type Task } from "../task/definition.js";
 import type { FewShotExample, Teacher, TeacherAnswer } from "../teacher/types.js";
-import { isHoldoutText, MemoryExampleStore, type ExampleStore } from "./example-store.js";
+import { isHoldoutText, MemoryExampleStore, type ExampleStore, type StoredExample } from "./example-store.js";
 import { scoreHoldout, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
 import { LiveAudit } from "./live-audit.js";
 import { DEFAULT_RETRAIN_GROWTH, retrainInterval, tightenedTarget } from "./policy.js";
@@ -277,6 +277,16 @@ export class Cascade {
     if (shown) shown.label = label;
     else if (this.#fewShot.length < this.task.teacher.few_shot) this.#fewShot.push({ text, label });
     this.#maybeRetrain();
+  }
+
+  /**
+   * An example as someone else stored it (another gateway instance over the same database): kept
+   * exactly as stored, side included, since the store already applied the rule of which label
+   * wins. It does not count toward the next retrain; the instance that received it counts it.
+   */
+  adoptExample(example: StoredExample): void {
+    if (example.holdout && this.store.get(example.text) === undefined) this.#holdoutCount++;
+    this.store.put(example);
   }
 
   /** Whether enough new examples arrived for a retrain (min_examples reached, then the interval). */

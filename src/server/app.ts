@@ -45,6 +45,8 @@ export interface BuildAppOptions {
   rateLimit?: RateLimit | false;
   /** Each task teacher's circuit breaker: thresholds and clock (tests inject one). */
   teacherBreaker?: TeacherBreakerOptions;
+  /** How often loaded tasks catch up with other instances' writes (default 1 s; 0: only when app.runtimes.syncAll() is called). */
+  syncIntervalMs?: number;
 }
 
 declare module "fastify" {
@@ -91,6 +93,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     ...(options.trainOptions ? { trainOptions: options.trainOptions } : {}),
     ...(options.backgroundRetrain === undefined ? {} : { backgroundRetrain: options.backgroundRetrain }),
     ...(options.teacherBreaker ? { teacherBreaker: options.teacherBreaker } : {}),
+    ...(options.syncIntervalMs === undefined ? {} : { syncIntervalMs: options.syncIntervalMs }),
     logger: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m), warn: (o, m) => log.warn(o, m) },
   });
   app.decorate("runtimes", runtimes);

@@ -9,7 +9,7 @@ import type { RouteMode } from "../cascade/router.js";
 import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../cascade/example-store.js";
 import { decodeModel, encodeModel } from "../engine/model-file.js";
 import type { TrainOptions } from "../engine/train.js";
-import type { Store } from "../store/index.js";
+import type { Store, TaskRecord } from "../store/index.js";
 import type { ExampleInput } from "../store/index.js";
 import type { ExampleSource } from "../store/schema.js";
 import type { Task } from "../task/definition.js";
@@ -35,11 +35,20 @@ export type TeacherBreakerOptions = Omit<CircuitBreakerOptions, "onStateChange">
 class WriteThroughExampleStore implements ExampleStore {
   readonly #memory = new MemoryExampleStore();
   #pending: ExampleInput[] = [];
+  /** Texts put here and not yet taken by a flush. */
+  #pendingTexts = new Set<string>();
   humanSource: Exclude<ExampleSource, "teacher"> = "human";
+  /** Set while the cascade adopts rows read from the store: those are not recorded again. */
+  adopting = false;
 
   /** Loads without recording (the rows are already stored). */
   load(example: StoredExample): void {
     this.#memory.put(example);
+  }
+
+  /** Whether a put of this text waits to be written (a row read from the store must not replace it). */
+  isPending(text: string): boolean {
+    return this.#pendingTexts.has(text);
   }
 
   get(text: string): StoredExample | undefined {
@@ -48,6 +57,8 @@ class WriteThroughExampleStore implements ExampleStore {
 
   put(example: StoredExample): void {
     this.#memory.put(example);
+    if (this.adopting) return;
+    this.#pendingTexts.add(example.text);
     this.#pending.push({
       text: example.text,
       label: example.label,
@@ -72,6 +83,7 @@ class WriteThroughExampleStore implements ExampleStore {
   takePending(): ExampleInput[] {
     const rows = this.#pending;
     this.#pending = [];
+    this.#pendingTexts = new Set();
     return rows;
   }
 }
@@ -98,6 +110,10 @@ export class TaskRuntime {
   readonly #options: RuntimeOptions;
   /** The promoted version in the store (0: none). */
   #modelVersion = 0;
+  /** The task row this runtime was loaded from: a change means its definition changed (or it was deleted and created again). */
+  #definedAt = { created_at: 0, updated_at: 0 };
+  /** The examples' revision this runtime has read up to (see sync()). */
+  #revision = 0;
   #writes: Promise<void> = Promise.resolve();
   /** The latest write as flush() returned it: rejects if that write (or an earlier one) failed. */
   #lastWrite: Promise<void> = Promise.resolve();
@@ -127,12 +143,18 @@ export class TaskRuntime {
     });
   }
 
-  static async load(task: Task, options: RuntimeOptions): Promise<TaskRuntime> {
+  static async load(record: TaskRecord, options: RuntimeOptions): Promise<TaskRuntime> {
+    const task = record.definition;
+    // Read before the examples: rows written meanwhile have a higher revision, and the first
+    // sync() reads them again (adopting a row twice changes nothing).
+    const state = await options.store.tasks.syncState(task.name);
     const examples = new WriteThroughExampleStore();
     for (const e of await options.store.examples.all(task.name)) {
       examples.load({ text: e.text, label: e.label, source: e.source === "teacher" ? "teacher" : "human", holdout: e.holdout, audited: e.audited });
     }
     const runtime = new TaskRuntime(task, examples, options);
+    runtime.#definedAt = { created_at: record.created_at, updated_at: record.updated_at };
+    runtime.#revision = state?.revision ?? 0;
     const promoted = await options.store.models.promoted(task.name);
     if (promoted !== null) {
       // Served at once; its threshold is chosen again on the current holdout, and later versions
@@ -184,6 +206,44 @@ export class TaskRuntime {
     });
     this.#lastWrite = step;
     return step;
+  }
+
+  /**
+   * Catches up with what other gateway instances over the same database changed: examples they
+   * stored (every write of a task's examples bumps its revision) and the version they promoted or
+   * rolled back to. Returns "stale" when the task's definition changed or the task is gone: the
+   * runtime must then be dropped and loaded again, as after a local update.
+   */
+  async sync(): Promise<"current" | "stale"> {
+    const { store } = this.#options;
+    const name = this.task.name;
+    const state = await store.tasks.syncState(name);
+    if (state === null || state.created_at !== this.#definedAt.created_at || state.updated_at !== this.#definedAt.updated_at) return "stale";
+    if (state.revision > this.#revision) {
+      const rows = await store.examples.changedSince(name, this.#revision, state.revision);
+      this.#examples.adopting = true;
+      try {
+        for (const r of rows) {
+          // A put of this text still waiting to be written is newer than the stored row; its own
+          // write bumps the revision, so the next sync reads the row as the store settled it.
+          if (this.#examples.isPending(r.text)) continue;
+          this.cascade.adoptExample({ text: r.text, label: r.label, source: r.source === "teacher" ? "teacher" : "human", holdout: r.holdout, audited: r.audited });
+        }
+      } finally {
+        this.#examples.adopting = false;
+      }
+      this.#revision = Math.max(this.#revision, state.revision);
+    }
+    // While a retrain runs here, its settlement decides; the next sync adopts what is promoted then.
+    if (state.promoted_version !== null && state.promoted_version !== this.#modelVersion && this.#retrain === null && !this.#closed) {
+      const promoted = await store.models.promoted(name);
+      if (promoted !== null && promoted.version !== this.#modelVersion && this.#retrain === null) {
+        this.cascade.restore(decodeModel(promoted.artifact), promoted.version);
+        this.#modelVersion = promoted.version;
+        this.#options.logger?.info({ task: name, version: promoted.version }, "serving the version another instance promoted");
+      }
+    }
+    return "current";
   }
 
   /** Starts a retrain after the current turn if one is due (no-op if one is running). */
@@ -259,15 +319,54 @@ export class TaskRuntime {
   }
 }
 
+/** How often loaded runtimes catch up with other instances' writes (TaskRuntimes.syncAll). */
+export const DEFAULT_SYNC_INTERVAL_MS = 1000;
+
+export interface RuntimesOptions extends Omit<RuntimeOptions, "onBroken"> {
+  /** Milliseconds between syncAll() runs (default DEFAULT_SYNC_INTERVAL_MS); 0: never on a timer. */
+  syncIntervalMs?: number;
+}
+
 /** The live runtimes, loaded on first use. */
 export class TaskRuntimes {
   readonly #runtimes = new Map<string, Promise<TaskRuntime>>();
   /** The runtimes of #runtimes that finished loading. */
   readonly #loaded = new Map<string, TaskRuntime>();
   readonly #options: Omit<RuntimeOptions, "onBroken">;
+  readonly #syncTimer: NodeJS.Timeout | null = null;
+  #syncing: Promise<void> | null = null;
 
-  constructor(options: Omit<RuntimeOptions, "onBroken">) {
-    this.#options = options;
+  constructor(options: RuntimesOptions) {
+    const { syncIntervalMs = DEFAULT_SYNC_INTERVAL_MS, ...runtimeOptions } = options;
+    this.#options = runtimeOptions;
+    if (syncIntervalMs > 0) {
+      // unref: a pending sync never keeps the process alive.
+      this.#syncTimer = setInterval(() => void this.syncAll(), syncIntervalMs).unref();
+    }
+  }
+
+  /**
+   * Brings every loaded runtime up to date with the store (TaskRuntime.sync): examples and model
+   * promotions from other gateway instances are adopted, and a runtime whose task was changed or
+   * deleted elsewhere is dropped (the next request loads it again). One run at a time; a call
+   * while one runs waits for it.
+   */
+  syncAll(): Promise<void> {
+    this.#syncing ??= this.#syncLoaded().finally(() => {
+      this.#syncing = null;
+    });
+    return this.#syncing;
+  }
+
+  async #syncLoaded(): Promise<void> {
+    for (const [name, rt] of [...this.#loaded]) {
+      try {
+        if ((await rt.sync()) === "stale" && this.#loaded.get(name) === rt) void this.drop(name);
+      } catch (err) {
+        // The store unreachable, say: requests go on with what is loaded; the next run retries.
+        (this.#options.logger?.warn ?? this.#options.logger?.error)?.call(this.#options.logger, { err, task: name }, "sync with the store failed");
+      }
+    }
   }
 
   /** The runtime of a stored task, or null if there is no such task. */
@@ -279,7 +378,7 @@ export class TaskRuntimes {
       // Another request may have started loading while we read the task.
       p = this.#runtimes.get(name);
       if (p === undefined) {
-        p = TaskRuntime.load(record.definition, { ...this.#options, onBroken: (rt) => this.#dropIf(name, rt) });
+        p = TaskRuntime.load(record, { ...this.#options, onBroken: (rt) => this.#dropIf(name, rt) });
         this.#runtimes.set(name, p);
         const loading = p;
         p.then(
@@ -324,6 +423,8 @@ export class TaskRuntimes {
   }
 
   async closeAll(): Promise<void> {
+    if (this.#syncTimer !== null) clearInterval(this.#syncTimer);
+    await this.#syncing;
     for (const name of [...this.#runtimes.keys()]) await this.drop(name);
   }
 

@@ -6,7 +6,7 @@
 // and PostgreSQL, so concurrent writers cannot break it; rows of one batch are merged first by the
 // same rule, in order (PostgreSQL refuses to upsert one row twice in a statement).
 import { sql } from "kysely";
-import { chunks, inTransaction, lockTask, rowsPerInsert, toNumber, type StoreContext } from "./context.js";
+import { chunks, inTransaction, rowsPerInsert, toNumber, type StoreContext } from "./context.js";
 import { StoreError, StoreNotFoundError } from "./errors.js";
 import { textHash } from "./hash.js";
 import { EXAMPLE_SOURCES, type ExampleSource } from "./schema.js";
@@ -55,7 +55,7 @@ export interface AddManyResult {
 }
 
 const RANK: Record<ExampleSource, number> = { teacher: 0, human: 1, feedback: 1, import: 1 };
-const COLUMNS_PER_ROW = 9;
+const COLUMNS_PER_ROW = 10;
 
 export class ExampleRepository {
   constructor(private readonly ctx: StoreContext) {}
@@ -69,22 +69,33 @@ export class ExampleRepository {
   async addMany(task: string, rows: readonly ExampleInput[]): Promise<AddManyResult> {
     const merged = mergeBatch(rows);
     const now = this.ctx.now();
-    const values = [...merged.entries()].map(([hash, r]) => ({
-      task,
-      text: r.text,
-      text_hash: hash,
-      label: r.label,
-      source: r.source,
-      holdout: (r.holdout === true ? 1 : 0) as 0 | 1,
-      audited: (r.audited === true ? 1 : 0) as 0 | 1,
-      created_at: now,
-      updated_at: now,
-    }));
+    const entries = [...merged.entries()];
     const size = rowsPerInsert(this.ctx.dialect, COLUMNS_PER_ROW);
 
     return inTransaction(this.ctx.db, async (trx) => {
-      // The lock serialises writers to this task, which makes the counts below exact.
-      if (!(await lockTask(trx, this.ctx.dialect, task))) throw new StoreNotFoundError(`no task "${task}"`);
+      // Bumping the task's revision also takes its write lock (the row lock on PostgreSQL; SQLite's
+      // transaction holds the database's), which serialises writers to this task: the counts below
+      // are exact, and revisions become visible in the order they were taken.
+      const bumped = await trx
+        .updateTable("tasks")
+        .set({ revision: sql<number>`revision + 1` })
+        .where("name", "=", task)
+        .returning("revision")
+        .executeTakeFirst();
+      if (bumped === undefined) throw new StoreNotFoundError(`no task "${task}"`);
+      const revision = toNumber(bumped.revision);
+      const values = entries.map(([hash, r]) => ({
+        task,
+        text: r.text,
+        text_hash: hash,
+        label: r.label,
+        source: r.source,
+        holdout: (r.holdout === true ? 1 : 0) as 0 | 1,
+        audited: (r.audited === true ? 1 : 0) as 0 | 1,
+        created_at: now,
+        updated_at: now,
+        revision,
+      }));
       const before = await trx.selectFrom("examples").select((eb) => eb.fn.max("id").as("max_id")).executeTakeFirst();
       const maxIdBefore = toNumber(before?.max_id);
       let inserted = 0;
@@ -101,6 +112,7 @@ export class ExampleRepository {
                 source: eb.ref("excluded.source"),
                 audited: sql<0 | 1>`case when ${eb.ref("examples.audited")} = 1 or ${eb.ref("excluded.audited")} = 1 then 1 else 0 end`,
                 updated_at: eb.ref("excluded.updated_at"),
+                revision: eb.ref("excluded.revision"),
               }))
               .where((eb) =>
                 eb.and([
@@ -143,6 +155,23 @@ export class ExampleRepository {
   /** Every example of the task in id (first-insertion) order, e.g. to train. */
   async all(task: string): Promise<ExampleRecord[]> {
     const rows = await this.ctx.db.selectFrom("examples").selectAll().where("task", "=", task).orderBy("id").execute();
+    return rows.map(toRecord);
+  }
+
+  /**
+   * The examples inserted or changed by the task's writes with revision in (after, upTo], in id
+   * order: what another instance wrote since this one last looked (see TaskRuntime.sync). A row
+   * changed again after upTo is left for the next call, which sees its newer state.
+   */
+  async changedSince(task: string, after: number, upTo: number): Promise<ExampleRecord[]> {
+    const rows = await this.ctx.db
+      .selectFrom("examples")
+      .selectAll()
+      .where("task", "=", task)
+      .where("revision", ">", after)
+      .where("revision", "<=", upTo)
+      .orderBy("id")
+      .execute();
     return rows.map(toRecord);
   }
 

@@ -3,7 +3,7 @@ export { openStore, parseStoreUrl, redactUrl, DEFAULT_SQLITE_PATH } from "./data
 export type { Store, StoreOptions, StoreRepositories, StoreDialect, StoreTarget } from "./database.js";
 export { StoreError, StoreOpenError, StoreMigrationError, StoreConflictError, StoreNotFoundError } from "./errors.js";
 export { textHash, sha256Hex } from "./hash.js";
-export { TaskRepository, type TaskRecord } from "./tasks.js";
+export { TaskRepository, type TaskRecord, type TaskSyncState } from "./tasks.js";
 export { ExampleRepository, type ExampleInput, type ExampleRecord, type AddManyResult } from "./examples.js";
 export { RequestLog, REVIEW_KINDS, type RequestInput, type RequestRecord, type RequestStats, type DailyRequestStats, type TrafficBucket, type ReviewKind, type ReviewItem } from "./requests.js";
 export { ModelRepository, type NewModelVersion, type ModelVersionInfo, type PromotedModel, type ModelMetrics } from "./models.js";

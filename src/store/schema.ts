@@ -45,6 +45,8 @@ export interface TasksTable {
   definition: string;
   created_at: EpochMs;
   updated_at: EpochMs;
+  /** Bumped by every write of the task's examples (migration 002); see ExamplesTable.revision. */
+  revision: ColumnType<number | string, number | undefined, number>;
 }
 
 export interface ExamplesTable {
@@ -65,6 +67,8 @@ export interface ExamplesTable {
   created_at: EpochMs;
   /** When the label or source last changed (= created_at until then). */
   updated_at: EpochMs;
+  /** The task's revision of the write that last inserted or changed the row (0: before migration 002). */
+  revision: ColumnType<number | string, number | undefined, number>;
 }
 
 export interface RequestsTable {

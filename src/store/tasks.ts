@@ -1,6 +1,6 @@
 // Task definitions, stored as validated JSON: a definition read back always has every default.
 import { parseTask, TaskError, type Task } from "../task/definition.js";
-import { toNumber, type StoreContext } from "./context.js";
+import { toNullableNumber, toNumber, type StoreContext } from "./context.js";
 import { StoreConflictError, StoreError, StoreNotFoundError } from "./errors.js";
 
 export interface TaskRecord {
@@ -9,6 +9,18 @@ export interface TaskRecord {
   /** Epoch milliseconds. */
   created_at: number;
   updated_at: number;
+}
+
+/** What another gateway instance may have changed about a task (see TaskRuntime.sync). */
+export interface TaskSyncState {
+  /** Epoch milliseconds; a task deleted and created again under the same name has a new one. */
+  created_at: number;
+  /** When the definition last changed. */
+  updated_at: number;
+  /** The examples' revision: bumped by every write of the task's examples (migration 002). */
+  revision: number;
+  /** The promoted model version, or null. */
+  promoted_version: number | null;
 }
 
 export class TaskRepository {
@@ -31,6 +43,27 @@ export class TaskRepository {
   async get(name: string): Promise<TaskRecord | null> {
     const row = await this.ctx.db.selectFrom("tasks").selectAll().where("name", "=", name).executeTakeFirst();
     return row === undefined ? null : toRecord(row);
+  }
+
+  /** The task's sync state in one query, or null if there is no such task. */
+  async syncState(name: string): Promise<TaskSyncState | null> {
+    const row = await this.ctx.db
+      .selectFrom("tasks")
+      .select((eb) => [
+        "created_at",
+        "updated_at",
+        "revision",
+        eb.selectFrom("model_versions").select("version").whereRef("model_versions.task", "=", "tasks.name").where("status", "=", "promoted").as("promoted_version"),
+      ])
+      .where("name", "=", name)
+      .executeTakeFirst();
+    if (row === undefined) return null;
+    return {
+      created_at: toNumber(row.created_at),
+      updated_at: toNumber(row.updated_at),
+      revision: toNumber(row.revision),
+      promoted_version: toNullableNumber(row.promoted_version),
+    };
   }
 
   /** Every task, by name. */

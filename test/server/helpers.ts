@@ -7,7 +7,7 @@ import { startGateway, type Gateway } from "../../src/server/start.js";
 import type { RateLimit } from "../../src/server/rate-limit.js";
 import type { TeacherBreakerOptions, TeacherFactory } from "../../src/server/task-runtime.js";
 import type { UpstreamOptions } from "../../src/server/upstream.js";
-import { openStore } from "../../src/store/index.js";
+import { openStore, type Store } from "../../src/store/index.js";
 import { SimulatedTeacher } from "../../src/teacher/index.js";
 import type { Teacher } from "../../src/teacher/types.js";
 import { LABELS, topicTexts, type Labelled } from "../cascade/fixtures.js";
@@ -46,11 +46,20 @@ export interface TestGateway extends Gateway {
 /** `teacher` replaces the simulated teacher (every task shares it); `teacherFor` builds one per task instead. */
 export async function startTestGateway(
   existing?: { dir: string; adminKey: string; predictKey: string },
-  extra: { upstream?: UpstreamOptions; rateLimit?: RateLimit | false; teacher?: Teacher; teacherFor?: TeacherFactory; teacherBreaker?: TeacherBreakerOptions } = {},
+  extra: {
+    upstream?: UpstreamOptions;
+    rateLimit?: RateLimit | false;
+    teacher?: Teacher;
+    teacherFor?: TeacherFactory;
+    teacherBreaker?: TeacherBreakerOptions;
+    /** A store to serve (default: the SQLite file test.db in the directory). */
+    store?: Store;
+    syncIntervalMs?: number;
+  } = {},
 ): Promise<TestGateway> {
   const dir = existing?.dir ?? mkdtempSync(join(tmpdir(), "apprentice-server-"));
   const dbPath = join(dir, "test.db");
-  const store = await openStore(dbPath);
+  const store = extra.store ?? (await openStore(dbPath));
   let adminKey = existing?.adminKey;
   let predictKey = existing?.predictKey;
   if (adminKey === undefined || predictKey === undefined) {
@@ -68,6 +77,7 @@ export async function startTestGateway(
     upstream: extra.upstream,
     ...(extra.rateLimit === undefined ? {} : { rateLimit: extra.rateLimit }),
     ...(extra.teacherBreaker === undefined ? {} : { teacherBreaker: extra.teacherBreaker }),
+    ...(extra.syncIntervalMs === undefined ? {} : { syncIntervalMs: extra.syncIntervalMs }),
   });
   const admin = adminKey;
   const request: TestGateway["request"] = async (method, path, options = {}) => {

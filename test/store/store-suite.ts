@@ -13,7 +13,7 @@ import {
   type Store,
   type StoreOptions,
 } from "../../src/store/index.js";
-import { migrationProvider } from "../../src/store/migrations/index.js";
+import { MIGRATIONS, migrationProvider } from "../../src/store/migrations/index.js";
 import { VERIFIED_KEY_TTL_MS } from "../../src/store/api-keys.js";
 import type { Location, StoreTarget } from "./targets.js";
 
@@ -72,12 +72,13 @@ export function storeSuite(target: StoreTarget): void {
     describe("migrations", () => {
       it("records the applied migrations and is idempotent", async () => {
         const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
-        expect(applied.rows.map((r) => r.name)).toEqual(["001_initial"]);
+        expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS));
+        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions"]);
         if (target.persistent) {
           // Opening again (a restart, a second instance) finds nothing to do.
           const again = await openAgain();
           const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(again.db);
-          expect(rows.rows).toHaveLength(1);
+          expect(rows.rows).toHaveLength(Object.keys(MIGRATIONS).length);
         } else {
           const { error, results } = await new Migrator({ db: store.db, provider: migrationProvider(store.dialect) }).migrateToLatest();
           expect(error).toBeUndefined();
@@ -140,6 +141,48 @@ export function storeSuite(target: StoreTarget): void {
     describe("examples", () => {
       beforeEach(async () => {
         await store.tasks.create(task("support"));
+      });
+
+      it("stamps each write with the task's next revision; changedSince reads what a revision range changed", async () => {
+        await store.tasks.create(task("alpha"));
+        expect((await store.tasks.syncState("support"))?.revision).toBe(0);
+        await store.examples.addMany("support", [
+          { text: "refund please", label: "billing", source: "teacher" },
+          { text: "where is my parcel", label: "shipping", source: "teacher" },
+        ]);
+        await store.examples.addMany("alpha", [{ text: "hello", label: "other", source: "human" }]);
+        await store.examples.addMany("support", [
+          { text: "where is my parcel", label: "other", source: "human" }, // relabel
+          { text: "refund please", label: "billing", source: "teacher" }, // unchanged: keeps revision 1
+          { text: "new text", label: "other", source: "human" },
+        ]);
+        // A write that changes nothing still takes a revision, but stamps no row with it.
+        await store.examples.addMany("support", [{ text: "new text", label: "billing", source: "teacher" }]);
+        expect((await store.tasks.syncState("support"))?.revision).toBe(3);
+        expect((await store.tasks.syncState("alpha"))?.revision).toBe(1);
+        const texts = (rows: { text: string }[]) => rows.map((r) => r.text);
+        expect(texts(await store.examples.changedSince("support", 0, 1))).toEqual(["refund please"]);
+        const second = await store.examples.changedSince("support", 1, 3);
+        expect(second.map((r) => [r.text, r.label, r.source])).toEqual([
+          ["where is my parcel", "other", "human"],
+          ["new text", "other", "human"],
+        ]);
+        expect(await store.examples.changedSince("support", 3, 3)).toEqual([]);
+        await expect(store.examples.addMany("missing", [{ text: "x", label: "other", source: "human" }])).rejects.toBeInstanceOf(StoreNotFoundError);
+      });
+
+      it("syncState tells what another instance may have changed: definition, revision, promoted version", async () => {
+        expect(await store.tasks.syncState("missing")).toBeNull();
+        expect(await store.tasks.syncState("support")).toEqual({ created_at: T0, updated_at: T0, revision: 0, promoted_version: null });
+        await store.models.add("support", { artifact: artifact(1), metrics: {}, threshold: 0.5, status: "promoted" });
+        await store.models.add("support", { artifact: artifact(2), metrics: {}, threshold: 0.5, status: "candidate" });
+        expect((await store.tasks.syncState("support"))?.promoted_version).toBe(1);
+        await store.models.promote("support", 2);
+        clock = T0 + HOUR;
+        await store.tasks.update("support", { ...task("support"), instructions: "Changed." });
+        expect(await store.tasks.syncState("support")).toEqual({ created_at: T0, updated_at: T0 + HOUR, revision: 0, promoted_version: 2 });
+        await store.models.rollback("support");
+        expect((await store.tasks.syncState("support"))?.promoted_version).toBe(1);
       });
 
       it("counts inserted, updated and unchanged rows", async () => {

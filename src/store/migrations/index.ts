@@ -5,6 +5,7 @@
 import type { Kysely, Migration, MigrationProvider } from "kysely";
 import type { StoreDialect } from "../context.js";
 import * as m001 from "./001_initial.js";
+import * as m002 from "./002_task_revisions.js";
 
 export interface StoreMigration {
   up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void>;
@@ -12,6 +13,7 @@ export interface StoreMigration {
 
 export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   "001_initial": m001,
+  "002_task_revisions": m002,
 };
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {

@@ -1,0 +1,144 @@
+// Two gateway instances over one database (what `serve --workers` and several PostgreSQL-backed
+// gateways are): what one learns or changes, the other serves after its next sync.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore, type Store } from "../../src/store/index.js";
+import { PG_URL_VARIABLE, postgresTarget, sqliteFileTarget, type StoreTarget } from "../store/targets.js";
+import { GOLD, startTestGateway, stopTestGateway, taskBody, type TestGateway } from "./helpers.js";
+
+const pgUrl = process.env[PG_URL_VARIABLE];
+const targets: (() => StoreTarget)[] = [sqliteFileTarget, ...(pgUrl ? [() => postgresTarget(pgUrl)] : [])];
+
+for (const makeTarget of targets) {
+  const target = makeTarget();
+  describe(`two gateway instances on ${target.name}`, () => {
+    let a: TestGateway;
+    let b: TestGateway;
+    let cleanup: () => Promise<void>;
+    const dir = mkdtempSync(join(tmpdir(), "apprentice-multi-"));
+
+    beforeAll(async () => {
+      const location = await target.fresh();
+      const storeA: Store = await location.open();
+      const storeB: Store = await location.open();
+      const adminKey = (await storeA.apiKeys.create("admin", "admin")).key;
+      const predictKey = (await storeA.apiKeys.create("predict", "predict")).key;
+      // Syncs run only when the test calls syncAll(), so each step is deterministic.
+      a = await startTestGateway({ dir, adminKey, predictKey }, { store: storeA, syncIntervalMs: 0 });
+      b = await startTestGateway({ dir, adminKey, predictKey }, { store: storeB, syncIntervalMs: 0 });
+      cleanup = async () => {
+        await stopTestGateway(a, false);
+        await stopTestGateway(b, false);
+        await location.cleanup();
+        await target.dispose();
+        rmSync(dir, { recursive: true, force: true });
+      };
+      expect((await a.request("POST", "/v1/tasks", { body: taskBody("shared") })).status).toBe(201);
+      expect((await a.request("POST", "/v1/tasks/shared/examples", { body: GOLD.slice(0, 300) })).status).toBe(200);
+      await a.app.runtimes.idle();
+      expect((await a.store.models.list("shared")).map((v) => v.status)).toEqual(["promoted"]);
+    });
+    afterAll(async () => {
+      await cleanup?.();
+    });
+
+    const predictOn = (g: TestGateway, input: string) => g.request("POST", "/v1/tasks/shared/predict", { key: g.predictKey, body: { input } });
+    const examplesOn = async (g: TestGateway) => (await g.request("GET", "/v1/tasks/shared")).body.cascade.examples as number;
+
+    it("the second instance loads the task with the first one's promoted model", async () => {
+      const res = await predictOn(b, GOLD[0].text);
+      expect(res.status).toBe(200);
+      expect(res.body.model_version).toBe(1);
+      expect(await examplesOn(b)).toBe(300);
+    });
+
+    it("adopts examples the other instance stored, teacher answers and imports alike", async () => {
+      // A teacher answer on A (a text the specialist is unsure of, forced to the teacher).
+      const taught = await a.request("POST", "/v1/tasks/shared/predict", { key: a.predictKey, body: { input: GOLD[350].text, route: "teacher" } });
+      expect(taught.body.source).toBe("teacher");
+      expect((await a.request("POST", "/v1/tasks/shared/examples", { body: GOLD.slice(300, 320) })).status).toBe(200);
+      expect(await examplesOn(b)).toBe(300);
+      await b.app.runtimes.syncAll();
+      expect(await examplesOn(b)).toBe(321);
+      // Syncing again reads nothing new and changes nothing.
+      await b.app.runtimes.syncAll();
+      expect(await examplesOn(b)).toBe(321);
+    });
+
+    it("adopts a relabel made on the other instance, and B's own writes reach A", async () => {
+      const relabel = { text: GOLD[5].text, label: GOLD[5].label === "weather" ? "sports" : "weather" };
+      expect((await a.request("POST", "/v1/tasks/shared/examples", { body: [relabel] })).status).toBe(200);
+      await b.app.runtimes.syncAll();
+      const onB = await b.app.runtimes.get("shared");
+      expect(onB?.cascade.store.get(relabel.text)?.label).toBe(relabel.label);
+
+      expect((await b.request("POST", "/v1/tasks/shared/examples", { body: GOLD.slice(320, 330) })).status).toBe(200);
+      await a.app.runtimes.syncAll();
+      expect(await examplesOn(a)).toBe(331);
+    });
+
+    it("serves the version the other instance promoted or rolled back to", async () => {
+      const retrained = await a.request("POST", "/v1/tasks/shared/retrain");
+      expect(retrained.status).toBe(200);
+      const versions = await a.store.models.list("shared");
+      const promoted = versions.find((v) => v.status === "promoted")!.version;
+      if (promoted === 1) {
+        // The candidate was not better: promote it by hand, which is what this test is about.
+        expect((await a.request("POST", `/v1/tasks/shared/models/${versions.at(-1)!.version}/promote`)).status).toBe(200);
+      }
+      const latest = (await a.store.models.list("shared")).find((v) => v.status === "promoted")!.version;
+      expect(latest).toBeGreaterThan(1);
+      expect((await predictOn(b, GOLD[1].text)).body.model_version).toBe(1);
+      await b.app.runtimes.syncAll();
+      expect((await predictOn(b, GOLD[1].text)).body.model_version).toBe(latest);
+
+      const rolledBack = await a.request("POST", "/v1/tasks/shared/rollback");
+      expect(rolledBack.status).toBe(200);
+      await b.app.runtimes.syncAll();
+      expect((await predictOn(b, GOLD[1].text)).body.model_version).toBe(rolledBack.body.promoted);
+    });
+
+    it("reloads a task whose definition changed on the other instance, and forgets a deleted one", async () => {
+      const answerOnB = async () => (await b.app.runtimes.get("shared"))?.task.labels.find((l) => l.name === "weather")?.answer;
+      expect(await answerOnB()).toBe("Here is the weather forecast.");
+      const labels = taskBody().labels as { name: string; answer?: string }[];
+      const changed = taskBody("shared", { labels: labels.map((l) => (l.name === "weather" ? { name: l.name, answer: "Sunny all week." } : l)) });
+      expect((await a.request("PATCH", "/v1/tasks/shared", { body: changed })).status).toBe(200);
+      expect(await answerOnB()).toBe("Here is the weather forecast.");
+      await b.app.runtimes.syncAll();
+      expect(await answerOnB()).toBe("Sunny all week.");
+
+      expect((await a.request("DELETE", "/v1/tasks/shared")).status).toBe(204);
+      await b.app.runtimes.syncAll();
+      expect((await predictOn(b, GOLD[1].text)).status).toBe(404);
+    });
+  });
+}
+
+it("a runtime keeps serving when a sync fails, and catches up on the next one", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "apprentice-multi-"));
+  const path = join(dir, "test.db");
+  const other = await openStore(path);
+  const g = await startTestGateway({ dir, adminKey: (await other.apiKeys.create("a", "admin")).key, predictKey: (await other.apiKeys.create("p", "predict")).key }, { syncIntervalMs: 0 });
+  try {
+    expect((await g.request("POST", "/v1/tasks", { body: taskBody("t") })).status).toBe(201);
+    expect((await g.request("POST", "/v1/tasks/t/examples", { body: GOLD.slice(0, 60) })).status).toBe(200);
+    await other.examples.addMany("t", [{ text: "written by another instance", label: GOLD[0].label, source: "human" }]);
+    const rt = (await g.app.runtimes.get("t"))!;
+    const syncState = g.store.tasks.syncState.bind(g.store.tasks);
+    g.store.tasks.syncState = async () => {
+      throw new Error("database unreachable");
+    };
+    await g.app.runtimes.syncAll();
+    expect(rt.cascade.store.get("written by another instance")).toBeUndefined();
+    expect((await g.request("POST", "/v1/tasks/t/predict", { key: g.predictKey, body: { input: GOLD[1].text } })).status).toBe(200);
+    g.store.tasks.syncState = syncState;
+    await g.app.runtimes.syncAll();
+    expect(rt.cascade.store.get("written by another instance")?.label).toBe(GOLD[0].label);
+  } finally {
+    await other.close();
+    await stopTestGateway(g);
+  }
+});
