@@ -26,6 +26,8 @@ export interface StartOptions extends Partial<Omit<BuildAppOptions, "store">> {
   handleSignals?: boolean;
   config?: GatewayConfig;
   env?: NodeJS.ProcessEnv;
+  /** Apply the configuration file's tasks and keys (default true; a cluster worker's primary did it already). */
+  bootstrap?: boolean;
 }
 
 export interface Gateway {
@@ -49,10 +51,15 @@ function configRateLimit(config: GatewayConfig | undefined): RateLimit | false |
   return { requestsPerSecond: r.requests_per_second, ...(r.burst === undefined ? {} : { burst: r.burst }) };
 }
 
+/** The database to open: --db, else DATABASE_URL, else the configuration file's, else undefined (openStore's default). */
+export function storeUrl(options: Pick<StartOptions, "db" | "config">, env: NodeJS.ProcessEnv): string | undefined {
+  return options.db ?? (env.DATABASE_URL || undefined) ?? options.config?.database;
+}
+
 export async function startGateway(options: StartOptions = {}): Promise<Gateway> {
   const { config } = options;
   const env = options.env ?? process.env;
-  const store = options.store ?? (await openStore(options.db ?? (env.DATABASE_URL || undefined) ?? config?.database));
+  const store = options.store ?? (await openStore(storeUrl(options, env)));
   const upstream = "upstream" in options ? options.upstream : (upstreamFromEnv(env) ?? configUpstream(config, env));
   const rateLimit = options.rateLimit ?? configRateLimit(config);
   const bodyLimitMb = config?.server.body_limit_mb;
@@ -81,7 +88,7 @@ export async function startGateway(options: StartOptions = {}): Promise<Gateway>
   };
   let bootstrap: BootstrapReport | null = null;
   try {
-    if (config !== undefined) bootstrap = await applyConfig(store, app.runtimes, config, env);
+    if (config !== undefined && options.bootstrap !== false) bootstrap = await applyConfig(store, app.runtimes, config, env);
     await app.listen({ host: options.host ?? config?.server.host ?? DEFAULT_HOST, port: options.port ?? config?.server.port ?? DEFAULT_PORT });
   } catch (err) {
     await close();

@@ -1,7 +1,11 @@
 // apprentice serve: runs the gateway (HTTP API, OpenAI-compatible chat completions) on a database.
+import cluster from "node:cluster";
+import { availableParallelism } from "node:os";
 import { Option, type Command } from "commander";
 import { loadConfigFile } from "../../server/config.js";
-import { DEFAULT_HOST, DEFAULT_PORT, startGateway, type Gateway } from "../../server/start.js";
+import type { BootstrapReport } from "../../server/bootstrap.js";
+import { startClusterPrimary } from "../../server/cluster.js";
+import { DEFAULT_HOST, DEFAULT_PORT, startGateway } from "../../server/start.js";
 import { UsageError } from "../errors.js";
 
 function port(value: string): number {
@@ -10,8 +14,15 @@ function port(value: string): number {
   return n;
 }
 
-function describeBootstrap(gateway: Gateway): string[] {
-  const b = gateway.bootstrap;
+/** `--workers`: a positive integer, or `auto` for one per core. */
+function workers(value: string): number {
+  if (value === "auto") return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers must be an integer 1-256 or "auto", got "${value}"`);
+  return n;
+}
+
+function describeBootstrap(b: BootstrapReport | null): string[] {
   if (b === null) return [];
   const lines: string[] = [];
   for (const name of b.created) lines.push(`created task ${name}${b.imported[name] === undefined ? "" : ` with ${b.imported[name]} examples`}`);
@@ -28,6 +39,7 @@ export function registerServe(program: Command): void {
     .option("--host <host>", `address to listen on; 0.0.0.0 exposes it to the network (default ${DEFAULT_HOST})`)
     .option("--db <url>", "database: a SQLite path, sqlite:PATH or postgres://… (default $DATABASE_URL, else ./.apprentice/apprentice.db)")
     .option("--config <file>", "configuration file (YAML or JSON): tasks, teacher defaults, upstream, aliases, rate limit, keys")
+    .addOption(new Option("--workers <n>", "gateway processes sharing the port, each on its own core: a number or auto (one per core); default 1").argParser(workers))
     .addHelpText(
       "after",
       `
@@ -35,20 +47,35 @@ Every route except /healthz, /readyz, /metrics and the docs needs "Authorization
 create keys with \`apprentice keys create --role admin\`. Settings: flags first, then the
 environment (DATABASE_URL, APPRENTICE_UPSTREAM_BASE_URL…), then the configuration file.`,
     )
-    .action(async (flags: { port?: number; host?: string; db?: string; config?: string }) => {
+    .action(async (flags: { port?: number; host?: string; db?: string; config?: string; workers?: number }) => {
       // Configuration, task and data errors carry their own message (file, line, field): exit 1.
       const config = flags.config === undefined ? undefined : await loadConfigFile(flags.config);
-      const gateway = await startGateway({
+      const options = {
         ...(flags.port === undefined ? {} : { port: flags.port }),
         ...(flags.host === undefined ? {} : { host: flags.host }),
         ...(flags.db === undefined ? {} : { db: flags.db }),
         ...(config === undefined ? {} : { config }),
-      });
-      for (const line of describeBootstrap(gateway)) process.stderr.write(`apprentice: ${line}\n`);
-      const admins = await gateway.store.apiKeys.count("admin");
-      if (admins === 0) process.stderr.write("apprentice: warning: no admin API key yet; create one with `apprentice keys create --role admin`\n");
-      process.stderr.write(`apprentice: gateway listening on ${gateway.url} (${gateway.store.location})\n`);
-      // Keep running until a signal closes the gateway (start.ts exits the process).
-      await new Promise<never>(() => {});
+      };
+      const say = (line: string) => void process.stderr.write(`apprentice: ${line}\n`);
+      if (cluster.isWorker) {
+        // A worker of `--workers N`: the primary bootstrapped the database and reports for all.
+        await startGateway({ ...options, bootstrap: false });
+        return new Promise<never>(() => {});
+      }
+      let report: { bootstrap: BootstrapReport | null; admins: number; url: string; location: string };
+      if ((flags.workers ?? 1) > 1) {
+        const primary = await startClusterPrimary({ ...options, workers: flags.workers ?? 1, log: say });
+        report = { ...primary, admins: primary.adminKeys };
+        void primary.done.then((code) => process.exit(code));
+      } else {
+        const gateway = await startGateway(options);
+        report = { bootstrap: gateway.bootstrap, admins: await gateway.store.apiKeys.count("admin"), url: gateway.url, location: gateway.store.location };
+      }
+      for (const line of describeBootstrap(report.bootstrap)) say(line);
+      if (report.admins === 0) say("warning: no admin API key yet; create one with `apprentice keys create --role admin`");
+      const processes = (flags.workers ?? 1) > 1 ? `, ${flags.workers} worker processes` : "";
+      say(`gateway listening on ${report.url} (${report.location}${processes})`);
+      // Keep running until a signal closes the gateway (start.ts, or cluster.ts for workers, exits the process).
+      return new Promise<never>(() => {});
     });
 }

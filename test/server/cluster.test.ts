@@ -1,0 +1,117 @@
+// `apprentice serve --workers 2` as a real process tree: two gateway processes share the port,
+// stay coherent through the database, a killed worker is replaced, and SIGTERM stops them all.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/run-cli.js";
+import { GOLD, taskBody } from "./helpers.js";
+
+const BIN = fileURLToPath(new URL("../../bin/apprentice.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "apprentice-cluster-"));
+const db = join(dir, "gw.db");
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The live child processes of `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/PID/stat is the parent pid; the command name (field 2) may hold spaces, so split after its ")".
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === pid && fields[0] !== "Z") out.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+/** One request on a new connection (no keep-alive), so the primary hands it to the next worker. */
+function freshRequest(url: string, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpRequest(`${url}${path}`, { method, agent: false, headers: { authorization: `Bearer ${key}`, ...(payload ? { "content-type": "application/json" } : {}) } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (s: string) => (text += s));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text === "" ? null : JSON.parse(text) }));
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("apprentice serve --workers", () => {
+  it("refuses a worker count that is not a positive integer", async () => {
+    const run = await runCli(dir, "serve", "--workers", "0", "--db", db);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--workers must be an integer 1-256 or "auto", got "0"/);
+  });
+
+  it("runs two coherent workers on one port, replaces a killed one and stops on SIGTERM", async () => {
+    const key = (await runCli(dir, "keys", "create", "--role", "admin", "--db", db)).stdout.trim();
+    const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--db", db, "--workers", "2"], { cwd: dir, env: { ...process.env, NO_COLOR: "1", CLUSTER_TEST_TEACHER_KEY: "sk-unused" } });
+    let stderr = "";
+    child.stdout.resume();
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.setEncoding("utf8").on("data", (s: string) => {
+        stderr += s;
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+) \(.*2 worker processes\)/.exec(stderr);
+        if (m) resolve(m[1]);
+      });
+      child.on("exit", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const pid = child.pid!;
+    let workers: number[] = [];
+    try {
+      await until("two workers", () => childrenOf(pid).length === 2);
+
+      // A real serve builds each task's teacher from its settings: an OpenAI-compatible one that is
+      // never called here (imports, retrains and specialist-routed predictions do not need it).
+      const teacher = { provider: "openai", base_url: "http://127.0.0.1:9/v1", api_key_env: "CLUSTER_TEST_TEACHER_KEY", max_retries: 0 };
+      expect((await freshRequest(url, "POST", "/v1/tasks", key, taskBody("shared", { teacher }))).status).toBe(201);
+      expect((await freshRequest(url, "POST", "/v1/tasks/shared/examples", key, GOLD.slice(0, 300))).status).toBe(200);
+      const trained = await freshRequest(url, "POST", "/v1/tasks/shared/retrain", key);
+      expect(trained.status).toBe(200);
+      // Every worker serves a promoted model within a sync or two, whichever of them trained it.
+      await until("both workers serving the promoted model", async () => {
+        const promoted = ((await freshRequest(url, "GET", "/v1/tasks/shared/models", key)).body as { promoted: number | null }).promoted;
+        const answers = await Promise.all([0, 1, 2, 3].map((i) => freshRequest(url, "POST", "/v1/tasks/shared/predict", key, { input: GOLD[i].text, route: "specialist" })));
+        return promoted !== null && answers.every((a) => a.status === 200 && (a.body as { model_version: number }).model_version === promoted);
+      });
+
+      const [victim] = childrenOf(pid);
+      process.kill(victim, "SIGKILL");
+      await until("a replacement worker", () => {
+        const now = childrenOf(pid);
+        return now.length === 2 && !now.includes(victim);
+      });
+      expect(stderr).toContain(`worker ${victim} exited (SIGKILL); starting another`);
+      const after = await Promise.all([0, 1, 2, 3].map((i) => freshRequest(url, "POST", "/v1/tasks/shared/predict", key, { input: GOLD[i].text, route: "specialist" })));
+      expect(after.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+      workers = childrenOf(pid);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+    // The primary exits only after its workers did.
+    expect(workers).toHaveLength(2);
+    for (const w of workers) expect(() => process.kill(w, 0)).toThrow();
+    expect(stderr).not.toContain(key);
+  }, 60_000);
+});
