@@ -1,12 +1,18 @@
 // npm run bench:server [-- --connections N] [--duration S] [--pipelining N] [--batches N]
 //                          [--max-error X] [--log info|off] [--phases chat,mixed,predict,batch]
-//                          [--rounds N] [--calibrate US,US,…] [--quick]
+//                          [--rounds N] [--calibrate US,US,…] [--workers N] [--quick]
 //
 // HTTP throughput and latency of the gateway on loopback, with autocannon. The server under test
 // runs in its own process (bench/lib/server-child.ts, forked), autocannon in this one, so on a
 // 2-core machine each has a core instead of sharing an event loop. In the same run and with the
 // same autocannon settings, a bare Fastify app with one POST route (also in its own process) gives
 // the ceiling the gateway is compared with.
+//
+// `--workers N` (default: one per core, as `apprentice serve --workers auto`): the gateway runs as
+// N node:cluster worker processes sharing the port. The ceiling is then measured both ways, the
+// bare app in one process and in N worker processes, and the better of the two is the ceiling
+// (on this machine one process usually wins: autocannon needs a core of its own), so running
+// the gateway in several processes cannot make the ceiling look lower than it is.
 //
 // Setup: a temporary SQLite file with an admin and a predict key; the banking-demo task with the
 // simulated teacher (answering from the demo's gold labels); examples/banking-demo/train.csv
@@ -33,7 +39,7 @@
 //
 // Writes bench/results/server.json and the server section of bench/README.md.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { loadDatasetFile } from "../src/data/dataset-file.js";
@@ -54,6 +60,7 @@ const settings = {
   warmup_s: quick ? 1 : 3,
   batches: numberFlag("--batches", quick ? 5 : 20),
   rounds: numberFlag("--rounds", quick ? 1 : 3),
+  workers: numberFlag("--workers", availableParallelism()),
   calibrate: (argValue("--calibrate") ?? (quick ? "" : "25,50,100")).split(",").filter((x) => x !== "").map(Number),
   max_error: numberFlag("--max-error", 0.1),
   log: argValue("--log") ?? "info",
@@ -96,9 +103,12 @@ interface Load {
   timeouts: number;
   /** Responses by status code, to tell what failed when something did. */
   status_codes: Record<string, number>;
-  /** The server process's CPU time per request during the measured run, µs. */
+  /** The server processes' CPU time per request during the measured run, µs. */
   server_cpu_us_per_request: number;
 }
+
+/** A ceiling measurement: the bare app in `processes` processes. */
+type Ceiling = Load & { processes: number };
 
 /** One autocannon run: `requests` rotate per connection; unless `warm`, a short untimed run first warms the JIT. */
 async function load(url: string, pid: number, requests: autocannon.Request[], warm = false): Promise<Load> {
@@ -196,12 +206,21 @@ async function main() {
   // (1) The ceiling: a bare Fastify process, idle while the gateway is measured and vice versa.
   // BENCH_CHILD_EXECARGV: extra Node flags for both server processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const childFlags = process.env.BENCH_CHILD_EXECARGV?.split(" ").filter(Boolean) ?? [];
-  const bareChild = await startChild(["bare"], "/dev/null", childFlags);
+  const bareChildren = [{ processes: 1, child: await startChild(["bare"], "/dev/null", childFlags) }];
+  if (settings.workers > 1) bareChildren.push({ processes: settings.workers, child: await startChild(["bare", "0", String(settings.workers)], "/dev/null", childFlags) });
   const ceilingRequests = testTexts.map((text): autocannon.Request => ({ method: "POST", path: "/v1/chat/completions", headers: { "content-type": "application/json" }, body: chatBody(text) }));
-  const ceilings: Load[] = [];
+  /** The ceiling of each round: the better of the bare app's runs in that round. */
+  const ceilings: Ceiling[] = [];
+  /** Every bare run, for the report. */
+  const bareRuns: Ceiling[][] = [];
   const measureCeiling = async () => {
-    ceilings.push(await load(bareChild.url, bareChild.pid, ceilingRequests, ceilings.length > 0));
-    console.error(`ceiling: ${JSON.stringify(ceilings[ceilings.length - 1])}`);
+    const runs: Ceiling[] = [];
+    for (const { processes, child } of bareChildren) {
+      runs.push({ ...(await load(child.url, child.pid, ceilingRequests, bareRuns.length > 0)), processes });
+      console.error(`ceiling, ${processes} process(es): ${JSON.stringify(runs[runs.length - 1])}`);
+    }
+    bareRuns.push(runs);
+    ceilings.push(runs.reduce((best, r) => (r.rps > best.rps ? r : best)));
   };
 
   // The gateway's store and keys, made before it starts (as `apprentice keys create` would).
@@ -214,7 +233,7 @@ async function main() {
   await store.close();
 
   const logPath = join(dir, "gateway.log");
-  const gw = await startChild(["gateway", dbPath, settings.log], logPath, ["--expose-gc", ...childFlags]);
+  const gw = await startChild(["gateway", dbPath, settings.log, String(settings.workers)], logPath, ["--expose-gc", ...childFlags]);
   try {
     const url = gw.url;
     const taskFile = JSON.parse(readFileSync(join(DEMO_DIR, "task.json"), "utf8")) as Record<string, unknown>;
@@ -238,6 +257,9 @@ async function main() {
       throw new Error(`the retrain did not promote a specialist with a threshold: ${JSON.stringify(retrain).slice(0, 500)}`);
     }
     const setupSeconds = (performance.now() - setupStarted) / 1000;
+    // With several workers, the one that trained promoted the model; the others adopt it at their
+    // next sync (every second), so wait for two.
+    if (settings.workers > 1) await new Promise((resolve) => setTimeout(resolve, 2500));
 
     // Which test texts the specialist answers: one pass over them (also the first use of every
     // code path) before anything is timed.
@@ -250,7 +272,7 @@ async function main() {
     const rss: { phase: string; mb: number }[] = [{ phase: "after setup", mb: rssMb(gw.pid) }];
     const heap: { phase: string; mb: number }[] = [{ phase: "after setup", mb: await heapMb(gw) }];
     const phases: Partial<Record<"chat" | "mixed" | "predict", Load & { sources: SourceCounts }>> = {};
-    let ceilingOfChat: Load | undefined;
+    let ceilingOfChat: Ceiling | undefined;
     const after = async (name: string) => {
       rss.push({ phase: `after ${name}`, mb: rssMb(gw.pid) });
       heap.push({ phase: `after ${name}`, mb: await heapMb(gw) });
@@ -271,7 +293,7 @@ async function main() {
 
     // (2) Chat completions the specialist answers, in rounds alternating with the ceiling; (3)
     // the same over every test text.
-    const chatRounds: { ceiling: Load; chat: Load & { sources: SourceCounts }; ratio: number }[] = [];
+    const chatRounds: { ceiling: Ceiling; chat: Load & { sources: SourceCounts }; ratio: number }[] = [];
     if (settings.phases.includes("chat")) {
       for (let i = 0; i < settings.rounds; i++) {
         await measureCeiling();
@@ -330,7 +352,7 @@ async function main() {
     if (log.samples.length > 0) console.error(`gateway log: ${log.failed_responses} failed responses, ${log.warnings_or_errors} warnings/errors, e.g.\n${log.samples.join("\n")}`);
     const totalSeconds = (performance.now() - started) / 1000;
     const { chat } = phases;
-    const loads: Load[] = [...ceilings, ...chatRounds.map((r) => r.chat), ...(phases.mixed ? [phases.mixed] : []), ...(phases.predict ? [phases.predict] : [])];
+    const loads: Load[] = [...bareRuns.flat(), ...chatRounds.map((r) => r.chat), ...(phases.mixed ? [phases.mixed] : []), ...(phases.predict ? [phases.predict] : [])];
     const failed = loads.reduce((n, l) => n + l.non2xx + l.errors, 0) + (batch?.failures ?? 0);
     const heapGrowth = round(heap[heap.length - 1].mb - heap[0].mb, 1);
     const target = (name: string, goal: string, value: string | undefined, met: boolean) => ({ name, goal, value: value ?? "not measured (phase not run)", met: value !== undefined && met });
@@ -364,7 +386,8 @@ async function main() {
       ceiling,
       chat: withShare(chat),
       calibration,
-      chat_rounds: chatRounds.map((r) => ({ ceiling_rps: r.ceiling.rps, chat_rps: r.chat.rps, ratio: round(r.ratio, 3), ceiling_cpu_us: r.ceiling.server_cpu_us_per_request, chat_cpu_us: r.chat.server_cpu_us_per_request })),
+      bare_runs: bareRuns.map((runs) => runs.map((r) => ({ processes: r.processes, rps: r.rps, server_cpu_us_per_request: r.server_cpu_us_per_request }))),
+      chat_rounds: chatRounds.map((r) => ({ ceiling_rps: r.ceiling.rps, ceiling_processes: r.ceiling.processes, chat_rps: r.chat.rps, ratio: round(r.ratio, 3), ceiling_cpu_us: r.ceiling.server_cpu_us_per_request, chat_cpu_us: r.chat.server_cpu_us_per_request })),
       mixed: withShare(phases.mixed),
       predict: withShare(phases.predict),
       batch,
@@ -386,7 +409,7 @@ async function main() {
     await stopChild(gw);
   }
   } finally {
-    await stopChild(bareChild);
+    for (const { child } of bareChildren) await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -398,7 +421,8 @@ type Result = {
   settings: typeof settings;
   machine: { cpus: number; node: string };
   date: string;
-  ceiling: Load;
+  ceiling: Ceiling;
+  bare_runs: { processes: number; rps: number; server_cpu_us_per_request: number }[][];
   chat?: Phase;
   chat_rounds: Round[];
   calibration: { busy_us: number; rps: number; server_cpu_us_per_request: number; of_ceiling: number }[];
@@ -424,7 +448,7 @@ function markdown(r: Result): string {
     share,
   ];
   const served = (x: { specialist_share: number; sources: SourceCounts }) => `${pct(x.specialist_share)} (${x.sources.teacher.toLocaleString("en-US")} teacher)`;
-  const rows = [loadRow("bare Fastify, one POST route (ceiling)", r.ceiling, "–")];
+  const rows = [loadRow(`bare Fastify, one POST route (ceiling), ${r.ceiling.processes === 1 ? "1 process" : `${r.ceiling.processes} worker processes`}`, r.ceiling, "–")];
   const phaseRows: [string, Phase | undefined][] = [
     [`POST /v1/chat/completions, the ${r.setup.specialist_texts} texts the specialist answers`, r.chat],
     ["POST /v1/chat/completions, all 180 texts (mixed)", r.mixed],
@@ -436,7 +460,10 @@ function markdown(r: Result): string {
     `### Gateway over HTTP (${r.date.slice(0, 10)}, ${r.machine.cpus} cores, Node ${r.machine.node})`,
     "",
     `autocannon on 127.0.0.1, ${s.connections} connections, pipelining ${s.pipelining}, ${s.duration_s} s per phase after a ${s.warmup_s} s warm-up; ` +
-      `the gateway (SQLite store, log level \`${r.setup.gateway_log_level}\` as \`apprentice serve\`) and the bare Fastify ceiling each in their own process. ` +
+      `the gateway (SQLite store, log level \`${r.setup.gateway_log_level}\` as \`apprentice serve\`, ${s.workers === 1 ? "one process" : `${s.workers} worker processes as \`apprentice serve --workers ${s.workers}\``}) and the bare Fastify ceiling each in their own process(es). ` +
+      (s.workers > 1
+        ? `The ceiling of each round is the better of the bare app in 1 process and in ${s.workers} (each round's runs, requests/s: ${r.bare_runs.map((runs) => runs.map((x) => `${x.rps.toLocaleString("en-US")} (${x.processes})`).join(" vs ")).join("; ")}). `
+        : "") +
       `banking-demo task, train.csv imported, specialist v${r.setup.model_version} promoted (max_error ${r.setup.routing.max_error}, threshold ${r.setup.threshold.toFixed(3)}, no audits); ` +
       `of the 180 test texts the specialist answers ${r.setup.specialist_texts} (${pct(r.setup.probe_specialist_share)}), the simulated teacher the rest. ` +
       `The ceiling gets the same chat bodies (all 180 texts). Specialist share measured from the task's stats over each phase. ` +

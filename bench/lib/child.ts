@@ -2,9 +2,10 @@
 // reported over IPC, and what the parent reads about it (RSS and CPU time from /proc, the live
 // heap after a full collection over IPC).
 import { fork, type ChildProcess } from "node:child_process";
-import { openSync, readFileSync } from "node:fs";
+import { openSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "./banking77.js";
+import { cpuMsOf, processTree, rssMbOf } from "./proc.js";
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -44,7 +45,7 @@ export async function stopChild(child: Child): Promise<void> {
   await exited;
 }
 
-/** The child's live heap after a full collection, in MB (the child runs with --expose-gc). */
+/** The child's live heap after a full collection, in MB (the child runs with --expose-gc); a cluster's is its workers' sum. */
 export function heapMb(child: Child): Promise<number> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the gateway did not report its heap within 30 s")), 30_000);
@@ -59,23 +60,18 @@ export function heapMb(child: Child): Promise<number> {
   });
 }
 
-/** Resident set size of a process in MB, from /proc (Linux). */
+/** Resident set size of the process and its children (a cluster's workers) in MB, from /proc (Linux). */
 export function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  if (m === null) throw new Error(`no VmRSS for pid ${pid}`);
-  return round(Number(m[1]) / 1024, 1);
+  return round(processTree(pid).reduce((sum, p) => sum + rssMbOf(p), 0), 1);
 }
 
 /**
- * CPU time (user + system) a process has used, in ms, from /proc (Linux). Per request, it is far
- * less sensitive than requests/s to other work competing for the machine's cores.
+ * CPU time (user + system) the process and its live children have used, in ms, from /proc
+ * (Linux). Per request, it is far less sensitive than requests/s to other work competing for the
+ * machine's cores. Workers must not change during a measurement (a dead one's time is lost).
  */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which is in parentheses and may contain spaces).
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticksPerSecond = 100; // USER_HZ: 100 on Linux on every common architecture
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  return processTree(pid).reduce((sum, p) => sum + cpuMsOf(p), 0);
 }
 
 /** SIGKILL (no shutdown hooks, no flush); resolves once the process is gone. */

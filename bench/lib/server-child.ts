@@ -1,17 +1,23 @@
 // The process under test for bench/server.ts, started with child_process.fork so that the server
 // and the load generator (autocannon, in the parent) do not share an event loop or a core.
 //
-//   server-child.ts bare [BUSY_US]            a bare Fastify app, one POST route, small JSON reply;
+//   server-child.ts bare [BUSY_US [PROCESSES]]
+//                                             a bare Fastify app, one POST route, small JSON reply;
 //                                             with BUSY_US, the route first spins that many µs of CPU
-//   server-child.ts gateway DB_PATH LOG       the Apprentice gateway over the SQLite file DB_PATH
+//   server-child.ts gateway DB_PATH LOG [PROCESSES]
+//                                             the Apprentice gateway over the SQLite file DB_PATH
 //   server-child.ts task-gateway DB_PATH LOG PORT REQUEST_LOG
 //                                             the same with each task's own teacher (as `apprentice
 //                                             serve`: createTeacher from the task's settings), on a
 //                                             fixed port (a restart keeps its URL), background
 //                                             retrains on, request log "buffered" or "sync"
 //
+// With PROCESSES > 1 the server runs in that many node:cluster workers sharing the port, as
+// `apprentice serve --workers N` runs the gateway; this process is then their primary.
+//
 // Once listening it sends { url } to the parent over IPC; it exits when the parent disconnects or
 // sends SIGTERM. Both listen on 127.0.0.1, port 0 (a free port).
+import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Fastify from "fastify";
@@ -69,21 +75,68 @@ async function taskGateway(dbPath: string, log: string, port: number, requestLog
 }
 
 const [mode, ...args] = process.argv.slice(2);
+const processes = Number((mode === "bare" ? args[1] : mode === "gateway" ? args[2] : undefined) ?? 1);
+
 async function start(): Promise<string> {
   if (mode === "bare") return bare(Number(args[0] ?? 0));
   const [dbPath, log = "info", port, requestLog = "buffered"] = args;
   return mode === "task-gateway" ? taskGateway(dbPath, log, Number(port), requestLog) : gateway(dbPath, log);
 }
-const url = await start();
-process.send?.({ url, pid: process.pid });
-// The parent asks for the live heap after a full collection (run with --expose-gc): unlike RSS,
-// which keeps the allocator's high-water mark, it only grows if something is retained.
-process.on("message", (m: { type?: string }) => {
+
+/** The live heap after two full collections, MB (the process runs with --expose-gc). */
+function liveHeapMb(): number | null {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (m.type !== "heap" || gc === undefined) return;
+  if (gc === undefined) return null;
   gc();
   gc();
-  process.send?.({ type: "heap", mb: Math.round(process.memoryUsage().heapUsed / 1e5) / 10 });
-});
-// The parent going away (even by a crash) must not leave a server behind.
-process.on("disconnect", () => process.exit(0));
+  return Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
+}
+
+if (processes > 1 && cluster.isPrimary) {
+  // The primary: forks the workers (which run this file again), reports the shared port once one
+  // listens, answers the parent's heap question with the workers' sum, and stops them on SIGTERM.
+  const workers = Array.from({ length: processes }, () => cluster.fork());
+  cluster.once("listening", (_worker, address) => process.send?.({ url: `http://127.0.0.1:${address.port}`, pid: process.pid }));
+  cluster.on("exit", (_worker, code) => {
+    if (code !== 0 && !stopping) {
+      console.error(`a server worker exited with code ${code}`);
+      process.exit(1);
+    }
+  });
+  let stopping = false;
+  process.once("SIGTERM", () => {
+    stopping = true;
+    let left = workers.length;
+    for (const w of workers) {
+      w.once("exit", () => --left === 0 && process.exit(0));
+      w.process.kill("SIGTERM");
+    }
+  });
+  process.on("message", (m: { type?: string }) => {
+    if (m.type !== "heap") return;
+    const replies: number[] = [];
+    for (const w of workers) {
+      w.once("message", (r: { type?: string; mb?: number }) => {
+        if (r.type === "heap" && typeof r.mb === "number") replies.push(r.mb);
+        if (replies.length === workers.length) process.send?.({ type: "heap", mb: Math.round(replies.reduce((a, b) => a + b, 0) * 10) / 10 });
+      });
+      w.send({ type: "heap" });
+    }
+  });
+  process.on("disconnect", () => {
+    for (const w of workers) w.process.kill("SIGKILL");
+    process.exit(0);
+  });
+} else {
+  const url = await start();
+  // A worker's messages go to its primary, which keeps only the first listening event's port.
+  process.send?.({ url, pid: process.pid });
+  // The parent (or the primary) asks for the live heap after a full collection: unlike RSS,
+  // which keeps the allocator's high-water mark, it only grows if something is retained.
+  process.on("message", (m: { type?: string }) => {
+    const mb = m.type === "heap" ? liveHeapMb() : null;
+    if (mb !== null) process.send?.({ type: "heap", mb });
+  });
+  // The parent going away (even by a crash) must not leave a server behind.
+  process.on("disconnect", () => process.exit(0));
+}

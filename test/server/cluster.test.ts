@@ -1,12 +1,13 @@
 // `apprentice serve --workers 2` as a real process tree: two gateway processes share the port,
 // stay coherent through the database, a killed worker is replaced, and SIGTERM stops them all.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { childPids } from "../../bench/lib/proc.js";
 import { runCli } from "../helpers/run-cli.js";
 import { GOLD, taskBody } from "./helpers.js";
 
@@ -15,23 +16,6 @@ const dir = mkdtempSync(join(tmpdir(), "apprentice-cluster-"));
 const db = join(dir, "gw.db");
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The live child processes of `pid` (from /proc). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Field 4 of /proc/PID/stat is the parent pid; the command name (field 2) may hold spaces, so split after its ")".
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) === pid && fields[0] !== "Z") out.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
 
 /** One request on a new connection (no keep-alive), so the primary hands it to the next worker. */
 function freshRequest(url: string, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: unknown }> {
@@ -79,7 +63,7 @@ describe("apprentice serve --workers", () => {
     const pid = child.pid!;
     let workers: number[] = [];
     try {
-      await until("two workers", () => childrenOf(pid).length === 2);
+      await until("two workers", () => childPids(pid).length === 2);
 
       // A real serve builds each task's teacher from its settings: an OpenAI-compatible one that is
       // never called here (imports, retrains and specialist-routed predictions do not need it).
@@ -95,16 +79,16 @@ describe("apprentice serve --workers", () => {
         return promoted !== null && answers.every((a) => a.status === 200 && (a.body as { model_version: number }).model_version === promoted);
       });
 
-      const [victim] = childrenOf(pid);
+      const [victim] = childPids(pid);
       process.kill(victim, "SIGKILL");
       await until("a replacement worker", () => {
-        const now = childrenOf(pid);
+        const now = childPids(pid);
         return now.length === 2 && !now.includes(victim);
       });
       expect(stderr).toContain(`worker ${victim} exited (SIGKILL); starting another`);
       const after = await Promise.all([0, 1, 2, 3].map((i) => freshRequest(url, "POST", "/v1/tasks/shared/predict", key, { input: GOLD[i].text, route: "specialist" })));
       expect(after.map((a) => a.status)).toEqual([200, 200, 200, 200]);
-      workers = childrenOf(pid);
+      workers = childPids(pid);
     } finally {
       child.kill("SIGTERM");
     }
