@@ -1,6 +1,6 @@
 // npm run bench:server [-- --connections N] [--duration S] [--pipelining N] [--batches N]
 //                          [--max-error X] [--log info|off] [--phases chat,mixed,predict,batch]
-//                          [--rounds N] [--calibrate US,US,…] [--workers N] [--quick]
+//                          [--rounds N] [--calibrate US,US,…] [--workers N] [--warmup S] [--quick]
 //
 // HTTP throughput and latency of the gateway on loopback, with autocannon. The server under test
 // runs in its own process (bench/lib/server-child.ts, forked), autocannon in this one, so on a
@@ -57,7 +57,7 @@ const settings = {
   connections: numberFlag("--connections", 10),
   duration_s: numberFlag("--duration", quick ? 3 : 10),
   pipelining: numberFlag("--pipelining", 1),
-  warmup_s: quick ? 1 : 3,
+  warmup_s: numberFlag("--warmup", quick ? 1 : 3),
   batches: numberFlag("--batches", quick ? 5 : 20),
   rounds: numberFlag("--rounds", quick ? 1 : 3),
   workers: numberFlag("--workers", availableParallelism()),
