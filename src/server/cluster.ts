@@ -68,6 +68,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Clus
   }
 
   let stopping = false;
+  let listened = false;
   const restarts: number[] = [];
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -89,6 +90,13 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Clus
       if (alive.length === 0) finish(exitCode);
       return;
     }
+    if (!listened) {
+      // Not a crash under load but a start that fails (port taken, database unreachable): the
+      // others would fail the same way, so stop rather than retry.
+      log(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}) before the gateway listened; stopping`);
+      stopAll(1);
+      return;
+    }
     const now = Date.now();
     while (restarts.length > 0 && restarts[0] < now - RESTART_WINDOW_MS) restarts.shift();
     if (restarts.length >= MAX_RESTARTS) {
@@ -106,6 +114,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Clus
 
   const listening = new Promise<string>((resolve, reject) => {
     cluster.once("listening", (_worker, address) => {
+      listened = true;
       const host = address.address ?? options.host ?? options.config?.server.host ?? DEFAULT_HOST;
       resolve(`http://${host.includes(":") ? `[${host}]` : host}:${address.port}`);
     });

@@ -1,8 +1,9 @@
 // `apprentice serve --workers 2` as a real process tree: two gateway processes share the port,
 // stay coherent through the database, a killed worker is replaced, and SIGTERM stops them all.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,9 +47,29 @@ describe("apprentice serve --workers", () => {
     expect(run.stderr).toMatch(/--workers must be an integer 1-256 or "auto", got "0"/);
   });
 
-  it("runs two coherent workers on one port, replaces a killed one and stops on SIGTERM", async () => {
+  it("stops with exit code 1 and the reason when the workers cannot start", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const run = await runCli(dir, "serve", "--port", String(port), "--db", db, "--workers", "2");
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(new RegExp(`worker \\d+: .*EADDRINUSE 127\\.0\\.0\\.1:${port}`));
+      expect(run.stderr).toContain("before the gateway listened; stopping");
+    } finally {
+      taken.close();
+    }
+  });
+
+  it("bootstraps once, runs two coherent workers on one port, replaces a killed one and stops on SIGTERM", async () => {
     const key = (await runCli(dir, "keys", "create", "--role", "admin", "--db", db)).stdout.trim();
-    const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--db", db, "--workers", "2"], { cwd: dir, env: { ...process.env, NO_COLOR: "1", CLUSTER_TEST_TEACHER_KEY: "sk-unused" } });
+    // A real serve builds each task's teacher from its settings: an OpenAI-compatible one that is
+    // never called here (imports, retrains and specialist-routed predictions do not need it).
+    const teacher = { provider: "openai", base_url: "http://127.0.0.1:9/v1", api_key_env: "CLUSTER_TEST_TEACHER_KEY", max_retries: 0 };
+    const csv = (x: string) => `"${x.replaceAll('"', '""')}"`;
+    writeFileSync(join(dir, "examples.csv"), ["text,label", ...GOLD.slice(0, 300).map((e) => `${csv(e.text)},${csv(e.label)}`)].join("\n") + "\n");
+    writeFileSync(join(dir, "apprentice.json"), JSON.stringify({ tasks: [{ task: taskBody("shared", { teacher }), examples: "examples.csv" }] }));
+    const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--db", db, "--workers", "2", "--config", "apprentice.json"], { cwd: dir, env: { ...process.env, NO_COLOR: "1", CLUSTER_TEST_TEACHER_KEY: "sk-unused" } });
     let stderr = "";
     child.stdout.resume();
     const url = await new Promise<string>((resolve, reject) => {
@@ -65,11 +86,9 @@ describe("apprentice serve --workers", () => {
     try {
       await until("two workers", () => childPids(pid).length === 2);
 
-      // A real serve builds each task's teacher from its settings: an OpenAI-compatible one that is
-      // never called here (imports, retrains and specialist-routed predictions do not need it).
-      const teacher = { provider: "openai", base_url: "http://127.0.0.1:9/v1", api_key_env: "CLUSTER_TEST_TEACHER_KEY", max_retries: 0 };
-      expect((await freshRequest(url, "POST", "/v1/tasks", key, taskBody("shared", { teacher }))).status).toBe(201);
-      expect((await freshRequest(url, "POST", "/v1/tasks/shared/examples", key, GOLD.slice(0, 300))).status).toBe(200);
+      // The primary applied the configuration, once, before any worker started.
+      expect(stderr.match(/created task shared with 300 examples/g)).toHaveLength(1);
+      expect(((await freshRequest(url, "GET", "/v1/tasks/shared", key)).body as { cascade: { examples: number } }).cascade.examples).toBe(300);
       const trained = await freshRequest(url, "POST", "/v1/tasks/shared/retrain", key);
       expect(trained.status).toBe(200);
       // Every worker serves a promoted model within a sync or two, whichever of them trained it.

@@ -59,7 +59,12 @@ environment (DATABASE_URL, APPRENTICE_UPSTREAM_BASE_URL…), then the configurat
       const say = (line: string) => void process.stderr.write(`apprentice: ${line}\n`);
       if (cluster.isWorker) {
         // A worker of `--workers N`: the primary bootstrapped the database and reports for all.
-        await startGateway({ ...options, bootstrap: false });
+        // One that cannot start must exit (its channel to the primary would keep it alive), and
+        // say why: the primary only sees the exit.
+        await startGateway({ ...options, bootstrap: false }).catch((err: unknown) => {
+          say(`worker ${process.pid}: ${err instanceof Error ? err.message : String(err)}`);
+          process.exit(1);
+        });
         return new Promise<never>(() => {});
       }
       let report: { bootstrap: BootstrapReport | null; admins: number; url: string; location: string };
