@@ -109,7 +109,13 @@ export class Router {
     const specialist = this.#specialist;
     if (specialist === null) return { decision: "teacher", reason: "no_specialist", audit: false };
     if (this.#threshold === null) return { decision: "teacher", reason: "no_threshold", audit: false };
-    const a = assess(specialist, text, this.settings);
+    return this.decideFrom(assess(specialist, text, this.settings));
+  }
+
+  /** decide() for a text already assessed by the live specialist (null: there is none). */
+  decideFrom(a: Assessment | null): RouteDecision & { reason: Exclude<RouteReason, "forced"> } {
+    if (a === null || this.#specialist === null) return { decision: "teacher", reason: "no_specialist", audit: false };
+    if (this.#threshold === null) return { decision: "teacher", reason: "no_threshold", audit: false };
     const reason = a.scope !== "in_scope" ? a.scope : isCovered(a.confidence, this.#threshold) ? "confident" : "below_threshold";
     const decision = reason === "confident" ? "specialist" : "teacher";
     return { decision, reason, prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, audit: false };

@@ -72,6 +72,11 @@ export class TextClassifier {
   /** The k most probable labels, most probable first. */
   top(text: string, k: number): LabelProbability[] {
     this.score(text);
+    return this.lastTop(k);
+  }
+
+  /** top() of the text this classifier scored last (predict, top or probabilities), without scoring it again. */
+  lastTop(k: number): LabelProbability[] {
     const K = this.z.length;
     const order = Array.from({ length: K }, (_, i) => i).sort((a, b) => this.z[b] - this.z[a] || a - b);
     return order.slice(0, Math.max(0, Math.min(k, K))).map((i) => ({ label: this.header.labels[i], probability: this.z[i] }));

@@ -125,13 +125,14 @@ function reviewView(rt: TaskRuntime, item: ReviewItem) {
 /** What the router would do with `input` now: the same decision as a prediction, with no audit drawn, no teacher call, no log. */
 function explain(rt: TaskRuntime, input: string) {
   const { router, specialist } = rt.cascade;
-  const decision = router.decide(input);
+  // The text is scored once: the decision and the top labels come from the same assessment.
   const a = specialist === null ? null : assess(specialist, input, router.settings);
+  const decision = router.decideFrom(a);
   return {
     model_version: modelVersion(rt),
     label: a?.label ?? null,
     confidence: a?.confidence ?? null,
-    top: topLabels(rt, input),
+    top: specialist?.lastTop(TOP_LABELS) ?? [],
     unknown_share: a?.unknownShare ?? null,
     out_of_scope_max: rt.task.routing.out_of_scope_max,
     threshold: router.threshold,

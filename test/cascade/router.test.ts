@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TextClassifier } from "../../src/engine/classifier.js";
 import { trainClassifier } from "../../src/engine/train.js";
-import { auditDraw, Router, type RouterSettings } from "../../src/cascade/router.js";
+import { assess, auditDraw, Router, type RouterSettings } from "../../src/cascade/router.js";
 import { topicTexts } from "./fixtures.js";
 
 const SETTINGS: RouterSettings = { routing: { audit_rate: 0, out_of_scope_max: 0.9 }, seed: 1 };
@@ -25,6 +25,18 @@ describe("Router", () => {
     expect(router.route(WEATHER)).toEqual({ decision: "teacher", reason: "no_threshold", audit: false });
     router.setSpecialist(null, 0.5);
     expect(router.threshold).toBeNull();
+  });
+
+  it("decideFrom an assessment decides exactly as decide does on the text", () => {
+    const router = new Router(SETTINGS);
+    const texts = [WEATHER, GIBBERISH, "what about the match score", "hello"];
+    expect(router.decideFrom(null)).toEqual(router.decide(WEATHER));
+    router.setSpecialist(model, null);
+    expect(router.decideFrom(assess(model, WEATHER, SETTINGS))).toEqual({ decision: "teacher", reason: "no_threshold", audit: false });
+    for (const threshold of [0, model.predict(WEATHER).confidence, 0.999999]) {
+      router.setThreshold(threshold);
+      for (const text of texts) expect(router.decideFrom(assess(model, text, SETTINGS))).toEqual(router.decide(text));
+    }
   });
 
   it("answers when the confidence reaches the threshold, and passes on below it", () => {

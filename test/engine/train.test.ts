@@ -65,6 +65,11 @@ describe("trainClassifier", () => {
     expect(top[1].probability).toBeGreaterThanOrEqual(top[2].probability);
     const p = model.probabilities("topic2word1 topic2word3 please");
     expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    // lastTop reads the scores of the text scored last, whichever call scored it.
+    expect(model.lastTop(3)).toEqual(top);
+    model.predict("topic0word1 topic0word2");
+    expect(model.lastTop(3)).toEqual(model.top("topic0word1 topic0word2", 3));
+    expect(model.lastTop(3)[0].label).not.toBe(top[0].label);
   });
 
   it("class weights move the decision towards the weighted class", () => {
