@@ -74,11 +74,12 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Clus
   const done = new Promise<number>((resolve) => (finish = resolve));
   let exitCode = 0;
 
+  const aliveWorkers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
   const stopAll = (code: number): void => {
     if (stopping) return;
     stopping = true;
     exitCode = code;
-    const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+    const alive = aliveWorkers();
     if (alive.length === 0) finish(exitCode);
     for (const w of alive) w.process.kill("SIGTERM");
   };
@@ -86,26 +87,26 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Clus
   cluster.on("exit", (worker, code, signal) => {
     if (stopping) {
       if (code !== 0 && code !== null) exitCode = exitCode || 1;
-      const alive = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined && !w.isDead());
-      if (alive.length === 0) finish(exitCode);
+      if (aliveWorkers().length === 0) finish(exitCode);
       return;
     }
+    const exited = `worker ${worker.process.pid} exited (${signal ?? `code ${code}`})`;
     if (!listened) {
       // Not a crash under load but a start that fails (port taken, database unreachable): the
       // others would fail the same way, so stop rather than retry.
-      log(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}) before the gateway listened; stopping`);
+      log(`${exited} before the gateway listened; stopping`);
       stopAll(1);
       return;
     }
     const now = Date.now();
     while (restarts.length > 0 && restarts[0] < now - RESTART_WINDOW_MS) restarts.shift();
     if (restarts.length >= MAX_RESTARTS) {
-      log(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); ${MAX_RESTARTS} restarts within ${RESTART_WINDOW_MS / 1000} s, stopping the gateway`);
+      log(`${exited}; ${MAX_RESTARTS} restarts within ${RESTART_WINDOW_MS / 1000} s, stopping the gateway`);
       stopAll(1);
       return;
     }
     restarts.push(now);
-    log(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting another`);
+    log(`${exited}; starting another`);
     cluster.fork();
   });
   const onSignal = (): void => stopAll(0);

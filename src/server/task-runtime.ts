@@ -10,7 +10,7 @@ import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../ca
 import { decodeModel, encodeModel } from "../engine/model-file.js";
 import type { TrainOptions } from "../engine/train.js";
 import type { Store, TaskRecord } from "../store/index.js";
-import type { ExampleInput } from "../store/index.js";
+import type { ExampleInput, ExampleRecord } from "../store/index.js";
 import type { ExampleSource } from "../store/schema.js";
 import type { Task } from "../task/definition.js";
 import { CircuitBreaker, CircuitBreakerTeacher, type CircuitBreakerOptions, type CircuitState } from "../teacher/circuit-breaker.js";
@@ -88,6 +88,11 @@ class WriteThroughExampleStore implements ExampleStore {
   }
 }
 
+/** A stored example as the cascade keeps it: import and feedback labels are a person's. */
+function storedExample(e: ExampleRecord): StoredExample {
+  return { text: e.text, label: e.label, source: e.source === "teacher" ? "teacher" : "human", holdout: e.holdout, audited: e.audited };
+}
+
 export interface RuntimeOptions {
   store: Store;
   teacherFor: TeacherFactory;
@@ -150,7 +155,7 @@ export class TaskRuntime {
     const state = await options.store.tasks.syncState(task.name);
     const examples = new WriteThroughExampleStore();
     for (const e of await options.store.examples.all(task.name)) {
-      examples.load({ text: e.text, label: e.label, source: e.source === "teacher" ? "teacher" : "human", holdout: e.holdout, audited: e.audited });
+      examples.load(storedExample(e));
     }
     const runtime = new TaskRuntime(task, examples, options);
     runtime.#definedAt = { created_at: record.created_at, updated_at: record.updated_at };
@@ -227,7 +232,7 @@ export class TaskRuntime {
           // A put of this text still waiting to be written is newer than the stored row; its own
           // write bumps the revision, so the next sync reads the row as the store settled it.
           if (this.#examples.isPending(r.text)) continue;
-          this.cascade.adoptExample({ text: r.text, label: r.label, source: r.source === "teacher" ? "teacher" : "human", holdout: r.holdout, audited: r.audited });
+          this.cascade.adoptExample(storedExample(r));
         }
       } finally {
         this.#examples.adopting = false;
