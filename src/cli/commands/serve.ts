@@ -67,9 +67,10 @@ environment (DATABASE_URL, APPRENTICE_UPSTREAM_BASE_URL…), then the configurat
         });
         return new Promise<never>(() => {});
       }
+      const workerCount = flags.workers ?? 1;
       let report: { bootstrap: BootstrapReport | null; admins: number; url: string; location: string };
-      if ((flags.workers ?? 1) > 1) {
-        const primary = await startClusterPrimary({ ...options, workers: flags.workers ?? 1, log: say });
+      if (workerCount > 1) {
+        const primary = await startClusterPrimary({ ...options, workers: workerCount, log: say });
         report = { ...primary, admins: primary.adminKeys };
         void primary.done.then((code) => process.exit(code));
       } else {
@@ -78,7 +79,7 @@ environment (DATABASE_URL, APPRENTICE_UPSTREAM_BASE_URL…), then the configurat
       }
       for (const line of describeBootstrap(report.bootstrap)) say(line);
       if (report.admins === 0) say("warning: no admin API key yet; create one with `apprentice keys create --role admin`");
-      const processes = (flags.workers ?? 1) > 1 ? `, ${flags.workers} worker processes` : "";
+      const processes = workerCount > 1 ? `, ${workerCount} worker processes` : "";
       say(`gateway listening on ${report.url} (${report.location}${processes})`);
       // Keep running until a signal closes the gateway (start.ts, or cluster.ts for workers, exits the process).
       return new Promise<never>(() => {});
