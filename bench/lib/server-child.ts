@@ -96,6 +96,7 @@ if (processes > 1 && cluster.isPrimary) {
   // The primary: forks the workers (which run this file again), reports the shared port once one
   // listens, answers the parent's heap question with the workers' sum, and stops them on SIGTERM.
   const workers = Array.from({ length: processes }, () => cluster.fork());
+  let stopping = false;
   cluster.once("listening", (_worker, address) => process.send?.({ url: `http://127.0.0.1:${address.port}`, pid: process.pid }));
   cluster.on("exit", (_worker, code) => {
     if (code !== 0 && !stopping) {
@@ -103,7 +104,6 @@ if (processes > 1 && cluster.isPrimary) {
       process.exit(1);
     }
   });
-  let stopping = false;
   process.once("SIGTERM", () => {
     stopping = true;
     let left = workers.length;
