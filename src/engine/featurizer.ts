@@ -154,34 +154,48 @@ function documentFrequencies(texts: readonly string[], config: FeaturizerConfig)
  * and looking a text's few hundred n-grams up in it missed the CPU cache on almost every one as
  * soon as other work ran between predictions, as it does in the gateway (measured on the
  * banking-demo model: encode + predict 9 µs in a hot loop, 35 µs with the caches flushed between
- * texts). Slots hold (bucket, row) pairs side by side, so a hit reads one cache line.
+ * texts).
+ *
+ * A slot is four int32s, [bucket, row, word tf, char tf]: the lookup and the counting of an
+ * n-gram touch one 16-byte slot, never split across cache lines. The counts used to live in
+ * arrays indexed by row (with a stamp array telling this text's rows from stale ones), three more
+ * scattered cache lines per n-gram; in the gateway, where each request's other work evicts the
+ * model between predictions, that was a third of a prediction's time. encode() zeroes the counts
+ * of the slots it used before returning, so every text starts from zero without a stamp.
  */
-class RowTable {
-  private readonly slots: Int32Array;
+const SLOT_INTS = 4;
+const SLOT_BUCKET = 0;
+const SLOT_ROW = 1;
+const SLOT_WORD_TF = 2;
+const SLOT_CHAR_TF = 3;
+
+class FeatureTable {
+  readonly slots: Int32Array;
   private readonly mask: number;
 
   constructor(buckets: Int32Array) {
     let size = 16;
     while (size < 2 * buckets.length) size *= 2;
     this.mask = size - 1;
-    this.slots = new Int32Array(2 * size).fill(-1);
+    this.slots = new Int32Array(SLOT_INTS * size);
+    for (let i = 0; i < size; i++) this.slots[SLOT_INTS * i + SLOT_BUCKET] = -1;
     for (let r = 0; r < buckets.length; r++) {
-      // Buckets are hash values already: their low bits pick the slot.
       let i = buckets[r] & this.mask;
-      while (this.slots[2 * i] !== -1) i = (i + 1) & this.mask;
-      this.slots[2 * i] = buckets[r];
-      this.slots[2 * i + 1] = r;
+      while (this.slots[SLOT_INTS * i + SLOT_BUCKET] !== -1) i = (i + 1) & this.mask;
+      this.slots[SLOT_INTS * i + SLOT_BUCKET] = buckets[r];
+      this.slots[SLOT_INTS * i + SLOT_ROW] = r;
     }
   }
 
-  /** The bucket's row, or -1 for a bucket the model never learned. */
-  get(bucket: number): number {
+  /** Offset of the bucket's slot in `slots`, or -1 for a bucket the model never learned. */
+  find(bucket: number): number {
     const slots = this.slots;
     const mask = this.mask;
     let i = bucket & mask;
     for (;;) {
-      const k = slots[2 * i];
-      if (k === bucket) return slots[2 * i + 1];
+      const o = SLOT_INTS * i;
+      const k = slots[o + SLOT_BUCKET];
+      if (k === bucket) return o;
       if (k === -1) return -1;
       i = (i + 1) & mask;
     }
@@ -199,17 +213,14 @@ export class Featurizer {
   readonly config: FeaturizerConfig;
   readonly buckets: Int32Array;
   readonly idf: Float32Array;
-  private readonly rowOf: RowTable;
+  private readonly table: FeatureTable;
   private readonly hasher: NgramHasher;
-  // Per-row accumulators for one text; stamp[row] says which call last touched the row, so
-  // nothing needs clearing between texts and no sort is needed.
-  private readonly stamp: Int32Array;
-  private readonly wordTf: Int32Array;
-  private readonly charTf: Int32Array;
-  private call = 0;
   /** N-gram occurrences of the last encoded text, and how many of them map to no feature. */
   private occurrences = 0;
   private misses = 0;
+  /** Slot offsets of the last encoded text's features, first-seen order… */
+  private readonly seen = new IntBuffer();
+  /** …and their feature rows, what lastIndices returns. */
   private readonly rows = new IntBuffer();
   private values = new Float32Array(256);
 
@@ -225,11 +236,8 @@ export class Featurizer {
         throw new FeaturizerError(`feature bucket ${r} is out of order or out of range`);
       }
     }
-    this.rowOf = new RowTable(this.buckets);
+    this.table = new FeatureTable(this.buckets);
     this.hasher = new NgramHasher(this.config);
-    this.stamp = new Int32Array(this.buckets.length);
-    this.wordTf = new Int32Array(this.buckets.length);
-    this.charTf = new Int32Array(this.buckets.length);
   }
 
   /** Learns the feature rows and IDF weights from training texts. */
@@ -265,30 +273,30 @@ export class Featurizer {
    */
   encode(text: string): number {
     this.hasher.hash(text);
-    if (++this.call === 0x7fffffff) {
-      this.stamp.fill(0);
-      this.call = 1;
-    }
-    const rows = this.rows;
-    rows.length = 0;
+    const seen = this.seen;
+    seen.length = 0;
     this.misses = 0;
     this.occurrences = this.hasher.words.length + this.hasher.chars.length;
-    this.count(this.hasher.words, this.wordTf, this.charTf);
-    this.count(this.hasher.chars, this.charTf, this.wordTf);
-    const n = rows.length;
+    this.count(this.hasher.words, SLOT_WORD_TF);
+    this.count(this.hasher.chars, SLOT_CHAR_TF);
+    const n = seen.length;
     if (this.values.length < n) this.values = new Float32Array(Math.max(n, this.values.length * 2));
     const values = this.values;
     const idf = this.idf;
-    const wordTf = this.wordTf;
-    const charTf = this.charTf;
-    const rowData = rows.data;
+    const slots = this.table.slots;
+    const seenData = seen.data;
+    this.rows.length = 0;
+    const rows = this.rows.reserve(n);
+    this.rows.length = n;
     // Each group is normalised to its weight, then the sum to unit length.
     let wordSq = 0;
     let charSq = 0;
     for (let i = 0; i < n; i++) {
-      const r = rowData[i];
-      const wv = this.tfWeight(wordTf[r]) * idf[r];
-      const cv = this.tfWeight(charTf[r]) * idf[r];
+      const o = seenData[i];
+      const r = slots[o + SLOT_ROW];
+      rows[i] = r;
+      const wv = this.tfWeight(slots[o + SLOT_WORD_TF]) * idf[r];
+      const cv = this.tfWeight(slots[o + SLOT_CHAR_TF]) * idf[r];
       wordSq += wv * wv;
       charSq += cv * cv;
     }
@@ -296,10 +304,12 @@ export class Featurizer {
     const cs = charSq > 0 ? this.config.charWeight / Math.sqrt(charSq) : 0;
     let sq = 0;
     for (let i = 0; i < n; i++) {
-      const r = rowData[i];
-      const v = (this.tfWeight(wordTf[r]) * ws + this.tfWeight(charTf[r]) * cs) * idf[r];
+      const o = seenData[i];
+      const v = (this.tfWeight(slots[o + SLOT_WORD_TF]) * ws + this.tfWeight(slots[o + SLOT_CHAR_TF]) * cs) * idf[rows[i]];
       values[i] = v;
       sq += v * v;
+      slots[o + SLOT_WORD_TF] = 0;
+      slots[o + SLOT_CHAR_TF] = 0;
     }
     const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
     for (let i = 0; i < n; i++) values[i] = Math.fround(values[i] * inv);
@@ -337,31 +347,25 @@ export class Featurizer {
     return tf < SUBLINEAR_TF.length ? SUBLINEAR_TF[tf] : 1 + Math.log(tf);
   }
 
-  /** Adds a bucket list's occurrences to `tf`, registering rows first seen in this call. */
-  private count(list: IntBuffer, tf: Int32Array, otherTf: Int32Array): void {
-    const rowOf = this.rowOf;
-    const stamp = this.stamp;
-    const call = this.call;
-    const rows = this.rows;
+  /** Adds a bucket list's occurrences to the tf field at `field` of their slots, registering slots first seen in this text. */
+  private count(list: IntBuffer, field: number): void {
+    const table = this.table;
+    const slots = table.slots;
+    const seen = this.seen;
     const data = list.data;
-    const out = rows.reserve(list.length);
-    let m = rows.length;
+    const out = seen.reserve(list.length);
+    let m = seen.length;
     let misses = 0;
     for (let i = 0; i < list.length; i++) {
-      const r = rowOf.get(data[i]);
-      if (r < 0) {
+      const o = table.find(data[i]);
+      if (o < 0) {
         misses++;
         continue;
       }
-      if (stamp[r] !== call) {
-        stamp[r] = call;
-        tf[r] = 0;
-        otherTf[r] = 0;
-        out[m++] = r;
-      }
-      tf[r]++;
+      if (slots[o + SLOT_WORD_TF] === 0 && slots[o + SLOT_CHAR_TF] === 0) out[m++] = o;
+      slots[o + field]++;
     }
-    rows.length = m;
+    seen.length = m;
     this.misses += misses;
   }
 }
