@@ -2,6 +2,7 @@
 // dialect, and the clock.
 import type { Kysely } from "kysely";
 import type { Database } from "./schema.js";
+import type { ThreadWriter } from "./sqlite-thread-writer.js";
 
 export type StoreDialect = "sqlite" | "postgres";
 
@@ -10,6 +11,11 @@ export interface StoreContext {
   readonly dialect: StoreDialect;
   /** Epoch milliseconds; injectable for tests. */
   readonly now: () => number;
+  /**
+   * SQLite files only: the writer thread for an INSERT statement of `width` parameters, started
+   * on first use and shared by every caller with the same SQL (sqlite-thread-writer.ts).
+   */
+  readonly threadWriter?: (sql: string, width: number) => ThreadWriter;
 }
 
 /**

@@ -15,6 +15,7 @@ import { ModelRepository } from "./models.js";
 import { RequestLog } from "./requests.js";
 import type { Database } from "./schema.js";
 import { SAFETY_NET_PAGES, startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.js";
+import { startThreadWriter, type ThreadWriter } from "./sqlite-thread-writer.js";
 import { cachingStatements, StoreSqliteDialect } from "./sqlite-dialect.js";
 import { TaskRepository } from "./tasks.js";
 
@@ -159,10 +160,23 @@ export async function openStore(url?: string, options: StoreOptions = {}): Promi
     if (err instanceof StoreMigrationError) throw err;
     throw new StoreMigrationError(`cannot migrate ${location}: ${describe(err)}`, { cause: err });
   }
-  if (target.kind === "sqlite" && target.path !== ":memory:") checkpointer = startCheckpointer(target.path);
+  const writers = new Map<string, ThreadWriter>();
+  let threadWriter: StoreContext["threadWriter"];
+  if (target.kind === "sqlite" && target.path !== ":memory:") {
+    const { path } = target;
+    checkpointer = startCheckpointer(path);
+    threadWriter = (sql, width) => {
+      let writer = writers.get(sql);
+      if (writer === undefined) {
+        writer = startThreadWriter(path, sql, width, options.busyTimeoutMs ?? 5000);
+        writers.set(sql, writer);
+      }
+      return writer;
+    };
+  }
 
   const repositories = (kysely: Kysely<Database>): StoreRepositories => {
-    const ctx: StoreContext = { db: kysely, dialect, now };
+    const ctx: StoreContext = { db: kysely, dialect, now, ...(threadWriter ? { threadWriter } : {}) };
     return {
       tasks: new TaskRepository(ctx),
       examples: new ExampleRepository(ctx),
@@ -181,8 +195,12 @@ export async function openStore(url?: string, options: StoreOptions = {}): Promi
     ping: async () => {
       await db.selectNoFrom((eb) => eb.lit(1).as("one")).execute();
     },
-    // The checkpointer first: the last connection to close checkpoints the whole log and removes it.
-    close: () => (closed ??= (checkpointer?.stop() ?? Promise.resolve()).then(() => db.destroy())),
+    // Writers first (their writes finish), then the checkpointer: the last connection to close
+    // checkpoints the whole log and removes it.
+    close: () =>
+      (closed ??= Promise.all([...writers.values()].map((w) => w.stop()))
+        .then(() => checkpointer?.stop())
+        .then(() => db.destroy())),
   };
 }
 

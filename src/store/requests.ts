@@ -125,6 +125,13 @@ const ROW_COLUMNS = ["id", "task", "input", "input_hash", "label", "confidence",
 /** Rows per bulk INSERT statement, largest first: a batch is cut into these sizes (see #bulkInsert). */
 const BULK_SIZES = [256, 64, 16, 4, 1] as const;
 
+/** The values of rows [from, to), row after row in ROW_COLUMNS order: an INSERT's parameters. */
+function parametersOf(rows: readonly RequestRow[], from: number, to: number): unknown[] {
+  const parameters: unknown[] = [];
+  for (let i = from; i < to; i++) for (const column of ROW_COLUMNS) parameters.push(rows[i][column]);
+  return parameters;
+}
+
 interface QueuedInsert {
   row: RequestRow;
   resolve(): void;
@@ -220,6 +227,12 @@ export class RequestLog {
   async insertMany(rows: readonly RequestInput[]): Promise<{ inserted: number }> {
     const values = rows.map((r, i) => this.#toRow(r, i));
     if (values.length === 0) return { inserted: 0 };
+    // A SQLite file: off the event loop (sqlite-thread-writer.ts), unless inside a caller's
+    // transaction (the rows must commit or roll back with it) or the thread has failed.
+    const writer = this.ctx.db.isTransaction ? undefined : this.ctx.threadWriter?.(this.#bulkInsertSql(1, false), ROW_COLUMNS.length);
+    if (writer !== undefined && !writer.broken) {
+      return { inserted: await writer.write(parametersOf(values, 0, values.length)) };
+    }
     return inTransaction(this.ctx.db, async (trx) => ({ inserted: await this.#bulkInsert(trx, values) }));
   }
 
@@ -238,9 +251,7 @@ export class RequestLog {
     let next = 0;
     for (const size of BULK_SIZES) {
       while (rows.length - next >= size) {
-        const parameters: unknown[] = [];
-        for (let i = next; i < next + size; i++) for (const column of ROW_COLUMNS) parameters.push(rows[i][column]);
-        const result = await db.executeQuery<{ id: string }>(CompiledQuery.raw(this.#bulkInsertSql(size, onInserted !== undefined), parameters));
+        const result = await db.executeQuery<{ id: string }>(CompiledQuery.raw(this.#bulkInsertSql(size, onInserted !== undefined), parametersOf(rows, next, next + size)));
         if (onInserted === undefined) inserted += Number(result.numAffectedRows ?? 0n);
         else {
           for (const row of result.rows) onInserted(row.id);

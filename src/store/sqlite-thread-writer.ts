@@ -1,0 +1,118 @@
+// Batched inserts into a SQLite file on a thread of their own. The gateway logs every request, in
+// batches of whatever arrived in the last few milliseconds (request-log-buffer.ts); binding,
+// inserting and committing those rows on the event loop was about a tenth of a specialist-served
+// chat completion's CPU (perf, bench:server). Here the event loop only hands the rows' values
+// over, and a worker thread with its own connection runs one prepared statement per row inside
+// one IMMEDIATE transaction: all rows or none. A busy database (another process's writer) makes
+// that thread wait, never the event loop.
+//
+// The worker's connection sees the same file in WAL mode, so a read after write() resolves sees
+// the rows. If the thread fails, write() rejects and `broken` turns true; callers then write on
+// their own connection (see RequestLog.insertMany).
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+
+// Plain JavaScript (no TypeScript loader needed in the worker); the driver's path is resolved here
+// because an eval'd worker resolves bare module names from the working directory.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
+db.pragma("synchronous = NORMAL");
+db.pragma("foreign_keys = ON");
+const statement = db.prepare(workerData.sql);
+const width = workerData.width;
+const insertAll = db.transaction((values) => {
+  let changed = 0;
+  for (let i = 0; i < values.length; i += width) changed += statement.run(values.slice(i, i + width)).changes;
+  return changed;
+});
+parentPort.on("message", (m) => {
+  if (m === "stop") {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    parentPort.postMessage({ id: m.id, changed: insertAll.immediate(m.values) });
+  } catch (err) {
+    parentPort.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) });
+  }
+});
+`;
+
+export class ThreadWriterError extends Error {
+  override name = "ThreadWriterError";
+}
+
+export interface ThreadWriter {
+  /** True once the thread has failed: write() would reject, use the store's own connection. */
+  readonly broken: boolean;
+  /**
+   * Runs the statement once per `width` consecutive values, all in one transaction; resolves with
+   * the number of rows changed, or rejects (nothing written) with the database's reason.
+   */
+  write(values: readonly unknown[]): Promise<number>;
+  /** Waits for the writes under way, then closes the thread's connection. */
+  stop(): Promise<void>;
+}
+
+interface Pending {
+  resolve: (changed: number) => void;
+  reject: (err: Error) => void;
+}
+
+export function startThreadWriter(path: string, sql: string, width: number, busyTimeoutMs: number): ThreadWriter {
+  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path, sql, width, busyTimeoutMs } });
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let broken = false;
+  let stopped: Promise<void> | undefined;
+  // Referenced only while a write is under way: an idle writer must not keep its process alive,
+  // a pending one must (its caller is waiting for the answer).
+  worker.unref();
+  const fail = (why: string) => {
+    broken = true;
+    for (const p of pending.values()) p.reject(new ThreadWriterError(why));
+    pending.clear();
+  };
+  worker.on("message", (m: { id: number; changed?: number; error?: string }) => {
+    const p = pending.get(m.id);
+    if (p === undefined) return;
+    pending.delete(m.id);
+    if (pending.size === 0) worker.unref();
+    if (m.error === undefined) p.resolve(m.changed ?? 0);
+    else p.reject(new ThreadWriterError(m.error));
+  });
+  worker.on("error", (err) => fail(`the SQLite writer thread failed: ${err.message}`));
+  const exited = new Promise<void>((resolve) =>
+    worker.once("exit", () => {
+      fail("the SQLite writer thread has exited");
+      resolve();
+    }),
+  );
+  return {
+    get broken() {
+      return broken;
+    },
+    write(values) {
+      if (broken || stopped !== undefined) return Promise.reject(new ThreadWriterError("the SQLite writer thread is not running"));
+      const id = nextId++;
+      return new Promise<number>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.ref();
+        worker.postMessage({ id, values });
+      });
+    },
+    stop() {
+      if (stopped === undefined) {
+        // Messages are handled in order: the writes already posted finish before "stop".
+        worker.ref();
+        worker.postMessage("stop");
+        stopped = exited;
+      }
+      return stopped;
+    },
+  };
+}
