@@ -43,6 +43,8 @@ export interface BuildAppOptions {
   cors?: CorsOptions;
   /** Per API key (default DEFAULT_RATE_LIMIT); false turns limiting off. */
   rateLimit?: RateLimit | false;
+  /** This process is a worker of `apprentice serve --workers N`: /metrics answers for all of them. */
+  clusterMetrics?: boolean;
   /** Each task teacher's circuit breaker: thresholds and clock (tests inject one). */
   teacherBreaker?: TeacherBreakerOptions;
   /** How often loaded tasks catch up with other instances' writes (default 1 s; 0: only when app.runtimes.syncAll() is called). */
@@ -122,7 +124,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   if (options.cors !== undefined) registerCors(app, options.cors);
   registerAuth(app, store);
   if (options.rateLimit !== false) registerRateLimit(app, options.rateLimit ?? DEFAULT_RATE_LIMIT);
-  registerMetrics(app, metrics);
+  registerMetrics(app, metrics, { cluster: options.clusterMetrics === true });
   app.get("/healthz", { config: { access: "open" } }, async () => ({ ok: true }));
   app.get("/readyz", { config: { access: "open" } }, async (_request, reply) => {
     try {

@@ -6,13 +6,15 @@
 // store (TaskRuntimes.syncAll). The primary hands each new connection to the next worker (round
 // robin) and replaces a worker that dies; SIGTERM/SIGINT stop every worker gracefully.
 //
-// Per process, not shared: rate-limit buckets (each worker allows the configured rate), the
-// verified-key cache (a key revoked through one worker is refused by the others within 5 s), and
-// /metrics (each scrape sees the worker that answered it).
+// /metrics answers for every worker: the one that receives a scrape asks the primary to collect
+// them all (cluster-metrics.ts). Per process, not shared: rate-limit buckets (each worker allows
+// the configured rate) and the verified-key cache (a key revoked through one worker is refused by
+// the others within 5 s).
 import cluster, { type Worker } from "node:cluster";
 import { openStore } from "../store/index.js";
 import { createTeacher } from "../teacher/index.js";
 import { applyConfig, type BootstrapReport } from "./bootstrap.js";
+import { serveClusterMetrics } from "./cluster-metrics.js";
 import { DEFAULT_HOST, storeUrl, type StartOptions } from "./start.js";
 import { TaskRuntimes } from "./task-runtime.js";
 
@@ -107,7 +109,9 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Clus
     }
     restarts.push(now);
     log(`${exited}; starting another`);
-    cluster.fork();
+    cluster.fork().once("listening", function (this: Worker) {
+      log(`worker ${this.process.pid} is serving`);
+    });
   });
   const onSignal = (): void => stopAll(0);
   process.once("SIGTERM", onSignal);
@@ -122,6 +126,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Clus
     // A worker that cannot start (port taken, database unreachable) exits before listening.
     void done.then((code) => reject(new Error(`the gateway workers stopped before listening (exit code ${code})`)));
   });
+  serveClusterMetrics();
   for (let i = 0; i < options.workers; i++) cluster.fork();
   return { url: await listening, bootstrap, location, adminKeys, done };
 }

@@ -5,6 +5,8 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { CircuitState } from "../teacher/circuit-breaker.js";
+import { shareWorkerMetrics } from "./cluster-metrics.js";
+import { HttpError } from "./errors.js";
 
 /** The circuit gauge's values. */
 export const CIRCUIT_STATE_VALUES: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -23,6 +25,8 @@ export class GatewayMetrics {
     help: "State of each task teacher's circuit breaker: 0 closed, 1 half-open (probing), 2 open (teacher calls fail fast).",
     labelNames: ["task"] as const,
     registers: [this.registry],
+    // Across worker processes (cluster-metrics.ts): the worst state any of them is in.
+    aggregator: "max",
     collect: () => {
       this.teacherCircuit.reset();
       for (const [task, state] of this.circuits()) this.teacherCircuit.set({ task }, CIRCUIT_STATE_VALUES[state]);
@@ -44,14 +48,27 @@ export class GatewayMetrics {
   }
 }
 
-export function registerMetrics(app: FastifyInstance, metrics: GatewayMetrics): void {
+/**
+ * `cluster`: this process is one of `apprentice serve --workers N`'s workers, and /metrics answers
+ * for all of them (cluster-metrics.ts).
+ */
+export function registerMetrics(app: FastifyInstance, metrics: GatewayMetrics, options: { cluster?: boolean } = {}): void {
+  const clusterText = options.cluster === true ? shareWorkerMetrics(metrics.registry) : undefined;
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
     done();
   });
   app.get("/metrics", { config: { access: "open" } }, async (_request, reply) => {
-    const text = await metrics.registry.metrics();
+    let text: string;
+    if (clusterText === undefined) text = await metrics.registry.metrics();
+    else {
+      try {
+        text = await clusterText();
+      } catch (err) {
+        throw new HttpError(503, `the metrics of the gateway's worker processes could not be collected: ${err instanceof Error ? err.message : String(err)}`, "api_error", "metrics_unavailable");
+      }
+    }
     return reply.header("content-type", metrics.registry.contentType).send(text);
   });
 }

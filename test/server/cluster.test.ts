@@ -32,6 +32,23 @@ function freshRequest(url: string, method: string, path: string, key: string, bo
   });
 }
 
+/** apprentice_predictions_total for the task "shared" and source "specialist", from one scrape on a new connection. */
+function specialistPredictions(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpRequest(`${url}/metrics`, { agent: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (s: string) => (text += s));
+      res.on("end", () => {
+        const m = /^apprentice_predictions_total\{task="shared",source="specialist"\} (\d+)$/m.exec(text);
+        if (res.statusCode !== 200 || m === null) reject(new Error(`/metrics: HTTP ${res.statusCode}, no specialist prediction count in ${text.slice(0, 300)}`));
+        else resolve(Number(m[1]));
+      });
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -105,8 +122,17 @@ describe("apprentice serve --workers", () => {
         return now.length === 2 && !now.includes(victim);
       });
       expect(stderr).toContain(`worker ${victim} exited (SIGKILL); starting another`);
+      await until("the replacement serving", () => /worker \d+ is serving/.test(stderr));
       const after = await Promise.all([0, 1, 2, 3].map((i) => freshRequest(url, "POST", "/v1/tasks/shared/predict", key, { input: GOLD[i].text, route: "specialist" })));
       expect(after.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+
+      // /metrics counts what every worker served, whichever worker a scrape reaches: six more
+      // predictions, spread over both workers, add exactly six. Alone, each worker would count
+      // only its own share, and two scrapes would usually reach different workers.
+      const before = await specialistPredictions(url);
+      for (let i = 0; i < 6; i++) expect((await freshRequest(url, "POST", "/v1/tasks/shared/predict", key, { input: GOLD[i].text, route: "specialist" })).status).toBe(200);
+      expect(await specialistPredictions(url)).toBe(before + 6);
+      expect(await specialistPredictions(url)).toBe(before + 6);
       workers = childPids(pid);
     } finally {
       child.kill("SIGTERM");

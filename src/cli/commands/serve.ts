@@ -61,7 +61,7 @@ environment (DATABASE_URL, APPRENTICE_UPSTREAM_BASE_URL…), then the configurat
         // A worker of `--workers N`: the primary bootstrapped the database and reports for all.
         // One that cannot start must exit (its channel to the primary would keep it alive), and
         // say why: the primary only sees the exit.
-        await startGateway({ ...options, bootstrap: false }).catch((err: unknown) => {
+        await startGateway({ ...options, bootstrap: false, clusterMetrics: true }).catch((err: unknown) => {
           say(`worker ${process.pid}: ${err instanceof Error ? err.message : String(err)}`);
           process.exit(1);
         });
