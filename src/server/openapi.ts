@@ -613,7 +613,7 @@ function routes(): RouteDoc[] {
   ];
 
   const trainingRoutes: RouteDoc[] = [
-    { method: "post", path: "/v1/tasks/{name}/retrain", tag: "Training", summary: "Retrain the specialist now", description: "Trains a candidate and promotes it only if it is not worse on the holdout.", access: "admin", ok: { 200: jsonReply("What the retrain did.", ref("RetrainReply")) }, errors: { 404: NOT_FOUND_TASK } },
+    { method: "post", path: "/v1/tasks/{name}/retrain", tag: "Training", summary: "Retrain the specialist now", description: "Trains a candidate and promotes it only if it is not worse on the holdout. Gateway instances over one database take turns: while another one retrains the task, this answers 409 and serves the version that one promotes.", access: "admin", ok: { 200: jsonReply("What the retrain did.", ref("RetrainReply")) }, errors: { 404: NOT_FOUND_TASK, 409: "Another gateway instance is retraining the task." } },
     {
       method: "get",
       path: "/v1/tasks/{name}/stats",

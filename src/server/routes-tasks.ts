@@ -7,7 +7,7 @@ import type { GatewayMetrics } from "./metrics.js";
 import { timeParam } from "./query-params.js";
 import { predictMany, predictOne, routeMode } from "./predict.js";
 import { taskStats } from "./task-stats.js";
-import type { TaskRuntime, TaskRuntimes } from "./task-runtime.js";
+import { RetrainBusyError, type TaskRuntime, type TaskRuntimes } from "./task-runtime.js";
 
 export const MAX_PREDICT_INPUTS = 1000;
 export const MAX_TEXT_CHARS = 100_000;
@@ -149,8 +149,13 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
 
   app.post<NameParams>("/v1/tasks/:name/retrain", admin, async (request) => {
     const rt = await runtimeOf(runtimes, request.params.name);
-    const report = await rt.retrainNow();
-    return { ...report, model_version: rt.modelVersion };
+    try {
+      const report = await rt.retrainNow();
+      return { ...report, model_version: rt.modelVersion };
+    } catch (err) {
+      if (err instanceof RetrainBusyError) throw conflict(err.message);
+      throw err;
+    }
   });
 
   app.get<NameParams & { Querystring: { since?: string; until?: string } }>("/v1/tasks/:name/stats", admin, async (request) => {

@@ -3,7 +3,9 @@
 // promoted model versions are saved and reloaded, so a restart serves the promoted model at once.
 // Retraining runs off the request path (setImmediate after the reply), never inside handle(), and
 // trains in a worker thread (trainInWorker), so requests keep being answered, and keep adding
-// examples, while a candidate trains; one retrain at a time per task.
+// examples, while a candidate trains; one retrain at a time per task, across gateway instances
+// too (the store's retrain lease: the others serve what it promotes).
+import { randomUUID } from "node:crypto";
 import { Cascade, type CascadeAnswer, type RetrainOutcome, type RetrainReport } from "../cascade/cascade.js";
 import type { RouteMode } from "../cascade/router.js";
 import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../cascade/example-store.js";
@@ -18,6 +20,16 @@ import type { Teacher } from "../teacher/types.js";
 import { trainInWorker } from "./train-worker.js";
 
 export type TeacherFactory = (task: Task) => Teacher;
+
+/** How long a retrain lease lasts unless renewed; a running retrain renews it every third of that. */
+export const RETRAIN_LEASE_MS = 60_000;
+/** After finding the lease taken, a due background retrain is not tried again for this long. */
+export const RETRAIN_LEASE_RETRY_MS = 5_000;
+
+/** A retrain was asked for while another gateway instance holds the task's retrain lease. */
+export class RetrainBusyError extends Error {
+  override name = "RetrainBusyError";
+}
 
 export interface RuntimeLogger {
   info(obj: object, msg?: string): void;
@@ -104,6 +116,8 @@ export interface RuntimeOptions {
   onBroken?: (runtime: TaskRuntime) => void;
   /** Settings and clock of each task teacher's circuit breaker (defaults: 5 failures, 30 s cool-down). */
   teacherBreaker?: TeacherBreakerOptions;
+  /** This gateway instance's name in the store's retrain leases (TaskRuntimes: a random one). */
+  instance: string;
 }
 
 export class TaskRuntime {
@@ -124,6 +138,8 @@ export class TaskRuntime {
   #lastWrite: Promise<void> = Promise.resolve();
   #failed: unknown = null;
   #retrain: Promise<RetrainReport | null> | null = null;
+  /** performance.now() before which a due background retrain does not ask for the lease again. */
+  #leaseRetryAt = 0;
   #closed = false;
 
   private constructor(task: Task, examples: WriteThroughExampleStore, options: RuntimeOptions) {
@@ -254,9 +270,9 @@ export class TaskRuntime {
   /** Starts a retrain after the current turn if one is due (no-op if one is running). */
   scheduleRetrain(): void {
     if (this.#options.backgroundRetrain === false || this.#retrain !== null || this.#closed) return;
-    if (!this.cascade.retrainDue()) return;
+    if (performance.now() < this.#leaseRetryAt || !this.cascade.retrainDue()) return;
     const run = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => (this.#closed ? null : this.#runRetrain()))
+      .then(() => (this.#closed ? null : this.#runRetrain("background")))
       .catch((err: unknown) => {
         this.#options.logger?.error({ err, task: this.task.name }, "retrain failed");
         return null;
@@ -264,11 +280,17 @@ export class TaskRuntime {
     this.#track(run);
   }
 
-  /** Retrains now (waiting for any running retrain first) and saves a promoted version. */
+  /**
+   * Retrains now (waiting for any running retrain here first) and saves a promoted version.
+   * Throws RetrainBusyError while another gateway instance retrains the task.
+   */
   async retrainNow(): Promise<RetrainReport> {
     // Another caller may start one while we wait: wait until none runs, then start synchronously.
     while (this.#retrain !== null) await this.#retrain;
-    const p = this.#runRetrain();
+    const p = this.#runRetrain("requested").then((report) => {
+      if (report !== null) return report;
+      throw new RetrainBusyError(`task "${this.task.name}" is being retrained by another gateway instance; this one serves the version it promotes within a second`);
+    });
     this.#track(p.catch(() => null));
     return p;
   }
@@ -291,7 +313,27 @@ export class TaskRuntime {
     this.#closed = true;
   }
 
-  async #runRetrain(): Promise<RetrainReport> {
+  /** One retrain under the task's lease; null (nothing done) if another instance holds the lease. */
+  async #runRetrain(kind: "background" | "requested"): Promise<RetrainReport | null> {
+    const { store, instance } = this.#options;
+    const name = this.task.name;
+    if (!(await store.tasks.claimRetrain(name, instance, RETRAIN_LEASE_MS))) {
+      this.#leaseRetryAt = performance.now() + RETRAIN_LEASE_RETRY_MS;
+      this.#options.logger?.info({ task: name, kind }, "retrain skipped: another gateway instance holds the task's retrain lease");
+      return null;
+    }
+    // A lease renewal that fails (database unreachable) only lets the lease lapse: another
+    // instance may then start a retrain too, which costs duplicate work, not a worse model.
+    const renewal = setInterval(() => void store.tasks.claimRetrain(name, instance, RETRAIN_LEASE_MS).catch(() => false), RETRAIN_LEASE_MS / 3).unref();
+    try {
+      return await this.#retrainHere();
+    } finally {
+      clearInterval(renewal);
+      await store.tasks.releaseRetrain(name, instance).catch((err: unknown) => this.#options.logger?.error({ err, task: name }, "could not release the retrain lease; it lapses by itself"));
+    }
+  }
+
+  async #retrainHere(): Promise<RetrainReport> {
     const prepared = this.cascade.prepareRetrain();
     // Only #track'd callers get here, one at a time, so nothing else has a retrain outstanding.
     if (prepared === null) throw new Error("a retrain of this task is already outstanding");
@@ -327,7 +369,9 @@ export class TaskRuntime {
 /** How often loaded runtimes catch up with other instances' writes (TaskRuntimes.syncAll). */
 export const DEFAULT_SYNC_INTERVAL_MS = 1000;
 
-export interface RuntimesOptions extends Omit<RuntimeOptions, "onBroken"> {
+export interface RuntimesOptions extends Omit<RuntimeOptions, "onBroken" | "instance"> {
+  /** This gateway instance's name in retrain leases (default: a random id). */
+  instance?: string;
   /** Milliseconds between syncAll() runs (default DEFAULT_SYNC_INTERVAL_MS); 0: never on a timer. */
   syncIntervalMs?: number;
 }
@@ -342,8 +386,8 @@ export class TaskRuntimes {
   #syncing: Promise<void> | null = null;
 
   constructor(options: RuntimesOptions) {
-    const { syncIntervalMs = DEFAULT_SYNC_INTERVAL_MS, ...runtimeOptions } = options;
-    this.#options = runtimeOptions;
+    const { syncIntervalMs = DEFAULT_SYNC_INTERVAL_MS, instance = randomUUID(), ...runtimeOptions } = options;
+    this.#options = { ...runtimeOptions, instance };
     if (syncIntervalMs > 0) {
       // unref: a pending sync never keeps the process alive.
       this.#syncTimer = setInterval(() => void this.syncAll(), syncIntervalMs).unref();

@@ -47,6 +47,10 @@ export interface TasksTable {
   updated_at: EpochMs;
   /** Bumped by every write of the task's examples (migration 002); see ExamplesTable.revision. */
   revision: ColumnType<number | string, number | undefined, number>;
+  /** The gateway instance holding the task's retrain lease (migration 003), or null. */
+  retrain_owner: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When that lease lapses unless renewed. */
+  retrain_until: ColumnType<number | string | null, number | null | undefined, number | null>;
 }
 
 export interface ExamplesTable {

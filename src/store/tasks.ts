@@ -66,6 +66,36 @@ export class TaskRepository {
     };
   }
 
+  /**
+   * Takes or renews the task's retrain lease for `owner` until now + `ttlMs`; false if another
+   * owner holds a lease that has not lapsed (or there is no such task). Gateway instances over one
+   * database take turns this way: one trains, the others serve what it promotes.
+   */
+  async claimRetrain(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    if (!(ttlMs > 0)) throw new RangeError(`claimRetrain: ttlMs must be positive, got ${ttlMs}`);
+    const now = this.ctx.now();
+    const result = await this.ctx.db
+      .updateTable("tasks")
+      .set({ retrain_owner: owner, retrain_until: now + ttlMs })
+      .where("name", "=", name)
+      .where((eb) => eb.or([eb("retrain_owner", "is", null), eb("retrain_owner", "=", owner), eb("retrain_until", "<", now)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Gives the lease back if `owner` holds it (a lapsed lease someone else took stays theirs). */
+  async releaseRetrain(name: string, owner: string): Promise<void> {
+    await this.ctx.db.updateTable("tasks").set({ retrain_owner: null, retrain_until: null }).where("name", "=", name).where("retrain_owner", "=", owner).execute();
+  }
+
+  /** Who holds the task's retrain lease and until when (null if nobody, or it lapsed). */
+  async retrainLease(name: string): Promise<{ owner: string; until: number } | null> {
+    const row = await this.ctx.db.selectFrom("tasks").select(["retrain_owner", "retrain_until"]).where("name", "=", name).executeTakeFirst();
+    const until = toNullableNumber(row?.retrain_until);
+    if (row === undefined || row.retrain_owner === null || until === null || until < this.ctx.now()) return null;
+    return { owner: row.retrain_owner, until };
+  }
+
   /** Every task, by name. */
   async list(): Promise<TaskRecord[]> {
     const rows = await this.ctx.db.selectFrom("tasks").selectAll().orderBy("name").execute();

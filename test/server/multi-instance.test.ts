@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/store/index.js";
 import { PG_URL_VARIABLE, postgresTarget, sqliteFileTarget, type StoreTarget } from "../store/targets.js";
+import { topicTexts } from "../cascade/fixtures.js";
 import { GOLD, startTestGateway, stopTestGateway, taskBody, type TestGateway } from "./helpers.js";
 
 const pgUrl = process.env[PG_URL_VARIABLE];
@@ -98,6 +99,30 @@ for (const makeTarget of targets) {
       expect(rolledBack.status).toBe(200);
       await b.app.runtimes.syncAll();
       expect((await predictOn(b, GOLD[1].text)).body.model_version).toBe(rolledBack.body.promoted);
+    });
+
+    it("takes turns retraining: while another instance holds the task's retrain lease, this one does not train", async () => {
+      // A's own retrain takes the lease and gives it back.
+      expect((await a.request("POST", "/v1/tasks/shared/retrain")).status).toBe(200);
+      expect(await a.store.tasks.retrainLease("shared")).toBeNull();
+
+      // Another instance is retraining (its lease, taken here as that instance would).
+      expect(await a.store.tasks.claimRetrain("shared", "instance-elsewhere", 60_000)).toBe(true);
+      const versions = (await b.store.models.list("shared")).length;
+      const busy = await b.request("POST", "/v1/tasks/shared/retrain");
+      expect(busy.status).toBe(409);
+      expect(busy.body.error.message).toMatch(/being retrained by another gateway instance/);
+      // New examples on B make a retrain due there; it is skipped, not run beside the other one.
+      expect((await b.request("POST", "/v1/tasks/shared/examples", { body: topicTexts(80, 99) })).status).toBe(200);
+      await b.app.runtimes.idle();
+      expect((await b.app.runtimes.get("shared"))?.cascade.retrainDue()).toBe(true);
+      expect(await b.store.models.list("shared")).toHaveLength(versions);
+
+      // The lease given back, B retrains.
+      await a.store.tasks.releaseRetrain("shared", "instance-elsewhere");
+      expect((await b.request("POST", "/v1/tasks/shared/retrain")).status).toBe(200);
+      expect(await b.store.models.list("shared")).toHaveLength(versions + 1);
+      expect(await b.store.tasks.retrainLease("shared")).toBeNull();
     });
 
     it("reloads a task whose definition changed on the other instance, and forgets a deleted one", async () => {

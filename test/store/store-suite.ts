@@ -185,6 +185,27 @@ export function storeSuite(target: StoreTarget): void {
         expect((await store.tasks.syncState("support"))?.promoted_version).toBe(1);
       });
 
+      it("lends a task's retrain lease to one owner at a time, renewed by it, lapsing after its time", async () => {
+        expect(await store.tasks.retrainLease("support")).toBeNull();
+        expect(await store.tasks.claimRetrain("support", "instance-a", 60_000)).toBe(true);
+        expect(await store.tasks.claimRetrain("support", "instance-b", 60_000)).toBe(false);
+        expect(await store.tasks.retrainLease("support")).toEqual({ owner: "instance-a", until: T0 + 60_000 });
+        clock = T0 + 50_000;
+        expect(await store.tasks.claimRetrain("support", "instance-a", 60_000)).toBe(true); // renewed
+        clock = T0 + 100_000;
+        expect(await store.tasks.claimRetrain("support", "instance-b", 60_000)).toBe(false);
+        clock = T0 + 110_001;
+        // Lapsed (instance-a stopped renewing, say it was killed): instance-b takes it.
+        expect(await store.tasks.claimRetrain("support", "instance-b", 60_000)).toBe(true);
+        await store.tasks.releaseRetrain("support", "instance-a"); // not the holder: no effect
+        expect((await store.tasks.retrainLease("support"))?.owner).toBe("instance-b");
+        await store.tasks.releaseRetrain("support", "instance-b");
+        expect(await store.tasks.retrainLease("support")).toBeNull();
+        expect(await store.tasks.claimRetrain("support", "instance-a", 60_000)).toBe(true);
+        expect(await store.tasks.claimRetrain("missing", "instance-a", 60_000)).toBe(false);
+        await expect(store.tasks.claimRetrain("support", "instance-a", 0)).rejects.toThrow(/ttlMs must be positive/);
+      });
+
       it("counts inserted, updated and unchanged rows", async () => {
         const first = await store.examples.addMany("support", [
           { text: "refund please", label: "billing", source: "teacher" },

@@ -6,6 +6,7 @@ import type { Kysely, Migration, MigrationProvider } from "kysely";
 import type { StoreDialect } from "../context.js";
 import * as m001 from "./001_initial.js";
 import * as m002 from "./002_task_revisions.js";
+import * as m003 from "./003_retrain_leases.js";
 
 export interface StoreMigration {
   up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void>;
@@ -14,6 +15,7 @@ export interface StoreMigration {
 export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   "001_initial": m001,
   "002_task_revisions": m002,
+  "003_retrain_leases": m003,
 };
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
