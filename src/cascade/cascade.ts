@@ -282,11 +282,25 @@ export class Cascade {
   /**
    * An example as someone else stored it (another gateway instance over the same database): kept
    * exactly as stored, side included, since the store already applied the rule of which label
-   * wins. It does not count toward the next retrain; the instance that received it counts it.
+   * wins. With `counts`, a new text or a changed label counts toward the next retrain, as the
+   * instance that received it counts it: each instance sees every instance's examples, and the one
+   * holding the task's retrain lease trains on them (see trainedElsewhere).
    */
-  adoptExample(example: StoredExample): void {
-    if (example.holdout && this.store.get(example.text) === undefined) this.#holdoutCount++;
+  adoptExample(example: StoredExample, counts: boolean): void {
+    const existing = this.store.get(example.text);
+    if (example.holdout && existing === undefined) this.#holdoutCount++;
+    if (counts && (existing === undefined || existing.label !== example.label || existing.source !== example.source)) this.#changesSinceTrain++;
     this.store.put(example);
+  }
+
+  /**
+   * Another instance finished a retrain on the examples counted so far: they no longer make one
+   * due here. Not while a retrain of this cascade is outstanding (its own settlement counts).
+   */
+  trainedElsewhere(): void {
+    if (this.#outstanding !== null) return;
+    this.#trainedOnce = true;
+    this.#changesSinceTrain = 0;
   }
 
   /** Whether enough new examples arrived for a retrain (min_examples reached, then the interval). */

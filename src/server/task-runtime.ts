@@ -5,7 +5,6 @@
 // trains in a worker thread (trainInWorker), so requests keep being answered, and keep adding
 // examples, while a candidate trains; one retrain at a time per task, across gateway instances
 // too (the store's retrain lease: the others serve what it promotes).
-import { randomUUID } from "node:crypto";
 import { Cascade, type CascadeAnswer, type RetrainOutcome, type RetrainReport } from "../cascade/cascade.js";
 import type { RouteMode } from "../cascade/router.js";
 import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../cascade/example-store.js";
@@ -17,6 +16,7 @@ import type { ExampleSource } from "../store/schema.js";
 import type { Task } from "../task/definition.js";
 import { CircuitBreaker, CircuitBreakerTeacher, type CircuitBreakerOptions, type CircuitState } from "../teacher/circuit-breaker.js";
 import type { Teacher } from "../teacher/types.js";
+import { endedOnThisHost, newInstanceId } from "./instance-id.js";
 import { trainInWorker } from "./train-worker.js";
 
 export type TeacherFactory = (task: Task) => Teacher;
@@ -133,6 +133,8 @@ export class TaskRuntime {
   #definedAt = { created_at: 0, updated_at: 0 };
   /** The examples' revision this runtime has read up to (see sync()). */
   #revision = 0;
+  /** The examples' revision the latest finished retrain covered, here or on another instance. */
+  #retrainedRevision = 0;
   #writes: Promise<void> = Promise.resolve();
   /** The latest write as flush() returned it: rejects if that write (or an earlier one) failed. */
   #lastWrite: Promise<void> = Promise.resolve();
@@ -176,6 +178,7 @@ export class TaskRuntime {
     const runtime = new TaskRuntime(task, examples, options);
     runtime.#definedAt = { created_at: record.created_at, updated_at: record.updated_at };
     runtime.#revision = state?.revision ?? 0;
+    runtime.#retrainedRevision = state?.retrained_revision ?? 0;
     const promoted = await options.store.models.promoted(task.name);
     if (promoted !== null) {
       // Served at once; its threshold is chosen again on the current holdout, and later versions
@@ -240,18 +243,33 @@ export class TaskRuntime {
     const name = this.task.name;
     const state = await store.tasks.syncState(name);
     if (state === null || state.created_at !== this.#definedAt.created_at || state.updated_at !== this.#definedAt.updated_at) return "stale";
+    // A retrain another instance finished covered the examples up to its revision: those no longer
+    // count here. (While a retrain runs here, its own settlement counts.)
+    if (state.retrained_revision > this.#retrainedRevision && this.#retrain === null) {
+      this.#retrainedRevision = state.retrained_revision;
+      this.cascade.trainedElsewhere();
+    }
     if (state.revision > this.#revision) {
-      const rows = await store.examples.changedSince(name, this.#revision, state.revision);
-      this.#examples.adopting = true;
-      try {
-        for (const r of rows) {
-          // A put of this text still waiting to be written is newer than the stored row; its own
-          // write bumps the revision, so the next sync reads the row as the store settled it.
-          if (this.#examples.isPending(r.text)) continue;
-          this.cascade.adoptExample(storedExample(r));
+      // Rows up to the retrained revision are adopted without counting toward a retrain, newer ones count.
+      const covered = Math.min(state.revision, Math.max(this.#revision, this.#retrainedRevision));
+      const ranges: [after: number, upTo: number, counts: boolean][] = [
+        [this.#revision, covered, false],
+        [covered, state.revision, true],
+      ];
+      for (const [after, upTo, counts] of ranges) {
+        if (upTo <= after) continue;
+        const rows = await store.examples.changedSince(name, after, upTo);
+        this.#examples.adopting = true;
+        try {
+          for (const r of rows) {
+            // A put of this text still waiting to be written is newer than the stored row; its own
+            // write bumps the revision, so the next sync reads the row as the store settled it.
+            if (this.#examples.isPending(r.text)) continue;
+            this.cascade.adoptExample(storedExample(r), counts);
+          }
+        } finally {
+          this.#examples.adopting = false;
         }
-      } finally {
-        this.#examples.adopting = false;
       }
       this.#revision = Math.max(this.#revision, state.revision);
     }
@@ -287,9 +305,11 @@ export class TaskRuntime {
   async retrainNow(): Promise<RetrainReport> {
     // Another caller may start one while we wait: wait until none runs, then start synchronously.
     while (this.#retrain !== null) await this.#retrain;
-    const p = this.#runRetrain("requested").then((report) => {
+    const p = this.#runRetrain("requested").then(async (report) => {
       if (report !== null) return report;
-      throw new RetrainBusyError(`task "${this.task.name}" is being retrained by another gateway instance; this one serves the version it promotes within a second`);
+      const lease = await this.#options.store.tasks.retrainLease(this.task.name).catch(() => null);
+      const until = lease === null ? "" : ` (its lease runs until ${new Date(lease.until).toISOString()} unless renewed: if the instance holding it stopped, this one before a restart included, it lapses then)`;
+      throw new RetrainBusyError(`task "${this.task.name}" is being retrained by another gateway instance${until}; this one serves the version it promotes within a second`);
     });
     this.#track(p.catch(() => null));
     return p;
@@ -317,7 +337,7 @@ export class TaskRuntime {
   async #runRetrain(kind: "background" | "requested"): Promise<RetrainReport | null> {
     const { store, instance } = this.#options;
     const name = this.task.name;
-    if (!(await store.tasks.claimRetrain(name, instance, RETRAIN_LEASE_MS))) {
+    if (!(await this.#claimLease())) {
       this.#leaseRetryAt = performance.now() + RETRAIN_LEASE_RETRY_MS;
       this.#options.logger?.info({ task: name, kind }, "retrain skipped: another gateway instance holds the task's retrain lease");
       return null;
@@ -325,12 +345,30 @@ export class TaskRuntime {
     // A lease renewal that fails (database unreachable) only lets the lease lapse: another
     // instance may then start a retrain too, which costs duplicate work, not a worse model.
     const renewal = setInterval(() => void store.tasks.claimRetrain(name, instance, RETRAIN_LEASE_MS).catch(() => false), RETRAIN_LEASE_MS / 3).unref();
+    // What the training set covers of the store's examples (it also holds this instance's writes not yet read back).
+    const covered = this.#revision;
+    let finished = false;
     try {
-      return await this.#retrainHere();
+      const report = await this.#retrainHere();
+      finished = true;
+      return report;
     } finally {
       clearInterval(renewal);
-      await store.tasks.releaseRetrain(name, instance).catch((err: unknown) => this.#options.logger?.error({ err, task: name }, "could not release the retrain lease; it lapses by itself"));
+      if (finished) this.#retrainedRevision = Math.max(this.#retrainedRevision, covered);
+      await store.tasks.releaseRetrain(name, instance, finished ? covered : undefined).catch((err: unknown) => this.#options.logger?.error({ err, task: name }, "could not release the retrain lease; it lapses by itself"));
     }
+  }
+
+  /** Takes the task's retrain lease, from a gateway process on this host that has ended too. */
+  async #claimLease(): Promise<boolean> {
+    const { store, instance } = this.#options;
+    const name = this.task.name;
+    if (await store.tasks.claimRetrain(name, instance, RETRAIN_LEASE_MS)) return true;
+    const holder = (await store.tasks.retrainLease(name))?.owner;
+    if (holder === undefined || !endedOnThisHost(holder)) return false;
+    const taken = await store.tasks.claimRetrain(name, instance, RETRAIN_LEASE_MS, holder);
+    if (taken) this.#options.logger?.info({ task: name, holder }, "took over the retrain lease of a gateway process on this host that has ended");
+    return taken;
   }
 
   async #retrainHere(): Promise<RetrainReport> {
@@ -370,7 +408,7 @@ export class TaskRuntime {
 export const DEFAULT_SYNC_INTERVAL_MS = 1000;
 
 export interface RuntimesOptions extends Omit<RuntimeOptions, "onBroken" | "instance"> {
-  /** This gateway instance's name in retrain leases (default: a random id). */
+  /** This gateway instance's name in retrain leases (default: newInstanceId()). */
   instance?: string;
   /** Milliseconds between syncAll() runs (default DEFAULT_SYNC_INTERVAL_MS); 0: never on a timer. */
   syncIntervalMs?: number;
@@ -386,7 +424,7 @@ export class TaskRuntimes {
   #syncing: Promise<void> | null = null;
 
   constructor(options: RuntimesOptions) {
-    const { syncIntervalMs = DEFAULT_SYNC_INTERVAL_MS, instance = randomUUID(), ...runtimeOptions } = options;
+    const { syncIntervalMs = DEFAULT_SYNC_INTERVAL_MS, instance = newInstanceId(), ...runtimeOptions } = options;
     this.#options = { ...runtimeOptions, instance };
     if (syncIntervalMs > 0) {
       // unref: a pending sync never keeps the process alive.

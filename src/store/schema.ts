@@ -51,6 +51,8 @@ export interface TasksTable {
   retrain_owner: ColumnType<string | null, string | null | undefined, string | null>;
   /** When that lease lapses unless renewed. */
   retrain_until: ColumnType<number | string | null, number | null | undefined, number | null>;
+  /** The examples' revision the latest finished retrain covered, on any instance (migration 003). */
+  retrained_revision: ColumnType<number | string, number | undefined, number>;
 }
 
 export interface ExamplesTable {

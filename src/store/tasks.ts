@@ -21,6 +21,8 @@ export interface TaskSyncState {
   revision: number;
   /** The promoted model version, or null. */
   promoted_version: number | null;
+  /** The examples' revision the latest finished retrain covered, on whichever instance ran it. */
+  retrained_revision: number;
 }
 
 export class TaskRepository {
@@ -53,6 +55,7 @@ export class TaskRepository {
         "created_at",
         "updated_at",
         "revision",
+        "retrained_revision",
         eb.selectFrom("model_versions").select("version").whereRef("model_versions.task", "=", "tasks.name").where("status", "=", "promoted").as("promoted_version"),
       ])
       .where("name", "=", name)
@@ -63,29 +66,44 @@ export class TaskRepository {
       updated_at: toNumber(row.updated_at),
       revision: toNumber(row.revision),
       promoted_version: toNullableNumber(row.promoted_version),
+      retrained_revision: toNumber(row.retrained_revision),
     };
   }
 
   /**
    * Takes or renews the task's retrain lease for `owner` until now + `ttlMs`; false if another
    * owner holds a lease that has not lapsed (or there is no such task). Gateway instances over one
-   * database take turns this way: one trains, the others serve what it promotes.
+   * database take turns this way: one trains, the others serve what it promotes. `takeOverFrom`:
+   * a holder known to have ended, whose lease is taken even before it lapses.
    */
-  async claimRetrain(name: string, owner: string, ttlMs: number): Promise<boolean> {
+  async claimRetrain(name: string, owner: string, ttlMs: number, takeOverFrom?: string): Promise<boolean> {
     if (!(ttlMs > 0)) throw new RangeError(`claimRetrain: ttlMs must be positive, got ${ttlMs}`);
     const now = this.ctx.now();
     const result = await this.ctx.db
       .updateTable("tasks")
       .set({ retrain_owner: owner, retrain_until: now + ttlMs })
       .where("name", "=", name)
-      .where((eb) => eb.or([eb("retrain_owner", "is", null), eb("retrain_owner", "=", owner), eb("retrain_until", "<", now)]))
+      .where((eb) => eb.or([eb("retrain_owner", "is", null), eb("retrain_owner", "=", owner), eb("retrain_until", "<", now), ...(takeOverFrom === undefined ? [] : [eb("retrain_owner", "=", takeOverFrom)])]))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** Gives the lease back if `owner` holds it (a lapsed lease someone else took stays theirs). */
-  async releaseRetrain(name: string, owner: string): Promise<void> {
-    await this.ctx.db.updateTable("tasks").set({ retrain_owner: null, retrain_until: null }).where("name", "=", name).where("retrain_owner", "=", owner).execute();
+  /**
+   * Gives the lease back if `owner` holds it (a lapsed lease someone else took stays theirs), and
+   * records that a finished retrain covered the examples up to `coveredRevision` (the recorded
+   * revision only grows).
+   */
+  async releaseRetrain(name: string, owner: string, coveredRevision?: number): Promise<void> {
+    await this.ctx.db
+      .updateTable("tasks")
+      .set((eb) => ({
+        retrain_owner: null,
+        retrain_until: null,
+        ...(coveredRevision === undefined ? {} : { retrained_revision: eb.case().when("retrained_revision", "<", coveredRevision).then(coveredRevision).else(eb.ref("retrained_revision")).end().$castTo<number>() }),
+      }))
+      .where("name", "=", name)
+      .where("retrain_owner", "=", owner)
+      .execute();
   }
 
   /** Who holds the task's retrain lease and until when (null if nobody, or it lapsed). */

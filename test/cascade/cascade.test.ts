@@ -194,6 +194,33 @@ describe("Cascade", () => {
     expect(cascade.retrain()).toMatchObject({ version: 2 });
   });
 
+  it("counts adopted examples toward a retrain only when asked, and forgets the count when another instance retrained", async () => {
+    const task = topicTask();
+    const stream = topicTexts(400, 1);
+    const cascade = new Cascade({ task, teacher: goldTeacher(stream), autoRetrain: false });
+    await feed(cascade, stream.slice(0, 200));
+    cascade.retrain();
+    expect(cascade.retrainDue()).toBe(false);
+    const adopted = (t: { text: string; label: string }) => ({ text: t.text, label: t.label, source: "teacher" as const, holdout: false, audited: false });
+    // Rows another instance's retrain already covered: stored here, not counted.
+    for (const t of stream.slice(200, 300)) cascade.adoptExample(adopted(t), false);
+    expect(cascade.store.size).toBe(300);
+    expect(cascade.retrainDue()).toBe(false);
+    // Newer rows count, each new text or changed label once: adopting the same row again does not.
+    for (const t of stream.slice(300, 400)) cascade.adoptExample(adopted(t), true);
+    for (const t of stream.slice(300, 400)) cascade.adoptExample(adopted(t), true);
+    expect(cascade.retrainDue()).toBe(true);
+    cascade.trainedElsewhere();
+    expect(cascade.retrainDue()).toBe(false);
+    // Not while a retrain of its own is outstanding: its settlement decides.
+    for (const t of stream.slice(0, 100)) cascade.adoptExample({ ...adopted(t), label: rotate(t.label) }, true);
+    const prepared = cascade.prepareRetrain()!;
+    for (const t of stream.slice(100, 200)) cascade.adoptExample({ ...adopted(t), label: rotate(t.label) }, true);
+    cascade.trainedElsewhere();
+    cascade.abandonRetrain(prepared);
+    expect(cascade.retrainDue()).toBe(true);
+  });
+
   it("tightens at once when the live audit shows the specialist is worse than the target", async () => {
     const stream = topicTexts(400, 1);
     const gold = new Map(stream.map((t) => [t.text, t.label]));

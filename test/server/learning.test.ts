@@ -127,9 +127,11 @@ describe("online learning", () => {
     const before = rt.cascade.stats();
     const trainSide = [...rt.cascade.store.values()].filter((e) => !e.holdout).length;
     const running = rt.retrainNow();
-    // The training set is taken now and the candidate is training: no second retrain can start.
-    expect(rt.cascade.prepareRetrain()).toBeNull();
+    // The training set is taken once the task's retrain lease is (a write to the store); then the
+    // candidate is training and no second retrain can start.
+    for (let i = 0; i < 100 && rt.cascade.stats().retrains === before.retrains; i++) await new Promise((r) => setTimeout(r, 10));
     expect(rt.cascade.stats().retrains).toBe(before.retrains + 1);
+    expect(rt.cascade.prepareRetrain()).toBeNull();
     const replies = await Promise.all(GOLD.slice(361, 370).map((e) => g.request("POST", "/v1/tasks/learn/predict", { key: g.predictKey, body: { input: e.text } })));
     for (const r of replies) expect(r.status).toBe(200);
     // An import meanwhile is stored too (and schedules no second retrain).

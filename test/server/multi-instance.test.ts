@@ -125,6 +125,27 @@ for (const makeTarget of targets) {
       expect(await b.store.tasks.retrainLease("shared")).toBeNull();
     });
 
+    it("counts the other instance's examples toward a retrain, and stops counting them once either instance retrained", async () => {
+      const rtA = (await a.app.runtimes.get("shared"))!;
+      const rtB = (await b.app.runtimes.get("shared"))!;
+      await a.app.runtimes.syncAll();
+      // Nobody trains meanwhile: the lease is another instance's.
+      expect(await a.store.tasks.claimRetrain("shared", "instance-elsewhere", 60_000)).toBe(true);
+      expect((await b.request("POST", "/v1/tasks/shared/examples", { body: topicTexts(80, 101) })).status).toBe(200);
+      await b.app.runtimes.idle();
+      expect(rtB.cascade.retrainDue()).toBe(true);
+      expect(rtA.cascade.retrainDue()).toBe(false);
+      await a.app.runtimes.syncAll();
+      expect(rtA.cascade.retrainDue()).toBe(true);
+
+      await a.store.tasks.releaseRetrain("shared", "instance-elsewhere");
+      expect((await a.request("POST", "/v1/tasks/shared/retrain")).status).toBe(200);
+      expect(rtA.cascade.retrainDue()).toBe(false);
+      // B sees that A's retrain covered those examples: its own due retrain is off.
+      await b.app.runtimes.syncAll();
+      expect(rtB.cascade.retrainDue()).toBe(false);
+    });
+
     it("reloads a task whose definition changed on the other instance, and forgets a deleted one", async () => {
       const answerOnB = async () => (await b.app.runtimes.get("shared"))?.task.labels.find((l) => l.name === "weather")?.answer;
       expect(await answerOnB()).toBe("Here is the weather forecast.");

@@ -73,7 +73,7 @@ export function storeSuite(target: StoreTarget): void {
       it("records the applied migrations and is idempotent", async () => {
         const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
         expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS));
-        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions"]);
+        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions", "003_retrain_leases"]);
         if (target.persistent) {
           // Opening again (a restart, a second instance) finds nothing to do.
           const again = await openAgain();
@@ -173,14 +173,14 @@ export function storeSuite(target: StoreTarget): void {
 
       it("syncState tells what another instance may have changed: definition, revision, promoted version", async () => {
         expect(await store.tasks.syncState("missing")).toBeNull();
-        expect(await store.tasks.syncState("support")).toEqual({ created_at: T0, updated_at: T0, revision: 0, promoted_version: null });
+        expect(await store.tasks.syncState("support")).toEqual({ created_at: T0, updated_at: T0, revision: 0, promoted_version: null, retrained_revision: 0 });
         await store.models.add("support", { artifact: artifact(1), metrics: {}, threshold: 0.5, status: "promoted" });
         await store.models.add("support", { artifact: artifact(2), metrics: {}, threshold: 0.5, status: "candidate" });
         expect((await store.tasks.syncState("support"))?.promoted_version).toBe(1);
         await store.models.promote("support", 2);
         clock = T0 + HOUR;
         await store.tasks.update("support", { ...task("support"), instructions: "Changed." });
-        expect(await store.tasks.syncState("support")).toEqual({ created_at: T0, updated_at: T0 + HOUR, revision: 0, promoted_version: 2 });
+        expect(await store.tasks.syncState("support")).toEqual({ created_at: T0, updated_at: T0 + HOUR, revision: 0, promoted_version: 2, retrained_revision: 0 });
         await store.models.rollback("support");
         expect((await store.tasks.syncState("support"))?.promoted_version).toBe(1);
       });
@@ -199,10 +199,19 @@ export function storeSuite(target: StoreTarget): void {
         expect(await store.tasks.claimRetrain("support", "instance-b", 60_000)).toBe(true);
         await store.tasks.releaseRetrain("support", "instance-a"); // not the holder: no effect
         expect((await store.tasks.retrainLease("support"))?.owner).toBe("instance-b");
-        await store.tasks.releaseRetrain("support", "instance-b");
+        await store.tasks.releaseRetrain("support", "instance-b", 5);
         expect(await store.tasks.retrainLease("support")).toBeNull();
+        expect((await store.tasks.syncState("support"))?.retrained_revision).toBe(5);
+        // The covered revision only grows (a retrain on an instance that had read less).
+        expect(await store.tasks.claimRetrain("support", "instance-b", 60_000)).toBe(true);
+        await store.tasks.releaseRetrain("support", "instance-b", 3);
+        expect((await store.tasks.syncState("support"))?.retrained_revision).toBe(5);
         expect(await store.tasks.claimRetrain("support", "instance-a", 60_000)).toBe(true);
         expect(await store.tasks.claimRetrain("missing", "instance-a", 60_000)).toBe(false);
+        // Taken over from a holder known to have ended, before its lease lapses; not from another one.
+        expect(await store.tasks.claimRetrain("support", "instance-c", 60_000, "instance-b")).toBe(false);
+        expect(await store.tasks.claimRetrain("support", "instance-c", 60_000, "instance-a")).toBe(true);
+        expect((await store.tasks.retrainLease("support"))?.owner).toBe("instance-c");
         await expect(store.tasks.claimRetrain("support", "instance-a", 0)).rejects.toThrow(/ttlMs must be positive/);
       });
 
