@@ -6,16 +6,14 @@
 // SAFETY_NET_PAGES, if this thread stopped), and a worker thread with a connection of its own runs
 // a PASSIVE checkpoint every INTERVAL_MS: it copies what it can without waiting for readers or
 // the writer, and its syncs block nobody else.
-import { createRequire } from "node:module";
-import { Worker } from "node:worker_threads";
+import { startSqliteThread } from "./sqlite-thread.js";
 
 /** How often the worker checkpoints. */
 const INTERVAL_MS = 100;
 /** wal_autocheckpoint for the store's own connection: about 40 MB of log. */
 export const SAFETY_NET_PAGES = 10_000;
 
-// Plain JavaScript (no TypeScript loader needed in the worker); the driver's path is resolved here
-// because an eval'd worker resolves bare module names from the working directory.
+// Run by startSqliteThread (sqlite-thread.ts).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
@@ -43,23 +41,9 @@ export interface Checkpointer {
 }
 
 export function startCheckpointer(path: string): Checkpointer {
-  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path, intervalMs: INTERVAL_MS } });
-  // A store that is never closed must not keep its process alive for this thread's sake; if the
-  // thread fails, the store's connection checkpoints by itself (SAFETY_NET_PAGES).
-  worker.unref();
-  worker.on("error", () => undefined);
-  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-  let stopped: Promise<void> | undefined;
-  return {
-    stop: () => {
-      if (stopped === undefined) {
-        // Keep the process alive until the thread has closed its connection.
-        worker.ref();
-        worker.postMessage("stop");
-        stopped = exited;
-      }
-      return stopped;
-    },
-  };
+  // Unreferenced (startSqliteThread): a store that is never closed must not keep its process alive
+  // for this thread's sake; if the thread fails, the store's connection checkpoints by itself
+  // (SAFETY_NET_PAGES).
+  const thread = startSqliteThread(WORKER_SOURCE, { path, intervalMs: INTERVAL_MS });
+  return { stop: () => thread.stop() };
 }

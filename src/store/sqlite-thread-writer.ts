@@ -9,11 +9,9 @@
 // The worker's connection sees the same file in WAL mode, so a read after write() resolves sees
 // the rows. If the thread fails, write() rejects and `broken` turns true; callers then write on
 // their own connection (see RequestLog.insertMany).
-import { createRequire } from "node:module";
-import { Worker } from "node:worker_threads";
+import { startSqliteThread } from "./sqlite-thread.js";
 
-// Plain JavaScript (no TypeScript loader needed in the worker); the driver's path is resolved here
-// because an eval'd worker resolves bare module names from the working directory.
+// Run by startSqliteThread (sqlite-thread.ts).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
@@ -63,15 +61,11 @@ interface Pending {
 }
 
 export function startThreadWriter(path: string, sql: string, width: number, busyTimeoutMs: number): ThreadWriter {
-  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path, sql, width, busyTimeoutMs } });
+  const thread = startSqliteThread(WORKER_SOURCE, { path, sql, width, busyTimeoutMs });
+  const { worker } = thread;
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let broken = false;
-  let stopped: Promise<void> | undefined;
-  // Referenced only while a write is under way: an idle writer must not keep its process alive,
-  // a pending one must (its caller is waiting for the answer).
-  worker.unref();
   const fail = (why: string) => {
     broken = true;
     for (const p of pending.values()) p.reject(new ThreadWriterError(why));
@@ -81,23 +75,19 @@ export function startThreadWriter(path: string, sql: string, width: number, busy
     const p = pending.get(m.id);
     if (p === undefined) return;
     pending.delete(m.id);
+    // Referenced only while a write is under way: its caller is waiting for the answer.
     if (pending.size === 0) worker.unref();
     if (m.error === undefined) p.resolve(m.changed ?? 0);
     else p.reject(new ThreadWriterError(m.error));
   });
   worker.on("error", (err) => fail(`the SQLite writer thread failed: ${err.message}`));
-  const exited = new Promise<void>((resolve) =>
-    worker.once("exit", () => {
-      fail("the SQLite writer thread has exited");
-      resolve();
-    }),
-  );
+  void thread.exited.then(() => fail("the SQLite writer thread has exited"));
   return {
     get broken() {
       return broken;
     },
     write(values) {
-      if (broken || stopped !== undefined) return Promise.reject(new ThreadWriterError("the SQLite writer thread is not running"));
+      if (broken || thread.stopping) return Promise.reject(new ThreadWriterError("the SQLite writer thread is not running"));
       const id = nextId++;
       return new Promise<number>((resolve, reject) => {
         pending.set(id, { resolve, reject });
@@ -105,14 +95,7 @@ export function startThreadWriter(path: string, sql: string, width: number, busy
         worker.postMessage({ id, values });
       });
     },
-    stop() {
-      if (stopped === undefined) {
-        // Messages are handled in order: the writes already posted finish before "stop".
-        worker.ref();
-        worker.postMessage("stop");
-        stopped = exited;
-      }
-      return stopped;
-    },
+    // Messages are handled in order: the writes already posted finish before "stop".
+    stop: () => thread.stop(),
   };
 }
