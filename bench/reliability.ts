@@ -6,7 +6,7 @@
 // Setup: a temporary SQLite file; the gateway in a child process (bench/lib/server-child.ts
 // task-gateway, on a fixed loopback port so a restart keeps its URL) with `requestLog: "sync"`
 // (each request's log row committed before the reply: with the default write-behind log, a
-// SIGKILL loses the rows of the last ~10 ms, the documented trade-off, and "requests lost" could
+// SIGKILL loses the rows of the last ~50 ms, the documented trade-off, and "requests lost" could
 // not be required to be 0). Two copies of the banking-demo task, train.csv imported, a specialist
 // trained: `spec` (teacher.on_failure "specialist") and `fail` (on_failure "fail"). Their teacher is
 // the real OpenAITeacher (provider "openai", timeout_ms 500, max_retries 1) pointed at a
@@ -583,7 +583,7 @@ function markdown(r: Result): string {
       `on two banking-demo tasks (on_failure \`specialist\` and \`fail\`) whose teacher is the OpenAI client against a fault server failing ${Math.round(100 * s.fault_rate)}% of calls ` +
       `(timeout_ms ${s.teacher_timeout_ms}, max_retries ${s.teacher_max_retries}); retrains requested during the load and in the background (retrain_every ${s.retrain_every}). ` +
       `The gateway (SQLite, own process) was SIGKILLed at ${r.crash.killed_at_s} s after ${n(r.crash.replies_before_kill)} replies and restarted on the same file in ${r.crash.restart_s} s. ` +
-      `It ran with \`request_log: sync\`: with the default write-behind log a SIGKILL loses the request-log rows of the last ~10 ms (documented trade-off), so "requests lost = 0" holds only in sync mode; examples are committed before the reply in both modes.`,
+      `It ran with \`request_log: sync\`: with the default write-behind log a SIGKILL loses the request-log rows of the last ~50 ms (documented trade-off), so "requests lost = 0" holds only in sync mode; examples are committed before the reply in both modes.`,
     "",
     markdownTable(
       ["check", "goal", "this run", ""],

@@ -42,7 +42,7 @@ export const ConfigSchema = z
       .default({}),
     /** A SQLite path, sqlite:PATH or postgres://… (DATABASE_URL and --db take precedence). */
     database: z.string().min(1).optional(),
-    /** `buffered` (default): reply first, write the request log within 10 ms; `sync`: commit each row before replying. */
+    /** `buffered` (default): reply first, write the request log within 50 ms; `sync`: commit each row before replying. */
     request_log: z.enum(["buffered", "sync"]).optional(),
     /** Origins allowed to call the API from a browser; absent: CORS off. */
     cors: z.object({ origins: z.array(z.string().min(1)).min(1), max_age_s: z.number().int().min(0).max(86_400).optional() }).strict().optional(),
