@@ -3,10 +3,11 @@
 // inputs or keys. Put the gateway behind a proxy, or keep it on 127.0.0.1 (the default), if task
 // names must stay private. Each app has its own registry (no global state between apps or tests).
 import type { FastifyInstance } from "fastify";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { CircuitState } from "../teacher/circuit-breaker.js";
 import { shareWorkerMetrics } from "./cluster-metrics.js";
 import { HttpError } from "./errors.js";
+import { HttpLatencyHistogram } from "./http-latency.js";
 
 /** The circuit gauge's values. */
 export const CIRCUIT_STATE_VALUES: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -35,13 +36,12 @@ export class GatewayMetrics {
   /** Chat completions forwarded to the upstream LLM, by HTTP status (0: unreachable). */
   readonly upstreamCalls = new Counter({ name: "apprentice_upstream_requests_total", help: "Chat completions passed through to the upstream LLM, by status.", labelNames: ["status"] as const, registers: [this.registry] });
   /** HTTP request latency, by method, route pattern and status code. */
-  readonly httpDuration = new Histogram({
-    name: "apprentice_http_request_duration_seconds",
-    help: "HTTP request latency in seconds, by method, route and status code.",
-    labelNames: ["method", "route", "status_code"] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
+  readonly httpDuration = new HttpLatencyHistogram(
+    "apprentice_http_request_duration_seconds",
+    "HTTP request latency in seconds, by method, route and status code.",
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    this.registry,
+  );
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "apprentice_" });
@@ -56,7 +56,7 @@ export function registerMetrics(app: FastifyInstance, metrics: GatewayMetrics, o
   const clusterText = options.cluster === true ? shareWorkerMetrics(metrics.registry) : undefined;
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
-    metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    metrics.httpDuration.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   app.get("/metrics", { config: { access: "open" } }, async (_request, reply) => {
