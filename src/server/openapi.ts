@@ -766,6 +766,17 @@ export function buildOpenApiDocument(): Schema {
   };
 }
 
+/**
+ * One of the document's component schemas, for a route to serialize its replies with (Fastify
+ * compiles a response schema into a serializer that knows the fields in advance): the reply and
+ * its documentation then cannot drift apart.
+ */
+export function componentSchema(name: string): Schema {
+  const schema = componentSchemas()[name];
+  if (schema === undefined) throw new Error(`no component schema "${name}"`);
+  return schema;
+}
+
 /** Serves GET /openapi.json and GET /docs, both open. Register after the other routes. */
 export function registerOpenApi(app: FastifyInstance): void {
   const document = JSON.stringify(buildOpenApiDocument());

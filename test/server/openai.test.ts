@@ -40,6 +40,16 @@ describe("OpenAI-compatible API", () => {
     expect(plain.choices[0].message.content).toBe("sports");
   });
 
+  it("reports in `apprentice` every field of a prediction but the echoed input and route", async () => {
+    // The reply is serialized from the documented schema: a field missing there would be dropped.
+    const predicted = await g.request("POST", "/v1/tasks/chat/predict", { key: g.predictKey, body: { input: sports.text } });
+    const chat = await g.request("POST", "/v1/chat/completions", { key: g.predictKey, body: { model: "task:chat", messages: [{ role: "user", content: sports.text }] } });
+    expect(chat.status).toBe(200);
+    const { input: _input, route: _route, ...decision } = predicted.body as Record<string, unknown>;
+    expect(Object.keys(chat.body.apprentice).sort()).toEqual(Object.keys(decision).sort());
+    expect(chat.body.apprentice).toMatchObject({ label: decision.label, source: decision.source, status: "ok", degraded: false });
+  });
+
   it("streams as server-sent events ending with [DONE]", async () => {
     const stream = await client.chat.completions.create({ model: "task:chat", messages: [{ role: "user", content: weather.text }], stream: true, stream_options: { include_usage: true } });
     let content = "";
