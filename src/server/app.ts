@@ -14,6 +14,7 @@ import { registerInsightRoutes } from "./routes-insights.js";
 import { createRequestLogger, type RequestLogger, type RequestLogMode } from "./request-log-buffer.js";
 import { DEFAULT_RATE_LIMIT, registerRateLimit, type RateLimit } from "./rate-limit.js";
 import { registerOpenAIRoutes } from "./routes-openai.js";
+import { requestId } from "./request-id.js";
 import { registerTaskRoutes } from "./routes-tasks.js";
 import { registerStatic } from "./static.js";
 import { TaskRuntimes, type TeacherBreakerOptions, type TeacherFactory } from "./task-runtime.js";
@@ -70,7 +71,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const { store } = options;
   // Fastify's two info lines per request cost a sixth of a prediction's CPU time under load;
   // one line per response at debug level instead (failures are logged by the error handler).
-  const app = Fastify({ logger: loggerOption(options.logger), bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, genReqId: () => crypto.randomUUID(), logController: new LogController({ disableRequestLogging: true }),
+  const app = Fastify({ logger: loggerOption(options.logger), bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, genReqId: () => requestId(), logController: new LogController({ disableRequestLogging: true }),
     // A URL Fastify cannot decode (a bad percent escape) fails before routing, where the error
     // handler below never sees it: answer it in the same JSON shape.
     frameworkErrors: (err, _request, reply: FastifyReply) => {

@@ -42,12 +42,17 @@ async function answerOf(rt: TaskRuntime, input: string, route: RouteMode): Promi
   }
 }
 
-/** Answers one input through the task's cascade; the caller logs the returned row. */
-async function answerOne(rt: TaskRuntime, input: string, metrics: GatewayMetrics | undefined, route: RouteMode): Promise<{ result: PredictResult; row: RequestInput; teacher: TeacherAnswer | undefined }> {
+export interface PredictOptions {
+  metrics?: GatewayMetrics;
+  route?: RouteMode;
+}
+
+/** Answers one input through the task's cascade; the caller logs the returned row under `id`. */
+async function answerOne(rt: TaskRuntime, input: string, id: string, options: PredictOptions): Promise<{ result: PredictResult; row: RequestInput; teacher: TeacherAnswer | undefined }> {
+  const { metrics, route = "auto" } = options;
   const started = performance.now();
   // The request's own time: its row may be written a few milliseconds later (request-log-buffer.ts).
   const receivedAt = Date.now();
-  const id = requestId(receivedAt);
   const answer = await answerOf(rt, input, route);
   const latency = Math.round((performance.now() - started) * 1000) / 1000;
   const teacher = answer.teacher;
@@ -102,11 +107,13 @@ export function noAnswerError(rt: TaskRuntime, result: PredictResult, teacher: T
 }
 
 /**
- * Answers one input and logs the request (only a hash of the input under `privacy: hash_inputs`);
- * throws noAnswerError() after logging when there is no label to answer with.
+ * Answers one input and logs the request (only a hash of the input under `privacy: hash_inputs`)
+ * under `id`, the HTTP request's own id (app.ts makes those request ids too), so that a log line
+ * and the logged prediction of one request carry the same id; throws noAnswerError() after
+ * logging when there is no label to answer with.
  */
-export async function predictOne(log: RequestLogger, rt: TaskRuntime, input: string, metrics?: GatewayMetrics, route: RouteMode = "auto"): Promise<PredictResult> {
-  const { result, row, teacher } = await answerOne(rt, input, metrics, route);
+export async function predictOne(log: RequestLogger, rt: TaskRuntime, input: string, id: string, options: PredictOptions = {}): Promise<PredictResult> {
+  const { result, row, teacher } = await answerOne(rt, input, id, options);
   await log.log(row);
   if (result.label === null) throw noAnswerError(rt, result, teacher);
   return result;
@@ -117,11 +124,11 @@ export async function predictOne(log: RequestLogger, rt: TaskRuntime, input: str
  * earlier one) and logs them together: a batch of 1,000 is one statement per few hundred rows
  * instead of a commit per input.
  */
-export async function predictMany(log: RequestLogger, rt: TaskRuntime, inputs: readonly string[], metrics?: GatewayMetrics, route: RouteMode = "auto"): Promise<PredictResult[]> {
+export async function predictMany(log: RequestLogger, rt: TaskRuntime, inputs: readonly string[], options: PredictOptions = {}): Promise<PredictResult[]> {
   const results: PredictResult[] = [];
   const rows: RequestInput[] = [];
   for (const input of inputs) {
-    const { result, row } = await answerOne(rt, input, metrics, route);
+    const { result, row } = await answerOne(rt, input, requestId(), options);
     results.push(result);
     rows.push(row);
   }

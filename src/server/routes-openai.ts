@@ -1,6 +1,5 @@
 // OpenAI-compatible surface: GET /v1/models and POST /v1/chat/completions for `model: "task:<name>"`.
 // The reply's content is the predicted label's `answer` text when the task defines one, else the label.
-import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Store } from "../store/index.js";
 import { badRequest, HttpError } from "./errors.js";
@@ -72,13 +71,14 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     if (input === null || input.trim() === "") throw badRequest('"messages" needs a user message with text content');
     checkText(input, "the last user message");
 
-    const result: PredictResult = await predictOne(app.requestLog, rt, input, metrics);
+    const result: PredictResult = await predictOne(app.requestLog, rt, input, request.id, { metrics });
     // predictOne throws (503/502) after logging when there is no label to answer with.
     const label = result.label;
     if (label === null) throw new Error(`prediction ${result.request_id} has no label`);
     const content = rt.task.labels.find((l) => l.name === label)?.answer ?? label;
     const finish = "stop";
-    const id = `chatcmpl-${randomUUID()}`;
+    // Named after the logged request: the completion's id leads to its row in the request log.
+    const id = `chatcmpl-${result.request_id}`;
     const created = Math.floor(Date.now() / 1000);
     const promptTokens = messages.reduce((n: number, m: unknown) => n + roughTokens(contentText((m as { content?: unknown })?.content) ?? ""), 0);
     const completionTokens = roughTokens(content);

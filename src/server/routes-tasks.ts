@@ -124,12 +124,12 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     if (!isObject(body)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
     if (body.input !== undefined && body.inputs !== undefined) throw badRequest('give either "input" or "inputs", not both');
     const route = routeMode(body.route);
-    if (body.input !== undefined) return predictOne(app.requestLog, rt, checkText(body.input, "input"), metrics, route);
+    if (body.input !== undefined) return predictOne(app.requestLog, rt, checkText(body.input, "input"), request.id, { metrics, route });
     if (!Array.isArray(body.inputs)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
     if (body.inputs.length === 0) throw badRequest('"inputs" is empty');
     if (body.inputs.length > MAX_PREDICT_INPUTS) throw badRequest(`at most ${MAX_PREDICT_INPUTS} inputs per request, got ${body.inputs.length}`);
     const inputs = body.inputs.map((x: unknown, i: number) => checkText(x, `inputs[${i}]`));
-    return { data: await predictMany(app.requestLog, rt, inputs, metrics, route) };
+    return { data: await predictMany(app.requestLog, rt, inputs, { metrics, route }) };
   });
 
   app.post<NameParams>("/v1/tasks/:name/feedback", admin, async (request) => {

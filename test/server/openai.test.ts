@@ -48,6 +48,21 @@ describe("OpenAI-compatible API", () => {
     const { input: _input, route: _route, ...decision } = predicted.body as Record<string, unknown>;
     expect(Object.keys(chat.body.apprentice).sort()).toEqual(Object.keys(decision).sort());
     expect(chat.body.apprentice).toMatchObject({ label: decision.label, source: decision.source, status: "ok", degraded: false });
+    // The completion is named after its logged request, a fresh UUIDv7 per HTTP request.
+    expect(chat.body.id).toBe(`chatcmpl-${chat.body.apprentice.request_id}`);
+    expect(chat.body.apprentice.request_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(chat.body.apprentice.request_id).not.toBe(predicted.body.request_id);
+  });
+
+  it("never takes a request id from the client", async () => {
+    const res = await fetch(`${g.url}/v1/tasks/chat/predict`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${g.predictKey}`, "content-type": "application/json", "request-id": "chosen-by-client", "x-request-id": "chosen-by-client" },
+      body: JSON.stringify({ input: sports.text }),
+    });
+    const body = (await res.json()) as { request_id: string };
+    expect(body.request_id).not.toBe("chosen-by-client");
+    expect(await g.app.requestLog.get(body.request_id)).toMatchObject({ input: sports.text });
   });
 
   it("streams as server-sent events ending with [DONE]", async () => {
