@@ -61,10 +61,13 @@ async function answerOne(rt: TaskRuntime, input: string, id: string, options: Pr
   const source = answer.failed ? "none" : answer.source;
   const version = answer.route.decision === "specialist" || answer.route.reason !== "no_specialist" ? rt.modelVersion : null;
   const confidence = answer.source === "specialist" ? (answer.route.confidence ?? null) : null;
+  const hashed = rt.task.privacy === "hash_inputs";
   const row: RequestInput = {
     id,
     task: rt.task.name,
-    ...(rt.task.privacy === "hash_inputs" ? { input: null, input_hash: textHash(input) } : { input }),
+    // Under privacy: hash_inputs only the hash is kept (otherwise the store hashes the input).
+    input: hashed ? null : input,
+    input_hash: hashed ? textHash(input) : undefined,
     label: answer.label,
     confidence,
     source,

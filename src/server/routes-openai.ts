@@ -66,7 +66,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     if (rt === null) throw new HttpError(404, `The model \`${model}\` does not exist: no task "${name}"`, "invalid_request_error", "model_not_found");
     const messages = body.messages;
     if (!Array.isArray(messages) || messages.length === 0) throw badRequest('"messages" must be a non-empty array');
-    const lastUser = [...messages].reverse().find((m: unknown) => typeof m === "object" && m !== null && (m as { role?: unknown }).role === "user") as { content?: unknown } | undefined;
+    const lastUser = messages.findLast((m: unknown) => typeof m === "object" && m !== null && (m as { role?: unknown }).role === "user") as { content?: unknown } | undefined;
     const input = lastUser === undefined ? null : contentText(lastUser.content);
     if (input === null || input.trim() === "") throw badRequest('"messages" needs a user message with text content');
     checkText(input, "the last user message");
@@ -83,8 +83,18 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     const promptTokens = messages.reduce((n: number, m: unknown) => n + roughTokens(contentText((m as { content?: unknown })?.content) ?? ""), 0);
     const completionTokens = roughTokens(content);
     const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
-    // What the gateway decided, beside the OpenAI fields: the prediction result without the echoed input.
-    const { input: _input, route: _route, ...apprentice } = result;
+    // What the gateway decided, beside the OpenAI fields: the prediction result without the echoed
+    // input and route (spelled out: a rest pattern copied the object on a slow path).
+    const apprentice = {
+      label,
+      confidence: result.confidence,
+      source: result.source,
+      model_version: result.model_version,
+      request_id: result.request_id,
+      latency_ms: result.latency_ms,
+      status: result.status,
+      degraded: result.degraded,
+    };
 
     if (body.stream === true) {
       const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
