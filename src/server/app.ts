@@ -6,6 +6,7 @@ import type { Store } from "../store/index.js";
 import { registerAuth } from "./auth.js";
 import { registerCors, type CorsOptions } from "./cors.js";
 import { errorBody, HttpError } from "./errors.js";
+import { lazyChildLoggerFactory } from "./lazy-child-logger.js";
 import { GatewayMetrics, registerMetrics } from "./metrics.js";
 import { registerExampleRoutes } from "./routes-examples.js";
 import { registerOpenApi } from "./openapi.js";
@@ -71,7 +72,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const { store } = options;
   // Fastify's two info lines per request cost a sixth of a prediction's CPU time under load;
   // one line per response at debug level instead (failures are logged by the error handler).
-  const app = Fastify({ logger: loggerOption(options.logger), bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, genReqId: () => requestId(), logController: new LogController({ disableRequestLogging: true }),
+  const app = Fastify({ logger: loggerOption(options.logger), bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, genReqId: () => requestId(), childLoggerFactory: lazyChildLoggerFactory, logController: new LogController({ disableRequestLogging: true }),
     // A URL Fastify cannot decode (a bad percent escape) fails before routing, where the error
     // handler below never sees it: answer it in the same JSON shape.
     frameworkErrors: (err, _request, reply: FastifyReply) => {

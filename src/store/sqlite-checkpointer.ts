@@ -8,8 +8,13 @@
 // the writer, and its syncs block nobody else.
 import { startSqliteThread } from "./sqlite-thread.js";
 
-/** How often the worker checkpoints. */
-const INTERVAL_MS = 100;
+/**
+ * How often the worker checkpoints. A page the log's writes keep changing (the tail of the table
+ * and of its indexes) is copied once per checkpoint, so rarer checkpoints copy less: with 5,000
+ * rows/s written, this thread's CPU per row fell from 3–4 µs every 100 ms to 2 µs every second,
+ * while the log between checkpoints stays a few MB.
+ */
+const INTERVAL_MS = 1000;
 /** wal_autocheckpoint for the store's own connection: about 40 MB of log. */
 export const SAFETY_NET_PAGES = 10_000;
 
