@@ -29,7 +29,6 @@ export interface HistogramValue {
 export class HttpLatencyHistogram {
   readonly type = "histogram";
   readonly aggregator = "sum";
-  readonly labelNames: readonly LabelName[] = ["method", "route", "status_code"];
   readonly #bounds: Float64Array;
   /** method → route → status → series, and every series in the order first observed. */
   readonly #index = new Map<string, Map<string, Map<number, Series>>>();
@@ -39,7 +38,7 @@ export class HttpLatencyHistogram {
     readonly name: string,
     readonly help: string,
     /** Upper bounds in seconds, ascending. */
-    readonly buckets: readonly number[],
+    buckets: readonly number[],
     registry: Registry,
   ) {
     for (let i = 1; i < buckets.length; i++) if (!(buckets[i] > buckets[i - 1])) throw new RangeError(`${name}: bucket bounds must ascend`);
