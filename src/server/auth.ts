@@ -43,8 +43,10 @@ export function registerAuth(app: FastifyInstance, store: Store): void {
   // Callback style, not async: a key verified in the last few seconds is answered from memory
   // (verifyCached) without the promise and microtask turn an async hook costs every request.
   app.addHook("onRequest", (request, reply, done) => {
-    // Unknown routes have no config: they require a key like everything else (then 404).
-    const access: RouteAccess = request.routeOptions.config?.access ?? "admin";
+    // Unknown routes (no url) need a key of any role, then answer 404 in OpenAI's shape: a predict
+    // key calling /v1/embeddings learns the route does not exist, not that it lacks a role.
+    const options = request.routeOptions;
+    const access: RouteAccess = options.config?.access ?? (options.url === undefined ? "predict" : "admin");
     if (access === "open") return done();
     const key = bearerKey(request);
     if (key === null) return admit(request, reply, access, key, null, done);

@@ -281,7 +281,8 @@ function componentSchemas(): Record<string, Schema> {
     }),
     ModelList: object({ data: arrayOf(ref("ModelVersion")), promoted: nullable(int("The version that serves.")) }),
     PromoteReply: object({ task: str(), promoted: int(), model_version: nullable(int("The version the reloaded runtime serves.")) }),
-    OpenAIModelList: object({ object: { const: "list" }, data: arrayOf(object({ id: str("`task:<name>`"), object: { const: "model" }, created: int("Epoch seconds"), owned_by: str() })) }),
+    OpenAIModel: object({ id: str("`task:<name>` or an alias"), object: { const: "model" }, created: int("Epoch seconds"), owned_by: str() }),
+    OpenAIModelList: object({ object: { const: "list" }, data: arrayOf(ref("OpenAIModel")) }),
     ChatCompletionRequest: object(
       {
         model: str("`task:<name>` for a task; any other model is forwarded to the upstream LLM when one is configured."),
@@ -643,6 +644,7 @@ function routes(): RouteDoc[] {
 
   const openaiRoutes: RouteDoc[] = [
     { method: "get", path: "/v1/models", tag: "OpenAI-compatible", summary: "List the tasks as `task:<name>` models", access: "predict", ok: { 200: jsonReply("The models.", ref("OpenAIModelList")) } },
+    { method: "get", path: "/v1/models/{id}", tag: "OpenAI-compatible", summary: "One `task:<name>` model or alias (the SDKs' models.retrieve)", access: "predict", ok: { 200: jsonReply("The model.", ref("OpenAIModel")) }, errors: { 404: "No such task model or alias (`model_not_found`)." } },
     {
       method: "post",
       path: "/v1/chat/completions",
@@ -651,7 +653,9 @@ function routes(): RouteDoc[] {
       description:
         "For `model: \"task:<name>\"` (or a model alias configured for a task) the last user message is classified and the reply's content is the label's `answer` (or the label). " +
         "Any other model is forwarded unchanged to the configured upstream LLM, whose status and body are relayed (including its own errors). " +
-        "`stream: true` answers with server-sent events (`chat.completion.chunk` objects, then `data: [DONE]`).",
+        "`stream: true` answers with server-sent events (`chat.completion.chunk` objects, then `data: [DONE]`). " +
+        "For a task model, `response_format` `json_object` makes the content `{\"label\": …}`, and `json_schema` fills the schema's one (required) string property with the label; " +
+        "a schema a label cannot fill, `n` other than 1, `tools`/`functions`, a `tool_choice` that forces a call, `logprobs` and audio output are refused with 400 (`unsupported_parameter` or `unsupported_response_format`, naming the parameter).",
       access: "predict",
       body: json(ref("ChatCompletionRequest"), { model: "task:banking-demo", messages: [{ role: "user", content: "my card has not arrived" }] }),
       ok: {
@@ -661,6 +665,7 @@ function routes(): RouteDoc[] {
         },
       },
       errors: {
+        400: "A parameter or response_format the task model cannot honour (named in the error).",
         404: "No such task model, or no upstream LLM is configured for other models.",
         502: "The teacher's answer was not a label and no specialist answer stands in, or the upstream LLM is unreachable.",
         503: "The teacher is unavailable and no specialist answer stands in.",
@@ -676,6 +681,7 @@ function routes(): RouteDoc[] {
 
 const PATH_PARAMETERS: Record<string, ParameterDoc> = {
   name: { name: "name", description: "The task's name.", schema: { type: "string", pattern: "^[a-z0-9][a-z0-9_-]{0,63}$" }, example: "banking-demo" },
+  id: { name: "id", description: "A model id: `task:<name>` or an alias.", schema: { type: "string" }, example: "task:banking-demo" },
   version: { name: "version", description: "A model version number.", schema: { type: "integer", minimum: 1 }, example: 3 },
 };
 

@@ -9,6 +9,7 @@ import { checkText } from "./routes-tasks.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { TaskRuntimes } from "./task-runtime.js";
 import { forwardChatCompletion, type UpstreamOptions } from "./upstream.js";
+import { answerContent, answerFormat, refuseUnsupported } from "./chat-request.js";
 
 export const TASK_MODEL_PREFIX = "task:";
 
@@ -40,12 +41,21 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
   const aliasOf = new Map(Object.entries(aliases));
   const predict = { config: { access: "predict" as const } };
 
+  const model = (id: string, created: number) => ({ id, object: "model", created, owned_by: "apprentice" });
   app.get("/v1/models", predict, async () => {
     const tasks = await store.tasks.list();
     const created = new Map(tasks.map((t) => [`${TASK_MODEL_PREFIX}${t.name}`, Math.floor(t.created_at / 1000)]));
-    const model = (id: string, created: number) => ({ id, object: "model", created, owned_by: "apprentice" });
     const aliased = [...aliasOf].filter(([, target]) => created.has(target)).map(([alias, target]) => model(alias, created.get(target)!));
     return { object: "list", data: [...[...created].map(([id, at]) => model(id, at)), ...aliased] };
+  });
+
+  // The SDKs' models.retrieve(): one entry of the list above, or OpenAI's model_not_found.
+  app.get<{ Params: { id: string } }>("/v1/models/:id", predict, async (request) => {
+    const id = request.params.id;
+    const target = aliasOf.get(id) ?? id;
+    const task = target.startsWith(TASK_MODEL_PREFIX) ? await store.tasks.get(target.slice(TASK_MODEL_PREFIX.length)) : null;
+    if (task === null) throw new HttpError(404, `The model \`${id}\` does not exist`, "invalid_request_error", "model_not_found");
+    return model(id, Math.floor(task.created_at / 1000));
   });
 
   // The documented ChatCompletion schema serializes the task replies: a compiled serializer took
@@ -64,6 +74,8 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     const name = taskModel.slice(TASK_MODEL_PREFIX.length);
     const rt = await runtimes.get(name);
     if (rt === null) throw new HttpError(404, `The model \`${model}\` does not exist: no task "${name}"`, "invalid_request_error", "model_not_found");
+    refuseUnsupported(body);
+    const format = answerFormat(body.response_format, rt.task.labels);
     const messages = body.messages;
     if (!Array.isArray(messages) || messages.length === 0) throw badRequest('"messages" must be a non-empty array');
     const lastUser = messages.findLast((m: unknown) => typeof m === "object" && m !== null && (m as { role?: unknown }).role === "user") as { content?: unknown } | undefined;
@@ -75,7 +87,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     // predictOne throws (503/502) after logging when there is no label to answer with.
     const label = result.label;
     if (label === null) throw new Error(`prediction ${result.request_id} has no label`);
-    const content = rt.task.labels.find((l) => l.name === label)?.answer ?? label;
+    const content = answerContent(format, label, rt.task.labels.find((l) => l.name === label)?.answer);
     const finish = "stop";
     // Named after the logged request: the completion's id leads to its row in the request log.
     const id = `chatcmpl-${result.request_id}`;

@@ -106,12 +106,14 @@ export function registerDemo(program: Command): void {
       const replay = await replayTraffic({ url: demo.gateway.url, key: demo.predictKey, task: task.name }, traffic, () => demo.gateway.app.runtimes.idle());
       // Retrains the replay triggered finish before the summary, so it shows their outcome.
       await demo.gateway.app.runtimes.idle();
-      printLines(["", ...summaryLines(replay, await fetchStats(demo)), "", ...tryLines(demo), ""]);
+      const summary = ["", ...summaryLines(replay, await fetchStats(demo)), ""];
       if (!flags.serve) {
+        // The gateway stops here: its address, keys and commands would point at nothing.
+        printLines([...summary, "The gateway has stopped (--no-serve). Run the demo without --no-serve to keep it serving and try it.", ""]);
         await demo.gateway.close();
         return;
       }
-      printLines(["Serving until Ctrl-C."]);
+      printLines([...summary, ...tryLines(demo), "", "Serving until Ctrl-C."]);
       await new Promise<never>(() => {});
     });
 }
