@@ -41,12 +41,14 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
   const aliasOf = new Map(Object.entries(aliases));
   const predict = { config: { access: "predict" as const } };
 
-  const model = (id: string, created: number) => ({ id, object: "model", created, owned_by: "apprentice" });
+  /** A model object of the list and of models.retrieve, for a task created at `createdMs`. */
+  const modelEntry = (id: string, createdMs: number) => ({ id, object: "model", created: Math.floor(createdMs / 1000), owned_by: "apprentice" });
+  const modelNotFound = (message: string) => new HttpError(404, message, "invalid_request_error", "model_not_found");
   app.get("/v1/models", predict, async () => {
     const tasks = await store.tasks.list();
-    const created = new Map(tasks.map((t) => [`${TASK_MODEL_PREFIX}${t.name}`, Math.floor(t.created_at / 1000)]));
-    const aliased = [...aliasOf].filter(([, target]) => created.has(target)).map(([alias, target]) => model(alias, created.get(target)!));
-    return { object: "list", data: [...[...created].map(([id, at]) => model(id, at)), ...aliased] };
+    const created = new Map(tasks.map((t) => [`${TASK_MODEL_PREFIX}${t.name}`, t.created_at]));
+    const aliased = [...aliasOf].filter(([, target]) => created.has(target)).map(([alias, target]) => modelEntry(alias, created.get(target)!));
+    return { object: "list", data: [...[...created].map(([id, at]) => modelEntry(id, at)), ...aliased] };
   });
 
   // The SDKs' models.retrieve(): one entry of the list above, or OpenAI's model_not_found.
@@ -54,8 +56,8 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     const id = request.params.id;
     const target = aliasOf.get(id) ?? id;
     const task = target.startsWith(TASK_MODEL_PREFIX) ? await store.tasks.get(target.slice(TASK_MODEL_PREFIX.length)) : null;
-    if (task === null) throw new HttpError(404, `The model \`${id}\` does not exist`, "invalid_request_error", "model_not_found");
-    return model(id, Math.floor(task.created_at / 1000));
+    if (task === null) throw modelNotFound(`The model \`${id}\` does not exist`);
+    return modelEntry(id, task.created_at);
   });
 
   // The documented ChatCompletion schema serializes the task replies: a compiled serializer took
@@ -69,11 +71,11 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     const taskModel = aliasOf.get(model) ?? model;
     if (!taskModel.startsWith(TASK_MODEL_PREFIX)) {
       if (upstream !== undefined) return forwardChatCompletion(upstream, body, reply, metrics);
-      throw new HttpError(404, `The model \`${model}\` does not exist: this gateway serves "task:<name>" models only (no upstream LLM is configured)`, "invalid_request_error", "model_not_found");
+      throw modelNotFound(`The model \`${model}\` does not exist: this gateway serves "task:<name>" models only (no upstream LLM is configured)`);
     }
     const name = taskModel.slice(TASK_MODEL_PREFIX.length);
     const rt = await runtimes.get(name);
-    if (rt === null) throw new HttpError(404, `The model \`${model}\` does not exist: no task "${name}"`, "invalid_request_error", "model_not_found");
+    if (rt === null) throw modelNotFound(`The model \`${model}\` does not exist: no task "${name}"`);
     refuseUnsupported(body);
     const format = answerFormat(body.response_format, rt.task.labels);
     const messages = body.messages;
