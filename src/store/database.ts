@@ -3,7 +3,7 @@
 // that run the same Kysely queries on both.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import SqliteDatabase from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect } from "kysely";
 import pg from "pg";
 import { ApiKeyRepository } from "./api-keys.js";
@@ -17,6 +17,7 @@ import type { Database } from "./schema.js";
 import { SAFETY_NET_PAGES, startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.js";
 import { startThreadWriter, type ThreadWriter } from "./sqlite-thread-writer.js";
 import { cachingStatements, StoreSqliteDialect } from "./sqlite-dialect.js";
+import { SqliteDatabase } from "./sqlite-driver.js";
 import { TaskRepository } from "./tasks.js";
 
 export type { StoreDialect } from "./context.js";
@@ -205,7 +206,7 @@ export async function openStore(url?: string, options: StoreOptions = {}): Promi
 }
 
 function openSqlite(path: string, busyTimeoutMs: number): Kysely<Database> {
-  let raw: SqliteDatabase.Database | undefined;
+  let raw: BetterSqlite3.Database | undefined;
   try {
     raw = new SqliteDatabase(path, { timeout: busyTimeoutMs });
     // WAL: readers do not block the writer and the writer does not block readers. An in-memory

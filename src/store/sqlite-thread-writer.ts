@@ -9,6 +9,7 @@
 // The worker's connection sees the same file in WAL mode, so a read after write() resolves sees
 // the rows. If the thread fails, write() rejects and `broken` turns true; callers then write on
 // their own connection (see RequestLog.insertMany).
+import { SAFETY_NET_PAGES } from "./sqlite-checkpointer.js";
 import { startSqliteThread } from "./sqlite-thread.js";
 
 // Run by startSqliteThread (sqlite-thread.ts).
@@ -18,6 +19,8 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
 db.pragma("synchronous = NORMAL");
 db.pragma("foreign_keys = ON");
+// Checkpoints are the checkpointer thread's job: this connection, like the store's, only past the safety net.
+db.pragma("wal_autocheckpoint = " + workerData.autocheckpointPages);
 const statement = db.prepare(workerData.sql);
 const width = workerData.width;
 const insertAll = db.transaction((values) => {
@@ -61,7 +64,7 @@ interface Pending {
 }
 
 export function startThreadWriter(path: string, sql: string, width: number, busyTimeoutMs: number): ThreadWriter {
-  const thread = startSqliteThread(WORKER_SOURCE, { path, sql, width, busyTimeoutMs });
+  const thread = startSqliteThread(WORKER_SOURCE, { path, sql, width, busyTimeoutMs, autocheckpointPages: SAFETY_NET_PAGES });
   const { worker } = thread;
   const pending = new Map<number, Pending>();
   let nextId = 0;

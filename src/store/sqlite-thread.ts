@@ -1,8 +1,8 @@
 // A worker thread with a SQLite connection of its own (the WAL checkpointer, the request-log
 // writer): started from plain JavaScript source, unreferenced so that an idle one never keeps its
 // process alive, and stopped by a "stop" message that its source handles by closing its connection.
-import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import { sqliteDriverPath } from "./sqlite-driver.js";
 
 export interface SqliteThread {
   readonly worker: Worker;
@@ -16,12 +16,11 @@ export interface SqliteThread {
 
 /**
  * Starts `source` (CommonJS, no TypeScript loader in the worker) with `workerData` plus `driver`,
- * the resolved path of better-sqlite3: an eval'd worker would resolve bare module names from the
- * working directory. Errors of the thread end it; `exited` tells when.
+ * the resolved path of the better-sqlite3 build this Node line uses (sqlite-driver.ts). Errors of
+ * the thread end it; `exited` tells when.
  */
 export function startSqliteThread(source: string, workerData: Record<string, unknown>): SqliteThread {
-  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-  const worker = new Worker(source, { eval: true, workerData: { ...workerData, driver } });
+  const worker = new Worker(source, { eval: true, workerData: { ...workerData, driver: sqliteDriverPath } });
   worker.unref();
   worker.on("error", () => undefined);
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));

@@ -19,8 +19,9 @@
 // gateway's own code runs unchanged.
 import { writeSync } from "node:fs";
 import { createRequire, syncBuiltinESMExports } from "node:module";
-import SqliteDatabase from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
+import { SqliteDatabase } from "../../src/store/sqlite-driver.js";
 import { LABELS } from "../cascade/fixtures.js";
 import { topicOf } from "./topics.js";
 
@@ -69,9 +70,9 @@ function beforeStatement(conn: object, sql: string): boolean {
 }
 
 // better-sqlite3: wrap the statements the store prepares (it caches them, so each call is hooked).
-type Statement = SqliteDatabase.Statement<unknown[]>;
+type Statement = BetterSqlite3.Statement<unknown[]>;
 const prepare = SqliteDatabase.prototype.prepare;
-SqliteDatabase.prototype.prepare = function (this: SqliteDatabase.Database, source: string) {
+SqliteDatabase.prototype.prepare = function (this: BetterSqlite3.Database, source: string) {
   const statement = prepare.call(this, source) as Statement;
   const around =
     <A extends unknown[], R>(fn: (...args: A) => R) =>

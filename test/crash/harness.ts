@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import SqliteDatabase from "better-sqlite3";
 import pg from "pg";
 import { mulberry32 } from "../../src/engine/random.js";
 import { openStore, type Store } from "../../src/store/index.js";
+import { SqliteDatabase } from "../../src/store/sqlite-driver.js";
 
 const ENTRY = fileURLToPath(new URL("./gateway-entry.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore, RequestLog, type RequestInput } from "../../src/store/index.js";
+import { SqliteDatabase as Database } from "../../src/store/sqlite-driver.js";
 import { startThreadWriter, ThreadWriterError, type ThreadWriter } from "../../src/store/sqlite-thread-writer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "apprentice-thread-writer-"));

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
-import Database from "better-sqlite3";
 import { openStore, StoreMigrationError, StoreOpenError } from "../../src/store/index.js";
 import { SAFETY_NET_PAGES } from "../../src/store/sqlite-checkpointer.js";
+import { SqliteDatabase as Database } from "../../src/store/sqlite-driver.js";
 import { storeSuite } from "./store-suite.js";
 import { sqliteFileTarget, sqliteMemoryTarget } from "./targets.js";
 
