@@ -63,7 +63,7 @@ async function gateway(dbPath: string, log: string): Promise<string> {
   // the child's stdout, which the parent sends to /dev/null.
   // rateLimit off: the per-key limit (1,000 requests/s by default) would answer most of a
   // single-key load test with 429; what is measured here is the serving path.
-  const g = await startGateway({ store, host: "127.0.0.1", port: 0, teacherFor: () => teacher, logger: log === "off" ? false : { level: log }, rateLimit: false, handleSignals: true });
+  const g = await startGateway({ store, host: "127.0.0.1", port: 0, simulatedTeacher: () => teacher, logger: log === "off" ? false : { level: log }, rateLimit: false, handleSignals: true });
   return g.url;
 }
 
