@@ -129,6 +129,15 @@ export const TaskSchema = z.object({
   privacy: z.enum(["keep_inputs", "hash_inputs"]).default("keep_inputs"),
 });
 
+/**
+ * A task as the gateway's API and configuration file take it: the teacher block names a declared
+ * teacher and sets the knobs, nothing else (the gateway's checks, src/server/teachers.ts; this
+ * schema documents them in the OpenAPI description).
+ */
+export const GatewayTaskSchema = TaskSchema.extend({
+  teacher: TeacherKnobsSchema.extend({ name: TaskTeacherSchema.shape.name }).strict().optional(),
+});
+
 export type Label = z.infer<typeof LabelSchema>;
 export type RoutingTarget = z.infer<typeof RoutingSchema>;
 export type TrainingSettings = z.infer<typeof TrainingSchema>;
