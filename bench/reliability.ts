@@ -165,7 +165,9 @@ async function main() {
     await store.close();
     process.env[KEY_ENV] = "sk-bench-fault-teacher";
     const port = await freePort();
-    const childArgs = ["task-gateway", dbPath, "info", String(port), settings.request_log];
+    // The fault server is the operator's declared teacher; the tasks name it.
+    const faultTeacher = { provider: "openai", model: "fault-model", base_url: teacher.baseURL, api_key_env: KEY_ENV, timeout_ms: settings.teacher_timeout_ms, max_retries: settings.teacher_max_retries, concurrency: 32 };
+    const childArgs = ["task-gateway", dbPath, "info", String(port), settings.request_log, JSON.stringify({ fault: faultTeacher })];
     const logPath = (n: number) => join(dir, `gateway-${n}.log`);
     gw = await startChild(childArgs, logPath(1), ["--expose-gc"]);
     const url = gw.url;
@@ -183,7 +185,7 @@ async function main() {
         call(url, adminKey, "POST", "/v1/tasks", {
           ...taskFile,
           name,
-          teacher: { provider: "openai", model: "fault-model", base_url: teacher.baseURL, api_key_env: KEY_ENV, timeout_ms: settings.teacher_timeout_ms, max_retries: settings.teacher_max_retries, concurrency: 16, on_failure: policy === "spec" ? "specialist" : "fail" },
+          teacher: { name: "fault", on_failure: policy === "spec" ? "specialist" : "fail" },
           routing: { max_error: 0.1, confidence_level: 0.95, audit_rate: 0.05 },
           training: { retrain_every: settings.retrain_every, min_examples: 100, holdout_fraction: 0.3, seed: 1 },
         }),

@@ -266,7 +266,7 @@ async function main() {
     await ok(
       call(url, adminKey, "POST", "/v1/tasks", {
         ...taskFile,
-        teacher: { provider: "sim" },
+        teacher: { name: "sim" },
         // audit_rate 0: an audit sends a specialist-answered request to the teacher as well,
         // which is not the path measured here. retrain_every far above the run's traffic: a
         // background retrain (a worker thread training on the second core) would land in the

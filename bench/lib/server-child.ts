@@ -6,9 +6,9 @@
 //                                             with BUSY_US, the route first spins that many µs of CPU
 //   server-child.ts gateway DB_PATH LOG [PROCESSES]
 //                                             the Apprentice gateway over the SQLite file DB_PATH
-//   server-child.ts task-gateway DB_PATH LOG PORT REQUEST_LOG
-//                                             the same with each task's own teacher (as `apprentice
-//                                             serve`: createTeacher from the task's settings), on a
+//   server-child.ts task-gateway DB_PATH LOG PORT REQUEST_LOG [TEACHERS_JSON]
+//                                             the same with the teachers TEACHERS_JSON declares (as
+//                                             `apprentice serve` with a configuration's teachers:), on a
 //                                             fixed port (a restart keeps its URL), background
 //                                             retrains on, request log "buffered" or "sync"
 //
@@ -23,6 +23,7 @@ import { join } from "node:path";
 import Fastify from "fastify";
 import { loadDatasetFile } from "../../src/data/dataset-file.js";
 import { startGateway } from "../../src/server/start.js";
+import type { TeacherDeclaration } from "../../src/server/teachers.js";
 import { openStore } from "../../src/store/index.js";
 import { SimulatedTeacher } from "../../src/teacher/index.js";
 import { REPO_ROOT } from "./banking77.js";
@@ -63,14 +64,14 @@ async function gateway(dbPath: string, log: string): Promise<string> {
   // the child's stdout, which the parent sends to /dev/null.
   // rateLimit off: the per-key limit (1,000 requests/s by default) would answer most of a
   // single-key load test with 429; what is measured here is the serving path.
-  const g = await startGateway({ store, host: "127.0.0.1", port: 0, teacherFor: () => teacher, logger: log === "off" ? false : { level: log }, rateLimit: false, handleSignals: true });
+  const g = await startGateway({ store, host: "127.0.0.1", port: 0, simulatedTeacher: () => teacher, logger: log === "off" ? false : { level: log }, rateLimit: false, handleSignals: true });
   return g.url;
 }
 
-async function taskGateway(dbPath: string, log: string, port: number, requestLog: string): Promise<string> {
+async function taskGateway(dbPath: string, log: string, port: number, requestLog: string, teachers: string): Promise<string> {
   if (requestLog !== "buffered" && requestLog !== "sync") throw new Error(`request log must be buffered or sync, got ${requestLog}`);
   const store = await openStore(dbPath);
-  const g = await startGateway({ store, host: "127.0.0.1", port, logger: log === "off" ? false : { level: log }, rateLimit: false, handleSignals: true, requestLog });
+  const g = await startGateway({ store, host: "127.0.0.1", port, logger: log === "off" ? false : { level: log }, rateLimit: false, handleSignals: true, requestLog, teachers: JSON.parse(teachers) as Record<string, TeacherDeclaration> });
   return g.url;
 }
 
@@ -79,8 +80,8 @@ const processes = Number((mode === "bare" ? args[1] : mode === "gateway" ? args[
 
 async function start(): Promise<string> {
   if (mode === "bare") return bare(Number(args[0] ?? 0));
-  const [dbPath, log = "info", port, requestLog = "buffered"] = args;
-  return mode === "task-gateway" ? taskGateway(dbPath, log, Number(port), requestLog) : gateway(dbPath, log);
+  const [dbPath, log = "info", port, requestLog = "buffered", teachers = "{}"] = args;
+  return mode === "task-gateway" ? taskGateway(dbPath, log, Number(port), requestLog, teachers) : gateway(dbPath, log);
 }
 
 /** The live heap after two full collections, MB (the process runs with --expose-gc). */

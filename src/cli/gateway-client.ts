@@ -147,6 +147,8 @@ export interface TaskDetail {
   /** The promoted version the gateway serves (0 or null: none yet). */
   model_version: number | null;
   cascade: CascadeStats | null;
+  /** The declared teacher the task uses, or why it has none (`status: "unavailable"`). */
+  teacher: { name: string | null; provider: string | null; model: string | null; status: "ready" | "unavailable"; reason?: string } | null;
 }
 
 export const getTask = (gateway: Gateway, name: string): Promise<TaskDetail> => callGateway<TaskDetail>(gateway, "GET", taskPath(name));

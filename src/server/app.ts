@@ -18,7 +18,8 @@ import { registerOpenAIRoutes } from "./routes-openai.js";
 import { requestId } from "./request-id.js";
 import { registerTaskRoutes } from "./routes-tasks.js";
 import { registerStatic } from "./static.js";
-import { TaskRuntimes, type TeacherBreakerOptions, type TeacherFactory } from "./task-runtime.js";
+import { TaskRuntimes, type TeacherBreakerOptions } from "./task-runtime.js";
+import type { TeacherRegistry } from "./teachers.js";
 import type { UpstreamOptions } from "./upstream.js";
 
 export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
@@ -28,7 +29,8 @@ export const REDACT_PATHS = ["req.headers.authorization", 'req.headers["x-api-ke
 
 export interface BuildAppOptions {
   store: Store;
-  teacherFor: TeacherFactory;
+  /** The teachers the operator declared; tasks refer to them by name. */
+  teachers: TeacherRegistry;
   /** false (default) or Fastify logger options; the authorization header is always redacted. */
   logger?: boolean | Exclude<FastifyServerOptions["logger"], undefined>;
   bodyLimit?: number;
@@ -93,7 +95,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const log: FastifyBaseLogger = app.log;
   const runtimes = new TaskRuntimes({
     store,
-    teacherFor: options.teacherFor,
+    teacherFor: options.teachers.teacherFor,
     ...(options.trainOptions ? { trainOptions: options.trainOptions } : {}),
     ...(options.backgroundRetrain === undefined ? {} : { backgroundRetrain: options.backgroundRetrain }),
     ...(options.teacherBreaker ? { teacherBreaker: options.teacherBreaker } : {}),
@@ -136,7 +138,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
       return reply.code(503).send({ ok: false, error: "database unreachable" });
     }
   });
-  registerTaskRoutes(app, { store, runtimes, metrics });
+  registerTaskRoutes(app, { store, runtimes, metrics, teachers: options.teachers });
   registerExampleRoutes(app, { store, runtimes });
   registerModelRoutes(app, { store, runtimes });
   registerInsightRoutes(app, { store, runtimes });

@@ -5,9 +5,10 @@
 import { loadDatasetFile } from "../data/dataset-file.js";
 import type { ApiKeyRecord, Store } from "../store/index.js";
 import { labelNames, type Task } from "../task/definition.js";
-import { readTaskFileData, taskFromData } from "../task/task-file.js";
+import { readTaskFileData } from "../task/task-file.js";
 import { ConfigError, resolvePath, type GatewayConfig } from "./config.js";
 import type { TaskRuntimes } from "./task-runtime.js";
+import { isTaskRefusal, type TeacherRegistry } from "./teachers.js";
 
 export interface BootstrapReport {
   created: string[];
@@ -20,13 +21,19 @@ export interface BootstrapReport {
 
 type TaskEntry = GatewayConfig["tasks"][number];
 
-async function declaredTask(config: GatewayConfig, entry: TaskEntry, index: number): Promise<Task> {
+/** A declared task, checked like one created through the API: its teacher is one the configuration declares, by name. */
+async function declaredTask(config: GatewayConfig, teachers: TeacherRegistry, entry: TaskEntry, index: number): Promise<Task> {
   const source = entry.file === undefined ? `tasks[${index}] of the configuration` : resolvePath(config, entry.file);
   const data = entry.file === undefined ? entry.task : await readTaskFileData(source);
   if (typeof data !== "object" || data === null || Array.isArray(data)) throw new ConfigError(`${source}: a task must be an object`);
   const own = data as Record<string, unknown>;
   const teacher = { ...config.teacher, ...(own.teacher as Record<string, unknown> | undefined) };
-  return taskFromData({ ...own, teacher }, source);
+  try {
+    return teachers.checkTask({ ...own, teacher });
+  } catch (err) {
+    if (isTaskRefusal(err)) throw new ConfigError(`task file ${source}: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 /** Reads and checks a new task's examples file before anything is written: all-or-nothing, like the API. */
@@ -73,8 +80,8 @@ async function installKeys(store: Store, keys: ReturnType<typeof declaredKeys>):
  * Everything is read and checked first (task files, new tasks' examples, key variables), so a
  * mistake in the configuration stops the start before anything is written.
  */
-export async function applyConfig(store: Store, runtimes: TaskRuntimes, config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): Promise<BootstrapReport> {
-  const tasks = await Promise.all(config.tasks.map((entry, i) => declaredTask(config, entry, i)));
+export async function applyConfig(store: Store, runtimes: TaskRuntimes, teachers: TeacherRegistry, config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): Promise<BootstrapReport> {
+  const tasks = await Promise.all(config.tasks.map((entry, i) => declaredTask(config, teachers, entry, i)));
   const names = new Set<string>();
   for (const t of tasks) {
     if (names.has(t.name)) throw new ConfigError(`task "${t.name}" is declared twice in the configuration`);

@@ -12,10 +12,9 @@
 // the others within 5 s).
 import cluster, { type Worker } from "node:cluster";
 import { openStore } from "../store/index.js";
-import { createTeacher } from "../teacher/index.js";
 import { applyConfig, type BootstrapReport } from "./bootstrap.js";
 import { serveClusterMetrics } from "./cluster-metrics.js";
-import { DEFAULT_HOST, storeUrl, type StartOptions } from "./start.js";
+import { DEFAULT_HOST, storeUrl, teacherRegistry, type StartOptions } from "./start.js";
 import { TaskRuntimes } from "./task-runtime.js";
 
 /** Workers that die this often within RESTART_WINDOW_MS stop the whole gateway instead of restarting. */
@@ -50,6 +49,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Clus
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => void process.stderr.write(`apprentice: ${line}\n`));
 
+  const teachers = teacherRegistry(options, env);
   const store = await openStore(storeUrl(options, env));
   let bootstrap: BootstrapReport | null = null;
   let adminKeys: number;
@@ -57,9 +57,9 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Clus
   try {
     if (options.config !== undefined) {
       // No background retrain or sync here: the workers train, this process only writes the configuration's tasks and examples.
-      const runtimes = new TaskRuntimes({ store, teacherFor: (task) => createTeacher(task), backgroundRetrain: false, syncIntervalMs: 0 });
+      const runtimes = new TaskRuntimes({ store, teacherFor: teachers.teacherFor, backgroundRetrain: false, syncIntervalMs: 0 });
       try {
-        bootstrap = await applyConfig(store, runtimes, options.config, env);
+        bootstrap = await applyConfig(store, runtimes, teachers, options.config, env);
       } finally {
         await runtimes.closeAll();
       }

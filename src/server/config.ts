@@ -1,12 +1,13 @@
 // The gateway's configuration file (apprentice.yaml or .json): where it listens, its database,
-// the upstream LLM, defaults for the teachers of the tasks it declares, model aliases, rate limits
-// and API keys to install from the environment. Every field is optional; the schema is the
+// the upstream LLM, the teachers tasks may use, defaults for the tasks it declares, model aliases,
+// rate limits and API keys to install from the environment. Every field is optional; the schema is the
 // reference (README "Configuration file"). Paths inside the file are relative to the file.
 import { readFile } from "node:fs/promises";
 import { dirname, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { TeacherSettingsSchema } from "../task/definition.js";
+import { TASK_NAME_PATTERN, TEACHER_ENDPOINT_FIELDS, TeacherKnobsSchema } from "../task/definition.js";
+import { DeclaredTeacherSchema } from "./teachers.js";
 
 const ApiKeySchema = z
   .object({
@@ -52,11 +53,25 @@ export const ConfigSchema = z
       .optional(),
     /** Where chat completions for any model other than a task are forwarded. */
     upstream: z
-      .object({ base_url: z.string().url(), api_key_env: z.string().min(1).default("OPENAI_API_KEY") })
+      .object({
+        base_url: z.string().url(),
+        api_key_env: z.string().min(1).default("OPENAI_API_KEY"),
+        /** Limits of the pass-through (README "Pass-through to an upstream LLM"); defaults in upstream.ts. */
+        connect_timeout_ms: z.number().int().positive().optional(),
+        timeout_ms: z.number().int().positive().optional(),
+        idle_timeout_ms: z.number().int().positive().optional(),
+        concurrency: z.number().int().positive().max(10_000).optional(),
+        queue_timeout_ms: z.number().int().min(0).optional(),
+      })
       .strict()
       .optional(),
-    /** Teacher settings every task declared below starts from (its own settings win): endpoint, model, prices. */
-    teacher: TeacherSettingsSchema.partial().strict().optional(),
+    /** The teachers tasks may use, by name: endpoint, key variable, model, prices, limits (README "Teachers"). */
+    teachers: z.record(z.string().regex(TASK_NAME_PATTERN, "a teacher name is 1-64 characters a-z, 0-9, '_' or '-'"), DeclaredTeacherSchema).default({}),
+    /** What every task declared below starts from (its own settings win): which teacher, and the per-task teacher settings. */
+    teacher: TeacherKnobsSchema.partial()
+      .extend({ name: z.string().regex(TASK_NAME_PATTERN).optional() })
+      .strict()
+      .optional(),
     tasks: z.array(TaskEntrySchema).default([]),
     /** Extra model names for chat completions, e.g. `support-bot: task:banking`. */
     aliases: z.record(z.string().min(1), z.string().regex(/^task:[a-z0-9][a-z0-9_-]{0,63}$/, 'an alias must point to "task:<name>"')).default({}),
@@ -75,6 +90,11 @@ export class ConfigError extends Error {
 
 /** Validates configuration data; `source` names it in messages. */
 export function parseConfig(data: unknown, source: string, baseDir: string): GatewayConfig {
+  const teacher = (data as { teacher?: unknown } | null)?.teacher;
+  const endpointField = typeof teacher === "object" && teacher !== null ? TEACHER_ENDPOINT_FIELDS.find((f) => f in teacher) : undefined;
+  if (endpointField !== undefined) {
+    throw new ConfigError(`configuration ${source} is invalid: teacher.${endpointField}: declare the teacher under teachers: (a name with its base_url, api_key_env, model, prices and limits) and choose it for the tasks with teacher.name`);
+  }
   const result = ConfigSchema.safeParse(data ?? {});
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { TaskSchema } from "../task/definition.js";
+import { GatewayTaskSchema, TaskSchema } from "../task/definition.js";
 import type { RouteAccess } from "./auth.js";
 import { docsPage } from "./docs-page.js";
 import { DEFAULT_PAGE_LIMIT, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "./routes-examples.js";
@@ -162,8 +162,8 @@ function componentSchemas(): Record<string, Schema> {
     }),
     Health: object({ ok: bool() }),
     // Input: what a client sends (settings with defaults may be left out). Output: what is stored.
-    TaskInput: fromZod(TaskSchema, "input"),
-    TaskPatch: { ...fromZod(TaskSchema.partial(), "input"), description: "Fields to change; the rest of the stored definition is kept. The name cannot change." },
+    TaskInput: fromZod(GatewayTaskSchema, "input"),
+    TaskPatch: { ...fromZod(GatewayTaskSchema.partial(), "input"), description: "Fields to change; the rest of the stored definition is kept. The name cannot change." },
     Task: fromZod(TaskSchema, "output"),
     TaskRecord: object({ name: str(), definition: ref("Task"), created_at: epochMs("Creation time"), updated_at: epochMs("Last change") }),
     TaskDetail: {
@@ -387,7 +387,7 @@ const TASK_EXAMPLE = {
   name: "banking-demo",
   instructions: "Classify the customer's message into one support intent.",
   labels: [{ name: "card_arrival", answer: "Cards usually arrive within a week." }, { name: "lost_card" }],
-  teacher: { provider: "openai", model: "gpt-4o-mini" },
+  teacher: { name: "default" },
   routing: { max_error: 0.05, confidence_level: 0.95 },
 };
 const PREDICT_EXAMPLE = { input: "my card has not arrived", label: "card_arrival", confidence: 0.97, source: "specialist", route: "auto", model_version: 3, request_id: "5f0c…", latency_ms: 0.41, status: "ok", degraded: false };

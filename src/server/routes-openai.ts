@@ -8,7 +8,7 @@ import { predictOne, type PredictResult } from "./predict.js";
 import { checkText } from "./routes-tasks.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { TaskRuntimes } from "./task-runtime.js";
-import { forwardChatCompletion, type UpstreamOptions } from "./upstream.js";
+import { Upstream, type UpstreamOptions } from "./upstream.js";
 import { answerContent, answerFormat, refuseUnsupported } from "./chat-request.js";
 
 export const TASK_MODEL_PREFIX = "task:";
@@ -37,7 +37,8 @@ export interface OpenAIRouteDeps {
 }
 
 export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps): void {
-  const { store, runtimes, metrics, upstream, aliases } = deps;
+  const { store, runtimes, metrics, aliases } = deps;
+  const upstream = deps.upstream === undefined ? undefined : new Upstream(deps.upstream);
   const aliasOf = new Map(Object.entries(aliases));
   const predict = { config: { access: "predict" as const } };
 
@@ -70,7 +71,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     if (typeof model !== "string" || model === "") throw badRequest('"model" is required');
     const taskModel = aliasOf.get(model) ?? model;
     if (!taskModel.startsWith(TASK_MODEL_PREFIX)) {
-      if (upstream !== undefined) return forwardChatCompletion(upstream, body, reply, metrics);
+      if (upstream !== undefined) return upstream.forward(body, reply, metrics);
       throw modelNotFound(`The model \`${model}\` does not exist: this gateway serves "task:<name>" models only (no upstream LLM is configured)`);
     }
     const name = taskModel.slice(TASK_MODEL_PREFIX.length);

@@ -1,13 +1,14 @@
 // Task management, predictions, feedback and stats under /v1/tasks (examples: routes-examples.ts).
 import type { FastifyInstance } from "fastify";
 import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Store } from "../store/index.js";
-import { labelNames, parseTask, TaskError, type Task } from "../task/definition.js";
+import { labelNames, parseTask, type Task } from "../task/definition.js";
 import { badRequest, conflict, notFound } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { timeParam } from "./query-params.js";
 import { predictMany, predictOne, routeMode } from "./predict.js";
 import { taskStats } from "./task-stats.js";
 import { RetrainBusyError, type TaskRuntime, type TaskRuntimes } from "./task-runtime.js";
+import { isTaskRefusal, type TeacherRegistry } from "./teachers.js";
 
 export const MAX_PREDICT_INPUTS = 1000;
 export const MAX_TEXT_CHARS = 100_000;
@@ -24,11 +25,12 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
-function toTask(body: unknown): Task {
+/** The task in `body`, refused with a 400 naming the field; `checkTeacher` false keeps a stored teacher block as it is. */
+function toTask(body: unknown, teachers: TeacherRegistry, checkTeacher = true): Task {
   try {
-    return parseTask(body);
+    return checkTeacher ? teachers.checkTask(body) : parseTask(body);
   } catch (err) {
-    if (err instanceof TaskError) throw badRequest(err.message);
+    if (isTaskRefusal(err)) throw badRequest(err.message);
     throw err;
   }
 }
@@ -67,13 +69,14 @@ export function checkText(x: unknown, what: string): string {
   return x;
 }
 
-export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { store, runtimes, metrics } = deps;
+/** `teachers`: the operator's declared teachers, which tasks refer to by name. */
+export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { teachers: TeacherRegistry }): void {
+  const { store, runtimes, teachers, metrics } = deps;
   const admin = { config: { access: "admin" as const } };
   const predict = { config: { access: "predict" as const } };
 
   app.post("/v1/tasks", admin, async (request, reply) => {
-    const task = toTask(request.body);
+    const task = toTask(request.body, teachers);
     try {
       const record = await store.tasks.create(task);
       return reply.code(201).send(record);
@@ -89,7 +92,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     const record = await store.tasks.get(request.params.name);
     if (record === null) throw notFound(`no task "${request.params.name}"`);
     const rt = await runtimes.get(record.name);
-    const teacher = rt === null ? null : { name: rt.cascade.teacher.name, on_failure: rt.task.teacher.on_failure, circuit: rt.breaker.snapshot() };
+    const teacher = rt === null ? null : { ...teachers.describe(rt.task), on_failure: rt.task.teacher.on_failure, circuit: rt.breaker.snapshot() };
     return { ...record, model_version: rt?.modelVersion ?? null, cascade: rt?.cascade.stats() ?? null, teacher };
   });
 
@@ -99,7 +102,8 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     if (existing === null) throw notFound(`no task "${name}"`);
     if (!isObject(request.body)) throw badRequest("the body must be a JSON object with the task's fields to change");
     if (request.body.name !== undefined && request.body.name !== name) throw badRequest(`cannot rename task "${name}": create a new task instead`);
-    const task = toTask({ ...existing.definition, ...request.body, name });
+    // A change that leaves the teacher block alone keeps it as stored (a task from before teachers were declared included).
+    const task = toTask({ ...existing.definition, ...request.body, name }, teachers, request.body.teacher !== undefined);
     try {
       const record = await store.tasks.update(name, task);
       await runtimes.drop(name);

@@ -6,17 +6,18 @@
 // the environment (DATABASE_URL, APPRENTICE_UPSTREAM_*/OPENAI_*), the configuration file, the default.
 import type { FastifyInstance } from "fastify";
 import { openStore, type Store } from "../store/index.js";
-import { createTeacher } from "../teacher/index.js";
 import { buildApp, type BuildAppOptions } from "./app.js";
 import { applyConfig, type BootstrapReport } from "./bootstrap.js";
 import type { GatewayConfig } from "./config.js";
 import type { RateLimit } from "./rate-limit.js";
+import type { TeacherFactory } from "./task-runtime.js";
+import { TeacherRegistry, teachersFromEnv, type TeacherDeclaration, type TeacherRegistryOptions } from "./teachers.js";
 import { upstreamFromEnv, type UpstreamOptions } from "./upstream.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 8080;
 
-export interface StartOptions extends Partial<Omit<BuildAppOptions, "store">> {
+export interface StartOptions extends Partial<Omit<BuildAppOptions, "store" | "teachers">> {
   host?: string;
   port?: number;
   /** Database URL (see openStore); ignored when `store` is given. */
@@ -28,6 +29,24 @@ export interface StartOptions extends Partial<Omit<BuildAppOptions, "store">> {
   env?: NodeJS.ProcessEnv;
   /** Apply the configuration file's tasks and keys (default true; a cluster worker's primary did it already). */
   bootstrap?: boolean;
+  /** Teachers declared in code (the demo, tests, benchmarks), beside the configuration file's and the environment's. */
+  teachers?: Record<string, TeacherDeclaration>;
+  /** Builds the simulated teacher of a task: only the demo and tests give it, and only then may a teacher be `sim` (declared as "sim"). */
+  simulatedTeacher?: TeacherFactory;
+  /** Test hooks of the OpenAI teachers (sleep, random, fetch). */
+  openaiTeacher?: TeacherRegistryOptions["openai"];
+}
+
+/**
+ * The teachers a gateway may call: the environment's default (unless the configuration file
+ * declares one named "default" itself), the configuration file's, and those declared in code.
+ */
+export function teacherRegistry(options: Pick<StartOptions, "config" | "teachers" | "simulatedTeacher" | "openaiTeacher">, env: NodeJS.ProcessEnv): TeacherRegistry {
+  const declared = { ...teachersFromEnv(env), ...options.config?.teachers, ...options.teachers };
+  return new TeacherRegistry(declared, env, {
+    ...(options.simulatedTeacher === undefined ? {} : { simulated: options.simulatedTeacher }),
+    ...(options.openaiTeacher === undefined ? {} : { openai: options.openaiTeacher }),
+  });
 }
 
 export interface Gateway {
@@ -40,9 +59,11 @@ export interface Gateway {
 }
 
 function configUpstream(config: GatewayConfig | undefined, env: NodeJS.ProcessEnv): UpstreamOptions | undefined {
-  if (config?.upstream === undefined) return undefined;
-  const apiKey = env[config.upstream.api_key_env];
-  return { baseURL: config.upstream.base_url, ...(apiKey ? { apiKey } : {}) };
+  const u = config?.upstream;
+  if (u === undefined) return undefined;
+  const apiKey = env[u.api_key_env];
+  const limits = { connectTimeoutMs: u.connect_timeout_ms, timeoutMs: u.timeout_ms, idleTimeoutMs: u.idle_timeout_ms, concurrency: u.concurrency, queueTimeoutMs: u.queue_timeout_ms };
+  return { baseURL: u.base_url, ...(apiKey ? { apiKey } : {}), ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) };
 }
 
 function configRateLimit(config: GatewayConfig | undefined): RateLimit | false | undefined {
@@ -59,6 +80,8 @@ export function storeUrl(options: Pick<StartOptions, "db" | "config">, env: Node
 export async function startGateway(options: StartOptions = {}): Promise<Gateway> {
   const { config } = options;
   const env = options.env ?? process.env;
+  // Before the store opens: a configuration that declares an unusable teacher stops the start here.
+  const teachers = teacherRegistry(options, env);
   const store = options.store ?? (await openStore(storeUrl(options, env)));
   const upstream = "upstream" in options ? options.upstream : (upstreamFromEnv(env) ?? configUpstream(config, env));
   const rateLimit = options.rateLimit ?? configRateLimit(config);
@@ -72,7 +95,7 @@ export async function startGateway(options: StartOptions = {}): Promise<Gateway>
     requestLog: options.requestLog ?? config?.request_log ?? "buffered",
     ...(options.cors === undefined && config?.cors !== undefined ? { cors: { origins: config.cors.origins, ...(config.cors.max_age_s === undefined ? {} : { maxAgeSeconds: config.cors.max_age_s }) } } : {}),
     store,
-    teacherFor: options.teacherFor ?? ((task) => createTeacher(task)),
+    teachers,
     logger: options.logger ?? { level: "info" },
   });
   let closing: Promise<void> | null = null;
@@ -88,7 +111,7 @@ export async function startGateway(options: StartOptions = {}): Promise<Gateway>
   };
   let bootstrap: BootstrapReport | null = null;
   try {
-    if (config !== undefined && options.bootstrap !== false) bootstrap = await applyConfig(store, app.runtimes, config, env);
+    if (config !== undefined && options.bootstrap !== false) bootstrap = await applyConfig(store, app.runtimes, teachers, config, env);
     await app.listen({ host: options.host ?? config?.server.host ?? DEFAULT_HOST, port: options.port ?? config?.server.port ?? DEFAULT_PORT });
   } catch (err) {
     await close();

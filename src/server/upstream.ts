@@ -1,8 +1,18 @@
 // Pass-through of non-task models to an upstream OpenAI-compatible LLM. The caller's JSON body is
 // forwarded unchanged with the upstream's own key (never the caller's gateway key); the upstream's
 // status and body are relayed, and a streamed reply (SSE) is piped through as it arrives.
-import { Readable } from "node:stream";
+//
+// Hardened against the upstream and the client alike: an error body is scrubbed of the upstream's
+// key and of bearer tokens before it is relayed (an upstream that echoes the Authorization header
+// must not hand its key to the caller; success bodies go through unchanged); the connection, the
+// whole exchange and, for a streamed reply, each silence between chunks are timed out; the
+// upstream request is aborted when the client goes away, so its socket is freed; and at most
+// `concurrency` requests are in flight to the upstream, the excess waiting briefly for a slot.
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { FastifyReply } from "fastify";
+import { scrubSecret } from "../teacher/scrub.js";
+import { Semaphore } from "../teacher/semaphore.js";
 import { HttpError } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
 
@@ -10,7 +20,24 @@ export interface UpstreamOptions {
   /** The upstream's OpenAI-style base URL, e.g. `https://api.openai.com/v1`. */
   baseURL: string;
   apiKey?: string;
+  /** Until the TCP (and TLS) connection is up. */
+  connectTimeoutMs?: number;
+  /** A reply that is not streamed: from sending the request to its last byte. */
+  timeoutMs?: number;
+  /** A streamed reply (SSE): the longest silence between two chunks; a generation may stream for longer than any total limit. */
+  idleTimeoutMs?: number;
+  /** Requests in flight to the upstream at once, across all callers. */
+  concurrency?: number;
+  /** How long a request over that bound waits for a slot before it is answered 503. */
+  queueTimeoutMs?: number;
 }
+
+export const UPSTREAM_DEFAULTS = { connectTimeoutMs: 5_000, timeoutMs: 120_000, idleTimeoutMs: 30_000, concurrency: 64, queueTimeoutMs: 2_000 } as const;
+
+/** Largest error body relayed: enough for any error message, bounded so an upstream cannot make the gateway buffer much. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+const RELAYED_HEADERS = ["content-type", "cache-control", "x-request-id", "openai-processing-ms", "retry-after"];
 
 /** The upstream from the environment: APPRENTICE_UPSTREAM_* first, then OPENAI_BASE_URL / OPENAI_API_KEY. */
 export function upstreamFromEnv(env: NodeJS.ProcessEnv = process.env): UpstreamOptions | undefined {
@@ -20,38 +47,174 @@ export function upstreamFromEnv(env: NodeJS.ProcessEnv = process.env): UpstreamO
   return { baseURL, ...(apiKey ? { apiKey } : {}) };
 }
 
-const RELAYED_HEADERS = ["content-type", "cache-control", "x-request-id", "openai-processing-ms", "retry-after"];
+/** Why the exchange with the upstream stopped before a reply could be relayed. */
+class UpstreamStop extends Error {
+  constructor(readonly kind: "connect_timeout" | "timeout" | "client_gone") {
+    super(kind);
+  }
+}
 
-/** Forwards a chat-completions body to the upstream and relays its reply on `reply` (hijacked). */
-export async function forwardChatCompletion(upstream: UpstreamOptions, body: unknown, reply: FastifyReply, metrics?: GatewayMetrics): Promise<FastifyReply> {
-  const url = `${upstream.baseURL.replace(/\/+$/, "")}/chat/completions`;
-  const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
-  if (upstream.apiKey) headers.authorization = `Bearer ${upstream.apiKey}`;
-  let res: Response;
-  try {
-    res = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
-  } catch {
-    metrics?.upstreamCalls.inc({ status: "0" });
-    // The error may carry request details; only a generic message goes back (never the key).
-    throw new HttpError(502, "the upstream LLM is unreachable", "api_error", "upstream_unreachable");
+export class Upstream {
+  readonly #options: Required<Omit<UpstreamOptions, "apiKey">> & Pick<UpstreamOptions, "apiKey">;
+  readonly #slots: Semaphore;
+  readonly #url: URL;
+
+  constructor(options: UpstreamOptions) {
+    this.#options = { ...UPSTREAM_DEFAULTS, ...options };
+    this.#slots = new Semaphore(this.#options.concurrency);
+    this.#url = new URL(`${options.baseURL.replace(/\/+$/, "")}/chat/completions`);
   }
-  metrics?.upstreamCalls.inc({ status: String(res.status) });
-  const out: Record<string, string> = {};
-  for (const h of RELAYED_HEADERS) {
-    const v = res.headers.get(h);
-    if (v !== null) out[h] = v;
+
+  /** Requests in flight to the upstream now, and waiting for a slot. */
+  get load(): { inFlight: number; waiting: number } {
+    return { inFlight: this.#slots.inUse, waiting: this.#slots.waiting };
   }
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(res.status, out);
-  if (res.body === null) {
-    raw.end();
+
+  /** Forwards a chat-completions body and relays the reply on `reply` (hijacked for a success). */
+  async forward(body: unknown, reply: FastifyReply, metrics?: GatewayMetrics): Promise<FastifyReply> {
+    const o = this.#options;
+    const clientGone = new AbortController();
+    const onClose = (): void => {
+      if (!reply.raw.writableFinished) clientGone.abort(new UpstreamStop("client_gone"));
+    };
+    reply.raw.once("close", onClose);
+    if (reply.raw.destroyed || reply.request.raw.socket?.destroyed) onClose();
+
+    let release: () => void;
+    try {
+      release = await this.#slots.acquire(AbortSignal.any([clientGone.signal, AbortSignal.timeout(o.queueTimeoutMs)]));
+    } catch {
+      if (clientGone.signal.aborted) return reply;
+      throw new HttpError(503, `the upstream LLM is busy: ${o.concurrency} requests to it are in flight (the gateway's bound, upstream.concurrency) and none finished within ${o.queueTimeoutMs} ms; retry shortly`, "api_error", "upstream_busy", undefined, { "retry-after": "1" });
+    }
+
+    const exchange = new Exchange(this.#url, o, clientGone.signal);
+    let res: IncomingMessage;
+    try {
+      res = await exchange.send(JSON.stringify(body));
+    } catch (err) {
+      exchange.end();
+      release();
+      reply.raw.off("close", onClose);
+      metrics?.upstreamCalls.inc({ status: "0" });
+      const kind = err instanceof UpstreamStop ? err.kind : null;
+      if (kind === "client_gone") return reply;
+      if (kind === "connect_timeout") throw new HttpError(504, `the upstream LLM did not accept a connection within ${o.connectTimeoutMs} ms`, "api_error", "upstream_timeout");
+      if (kind === "timeout") throw new HttpError(504, `the upstream LLM did not answer within ${o.timeoutMs} ms`, "api_error", "upstream_timeout");
+      // The error may carry request details; only a generic message goes back (never the key).
+      throw new HttpError(502, "the upstream LLM is unreachable", "api_error", "upstream_unreachable");
+    }
+    metrics?.upstreamCalls.inc({ status: String(res.statusCode ?? 0) });
+    const headers: Record<string, string> = {};
+    for (const h of RELAYED_HEADERS) {
+      const v = res.headers[h];
+      if (typeof v === "string") headers[h] = v;
+    }
+    const status = res.statusCode ?? 502;
+    const finish = (): void => {
+      exchange.end();
+      release();
+      reply.raw.off("close", onClose);
+    };
+
+    if (status >= 400) {
+      try {
+        const text = await readCapped(res, MAX_ERROR_BODY_BYTES);
+        const relayed = text === null ? JSON.stringify({ error: { message: `the upstream LLM answered HTTP ${status} with an error body too large to relay`, type: "api_error", code: "upstream_error" } }) : scrubSecret(text, o.apiKey);
+        return await reply.code(status).headers(headers).send(relayed);
+      } catch {
+        if (clientGone.signal.aborted) return reply;
+        throw new HttpError(502, `the upstream LLM broke off its HTTP ${status} answer`, "api_error", "upstream_unreachable");
+      } finally {
+        finish();
+      }
+    }
+
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(status, headers);
+    // A streamed reply may run as long as the generation does: only silence ends it.
+    if (/^text\/event-stream/i.test(headers["content-type"] ?? "")) exchange.idleTimeout(o.idleTimeoutMs, res);
+    res.once("end", () => raw.end());
+    res.once("close", finish);
+    // The upstream broke off mid-reply, or a timeout cut it: the status is already sent, so the connection is cut.
+    res.once("error", () => raw.destroy());
+    res.pipe(raw, { end: false });
     return reply;
   }
-  const stream = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
-  // The upstream broke off mid-reply: the status is already sent, so the connection is cut.
-  stream.on("error", () => raw.destroy());
-  raw.on("close", () => stream.destroy());
-  stream.pipe(raw);
-  return reply;
+}
+
+/** One request to the upstream with its timers; end() clears them and frees the socket if the exchange did not finish. */
+class Exchange {
+  readonly #controller = new AbortController();
+  #timer: NodeJS.Timeout | null = null;
+  #req: ClientRequest | null = null;
+  #res: IncomingMessage | null = null;
+
+  constructor(
+    private readonly url: URL,
+    private readonly options: Required<Pick<UpstreamOptions, "connectTimeoutMs" | "timeoutMs">> & UpstreamOptions,
+    clientGone: AbortSignal,
+  ) {
+    clientGone.addEventListener("abort", () => this.#controller.abort(clientGone.reason), { once: true });
+    this.#timer = setTimeout(() => this.#controller.abort(new UpstreamStop("timeout")), options.timeoutMs);
+  }
+
+  send(body: string): Promise<IncomingMessage> {
+    const { url, options } = this;
+    const secure = url.protocol === "https:";
+    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream", "content-length": String(Buffer.byteLength(body)) };
+    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+    return new Promise((resolve, reject) => {
+      const signal = this.#controller.signal;
+      if (signal.aborted) return reject(signal.reason as Error);
+      const req = (secure ? httpsRequest : httpRequest)(url, { method: "POST", headers, signal });
+      this.#req = req;
+      req.once("socket", (socket) => {
+        if (!socket.connecting) return;
+        const timer = setTimeout(() => this.#controller.abort(new UpstreamStop("connect_timeout")), options.connectTimeoutMs);
+        socket.once(secure ? "secureConnect" : "connect", () => clearTimeout(timer));
+        socket.once("close", () => clearTimeout(timer));
+      });
+      req.once("response", (res) => {
+        this.#res = res;
+        resolve(res);
+      });
+      // An abort surfaces here as an AbortError whose cause is the reason given to abort().
+      req.once("error", (err) => reject(signal.aborted ? (signal.reason as Error) : err));
+      req.end(body);
+    });
+  }
+
+  /** From now on, a silence of `ms` between two chunks ends the exchange (replaces the total limit). */
+  idleTimeout(ms: number, res: IncomingMessage): void {
+    const arm = (): void => {
+      if (this.#timer !== null) clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.#controller.abort(new UpstreamStop("timeout")), ms);
+    };
+    arm();
+    res.on("data", arm);
+  }
+
+  end(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    // Aborting a finished exchange changes nothing; an unfinished one is cut and its socket closed.
+    if (this.#req !== null && !this.#req.destroyed && this.#res?.complete !== true) this.#controller.abort(new UpstreamStop("client_gone"));
+  }
+}
+
+/** The body as text, or null when it is longer than `max` bytes (the rest is not read). */
+async function readCapped(res: IncomingMessage, max: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      res.destroy();
+      return null;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -12,23 +12,45 @@ export const LabelSchema = z.object({
   answer: z.string().max(20000).optional(),
 });
 
-export const TeacherSettingsSchema = z.object({
+/**
+ * Where the teacher is, what it costs and how hard it may be pushed. On the gateway only its
+ * operator sets these, per declared teacher (configuration `teachers:`, README "Teachers"); a
+ * local task file for the CLI's offline commands may set them itself.
+ */
+const teacherEndpointFields = {
   /** `openai`: any OpenAI-compatible chat-completions endpoint. `sim`: the simulated teacher. */
-  provider: z.enum(["openai", "sim"]).default("openai"),
-  model: z.string().min(1).default("gpt-4o-mini"),
+  provider: z.enum(["openai", "sim"]),
+  model: z.string().min(1),
   /** Falls back to OPENAI_BASE_URL, then the SDK's default. */
   base_url: z.string().url().optional(),
   /** Name of the environment variable that holds the key; the key itself never goes in a task file. */
-  api_key_env: z.string().min(1).default("OPENAI_API_KEY"),
+  api_key_env: z.string().min(1),
+  timeout_ms: z.number().int().positive(),
+  max_retries: z.number().int().min(0).max(10),
+  concurrency: z.number().int().positive().max(256),
+  /** Prices in the user's currency per million tokens, for the cost figures. */
+  price_input_per_mtok: z.number().min(0),
+  price_output_per_mtok: z.number().min(0),
+};
+export const TeacherEndpointSchema = z.object(teacherEndpointFields);
+export const TEACHER_ENDPOINT_DEFAULTS = {
+  provider: "openai",
+  model: "gpt-4o-mini",
+  api_key_env: "OPENAI_API_KEY",
+  timeout_ms: 30_000,
+  max_retries: 3,
+  concurrency: 4,
+  price_input_per_mtok: 0.15,
+  price_output_per_mtok: 0.6,
+} as const satisfies z.input<typeof TeacherEndpointSchema>;
+/** The endpoint fields a task's teacher block may carry only in a local task file. */
+export const TEACHER_ENDPOINT_FIELDS = Object.keys(teacherEndpointFields) as (keyof typeof teacherEndpointFields)[];
+
+/** What a task chooses about its teacher's answers, wherever it runs. */
+export const TeacherKnobsSchema = z.object({
   temperature: z.number().min(0).max(2).default(0),
-  timeout_ms: z.number().int().positive().default(30_000),
-  max_retries: z.number().int().min(0).max(10).default(3),
-  concurrency: z.number().int().positive().max(256).default(4),
   /** Up to this many stored examples are shown to the teacher as few-shot examples. */
   few_shot: z.number().int().min(0).max(50).default(0),
-  /** Prices in the user's currency per million tokens, for the cost figures. */
-  price_input_per_mtok: z.number().min(0).default(0.15),
-  price_output_per_mtok: z.number().min(0).default(0.6),
   /** Structured output (JSON schema with an enum of labels); turn off for servers that reject it. */
   structured_output: z.boolean().default(true),
   /**
@@ -39,6 +61,31 @@ export const TeacherSettingsSchema = z.object({
    */
   on_failure: z.enum(["specialist", "fail"]).default("specialist"),
 });
+
+/**
+ * A task's teacher block: on the gateway, `name` (a teacher its operator declared) and the knobs;
+ * in a local task file, the endpoint fields too (every one optional: see localTeacherSettings).
+ */
+export const TaskTeacherSchema = TeacherKnobsSchema.extend({
+  name: z.string().regex(TASK_NAME_PATTERN, "a teacher name is 1-64 characters a-z, 0-9, '_' or '-'").optional(),
+  ...TeacherEndpointSchema.partial().shape,
+});
+
+/** Everything a teacher runs with: the endpoint's settings and the task's knobs. */
+export type TeacherSettings = z.infer<typeof TeacherEndpointSchema> & z.infer<typeof TeacherKnobsSchema>;
+export type TeacherEndpoint = z.infer<typeof TeacherEndpointSchema>;
+
+/** The settings of a task's teacher as a local task file gives them (the CLI), defaults filled in. */
+export function localTeacherSettings(task: Task): TeacherSettings {
+  const given = Object.fromEntries(TEACHER_ENDPOINT_FIELDS.filter((f) => task.teacher[f] !== undefined).map((f) => [f, task.teacher[f]]));
+  return { ...TeacherEndpointSchema.parse({ ...TEACHER_ENDPOINT_DEFAULTS, ...given }), ...knobsOf(task) };
+}
+
+/** The task's own choices about its teacher's answers. */
+export function knobsOf(task: Task): z.infer<typeof TeacherKnobsSchema> {
+  const { temperature, few_shot, structured_output, on_failure } = task.teacher;
+  return { temperature, few_shot, structured_output, on_failure };
+}
 
 export const RoutingSchema = z.object({
   /** Highest error rate accepted on the requests the specialist answers, measured against the reference labels. */
@@ -72,7 +119,7 @@ export const TaskSchema = z.object({
     .refine((ls) => new Set(ls.map((l) => l.name)).size === ls.length, "label names must be unique"),
   /** A label meaning "none of the above": the specialist never answers with it, the teacher does. */
   out_of_scope_label: z.string().optional(),
-  teacher: TeacherSettingsSchema.default(TeacherSettingsSchema.parse({})),
+  teacher: TaskTeacherSchema.default(TaskTeacherSchema.parse({})),
   routing: RoutingSchema.default(RoutingSchema.parse({})),
   training: TrainingSchema.default(TrainingSchema.parse({})),
   /**
@@ -82,8 +129,16 @@ export const TaskSchema = z.object({
   privacy: z.enum(["keep_inputs", "hash_inputs"]).default("keep_inputs"),
 });
 
+/**
+ * A task as the gateway's API and configuration file take it: the teacher block names a declared
+ * teacher and sets the knobs, nothing else (the gateway's checks, src/server/teachers.ts; this
+ * schema documents them in the OpenAPI description).
+ */
+export const GatewayTaskSchema = TaskSchema.extend({
+  teacher: TeacherKnobsSchema.extend({ name: TaskTeacherSchema.shape.name }).strict().optional(),
+});
+
 export type Label = z.infer<typeof LabelSchema>;
-export type TeacherSettings = z.infer<typeof TeacherSettingsSchema>;
 export type RoutingTarget = z.infer<typeof RoutingSchema>;
 export type TrainingSettings = z.infer<typeof TrainingSchema>;
 export type Task = z.infer<typeof TaskSchema>;

@@ -1,11 +1,11 @@
 // One place to build a teacher from a task, so the CLI, gateway and benchmarks agree.
-import type { Task } from "../task/definition.js";
+import { localTeacherSettings, type Task } from "../task/definition.js";
 import { OpenAITeacher, type OpenAITeacherOptions } from "./openai-teacher.js";
 import { SimulatedTeacher, type SimulatedTeacherOptions } from "./simulated-teacher.js";
 import type { Teacher } from "./types.js";
 
 export interface CreateTeacherOptions {
-  /** Defaults to the task's `teacher.provider`. */
+  /** Defaults to the task file's `teacher.provider` (or the settings' given in `openai`). */
   kind?: "openai" | "sim";
   /** Required for "sim": the gold set and target accuracy (labels default to the task's). */
   sim?: Omit<SimulatedTeacherOptions, "labels"> & { labels?: string[] };
@@ -13,7 +13,7 @@ export interface CreateTeacherOptions {
 }
 
 export function createTeacher(task: Task, options: CreateTeacherOptions = {}): Teacher {
-  const kind = options.kind ?? task.teacher.provider;
+  const kind = options.kind ?? options.openai?.settings?.provider ?? localTeacherSettings(task).provider;
   if (kind === "openai") return new OpenAITeacher(task, options.openai);
   if (!options.sim) throw new TypeError('createTeacher: kind "sim" needs options.sim (gold set and accuracy)');
   return new SimulatedTeacher({ ...options.sim, labels: options.sim.labels ?? task.labels.map((l) => l.name) });

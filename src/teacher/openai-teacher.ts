@@ -3,7 +3,7 @@
 // on the answer and the retry policy (what, how often, how long to wait) is ours.
 import OpenAI, { APIUserAbortError, type ClientOptions } from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import { labelNames, type Task, type TeacherSettings } from "../task/definition.js";
+import { labelNames, localTeacherSettings, type Task, type TeacherSettings } from "../task/definition.js";
 import { describeFailure, rejectsResponseFormat } from "./errors.js";
 import { parseLabel } from "./parse.js";
 import { buildMessages, labelResponseFormat } from "./prompt.js";
@@ -13,6 +13,10 @@ import { Semaphore } from "./semaphore.js";
 import { truncateRaw, type ClassifyOptions, type Teacher, type TeacherAnswer, type TeacherUsage } from "./types.js";
 
 export interface OpenAITeacherOptions {
+  /** The endpoint and knobs to run with (the gateway's declared teacher); default: the task file's own (localTeacherSettings). */
+  settings?: TeacherSettings;
+  /** Shared by every task of one declared teacher, so its concurrency bounds them together; default: one of this teacher's own. */
+  semaphore?: Semaphore;
   /** Takes precedence over the environment variable named by `teacher.api_key_env`. */
   apiKey?: string;
   /** Takes precedence over `teacher.base_url` and OPENAI_BASE_URL. */
@@ -52,7 +56,7 @@ export class OpenAITeacher implements Teacher {
     private readonly task: Task,
     options: OpenAITeacherOptions = {},
   ) {
-    this.settings = task.teacher;
+    this.settings = options.settings ?? localTeacherSettings(task);
     this.labels = labelNames(task);
     this.name = `openai:${this.settings.model}`;
     const env = options.env ?? process.env;
@@ -67,7 +71,7 @@ export class OpenAITeacher implements Teacher {
       maxRetries: 0,
       fetch: options.fetch,
     });
-    this.semaphore = new Semaphore(this.settings.concurrency);
+    this.semaphore = options.semaphore ?? new Semaphore(this.settings.concurrency);
     this.structured = this.settings.structured_output;
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;

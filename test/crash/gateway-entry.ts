@@ -167,7 +167,7 @@ const gateway = await startGateway({
   port: 0,
   logger: { level: "warn" },
   handleSignals: true,
-  teacherFor: () => teacher,
+  simulatedTeacher: () => teacher,
   backgroundRetrain: start.backgroundRetrain === true,
   rateLimit: false,
 });

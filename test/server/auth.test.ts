@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../src/server/app.js";
 import { ROLE_EXTENSION } from "../../src/server/openapi.js";
+import { TeacherRegistry } from "../../src/server/teachers.js";
 import { GOLD, startTestGateway, stopTestGateway, taskBody, type TestGateway } from "./helpers.js";
 
 let g: TestGateway;
@@ -111,9 +112,7 @@ describe("logging", () => {
     });
     const app = buildApp({
       store: g.store,
-      teacherFor: () => {
-        throw new Error("unused");
-      },
+      teachers: new TeacherRegistry({}, {}),
       logger: { level: "trace", stream, serializers: { req: (req: { headers: unknown }) => ({ headers: req.headers }) } },
     });
     const res = await app.inject({ method: "GET", url: "/v1/tasks", headers: { authorization: `Bearer ${g.adminKey}` } });

@@ -80,12 +80,12 @@ describe("apprentice serve --workers", () => {
 
   it("bootstraps once, runs two coherent workers on one port, replaces a killed one and stops on SIGTERM", async () => {
     const key = (await runCli(dir, "keys", "create", "--role", "admin", "--db", db)).stdout.trim();
-    // A real serve builds each task's teacher from its settings: an OpenAI-compatible one that is
+    // A real serve builds each task's teacher from the declared one it names: an OpenAI-compatible one that is
     // never called here (imports, retrains and specialist-routed predictions do not need it).
-    const teacher = { provider: "openai", base_url: "http://127.0.0.1:9/v1", api_key_env: "CLUSTER_TEST_TEACHER_KEY", max_retries: 0 };
+    const teachers = { llm: { provider: "openai", base_url: "http://127.0.0.1:9/v1", api_key_env: "CLUSTER_TEST_TEACHER_KEY", max_retries: 0 } };
     const csv = (x: string) => `"${x.replaceAll('"', '""')}"`;
     writeFileSync(join(dir, "examples.csv"), ["text,label", ...GOLD.slice(0, 300).map((e) => `${csv(e.text)},${csv(e.label)}`)].join("\n") + "\n");
-    writeFileSync(join(dir, "apprentice.json"), JSON.stringify({ tasks: [{ task: taskBody("shared", { teacher }), examples: "examples.csv" }] }));
+    writeFileSync(join(dir, "apprentice.json"), JSON.stringify({ teachers, tasks: [{ task: taskBody("shared", { teacher: { name: "llm" } }), examples: "examples.csv" }] }));
     const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--db", db, "--workers", "2", "--config", "apprentice.json"], { cwd: dir, env: { ...process.env, NO_COLOR: "1", CLUSTER_TEST_TEACHER_KEY: "sk-unused" } });
     let stderr = "";
     child.stdout.resume();

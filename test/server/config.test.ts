@@ -34,9 +34,9 @@ function csv(rows: { text: string; label: string }[]): string {
 
 /** apprentice.yaml with a task file (written beside it) and an inline task. */
 function configYaml(overrides: Record<string, unknown> = {}): string {
-  write("topics.yaml", toYaml(taskBody("topics-file", { teacher: { provider: "sim", price_output_per_mtok: 9 } })));
+  write("topics.yaml", toYaml(taskBody("topics-file", { teacher: { name: "sim", temperature: 0.5 } })));
   return toYaml({
-    teacher: { price_input_per_mtok: 2, price_output_per_mtok: 3 },
+    teacher: { few_shot: 1 },
     tasks: [
       { file: "topics.yaml", examples: "topics.csv" },
       { task: taskBody("topics-inline") },
@@ -61,6 +61,9 @@ describe("configuration validation", () => {
       [{ tasks: [{ file: "a.yaml", task: {} }] }, /tasks\.0: give either file or task/],
       [{ keys: [{ name: "k", role: "root", key_env: "K" }] }, /keys\.0\.role/],
       [{ teacher: { provider: "anthropic" } }, /teacher\.provider/],
+      [{ teacher: { base_url: "http://127.0.0.1:9/v1" } }, /teacher\.base_url: declare the teacher under teachers:/],
+      [{ teachers: { "Big Model": {} } }, /teachers\.Big Model/],
+      [{ teachers: { llm: { api_key: "sk-in-the-file" } } }, /teachers\.llm: Unrecognized key: "api_key"/],
     ];
     for (const [data, message] of cases) expect(() => parseConfig(data, "apprentice.yaml", dir), JSON.stringify(data)).toThrow(message);
     expect(parseConfig(null, "empty.yaml", dir)).toMatchObject({ tasks: [], keys: [], aliases: {}, server: {} });
@@ -75,7 +78,7 @@ describe("configuration validation", () => {
 
 describe("a gateway started from a configuration file", () => {
   const start = async (configPath: string, extraEnv: Record<string, string> = {}) =>
-    startGateway({ config: await loadConfigFile(configPath), env: { ...env, ...extraEnv }, port: 0, logger: false, handleSignals: false, teacherFor: () => teacher });
+    startGateway({ config: await loadConfigFile(configPath), env: { ...env, ...extraEnv }, port: 0, logger: false, handleSignals: false, simulatedTeacher: () => teacher });
 
   it("creates the declared tasks, imports examples once, installs keys and serves aliases", async () => {
     write("topics.csv", csv(GOLD.slice(0, 300)));
@@ -86,8 +89,8 @@ describe("a gateway started from a configuration file", () => {
       expect(g.bootstrap).toMatchObject({ created: ["topics-file", "topics-inline"], imported: { "topics-file": 300 }, keys: [{ name: "ops", created: true }, { name: "app", created: true }] });
       const stored = (await g.store.tasks.get("topics-file"))!.definition;
       // The configuration's teacher settings are defaults; the task file's own win.
-      expect(stored.teacher).toMatchObject({ provider: "sim", price_input_per_mtok: 2, price_output_per_mtok: 9 });
-      expect((await g.store.tasks.get("topics-inline"))!.definition.teacher.price_output_per_mtok).toBe(3);
+      expect(stored.teacher).toMatchObject({ name: "sim", few_shot: 1, temperature: 0.5 });
+      expect((await g.store.tasks.get("topics-inline"))!.definition.teacher).toMatchObject({ name: "sim", few_shot: 1, temperature: 0 });
       expect(await g.store.examples.count("topics-file")).toBe(300);
 
       await g.app.runtimes.idle();
@@ -113,11 +116,11 @@ describe("a gateway started from a configuration file", () => {
     } finally {
       await again.close();
     }
-    const changed = write("changed.yaml", configYaml({ teacher: { price_input_per_mtok: 4 } }));
+    const changed = write("changed.yaml", configYaml({ teacher: { few_shot: 4 } }));
     const third = await start(changed);
     try {
       expect(third.bootstrap).toMatchObject({ updated: ["topics-file", "topics-inline"] });
-      expect((await third.store.tasks.get("topics-inline"))!.definition.teacher.price_input_per_mtok).toBe(4);
+      expect((await third.store.tasks.get("topics-inline"))!.definition.teacher.few_shot).toBe(4);
     } finally {
       await third.close();
     }
@@ -130,7 +133,7 @@ describe("a gateway started from a configuration file", () => {
     await expect(start(badExamples, { DATABASE_URL: db })).rejects.toThrow(/bad-labels\.csv:3: label "astrology" is not one of task "fresh"'s labels/);
     const missingKey = write("missing-key.yaml", toYaml({ tasks: [{ task: taskBody("fresh") }], keys: [{ name: "ops", role: "admin", key_env: "NOT_SET_ANYWHERE" }] }));
     await expect(start(missingKey, { DATABASE_URL: db })).rejects.toThrow(/environment variable NOT_SET_ANYWHERE is not set/);
-    const g = await startGateway({ db, port: 0, logger: false, handleSignals: false, teacherFor: () => teacher });
+    const g = await startGateway({ db, port: 0, logger: false, handleSignals: false, simulatedTeacher: () => teacher });
     try {
       expect(await g.store.tasks.list()).toEqual([]);
       expect(await g.store.apiKeys.count()).toBe(0);

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGateway, type Gateway } from "../../src/server/start.js";
 import type { RateLimit } from "../../src/server/rate-limit.js";
-import type { TeacherBreakerOptions, TeacherFactory } from "../../src/server/task-runtime.js";
+import type { TeacherBreakerOptions } from "../../src/server/task-runtime.js";
+import type { TeacherDeclaration, TeacherRegistryOptions } from "../../src/server/teachers.js";
 import type { UpstreamOptions } from "../../src/server/upstream.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { SimulatedTeacher } from "../../src/teacher/index.js";
@@ -25,7 +26,7 @@ export function taskBody(name = "topics", overrides: Record<string, unknown> = {
     name,
     instructions: "Classify the topic of the message.",
     labels: LABELS.map((l) => (l === "weather" ? { name: l, answer: "Here is the weather forecast." } : { name: l })),
-    teacher: { provider: "sim" },
+    teacher: { name: "sim" },
     routing: { max_error: 0.1, confidence_level: 0.95, audit_rate: 0 },
     training: { retrain_every: 50, min_examples: 50, holdout_fraction: 0.3, seed: 1 },
     ...overrides,
@@ -43,14 +44,20 @@ export interface TestGateway extends Gateway {
   request(method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: string; contentType?: string | null }): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
-/** `teacher` replaces the simulated teacher (every task shares it); `teacherFor` builds one per task instead. */
+/**
+ * `teacher` replaces the simulated teacher "sim" (every task shares it); `teachers` declares more,
+ * as an operator would (the environment declares none here: the gateway gets an empty one).
+ */
 export async function startTestGateway(
   existing?: { dir: string; adminKey: string; predictKey: string },
   extra: {
     upstream?: UpstreamOptions;
     rateLimit?: RateLimit | false;
     teacher?: Teacher;
-    teacherFor?: TeacherFactory;
+    teachers?: Record<string, TeacherDeclaration>;
+    /** What the declared OpenAI teachers read their keys from. */
+    env?: NodeJS.ProcessEnv;
+    openaiTeacher?: TeacherRegistryOptions["openai"];
     teacherBreaker?: TeacherBreakerOptions;
     /** A store to serve (default: the SQLite file test.db in the directory). */
     store?: Store;
@@ -73,7 +80,10 @@ export async function startTestGateway(
     host: "127.0.0.1",
     logger: false,
     handleSignals: false,
-    teacherFor: extra.teacherFor ?? (() => teacher),
+    simulatedTeacher: () => teacher,
+    env: extra.env ?? {},
+    ...(extra.teachers === undefined ? {} : { teachers: extra.teachers }),
+    ...(extra.openaiTeacher === undefined ? {} : { openaiTeacher: extra.openaiTeacher }),
     upstream: extra.upstream,
     ...(extra.rateLimit === undefined ? {} : { rateLimit: extra.rateLimit }),
     ...(extra.teacherBreaker === undefined ? {} : { teacherBreaker: extra.teacherBreaker }),

@@ -23,7 +23,7 @@ let adminKey: string;
 async function start(name: string, extra: Partial<Parameters<typeof startGateway>[0]>): Promise<Gateway> {
   const store = await openStore(join(dir, `${name}.db`));
   const teacher = new SimulatedTeacher({ labels: HOSTILE_LABELS, gold: [], accuracy: 1, otherwise: () => HOSTILE_LABELS[0] });
-  return startGateway({ store, port: 0, logger: false, handleSignals: false, teacherFor: () => teacher, ...extra });
+  return startGateway({ store, port: 0, logger: false, handleSignals: false, simulatedTeacher: () => teacher, ...extra });
 }
 
 beforeAll(async () => {
@@ -87,7 +87,7 @@ describe("hostile strings are data", () => {
   });
 
   it("stores SQL and path strings as labels and texts, unchanged, with every table intact", async () => {
-    const task = { name: "hostile", instructions: "x", labels: HOSTILE_LABELS.map((name) => ({ name })), teacher: { provider: "sim" } };
+    const task = { name: "hostile", instructions: "x", labels: HOSTILE_LABELS.map((name) => ({ name })), teacher: { name: "sim" } };
     expect((await call(plain, "POST", "/v1/tasks", auth(), task)).status).toBe(201);
     const rows = HOSTILE_LABELS.flatMap((label, i) => [0, 1, 2].map((j) => ({ text: `${label} ${i}-${j}; SELECT * FROM api_keys`, label })));
     const imported = await call(plain, "POST", "/v1/tasks/hostile/examples", auth(), rows);

@@ -35,7 +35,7 @@ describe("graceful shutdown", () => {
     const store = await openStore(db);
     const key = (await store.apiKeys.create("t", "admin")).key;
     const held = heldTeacher("sports");
-    const g = await startGateway({ store, port: 0, logger: false, handleSignals: false, teacherFor: () => held.teacher });
+    const g = await startGateway({ store, port: 0, logger: false, handleSignals: false, simulatedTeacher: () => held.teacher });
     const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
     expect((await fetch(`${g.url}/v1/tasks`, { method: "POST", headers, body: JSON.stringify(taskBody("t")) })).status).toBe(201);
 

@@ -6,7 +6,6 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequestStatus } from "../../src/store/schema.js";
-import { createTeacher } from "../../src/teacher/index.js";
 import { fault, FaultTeacher, type Fault } from "../support/fault-teacher.js";
 import { GOLD, startTestGateway, stopTestGateway, taskBody, type TestGateway } from "./helpers.js";
 
@@ -28,9 +27,15 @@ function expectLogged(task: string, status: RequestStatus): void {
   sent.set(task, counts);
 }
 
+/** The fault teacher as the operator declares it: without retries ("fault"), and with one ("fault-retrying"). */
+function faultTeachers() {
+  const fault = { provider: "openai" as const, base_url: ft.baseURL, model: "fault-model", api_key_env: "APPRENTICE_FAULT_TEST_KEY", timeout_ms: TIMEOUT_MS, max_retries: 0, concurrency: 16 };
+  return { fault, "fault-retrying": { ...fault, max_retries: 1 } };
+}
+
 function teacherTask(name: string, teacher: Record<string, unknown> = {}, routing: Record<string, unknown> = {}) {
   return taskBody(name, {
-    teacher: { provider: "openai", base_url: ft.baseURL, model: "fault-model", api_key_env: "APPRENTICE_FAULT_TEST_KEY", timeout_ms: TIMEOUT_MS, max_retries: 0, ...teacher },
+    teacher: { name: "fault", ...teacher },
     // An error target no holdout of this size can certify: the specialist has no threshold, so
     // every auto request goes to the teacher, and the specialist can only stand in for it.
     routing: { max_error: 0.001, confidence_level: 0.95, audit_rate: 0, ...routing },
@@ -52,7 +57,9 @@ beforeAll(async () => {
   const gold = new Map(GOLD.map((e) => [e.text, e.label]));
   ft.answerFor = (text) => gold.get(text) ?? "weather";
   g = await startTestGateway(undefined, {
-    teacherFor: (task) => createTeacher(task, { openai: { apiKey: KEY, sleep: async (ms) => void delays.push(ms), random: () => 0 } }),
+    teachers: faultTeachers(),
+    env: { APPRENTICE_FAULT_TEST_KEY: KEY },
+    openaiTeacher: { sleep: async (ms) => void delays.push(ms), random: () => 0 },
     teacherBreaker: { failureThreshold: 5, cooldownMs: COOLDOWN_MS, maxCooldownMs: 4 * COOLDOWN_MS, now: () => clock.t },
   });
   client = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: g.predictKey, maxRetries: 0 });
@@ -60,7 +67,7 @@ beforeAll(async () => {
     teacherTask("cold"),
     teacherTask("fallback"),
     teacherTask("strict", { on_failure: "fail" }),
-    teacherTask("retrying", { max_retries: 1 }),
+    teacherTask("retrying", { name: "fault-retrying" }),
     teacherTask("breaker"),
     teacherTask("breaker-fallback"),
   ];
@@ -257,7 +264,7 @@ describe("the teacher's circuit breaker through the gateway", () => {
   it("opens after 5 consecutive failures, fails fast without the network, probes after the cool-down, closes on success", async () => {
     expect(await circuit("breaker")).toEqual({ state: "closed", consecutive_failures: 0, opened: 0, cooldown_ms: COOLDOWN_MS, retry_at: null });
     const detail = (await g.request("GET", "/v1/tasks/breaker")).body;
-    expect(detail.teacher).toMatchObject({ name: "openai:fault-model", on_failure: "specialist" });
+    expect(detail.teacher).toMatchObject({ name: "fault", provider: "openai", model: "fault-model", status: "ready", on_failure: "specialist" });
 
     ft.script(...Array.from({ length: 5 }, () => fault.status(503, "down")));
     for (let i = 0; i < 5; i++) {

@@ -4,6 +4,7 @@
 // examples, and keeps serving until Ctrl-C (or exits with --no-serve).
 import { Option, type Command } from "commander";
 import { DEFAULT_HOST } from "../../server/start.js";
+import { TEACHER_ENDPOINT_DEFAULTS } from "../../task/definition.js";
 import type { TaskStats } from "../../server/task-stats.js";
 import { DEMO_DB, startDemoGateway, type DemoGateway } from "../demo/demo-gateway.js";
 import { replayTraffic, type ReplayResult } from "../demo/replay.js";
@@ -97,7 +98,7 @@ export function registerDemo(program: Command): void {
         `Apprentice demo: ${task.name}: ${task.description ?? ""}`,
         demo.teacher === "sim"
           ? "Teacher: simulated, offline (set OPENAI_BASE_URL and/or OPENAI_API_KEY, and OPENAI_MODEL, to use a real LLM)"
-          : `Teacher: ${task.teacher.model} at ${process.env.OPENAI_BASE_URL ?? "the OpenAI API"}`,
+          : `Teacher: ${process.env.OPENAI_MODEL || TEACHER_ENDPOINT_DEFAULTS.model} at ${process.env.OPENAI_BASE_URL || "the OpenAI API"}`,
         `Gateway: ${demo.gateway.url} (database ${flags.db})`,
         "",
         `Seeded ${seed.length} labelled messages and trained specialist version 1.`,

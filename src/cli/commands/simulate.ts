@@ -8,7 +8,7 @@ import { Cascade } from "../../cascade/cascade.js";
 import { simulationSvg } from "../../cascade/plot-svg.js";
 import { simulate, type Checkpoint, type SimulationResult } from "../../cascade/simulation.js";
 import { describeDatasetWarnings } from "../../data/dataset-report.js";
-import type { Task } from "../../task/definition.js";
+import { localTeacherSettings, type Task } from "../../task/definition.js";
 import { loadTaskFile } from "../../task/task-file.js";
 import type { Teacher } from "../../teacher/types.js";
 import { loadDataset } from "../dataset.js";
@@ -58,7 +58,7 @@ export function registerSimulate(program: Command): void {
     .action(async (flags: SimulateFlags) => {
       let task = await loadTask(flags.task);
       if (flags.seed !== undefined) task = { ...task, training: { ...task.training, seed: flags.seed } };
-      const kind = flags.teacher ?? task.teacher.provider;
+      const kind = flags.teacher ?? localTeacherSettings(task).provider;
       if (kind !== "sim" && flags.teacherAccuracy !== undefined) throw new UsageError("--teacher-accuracy applies to --teacher sim only");
 
       const stream = await loadLabelled(flags.stream, flags, task);

@@ -92,6 +92,13 @@ function thresholdText(threshold: number | null): string {
   return threshold === null ? "no proven threshold: the teacher answers everything" : `threshold ${fixed(threshold)}`;
 }
 
+function teacherText(t: TaskDetail): string {
+  const teacher = t.teacher;
+  if (teacher === null) return t.definition.teacher.name ?? "–";
+  if (teacher.status === "unavailable") return `${teacher.name ?? "none"}: unavailable (${teacher.reason ?? "no reason given"})`;
+  return [teacher.name, teacher.provider, teacher.model].filter((x) => x !== null).join(" ");
+}
+
 function describeTask(t: TaskDetail): string[] {
   const d = t.definition;
   const labels = d.labels.map((l) => l.name);
@@ -100,7 +107,7 @@ function describeTask(t: TaskDetail): string[] {
   const model = c === null || t.model_version === null || t.model_version === 0 ? `none yet (trains at ${count(d.training.min_examples)} examples)` : `${modelVersion(t.model_version)}, ${thresholdText(c.threshold)}`;
   const pairs: [string, string][] = [
     ["labels", `${labels.length}: ${shown}`],
-    ["teacher", `${d.teacher.provider} ${d.teacher.model}`],
+    ["teacher", teacherText(t)],
     ["target", `error ≤ ${percent(d.routing.max_error)} at ${percent(d.routing.confidence_level, 0)} confidence, audits ${percent(d.routing.audit_rate)}`],
     ["model", model],
     ["examples", c === null ? "n/a" : `${count(c.examples)} (${count(c.holdout_examples)} held out)`],

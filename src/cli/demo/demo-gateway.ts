@@ -1,7 +1,8 @@
 // The demo's gateway: a fresh SQLite database, an admin and a predict key, the bundled
 // banking-demo task with half of its training messages as the team's labelled seed, and a first
 // specialist trained on them. The teacher is the OpenAI-compatible endpoint in the environment
-// when one is set (OPENAI_BASE_URL / OPENAI_API_KEY, and OPENAI_MODEL to pick the model), else the simulated one: it knows the labels of the bundled messages (right on
+// when one is set (OPENAI_BASE_URL / OPENAI_API_KEY, and OPENAI_MODEL to pick the model: the
+// gateway's "default" teacher), else the simulated one, which only the demo and tests may enable: it knows the labels of the bundled messages (right on
 // 90% of them, wrong on the rest like an LLM would be) and answers any other text with a model
 // trained on all of them, so that messages people type themselves get an answer too.
 import { mkdir, rm } from "node:fs/promises";
@@ -12,8 +13,9 @@ import type { Example } from "../../data/dataset.js";
 import { trainClassifier } from "../../engine/train.js";
 import { startGateway, type Gateway } from "../../server/start.js";
 import { openStore } from "../../store/index.js";
-import { labelNames, type Task } from "../../task/definition.js";
+import { knobsOf, labelNames, type Task } from "../../task/definition.js";
 import { loadTaskFile } from "../../task/task-file.js";
+import { DEFAULT_TEACHER, SIM_TEACHER } from "../../server/teachers.js";
 import { SimulatedTeacher, type Teacher } from "../../teacher/index.js";
 
 export const DEMO_DIR = fileURLToPath(new URL("../../../examples/banking-demo/", import.meta.url));
@@ -46,9 +48,7 @@ const labelled = (examples: Example[]): LabelledText[] => examples.map((e) => ({
 
 export async function loadDemoData(useOpenAI: boolean): Promise<DemoData> {
   const file = await loadTaskFile(`${DEMO_DIR}task.json`);
-  const model = process.env.OPENAI_MODEL;
-  const teacher = useOpenAI ? { ...file.teacher, ...(model ? { model } : {}) } : { ...file.teacher, provider: "sim" as const };
-  const task: Task = { ...file, teacher };
+  const task: Task = { ...file, teacher: { ...knobsOf(file), name: useOpenAI ? DEFAULT_TEACHER : SIM_TEACHER } };
   const train = labelled((await loadDatasetFile(`${DEMO_DIR}train.csv`)).examples);
   const test = labelled((await loadDatasetFile(`${DEMO_DIR}test.csv`)).examples);
   const seen = new Map<string, number>();
@@ -90,7 +90,7 @@ export async function startDemoGateway(options: { port: number; host: string; db
     host: options.host,
     logger: false,
     handleSignals: options.handleSignals,
-    ...(sim === null ? {} : { teacherFor: () => sim }),
+    ...(sim === null ? {} : { simulatedTeacher: () => sim }),
   });
   await store.tasks.create(data.task);
   const rt = await gateway.app.runtimes.get(data.task.name);

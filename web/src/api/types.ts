@@ -41,7 +41,8 @@ export interface TaskDefinition {
   routing: RoutingSettings;
   training: TrainingSettings;
   privacy: "keep_inputs" | "hash_inputs";
-  teacher: { provider: string; model: string };
+  /** `name`: the declared teacher; provider and model only in tasks stored before teachers were declared. */
+  teacher: { name?: string; provider?: string; model?: string };
 }
 
 export interface TaskRecord {

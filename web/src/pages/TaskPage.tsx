@@ -36,7 +36,7 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
             </div>
             <div>
               <dt>Teacher</dt>
-              <dd>{def ? `${def.teacher.provider}${def.teacher.provider === "sim" ? "" : ` · ${def.teacher.model}`}` : ""}</dd>
+              <dd>{def ? (def.teacher.name ?? def.teacher.provider ?? "") : ""}</dd>
             </div>
           </dl>
         ) : null}
