@@ -1,6 +1,7 @@
 // Task management, predictions, feedback and stats under /v1/tasks (examples: routes-examples.ts).
 import type { FastifyInstance } from "fastify";
 import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Store } from "../store/index.js";
+import { textFault } from "../data/text.js";
 import { labelNames, parseTask, TaskError, type Task } from "../task/definition.js";
 import { badRequest, conflict, notFound } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
@@ -53,11 +54,10 @@ function feedbackText(logged: { input: string | null; input_hash: string }, give
   return given;
 }
 
-/** Why a text cannot be stored, or null. PostgreSQL cannot keep U+0000 in text, so no dialect takes it. */
+/** Why a text cannot be stored, or null: too long, or not stored as sent (textFault: U+0000, a lone surrogate). */
 export function textProblem(x: string): string | null {
   if (x.length > MAX_TEXT_CHARS) return `is longer than ${MAX_TEXT_CHARS} characters`;
-  if (x.includes("\u0000")) return "contains a NUL character (U+0000)";
-  return null;
+  return textFault(x);
 }
 
 export function checkText(x: unknown, what: string): string {
@@ -138,6 +138,8 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     if (!isObject(body) || typeof body.request_id !== "string" || typeof body.label !== "string" || (body.text !== undefined && typeof body.text !== "string")) {
       throw badRequest('the body must be {"request_id": "...", "label": "..."} (plus "text" for tasks that keep only a hash of inputs)');
     }
+    // Under hash_inputs a lone surrogate and U+FFFD hash alike: the text must be one that reads back as sent.
+    if (body.text !== undefined) checkText(body.text, '"text"');
     if (!labelNames(rt.task).includes(body.label)) throw badRequest(`label "${body.label}" is not one of the task's labels`);
     const logged = await app.requestLog.get(body.request_id);
     if (logged === null || logged.task !== rt.task.name) throw notFound(`no request "${body.request_id}" for task "${rt.task.name}"`);
