@@ -114,7 +114,9 @@ async function main(): Promise<void> {
     const adminKey = (await store.apiKeys.create("bench admin", "admin")).key;
     const predictKey = (await store.apiKeys.create("bench predict", "predict")).key;
     await store.close();
-    const gw = await startChild(["gateway", dbPath, "off"], join(dir, "gateway.log"));
+    // BENCH_CHILD_EXECARGV: extra Node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const childFlags = process.env.BENCH_CHILD_EXECARGV?.split(" ").filter(Boolean) ?? [];
+    const gw = await startChild(["gateway", dbPath, "off"], join(dir, "gateway.log"), childFlags);
     try {
       const url = gw.url;
       const taskFile = JSON.parse(readFileSync(join(DEMO_DIR, "task.json"), "utf8")) as Record<string, unknown>;

@@ -3,15 +3,20 @@ import type { FastifyInstance } from "fastify";
 import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Store } from "../store/index.js";
 import { textFault } from "../data/text.js";
 import { labelNames, parseTask, TaskError, type Task } from "../task/definition.js";
-import { badRequest, conflict, notFound } from "./errors.js";
+import { badRequest, conflict, HttpError, notFound } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { timeParam } from "./query-params.js";
-import { predictMany, predictOne, routeMode } from "./predict.js";
+import { batchReply, predictMany, predictOne, routeMode } from "./predict.js";
 import { taskStats } from "./task-stats.js";
 import { RetrainBusyError, type TaskRuntime, type TaskRuntimes } from "./task-runtime.js";
 
 export const MAX_PREDICT_INPUTS = 1000;
 export const MAX_TEXT_CHARS = 100_000;
+/**
+ * Characters of input in one predict batch. The default 5 MiB body carries at most about 5.2 M;
+ * this bounds a batch's work when an operator raises server.body_limit_mb.
+ */
+export const MAX_BATCH_CHARS = 8_000_000;
 
 export interface RouteDeps {
   store: Store;
@@ -118,7 +123,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     return reply.code(204).send();
   });
 
-  app.post<NameParams>("/v1/tasks/:name/predict", predict, async (request) => {
+  app.post<NameParams>("/v1/tasks/:name/predict", predict, async (request, reply) => {
     const rt = await runtimeOf(runtimes, request.params.name);
     const body = request.body;
     if (!isObject(body)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
@@ -129,7 +134,9 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     if (body.inputs.length === 0) throw badRequest('"inputs" is empty');
     if (body.inputs.length > MAX_PREDICT_INPUTS) throw badRequest(`at most ${MAX_PREDICT_INPUTS} inputs per request, got ${body.inputs.length}`);
     const inputs = body.inputs.map((x: unknown, i: number) => checkText(x, `inputs[${i}]`));
-    return { data: await predictMany(app.requestLog, rt, inputs, { metrics, route }) };
+    const chars = inputs.reduce((n: number, x: string) => n + x.length, 0);
+    if (chars > MAX_BATCH_CHARS) throw new HttpError(413, `"inputs" total ${chars} characters, over the limit of ${MAX_BATCH_CHARS} per request; split the batch`, "invalid_request_error", "batch_too_large");
+    return batchReply(reply, await predictMany(app.requestLog, rt, inputs, { metrics, route }));
   });
 
   app.post<NameParams>("/v1/tasks/:name/feedback", admin, async (request) => {
