@@ -2,10 +2,10 @@
 // use either stops the load or is listed in `badRows`: a user must never lose rows without being
 // told.
 // Pure (no Node APIs); `dataset-file.ts` does the reading from disk.
-import { parseCsv } from "./csv.js";
+import { CsvParser, type CsvTable } from "./csv.js";
 import { summariseExamples, type DuplicateText, type LabelCount } from "./dataset-report.js";
 import { DatasetError, type BadRow } from "./errors.js";
-import { describeJsonType, parseJsonArray, parseJsonl, type JsonlResult } from "./jsonl.js";
+import { describeJsonType, JsonArrayParser, JsonlParser, type JsonlResult } from "./jsonl.js";
 
 export { describeDatasetWarnings, type DuplicateText, type LabelCount } from "./dataset-report.js";
 
@@ -74,44 +74,80 @@ type RowCheck = {
  * `onBadRow: "fail"`) any bad row.
  */
 export function readDataset(content: string, options: DatasetOptions): Dataset {
-  const maxTextLength = options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
-  if (!Number.isInteger(maxTextLength) || maxTextLength < 1) {
-    throw new RangeError(`maxTextLength must be a positive integer, got ${maxTextLength}`);
-  }
-  const labelRequired = options.labelRequired ?? true;
-
-  let parsed: { columns: Columns; rows: RawRow[]; parseErrors: BadRow[] };
-  if (options.format === "csv") parsed = fromCsv(content, options, labelRequired);
-  else if (options.format === "jsonl") parsed = fromJsonRecords(parseJsonl(content), "one JSON object per line", options, labelRequired);
-  else if (options.format === "json") parsed = fromJsonArray(content, options, labelRequired);
-  else throw new DatasetError(`${where(options)}: unknown format ${JSON.stringify(options.format)}; use "csv", "jsonl" or "json"`);
-
-  const check: RowCheck = { columns: parsed.columns, labelRequired, maxTextLength };
-  const examples: Example[] = [];
-  const badRows = parsed.parseErrors.slice();
-  for (const row of parsed.rows) {
-    const result = checkRow(row, check);
-    if (typeof result === "string") badRows.push({ line: row.line, reason: result });
-    else examples.push(result);
-  }
-  badRows.sort((a, b) => a.line - b.line);
-
-  if (badRows.length > 0 && (options.onBadRow ?? "fail") === "fail") {
-    throw new DatasetError(badRowsMessage(badRows, options.source), badRows);
-  }
-
-  return {
-    examples,
-    badRows,
-    ...summariseExamples(examples),
-    textColumn: parsed.columns.text,
-    labelColumn: parsed.columns.label,
-    source: options.source,
-  };
+  const reader = new DatasetReader(options);
+  reader.push(content);
+  return reader.end();
 }
 
-function fromCsv(content: string, options: DatasetOptions, labelRequired: boolean) {
-  const table = parseCsv(content);
+/**
+ * readDataset over text that arrives in chunks (a request body): `push` each chunk, then `end`.
+ * Rows are parsed as their text completes; with `maxRows`, the push that completes one row more
+ * (a good or a bad one) throws RowLimitError, so a caller can refuse a flood of rows without
+ * reading or holding the rest of it.
+ */
+export class DatasetReader {
+  readonly #options: DatasetOptions;
+  readonly #maxTextLength: number;
+  readonly #parser: CsvParser | JsonlParser | JsonArrayParser;
+
+  constructor(options: DatasetOptions & { maxRows?: number }) {
+    const maxTextLength = options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
+    if (!Number.isInteger(maxTextLength) || maxTextLength < 1) {
+      throw new RangeError(`maxTextLength must be a positive integer, got ${maxTextLength}`);
+    }
+    this.#options = options;
+    this.#maxTextLength = maxTextLength;
+    const limit = { maxRows: options.maxRows };
+    if (options.format === "csv") this.#parser = new CsvParser(limit);
+    else if (options.format === "jsonl") this.#parser = new JsonlParser(limit);
+    else if (options.format === "json") this.#parser = new JsonArrayParser(limit);
+    else throw new DatasetError(`${where(options)}: unknown format ${JSON.stringify(options.format)}; use "csv", "jsonl" or "json"`);
+  }
+
+  /** Rows read so far, good and bad. */
+  get rows(): number {
+    return this.#parser.rows;
+  }
+
+  push(chunk: string): void {
+    this.#parser.push(chunk);
+  }
+
+  end(): Dataset {
+    const options = this.#options;
+    const labelRequired = options.labelRequired ?? true;
+    const parser = this.#parser;
+    let parsed: { columns: Columns; rows: RawRow[]; parseErrors: BadRow[] };
+    if (parser instanceof CsvParser) parsed = fromCsv(parser.end(), options, labelRequired);
+    else if (parser instanceof JsonlParser) parsed = fromJsonRecords(parser.end(), "one JSON object per line", options, labelRequired);
+    else parsed = fromJsonArray(parser.end(), options, labelRequired);
+
+    const check: RowCheck = { columns: parsed.columns, labelRequired, maxTextLength: this.#maxTextLength };
+    const examples: Example[] = [];
+    const badRows = parsed.parseErrors.slice();
+    for (const row of parsed.rows) {
+      const result = checkRow(row, check);
+      if (typeof result === "string") badRows.push({ line: row.line, reason: result });
+      else examples.push(result);
+    }
+    badRows.sort((a, b) => a.line - b.line);
+
+    if (badRows.length > 0 && (options.onBadRow ?? "fail") === "fail") {
+      throw new DatasetError(badRowsMessage(badRows, options.source), badRows);
+    }
+
+    return {
+      examples,
+      badRows,
+      ...summariseExamples(examples),
+      textColumn: parsed.columns.text,
+      labelColumn: parsed.columns.label,
+      source: options.source,
+    };
+  }
+}
+
+function fromCsv(table: CsvTable, options: DatasetOptions, labelRequired: boolean) {
   if (table.header.length === 0) {
     const headerError = table.errors[0];
     if (headerError !== undefined) {
@@ -133,8 +169,7 @@ function fromCsv(content: string, options: DatasetOptions, labelRequired: boolea
   return { columns, rows, parseErrors: table.errors };
 }
 
-function fromJsonArray(content: string, options: DatasetOptions, labelRequired: boolean) {
-  const parsed = parseJsonArray(content);
+function fromJsonArray(parsed: JsonlResult | string, options: DatasetOptions, labelRequired: boolean) {
   // oneLine: JSON.parse's message may quote the input, line ends and all.
   if (typeof parsed === "string") throw new DatasetError(`${where(options)}: ${oneLine(parsed)}`);
   return fromJsonRecords(parsed, "a JSON array of objects", options, labelRequired);

@@ -117,7 +117,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     const e = err as { statusCode?: number; code?: string; message?: string };
     if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
       // Fastify's own client errors: malformed JSON, body too large (413), unsupported media type…
-      return reply.code(e.statusCode).send(errorBody(e.message ?? "bad request", "invalid_request_error", e.code ?? null));
+      // Fastify's 413 does not say what the limit is.
+      const limit = e.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? ` (the limit is ${request.routeOptions.bodyLimit} bytes; split the request)` : "";
+      return reply.code(e.statusCode).send(errorBody(`${e.message ?? "bad request"}${limit}`, "invalid_request_error", e.code ?? null));
     }
     request.log.error({ err }, "request failed");
     return reply.code(500).send(errorBody("internal error", "server_error", "internal_error"));

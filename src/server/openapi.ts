@@ -12,7 +12,7 @@ import { docsPage } from "./docs-page.js";
 import { DEFAULT_PAGE_LIMIT, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "./routes-examples.js";
 import { BUCKET_MS, DEFAULT_REVIEW_LIMIT, MAX_REVIEW_LIMIT, MAX_TRAFFIC_BUCKETS, TOP_LABELS } from "./routes-insights.js";
 import { CURVE_POINTS, TOP_CONFUSIONS } from "./model-report.js";
-import { MAX_PREDICT_INPUTS, MAX_TEXT_CHARS } from "./routes-tasks.js";
+import { MAX_BATCH_CHARS, MAX_PREDICT_INPUTS, MAX_TEXT_CHARS } from "./routes-tasks.js";
 
 export const ROLE_EXTENSION = "x-apprentice-role";
 
@@ -596,6 +596,7 @@ function routes(): RouteDoc[] {
       errors: {
         404: NOT_FOUND_TASK,
         409: '`route: "specialist"` but the task has no specialist yet.',
+        413: `The body is over the body limit, or the inputs total more than ${MAX_BATCH_CHARS} characters (\`batch_too_large\`).`,
         502: "A single input: the teacher's answer was not a label and no specialist answer stands in.",
         503: "A single input: the teacher is unavailable and no specialist answer stands in (`on_failure: fail`, no specialist yet, or `route: teacher`).",
       },

@@ -1,5 +1,7 @@
 // Answering prediction requests through a task's cascade: what each answer reports and the
 // request-log row it leaves. Shared by the predict route and the OpenAI-compatible chat route.
+import { Readable } from "node:stream";
+import type { FastifyReply } from "fastify";
 import { NoSpecialistError, type CascadeAnswer } from "../cascade/cascade.js";
 import type { RouteMode } from "../cascade/router.js";
 import { textHash, type RequestInput } from "../store/index.js";
@@ -123,14 +125,33 @@ export async function predictOne(log: RequestLogger, rt: TaskRuntime, input: str
 }
 
 /**
+ * How much of a batch is answered between two turns of the event loop, in characters of input
+ * (each input also counts PER_INPUT_CHARS for its fixed cost). Answering a specialist prediction
+ * resolves through microtasks only, so without these turns a batch of 1,000 × 5,000 characters
+ * held the event loop for over a second, /healthz included. 20,000 characters are a few
+ * milliseconds of featurising (bench/responsiveness.ts measures the effect); a batch of 1,000
+ * short texts takes about ten turns.
+ */
+export const YIELD_EVERY_CHARS = 20_000;
+const PER_INPUT_CHARS = 100;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * Answers inputs in order (a later input may be answered by what the teacher said about an
- * earlier one) and logs them together: a batch of 1,000 is one statement per few hundred rows
- * instead of a commit per input.
+ * earlier one), letting other requests through every YIELD_EVERY_CHARS of work, and logs them
+ * together: a batch of 1,000 is one statement per few hundred rows instead of a commit per input.
  */
 export async function predictMany(log: RequestLogger, rt: TaskRuntime, inputs: readonly string[], options: PredictOptions = {}): Promise<PredictResult[]> {
   const results: PredictResult[] = [];
   const rows: RequestInput[] = [];
+  let work = 0;
   for (const input of inputs) {
+    if (work >= YIELD_EVERY_CHARS) {
+      work = 0;
+      await nextTurn();
+    }
+    work += input.length + PER_INPUT_CHARS;
     const { result, row } = await answerOne(rt, input, requestId(), options);
     results.push(result);
     rows.push(row);
@@ -139,3 +160,31 @@ export async function predictMany(log: RequestLogger, rt: TaskRuntime, inputs: r
   return results;
 }
 
+
+/** Above this many characters of input a batch reply is streamed (batchReply). */
+const STREAMED_REPLY_CHARS = 256 * 1024;
+
+/**
+ * The batch reply, `{"data": [results]}`. Each result echoes its input, so a batch of 1,000 ×
+ * 5,000 characters is a 5 MB reply: serialized and written in one go it held the event loop for
+ * tens of milliseconds. A big batch's reply is streamed instead, in pieces of about 64 KiB,
+ * each serialized when the socket has taken the previous one; a small one is sent as before.
+ */
+export function batchReply(reply: FastifyReply, results: PredictResult[]): { data: PredictResult[] } | FastifyReply {
+  let chars = 0;
+  for (const r of results) chars += r.input.length;
+  if (chars < STREAMED_REPLY_CHARS) return { data: results };
+  return reply.type("application/json; charset=utf-8").send(Readable.from(replyPieces(results)));
+}
+
+function* replyPieces(results: PredictResult[]): Generator<string> {
+  let piece = '{"data":[';
+  for (let i = 0; i < results.length; i++) {
+    piece += (i === 0 ? "" : ",") + JSON.stringify(results[i]);
+    if (piece.length >= 64 * 1024) {
+      yield piece;
+      piece = "";
+    }
+  }
+  yield `${piece}]}`;
+}

@@ -1,10 +1,13 @@
 // Labelled examples of a task: bulk import from a JSON array, JSONL or CSV body, and keyset paging
 // through what is stored. Imports are all or nothing unless the caller asks for ?partial=true, and
 // every row read is either accepted or listed with its line and reason; ?text_column= and
-// ?label_column= name the columns (or fields) to read.
+// ?label_column= name the columns (or fields) to read. The body is parsed as it arrives, and its
+// byte and row caps are enforced while reading: a flood of rows is refused at the first row over
+// the cap, without holding the body or the rows it would have become.
+import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { readDataset, type Dataset, type DatasetFormat, type DatasetOptions } from "../data/dataset.js";
-import { DatasetError, type BadRow } from "../data/errors.js";
+import { DatasetReader, type Dataset, type DatasetFormat, type DatasetOptions } from "../data/dataset.js";
+import { DatasetError, RowLimitError, type BadRow } from "../data/errors.js";
 import type { ExampleFilter, ExampleRecord } from "../store/examples.js";
 import { EXAMPLE_SOURCES, type ExampleSource } from "../store/schema.js";
 import { labelNames } from "../task/definition.js";
@@ -52,16 +55,23 @@ export function registerExampleRoutes(app: FastifyInstance, deps: RouteDeps): vo
   // and every other route keeps Fastify's JSON parsing.
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(Object.keys(IMPORT_MEDIA_TYPES), { parseAs: "string" }, (_request, body, done) => done(null, body));
+    // The parser gets the body as a stream (no parseAs) and turns it into a Dataset as it arrives;
+    // an error here makes Fastify close the connection after the reply, so the rest is not read.
+    scope.addContentTypeParser(Object.keys(IMPORT_MEDIA_TYPES), async (request: FastifyRequest, payload: Readable) => {
+      // Only the examples route is in this scope.
+      const { format, columns } = importOptions(request as FastifyRequest<ExamplesRoute>);
+      return readBody(payload, request.headers["content-length"], { format, ...columns });
+    });
 
     scope.post<ExamplesRoute>(
       "/v1/tasks/:name/examples",
       {
         config: { access: "admin" },
         bodyLimit: IMPORT_BODY_LIMIT,
-        // Before the body is read: a wrong media type or query must not cost a 64 MiB upload.
+        // Before the body is read: a wrong media type, query or task must not cost a 64 MiB upload.
         preParsing: async (request) => {
           importOptions(request);
+          await runtimeOf(deps.runtimes, request.params.name);
         },
       },
       async (request) => importExamples(request, deps),
@@ -85,9 +95,12 @@ async function pageExamples(request: FastifyRequest<ExamplesRoute>, deps: RouteD
 const toView = ({ id, text, label, source, holdout, audited, created_at }: ExampleRecord): ExampleView => ({ id, text, label, source, holdout, audited, created_at });
 
 async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: RouteDeps): Promise<ImportReply> {
-  const { format, partial, columns } = importOptions(request);
+  const { format, partial } = importOptions(request);
   const rt = await runtimeOf(deps.runtimes, request.params.name);
-  const { rows, accepted, rejected } = checkRows(typeof request.body === "string" ? request.body : "", { format, ...columns }, new Set(labelNames(rt.task)));
+  // Set by the stream parser above, the only one in this scope (preParsing refused other media types).
+  const dataset = request.body as Dataset | undefined;
+  if (dataset === undefined) throw badRequest("the body is empty: send the examples");
+  const { rows, accepted, rejected } = checkRows(dataset, new Set(labelNames(rt.task)));
   if (rejected.length > 0 && !partial) throw badRequest(rejectedMessage(rejected, format), rejected);
 
   const before = rt.cascade.store.size;
@@ -137,19 +150,83 @@ function formatOf(contentType: string | undefined): DatasetFormat {
 
 const unsupportedMediaType = (message: string): HttpError => new HttpError(415, message, "invalid_request_error", "unsupported_media_type");
 
-/** Reads every row, then splits them into the rows to import and the rejected ones (by line). */
-function checkRows(body: string, read: { format: DatasetFormat } & ColumnMapping, labels: ReadonlySet<string>) {
-  let dataset: Dataset;
+/**
+ * Reads the body as it arrives into a Dataset, decoding UTF-8 strictly (a byte sequence that is
+ * not UTF-8 would be stored as U+FFFD, which is not what was sent). The byte cap is checked
+ * against Content-Length before reading and against the bytes received while reading; the row
+ * cap by the parser, row by row. Either cap answers 413 and leaves the rest of the body unread.
+ */
+async function readBody(payload: Readable, contentLength: string | undefined, read: { format: DatasetFormat } & ColumnMapping): Promise<Dataset> {
+  if (Number(contentLength) > IMPORT_BODY_LIMIT) throw bodyTooLarge(`declares ${contentLength} bytes`);
+  const reader = new DatasetReader({ ...read, onBadRow: "skip", maxTextLength: MAX_TEXT_CHARS, source: "the body", maxRows: MAX_IMPORT_ROWS });
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let bytes = 0;
+  const push = (text: string) => {
+    try {
+      reader.push(text);
+    } catch (err) {
+      throw importError(err);
+    }
+  };
+  await new Promise<void>((resolve, reject) => {
+    const stop = (err?: unknown) => {
+      payload.off("data", onData);
+      payload.off("end", onEnd);
+      payload.off("error", stop);
+      if (err === undefined) resolve();
+      else reject(err instanceof HttpError ? err : badRequest(`the body could not be read: ${err instanceof Error ? err.message : String(err)}`));
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      try {
+        if (bytes > IMPORT_BODY_LIMIT) throw bodyTooLarge(`is larger (at least ${bytes} bytes)`);
+        push(decode(decoder, chunk, bytes));
+      } catch (err) {
+        stop(err);
+      }
+    };
+    const onEnd = () => {
+      try {
+        push(decode(decoder, undefined, bytes));
+        stop();
+      } catch (err) {
+        stop(err);
+      }
+    };
+    payload.on("data", onData);
+    payload.on("end", onEnd);
+    payload.on("error", stop);
+  });
   try {
-    dataset = readDataset(body, { ...read, onBadRow: "skip", maxTextLength: MAX_TEXT_CHARS, source: "the body" });
+    return reader.end();
   } catch (err) {
-    if (err instanceof DatasetError) throw badRequest(httpWording(err.message), err.badRows.map(reworded));
-    throw err;
+    throw importError(err);
   }
+}
+
+function decode(decoder: TextDecoder, chunk: Buffer | undefined, bytes: number): string {
+  try {
+    return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
+  } catch {
+    throw badRequest(`the body is not valid UTF-8 (an invalid byte sequence within its first ${bytes} bytes): send the examples as UTF-8; nothing was imported`);
+  }
+}
+
+const bodyTooLarge = (what: string) =>
+  new HttpError(413, `the body ${what} than the import limit of ${IMPORT_BODY_LIMIT / 1024 / 1024} MiB (${IMPORT_BODY_LIMIT} bytes); split the import; nothing was imported`, "invalid_request_error", "body_too_large");
+
+/** The data layer's refusals as HTTP errors: 413 for the row cap, 400 naming the rows for the rest. */
+function importError(err: unknown): unknown {
+  if (err instanceof RowLimitError) {
+    return new HttpError(413, `too many rows: reading stopped at row ${err.maxRows + 1}, over the limit of ${err.maxRows} rows per request; split the import; nothing was imported`, "invalid_request_error", "too_many_rows");
+  }
+  if (err instanceof DatasetError) return badRequest(httpWording(err.message), err.badRows.map(reworded));
+  return err;
+}
+
+/** Splits the rows read into the rows to import and the rejected ones (by line). */
+function checkRows(dataset: Dataset, labels: ReadonlySet<string>) {
   const rows = dataset.examples.length + dataset.badRows.length;
-  if (rows > MAX_IMPORT_ROWS) {
-    throw new HttpError(413, `too many rows: the body has ${rows}, at most ${MAX_IMPORT_ROWS} are accepted per request; split the import`, "invalid_request_error", "too_many_rows");
-  }
   const accepted: { text: string; label: string }[] = [];
   const rejected = dataset.badRows.map(reworded);
   for (const { text, label, line } of dataset.examples) {

@@ -81,10 +81,10 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     const format = answerFormat(body.response_format, rt.task.labels);
     const messages = body.messages;
     if (!Array.isArray(messages) || messages.length === 0) throw badRequest('"messages" must be a non-empty array');
-    const lastUser = messages.findLast((m: unknown) => typeof m === "object" && m !== null && (m as { role?: unknown }).role === "user") as { content?: unknown } | undefined;
-    const input = lastUser === undefined ? null : contentText(lastUser.content);
+    const lastUser = messages.findLastIndex((m: unknown) => typeof m === "object" && m !== null && (m as { role?: unknown }).role === "user");
+    const input = lastUser === -1 ? null : contentText((messages[lastUser] as { content?: unknown }).content);
     if (input === null || input.trim() === "") throw badRequest('"messages" needs a user message with text content');
-    checkText(input, "the last user message");
+    checkText(input, `messages[${lastUser}].content`);
 
     const result: PredictResult = await predictOne(app.requestLog, rt, input, request.id, { metrics });
     // predictOne throws (503/502) after logging when there is no label to answer with.

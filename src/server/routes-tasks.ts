@@ -1,17 +1,23 @@
 // Task management, predictions, feedback and stats under /v1/tasks (examples: routes-examples.ts).
 import type { FastifyInstance } from "fastify";
 import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Store } from "../store/index.js";
+import { textFault } from "../data/text.js";
 import { labelNames, parseTask, type Task } from "../task/definition.js";
-import { badRequest, conflict, notFound } from "./errors.js";
+import { badRequest, conflict, HttpError, notFound } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { timeParam } from "./query-params.js";
-import { predictMany, predictOne, routeMode } from "./predict.js";
+import { batchReply, predictMany, predictOne, routeMode } from "./predict.js";
 import { taskStats } from "./task-stats.js";
 import { RetrainBusyError, type TaskRuntime, type TaskRuntimes } from "./task-runtime.js";
 import { isTaskRefusal, type TeacherRegistry } from "./teachers.js";
 
 export const MAX_PREDICT_INPUTS = 1000;
 export const MAX_TEXT_CHARS = 100_000;
+/**
+ * Characters of input in one predict batch. The default 5 MiB body carries at most about 5.2 M;
+ * this bounds a batch's work when an operator raises server.body_limit_mb.
+ */
+export const MAX_BATCH_CHARS = 8_000_000;
 
 export interface RouteDeps {
   store: Store;
@@ -55,11 +61,10 @@ function feedbackText(logged: { input: string | null; input_hash: string }, give
   return given;
 }
 
-/** Why a text cannot be stored, or null. PostgreSQL cannot keep U+0000 in text, so no dialect takes it. */
+/** Why a text cannot be stored, or null: too long, or not stored as sent (textFault: U+0000, a lone surrogate). */
 export function textProblem(x: string): string | null {
   if (x.length > MAX_TEXT_CHARS) return `is longer than ${MAX_TEXT_CHARS} characters`;
-  if (x.includes("\u0000")) return "contains a NUL character (U+0000)";
-  return null;
+  return textFault(x);
 }
 
 export function checkText(x: unknown, what: string): string {
@@ -122,7 +127,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     return reply.code(204).send();
   });
 
-  app.post<NameParams>("/v1/tasks/:name/predict", predict, async (request) => {
+  app.post<NameParams>("/v1/tasks/:name/predict", predict, async (request, reply) => {
     const rt = await runtimeOf(runtimes, request.params.name);
     const body = request.body;
     if (!isObject(body)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
@@ -133,7 +138,9 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     if (body.inputs.length === 0) throw badRequest('"inputs" is empty');
     if (body.inputs.length > MAX_PREDICT_INPUTS) throw badRequest(`at most ${MAX_PREDICT_INPUTS} inputs per request, got ${body.inputs.length}`);
     const inputs = body.inputs.map((x: unknown, i: number) => checkText(x, `inputs[${i}]`));
-    return { data: await predictMany(app.requestLog, rt, inputs, { metrics, route }) };
+    const chars = inputs.reduce((n: number, x: string) => n + x.length, 0);
+    if (chars > MAX_BATCH_CHARS) throw new HttpError(413, `"inputs" total ${chars} characters, over the limit of ${MAX_BATCH_CHARS} per request; split the batch`, "invalid_request_error", "batch_too_large");
+    return batchReply(reply, await predictMany(app.requestLog, rt, inputs, { metrics, route }));
   });
 
   app.post<NameParams>("/v1/tasks/:name/feedback", admin, async (request) => {
@@ -142,6 +149,8 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     if (!isObject(body) || typeof body.request_id !== "string" || typeof body.label !== "string" || (body.text !== undefined && typeof body.text !== "string")) {
       throw badRequest('the body must be {"request_id": "...", "label": "..."} (plus "text" for tasks that keep only a hash of inputs)');
     }
+    // Under hash_inputs a lone surrogate and U+FFFD hash alike: the text must be one that reads back as sent.
+    if (body.text !== undefined) checkText(body.text, '"text"');
     if (!labelNames(rt.task).includes(body.label)) throw badRequest(`label "${body.label}" is not one of the task's labels`);
     const logged = await app.requestLog.get(body.request_id);
     if (logged === null || logged.task !== rt.task.name) throw notFound(`no request "${body.request_id}" for task "${rt.task.name}"`);

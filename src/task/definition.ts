@@ -1,6 +1,7 @@
 // A task: what the specialist learns and what the teacher is asked. The CLI reads it from a
 // JSON or YAML file; the gateway stores the same shape. The schema is the documentation.
 import { z } from "zod";
+import { findTextFault } from "../data/text.js";
 
 export const TASK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -157,19 +158,13 @@ export function parseTask(input: unknown): Task {
     throw new TaskError(`invalid task: ${problems.join("; ")}`);
   }
   const task = result.data;
-  // PostgreSQL cannot store U+0000 in text; refusing it here keeps both stores alike.
-  if (hasNul(task)) throw new TaskError("invalid task: a field contains a NUL character (U+0000)");
+  // Text that would not read back as sent (U+0000, lone surrogates: see textFault) is refused by field.
+  const fault = findTextFault(task);
+  if (fault !== null) throw new TaskError(`invalid task: ${fault.path}: ${fault.fault}`);
   if (task.out_of_scope_label !== undefined && !task.labels.some((l) => l.name === task.out_of_scope_label)) {
     throw new TaskError(`invalid task: out_of_scope_label: "${task.out_of_scope_label}" is not one of the labels`);
   }
   return task;
-}
-
-function hasNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\u0000");
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (typeof value === "object" && value !== null) return Object.values(value).some(hasNul);
-  return false;
 }
 
 export function labelNames(task: Task): string[] {

@@ -62,6 +62,8 @@ export async function startTestGateway(
     /** A store to serve (default: the SQLite file test.db in the directory). */
     store?: Store;
     syncIntervalMs?: number;
+    /** The app-wide body limit in bytes (default 5 MiB). */
+    bodyLimit?: number;
   } = {},
 ): Promise<TestGateway> {
   const dir = existing?.dir ?? mkdtempSync(join(tmpdir(), "apprentice-server-"));
@@ -88,6 +90,7 @@ export async function startTestGateway(
     ...(extra.rateLimit === undefined ? {} : { rateLimit: extra.rateLimit }),
     ...(extra.teacherBreaker === undefined ? {} : { teacherBreaker: extra.teacherBreaker }),
     ...(extra.syncIntervalMs === undefined ? {} : { syncIntervalMs: extra.syncIntervalMs }),
+    ...(extra.bodyLimit === undefined ? {} : { bodyLimit: extra.bodyLimit }),
   });
   const admin = adminKey;
   const request: TestGateway["request"] = async (method, path, options = {}) => {
