@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startGateway, type Gateway } from "../../src/server/start.js";
+import { startGateway, type Gateway, type StartOptions } from "../../src/server/start.js";
 import type { RateLimit } from "../../src/server/rate-limit.js";
 import type { TeacherBreakerOptions, TeacherFactory } from "../../src/server/task-runtime.js";
 import type { UpstreamOptions } from "../../src/server/upstream.js";
@@ -55,6 +55,8 @@ export async function startTestGateway(
     /** A store to serve (default: the SQLite file test.db in the directory). */
     store?: Store;
     syncIntervalMs?: number;
+    /** Any other gateway option (retention, authFailures, metricsRequireKey…). */
+    options?: Partial<StartOptions>;
   } = {},
 ): Promise<TestGateway> {
   const dir = existing?.dir ?? mkdtempSync(join(tmpdir(), "apprentice-server-"));
@@ -78,6 +80,7 @@ export async function startTestGateway(
     ...(extra.rateLimit === undefined ? {} : { rateLimit: extra.rateLimit }),
     ...(extra.teacherBreaker === undefined ? {} : { teacherBreaker: extra.teacherBreaker }),
     ...(extra.syncIntervalMs === undefined ? {} : { syncIntervalMs: extra.syncIntervalMs }),
+    ...extra.options,
   });
   const admin = adminKey;
   const request: TestGateway["request"] = async (method, path, options = {}) => {
