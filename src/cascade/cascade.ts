@@ -19,7 +19,7 @@ import type { TextClassifier } from "../engine/classifier.js";
 import { trainClassifier, TrainingError, type TrainOptions } from "../engine/train.js";
 import { labelNames, type Task } from "../task/definition.js";
 import type { FewShotExample, Teacher, TeacherAnswer } from "../teacher/types.js";
-import { isHoldoutText, MemoryExampleStore, type ExampleStore, type StoredExample } from "./example-store.js";
+import { isHoldoutText, MemoryExampleStore, type ExampleCause, type ExampleStore, type StoredExample } from "./example-store.js";
 import { scoreHoldout, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
 import { LiveAudit } from "./live-audit.js";
 import { DEFAULT_RETRAIN_GROWTH, retrainInterval, tightenedTarget } from "./policy.js";
@@ -45,7 +45,24 @@ export interface CascadeOptions {
 export interface HandleOptions {
   gold?: string;
   route?: RouteMode;
+  /**
+   * Asked before each teacher call. A refusal (rejection) of the call that would answer the
+   * request rejects handle() with the gate's error; a refused audit is skipped (the specialist's
+   * answer stands, unaudited).
+   */
+  gate?: TeacherGate;
+  /** Whether the teacher's answers to this request become examples (default true); audits are measured either way. */
+  learn?: boolean;
+  /** Recorded with the examples this request adds (ExampleStore implementations may keep it). */
+  cause?: ExampleCause;
 }
+
+/**
+ * Admits a teacher call (resolving with what to call once its cost is known) or refuses it
+ * (rejecting). `purpose`: `answer`, the teacher answers the request; `audit`, it checks the
+ * specialist's answer.
+ */
+export type TeacherGate = (purpose: "answer" | "audit") => Promise<(cost: number) => void>;
 
 export class NoSpecialistError extends Error {
   override name = "NoSpecialistError";
@@ -220,16 +237,19 @@ export class Cascade {
    * before one is trained).
    */
   async handle(text: string, options: HandleOptions = {}): Promise<CascadeAnswer> {
-    const { gold, route: mode = "auto" } = options;
+    const { gold, route: mode = "auto", gate, learn = true, cause } = options;
     const route = mode === "auto" ? this.router.route(text) : this.router.force(text, mode);
     if (route === null) throw new NoSpecialistError(`task "${this.task.name}" has no specialist yet: it trains once ${this.task.training.min_examples} examples are stored`);
+    // Refused before anything is counted: the request is not handled.
+    const settleAnswer = route.decision === "teacher" && gate !== undefined ? await gate("answer") : undefined;
     this.#c.requests++;
     const version = this.#version;
     let answer: CascadeAnswer;
     if (route.decision === "teacher") {
       const t = await this.#ask(text);
+      settleAnswer?.(t.cost);
       const ok = t.status === "ok" && t.label !== null;
-      if (ok) this.#addTeacherExample(text, t.label!, false);
+      if (ok && learn) this.#addTeacherExample(text, t.label!, false, cause);
       const fallback = ok || mode === "teacher" ? null : this.#fallback(text, route);
       if (fallback !== null) {
         // Never an example (the label is the specialist's own guess) nor an audit.
@@ -241,16 +261,20 @@ export class Cascade {
     } else {
       this.#c.specialist_answers++;
       const label = route.prediction!;
-      answer = { label, source: "specialist", route, version, audited: route.audit, failed: false, cost: 0 };
-      if (route.audit) {
+      // A refused audit (a spent budget, say) is skipped: the specialist's answer stands.
+      const settleAudit = route.audit && gate !== undefined ? await gate("audit").catch(() => null) : undefined;
+      const audited = route.audit && settleAudit !== null;
+      answer = { label, source: "specialist", route, version, audited, failed: false, cost: 0 };
+      if (audited) {
         this.#c.audits++;
         const t = await this.#ask(text);
+        settleAudit?.(t.cost);
         answer.teacher = t;
         answer.cost = t.cost;
         if (t.status === "ok" && t.label !== null) {
           answer.agreed = t.label === label;
           if (!answer.agreed) this.#c.disagreements++;
-          this.#addTeacherExample(text, t.label, true);
+          if (learn) this.#addTeacherExample(text, t.label, true, cause);
           // A version promoted while the teacher was answering is not the one audited.
           if (version === this.#version) this.#recordAudit(answer.agreed);
         }
@@ -469,16 +493,16 @@ export class Cascade {
   }
 
   /** A teacher label becomes an example only for a text not yet stored (human labels win; the teacher is deterministic). */
-  #addTeacherExample(text: string, label: string, audited: boolean): void {
+  #addTeacherExample(text: string, label: string, audited: boolean, cause: ExampleCause | undefined): void {
     if (this.store.get(text) !== undefined) return;
-    this.#put(text, label, "teacher", audited, undefined);
+    this.#put(text, label, "teacher", audited, undefined, cause);
   }
 
-  #put(text: string, label: string, source: "teacher" | "human", audited: boolean, holdout: boolean | undefined): void {
+  #put(text: string, label: string, source: "teacher" | "human", audited: boolean, holdout: boolean | undefined, cause?: ExampleCause): void {
     // A text keeps its side once assigned, so a relabel never moves a held-out text into training.
     const side = holdout ?? (audited || isHoldoutText(text, this.task.training.seed, this.task.training.holdout_fraction));
     const isNew = this.store.get(text) === undefined;
-    this.store.put({ text, label, source, holdout: side, audited });
+    this.store.put({ text, label, source, holdout: side, audited, ...(cause === undefined ? {} : { cause }) });
     this.#changesSinceTrain++;
     if (side && isNew) this.#holdoutCount++;
   }

@@ -14,6 +14,15 @@ export interface StoredExample {
   holdout: boolean;
   /** Came from a live audit of a specialist answer (see cascade.ts for why audits are held out). */
   audited: boolean;
+  /** What caused a teacher example (HandleOptions.cause), for stores that record it; opaque to the cascade. */
+  cause?: ExampleCause;
+}
+
+/** The request behind a teacher example: which way it came in and the API key that sent it. */
+export interface ExampleCause {
+  via: "predict" | "chat";
+  keyId: number | null;
+  keyName: string | null;
 }
 
 /**

@@ -3,7 +3,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
 import type { TrainOptions } from "../engine/train.js";
 import type { Store } from "../store/index.js";
-import { registerAuth } from "./auth.js";
+import { registerAuth, type AuthFailureLimit, type AuthFailures } from "./auth.js";
 import { registerCors, type CorsOptions } from "./cors.js";
 import { errorBody, HttpError } from "./errors.js";
 import { lazyChildLoggerFactory } from "./lazy-child-logger.js";
@@ -17,8 +17,9 @@ import { DEFAULT_RATE_LIMIT, registerRateLimit, type RateLimit } from "./rate-li
 import { registerOpenAIRoutes } from "./routes-openai.js";
 import { requestId } from "./request-id.js";
 import { registerTaskRoutes } from "./routes-tasks.js";
+import { DEFAULT_RETENTION, RequestLogPruner, type RetentionOptions } from "./retention.js";
 import { registerStatic } from "./static.js";
-import { TaskRuntimes, type TeacherBreakerOptions } from "./task-runtime.js";
+import { TaskRuntimes, type RuntimeLogger, type TeacherBreakerOptions } from "./task-runtime.js";
 import type { TeacherRegistry } from "./teachers.js";
 import type { UpstreamOptions } from "./upstream.js";
 
@@ -53,6 +54,12 @@ export interface BuildAppOptions {
   teacherBreaker?: TeacherBreakerOptions;
   /** How often loaded tasks catch up with other instances' writes (default 1 s; 0: only when app.runtimes.syncAll() is called). */
   syncIntervalMs?: number;
+  /** Request-log retention (default: DEFAULT_RETENTION for every task); false: keep every row. */
+  retention?: RetentionOptions | false;
+  /** Failed authentications per client address (default DEFAULT_AUTH_FAILURE_LIMIT); false: unlimited. */
+  authFailures?: AuthFailureLimit | false;
+  /** /metrics needs a key (any role) instead of being open (default false). */
+  metricsRequireKey?: boolean;
 }
 
 declare module "fastify" {
@@ -61,6 +68,10 @@ declare module "fastify" {
     metrics: GatewayMetrics;
     /** Where predictions are logged (see request-log-buffer.ts); routes reading the log flush it first. */
     requestLog: RequestLogger;
+    /** Deletes request-log rows past their retention in the background (null: retention off). */
+    retention: RequestLogPruner | null;
+    /** The failure buckets of client addresses (null: failed authentications are not limited). */
+    authFailures: AuthFailures | null;
   }
 }
 
@@ -68,6 +79,10 @@ function loggerOption(logger: BuildAppOptions["logger"]): FastifyServerOptions["
   if (logger === undefined || logger === false) return false;
   const base = logger === true ? {} : (logger as Record<string, unknown>);
   return { ...base, redact: { paths: REDACT_PATHS, censor: "[redacted]" } } as FastifyServerOptions["logger"];
+}
+
+function runtimeLogger(log: FastifyBaseLogger): RuntimeLogger {
+  return { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m), warn: (o, m) => log.warn(o, m) };
 }
 
 export function buildApp(options: BuildAppOptions): FastifyInstance {
@@ -100,7 +115,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     ...(options.backgroundRetrain === undefined ? {} : { backgroundRetrain: options.backgroundRetrain }),
     ...(options.teacherBreaker ? { teacherBreaker: options.teacherBreaker } : {}),
     ...(options.syncIntervalMs === undefined ? {} : { syncIntervalMs: options.syncIntervalMs }),
-    logger: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m), warn: (o, m) => log.warn(o, m) },
+    logger: runtimeLogger(log),
   });
   app.decorate("runtimes", runtimes);
   const metrics = new GatewayMetrics();
@@ -128,9 +143,11 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
 
   // Before auth, so that a refused request still tells an allowed origin why.
   if (options.cors !== undefined) registerCors(app, options.cors);
-  registerAuth(app, store);
+  app.decorate("authFailures", registerAuth(app, store, options.authFailures));
   if (options.rateLimit !== false) registerRateLimit(app, options.rateLimit ?? DEFAULT_RATE_LIMIT);
-  registerMetrics(app, metrics, { cluster: options.clusterMetrics === true });
+  registerMetrics(app, metrics, { cluster: options.clusterMetrics === true, requireKey: options.metricsRequireKey === true });
+  const retention = options.retention === false ? null : new RequestLogPruner(store, options.retention ?? { defaults: DEFAULT_RETENTION }, runtimeLogger(log));
+  app.decorate("retention", retention);
   app.get("/healthz", { config: { access: "open" } }, async () => ({ ok: true }));
   app.get("/readyz", { config: { access: "open" } }, async (_request, reply) => {
     try {
@@ -158,7 +175,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     if (closing) reply.header("connection", "close");
     done(null, payload);
   });
+  // The pruner starts with the server (not for an app that only answers inject() in tests).
+  app.addHook("onListen", async () => retention?.start());
   app.addHook("onClose", async () => {
+    await retention?.stop();
     await requestLog.flush();
     await runtimes.closeAll();
   });

@@ -3,7 +3,7 @@
 // and the API keys it names (installed from environment variables, never written in the file).
 // Runs before the gateway listens, so a bad declaration stops the start with a clear error.
 import { loadDatasetFile } from "../data/dataset-file.js";
-import type { ApiKeyRecord, Store } from "../store/index.js";
+import type { ApiKeyPermissions, ApiKeyRecord, Store } from "../store/index.js";
 import { labelNames, type Task } from "../task/definition.js";
 import { readTaskFileData } from "../task/task-file.js";
 import { ConfigError, resolvePath, type GatewayConfig } from "./config.js";
@@ -54,11 +54,12 @@ async function importExamples(runtimes: TaskRuntimes, task: Task, rows: { text: 
   return rows.length;
 }
 
-function declaredKeys(config: GatewayConfig, env: NodeJS.ProcessEnv): { name: string; role: ApiKeyRecord["role"]; key: string }[] {
+function declaredKeys(config: GatewayConfig, env: NodeJS.ProcessEnv): { name: string; role: ApiKeyRecord["role"]; key: string; permissions: ApiKeyPermissions }[] {
   return config.keys.map((k) => {
     const key = env[k.key_env];
     if (key === undefined || key === "") throw new ConfigError(`API key "${k.name}": environment variable ${k.key_env} is not set`);
-    return { name: k.name, role: k.role, key };
+    const permissions = { ...(k.force_teacher === undefined ? {} : { force_teacher: k.force_teacher }), teacher_budget: k.teacher_budget ?? null };
+    return { name: k.name, role: k.role, key, permissions };
   });
 }
 
@@ -66,7 +67,7 @@ async function installKeys(store: Store, keys: ReturnType<typeof declaredKeys>):
   const installed: BootstrapReport["keys"] = [];
   for (const k of keys) {
     try {
-      const { created } = await store.apiKeys.install(k.key, k.name, k.role);
+      const { created } = await store.apiKeys.install(k.key, k.name, k.role, k.permissions);
       installed.push({ name: k.name, role: k.role, created });
     } catch (err) {
       // The store's message names the key by its prefix only, never the whole key.

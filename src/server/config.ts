@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { TASK_NAME_PATTERN, TEACHER_ENDPOINT_FIELDS, TeacherKnobsSchema } from "../task/definition.js";
+import { TASK_NAME_PATTERN, TEACHER_ENDPOINT_FIELDS, TeacherBudgetSchema, TeacherKnobsSchema } from "../task/definition.js";
 import { DeclaredTeacherSchema } from "./teachers.js";
 
 const ApiKeySchema = z
@@ -15,6 +15,18 @@ const ApiKeySchema = z
     role: z.enum(["admin", "predict"]),
     /** The environment variable holding the key (`apx_` + 32 or more base64url characters). */
     key_env: z.string().min(1),
+    /** May send `route: "teacher"` (default: true for admin keys, false for predict keys). */
+    force_teacher: z.boolean().optional(),
+    /** The key's own teacher budget, across tasks (README "Teacher spend"). */
+    teacher_budget: TeacherBudgetSchema.optional(),
+  })
+  .strict();
+
+/** How long request-log rows are kept, and how many per task (README "Retention"). */
+const RetentionLimitsSchema = z
+  .object({
+    max_age_days: z.number().positive().max(36_500).optional(),
+    max_rows_per_task: z.number().int().min(1).optional(),
   })
   .strict();
 
@@ -76,6 +88,23 @@ export const ConfigSchema = z
     /** Extra model names for chat completions, e.g. `support-bot: task:banking`. */
     aliases: z.record(z.string().min(1), z.string().regex(/^task:[a-z0-9][a-z0-9_-]{0,63}$/, 'an alias must point to "task:<name>"')).default({}),
     keys: z.array(ApiKeySchema).default([]),
+    /** Request-log retention: defaults for every task, `tasks` overrides by task name; false keeps everything. */
+    retention: z
+      .union([
+        z.literal(false),
+        RetentionLimitsSchema.extend({
+          /** Seconds between pruning runs. */
+          interval_s: z.number().positive().max(86_400).optional(),
+          tasks: z.record(z.string().min(1), RetentionLimitsSchema).optional(),
+        }).strict(),
+      ])
+      .optional(),
+    /** `require_key: true`: /metrics needs a gateway key (any role) like the API. */
+    metrics: z.object({ require_key: z.boolean().default(false) }).strict().optional(),
+    /** Failed authentications allowed per client address (token bucket); false: no limit. */
+    auth_failures: z
+      .union([z.literal(false), z.object({ per_second: z.number().positive(), burst: z.number().min(1).optional(), max_clients: z.number().int().min(1).max(10_000_000).optional() }).strict()])
+      .optional(),
   })
   .strict();
 

@@ -1,7 +1,8 @@
-// Prometheus metrics, served as text at GET /metrics. The route is open (no key), like /healthz,
-// so a scraper needs no gateway key: it exposes only counts, latencies and task names, never
-// inputs or keys. Put the gateway behind a proxy, or keep it on 127.0.0.1 (the default), if task
-// names must stay private. Each app has its own registry (no global state between apps or tests).
+// Prometheus metrics, served as text at GET /metrics. By default the route is open (no key), like
+// /healthz, so a scraper needs no gateway key: it exposes counts, latencies, circuit states and
+// task names, never inputs or keys. With `metrics: { require_key: true }` in the configuration it
+// needs a gateway key (any role) like the API. Each app has its own registry (no global state
+// between apps or tests).
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { CircuitState } from "../teacher/circuit-breaker.js";
@@ -52,14 +53,14 @@ export class GatewayMetrics {
  * `cluster`: this process is one of `apprentice serve --workers N`'s workers, and /metrics answers
  * for all of them (cluster-metrics.ts).
  */
-export function registerMetrics(app: FastifyInstance, metrics: GatewayMetrics, options: { cluster?: boolean } = {}): void {
+export function registerMetrics(app: FastifyInstance, metrics: GatewayMetrics, options: { cluster?: boolean; requireKey?: boolean } = {}): void {
   const clusterText = options.cluster === true ? shareWorkerMetrics(metrics.registry) : undefined;
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.httpDuration.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
-  app.get("/metrics", { config: { access: "open" } }, async (_request, reply) => {
+  app.get("/metrics", { config: { access: options.requireKey === true ? "predict" : "open" } }, async (_request, reply) => {
     let text: string;
     if (clusterText === undefined) text = await metrics.registry.metrics();
     else {

@@ -206,6 +206,9 @@ function componentSchemas(): Record<string, Schema> {
       holdout: bool("Held out from training: used for the routing threshold and to compare versions."),
       audited: bool("Came from a live audit of the specialist."),
       created_at: epochMs("Creation time"),
+      origin: nullable(oneOfStrings(["import", "feedback", "predict", "chat", "audit"], "What caused the current label: an import, feedback, a teacher answer through predict or chat completions, or an audit; null for examples stored before this was recorded.")),
+      key_id: nullable(int("The API key whose request caused it (null: none, e.g. the configuration file's import).")),
+      key_name: nullable(str("That key's name.")),
     }),
     ExamplePage: object({
       data: arrayOf(ref("Example")),
@@ -264,6 +267,14 @@ function componentSchemas(): Record<string, Schema> {
         daily: arrayOf(object({ day: str("UTC day, YYYY-MM-DD"), start: epochMs("Day start"), requests: int(), specialist: int(), teacher: int(), cost: num() })),
         model_version: int(),
         examples: int(),
+        budget: nullable({
+          type: "object",
+          description: "The task's teacher budget and its use in the current UTC hour and day; null when the task has none.",
+          properties: {
+            limits: { type: "object", additionalProperties: { type: "number" } },
+            windows: arrayOf(object({ period: oneOfStrings(["hour", "day"]), calls: int(), cost: num(), calls_limit: nullable(int()), cost_limit: nullable(num()), window_start: epochMs("Window start"), resets_at: epochMs("Window end") })),
+          },
+        }),
       },
       [],
       { additionalProperties: true },
@@ -595,8 +606,10 @@ function routes(): RouteDoc[] {
       },
       errors: {
         404: NOT_FOUND_TASK,
+        403: '`route: "teacher"` with a key that lacks the `force_teacher` permission.',
         409: '`route: "specialist"` but the task has no specialist yet.',
         413: `The body is over the body limit, or the inputs total more than ${MAX_BATCH_CHARS} characters (\`batch_too_large\`).`,
+        429: "The key's rate limit, or a teacher budget (the task's or the key's) is spent and the request would call the teacher; `Retry-After` says when it resets. A batch stops at the first refusal, with the results so far in `details.results`.",
         502: "A single input: the teacher's answer was not a label and no specialist answer stands in.",
         503: "A single input: the teacher is unavailable and no specialist answer stands in (`on_failure: fail`, no specialist yet, or `route: teacher`).",
       },

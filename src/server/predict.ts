@@ -10,6 +10,7 @@ import { badRequest, conflict, HttpError } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { requestId } from "./request-id.js";
 import type { RequestLogger } from "./request-log-buffer.js";
+import type { RequestCaller } from "./teacher-budget.js";
 import type { TaskRuntime } from "./task-runtime.js";
 
 export interface PredictResult {
@@ -35,9 +36,9 @@ export function routeMode(x: unknown): RouteMode {
   throw badRequest(`"route" must be one of ${ROUTE_MODES.join(", ")}`);
 }
 
-async function answerOf(rt: TaskRuntime, input: string, route: RouteMode): Promise<CascadeAnswer> {
+async function answerOf(rt: TaskRuntime, input: string, route: RouteMode, caller: RequestCaller | undefined): Promise<CascadeAnswer> {
   try {
-    return await rt.handle(input, route);
+    return await rt.handle(input, route, caller);
   } catch (err) {
     if (err instanceof NoSpecialistError) throw conflict(`${err.message}; use route "auto" or "teacher" until then`);
     throw err;
@@ -47,15 +48,17 @@ async function answerOf(rt: TaskRuntime, input: string, route: RouteMode): Promi
 export interface PredictOptions {
   metrics?: GatewayMetrics;
   route?: RouteMode;
+  /** The request's key and route: budgets, the examples' provenance, whether the task learns from it. */
+  caller?: RequestCaller;
 }
 
 /** Answers one input through the task's cascade; the caller logs the returned row under `id`. */
 async function answerOne(rt: TaskRuntime, input: string, id: string, options: PredictOptions): Promise<{ result: PredictResult; row: RequestInput; teacher: TeacherAnswer | undefined }> {
-  const { metrics, route = "auto" } = options;
+  const { metrics, route = "auto", caller } = options;
   const started = performance.now();
   // The request's own time: its row may be written a few milliseconds later (request-log-buffer.ts).
   const receivedAt = Date.now();
-  const answer = await answerOf(rt, input, route);
+  const answer = await answerOf(rt, input, route, caller);
   const latency = Math.round((performance.now() - started) * 1000) / 1000;
   const teacher = answer.teacher;
   const degraded = answer.degraded === true;
@@ -141,20 +144,32 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * Answers inputs in order (a later input may be answered by what the teacher said about an
  * earlier one), letting other requests through every YIELD_EVERY_CHARS of work, and logs them
  * together: a batch of 1,000 is one statement per few hundred rows instead of a commit per input.
+ * A teacher budget spent in the middle stops the batch: the inputs answered so far are logged,
+ * and the 429 carries their results (`details.results`) so that the calls already paid for are
+ * not lost; the others are not attempted.
  */
 export async function predictMany(log: RequestLogger, rt: TaskRuntime, inputs: readonly string[], options: PredictOptions = {}): Promise<PredictResult[]> {
   const results: PredictResult[] = [];
   const rows: RequestInput[] = [];
   let work = 0;
-  for (const input of inputs) {
-    if (work >= YIELD_EVERY_CHARS) {
-      work = 0;
-      await nextTurn();
+  try {
+    for (const input of inputs) {
+      if (work >= YIELD_EVERY_CHARS) {
+        work = 0;
+        await nextTurn();
+      }
+      work += input.length + PER_INPUT_CHARS;
+      const { result, row } = await answerOne(rt, input, requestId(), options);
+      results.push(result);
+      rows.push(row);
     }
-    work += input.length + PER_INPUT_CHARS;
-    const { result, row } = await answerOne(rt, input, requestId(), options);
-    results.push(result);
-    rows.push(row);
+  } catch (err) {
+    await log.logMany(rows);
+    if (err instanceof HttpError && err.code === "teacher_budget_exceeded") {
+      const details = { ...(err.details as object), answered: results.length, of: inputs.length, results };
+      throw new HttpError(err.statusCode, `${err.message} The batch stopped after ${results.length} of ${inputs.length} inputs (their results are in details.results).`, err.type, err.code, details, err.headers);
+    }
+    throw err;
   }
   await log.logMany(rows);
   return results;

@@ -19,12 +19,20 @@ interface Bucket {
   at: number;
 }
 
-export class TokenBuckets {
-  readonly #buckets = new Map<number, Bucket>();
+export class TokenBuckets<K = number> {
+  readonly #buckets = new Map<K, Bucket>();
   readonly #rate: number;
   readonly #burst: number;
 
-  constructor(limit: RateLimit, private readonly now: () => number = () => performance.now()) {
+  /**
+   * `maxKeys`: past this many buckets, the oldest one is dropped to make room (for keys strangers
+   * choose, such as client addresses: memory stays bounded whatever they send).
+   */
+  constructor(
+    limit: RateLimit,
+    private readonly now: () => number = () => performance.now(),
+    private readonly maxKeys = Number.POSITIVE_INFINITY,
+  ) {
     if (!(limit.requestsPerSecond > 0) || !Number.isFinite(limit.requestsPerSecond)) {
       throw new RangeError(`rate limit: requests per second must be a positive number, got ${limit.requestsPerSecond}`);
     }
@@ -38,10 +46,11 @@ export class TokenBuckets {
   }
 
   /** Takes one token for `key`: 0 if granted, else the milliseconds until one is available. */
-  take(key: number): number {
+  take(key: K): number {
     const now = this.now();
     let bucket = this.#buckets.get(key);
     if (bucket === undefined) {
+      if (this.#buckets.size >= this.maxKeys) this.#buckets.delete(this.#buckets.keys().next().value as K);
       bucket = { tokens: this.#burst, at: now };
       this.#buckets.set(key, bucket);
     } else {
@@ -55,8 +64,21 @@ export class TokenBuckets {
     return (1 - bucket.tokens) / this.#rate;
   }
 
+  /** The milliseconds until `key` has a token (0: it has one now), without taking it. */
+  wait(key: K): number {
+    const bucket = this.#buckets.get(key);
+    if (bucket === undefined) return 0;
+    const tokens = Math.min(this.#burst, bucket.tokens + (this.now() - bucket.at) * this.#rate);
+    return tokens >= 1 ? 0 : (1 - tokens) / this.#rate;
+  }
+
+  /** How many keys have a bucket. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
   /** Whole tokens left for `key` (after the last take). */
-  remaining(key: number): number {
+  remaining(key: K): number {
     return Math.floor(this.#buckets.get(key)?.tokens ?? this.#burst);
   }
 }

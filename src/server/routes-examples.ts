@@ -42,7 +42,7 @@ export interface ImportReply {
   examples: number;
 }
 
-type ExampleView = Pick<ExampleRecord, "id" | "text" | "label" | "source" | "holdout" | "audited" | "created_at">;
+type ExampleView = Pick<ExampleRecord, "id" | "text" | "label" | "source" | "holdout" | "audited" | "created_at" | "origin" | "key_id" | "key_name">;
 
 export interface ExamplesPage {
   data: ExampleView[];
@@ -92,7 +92,7 @@ async function pageExamples(request: FastifyRequest<ExamplesRoute>, deps: RouteD
   return { data, next_after: rows.length > limit ? data[data.length - 1].id : null, total: await deps.store.examples.count(name, filter) };
 }
 
-const toView = ({ id, text, label, source, holdout, audited, created_at }: ExampleRecord): ExampleView => ({ id, text, label, source, holdout, audited, created_at });
+const toView = ({ id, text, label, source, holdout, audited, created_at, origin, key_id, key_name }: ExampleRecord): ExampleView => ({ id, text, label, source, holdout, audited, created_at, origin, key_id, key_name });
 
 async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: RouteDeps): Promise<ImportReply> {
   const { format, partial } = importOptions(request);
@@ -105,7 +105,7 @@ async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: Rout
 
   const before = rt.cascade.store.size;
   if (accepted.length > 0) {
-    await rt.addHumanLabels(accepted, "import");
+    await rt.addHumanLabels(accepted, "import", request.apiKey);
     rt.scheduleRetrain();
   }
   const added = rt.cascade.store.size - before;

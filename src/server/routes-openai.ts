@@ -86,7 +86,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     if (input === null || input.trim() === "") throw badRequest('"messages" needs a user message with text content');
     checkText(input, `messages[${lastUser}].content`);
 
-    const result: PredictResult = await predictOne(app.requestLog, rt, input, request.id, { metrics });
+    const result: PredictResult = await predictOne(app.requestLog, rt, input, request.id, { metrics, caller: { key: request.apiKey, via: "chat" } });
     // predictOne throws (503/502) after logging when there is no label to answer with.
     const label = result.label;
     if (label === null) throw new Error(`prediction ${result.request_id} has no label`);

@@ -8,6 +8,7 @@ import type { GatewayMetrics } from "./metrics.js";
 import { timeParam } from "./query-params.js";
 import { batchReply, predictMany, predictOne, routeMode } from "./predict.js";
 import { taskStats } from "./task-stats.js";
+import { requireForceTeacher, taskBudgetUse } from "./teacher-budget.js";
 import { RetrainBusyError, type TaskRuntime, type TaskRuntimes } from "./task-runtime.js";
 import { isTaskRefusal, type TeacherRegistry } from "./teachers.js";
 
@@ -133,14 +134,16 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     if (!isObject(body)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
     if (body.input !== undefined && body.inputs !== undefined) throw badRequest('give either "input" or "inputs", not both');
     const route = routeMode(body.route);
-    if (body.input !== undefined) return predictOne(app.requestLog, rt, checkText(body.input, "input"), request.id, { metrics, route });
+    if (route === "teacher") requireForceTeacher(request.apiKey);
+    const options = { metrics, route, caller: { key: request.apiKey, via: "predict" as const } };
+    if (body.input !== undefined) return predictOne(app.requestLog, rt, checkText(body.input, "input"), request.id, options);
     if (!Array.isArray(body.inputs)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
     if (body.inputs.length === 0) throw badRequest('"inputs" is empty');
     if (body.inputs.length > MAX_PREDICT_INPUTS) throw badRequest(`at most ${MAX_PREDICT_INPUTS} inputs per request, got ${body.inputs.length}`);
     const inputs = body.inputs.map((x: unknown, i: number) => checkText(x, `inputs[${i}]`));
     const chars = inputs.reduce((n: number, x: string) => n + x.length, 0);
     if (chars > MAX_BATCH_CHARS) throw new HttpError(413, `"inputs" total ${chars} characters, over the limit of ${MAX_BATCH_CHARS} per request; split the batch`, "invalid_request_error", "batch_too_large");
-    return batchReply(reply, await predictMany(app.requestLog, rt, inputs, { metrics, route }));
+    return batchReply(reply, await predictMany(app.requestLog, rt, inputs, options));
   });
 
   app.post<NameParams>("/v1/tasks/:name/feedback", admin, async (request) => {
@@ -155,7 +158,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     const logged = await app.requestLog.get(body.request_id);
     if (logged === null || logged.task !== rt.task.name) throw notFound(`no request "${body.request_id}" for task "${rt.task.name}"`);
     const text = feedbackText(logged, body.text);
-    await rt.addHumanLabels([{ text, label: body.label }], "feedback");
+    await rt.addHumanLabels([{ text, label: body.label }], "feedback", request.apiKey);
     rt.scheduleRetrain();
     return { ok: true, request_id: logged.id, label: body.label, previous_label: logged.label };
   });
@@ -177,7 +180,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     try {
       await app.requestLog.flush();
       const stats = taskStats(await store.requests.stats(rt.task.name, window), rt.task);
-      return { ...stats, model_version: rt.modelVersion, examples: rt.cascade.store.size };
+      return { ...stats, model_version: rt.modelVersion, examples: rt.cascade.store.size, budget: await taskBudgetUse(store, rt.task) };
     } catch (err) {
       if (err instanceof StoreError) throw badRequest(err.message);
       throw err;

@@ -9,9 +9,11 @@ import { openStore, type Store } from "../store/index.js";
 import { buildApp, type BuildAppOptions } from "./app.js";
 import { applyConfig, type BootstrapReport } from "./bootstrap.js";
 import type { GatewayConfig } from "./config.js";
+import type { AuthFailureLimit } from "./auth.js";
 import type { RateLimit } from "./rate-limit.js";
 import type { TeacherFactory } from "./task-runtime.js";
 import { TeacherRegistry, teachersFromEnv, type TeacherDeclaration, type TeacherRegistryOptions } from "./teachers.js";
+import { DEFAULT_RETENTION, type RetentionLimits, type RetentionOptions } from "./retention.js";
 import { upstreamFromEnv, type UpstreamOptions } from "./upstream.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
@@ -72,6 +74,29 @@ function configRateLimit(config: GatewayConfig | undefined): RateLimit | false |
   return { requestsPerSecond: r.requests_per_second, ...(r.burst === undefined ? {} : { burst: r.burst }) };
 }
 
+const DAY_MS = 86_400_000;
+
+/** The configuration file's `retention` as the pruner takes it (undefined: the defaults). */
+export function configRetention(config: GatewayConfig | undefined): RetentionOptions | false | undefined {
+  const r = config?.retention;
+  if (r === undefined || r === false) return r;
+  const limits = (l: { max_age_days?: number; max_rows_per_task?: number }): Partial<RetentionLimits> => ({
+    ...(l.max_age_days === undefined ? {} : { maxAgeMs: Math.round(l.max_age_days * DAY_MS) }),
+    ...(l.max_rows_per_task === undefined ? {} : { maxRows: l.max_rows_per_task }),
+  });
+  return {
+    defaults: { ...DEFAULT_RETENTION, ...limits(r) },
+    ...(r.tasks === undefined ? {} : { tasks: Object.fromEntries(Object.entries(r.tasks).map(([name, l]) => [name, limits(l)])) }),
+    ...(r.interval_s === undefined ? {} : { intervalMs: Math.round(r.interval_s * 1000) }),
+  };
+}
+
+function configAuthFailures(config: GatewayConfig | undefined): AuthFailureLimit | false | undefined {
+  const a = config?.auth_failures;
+  if (a === undefined || a === false) return a;
+  return { perSecond: a.per_second, ...(a.burst === undefined ? {} : { burst: a.burst }), ...(a.max_clients === undefined ? {} : { maxClients: a.max_clients }) };
+}
+
 /** The database to open: --db, else DATABASE_URL, else the configuration file's, else undefined (openStore's default). */
 export function storeUrl(options: Pick<StartOptions, "db" | "config">, env: NodeJS.ProcessEnv): string | undefined {
   return options.db ?? (env.DATABASE_URL || undefined) ?? options.config?.database;
@@ -85,11 +110,16 @@ export async function startGateway(options: StartOptions = {}): Promise<Gateway>
   const store = options.store ?? (await openStore(storeUrl(options, env)));
   const upstream = "upstream" in options ? options.upstream : (upstreamFromEnv(env) ?? configUpstream(config, env));
   const rateLimit = options.rateLimit ?? configRateLimit(config);
+  const retention = options.retention ?? configRetention(config);
+  const authFailures = options.authFailures ?? configAuthFailures(config);
   const bodyLimitMb = config?.server.body_limit_mb;
   const app = buildApp({
     ...options,
     ...(upstream ? { upstream } : {}),
     ...(rateLimit === undefined ? {} : { rateLimit }),
+    ...(retention === undefined ? {} : { retention }),
+    ...(authFailures === undefined ? {} : { authFailures }),
+    metricsRequireKey: options.metricsRequireKey ?? config?.metrics?.require_key ?? false,
     ...(options.bodyLimit === undefined && bodyLimitMb !== undefined ? { bodyLimit: Math.round(bodyLimitMb * 1024 * 1024) } : {}),
     modelAliases: { ...config?.aliases, ...options.modelAliases },
     requestLog: options.requestLog ?? config?.request_log ?? "buffered",

@@ -12,11 +12,12 @@ import { decodeModel, encodeModel } from "../engine/model-file.js";
 import type { TrainOptions } from "../engine/train.js";
 import type { Store, TaskRecord } from "../store/index.js";
 import type { ExampleInput, ExampleRecord } from "../store/index.js";
-import type { ExampleSource } from "../store/schema.js";
+import type { ExampleOrigin, ExampleSource } from "../store/schema.js";
 import type { Task } from "../task/definition.js";
 import { CircuitBreaker, CircuitBreakerTeacher, type CircuitBreakerOptions, type CircuitState } from "../teacher/circuit-breaker.js";
 import type { Teacher } from "../teacher/types.js";
 import { endedOnThisHost, newInstanceId } from "./instance-id.js";
+import { learnsFrom, teacherGate, type RequestCaller } from "./teacher-budget.js";
 import { trainInWorker } from "./train-worker.js";
 
 export type TeacherFactory = (task: Task) => Teacher;
@@ -50,6 +51,8 @@ class WriteThroughExampleStore implements ExampleStore {
   /** Texts put here and not yet taken by a flush. */
   #pendingTexts = new Set<string>();
   humanSource: Exclude<ExampleSource, "teacher"> = "human";
+  /** The key behind the human labels being put (import or feedback through the API), if any. */
+  humanKey: { id: number; name: string } | null = null;
   /** Set while the cascade adopts rows read from the store: those are not recorded again. */
   adopting = false;
 
@@ -71,12 +74,17 @@ class WriteThroughExampleStore implements ExampleStore {
     this.#memory.put(example);
     if (this.adopting) return;
     this.#pendingTexts.add(example.text);
+    const teacher = example.source === "teacher";
+    const origin: ExampleOrigin | null = teacher ? (example.audited ? "audit" : (example.cause?.via ?? null)) : this.humanSource === "feedback" ? "feedback" : "import";
     this.#pending.push({
       text: example.text,
       label: example.label,
-      source: example.source === "teacher" ? "teacher" : this.humanSource,
+      source: teacher ? "teacher" : this.humanSource,
       holdout: example.holdout,
       audited: example.audited,
+      origin,
+      key_id: teacher ? (example.cause?.keyId ?? null) : (this.humanKey?.id ?? null),
+      key_name: teacher ? (example.cause?.keyName ?? null) : (this.humanKey?.name ?? null),
     });
   }
 
@@ -193,9 +201,22 @@ export class TaskRuntime {
     return this.#modelVersion;
   }
 
-  /** Answers one input; its examples are stored before this resolves. */
-  async handle(text: string, route: RouteMode = "auto"): Promise<CascadeAnswer> {
-    const answer = await this.cascade.handle(text, { route });
+  /**
+   * Answers one input; its examples are stored before this resolves. With a `caller`, its teacher
+   * calls draw on the task's and the key's budgets (rejecting with a 429 HttpError when one is
+   * spent), its examples record the key and route, and the task learns from it only if it trusts
+   * the key (training.learn_from_keys).
+   */
+  readonly #onSpendError = (err: unknown): void => this.#options.logger?.error({ err, task: this.task.name }, "could not add a teacher call's cost to its budget");
+
+  async handle(text: string, route: RouteMode = "auto", caller?: RequestCaller): Promise<CascadeAnswer> {
+    const key = caller?.key ?? null;
+    const gate = teacherGate(this.#options.store, this.task, key, this.#onSpendError);
+    const answer = await this.cascade.handle(text, {
+      route,
+      ...(gate === undefined ? {} : { gate }),
+      ...(caller === undefined ? {} : { learn: learnsFrom(this.task, key), cause: { via: caller.via, keyId: key?.id ?? null, keyName: key?.name ?? null } }),
+    });
     // Most answers (the specialist's) add no example; they still wait for a write under way,
     // which may hold this request's example (a concurrent flush takes every pending row).
     await (this.#examples.hasPending ? this.flush() : this.#lastWrite);
@@ -203,13 +224,15 @@ export class TaskRuntime {
   }
 
   /** Validated human labels (import or feedback); stored before this resolves. */
-  async addHumanLabels(rows: readonly { text: string; label: string }[], source: "import" | "feedback" | "human"): Promise<void> {
-    // Synchronous section: no other request can interleave its puts with this source.
+  async addHumanLabels(rows: readonly { text: string; label: string }[], source: "import" | "feedback" | "human", key: { id: number; name: string } | null = null): Promise<void> {
+    // Synchronous section: no other request can interleave its puts with this source and key.
     this.#examples.humanSource = source;
+    this.#examples.humanKey = key;
     try {
       for (const r of rows) this.cascade.addHumanLabel(r.text, r.label);
     } finally {
       this.#examples.humanSource = "human";
+      this.#examples.humanKey = null;
     }
     await this.flush();
   }

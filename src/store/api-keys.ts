@@ -12,6 +12,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { toNullableNumber, toNumber, type StoreContext } from "./context.js";
 import { StoreError } from "./errors.js";
 import { sha256Hex } from "./hash.js";
+import { TeacherBudgetSchema, type TeacherBudget } from "../task/definition.js";
 import { API_KEY_ROLES, type ApiKeyRole } from "./schema.js";
 
 export const API_KEY_PREFIX = "apx_";
@@ -30,6 +31,29 @@ export interface ApiKeyRecord {
   /** Epoch milliseconds. */
   created_at: number;
   revoked_at: number | null;
+  /** May send `route: "teacher"` (README "Teacher spend"). */
+  force_teacher: boolean;
+  /** The key's own teacher budget, across tasks; null: none. */
+  teacher_budget: TeacherBudget | null;
+}
+
+/** What a key may do beyond its role, set when it is created or installed. */
+export interface ApiKeyPermissions {
+  /** Default: true for admin keys, false for predict keys. */
+  force_teacher?: boolean;
+  teacher_budget?: TeacherBudget | null;
+}
+
+const RECORD_COLUMNS = ["id", "name", "prefix", "role", "created_at", "revoked_at", "force_teacher", "teacher_budget"] as const;
+
+/** The stored values of `permissions` for a key of `role`. */
+function permissionColumns(role: ApiKeyRole, permissions: ApiKeyPermissions): { force_teacher: 0 | 1; teacher_budget: string | null } {
+  const budget = permissions.teacher_budget ?? null;
+  if (budget !== null) {
+    const parsed = TeacherBudgetSchema.safeParse(budget);
+    if (!parsed.success) throw new StoreError(`teacher budget: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(budget)"}: ${i.message}`).join("; ")}`);
+  }
+  return { force_teacher: (permissions.force_teacher ?? role === "admin") ? 1 : 0, teacher_budget: budget === null ? null : JSON.stringify(budget) };
 }
 
 /**
@@ -52,44 +76,46 @@ export class ApiKeyRepository {
   constructor(private readonly ctx: StoreContext) {}
 
   /** Creates a key. `key` is returned only here: store it now, it cannot be recovered. */
-  async create(name: string, role: ApiKeyRole): Promise<{ key: string; record: ApiKeyRecord }> {
+  async create(name: string, role: ApiKeyRole, permissions: ApiKeyPermissions = {}): Promise<{ key: string; record: ApiKeyRecord }> {
     if (!API_KEY_ROLES.includes(role)) throw new StoreError(`API key role ${JSON.stringify(role)} is not one of ${API_KEY_ROLES.join(", ")}`);
+    const columns = permissionColumns(role, permissions);
     const key = API_KEY_PREFIX + randomBytes(32).toString("base64url");
     const now = this.ctx.now();
     const row = await this.ctx.db
       .insertInto("api_keys")
-      .values({ name, prefix: key.slice(0, 8), key_hash: sha256Hex(key), role, created_at: now })
-      .returning("id")
+      .values({ name, prefix: key.slice(0, 8), key_hash: sha256Hex(key), role, created_at: now, ...columns })
+      .returning(RECORD_COLUMNS)
       .executeTakeFirstOrThrow();
-    return { key, record: { id: toNumber(row.id), name, prefix: key.slice(0, 8), role, created_at: now, revoked_at: null } };
+    return { key, record: toRecord(row) };
   }
 
   /**
    * Installs a key made elsewhere (a deployment secret), once: if it is already installed, its
-   * record is returned unchanged. A revoked key stays revoked; a known key with another role is an error.
+   * record is returned, with its permissions set to `permissions` (the deployment's declaration
+   * is the reference). A revoked key stays revoked; a known key with another role is an error.
    */
-  async install(key: string, name: string, role: ApiKeyRole): Promise<{ record: ApiKeyRecord; created: boolean }> {
+  async install(key: string, name: string, role: ApiKeyRole, permissions: ApiKeyPermissions = {}): Promise<{ record: ApiKeyRecord; created: boolean }> {
     if (!KEY_PATTERN.test(key)) throw new StoreError(`API key "${name}" must be "${API_KEY_PREFIX}" followed by 32 to 256 characters A-Z, a-z, 0-9, "_" or "-"`);
     if (!API_KEY_ROLES.includes(role)) throw new StoreError(`API key role ${JSON.stringify(role)} is not one of ${API_KEY_ROLES.join(", ")}`);
+    const columns = permissionColumns(role, permissions);
     const hash = sha256Hex(key);
-    const existing = await this.ctx.db
-      .selectFrom("api_keys")
-      .select(["id", "name", "prefix", "role", "created_at", "revoked_at"])
-      .where("key_hash", "=", hash)
-      .executeTakeFirst();
+    const existing = await this.ctx.db.selectFrom("api_keys").select(RECORD_COLUMNS).where("key_hash", "=", hash).executeTakeFirst();
     if (existing !== undefined) {
       const record = toRecord(existing);
       if (record.revoked_at !== null) throw new StoreError(`API key "${name}" (${record.prefix}…) was revoked; issue a new key`);
       if (record.role !== role) throw new StoreError(`API key "${name}" (${record.prefix}…) is installed with role ${record.role}, not ${role}; revoke it and install a new key`);
-      return { record, created: false };
+      if (existing.force_teacher === columns.force_teacher && existing.teacher_budget === columns.teacher_budget) return { record, created: false };
+      const updated = await this.ctx.db.updateTable("api_keys").set(columns).where("id", "=", record.id).returning(RECORD_COLUMNS).executeTakeFirstOrThrow();
+      for (const [h, entry] of this.#verified) if (entry.record.id === record.id) this.#verified.delete(h);
+      return { record: toRecord(updated), created: false };
     }
     const now = this.ctx.now();
     const row = await this.ctx.db
       .insertInto("api_keys")
-      .values({ name, prefix: key.slice(0, 8), key_hash: hash, role, created_at: now })
-      .returning("id")
+      .values({ name, prefix: key.slice(0, 8), key_hash: hash, role, created_at: now, ...columns })
+      .returning(RECORD_COLUMNS)
       .executeTakeFirstOrThrow();
-    return { record: { id: toNumber(row.id), name, prefix: key.slice(0, 8), role, created_at: now, revoked_at: null }, created: true };
+    return { record: toRecord(row), created: true };
   }
 
   /** The record of a valid, unrevoked key; null for anything else. */
@@ -125,7 +151,7 @@ export class ApiKeyRepository {
   async #lookup(hash: string): Promise<ApiKeyRecord | null> {
     const row = await this.ctx.db
       .selectFrom("api_keys")
-      .select(["id", "name", "prefix", "role", "created_at", "revoked_at", "key_hash"])
+      .select([...RECORD_COLUMNS, "key_hash"])
       .where("key_hash", "=", hash)
       .executeTakeFirst();
     if (row === undefined) return null;
@@ -139,11 +165,7 @@ export class ApiKeyRepository {
 
   /** Every key, revoked ones included, oldest first. */
   async list(): Promise<ApiKeyRecord[]> {
-    const rows = await this.ctx.db
-      .selectFrom("api_keys")
-      .select(["id", "name", "prefix", "role", "created_at", "revoked_at"])
-      .orderBy("id")
-      .execute();
+    const rows = await this.ctx.db.selectFrom("api_keys").select(RECORD_COLUMNS).orderBy("id").execute();
     return rows.map(toRecord);
   }
 
@@ -178,6 +200,8 @@ function toRecord(row: {
   role: ApiKeyRole;
   created_at: number | string;
   revoked_at: number | string | null;
+  force_teacher: number;
+  teacher_budget: string | null;
 }): ApiKeyRecord {
   return {
     id: toNumber(row.id),
@@ -186,5 +210,7 @@ function toRecord(row: {
     role: row.role,
     created_at: toNumber(row.created_at),
     revoked_at: toNullableNumber(row.revoked_at),
+    force_teacher: row.force_teacher === 1,
+    teacher_budget: row.teacher_budget === null ? null : (JSON.parse(row.teacher_budget) as TeacherBudget),
   };
 }

@@ -1,6 +1,6 @@
 // What every repository works with: a Kysely instance (the store's, or a transaction's), the
 // dialect, and the clock.
-import type { Kysely } from "kysely";
+import type { CompiledQuery, Kysely, QueryResult } from "kysely";
 import type { Database } from "./schema.js";
 import type { ThreadWriter } from "./sqlite-thread-writer.js";
 
@@ -16,6 +16,16 @@ export interface StoreContext {
    * on first use and shared by every caller with the same SQL (sqlite-thread-writer.ts).
    */
   readonly threadWriter?: (sql: string, width: number) => ThreadWriter;
+  /**
+   * SQLite files only: runs a statement on a thread with its own connection (started on first
+   * use; sqlite-query-thread.ts), for background work too slow for the event loop.
+   */
+  readonly background?: <R>(query: CompiledQuery) => Promise<QueryResult<R>>;
+}
+
+/** Runs a statement on the background thread when there is one (not inside a transaction), else on `ctx.db`. */
+export function executeInBackground<R>(ctx: StoreContext, query: CompiledQuery): Promise<QueryResult<R>> {
+  return ctx.background !== undefined && !ctx.db.isTransaction ? ctx.background<R>(query) : ctx.db.executeQuery<R>(query);
 }
 
 /**

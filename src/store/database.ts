@@ -16,9 +16,11 @@ import { RequestLog } from "./requests.js";
 import type { Database } from "./schema.js";
 import { SAFETY_NET_PAGES, startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.js";
 import { startThreadWriter, type ThreadWriter } from "./sqlite-thread-writer.js";
+import { startQueryThread, type QueryThread } from "./sqlite-query-thread.js";
 import { cachingStatements, StoreSqliteDialect } from "./sqlite-dialect.js";
 import { SqliteDatabase } from "./sqlite-driver.js";
 import { TaskRepository } from "./tasks.js";
+import { TeacherSpendRepository } from "./teacher-spend.js";
 
 export type { StoreDialect } from "./context.js";
 
@@ -45,6 +47,7 @@ export interface StoreRepositories {
   readonly requests: RequestLog;
   readonly models: ModelRepository;
   readonly apiKeys: ApiKeyRepository;
+  readonly teacherSpend: TeacherSpendRepository;
 }
 
 export interface Store extends StoreRepositories {
@@ -163,6 +166,8 @@ export async function openStore(url?: string, options: StoreOptions = {}): Promi
   }
   const writers = new Map<string, ThreadWriter>();
   let threadWriter: StoreContext["threadWriter"];
+  let queryThread: QueryThread | undefined;
+  let background: StoreContext["background"];
   if (target.kind === "sqlite" && target.path !== ":memory:") {
     const { path } = target;
     checkpointer = startCheckpointer(path);
@@ -174,16 +179,21 @@ export async function openStore(url?: string, options: StoreOptions = {}): Promi
       }
       return writer;
     };
+    background = (query) => {
+      queryThread ??= startQueryThread(path, options.busyTimeoutMs ?? 5000);
+      return queryThread.execute(query);
+    };
   }
 
   const repositories = (kysely: Kysely<Database>): StoreRepositories => {
-    const ctx: StoreContext = { db: kysely, dialect, now, ...(threadWriter ? { threadWriter } : {}) };
+    const ctx: StoreContext = { db: kysely, dialect, now, ...(threadWriter ? { threadWriter } : {}), ...(background ? { background } : {}) };
     return {
       tasks: new TaskRepository(ctx),
       examples: new ExampleRepository(ctx),
       requests: new RequestLog(ctx),
       models: new ModelRepository(ctx),
       apiKeys: new ApiKeyRepository(ctx),
+      teacherSpend: new TeacherSpendRepository(ctx),
     };
   };
   let closed: Promise<void> | undefined;
@@ -199,7 +209,7 @@ export async function openStore(url?: string, options: StoreOptions = {}): Promi
     // Writers first (their writes finish), then the checkpointer: the last connection to close
     // checkpoints the whole log and removes it.
     close: () =>
-      (closed ??= Promise.all([...writers.values()].map((w) => w.stop()))
+      (closed ??= Promise.all([...[...writers.values()].map((w) => w.stop()), queryThread?.stop()])
         .then(() => checkpointer?.stop())
         .then(() => db.destroy())),
   };

@@ -6,10 +6,10 @@
 // and PostgreSQL, so concurrent writers cannot break it; rows of one batch are merged first by the
 // same rule, in order (PostgreSQL refuses to upsert one row twice in a statement).
 import { sql } from "kysely";
-import { chunks, inTransaction, rowsPerInsert, toNumber, type StoreContext } from "./context.js";
+import { chunks, inTransaction, rowsPerInsert, toNullableNumber, toNumber, type StoreContext } from "./context.js";
 import { StoreError, StoreNotFoundError } from "./errors.js";
 import { textHash } from "./hash.js";
-import { EXAMPLE_SOURCES, type ExampleSource } from "./schema.js";
+import { EXAMPLE_SOURCES, type ExampleOrigin, type ExampleSource } from "./schema.js";
 
 export interface ExampleInput {
   text: string;
@@ -19,6 +19,11 @@ export interface ExampleInput {
   holdout?: boolean;
   /** Came from a live audit. Default false. Once true, stays true. */
   audited?: boolean;
+  /** What caused the label (default null: not recorded); replaced with the label. */
+  origin?: ExampleOrigin | null;
+  /** The API key whose request caused it, if any. */
+  key_id?: number | null;
+  key_name?: string | null;
 }
 
 export interface ExampleRecord {
@@ -33,6 +38,10 @@ export interface ExampleRecord {
   /** Epoch milliseconds. */
   created_at: number;
   updated_at: number;
+  /** What caused the current label, and the key that sent it (null: not recorded, or no key). */
+  origin: ExampleOrigin | null;
+  key_id: number | null;
+  key_name: string | null;
 }
 
 /** Narrows page() and count(); an absent field matches every example. */
@@ -55,7 +64,7 @@ export interface AddManyResult {
 }
 
 const RANK: Record<ExampleSource, number> = { teacher: 0, human: 1, feedback: 1, import: 1 };
-const COLUMNS_PER_ROW = 10;
+const COLUMNS_PER_ROW = 13;
 
 export class ExampleRepository {
   constructor(private readonly ctx: StoreContext) {}
@@ -95,6 +104,9 @@ export class ExampleRepository {
         created_at: now,
         updated_at: now,
         revision,
+        origin: r.origin ?? null,
+        key_id: r.key_id ?? null,
+        key_name: r.key_name ?? null,
       }));
       const before = await trx.selectFrom("examples").select((eb) => eb.fn.max("id").as("max_id")).executeTakeFirst();
       const maxIdBefore = toNumber(before?.max_id);
@@ -113,6 +125,9 @@ export class ExampleRepository {
                 audited: sql<0 | 1>`case when ${eb.ref("examples.audited")} = 1 or ${eb.ref("excluded.audited")} = 1 then 1 else 0 end`,
                 updated_at: eb.ref("excluded.updated_at"),
                 revision: eb.ref("excluded.revision"),
+                origin: eb.ref("excluded.origin"),
+                key_id: eb.ref("excluded.key_id"),
+                key_name: eb.ref("excluded.key_name"),
               }))
               .where((eb) =>
                 eb.and([
@@ -242,6 +257,9 @@ type ExampleRow = {
   audited: number;
   created_at: number | string;
   updated_at: number | string;
+  origin: ExampleOrigin | null;
+  key_id: number | string | null;
+  key_name: string | null;
 };
 
 function toRecord(row: ExampleRow): ExampleRecord {
@@ -256,5 +274,8 @@ function toRecord(row: ExampleRow): ExampleRecord {
     audited: row.audited === 1,
     created_at: toNumber(row.created_at),
     updated_at: toNumber(row.updated_at),
+    origin: row.origin,
+    key_id: toNullableNumber(row.key_id),
+    key_name: row.key_name,
   };
 }

@@ -7,5 +7,7 @@ export { TaskRepository, type TaskRecord, type TaskSyncState } from "./tasks.js"
 export { ExampleRepository, type ExampleInput, type ExampleRecord, type AddManyResult } from "./examples.js";
 export { RequestLog, REVIEW_KINDS, type RequestInput, type RequestRecord, type RequestStats, type DailyRequestStats, type TrafficBucket, type ReviewKind, type ReviewItem } from "./requests.js";
 export { ModelRepository, type NewModelVersion, type ModelVersionInfo, type PromotedModel, type ModelMetrics } from "./models.js";
-export { ApiKeyRepository, API_KEY_PREFIX, type ApiKeyRecord } from "./api-keys.js";
-export type { Database, ExampleSource, RequestSource, RequestStatus, ModelStatus, ApiKeyRole } from "./schema.js";
+export { ApiKeyRepository, API_KEY_PREFIX, type ApiKeyRecord, type ApiKeyPermissions } from "./api-keys.js";
+export { TeacherSpendRepository, SPEND_PERIOD_MS, windowStart, type SpendLimit, type SpendPeriod, type SpendUsage, type SpendWindow, type Reservation } from "./teacher-spend.js";
+export { EXAMPLE_ORIGINS } from "./schema.js";
+export type { Database, ExampleOrigin, ExampleSource, RequestSource, RequestStatus, ModelStatus, ApiKeyRole } from "./schema.js";

@@ -1,6 +1,6 @@
 // The request log: one row per gateway request, written after the answer, read for statistics.
 import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from "kysely";
-import { inTransaction, toNumber, type StoreContext } from "./context.js";
+import { executeInBackground, inTransaction, toNumber, type StoreContext } from "./context.js";
 import { StoreConflictError, StoreError } from "./errors.js";
 import { textHash } from "./hash.js";
 import {
@@ -276,6 +276,51 @@ export class RequestLog {
       this.#bulkSql.set(key, text);
     }
     return text;
+  }
+
+  /**
+   * The task names the log holds rows for, deleted tasks' included: a skip-scan of the
+   * (task, created_at) index (one lookup per task), not a scan of the rows.
+   */
+  async loggedTasks(): Promise<string[]> {
+    const query = sql<{ name: string | null }>`with recursive t(name) as (
+        select min(task) from requests
+        union all
+        select (select min(task) from requests where task > t.name) from t where t.name is not null
+      ) select name from t where name is not null`.compile(this.ctx.db);
+    const { rows } = await executeInBackground<{ name: string | null }>(this.ctx, query);
+    return rows.map((r) => r.name!);
+  }
+
+  /**
+   * Deletes up to `limit` of the task's oldest rows logged before `before` (epoch ms), in one
+   * statement (one transaction); returns how many. Retention calls it in small batches.
+   */
+  async deleteOlder(task: string, before: number, limit: number): Promise<number> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new StoreError(`delete limit must be a positive integer, got ${limit}`);
+    const query = this.ctx.db
+      .deleteFrom("requests")
+      .where("id", "in", (eb) => eb.selectFrom("requests").select("id").where("task", "=", task).where("created_at", "<", before).orderBy("created_at").limit(limit))
+      .compile();
+    return Number((await executeInBackground(this.ctx, query)).numAffectedRows ?? 0n);
+  }
+
+  /**
+   * The time before which the task's rows must go for at most `keep` to remain: just past the
+   * (keep + 1)-th newest row's time, or null when the task has at most `keep` rows. Walks `keep`
+   * entries of the (task, created_at) index.
+   */
+  async keepCutoff(task: string, keep: number): Promise<number | null> {
+    if (!Number.isSafeInteger(keep) || keep < 0) throw new StoreError(`rows to keep must be a non-negative integer, got ${keep}`);
+    const query = this.ctx.db.selectFrom("requests").select("created_at").where("task", "=", task).orderBy("created_at", "desc").limit(1).offset(keep).compile();
+    const row = (await executeInBackground<{ created_at: number | string }>(this.ctx, query)).rows[0];
+    return row === undefined ? null : toNumber(row.created_at) + 1;
+  }
+
+  /** How many rows the task has in the log (off the event loop where it can be). */
+  async count(task: string): Promise<number> {
+    const query = this.ctx.db.selectFrom("requests").select((eb) => eb.fn.countAll<number | string>().as("n")).where("task", "=", task).compile();
+    return toNumber((await executeInBackground<{ n: number | string }>(this.ctx, query)).rows[0]?.n);
   }
 
   async get(id: string): Promise<RequestRecord | null> {

@@ -26,6 +26,14 @@ export type Flag = ColumnType<number, 0 | 1, 0 | 1>;
 export type ExampleSource = "human" | "feedback" | "teacher" | "import";
 export const EXAMPLE_SOURCES: readonly ExampleSource[] = ["human", "feedback", "teacher", "import"];
 
+/**
+ * What caused an example (migration 004): an import (the API's, the configuration file's or the
+ * demo's seed), a person's feedback, a teacher answer to a request through predict or chat
+ * completions, or a live audit of a specialist answer.
+ */
+export type ExampleOrigin = "import" | "feedback" | "predict" | "chat" | "audit";
+export const EXAMPLE_ORIGINS: readonly ExampleOrigin[] = ["import", "feedback", "predict", "chat", "audit"];
+
 export type RequestSource = "specialist" | "teacher" | "none";
 export const REQUEST_SOURCES: readonly RequestSource[] = ["specialist", "teacher", "none"];
 
@@ -75,6 +83,12 @@ export interface ExamplesTable {
   updated_at: EpochMs;
   /** The task's revision of the write that last inserted or changed the row (0: before migration 002). */
   revision: ColumnType<number | string, number | undefined, number>;
+  /** What caused the current label (migration 004; NULL for rows written before it). */
+  origin: ColumnType<ExampleOrigin | null, ExampleOrigin | null | undefined, ExampleOrigin | null>;
+  /** The API key whose request caused it (NULL: none, e.g. the configuration file's import). */
+  key_id: ColumnType<number | string | null, number | null | undefined, number | null>;
+  /** That key's name when the example was written. */
+  key_name: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RequestsTable {
@@ -138,6 +152,21 @@ export interface ApiKeysTable {
   role: ApiKeyRole;
   created_at: EpochMs;
   revoked_at: NullableEpochMs;
+  /** May send `route: "teacher"` (migration 004; admin keys default to 1, predict keys to 0). */
+  force_teacher: ColumnType<number, 0 | 1 | undefined, 0 | 1>;
+  /** The key's teacher budget as JSON text (a TeacherBudget), NULL for none. */
+  teacher_budget: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Teacher calls and cost of one budget scope in one calendar window (migration 004). */
+export interface TeacherSpendTable {
+  /** `task:<name>` or `key:<id>`. */
+  scope: string;
+  period: "hour" | "day";
+  /** Epoch milliseconds of the window's start (UTC). */
+  start: EpochMs;
+  calls: ColumnType<number | string, number, number>;
+  cost: ColumnType<number, number, number>;
 }
 
 export interface Database {
@@ -146,4 +175,5 @@ export interface Database {
   requests: RequestsTable;
   model_versions: ModelVersionsTable;
   api_keys: ApiKeysTable;
+  teacher_spend: TeacherSpendTable;
 }

@@ -10,7 +10,7 @@
 // the rows. If the thread fails, write() rejects and `broken` turns true; callers then write on
 // their own connection (see RequestLog.insertMany).
 import { SAFETY_NET_PAGES } from "./sqlite-checkpointer.js";
-import { startSqliteThread } from "./sqlite-thread.js";
+import { startSqliteThread, threadCaller } from "./sqlite-thread.js";
 
 // Run by startSqliteThread (sqlite-thread.ts).
 const WORKER_SOURCE = `
@@ -58,46 +58,14 @@ export interface ThreadWriter {
   stop(): Promise<void>;
 }
 
-interface Pending {
-  resolve: (changed: number) => void;
-  reject: (err: Error) => void;
-}
-
 export function startThreadWriter(path: string, sql: string, width: number, busyTimeoutMs: number): ThreadWriter {
   const thread = startSqliteThread(WORKER_SOURCE, { path, sql, width, busyTimeoutMs, autocheckpointPages: SAFETY_NET_PAGES });
-  const { worker } = thread;
-  const pending = new Map<number, Pending>();
-  let nextId = 0;
-  let broken = false;
-  const fail = (why: string) => {
-    broken = true;
-    for (const p of pending.values()) p.reject(new ThreadWriterError(why));
-    pending.clear();
-  };
-  worker.on("message", (m: { id: number; changed?: number; error?: string }) => {
-    const p = pending.get(m.id);
-    if (p === undefined) return;
-    pending.delete(m.id);
-    // Referenced only while a write is under way: its caller is waiting for the answer.
-    if (pending.size === 0) worker.unref();
-    if (m.error === undefined) p.resolve(m.changed ?? 0);
-    else p.reject(new ThreadWriterError(m.error));
-  });
-  worker.on("error", (err) => fail(`the SQLite writer thread failed: ${err.message}`));
-  void thread.exited.then(() => fail("the SQLite writer thread has exited"));
+  const calls = threadCaller<{ changed?: number }>(thread, "writer", (why) => new ThreadWriterError(why));
   return {
     get broken() {
-      return broken;
+      return calls.broken;
     },
-    write(values) {
-      if (broken || thread.stopping) return Promise.reject(new ThreadWriterError("the SQLite writer thread is not running"));
-      const id = nextId++;
-      return new Promise<number>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.ref();
-        worker.postMessage({ id, values });
-      });
-    },
+    write: (values) => calls.call({ values }).then((reply) => reply.changed ?? 0),
     // Messages are handled in order: the writes already posted finish before "stop".
     stop: () => thread.stop(),
   };

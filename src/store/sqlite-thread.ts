@@ -42,3 +42,52 @@ export function startSqliteThread(source: string, workerData: Record<string, unk
     },
   };
 }
+
+/** Calls answered by a thread: each message carries an id, and the thread replies with it. */
+export interface ThreadCaller<R> {
+  /** True once the thread has failed or exited: call() would reject. */
+  readonly broken: boolean;
+  /** Posts `{ id, ...message }`; resolves with the reply of that id, or rejects with its `error`. */
+  call(message: Record<string, unknown>): Promise<R>;
+}
+
+/**
+ * The request-reply protocol of a thread whose source answers `{ id, ...result }` or
+ * `{ id, error }`. The thread is referenced only while a call is under way (its caller waits for
+ * the answer); its failure or exit rejects every call outstanding with `fail(reason)`.
+ */
+export function threadCaller<R>(thread: SqliteThread, what: string, fail: (reason: string) => Error): ThreadCaller<R> {
+  const { worker } = thread;
+  const pending = new Map<number, { resolve: (reply: R) => void; reject: (err: Error) => void }>();
+  let nextId = 0;
+  let broken = false;
+  const breakDown = (why: string) => {
+    broken = true;
+    for (const p of pending.values()) p.reject(fail(why));
+    pending.clear();
+  };
+  worker.on("message", (m: { id: number; error?: string }) => {
+    const p = pending.get(m.id);
+    if (p === undefined) return;
+    pending.delete(m.id);
+    if (pending.size === 0) worker.unref();
+    if (m.error === undefined) p.resolve(m as R);
+    else p.reject(fail(m.error));
+  });
+  worker.on("error", (err) => breakDown(`the SQLite ${what} thread failed: ${err.message}`));
+  void thread.exited.then(() => breakDown(`the SQLite ${what} thread has exited`));
+  return {
+    get broken() {
+      return broken;
+    },
+    call(message) {
+      if (broken || thread.stopping) return Promise.reject(fail(`the SQLite ${what} thread is not running`));
+      const id = nextId++;
+      return new Promise<R>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.ref();
+        worker.postMessage({ ...message, id });
+      });
+    },
+  };
+}

@@ -107,7 +107,26 @@ export const TrainingSchema = z.object({
   /** Share of examples held out for the routing threshold and for comparing model versions. */
   holdout_fraction: z.number().gt(0).lt(0.9).default(0.2),
   seed: z.number().int().default(1),
+  /**
+   * Names of the API keys whose requests the task learns from (teacher answers and audits become
+   * examples); absent: every key. Requests of other keys are still answered, not learned from.
+   */
+  learn_from_keys: z.array(z.string().min(1).max(200)).max(1000).optional(),
 });
+
+/**
+ * Teacher calls and cost allowed per calendar window (UTC hour, UTC day), for a task or an API key
+ * (README "Teacher spend"). An absent field is no limit; 0 allows no teacher call at all.
+ */
+export const TeacherBudgetSchema = z
+  .object({
+    calls_per_hour: z.number().int().min(0).optional(),
+    calls_per_day: z.number().int().min(0).optional(),
+    /** In the task's currency (the teacher's prices). */
+    cost_per_hour: z.number().min(0).optional(),
+    cost_per_day: z.number().min(0).optional(),
+  })
+  .strict();
 
 export const TaskSchema = z.object({
   name: z.string().regex(TASK_NAME_PATTERN, "use 1-64 characters a-z, 0-9, '_' or '-', starting with a letter or digit"),
@@ -123,6 +142,8 @@ export const TaskSchema = z.object({
   teacher: TaskTeacherSchema.default(TaskTeacherSchema.parse({})),
   routing: RoutingSchema.default(RoutingSchema.parse({})),
   training: TrainingSchema.default(TrainingSchema.parse({})),
+  /** The task's teacher budget: past it, requests that would call the teacher get 429 (README "Teacher spend"). */
+  budget: TeacherBudgetSchema.optional(),
   /**
    * `hash_inputs`: the gateway's request log keeps only a SHA-256 of each input, not the text.
    * Texts the teacher labels still become training examples: that is how the specialist learns.
@@ -143,6 +164,7 @@ export type Label = z.infer<typeof LabelSchema>;
 export type RoutingTarget = z.infer<typeof RoutingSchema>;
 export type TrainingSettings = z.infer<typeof TrainingSchema>;
 export type Task = z.infer<typeof TaskSchema>;
+export type TeacherBudget = z.infer<typeof TeacherBudgetSchema>;
 /** What a user writes: every setting with a default may be left out. */
 export type TaskInput = z.input<typeof TaskSchema>;
 

@@ -96,7 +96,7 @@ describe("big batches", () => {
   });
 
   it("refuses a batch over the total-characters limit with 413 when the body limit is raised", async () => {
-    const big = await startTestGateway(undefined, { rateLimit: false, bodyLimit: 20 * 1024 * 1024 });
+    const big = await startTestGateway(undefined, { rateLimit: false, options: { bodyLimit: 20 * 1024 * 1024 } });
     try {
       expect((await big.request("POST", "/v1/tasks", { body: taskBody(TASK) })).status).toBe(201);
       const count = Math.floor(MAX_BATCH_CHARS / 90_000) + 1;

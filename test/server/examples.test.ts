@@ -256,7 +256,7 @@ describe("GET /v1/tasks/:name/examples", () => {
     expect(new Set(ids).size).toBe(252);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(rows.map((r) => r.text)).toEqual([...taught, ...imported].map((e) => e.text));
-    expect(Object.keys(rows[0]).sort()).toEqual(["audited", "created_at", "holdout", "id", "label", "source", "text"]);
+    expect(Object.keys(rows[0]).sort()).toEqual(["audited", "created_at", "holdout", "id", "key_id", "key_name", "label", "origin", "source", "text"]);
   });
 
   it("says there is no next page when the last page is exactly full", async () => {

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startGateway, type Gateway } from "../../src/server/start.js";
+import { startGateway, type Gateway, type StartOptions } from "../../src/server/start.js";
 import type { RateLimit } from "../../src/server/rate-limit.js";
 import type { TeacherBreakerOptions } from "../../src/server/task-runtime.js";
 import type { TeacherDeclaration, TeacherRegistryOptions } from "../../src/server/teachers.js";
@@ -62,8 +62,8 @@ export async function startTestGateway(
     /** A store to serve (default: the SQLite file test.db in the directory). */
     store?: Store;
     syncIntervalMs?: number;
-    /** The app-wide body limit in bytes (default 5 MiB). */
-    bodyLimit?: number;
+    /** Any other gateway option (retention, authFailures, metricsRequireKey…). */
+    options?: Partial<StartOptions>;
   } = {},
 ): Promise<TestGateway> {
   const dir = existing?.dir ?? mkdtempSync(join(tmpdir(), "apprentice-server-"));
@@ -90,7 +90,7 @@ export async function startTestGateway(
     ...(extra.rateLimit === undefined ? {} : { rateLimit: extra.rateLimit }),
     ...(extra.teacherBreaker === undefined ? {} : { teacherBreaker: extra.teacherBreaker }),
     ...(extra.syncIntervalMs === undefined ? {} : { syncIntervalMs: extra.syncIntervalMs }),
-    ...(extra.bodyLimit === undefined ? {} : { bodyLimit: extra.bodyLimit }),
+    ...extra.options,
   });
   const admin = adminKey;
   const request: TestGateway["request"] = async (method, path, options = {}) => {

@@ -57,7 +57,7 @@ for (const makeTarget of targets) {
 
     it("adopts examples the other instance stored, teacher answers and imports alike", async () => {
       // A teacher answer on A (a text the specialist is unsure of, forced to the teacher).
-      const taught = await a.request("POST", "/v1/tasks/shared/predict", { key: a.predictKey, body: { input: GOLD[350].text, route: "teacher" } });
+      const taught = await a.request("POST", "/v1/tasks/shared/predict", { key: a.adminKey, body: { input: GOLD[350].text, route: "teacher" } });
       expect(taught.body.source).toBe("teacher");
       expect((await a.request("POST", "/v1/tasks/shared/examples", { body: GOLD.slice(300, 320) })).status).toBe(200);
       expect(await examplesOn(b)).toBe(300);

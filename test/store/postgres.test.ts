@@ -64,6 +64,7 @@ function postgresSpecifics(url: string): void {
           "model_versions",
           "requests",
           "tasks",
+          "teacher_spend",
         ]);
       } finally {
         await a.close();

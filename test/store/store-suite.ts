@@ -73,7 +73,7 @@ export function storeSuite(target: StoreTarget): void {
       it("records the applied migrations and is idempotent", async () => {
         const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
         expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS));
-        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions", "003_retrain_leases"]);
+        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions", "003_retrain_leases", "004_teacher_spend"]);
         if (target.persistent) {
           // Opening again (a restart, a second instance) finds nothing to do.
           const again = await openAgain();
@@ -730,6 +730,70 @@ export function storeSuite(target: StoreTarget): void {
         expect(seen.has(null)).toBe(false);
         expect([...seen].every((v) => v === 1 || v === 2)).toBe(true);
         expect(reads).toBeGreaterThan(10);
+      });
+    });
+
+    describe("teacher spend and retention (migration 004)", () => {
+      it("reserves a call against every budget or none, names the spent one, and resets with the window", async () => {
+        const limits = [
+          { scope: "task:t", period: "hour" as const, calls: 3 },
+          { scope: "key:1", period: "day" as const, calls: 5, cost: 0.01 },
+        ];
+        for (let i = 0; i < 3; i++) {
+          const r = await store.teacherSpend.reserve(limits);
+          expect(r.ok).toBe(true);
+          if (r.ok) await store.teacherSpend.addCost(r.windows, 0.002);
+        }
+        const refused = await store.teacherSpend.reserve(limits);
+        expect(refused).toMatchObject({ ok: false, kind: "calls", limit: { scope: "task:t" }, used: { calls: 3, resets_at: T0 + HOUR } });
+        // The refusal rolled back the key's counter: it still shows 3 calls.
+        expect(await store.teacherSpend.usage("key:1", "day")).toMatchObject({ calls: 3, start: T0, resets_at: T0 + DAY });
+        expect((await store.teacherSpend.usage("key:1", "day")).cost).toBeCloseTo(0.006, 9);
+        // Next hour: the task's hourly budget is fresh; the key's daily cost budget runs out first.
+        clock = T0 + HOUR;
+        let r = await store.teacherSpend.reserve(limits);
+        expect(r.ok).toBe(true);
+        if (r.ok) await store.teacherSpend.addCost(r.windows, 0.005);
+        r = await store.teacherSpend.reserve(limits);
+        expect(r).toMatchObject({ ok: false, kind: "cost", limit: { scope: "key:1" } });
+        expect(await store.teacherSpend.reserve([{ scope: "task:z", period: "hour", calls: 0 }])).toMatchObject({ ok: false, kind: "calls" });
+        clock = T0 + 3 * DAY;
+        expect(await store.teacherSpend.prune(clock - 2 * DAY)).toBe(3);
+      });
+
+      it("keeps key permissions, defaulting force_teacher by role, and updates them when a key is installed again", async () => {
+        const admin = await store.apiKeys.create("a", "admin");
+        const predict = await store.apiKeys.create("p", "predict", { teacher_budget: { calls_per_hour: 7 } });
+        expect(admin.record).toMatchObject({ force_teacher: true, teacher_budget: null });
+        expect(predict.record).toMatchObject({ force_teacher: false, teacher_budget: { calls_per_hour: 7 } });
+        expect(await store.apiKeys.verify(predict.key)).toMatchObject({ teacher_budget: { calls_per_hour: 7 } });
+        const secret = `apx_${"k".repeat(40)}`;
+        await store.apiKeys.install(secret, "deployed", "predict");
+        const again = await store.apiKeys.install(secret, "deployed", "predict", { force_teacher: true, teacher_budget: { cost_per_day: 2 } });
+        expect(again).toMatchObject({ created: false, record: { force_teacher: true, teacher_budget: { cost_per_day: 2 } } });
+        await expect(store.apiKeys.create("bad", "predict", { teacher_budget: { calls_per_hour: -1 } as never })).rejects.toThrow(/calls_per_hour/);
+      });
+
+      it("records each example's origin and key, replaced with its label", async () => {
+        await store.tasks.create(task("t"));
+        await store.examples.addMany("t", [{ text: "one", label: "billing", source: "teacher", origin: "predict", key_id: 4, key_name: "app" }]);
+        expect(await store.examples.get("t", "one")).toMatchObject({ origin: "predict", key_id: 4, key_name: "app" });
+        await store.examples.addMany("t", [{ text: "one", label: "shipping", source: "feedback", origin: "feedback", key_id: 1, key_name: "admin" }]);
+        expect(await store.examples.get("t", "one")).toMatchObject({ label: "shipping", origin: "feedback", key_id: 1, key_name: "admin" });
+      });
+
+      it("deletes a task's oldest rows in batches and finds where its cap falls", async () => {
+        const rows = (task: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${task}${i}`, task, input: `x${i}`, source: "specialist" as const, latency_ms: 1, status: "ok" as const, created_at: T0 + i }));
+        await store.requests.insertMany([...rows("a", 50), ...rows("b", 5)]);
+        expect(await store.requests.loggedTasks()).toEqual(["a", "b"]);
+        expect(await store.requests.keepCutoff("b", 5)).toBeNull();
+        const cutoff = await store.requests.keepCutoff("a", 20);
+        expect(cutoff).toBe(T0 + 30);
+        expect(await store.requests.deleteOlder("a", cutoff!, 25)).toBe(25);
+        expect(await store.requests.deleteOlder("a", cutoff!, 25)).toBe(5);
+        expect(await store.requests.count("a")).toBe(20);
+        expect(await store.requests.get("a30")).not.toBeNull();
+        expect(await store.requests.count("b")).toBe(5);
       });
     });
 

@@ -7,6 +7,7 @@ import type { StoreDialect } from "../context.js";
 import * as m001 from "./001_initial.js";
 import * as m002 from "./002_task_revisions.js";
 import * as m003 from "./003_retrain_leases.js";
+import * as m004 from "./004_teacher_spend.js";
 
 export interface StoreMigration {
   up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void>;
@@ -16,6 +17,7 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   "001_initial": m001,
   "002_task_revisions": m002,
   "003_retrain_leases": m003,
+  "004_teacher_spend": m004,
 };
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {

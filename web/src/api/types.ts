@@ -4,12 +4,13 @@ import type { RetrainReport } from "../../../src/cascade/cascade.js";
 import type { RouteReason } from "../../../src/cascade/router.js";
 import type { ImportReply } from "../../../src/server/routes-examples.js";
 import type { AuditSummary, TaskStats as ServerTaskStats } from "../../../src/server/task-stats.js";
+import type { BudgetWindowUse } from "../../../src/server/teacher-budget.js";
 
 export type { AuditSummary, ImportReply, RouteReason };
 export type AuditStatus = AuditSummary["status"];
 export type DailyStats = ServerTaskStats["daily"][number];
 /** GET /v1/tasks/:name/stats: the log's figures plus what the gateway serves. */
-export type TaskStats = ServerTaskStats & { model_version: number | null; examples: number };
+export type TaskStats = ServerTaskStats & { model_version: number | null; examples: number; budget?: { windows: BudgetWindowUse[] } | null };
 // Other shapes: only the fields the dashboard uses are typed; the API may send more.
 
 export interface TaskLabel {

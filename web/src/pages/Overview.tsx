@@ -108,6 +108,14 @@ function TaskCard({ row, window }: { row: Row; window: Window }) {
               <dd>{stats.model_version ? `v${stats.model_version}` : "none yet"}</dd>
             </div>
           </dl>
+          {stats.budget ? (
+            <p class="budget-line">
+              <strong>Teacher budget:</strong>{" "}
+              {stats.budget.windows
+                .map((w) => `${[w.calls_limit === null ? null : `${num(w.calls)}/${num(w.calls_limit)} calls`, w.cost_limit === null ? null : `${money(w.cost)}/${money(w.cost_limit)}`].filter((x) => x !== null).join(", ")} this ${w.period} (UTC)`)
+                .join("; ")}
+            </p>
+          ) : null}
           <p class="audit-line">
             <strong>Live audit:</strong>{" "}
             {audit && audit.audited > 0 ? (
