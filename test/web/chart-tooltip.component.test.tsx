@@ -25,7 +25,7 @@ afterEach(() => {
 });
 
 /** The elements under `box` other than the ones tooltipContent makes. */
-const foreign = (box: HTMLElement) => [...box.querySelectorAll("*")].filter((el) => el.tagName !== "DIV" && el.tagName !== "SPAN");
+const foreign = (box: HTMLElement) => Array.from(box.querySelectorAll("*")).filter((el) => el.tagName !== "DIV" && el.tagName !== "SPAN");
 
 describe("tooltipContent", () => {
   it("sets every title, name and value as text, whatever it contains", () => {
@@ -48,7 +48,7 @@ describe("tooltipContent", () => {
       { name: "plain", value: "1" },
     ]);
     expect(box.querySelector(".chart-tip-title")).toBeNull();
-    const rows = [...box.querySelectorAll(".chart-tip-row")];
+    const rows = Array.from(box.querySelectorAll(".chart-tip-row"));
     expect(rows.map((r) => r.textContent)).toEqual(["Specialist239", "Teacher194", "plain1"]);
     expect(rows.map((r) => r.querySelector(".chart-tip-marker")?.className ?? null)).toEqual(["chart-tip-marker marker-specialist", "chart-tip-marker marker-teacher", null]);
     // Name and value are separate elements: the CSS lays them apart ("Specialist 239", not "Specialist239").
@@ -64,7 +64,7 @@ describe("the confusion heatmap's tooltip", () => {
     const box = heatmapTooltip(labels, [1, 2, 3]);
     document.body.append(box);
     expect(box.querySelector(".chart-tip-title")!.textContent).toBe("3 examples");
-    const rows = [...box.querySelectorAll(".chart-tip-row")].map((r) => [r.querySelector(".chart-tip-name")!.textContent, r.querySelector(".chart-tip-value")!.textContent]);
+    const rows = Array.from(box.querySelectorAll(".chart-tip-row")).map((r) => [r.querySelector(".chart-tip-name")!.textContent, r.querySelector(".chart-tip-value")!.textContent]);
     expect(rows).toEqual([
       ["actual", HOSTILE[1]],
       ["predicted", HOSTILE[0]],
