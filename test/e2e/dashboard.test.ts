@@ -17,6 +17,8 @@ const CHROMIUM = "/usr/bin/chromium";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SHOTS = join(ROOT, "test-results", "e2e");
 const TASK = "banking-demo";
+/** Requests the review step sends on top of the replayed traffic. */
+const FORCED_IN_REVIEW = 5;
 /** Generous bound for anything the page or the gateway has to do (training included). */
 const WAIT = 20_000;
 
@@ -296,6 +298,17 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
 
   it("review: three items resolved with the digit keys become feedback examples", async () => {
     const feedbackBefore = await examplesTotal("feedback");
+    // The replay's specialist answers were made under the stricter thresholds of the first versions,
+    // so none may be below today's low-confidence line: vague texts answered by the specialist
+    // on request are.
+    const vague = ["I have a question about my account", "something is not right here", "can you help me with this please", "what about the thing from yesterday", "it still does not work"];
+    expect(vague).toHaveLength(FORCED_IN_REVIEW);
+    const forced = await fetch(`${url}/v1/tasks/${TASK}/predict`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${demo.predictKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ inputs: vague, route: "specialist" }),
+    });
+    expect(forced.status).toBe(200);
     await openTab("Review");
     const progress = page.getByLabel("Review progress");
     const first = await textMatching(progress, /0 done · 0 skipped · [1-9]\d* remaining/, "a queue with items");
@@ -312,6 +325,9 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
       await page.keyboard.press("1");
       await textMatching(progress, new RegExp(`^${i} done · 0 skipped · ${remaining - i} remaining`));
     }
+    // The page says what "low confidence" means, with the line the gateway used.
+    const line = (await api("GET", `/v1/tasks/${TASK}/review?kind=low_confidence&limit=1`)).low_confidence_below as number | null;
+    await textMatching(page.locator("p.hint").filter({ hasText: "Low confidence:" }), line === null ? /every specialist answer/ : new RegExp(`below ${line.toFixed(3).replace(".", "\\.")} confidence`));
     await shot("07-review");
     await until("3 more feedback examples", async () => (await examplesTotal("feedback")) === feedbackBefore + 3);
   });
@@ -347,6 +363,16 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
     await page.getByRole("button", { name: `Promote version ${target}`, exact: true }).waitFor();
     // Nothing older than the oldest version to roll back to: the button says so instead of failing.
     if (previous === versions[versions.length - 1]) expect(await page.getByRole("button", { name: "Roll back", exact: true }).isDisabled()).toBe(true);
+    // The live row shows the threshold the router uses now, as GET /v1/tasks/:name reports it.
+    const now = (await api("GET", `/v1/tasks/${TASK}`)).cascade.threshold as number | null;
+    const liveRow = page.getByRole("table", { name: /Model versions/ }).locator("tbody tr").filter({ has: page.locator("td strong", { hasText: new RegExp(`^v${previous}$`) }) });
+    await textMatching(liveRow, new RegExp(`${now === null ? "none" : now.toFixed(3).replace(".", "\\.")}\\s*router's now`), "the router's threshold in the live row");
+    // At 1400 px wide every column fits: nothing is cut off at the right edge.
+    await page.setViewportSize({ width: 1400, height: 900 });
+    const overflow = await page.locator("main .table-wrap").first().evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot("09-versions", 1400);
+    await page.setViewportSize({ width: 1280, height: 900 });
     await shot("09-versions");
   });
 
@@ -355,10 +381,11 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
 
     await openTab("Traffic");
     const traffic = await until("the traffic chart", async () => (await charts()).find((c) => c.label.startsWith("Requests over time") && drawn(c)));
-    // "Requests over time, stacked by source: Specialist 123, Teacher 45, …": every replayed request.
+    // "Requests over time, stacked by source: Specialist 123, Teacher 45, …": every replayed request,
+    // and the review step's forced ones.
     const counts = [...traffic.label.matchAll(/ (\d+)(?=,|$)/g)].map((m) => Number(m[1]));
     expect(counts.length).toBeGreaterThan(0);
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(demo.data.traffic.length);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(demo.data.traffic.length + FORCED_IN_REVIEW);
     const saved = page.getByRole("region", { name: "Cost saved" });
     if ((await saved.locator(".chart").count()) > 0) {
       const all = await charts();

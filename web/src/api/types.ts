@@ -165,6 +165,8 @@ export interface ReviewItem {
 export interface ReviewQueue {
   data: ReviewItem[];
   pending: Record<ReviewKind, number>;
+  /** `low_confidence` holds specialist answers below this confidence (null: no threshold, every one; absent from older gateways). */
+  low_confidence_below?: number | null;
 }
 
 export interface FeedbackReply {

@@ -59,7 +59,7 @@ function Report({ report, maxError }: { report: ModelReport; maxError: number })
         </p>
         {report.threshold_reason ? (
           <p class="hint reason">
-            <strong>How the threshold was chosen</strong> when the live version was installed (by a retrain, a promotion or a roll-back), on the held-out examples of that moment it may answer; audited requests have joined the holdout since: {report.threshold_reason}
+            <strong>How the threshold was chosen</strong> when the live version was installed (by a retrain, a promotion or a roll-back), on the held-out examples of that moment it may answer (audited requests may have joined the holdout since): {report.threshold_reason}
           </p>
         ) : null}
       </Section>
