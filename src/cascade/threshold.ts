@@ -212,7 +212,7 @@ export function chooseThreshold(scored: readonly ScoredItem[], target: ErrorTarg
     const covered = groups.covered[smallest];
     const errors = groups.errors[smallest];
     const rate = errors / covered;
-    const head = `none of ${tests} passes; the ${covered} most confident held-out items (confidence ≥ ${fmt(groups.value[smallest])}) have ${errors} errors (${pct(rate)}), upper bound ${pct(firstBound)} > ${pct(maxError)}`;
+    const head = `none of ${tests} passes; the ${covered} most confident held-out items (confidence ≥ ${fmt(groups.value[smallest])}) have ${errors} error${errors === 1 ? "" : "s"} (${pct(rate)}), upper bound ${pct(firstBound)} > ${pct(maxError)}`;
     const needed = labelsNeededAtRate(rate, maxError, grid.level);
     const tail = Number.isFinite(needed)
       ? `; at that error rate, proving ${targetText} takes a slice of about ${needed} held-out items`
@@ -234,6 +234,6 @@ export function chooseThreshold(scored: readonly ScoredItem[], target: ErrorTarg
     testLevel: bestLevel,
     reason:
       `answers when confidence ≥ ${fmt(groups.value[bestGroup])}: ${covered} of ${n} held-out items (${pct(covered / n)}), ` +
-      `${errors} errors, upper bound ${pct(bestBound)} at ${pct(bestLevel)} ≤ ${pct(maxError)}; the largest passing of ${tests}`,
+      `${errors} error${errors === 1 ? "" : "s"}, upper bound ${pct(bestBound)} at ${pct(bestLevel)} ≤ ${pct(maxError)}; the largest passing of ${tests}`,
   };
 }

@@ -373,6 +373,7 @@ function insightSchemas(): Record<string, Schema> {
         }),
       ),
       pending: { ...object(Object.fromEntries(reviewKinds.map((k) => [k, int()]))), description: "Requests in each queue (a request may count in more than one)." },
+      low_confidence_below: nullable(num("`low_confidence` lists specialist answers whose confidence is below this: closer to the router's current threshold than to 1 (threshold + (1 − threshold) / 2). Null without a threshold: then every specialist answer.")),
     }),
     ExplainRequest: object({ input: { type: "string", minLength: 1, maxLength: MAX_TEXT_CHARS } }),
     Explanation: object({

@@ -22,6 +22,16 @@ export const MAX_REVIEW_LIMIT = 200;
 export const TOP_LABELS = 5;
 const REVIEW_QUERY_KINDS = ["all", ...REVIEW_KINDS] as const;
 
+/**
+ * "Low confidence" in the review queue: a specialist answer whose confidence is closer to the
+ * router's current threshold than to 1 (below threshold + (1 − threshold) / 2), or under the
+ * threshold itself (forced answers, or a threshold raised since). Null without a threshold: then
+ * every specialist answer counts.
+ */
+export function lowConfidenceBelow(threshold: number | null): number | null {
+  return threshold === null ? null : threshold + (1 - threshold) / 2;
+}
+
 type InsightRoute = { Params: { name: string }; Querystring: Query };
 
 interface TrafficPoint extends Omit<TrafficBucket, "teacher_calls"> {
@@ -67,9 +77,11 @@ export function registerInsightRoutes(app: FastifyInstance, deps: RouteDeps): vo
     const limit = integerParam(params, "limit", DEFAULT_REVIEW_LIMIT, 1, MAX_REVIEW_LIMIT);
     const rt = await runtimeOf(runtimes, request.params.name);
     await app.requestLog.flush();
-    const items = await store.requests.review(rt.task.name, kind, limit);
-    const pending = await store.requests.reviewCounts(rt.task.name);
-    return { data: items.map((item) => reviewView(rt, item)), pending };
+    const below = lowConfidenceBelow(rt.cascade.router.threshold);
+    const options = below === null ? {} : { lowConfidenceBelow: below };
+    const items = await store.requests.review(rt.task.name, kind, limit, options);
+    const pending = await store.requests.reviewCounts(rt.task.name, options);
+    return { data: items.map((item) => reviewView(rt, item)), pending, low_confidence_below: below };
   });
 
   app.post<{ Params: { name: string } }>("/v1/tasks/:name/explain", admin, async (request) => {

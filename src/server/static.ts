@@ -10,7 +10,9 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 
 export const DEFAULT_DIST_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
 
-export const DASHBOARD_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'";
+// form-action and base-uri do not fall back to default-src: without them an injected <form> could
+// post to another site, and an injected <base> could redirect the app's relative script URLs.
+export const DASHBOARD_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 export const ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable";
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {

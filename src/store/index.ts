@@ -5,7 +5,7 @@ export { StoreError, StoreOpenError, StoreMigrationError, StoreConflictError, St
 export { textHash, sha256Hex } from "./hash.js";
 export { TaskRepository, type TaskRecord, type TaskSyncState } from "./tasks.js";
 export { ExampleRepository, type ExampleInput, type ExampleRecord, type AddManyResult } from "./examples.js";
-export { RequestLog, REVIEW_KINDS, type RequestInput, type RequestRecord, type RequestStats, type DailyRequestStats, type TrafficBucket, type ReviewKind, type ReviewItem } from "./requests.js";
+export { RequestLog, REVIEW_KINDS, type RequestInput, type RequestRecord, type RequestStats, type DailyRequestStats, type TrafficBucket, type ReviewKind, type ReviewItem, type ReviewOptions } from "./requests.js";
 export { ModelRepository, type NewModelVersion, type ModelVersionInfo, type PromotedModel, type ModelMetrics } from "./models.js";
 export { ApiKeyRepository, API_KEY_PREFIX, type ApiKeyRecord, type ApiKeyPermissions } from "./api-keys.js";
 export { TeacherSpendRepository, SPEND_PERIOD_MS, windowStart, type SpendLimit, type SpendPeriod, type SpendUsage, type SpendWindow, type Reservation } from "./teacher-spend.js";

@@ -88,13 +88,19 @@ export interface TrafficBucket {
 
 /**
  * Logged requests a person should look at: `disagreement`, an audit where the teacher's label
- * differs from the one returned; `low_confidence`, a specialist answer (least confident first);
+ * differs from the one returned; `low_confidence`, a specialist answer with a confidence below
+ * ReviewOptions.lowConfidenceBelow (every specialist answer without it), least confident first;
  * `teacher_invalid`, a teacher answer outside the label set.
  */
 export type ReviewKind = "disagreement" | "low_confidence" | "teacher_invalid";
 export const REVIEW_KINDS: readonly ReviewKind[] = ["disagreement", "low_confidence", "teacher_invalid"];
 
 export type ReviewItem = RequestRecord & { kind: ReviewKind };
+
+export interface ReviewOptions {
+  /** The confidence under which a specialist answer counts as low (the caller derives it from the threshold). */
+  lowConfidenceBelow?: number;
+}
 
 const DAY_MS = 86_400_000;
 /** Example sources that settle a text's label: once one exists, its requests leave the review queue. */
@@ -111,11 +117,15 @@ const teacherCalled = (eb: EB) => eb.or([eb("source", "=", "teacher"), eb("audit
 /** An audit whose teacher label differs from the label returned. */
 const disagreed = (eb: EB) => eb.and([eb("audited", "=", 1), eb("teacher_label", "is not", null), eb("label", "is not", null), eb("teacher_label", "<>", eb.ref("label"))]);
 
-const REVIEW_CONDITIONS: Record<ReviewKind, (eb: EB) => Expression<SqlBool>> = {
-  disagreement: disagreed,
-  low_confidence: (eb) => eb.and([eb("source", "=", "specialist"), eb("confidence", "is not", null)]),
-  teacher_invalid: (eb) => eb("status", "=", "teacher_invalid"),
-};
+function reviewConditions(options: ReviewOptions): Record<ReviewKind, (eb: EB) => Expression<SqlBool>> {
+  const below = options.lowConfidenceBelow;
+  if (below !== undefined && !Number.isFinite(below)) throw new StoreError(`lowConfidenceBelow must be a finite number, got ${below}`);
+  return {
+    disagreement: disagreed,
+    low_confidence: (eb) => eb.and([eb("source", "=", "specialist"), below === undefined ? eb("confidence", "is not", null) : eb("confidence", "<", below)]),
+    teacher_invalid: (eb) => eb("status", "=", "teacher_invalid"),
+  };
+}
 
 /** A validated row, ready for the requests table. */
 type RequestRow = Omit<RequestsTable, "audited" | "created_at"> & { audited: 0 | 1; created_at: number };
@@ -400,13 +410,14 @@ export class RequestLog {
    * Only requests whose input was kept (never those of `privacy: hash_inputs` tasks), and only
    * until their text has a human or feedback example: a person has settled that label.
    */
-  async review(task: string, kind: ReviewKind | "all", limit: number): Promise<ReviewItem[]> {
+  async review(task: string, kind: ReviewKind | "all", limit: number, options: ReviewOptions = {}): Promise<ReviewItem[]> {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new StoreError(`review limit must be a positive integer, got ${limit}`);
-    if (kind !== "all") return this.#reviewOf(task, kind, limit);
+    const conditions = reviewConditions(options);
+    if (kind !== "all") return this.#reviewOf(task, kind, limit, conditions);
     const seen = new Set<string>();
     const items: ReviewItem[] = [];
     for (const k of ["disagreement", "teacher_invalid", "low_confidence"] as const) {
-      for (const item of await this.#reviewOf(task, k, limit)) {
+      for (const item of await this.#reviewOf(task, k, limit, conditions)) {
         if (seen.has(item.id)) continue;
         seen.add(item.id);
         items.push(item);
@@ -416,16 +427,17 @@ export class RequestLog {
   }
 
   /** How many requests each review queue holds (a request may be counted under several kinds). */
-  async reviewCounts(task: string): Promise<Record<ReviewKind, number>> {
+  async reviewCounts(task: string, options: ReviewOptions = {}): Promise<Record<ReviewKind, number>> {
+    const conditions = reviewConditions(options);
     const row = await this.#unreviewed(task)
-      .select((eb) => REVIEW_KINDS.map((k) => countWhen(eb, REVIEW_CONDITIONS[k](eb)).as(k)))
+      .select((eb) => REVIEW_KINDS.map((k) => countWhen(eb, conditions[k](eb)).as(k)))
       .executeTakeFirstOrThrow();
     const counts = row as unknown as Record<ReviewKind, number | string | null>;
     return Object.fromEntries(REVIEW_KINDS.map((k) => [k, toNumber(counts[k])])) as Record<ReviewKind, number>;
   }
 
-  async #reviewOf(task: string, kind: ReviewKind, limit: number): Promise<ReviewItem[]> {
-    let query = this.#unreviewed(task).selectAll().where(REVIEW_CONDITIONS[kind]);
+  async #reviewOf(task: string, kind: ReviewKind, limit: number, conditions: ReturnType<typeof reviewConditions>): Promise<ReviewItem[]> {
+    let query = this.#unreviewed(task).selectAll().where(conditions[kind]);
     if (kind === "low_confidence") query = query.orderBy("confidence", "asc");
     const rows = await query.orderBy("created_at", "desc").orderBy("id").limit(limit).execute();
     return rows.map((row) => ({ ...toRecord(row), kind }));

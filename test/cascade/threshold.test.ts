@@ -80,6 +80,15 @@ describe("candidateGrid", () => {
 });
 
 describe("chooseThreshold", () => {
+  it("counts errors in its reason with the right plural", () => {
+    // 300 items, one wrong among the most confident: every slice that passes holds that one error.
+    const items = Array.from({ length: 300 }, (_, i) => ({ confidence: 1 - i / 1000, correct: i !== 5 }));
+    const choice = chooseThreshold(items, TARGET);
+    expect(choice.errors).toBe(1);
+    expect(choice.reason).toContain(" 1 error, ");
+    expect(choice.reason).not.toMatch(/\b1 errors\b/);
+  });
+
   it("refuses when there are too few held-out labels, saying how many are needed", () => {
     const scored = Array.from({ length: 30 }, (_, i) => ({ confidence: 0.9 + i / 1000, correct: true }));
     const choice = chooseThreshold(scored, TARGET);

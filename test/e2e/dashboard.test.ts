@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startDemoGateway, type DemoGateway } from "../../src/cli/demo/demo-gateway.js";
 import { replayTraffic } from "../../src/cli/demo/replay.js";
 
@@ -17,6 +17,8 @@ const CHROMIUM = "/usr/bin/chromium";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SHOTS = join(ROOT, "test-results", "e2e");
 const TASK = "banking-demo";
+/** Requests the review step sends on top of the replayed traffic. */
+const FORCED_IN_REVIEW = 5;
 /** Generous bound for anything the page or the gateway has to do (training included). */
 const WAIT = 20_000;
 
@@ -63,6 +65,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
   let browser: Browser;
   let page: Page;
   let url: string;
+  /** Uncaught page errors and console.error lines (a CSP violation is one): each test ends with none. */
   const pageErrors: string[] = [];
   const savedEnv = { OPENAI_API_KEY: process.env.OPENAI_API_KEY, OPENAI_BASE_URL: process.env.OPENAI_BASE_URL };
 
@@ -103,6 +106,34 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
     );
   }
 
+  /**
+   * Moves the mouse over the chart whose label starts with `labelPrefix`, point after point across
+   * its plot, until ECharts shows a tooltip whose text satisfies `wanted`; returns that text.
+   */
+  async function hoverChart(labelPrefix: string, wanted: (text: string) => boolean = (t) => t.trim() !== ""): Promise<string> {
+    const chart = page.locator(`main .chart[role=img][aria-label^="${labelPrefix}"]`).first();
+    await chart.scrollIntoViewIfNeeded();
+    const box = await chart.boundingBox();
+    if (box === null) throw new Error(`no chart "${labelPrefix}…" on the page`);
+    const steps = [0.5, 0.3, 0.7, 0.15, 0.85, 0.4, 0.6, 0.22, 0.78];
+    for (const fy of steps) {
+      for (const fx of steps) {
+        await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+        const text = await chart.evaluate(async (el) => {
+          // The tooltip follows the mouse on the next frames.
+          for (let i = 0; i < 5; i++) {
+            await new Promise((r) => requestAnimationFrame(r));
+            const tip = el.querySelector<HTMLElement>(".chart-tooltip");
+            if (tip && getComputedStyle(tip).display !== "none" && getComputedStyle(tip).visibility !== "hidden" && tip.textContent) return tip.innerText;
+          }
+          return null;
+        });
+        if (text !== null && wanted(text)) return text;
+      }
+    }
+    throw new Error(`no tooltip with the wanted text while hovering the chart "${labelPrefix}…"`);
+  }
+
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is missing; CI must install Debian's Chromium with .ci/chromium.sh before the tests`);
     if (!existsSync(join(ROOT, "web", "dist", "index.html"))) execFileSync("npm", ["run", "build:web"], { cwd: ROOT, stdio: "ignore" });
@@ -139,8 +170,25 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT);
-    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("pageerror", (e) => pageErrors.push(`page error: ${e.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error") pageErrors.push(`console.error: ${m.text()}`);
+    });
   }, 120_000);
+
+  /**
+   * HTTP statuses the current test provokes on purpose (a wrong key, a bad file): Chromium logs
+   * each failed fetch as a console error, which is then expected rather than a fault.
+   */
+  const provoked = new Set<number>();
+  afterEach(() => {
+    const errors = pageErrors.splice(0).filter((e) => {
+      const status = /^console\.error: Failed to load resource: the server responded with a status of (\d+)/.exec(e);
+      return status === null || !provoked.has(Number(status[1]));
+    });
+    provoked.clear();
+    expect(errors).toEqual([]);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -152,6 +200,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
   it("signs in: a wrong key is refused with a message, the admin key lists banking-demo", async () => {
     await page.goto(`${url}/`);
     const key = page.getByLabel("Admin API key");
+    provoked.add(401);
     await key.fill("apx_not_a_real_key");
     await page.getByRole("button", { name: "Sign in" }).click();
     await textMatching(page.getByRole("alert"), /does not know this key/);
@@ -184,6 +233,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
     writeFileSync(file, `${csv}\n`);
     const before = await examplesTotal();
 
+    provoked.add(400);
     await page.getByLabel(/^File \(CSV/).setInputFiles(file);
     await page.getByRole("table", { name: "First 4 rows" }).waitFor();
     await page.getByRole("button", { name: "Upload" }).click();
@@ -248,6 +298,17 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
 
   it("review: three items resolved with the digit keys become feedback examples", async () => {
     const feedbackBefore = await examplesTotal("feedback");
+    // The replay's specialist answers were made under the stricter thresholds of the first versions,
+    // so none may be below today's low-confidence line: vague texts answered by the specialist
+    // on request are.
+    const vague = ["I have a question about my account", "something is not right here", "can you help me with this please", "what about the thing from yesterday", "it still does not work"];
+    expect(vague).toHaveLength(FORCED_IN_REVIEW);
+    const forced = await fetch(`${url}/v1/tasks/${TASK}/predict`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${demo.predictKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ inputs: vague, route: "specialist" }),
+    });
+    expect(forced.status).toBe(200);
     await openTab("Review");
     const progress = page.getByLabel("Review progress");
     const first = await textMatching(progress, /0 done · 0 skipped · [1-9]\d* remaining/, "a queue with items");
@@ -264,6 +325,9 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
       await page.keyboard.press("1");
       await textMatching(progress, new RegExp(`^${i} done · 0 skipped · ${remaining - i} remaining`));
     }
+    // The page says what "low confidence" means, with the line the gateway used.
+    const line = (await api("GET", `/v1/tasks/${TASK}/review?kind=low_confidence&limit=1`)).low_confidence_below as number | null;
+    await textMatching(page.locator("p.hint").filter({ hasText: "Low confidence:" }), line === null ? /every specialist answer/ : new RegExp(`below ${line.toFixed(3).replace(".", "\\.")} confidence`));
     await shot("07-review");
     await until("3 more feedback examples", async () => (await examplesTotal("feedback")) === feedbackBefore + 3);
   });
@@ -299,6 +363,16 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
     await page.getByRole("button", { name: `Promote version ${target}`, exact: true }).waitFor();
     // Nothing older than the oldest version to roll back to: the button says so instead of failing.
     if (previous === versions[versions.length - 1]) expect(await page.getByRole("button", { name: "Roll back", exact: true }).isDisabled()).toBe(true);
+    // The live row shows the threshold the router uses now, as GET /v1/tasks/:name reports it.
+    const now = (await api("GET", `/v1/tasks/${TASK}`)).cascade.threshold as number | null;
+    const liveRow = page.getByRole("table", { name: /Model versions/ }).locator("tbody tr").filter({ has: page.locator("td strong", { hasText: new RegExp(`^v${previous}$`) }) });
+    await textMatching(liveRow, new RegExp(`${now === null ? "none" : now.toFixed(3).replace(".", "\\.")}\\s*router's now`), "the router's threshold in the live row");
+    // At 1400 px wide every column fits: nothing is cut off at the right edge.
+    await page.setViewportSize({ width: 1400, height: 900 });
+    const overflow = await page.locator("main .table-wrap").first().evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot("09-versions", 1400);
+    await page.setViewportSize({ width: 1280, height: 900 });
     await shot("09-versions");
   });
 
@@ -307,15 +381,22 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
 
     await openTab("Traffic");
     const traffic = await until("the traffic chart", async () => (await charts()).find((c) => c.label.startsWith("Requests over time") && drawn(c)));
-    // "Requests over time, stacked by source: Specialist 123, Teacher 45, …": every replayed request.
+    // "Requests over time, stacked by source: Specialist 123, Teacher 45, …": every replayed request,
+    // and the review step's forced ones.
     const counts = [...traffic.label.matchAll(/ (\d+)(?=,|$)/g)].map((m) => Number(m[1]));
     expect(counts.length).toBeGreaterThan(0);
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(demo.data.traffic.length);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(demo.data.traffic.length + FORCED_IN_REVIEW);
     const saved = page.getByRole("region", { name: "Cost saved" });
     if ((await saved.locator(".chart").count()) > 0) {
       const all = await charts();
       expect(all.filter(drawn).length).toBe(all.length);
     } else await saved.getByText("Nothing to price yet").waitFor();
+    // Hovered, every chart's tooltip shows its figures laid out by the stylesheet ("Specialist 239",
+    // not "Specialist239" as when the CSP stripped ECharts' inline styles), with no console error.
+    const trafficTip = await hoverChart("Requests over time");
+    expect(trafficTip).toMatch(/Specialist\s+[\d,]+/);
+    expect(trafficTip).toMatch(/Teacher\s+[\d,]+/);
+    if ((await saved.locator(".chart").count()) > 0) expect(await hoverChart("Cost saved over time")).toMatch(/Saved per bucket\s+(USD|—)/);
     await shot("10-traffic");
 
     await openTab("Quality");
@@ -330,7 +411,48 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
     expect(quality.curve.label).toContain(`over ${report.curve.length} thresholds`);
     expect(Number(/over (\d+) labels/.exec(quality.heat.label)![1])).toBeGreaterThan(1);
     expect(await page.getByRole("table", { name: "Top confusions" }).locator("tbody tr").count()).toBeGreaterThan(0);
+    expect(await hoverChart("Coverage–accuracy curve")).toMatch(/^threshold [01]\.\d{3}\s+coverage\s+[\d.]+%\s+accuracy\s+[\d.]+%$/);
+    const heatTip = await hoverChart("Confusion heatmap");
+    const [, actual, predicted] = /^\d+ examples?\s+actual\s+(.+?)\s+predicted\s+(.+)$/s.exec(heatTip) ?? [];
+    expect(report.labels).toContain(actual);
+    expect(report.labels).toContain(predicted);
     await shot("11-quality");
+  });
+
+  it("charts: a label named like markup shows as text in the heatmap's tooltip, nothing injected", async () => {
+    // Two labels over the same texts (one of them named like an HTML injection) so the model
+    // confuses them, and a third apart. The teacher is the demo task's: it is never called.
+    const hostile = "<img src=x onerror=window.__pwned=1>";
+    const demoTask = await api("GET", `/v1/tasks/${TASK}`);
+    const names = demo.data.task.labels.map((l) => l.name);
+    const texts = (label: string) => [...demo.data.seed, ...demo.data.traffic].filter((e) => e.label === label).map((e) => e.text);
+    const examples = [
+      ...[...texts(names[0]), ...texts(names[1])].map((text, i) => ({ text, label: i % 2 === 0 ? hostile : "plain_twin" })),
+      ...texts(names[2]).map((text) => ({ text, label: "plain_apart" })),
+    ];
+    const name = "e2e-markup";
+    await api("POST", "/v1/tasks", {
+      name,
+      instructions: "Sort the messages.",
+      labels: [{ name: hostile }, { name: "plain_twin" }, { name: "plain_apart" }],
+      teacher: demoTask.definition.teacher,
+      training: { min_examples: 40 },
+    });
+    await api("POST", `/v1/tasks/${name}/examples`, examples);
+    await until("a model for the markup task", async () => (await api("GET", `/v1/tasks/${name}/models`)).promoted !== null);
+    const report = await api("GET", `/v1/tasks/${name}/report`);
+    expect((report.top_confusions as { actual: string; predicted: string }[]).some((c) => c.actual === hostile || c.predicted === hostile)).toBe(true);
+
+    await page.evaluate((hash) => (location.hash = hash), `#/tasks/${name}/quality`);
+    await until("the heatmap", async () => (await charts()).find((c) => c.label.startsWith("Confusion heatmap") && c.canvas !== null && c.canvas.width > 0));
+    const tip = await hoverChart("Confusion heatmap", (t) => t.includes(hostile));
+    expect(tip).toMatch(/(actual|predicted)\s+<img src=x onerror=window\.__pwned=1>/);
+    const injected = await page.evaluate(() => ({ pwned: (window as { __pwned?: number }).__pwned ?? null, images: document.querySelectorAll("img[src=x]").length, tipChildren: Array.from(document.querySelectorAll(".chart-tooltip *")).map((el) => el.tagName.toLowerCase()) }));
+    expect(injected.pwned).toBeNull();
+    expect(injected.images).toBe(0);
+    expect(injected.tipChildren.every((tag) => tag === "div" || tag === "span")).toBe(true);
+    await shot("11b-quality-markup-label");
+    await page.evaluate((hash) => (location.hash = hash), `#/tasks/${TASK}/quality`);
   });
 
   it("screenshots: the remaining pages, and the overview and review queue on a phone", async () => {
@@ -345,6 +467,5 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
     await page.getByRole("link", { name: "Overview" }).click();
     await page.getByRole("article", { name: TASK }).waitFor();
     await shot("14-overview", 390);
-    expect(pageErrors).toEqual([]);
   });
 });

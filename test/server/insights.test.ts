@@ -237,7 +237,7 @@ describe("GET /v1/tasks/:name/traffic", () => {
 
 describe("GET /v1/tasks/:name/review", () => {
   type Item = { request_id: string; kind: string; input: string; answer: { label: string | null; source: string; confidence: number | null }; teacher_label: string | null; top: { label: string; probability: number }[] };
-  const review = async (task: string, query = ""): Promise<{ data: Item[]; pending: Record<string, number> }> => {
+  const review = async (task: string, query = ""): Promise<{ data: Item[]; pending: Record<string, number>; low_confidence_below: number | null }> => {
     const res = await g.request("GET", `/v1/tasks/${task}/review${query}`);
     expect(res.status).toBe(200);
     return res.body;
@@ -274,7 +274,11 @@ describe("GET /v1/tasks/:name/review", () => {
   });
 
   it("lists low-confidence specialist answers least confident first, and invalid teacher answers", async () => {
+    // The audit found the teacher disagreeing and paused the specialist: without a threshold,
+    // every specialist answer counts as low confidence.
     const low = await review("audited", "?kind=low_confidence&limit=200");
+    expect((await g.request("GET", "/v1/tasks/audited")).body.cascade.threshold).toBeNull();
+    expect(low.low_confidence_below).toBeNull();
     expect(low.data.length).toBeGreaterThan(0);
     const confidences = low.data.map((i) => i.answer.confidence!);
     expect(confidences).toEqual([...confidences].sort((a, b) => a - b));
@@ -290,17 +294,36 @@ describe("GET /v1/tasks/:name/review", () => {
     expect(all.data[0].kind).toBe("disagreement");
   });
 
+  it("with a threshold, counts as low confidence only the answers closer to it than to 1", async () => {
+    await trainedTask("margin", { routing: { max_error: 0.1, confidence_level: 0.95, audit_rate: 0 } }, [...GOLD.slice(0, 300), ...AMBIGUOUS]);
+    await predictAll("margin", GOLD.slice(340, 380));
+    await predictAll("margin", AMBIGUOUS.slice(0, 30), "specialist");
+    const threshold = (await g.request("GET", "/v1/tasks/margin")).body.cascade.threshold as number | null;
+    expect(threshold).not.toBeNull();
+    const low = await review("margin", "?kind=low_confidence&limit=200");
+    const line = threshold! + (1 - threshold!) / 2;
+    expect(low.low_confidence_below).toBeCloseTo(line, 12);
+    expect(low.pending.low_confidence).toBe(low.data.length);
+    expect(low.data.length).toBeGreaterThan(0);
+    const confidences = low.data.map((i) => i.answer.confidence!);
+    expect(confidences).toEqual([...confidences].sort((a, b) => a - b));
+    for (const c of confidences) expect(c).toBeLessThan(line);
+    // Every specialist answer at or above the line stays out of the queue, and there are some.
+    const specialist = (await g.request("GET", "/v1/tasks/margin/stats")).body.by_source.specialist as number;
+    expect(low.pending.low_confidence).toBeLessThan(specialist);
+  });
+
   it("lists nothing for a task that keeps only hashes of its inputs", async () => {
     await trainedTask("private", { routing: auditAll, privacy: "hash_inputs" });
     await predictAll("private", CONTRARY);
     await predictAll("private", INVALID, "teacher");
     const stats = (await g.request("GET", "/v1/tasks/private/stats")).body;
     expect(stats.disagreements + stats.by_status.teacher_invalid).toBeGreaterThan(0);
-    expect(await review("private", "?limit=200")).toEqual({ data: [], pending: { disagreement: 0, low_confidence: 0, teacher_invalid: 0 } });
+    expect(await review("private", "?limit=200")).toMatchObject({ data: [], pending: { disagreement: 0, low_confidence: 0, teacher_invalid: 0 } });
   });
 
   it("lists nothing but the queue shape before a model, and refuses bad parameters", async () => {
-    expect(await review("fresh")).toEqual({ data: [], pending: { disagreement: 0, low_confidence: 0, teacher_invalid: 0 } });
+    expect(await review("fresh")).toEqual({ data: [], pending: { disagreement: 0, low_confidence: 0, teacher_invalid: 0 }, low_confidence_below: null });
     expect((await g.request("GET", "/v1/tasks/audited/review?kind=wrong")).status).toBe(400);
     expect((await g.request("GET", "/v1/tasks/audited/review?limit=201")).status).toBe(400);
     expect((await g.request("GET", "/v1/tasks/audited/review?limit=0")).status).toBe(400);

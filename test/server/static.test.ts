@@ -14,8 +14,22 @@ const INDEX = '<!doctype html><html><head><script type="module" src="./assets/in
 const SCRIPT = 'console.log("dashboard");\n';
 const SECRET = "top secret, outside dist";
 
+/** A CSP header's directives, by name. */
+function directives(csp: string): Map<string, string> {
+  return new Map(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values.join(" ")]));
+}
+
 function expectSecurityHeaders(headers: Record<string, unknown>): void {
   expect(headers["content-security-policy"]).toBe(DASHBOARD_CSP);
+  const csp = directives(String(headers["content-security-policy"]));
+  // No inline script or style anywhere; forms post only to the gateway; no <base> may re-root the
+  // app's relative URLs; no framing.
+  expect(csp.get("default-src")).toBe("'self'");
+  expect(csp.get("style-src")).toBe("'self'");
+  expect(csp.has("script-src")).toBe(false);
+  expect(csp.get("form-action")).toBe("'self'");
+  expect(csp.get("base-uri")).toBe("'none'");
+  expect(csp.get("frame-ancestors")).toBe("'none'");
   expect(headers["x-content-type-options"]).toBe("nosniff");
   expect(headers["referrer-policy"]).toBe("no-referrer");
   expect(headers["x-frame-options"]).toBe("DENY");

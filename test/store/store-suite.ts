@@ -582,6 +582,12 @@ export function storeSuite(target: StoreTarget): void {
         expect(all[0]).toMatchObject({ kind: "disagreement", input: "dis new", label: "billing", teacher_label: "other", audited: true, created_at: T0 + 2 * 60_000 });
         expect(all.find((r) => r.id === "mid")?.kind).toBe("low_confidence");
         expect(await store.requests.reviewCounts("support")).toEqual({ disagreement: 2, low_confidence: 7, teacher_invalid: 1 });
+        // With a ceiling, only the answers under it: the confident ones (0.95 and up) leave the queue.
+        const below = { lowConfidenceBelow: 0.7 };
+        expect((await store.requests.review("support", "low_confidence", 50, below)).map((r) => r.id)).toEqual(["taught", "imported", "low"]);
+        expect((await store.requests.review("support", "all", 50, below)).map((r) => r.id)).toEqual(["dis-new", "dis-old", "invalid", "taught", "imported", "low"]);
+        expect(await store.requests.reviewCounts("support", below)).toEqual({ disagreement: 2, low_confidence: 3, teacher_invalid: 1 });
+        await expect(store.requests.review("support", "low_confidence", 50, { lowConfidenceBelow: Number.NaN })).rejects.toThrow(/lowConfidenceBelow/);
 
         await store.examples.addMany("support", [{ text: "dis new", label: "other", source: "human" }]);
         expect(await ids("disagreement")).toEqual(["dis-old"]);

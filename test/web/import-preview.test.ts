@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatOf, guessColumn, importQuery, parseCsv, preview } from "../../web/src/lib/import-preview.js";
+import { badRowsAdvice, formatOf, guessColumn, importQuery, parseCsv, PARTIAL_LABEL, preview } from "../../web/src/lib/import-preview.js";
 
 describe("parseCsv", () => {
   it("reads quoted fields with commas, doubled quotes and line breaks", () => {
@@ -81,5 +81,20 @@ describe("formatOf, guessColumn, importQuery", () => {
     expect(importQuery("csv", "text", "label", false)).toEqual({});
     expect(importQuery("jsonl", "utterance", "intent", true)).toEqual({ text_column: "utterance", label_column: "intent", partial: "true" });
     expect(importQuery("json", "utterance", "intent", false)).toEqual({});
+  });
+});
+
+describe("badRowsAdvice", () => {
+  it("points to the checkbox, not the API's query parameter, with the right plurals", () => {
+    const one = badRowsAdvice(1, false);
+    expect(one).toBe(`1 row is bad (listed below). Fix it, or tick "${PARTIAL_LABEL}" to import the other rows without it.`);
+    const many = badRowsAdvice(1200, false);
+    expect(many).toMatch(/^1,200 rows are bad \(listed below\)\. Fix them, or tick /);
+    expect(many).toMatch(/without them\.$/);
+    // Already ticked: only fixing helps.
+    expect(badRowsAdvice(2, true)).toBe("2 rows are bad (listed below). Fix them and upload again.");
+    for (const text of [one, many, badRowsAdvice(3, true)]) {
+      expect(text).not.toMatch(/partial=true|nothing imported/i);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ReviewItem } from "../../web/src/api/types.js";
-import { choices, commandForKey, current, emptyQueue, progress, reduceQueue, searchLabels, type QueueAction, type QueueState } from "../../web/src/lib/review-queue.js";
+import { choices, commandForKey, current, emptyQueue, lowConfidenceDefinition, progress, type QueueAction, type QueueState, reduceQueue, searchLabels } from "../../web/src/lib/review-queue.js";
 
 function item(id: string, over: Partial<ReviewItem> = {}): ReviewItem {
   return {
@@ -133,5 +133,15 @@ describe("searchLabels", () => {
     expect(searchLabels(labels, "")).toEqual(labels);
     expect(searchLabels(labels, "", 2)).toHaveLength(2);
     expect(searchLabels(labels, "zzz")).toEqual([]);
+  });
+});
+
+describe("lowConfidenceDefinition", () => {
+  it("states the gateway's line and the threshold it comes from", () => {
+    expect(lowConfidenceDefinition(0.9825, 0.965)).toBe(
+      "Low confidence: specialist answers below 0.983 confidence, least confident first: closer to the router's current threshold (0.965) than to 1, or under it (forced answers, or a threshold raised since).",
+    );
+    expect(lowConfidenceDefinition(null, null)).toMatch(/^Low confidence: every specialist answer, .*no threshold/);
+    expect(lowConfidenceDefinition(undefined, 0.9)).toBe("Low confidence: the specialist's answers, least confident first.");
   });
 });

@@ -1,12 +1,12 @@
 // The gateway's JSON shapes the dashboard reads. Where the server declares a reply's type, it is
 // imported from there (type-only: nothing from src/ reaches the bundle), so the two cannot drift.
-import type { RetrainReport } from "../../../src/cascade/cascade.js";
+import type { CascadeStats, RetrainReport } from "../../../src/cascade/cascade.js";
 import type { RouteReason } from "../../../src/cascade/router.js";
 import type { ImportReply } from "../../../src/server/routes-examples.js";
 import type { AuditSummary, TaskStats as ServerTaskStats } from "../../../src/server/task-stats.js";
 import type { BudgetWindowUse } from "../../../src/server/teacher-budget.js";
 
-export type { AuditSummary, ImportReply, RouteReason };
+export type { AuditSummary, CascadeStats, ImportReply, RouteReason };
 export type AuditStatus = AuditSummary["status"];
 export type DailyStats = ServerTaskStats["daily"][number];
 /** GET /v1/tasks/:name/stats: the log's figures plus what the gateway serves. */
@@ -55,7 +55,8 @@ export interface TaskRecord {
 
 export interface TaskDetail extends TaskRecord {
   model_version: number | null;
-  cascade: Record<string, unknown> | null;
+  /** The live runtime's figures: what the router uses now (its threshold, the holdout's size). */
+  cascade: CascadeStats | null;
 }
 
 export type Bucket = "minute" | "hour" | "day";
@@ -166,6 +167,8 @@ export interface ReviewItem {
 export interface ReviewQueue {
   data: ReviewItem[];
   pending: Record<ReviewKind, number>;
+  /** `low_confidence` holds specialist answers below this confidence (null: no threshold, every one; absent from older gateways). */
+  low_confidence_below?: number | null;
 }
 
 export interface FeedbackReply {

@@ -2,6 +2,18 @@ import { useMemo } from "preact/hooks";
 import type { HeatmapData } from "../lib/confusion.js";
 import { COLORS, type ChartOption } from "./theme.js";
 import { EChart } from "./EChart.js";
+import { TOOLTIP_BASE, tooltipContent } from "./tooltip.js";
+
+/** A heatmap cell: [predicted index, actual index, count]. */
+type HeatCell = [number, number, number];
+
+/** A cell's tooltip: how many examples of one actual label were predicted as another. */
+export function heatmapTooltip(labels: readonly string[], [predicted, actual, count]: HeatCell): HTMLElement {
+  return tooltipContent(`${count} example${count === 1 ? "" : "s"}`, [
+    { name: "actual", value: labels[actual] ?? "" },
+    { name: "predicted", value: labels[predicted] ?? "" },
+  ]);
+}
 
 /** Actual (rows) × predicted (columns) over the labels involved in the top confusions. */
 export function ConfusionHeatmap({ data }: { data: HeatmapData }) {
@@ -10,10 +22,8 @@ export function ConfusionHeatmap({ data }: { data: HeatmapData }) {
     const short = (l: string) => (l.length > 22 ? `${l.slice(0, 21)}…` : l);
     return {
       tooltip: {
-        formatter: (p: unknown) => {
-          const v = (p as { value: [number, number, number] }).value;
-          return `actual <b>${data.labels[v[1]]}</b><br/>predicted <b>${data.labels[v[0]]}</b><br/>${v[2]} example${v[2] === 1 ? "" : "s"}`;
-        },
+        ...TOOLTIP_BASE,
+        formatter: (p: unknown) => heatmapTooltip(data.labels, (p as { value: HeatCell }).value),
       },
       grid: { left: 8, right: 16, top: 8, bottom: 56, containLabel: true },
       xAxis: { type: "category", data: data.labels, name: "predicted", nameLocation: "middle", nameGap: 0, nameTextStyle: { color: "transparent" }, axisLabel: { rotate: 40, interval: 0, formatter: short, color: COLORS.muted, fontSize: n > 12 ? 10 : 11 }, splitArea: { show: true } },

@@ -3,6 +3,7 @@ import type { CurvePoint } from "../api/types.js";
 import { pct, prob } from "../lib/format.js";
 import { COLORS, type ChartOption } from "./theme.js";
 import { EChart } from "./EChart.js";
+import { asList, TOOLTIP_BASE, tooltipContent } from "./tooltip.js";
 
 /**
  * The coverage–accuracy trade-off of the live model on its holdout: each threshold answers a
@@ -13,11 +14,16 @@ export function CurveChart({ curve, chosen, maxError }: { curve: CurvePoint[]; c
     const points = curve.slice().sort((a, b) => a.coverage - b.coverage);
     return {
       tooltip: {
+        ...TOOLTIP_BASE,
         trigger: "axis",
         formatter: (params: unknown) => {
-          const p = (Array.isArray(params) ? params[0] : params) as { dataIndex: number } | undefined;
+          const p = asList(params as { dataIndex: number } | { dataIndex: number }[])[0];
           const point = p === undefined ? undefined : points[p.dataIndex];
-          return point ? `threshold ${prob(point.threshold)}<br/>coverage ${pct(point.coverage)}<br/>accuracy ${pct(point.accuracy)}` : "";
+          if (point === undefined) return tooltipContent(null, []);
+          return tooltipContent(`threshold ${prob(point.threshold)}`, [
+            { name: "coverage", value: pct(point.coverage) },
+            { name: "accuracy", value: pct(point.accuracy), marker: "accent" },
+          ]);
         },
       },
       grid: { left: 8, right: 16, top: 16, bottom: 28, containLabel: true },

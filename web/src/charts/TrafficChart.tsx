@@ -1,14 +1,28 @@
 import { useMemo } from "preact/hooks";
+import { num } from "../lib/format.js";
 import type { StackedTraffic } from "../lib/series.js";
 import { COLORS, type ChartOption } from "./theme.js";
 import { EChart } from "./EChart.js";
+import { asList, TOOLTIP_BASE, tooltipContent } from "./tooltip.js";
 
 /** Requests per bucket, stacked by who answered them. */
 export function TrafficChart({ data }: { data: StackedTraffic }) {
   const option = useMemo<ChartOption>(
     () => ({
       color: data.series.map((s) => COLORS[s.key]),
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: {
+        ...TOOLTIP_BASE,
+        trigger: "axis",
+        axisPointer: { type: "shadow" },
+        formatter: (params: unknown) => {
+          const list = asList(params as { dataIndex: number } | { dataIndex: number }[]);
+          const i = list[0]?.dataIndex ?? 0;
+          return tooltipContent(
+            data.categories[i] ?? null,
+            data.series.map((s) => ({ name: s.name, value: num(s.data[i]), marker: s.key })),
+          );
+        },
+      },
       legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 10, textStyle: { color: COLORS.muted } },
       grid: { left: 8, right: 12, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: data.categories, axisTick: { alignWithLabel: true }, axisLabel: { color: COLORS.muted, hideOverlap: true }, axisLine: { lineStyle: { color: COLORS.grid } } },

@@ -12,6 +12,7 @@ export type ChartOption = ComposeOption<
 export const COLORS = {
   specialist: "#2a7f6f",
   teacher: "#d08a1e",
+  saved: "#9fd0c4",
   none: "#9aa3b5",
   accent: "#3160b8",
   text: "#1f2633",

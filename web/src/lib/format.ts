@@ -10,12 +10,21 @@ export function num(x: number | null | undefined, digits = 0): string {
   return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-/** Costs are in the user's currency per the task's prices: no symbol, 2–4 decimals. */
+/**
+ * The currency of every cost the gateway reports: costs come from the teacher's prices per
+ * million tokens, whose defaults are OpenAI's list prices in US dollars.
+ */
+export const CURRENCY = "USD";
+
+/**
+ * A cost with its currency, rounded here at the edge (the gateway sums floats, so a figure may
+ * arrive as 0.10200000000000001): 2 decimals from 1 up, 4 below, 5 under a cent.
+ */
 export function money(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return "—";
   const abs = Math.abs(x);
   const digits = abs === 0 ? 2 : abs < 0.01 ? 5 : abs < 1 ? 4 : 2;
-  return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return x.toLocaleString("en-US", { style: "currency", currency: CURRENCY, currencyDisplay: "code", minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 export function prob(x: number | null | undefined): string {

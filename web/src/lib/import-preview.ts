@@ -1,5 +1,7 @@
 // A client-side look at an examples file before it is uploaded: its format, its first rows and
-// columns, and a guess of which columns hold the text and the label.
+// columns, and a guess of which columns hold the text and the label; and what to tell the user
+// when the gateway refuses it for bad rows.
+import { num } from "./format.js";
 
 export type ImportFormat = "csv" | "jsonl" | "json";
 
@@ -140,4 +142,20 @@ export function importQuery(format: ImportFormat, textColumn: string | null, lab
   }
   if (partial) q.partial = "true";
   return q;
+}
+
+/** The checkbox that imports the good rows of a file with bad ones (`?partial=true`). */
+export const PARTIAL_LABEL = "Import the good rows even if some are bad";
+
+/**
+ * Why an all-or-nothing import failed, for a dashboard user: the gateway's own message names
+ * the first bad rows and the API's `?partial=true`; here the rows are listed below the message
+ * and the switch is the checkbox.
+ */
+export function badRowsAdvice(count: number, partialChecked: boolean): string {
+  const rows = count === 1 ? "1 row is bad" : `${num(count)} rows are bad`;
+  const fix = count === 1 ? "Fix it" : "Fix them";
+  return partialChecked
+    ? `${rows} (listed below). ${fix} and upload again.`
+    : `${rows} (listed below). ${fix}, or tick "${PARTIAL_LABEL}" to import the other rows without ${count === 1 ? "it" : "them"}.`;
 }

@@ -1,6 +1,7 @@
 // The review queue as a pure state machine: which item is shown, what was decided, what is being
 // saved, and what a key press means. The page only dispatches actions and POSTs the feedback.
 import type { ReviewItem } from "../api/types.js";
+import { prob } from "./format.js";
 
 export const MAX_CHOICES = 5;
 
@@ -154,4 +155,15 @@ export function searchLabels(labels: readonly string[], query: string, limit = 5
     else if (low.includes(q) || low.includes(loose) || low.replace(/[_-]/g, " ").includes(loose)) contains.push(l);
   }
   return [...starts, ...contains].slice(0, limit);
+}
+
+/**
+ * What "Low confidence" means, as the page says it: the gateway's line (`below`; null when the
+ * router has no threshold; undefined from a gateway that does not send it) and the threshold.
+ */
+export function lowConfidenceDefinition(below: number | null | undefined, threshold: number | null): string {
+  if (below === undefined) return "Low confidence: the specialist's answers, least confident first.";
+  if (below === null) return "Low confidence: every specialist answer, least confident first (the router has no threshold now, so it trusts none of them).";
+  const near = threshold === null ? "the router's current threshold" : `the router's current threshold (${prob(threshold)})`;
+  return `Low confidence: specialist answers below ${prob(below)} confidence, least confident first: closer to ${near} than to 1, or under it (forced answers, or a threshold raised since).`;
 }

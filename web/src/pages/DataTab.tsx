@@ -6,7 +6,7 @@ import type { BadRow, ImportReply, RetrainReply, TaskDetail } from "../api/types
 import { useSession } from "../components/session.js";
 import { Section } from "../components/ui.js";
 import { bytes, num, pct, prob } from "../lib/format.js";
-import { CONTENT_TYPES, guessColumn, importQuery, preview as previewOf, PREVIEW_BYTES, type Preview } from "../lib/import-preview.js";
+import { badRowsAdvice, CONTENT_TYPES, guessColumn, importQuery, PARTIAL_LABEL, preview as previewOf, PREVIEW_BYTES, type Preview } from "../lib/import-preview.js";
 
 interface Chosen {
   file: File;
@@ -114,7 +114,7 @@ export function DataTab({ name, task, onRetrained }: { name: string; task: TaskD
                 ) : null}
                 <div class="field checkbox-field">
                   <input id="import-partial" type="checkbox" checked={partial} onChange={(e) => setPartial((e.target as HTMLInputElement).checked)} aria-describedby="import-partial-hint" />
-                  <label for="import-partial">Import the good rows even if some are bad</label>
+                  <label for="import-partial">{PARTIAL_LABEL}</label>
                   <p id="import-partial-hint" class="hint">
                     Off: any bad row rejects the whole file (nothing is imported).
                   </p>
@@ -148,7 +148,7 @@ export function DataTab({ name, task, onRetrained }: { name: string; task: TaskD
         {failure ? (
           <div class="error-box" role="alert">
             <p>
-              <strong>Nothing imported:</strong> {failure.message}
+              <strong>Nothing imported:</strong> {failure.rows.length > 0 ? badRowsAdvice(failure.rows.length, partial) : failure.message}
             </p>
           </div>
         ) : null}

@@ -42,16 +42,26 @@ function Report({ report, maxError }: { report: ModelReport; maxError: number })
   const chosen = report.chosen;
   return (
     <>
+      <p class="hint" id="holdout-definition">
+        Every figure on this page scores the live version now on <strong>today's holdout</strong>: the task's {num(report.holdout_examples)} held-out examples (a fixed share of its examples, never trained on, plus every audited
+        request). The Versions page gives each version's accuracy on the holdout of the day it was trained.
+      </p>
       <dl class="stats-row">
-        <Stat label="Model" value={`v${report.model_version}`} detail={`${num(report.holdout_examples)} holdout examples`} />
-        <Stat label="Accuracy" value={pct(report.accuracy)} detail={`macro F1 ${prob(report.macro_f1)}`} />
+        <Stat label="Model" value={`v${report.model_version}`} detail={`scored on today's holdout of ${num(report.holdout_examples)}`} />
+        <Stat label="Accuracy" value={pct(report.accuracy)} detail={`on ${num(report.holdout_examples)} held-out examples · macro F1 ${prob(report.macro_f1)}`} />
         <Stat label="Threshold" value={report.threshold === null ? "none" : prob(report.threshold)} detail={report.threshold === null ? "the specialist answers nothing" : "answers at or above this confidence"} />
         <Stat label="Coverage at threshold" value={pct(chosen?.coverage ?? null)} detail={chosen ? `${pct(chosen.accuracy)} accurate there` : undefined} />
       </dl>
       <Section title="Coverage vs accuracy" id="curve-title">
         {report.curve.length === 0 ? <Empty title="No curve: the holdout is empty" /> : <CurveChart curve={report.curve} chosen={chosen} maxError={maxError} />}
-        <p class="hint">Across: the share of holdout inputs the specialist would answer (coverage) at each threshold; up: its accuracy on them. The dot is the threshold in use.</p>
-        {report.threshold_reason ? <p class="hint reason">{report.threshold_reason}</p> : null}
+        <p class="hint">
+          Across: the share of today's {num(report.holdout_examples)} held-out examples the specialist would answer (coverage) at each threshold; up: its accuracy on them. The dot is the threshold in use.
+        </p>
+        {report.threshold_reason ? (
+          <p class="hint reason">
+            <strong>How the threshold was chosen</strong> when the live version was installed (by a retrain, a promotion or a roll-back), on the held-out examples of that moment it may answer (audited requests may have joined the holdout since): {report.threshold_reason}
+          </p>
+        ) : null}
       </Section>
       <Confusions report={report} />
       <PerLabel rows={report.per_label} />

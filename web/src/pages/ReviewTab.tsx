@@ -5,6 +5,7 @@ import type { ReviewKind, TaskDetail } from "../api/types.js";
 import { ReviewQueue } from "../components/ReviewQueue.js";
 import { useApi, useSession } from "../components/session.js";
 import { Empty, ErrorBox, isMissingRoute, Loading, Segmented } from "../components/ui.js";
+import { lowConfidenceDefinition } from "../lib/review-queue.js";
 
 type KindFilter = ReviewKind | "all";
 
@@ -27,6 +28,7 @@ export function ReviewTab({ name, task }: { name: string; task: TaskDetail }) {
       <div class="toolbar">
         <Segmented name="review-kind" legend="Which items" options={options} value={kind} onChange={setKind} />
       </div>
+      {kind === "low_confidence" || kind === "all" ? <p class="hint">{lowConfidenceDefinition(queue.data?.low_confidence_below, task.cascade?.threshold ?? null)}</p> : null}
       {task.definition.privacy === "hash_inputs" ? (
         <p class="notice">This task keeps only hashes of its inputs, so its requests cannot be reviewed here.</p>
       ) : null}
@@ -46,3 +48,4 @@ export function ReviewTab({ name, task }: { name: string; task: TaskDetail }) {
     </>
   );
 }
+

@@ -54,7 +54,7 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
         <div class="tab-body">
           {tab === "traffic" ? <TrafficTab name={name} /> : null}
           {tab === "quality" ? <QualityTab name={name} task={task.data} /> : null}
-          {tab === "versions" ? <VersionsTab name={name} onChanged={task.reload} /> : null}
+          {tab === "versions" ? <VersionsTab name={name} task={task.data} onChanged={task.reload} /> : null}
           {tab === "settings" ? <SettingsTab name={name} task={task.data} onSaved={task.reload} /> : null}
           {tab === "review" ? <ReviewTab name={name} task={task.data} /> : null}
           {tab === "explain" ? <ExplainTab name={name} /> : null}

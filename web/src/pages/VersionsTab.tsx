@@ -1,7 +1,10 @@
 // A task's model versions with their holdout metrics; promote one or roll back, each confirmed.
+// Each figure says which holdout and which moment it comes from: a version's accuracy is measured
+// once, on the holdout of the day it was trained, while the live version's threshold is the one
+// the router uses now (re-chosen at every retrain, tightened by audit alarms).
 import { useMemo, useState } from "preact/hooks";
 import { errorMessage } from "../api/client.js";
-import type { ModelVersion } from "../api/types.js";
+import type { ModelVersion, TaskDetail } from "../api/types.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { useApi, useSession } from "../components/session.js";
 import { SortableTable, type Column } from "../components/SortableTable.js";
@@ -10,7 +13,7 @@ import { bytes, dateTime, num, pct, prob } from "../lib/format.js";
 
 type Pending = { kind: "promote"; version: number } | { kind: "rollback" };
 
-export function VersionsTab({ name, onChanged }: { name: string; onChanged: () => void }) {
+export function VersionsTab({ name, task, onChanged }: { name: string; task: TaskDetail; onChanged: () => void }) {
   const { api } = useSession();
   const models = useApi((a) => a.models(name), [name]);
   const [pending, setPending] = useState<Pending | null>(null);
@@ -40,11 +43,12 @@ export function VersionsTab({ name, onChanged }: { name: string; onChanged: () =
     const retired = (models.data?.data ?? []).filter((m) => m.status === "retired" && (promoted === null || m.version < promoted)).map((m) => m.version);
     return retired.length === 0 ? null : Math.max(...retired);
   }, [models.data, promoted]);
+  // The version this gateway serves, and the threshold its router applies now.
+  const live = task.cascade !== null && task.cascade.version > 0 ? { version: task.cascade.version, threshold: task.cascade.threshold, reason: task.cascade.threshold_reason } : null;
   const columns = useMemo<Column<ModelVersion>[]>(
     () => [
       { key: "version", label: "Version", value: (m) => m.version, render: (m) => <strong>v{m.version}</strong>, numeric: true },
       { key: "status", label: "Status", value: (m) => m.status, render: (m) => <span class={`pill pill-${m.status}`}>{m.status}</span> },
-      { key: "accuracy", label: "Holdout accuracy", value: (m) => m.metrics.holdout_accuracy, render: (m) => pct(m.metrics.holdout_accuracy), numeric: true },
       {
         key: "actions",
         label: "Action",
@@ -59,13 +63,43 @@ export function VersionsTab({ name, onChanged }: { name: string; onChanged: () =
             </button>
           ),
       },
-      { key: "previous", label: "Previous on same holdout", value: (m) => m.metrics.previous_accuracy, render: (m) => pct(m.metrics.previous_accuracy), numeric: true },
-      { key: "threshold", label: "Threshold", value: (m) => m.threshold, render: (m) => (m.threshold === null ? "none" : prob(m.threshold)), numeric: true },
-      { key: "train", label: "Train / holdout", value: (m) => m.metrics.train_examples, render: (m) => `${num(m.metrics.train_examples)} / ${num(m.metrics.holdout_examples)}`, numeric: true },
+      {
+        key: "accuracy",
+        label: "Holdout accuracy when trained",
+        value: (m) => m.metrics.holdout_accuracy,
+        render: (m) => (
+          <>
+            {pct(m.metrics.holdout_accuracy)}
+            <span class="cell-note">
+              on {num(m.metrics.holdout_examples)} · {m.metrics.previous_accuracy === null ? "no version before" : `live then ${pct(m.metrics.previous_accuracy)}`}
+            </span>
+          </>
+        ),
+        numeric: true,
+      },
+      {
+        key: "threshold",
+        label: "Threshold",
+        value: (m) => (live?.version === m.version ? live.threshold : m.threshold),
+        render: (m) =>
+          live?.version === m.version ? (
+            <>
+              {live.threshold === null ? "none" : prob(live.threshold)}
+              <span class="cell-note">router's now{m.threshold !== live.threshold ? ` · ${m.threshold === null ? "none" : prob(m.threshold)} when trained` : ""}</span>
+            </>
+          ) : (
+            <>
+              {m.threshold === null ? "none" : prob(m.threshold)}
+              <span class="cell-note">when trained</span>
+            </>
+          ),
+        numeric: true,
+      },
+      { key: "train", label: "Trained on", value: (m) => m.metrics.train_examples, render: (m) => num(m.metrics.train_examples), numeric: true },
       { key: "size", label: "Size", value: (m) => m.artifact_bytes, render: (m) => bytes(m.artifact_bytes), numeric: true },
       { key: "created", label: "Trained", value: (m) => m.created_at, render: (m) => dateTime(m.created_at), numeric: true },
     ],
-    [],
+    [live],
   );
 
   return (
@@ -96,12 +130,23 @@ export function VersionsTab({ name, onChanged }: { name: string; onChanged: () =
         {models.data && models.data.data.length > 0 ? (
           <>
             <SortableTable caption="Model versions, newest first" columns={columns} rows={models.data.data} rowKey={(m) => String(m.version)} initialSort={{ key: "version", direction: "desc" }} />
+            <p class="hint">
+              <strong>Holdout accuracy when trained</strong>: each version is scored once, when it is trained, on the task's held-out examples of that moment (their number is under it), next to the version that was live then on the same
+              examples. The holdout grows as audited requests join it, so these figures differ from the Quality page, which scores the live version on today's holdout
+              {task.cascade !== null ? ` (${num(task.cascade.holdout_examples)} examples)` : ""}. The live version's <strong>threshold</strong> is the one the router uses now: it is chosen again at every retrain and raised by audit alarms, so it can
+              differ from the value chosen when it was trained.
+            </p>
             <details class="reasons">
               <summary>Why each threshold was chosen</summary>
               <ul>
+                {live !== null ? (
+                  <li>
+                    <strong>v{live.version}, now:</strong> {live.reason}
+                  </li>
+                ) : null}
                 {models.data.data.map((m) => (
                   <li key={m.version}>
-                    <strong>v{m.version}:</strong> {m.metrics.threshold_reason ?? "—"}
+                    <strong>v{m.version}, when trained:</strong> {m.metrics.threshold_reason ?? "—"}
                   </li>
                 ))}
               </ul>
