@@ -274,7 +274,7 @@ export function forwardBackward(w: CrfWeights, tokens: number, s: ChainScratch, 
 }
 
 /** exp(x / T) of every entry (transitions and start scores for forwardBackward). */
-export function expScaled(values: Float64Array, temperature: number, out = new Float64Array(values.length)): Float64Array {
+export function expScaled(values: Float64Array, temperature: number, out: Float64Array = new Float64Array(values.length)): Float64Array {
   for (let i = 0; i < values.length; i++) out[i] = Math.exp(values[i] / temperature);
   return out;
 }
