@@ -86,31 +86,32 @@ export function tokenizeForSpans(text: string): TokenizedText {
   }
   const features = new Int32Array(n * TEMPLATE_COUNT);
   const at = (a: Int32Array, t: number) => (t < 0 ? BEFORE : t >= n ? AFTER : a[t]);
+  const put = (o: number, k: number, value: number) => {
+    // The template number is mixed in, so "paris" as the word and as the next word are two features.
+    features[o + k] = combine(value, k, SEED_TEMPLATE) & POSITIVE;
+  };
   for (let t = 0; t < n; t++) {
     const w = offsets.tokens[t];
-    const values = [
-      0,
-      word[t],
-      shape[t],
-      affix(w, 2, false),
-      affix(w, 3, false),
-      affix(w, 2, true),
-      affix(w, 3, true),
-      affix(w, 4, true),
-      at(word, t - 2),
-      at(word, t - 1),
-      at(word, t + 1),
-      at(word, t + 2),
-      combine(at(word, t - 1), word[t], SEED_PAIR),
-      combine(word[t], at(word, t + 1), SEED_PAIR),
-      combine(at(shape, t - 1), shape[t], SEED_PAIR),
-      combine(shape[t], at(shape, t + 1), SEED_PAIR),
-      combine(at(word, t - 2), at(word, t - 1), SEED_PAIR),
-      combine(at(word, t + 1), at(word, t + 2), SEED_PAIR),
-    ];
     const o = t * TEMPLATE_COUNT;
-    // The template number is mixed in, so "paris" as the word and as the next word are two features.
-    for (let k = 0; k < TEMPLATE_COUNT; k++) features[o + k] = combine(values[k], k, SEED_TEMPLATE) & POSITIVE;
+    // In SPAN_TEMPLATES order.
+    put(o, 0, 0);
+    put(o, 1, word[t]);
+    put(o, 2, shape[t]);
+    put(o, 3, affix(w, 2, false));
+    put(o, 4, affix(w, 3, false));
+    put(o, 5, affix(w, 2, true));
+    put(o, 6, affix(w, 3, true));
+    put(o, 7, affix(w, 4, true));
+    put(o, 8, at(word, t - 2));
+    put(o, 9, at(word, t - 1));
+    put(o, 10, at(word, t + 1));
+    put(o, 11, at(word, t + 2));
+    put(o, 12, combine(at(word, t - 1), word[t], SEED_PAIR));
+    put(o, 13, combine(word[t], at(word, t + 1), SEED_PAIR));
+    put(o, 14, combine(at(shape, t - 1), shape[t], SEED_PAIR));
+    put(o, 15, combine(shape[t], at(shape, t + 1), SEED_PAIR));
+    put(o, 16, combine(at(word, t - 2), at(word, t - 1), SEED_PAIR));
+    put(o, 17, combine(at(word, t + 1), at(word, t + 2), SEED_PAIR));
   }
   return { ...offsets, features };
 }
