@@ -11,6 +11,9 @@
 // Emission weights exist only for the (feature, tag) pairs seen in training (CSR: rowStart,
 // pairTag, pairWeight), as CRFsuite does by default: a fraction of the size of a dense table.
 
+/** Below this log-ratio to the best tag, a tag's weight is taken as zero (e^-30 ≈ 1e-13). */
+const NEGLIGIBLE = -30;
+
 export interface CrfWeights {
   /** Number of labels K; tags L = 2K + 1. */
   labelCount: number;
@@ -217,7 +220,11 @@ export function forwardBackward(w: CrfWeights, tokens: number, s: ChainScratch, 
     let max = -Infinity;
     for (let y = 0; y < L; y++) if (emit[o + y] > max) max = emit[o + y];
     shift[t] = max;
-    for (let y = 0; y < L; y++) psi[o + y] = Math.exp((emit[o + y] - max) * invT);
+    for (let y = 0; y < L; y++) {
+      // Math.exp is the costliest step of decoding; a tag e^-30 below the best one adds nothing.
+      const d = (emit[o + y] - max) * invT;
+      psi[o + y] = d < NEGLIGIBLE ? 0 : Math.exp(d);
+    }
     logZ += max * invT;
   }
   // Forward.
