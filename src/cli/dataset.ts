@@ -12,7 +12,14 @@ export async function loadDataset(path: string, options: LoadDatasetOptions): Pr
   try {
     return await loadDatasetFile(path, options);
   } catch (err) {
-    if (!(err instanceof DatasetError) || err.badRows.length === 0) throw err;
+    throw explainDatasetError(path, err);
+  }
+}
+
+/** A DatasetError with bad rows, reworded for the command line; anything else unchanged. */
+export function explainDatasetError(path: string, err: unknown): unknown {
+  {
+    if (!(err instanceof DatasetError) || err.badRows.length === 0) return err;
     const [first, ...rest] = err.badRows;
     let more = "";
     if (rest.length > 0) {
@@ -22,6 +29,6 @@ export async function loadDataset(path: string, options: LoadDatasetOptions): Pr
     }
     // A header error cannot be skipped, so only row errors suggest --on-bad-row.
     const hint = first.reason.startsWith("header:") ? "" : "; fix the file or pass --on-bad-row skip to leave bad rows out";
-    throw new CliError(`${path} line ${first.line}: ${first.reason}${more}${hint}`, { cause: err });
+    return new CliError(`${path} line ${first.line}: ${first.reason}${more}${hint}`, { cause: err });
   }
 }

@@ -5,14 +5,21 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { TextClassifier } from "../engine/classifier.js";
+import { kindOf } from "../engine/model-container.js";
 import { decodeModel, encodeModel, type Quantization } from "../engine/model-file.js";
+import type { SpanExtractor } from "../engine/span-extractor.js";
+import { decodeSpanModel } from "../engine/span-model-file.js";
 import { CliError } from "./errors.js";
 
 export type SaveModelOptions = { quantize?: Quantization };
 
 /** Writes the model to `path` atomically, creating its directory; returns the file size in bytes. */
 export async function saveModelFile(path: string, model: TextClassifier, options: SaveModelOptions = {}): Promise<number> {
-  const bytes = encodeModel(model, { quantize: options.quantize ?? "none" });
+  return saveModelBytes(path, encodeModel(model, { quantize: options.quantize ?? "none" }));
+}
+
+/** Writes encoded model bytes (of any kind) to `path` atomically; returns their size. */
+export async function saveModelBytes(path: string, bytes: Uint8Array): Promise<number> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
@@ -34,6 +41,38 @@ export async function saveModelFile(path: string, model: TextClassifier, options
 
 /** Reads and decodes a model file; errors name the file and say what is wrong with it. */
 export async function loadModelFile(path: string): Promise<TextClassifier> {
+  return decodeOrExplain(path, await readModelBytes(path), decodeModel);
+}
+
+export type AnyModel = { kind: "label"; model: TextClassifier } | { kind: "spans"; model: SpanExtractor };
+
+/** Reads a model file of any kind the CLI handles, chosen by the kind its header declares. */
+export async function loadAnyModel(path: string): Promise<AnyModel> {
+  const bytes = await readModelBytes(path);
+  if (declaredKind(bytes) === "spans") return { kind: "spans", model: decodeOrExplain(path, bytes, decodeSpanModel) };
+  return { kind: "label", model: decodeOrExplain(path, bytes, decodeModel) };
+}
+
+/** The header's kind, read without any checks (the decoder makes them); "label" when unreadable. */
+function declaredKind(bytes: Uint8Array): string {
+  try {
+    const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(12, true);
+    return kindOf(JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + length))) as Record<string, unknown>);
+  } catch {
+    return "label";
+  }
+}
+
+function decodeOrExplain<T>(path: string, bytes: Uint8Array, decode: (b: Uint8Array) => T): T {
+  try {
+    return decode(bytes);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new CliError(`cannot load model ${path}: ${reason}`, { cause: err });
+  }
+}
+
+async function readModelBytes(path: string): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -43,12 +82,7 @@ export async function loadModelFile(path: string): Promise<TextClassifier> {
     if (code === "EISDIR") throw new CliError(`${path} is a directory, not a model file`, { cause: err });
     throw new CliError(`cannot read model file ${path}: ${fsReason(err)}`, { cause: err });
   }
-  try {
-    return decodeModel(bytes);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new CliError(`cannot load model ${path}: ${reason}`, { cause: err });
-  }
+  return bytes;
 }
 
 function fsReason(err: unknown): string {

@@ -37,6 +37,10 @@ export const labelColumnOption = () =>
 export const formatOption = () =>
   new Option("--format <format>", "data format (default: from the file extension: .csv, .jsonl, .ndjson)").choices(["csv", "jsonl"]);
 
+/** --format for commands that also read span data in CoNLL form. */
+export const spanFormatOption = () =>
+  new Option("--format <format>", "data format (default: from the file extension: .csv, .jsonl, .ndjson, .conll)").choices(["csv", "jsonl", "conll"]);
+
 export const onBadRowOption = () =>
   new Option("--on-bad-row <mode>", "what to do with a row that cannot be used: fail, or skip it with a warning")
     .choices(["skip", "fail"])

@@ -270,7 +270,7 @@ function checkRow(row: RawRow, check: RowCheck): Example | string {
   return { text, label: name, line: row.line };
 }
 
-function badRowsMessage(badRows: BadRow[], source: string | undefined): string {
+export function badRowsMessage(badRows: BadRow[], source: string | undefined): string {
   const named = badRows.slice(0, BAD_ROWS_IN_MESSAGE).map((row) => `${atLine(source, row.line)}: ${oneLine(row.reason)}`);
   const more = badRows.length > BAD_ROWS_IN_MESSAGE ? `; and ${badRows.length - BAD_ROWS_IN_MESSAGE} more` : "";
   const count = badRows.length === 1 ? "1 bad row" : `${badRows.length} bad rows`;

@@ -72,3 +72,66 @@ export function tokenize(text: string): string[] {
   for (let i = 0; i < bounds.length; i += 2) tokens.push(s.slice(bounds.data[i], bounds.data[i + 1]));
   return tokens;
 }
+
+// Tokens with offsets into the ORIGINAL text, for span extraction: a span's text must be
+// `text.slice(start, end)`, and NFKC can change a string's length, so the scan runs on the raw
+// text and only each token is normalised. Without `punctuation` the tokens are the classifier's
+// (typographic apostrophes accepted inside words). With it, every other non-space character is a
+// token of its own, apostrophes included, so a span can end before a possessive ("Kasey
+// Chambers" in "Kasey Chambers's tune") or begin on "$" or "#".
+const WORD_CHARS = "[\\p{L}\\p{M}\\p{N}]+";
+const RAW_TOKEN = new RegExp(`${WORD_CHARS}(?:['\\u2018\\u2019\\u02bc\\uff07\\u00b4]${WORD_CHARS})*|\\p{Extended_Pictographic}`, "gu");
+const RAW_TOKEN_WITH_PUNCTUATION = new RegExp(`${WORD_CHARS}|\\p{Extended_Pictographic}|[^\\s\\p{L}\\p{M}\\p{N}]`, "gu");
+
+export interface TokenOffsets {
+  /** Start of token i in `text` (UTF-16 code units). */
+  starts: Int32Array;
+  /** End of token i, exclusive. */
+  ends: Int32Array;
+  /** Token i normalised like the classifier's tokens (NFKC, lower case, apostrophes unified). */
+  tokens: string[];
+}
+
+/** Tokens of `text` with their UTF-16 offsets; for ASCII text without `punctuation`, the same tokens as `tokenize`. */
+export function tokenizeWithOffsets(text: string, punctuation = false): TokenOffsets {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const tokens: string[] = [];
+  if (isAscii(text)) {
+    // The char-code loop, as for the classifier.
+    const lower = text.toLowerCase();
+    const n = lower.length;
+    let i = 0;
+    while (i < n) {
+      const c = lower.charCodeAt(i);
+      if (!isAsciiWordChar(c)) {
+        if (punctuation && c > 32 && c !== 127) {
+          starts.push(i);
+          ends.push(i + 1);
+          tokens.push(lower[i]);
+        }
+        i++;
+        continue;
+      }
+      const start = i;
+      for (;;) {
+        while (i < n && isAsciiWordChar(lower.charCodeAt(i))) i++;
+        if (!punctuation && i + 1 < n && lower.charCodeAt(i) === APOSTROPHE && isAsciiWordChar(lower.charCodeAt(i + 1))) i++;
+        else break;
+      }
+      starts.push(start);
+      ends.push(i);
+      tokens.push(lower.slice(start, i));
+    }
+  } else {
+    const pattern = punctuation ? RAW_TOKEN_WITH_PUNCTUATION : RAW_TOKEN;
+    pattern.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = pattern.exec(text)) !== null) {
+      starts.push(m.index);
+      ends.push(m.index + m[0].length);
+      tokens.push(normalizeText(m[0]));
+    }
+  }
+  return { starts: Int32Array.from(starts), ends: Int32Array.from(ends), tokens };
+}

@@ -3,11 +3,12 @@ import type { Command } from "commander";
 import { describeDatasetWarnings } from "../../data/dataset-report.js";
 import { loadDataset } from "../dataset.js";
 import { evaluateModel, evaluationJson, evaluationReportLines } from "../evaluation.js";
-import { loadModelFile } from "../model-io.js";
-import { datasetOptions, formatOption, labelColumnOption, onBadRowOption, textColumnOption, type DatasetFlags } from "../options.js";
+import { loadAnyModel } from "../model-io.js";
+import { evaluateSpanModel, loadSpanDataset, spanEvaluationLines } from "../spans.js";
+import { datasetOptions, spanFormatOption, labelColumnOption, onBadRowOption, textColumnOption, type DatasetFlags } from "../options.js";
 import { printLines, warn, warnAll } from "../output.js";
 
-type EvalFlags = DatasetFlags & { model: string; json?: boolean };
+type EvalFlags = Omit<DatasetFlags, "format"> & { format?: string; model: string; json?: boolean };
 
 export function registerEval(program: Command): void {
   program
@@ -19,10 +20,18 @@ export function registerEval(program: Command): void {
     .addOption(labelColumnOption())
     .option("--json", "print one JSON object instead of the report")
     .addOption(onBadRowOption())
-    .addOption(formatOption())
+    .addOption(spanFormatOption())
     .action(async (flags: EvalFlags) => {
-      const model = await loadModelFile(flags.model);
-      const ds = await loadDataset(flags.data, datasetOptions(flags));
+      const loaded = await loadAnyModel(flags.model);
+      if (loaded.kind === "spans") {
+        const spans = await loadSpanDataset(flags.data, flags);
+        const result = evaluateSpanModel(loaded.model, spans);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ model: flags.model, data: flags.data, kind: "spans", skipped_rows: spans.badRows.length, ...result })}\n`);
+        else printLines(spanEvaluationLines(result, `Evaluation of ${flags.model} on ${flags.data}`));
+        return;
+      }
+      const model = loaded.model;
+      const ds = await loadDataset(flags.data, datasetOptions(flags as DatasetFlags));
       warnAll(describeDatasetWarnings(ds));
       const result = evaluateModel(model, ds.examples);
       if (result.unknownLabels.length > 0) {

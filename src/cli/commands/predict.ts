@@ -4,7 +4,7 @@ import { Option, type Command } from "commander";
 import { describeDatasetWarnings } from "../../data/dataset-report.js";
 import { loadDataset } from "../dataset.js";
 import { UsageError } from "../errors.js";
-import { loadModelFile } from "../model-io.js";
+import { loadAnyModel } from "../model-io.js";
 import { datasetOptions, formatOption, onBadRowOption, positiveInt, textColumnOption, type DatasetFlags } from "../options.js";
 import { warnAll } from "../output.js";
 
@@ -32,6 +32,9 @@ export function registerPredict(program: Command): void {
       `
 Each output line is {"text", "label", "confidence", "top": [{"label", "probability"}, …]}: "top"
 always holds the K most probable labels (K = --top, default ${DEFAULT_TOP}), most probable first.
+With a span model: {"text", "spans": [{"start", "end", "label", "text", "probability"}, …],
+"probability"}, offsets in UTF-16 code units (end exclusive), "probability" the chance that the
+whole answer is exactly right.
 
 Examples:
   $ apprentice predict --model model.bin "my card hasn't arrived" "what's the exchange rate?"
@@ -48,7 +51,7 @@ Examples:
         }
       }
 
-      const model = await loadModelFile(flags.model);
+      const loaded = await loadAnyModel(flags.model);
       let inputs = texts;
       if (flags.data !== undefined) {
         const ds = await loadDataset(flags.data, datasetOptions({ ...flags, data: flags.data }, { labelRequired: false }));
@@ -59,9 +62,14 @@ Examples:
 
       let batch: string[] = [];
       for (const text of inputs) {
-        const top = model.top(text, flags.top);
-        const best = top[0];
-        batch.push(JSON.stringify({ text, label: best.label, confidence: best.probability, top }));
+        if (loaded.kind === "spans") {
+          const { spans, probability } = loaded.model.predict(text);
+          batch.push(JSON.stringify({ text, spans, probability }));
+        } else {
+          const top = loaded.model.top(text, flags.top);
+          const best = top[0];
+          batch.push(JSON.stringify({ text, label: best.label, confidence: best.probability, top }));
+        }
         if (batch.length >= BATCH) {
           process.stdout.write(`${batch.join("\n")}\n`);
           batch = [];

@@ -1,0 +1,129 @@
+// A trained span extractor: token features → CRF → labelled spans with calibrated probabilities.
+// Everything prediction needs and nothing that needs Node, like the classifier.
+import { ChainScratch, computeEmissions, expScaled, forwardBackward, spanMarginal, tagCount, viterbi, type CrfWeights } from "./crf.js";
+import { RowTable, TEMPLATE_COUNT, tokenizeForSpans } from "./span-features.js";
+
+export interface Span {
+  /** UTF-16 offsets into the text, end exclusive. */
+  start: number;
+  end: number;
+  label: string;
+}
+
+export interface PredictedSpan extends Span {
+  text: string;
+  /** Calibrated probability that exactly this span (boundaries and label) is in the answer. */
+  probability: number;
+}
+
+export interface SpanPrediction {
+  spans: PredictedSpan[];
+  /** Calibrated probability that the whole answer is exactly right: every span, nothing missing or extra. */
+  probability: number;
+}
+
+export interface SpanTrainingSummary {
+  examples: number;
+  trainExamples: number;
+  validationExamples: number;
+  features: number;
+  pairs: number;
+  epochs: number;
+  bestEpoch: number;
+  validationSpanF1: number | null;
+  validationExactMatch: number | null;
+  validationEce: number | null;
+  seconds: number;
+  seed: number;
+  dataFingerprint: string;
+  options: Record<string, unknown>;
+}
+
+export interface SpanModelHeader {
+  kind: "spans";
+  labels: string[];
+  /** Divides every score before probabilities are computed; fitted on held-out whole-answer correctness. */
+  temperature: number;
+  /** Names of the feature templates, so a model never runs with features it was not trained on. */
+  templates: string[];
+  training: SpanTrainingSummary;
+  createdAt: string;
+}
+
+/** Token span (inclusive) and label index of each span in a tag sequence. */
+export interface TokenSpan {
+  first: number;
+  last: number;
+  label: number;
+}
+
+export function tagsToTokenSpans(tags: ArrayLike<number>, tokens: number, labelCount: number): TokenSpan[] {
+  const out: TokenSpan[] = [];
+  for (let t = 0; t < tokens; t++) {
+    const y = tags[t];
+    if (y === 0 || y > labelCount) continue;
+    let last = t;
+    const inside = y + labelCount;
+    while (last + 1 < tokens && tags[last + 1] === inside) last++;
+    out.push({ first: t, last, label: y - 1 });
+  }
+  return out;
+}
+
+export class SpanExtractor {
+  private readonly scratch = new ChainScratch();
+  private readonly expTransition: Float64Array;
+  private readonly expStart: Float64Array;
+  private path = new Int32Array(64);
+
+  constructor(
+    readonly header: SpanModelHeader,
+    readonly table: RowTable,
+    readonly weights: CrfWeights,
+  ) {
+    if (header.labels.length !== weights.labelCount) throw new Error("label count does not match the model's tags");
+    if (weights.rowStart.length !== table.values.length + 1) throw new Error("feature count does not match the model's weights");
+    if (header.templates.length !== TEMPLATE_COUNT) throw new Error(`the model uses ${header.templates.length} feature templates, this engine ${TEMPLATE_COUNT}`);
+    if (!(header.temperature > 0)) throw new Error("temperature must be positive");
+    this.expTransition = expScaled(weights.transition, header.temperature);
+    this.expStart = expScaled(weights.start, header.temperature);
+  }
+
+  get labels(): readonly string[] {
+    return this.header.labels;
+  }
+
+  predict(text: string): SpanPrediction {
+    const x = tokenizeForSpans(text);
+    const n = x.tokens.length;
+    if (n === 0) return { spans: [], probability: 1 };
+    const K = this.weights.labelCount;
+    const L = tagCount(K);
+    const s = this.scratch;
+    s.ensure(n, L);
+    this.table.mapInPlace(x.features);
+    computeEmissions(this.weights, x.features, 0, n, TEMPLATE_COUNT, 1, s.emit);
+    if (this.path.length < n) this.path = new Int32Array(2 * n);
+    const score = viterbi(this.weights, n, s, this.path);
+    const T = this.header.temperature;
+    const logZ = forwardBackward(this.weights, n, s, this.expTransition, this.expStart, T);
+    const probability = Math.min(1, Math.exp(score / T - logZ));
+    const spans = tagsToTokenSpans(this.path, n, K).map((sp): PredictedSpan => {
+      const start = x.starts[sp.first];
+      const end = x.ends[sp.last];
+      return {
+        start,
+        end,
+        label: this.header.labels[sp.label],
+        text: text.slice(start, end),
+        probability: spanMarginal(this.weights, n, s, this.expTransition, sp.label, sp.first, sp.last),
+      };
+    });
+    return { spans, probability };
+  }
+
+  /** The decoded tags of the last predicted text (for tests: e.g. that they are a valid sequence). */
+  lastTags(tokens: number): Int32Array {
+    return this.path.slice(0, tokens);
+  }
+}
