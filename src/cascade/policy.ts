@@ -15,8 +15,25 @@ export function retrainInterval(examples: number, retrainEvery: number, growth: 
 export const DEFAULT_RETRAIN_GROWTH = 0.1;
 
 /**
+ * Shift guard (see Cascade): requests the specialist sits out after the teacher names a label the
+ * live version lacks. Long enough to cover the first few inputs of a newly arriving intent while
+ * its examples accumulate for the retrain; short enough that a rare label in a stationary stream
+ * costs little.
+ */
+export const SHIFT_GUARD_REQUESTS = 25;
+
+/**
+ * While the live version has no threshold, it is chosen again after this many new held-out
+ * examples, without waiting for a retrain (see Cascade).
+ */
+export const RECHOOSE_EVERY = 25;
+
+/** Training examples of a label the live version lacks that make a retrain due at once. */
+export const SHIFT_RETRAIN_EXAMPLES = 5;
+
+/**
  * Error target after `level` live-audit alarms for the same model version: halved once, then the
- * specialist stops answering (null) until a new version is promoted. Halving rather than switching
+ * specialist stops answering (null) until the retrain the first alarm made due (see Cascade). Halving rather than switching
  * off at once keeps the confident core of a specialist that is only slightly off; a second alarm
  * means the holdout does not describe the live traffic well enough to trust any threshold.
  */
@@ -25,4 +42,5 @@ export function tightenedTarget(maxError: number, level: number): number | null 
   if (level === 1) return maxError / 2;
   return null;
 }
+
 

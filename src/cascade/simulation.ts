@@ -83,6 +83,12 @@ export interface SimulationResult
   rejected_versions: number;
   retrains: number;
   tightenings: number;
+  /**
+   * The longest run of consecutive requests the specialist did not answer, counted from its first
+   * answer on (the cold start before it is not a pause): how long an audit alarm, a shift guard or
+   * a refused threshold kept everything on the teacher. 0 when it never answered.
+   */
+  longest_pause: number;
   examples: number;
   final_version: number;
   final_threshold: number | null;
@@ -110,6 +116,9 @@ export async function simulate(cascade: Cascade, options: SimulationOptions): Pr
   let specialistCompared = 0;
   let specialistDisagreed = 0;
   let window = { start: 0, specialist: 0, correct: 0 };
+  let answeredOnce = false;
+  let pause = 0;
+  let longestPause = 0;
 
   for (let i = 0; i < n; i++) {
     const { text, label: gold } = stream[i];
@@ -119,6 +128,12 @@ export async function simulate(cascade: Cascade, options: SimulationOptions): Pr
       trace.correct[i] = 1;
       correct++;
       window.correct++;
+    }
+    if (answer.source === "specialist") {
+      answeredOnce = true;
+      pause = 0;
+    } else if (answeredOnce) {
+      longestPause = Math.max(longestPause, ++pause);
     }
     if (answer.source === "specialist") {
       window.specialist++;
@@ -180,6 +195,7 @@ export async function simulate(cascade: Cascade, options: SimulationOptions): Pr
     rejected_versions: s.rejected_versions,
     retrains: s.retrains,
     tightenings: s.tightenings,
+    longest_pause: longestPause,
     examples: s.examples,
     final_version: s.version,
     final_threshold: s.threshold,

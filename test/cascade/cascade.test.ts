@@ -252,6 +252,71 @@ describe("Cascade", () => {
     expect(cascade.audit.n).toBe(0);
   });
 
+  it("proves its first threshold as the holdout grows, without waiting for a retrain", async () => {
+    const stream = topicTexts(400, 1);
+    const cascade = new Cascade({ task: topicTask(), teacher: goldTeacher(stream), autoRetrain: false });
+    await feed(cascade, stream.slice(0, 60));
+    const first = cascade.retrain();
+    expect(first.threshold!.threshold).toBeNull();
+    const answers = await feed(cascade, stream.slice(60));
+    const s = cascade.stats();
+    expect(s).toMatchObject({ version: 1, retrains: 1 });
+    expect(s.threshold).not.toBeNull();
+    expect(cascade.thresholdChoice!.covered).toBeGreaterThan(first.holdoutExamples);
+    expect(answers.some((a) => a.source === "specialist")).toBe(true);
+  });
+
+  it("makes a retrain due at once after an audit alarm, and chooses the threshold again at the full target", async () => {
+    const stream = topicTexts(400, 1);
+    const gold = new Map(stream.map((t) => [t.text, t.label]));
+    const teacher = new ScriptedTeacher((text) => gold.get(text) ?? null);
+    const cascade = new Cascade({ task: topicTask({ routing: { audit_rate: 1 } }), teacher, autoRetrain: false });
+    await feed(cascade, stream);
+    cascade.retrain();
+    expect(cascade.retrainDue()).toBe(false);
+    const drifted = topicTexts(200, 3, 20_000);
+    teacher.answer = (text) => rotate(drifted.find((t) => t.text === text)!.label);
+    let i = 0;
+    while (cascade.stats().tightenings < 1) await cascade.handle(drifted[i++].text);
+    // Far fewer new examples than the interval, yet due: the alarm asked for it.
+    expect(i).toBeLessThan(50);
+    expect(cascade.retrainDue()).toBe(true);
+    const report = cascade.retrain();
+    expect(cascade.retrainDue()).toBe(false);
+    // Chosen at the full target on a holdout that now holds the audited disagreements.
+    expect(report.threshold!.reason).toMatch(/≤ 10\.0%/);
+    expect(report.holdoutExamples).toBeGreaterThanOrEqual(i);
+  });
+
+  it("sends requests to the teacher for a while when the teacher names a label the specialist lacks, and retrains once it has a few examples", async () => {
+    const task = topicTask({ extraLabels: ["finance"] });
+    const stream = topicTexts(400, 1);
+    const fresh = Array.from({ length: 40 }, (_, i) => ({ text: `my bank account loan mortgage interest ${i}`, label: "finance" }));
+    const known = topicTexts(200, 5, 50_000);
+    const cascade = new Cascade({ task, teacher: goldTeacher([...stream, ...fresh, ...known]), autoRetrain: false });
+    await feed(cascade, stream);
+    cascade.retrain();
+    expect(cascade.specialist!.labels).not.toContain("finance");
+    expect(cascade.stats().threshold).not.toBeNull();
+    // Known-label requests are answered by the specialist before the shift.
+    const before = await feed(cascade, known.slice(0, 20));
+    expect(before.some((a) => a.source === "specialist")).toBe(true);
+
+    const [first] = await feed(cascade, fresh.slice(0, 1));
+    expect(first.source).toBe("teacher");
+    // Guarded: even texts of known labels go to the teacher now.
+    const guarded = await feed(cascade, known.slice(20, 25));
+    expect(guarded.every((a) => a.source === "teacher" && a.route.reason === "no_threshold")).toBe(true);
+    expect(cascade.retrainDue()).toBe(false);
+    await feed(cascade, fresh.slice(1, 30));
+    expect(cascade.retrainDue()).toBe(true);
+    cascade.retrain();
+    expect(cascade.specialist!.labels).toContain("finance");
+    // The new version knows the label: the guard ends with its promotion.
+    const after = await feed(cascade, known.slice(25, 60));
+    expect(after.some((a) => a.source === "specialist")).toBe(true);
+  });
+
   it("answers a failed teacher call with the failure, counts it and learns nothing from it", async () => {
     const stream = topicTexts(10);
     const teacher = new ScriptedTeacher((text) => (text === stream[3].text ? null : stream.find((t) => t.text === text)!.label));
