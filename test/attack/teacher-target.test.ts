@@ -77,7 +77,7 @@ describe("a caller cannot choose where the teacher's key goes", () => {
   });
 
   it("sends the declared teacher's key to the declared endpoint only, and the listener hears nothing", async () => {
-    const res = await g.request("POST", "/v1/tasks/victim/predict", { key: g.predictKey, body: { input: "will it rain tomorrow", route: "teacher" } });
+    const res = await g.request("POST", "/v1/tasks/victim/predict", { key: g.adminKey, body: { input: "will it rain tomorrow", route: "teacher" } });
     expect(res.status).toBe(200);
     expect(res.body.label).toBe("weather");
     expect(legit.requests.at(-1)!.headers.authorization).toBe(`Bearer ${SERVER_KEY}`);
@@ -93,7 +93,7 @@ describe("a caller cannot choose where the teacher's key goes", () => {
     expect(detail.body.teacher.reason).toMatch(/stored before teachers were declared/);
     expect(JSON.stringify(detail.body.teacher)).not.toContain(listenerURL);
 
-    const predict = await g.request("POST", "/v1/tasks/legacy-hostile/predict", { key: g.predictKey, body: { input: "will it rain", route: "teacher" } });
+    const predict = await g.request("POST", "/v1/tasks/legacy-hostile/predict", { key: g.adminKey, body: { input: "will it rain", route: "teacher" } });
     expect(predict.status).toBe(503);
     expect(predict.body.error.code).toBe("teacher_unavailable");
     const chat = await g.request("POST", "/v1/chat/completions", { key: g.predictKey, body: { model: "task:legacy-hostile", messages: [{ role: "user", content: "will it rain" }] } });
@@ -111,7 +111,7 @@ describe("a caller cannot choose where the teacher's key goes", () => {
     for (const name of ["legacy-same-url", "legacy-no-url"]) {
       expect((await g.request("GET", `/v1/tasks/${name}`)).body.teacher).toMatchObject({ name: "default", status: "ready" });
       const sent = legit.requests.length;
-      const res = await g.request("POST", `/v1/tasks/${name}/predict`, { key: g.predictKey, body: { input: `is it sunny at ${name}`, route: "teacher" } });
+      const res = await g.request("POST", `/v1/tasks/${name}/predict`, { key: g.adminKey, body: { input: `is it sunny at ${name}`, route: "teacher" } });
       expect(res.status).toBe(200);
       // The operator's key for the operator's endpoint: not the variable the old block named.
       expect(legit.requests.slice(sent).map((r) => r.headers.authorization)).toEqual([`Bearer ${SERVER_KEY}`]);

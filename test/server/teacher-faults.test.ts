@@ -48,8 +48,9 @@ function freshText(): string {
   return `fault probe message number ${++textCounter} about the weather forecast`;
 }
 
+// Forcing the teacher takes the force_teacher permission, which admin keys have and predict keys lack.
 async function predict(task: string, input = freshText(), route?: string) {
-  return g.request("POST", `/v1/tasks/${task}/predict`, { key: g.predictKey, body: route === undefined ? { input } : { input, route } });
+  return g.request("POST", `/v1/tasks/${task}/predict`, { key: route === "teacher" ? g.adminKey : g.predictKey, body: route === undefined ? { input } : { input, route } });
 }
 
 beforeAll(async () => {
