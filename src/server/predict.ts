@@ -7,6 +7,7 @@ import type { RouteMode } from "../cascade/router.js";
 import { textHash, type RequestInput } from "../store/index.js";
 import type { TeacherAnswer } from "../teacher/types.js";
 import { badRequest, conflict, HttpError } from "./errors.js";
+import { sliceWait } from "./event-loop-share.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { requestId } from "./request-id.js";
 import type { RequestLogger } from "./request-log-buffer.js";
@@ -128,21 +129,10 @@ export async function predictOne(log: RequestLogger, rt: TaskRuntime, input: str
 }
 
 /**
- * How much of a batch is answered between two turns of the event loop, in characters of input
- * (each input also counts PER_INPUT_CHARS for its fixed cost). Answering a specialist prediction
- * resolves through microtasks only, so without these turns a batch of 1,000 × 5,000 characters
- * held the event loop for over a second, /healthz included. 20,000 characters are a few
- * milliseconds of featurising (bench/responsiveness.ts measures the effect); a batch of 1,000
- * short texts takes about ten turns.
- */
-export const YIELD_EVERY_CHARS = 20_000;
-const PER_INPUT_CHARS = 100;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
  * Answers inputs in order (a later input may be answered by what the teacher said about an
- * earlier one), letting other requests through every YIELD_EVERY_CHARS of work, and logs them
+ * earlier one), sharing the event loop with other requests between inputs (event-loop-share.ts:
+ * a specialist's answer resolves through microtasks only, so a batch of 1,000 × 5,000 characters
+ * held the loop, /healthz included, for over a second), and logs them
  * together: a batch of 1,000 is one statement per few hundred rows instead of a commit per input.
  * A teacher budget spent in the middle stops the batch: the inputs answered so far are logged,
  * and the 429 carries their results (`details.results`) so that the calls already paid for are
@@ -151,14 +141,10 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export async function predictMany(log: RequestLogger, rt: TaskRuntime, inputs: readonly string[], options: PredictOptions = {}): Promise<PredictResult[]> {
   const results: PredictResult[] = [];
   const rows: RequestInput[] = [];
-  let work = 0;
   try {
     for (const input of inputs) {
-      if (work >= YIELD_EVERY_CHARS) {
-        work = 0;
-        await nextTurn();
-      }
-      work += input.length + PER_INPUT_CHARS;
+      for (let wait = sliceWait(); wait !== null; wait = sliceWait()) await wait;
+      // answerOne featurises and predicts before its first await: right after the check.
       const { result, row } = await answerOne(rt, input, requestId(), options);
       results.push(result);
       rows.push(row);
@@ -183,13 +169,14 @@ const STREAMED_REPLY_CHARS = 256 * 1024;
  * The batch reply, `{"data": [results]}`. Each result echoes its input, so a batch of 1,000 ×
  * 5,000 characters is a 5 MB reply: serialized and written in one go it held the event loop for
  * tens of milliseconds. A big batch's reply is streamed instead, in pieces of about 64 KiB,
- * each serialized when the socket has taken the previous one; a small one is sent as before.
+ * each serialized when the socket has taken the previous one (one piece buffered: the default
+ * of 16 serialized a megabyte in one go); a small one is sent as before.
  */
 export function batchReply(reply: FastifyReply, results: PredictResult[]): { data: PredictResult[] } | FastifyReply {
   let chars = 0;
   for (const r of results) chars += r.input.length;
   if (chars < STREAMED_REPLY_CHARS) return { data: results };
-  return reply.type("application/json; charset=utf-8").send(Readable.from(replyPieces(results)));
+  return reply.type("application/json; charset=utf-8").send(Readable.from(replyPieces(results), { highWaterMark: 1 }));
 }
 
 function* replyPieces(results: PredictResult[]): Generator<string> {
