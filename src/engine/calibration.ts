@@ -16,18 +16,19 @@ export function meanNll(logits: Float64Array, labels: Int32Array, classCount: nu
   return n ? total / n : 0;
 }
 
-/** The temperature minimising held-out NLL, by golden-section search on log T over [0.05, 20]. */
-export function fitTemperature(logits: Float64Array, labels: Int32Array, classCount: number): number {
-  if (labels.length === 0) return 1;
-  const f = (logT: number) => meanNll(logits, labels, classCount, Math.exp(logT));
-  let a = Math.log(0.05);
-  let b = Math.log(20);
+/**
+ * The x in [lo, hi] minimising a unimodal f, by golden-section search: at most `maxSteps` steps,
+ * or until the bracket is narrower than `tolerance`; the bracket's midpoint.
+ */
+export function goldenSectionMinimum(f: (x: number) => number, lo: number, hi: number, maxSteps: number, tolerance: number): number {
+  let a = lo;
+  let b = hi;
   const g = (Math.sqrt(5) - 1) / 2;
   let c = b - g * (b - a);
   let d = a + g * (b - a);
   let fc = f(c);
   let fd = f(d);
-  for (let it = 0; it < 60 && b - a > 1e-5; it++) {
+  for (let step = 0; step < maxSteps && b - a > tolerance; step++) {
     if (fc < fd) {
       b = d;
       d = c;
@@ -42,5 +43,11 @@ export function fitTemperature(logits: Float64Array, labels: Int32Array, classCo
       fd = f(d);
     }
   }
-  return Math.exp((a + b) / 2);
+  return (a + b) / 2;
+}
+
+/** The temperature minimising held-out NLL, by golden-section search on log T over [0.05, 20]. */
+export function fitTemperature(logits: Float64Array, labels: Int32Array, classCount: number): number {
+  if (labels.length === 0) return 1;
+  return Math.exp(goldenSectionMinimum((logT) => meanNll(logits, labels, classCount, Math.exp(logT)), Math.log(0.05), Math.log(20), 60, 1e-5));
 }

@@ -2,6 +2,7 @@
 // (feature, tag) pairs seen in training, run SGD on the CRF loss with L2 and early stopping on a
 // held-out split's span F1, fit the probability temperature on that split, then refit on every
 // example for the chosen number of epochs.
+import { goldenSectionMinimum } from "./calibration.js";
 import { ChainScratch, computeEmissions, expScaled, forwardBackward, tagCount, transitionGraph, viterbi, type CrfWeights } from "./crf.js";
 import { sentenceLoss, type CrfSentence } from "./crf-loss.js";
 import { Fingerprint } from "./fingerprint.js";
@@ -306,29 +307,7 @@ function fitSpanTemperature(w: CrfWeights, rows: Int32Array, c: Corpus, texts: r
     for (let j = 0; j < items.length; j++) total -= Math.log(items[j].correct ? p[j] : 1 - p[j]);
     return total;
   };
-  let a = Math.log(0.1);
-  let b = Math.log(10);
-  const g = (Math.sqrt(5) - 1) / 2;
-  let x1 = b - g * (b - a);
-  let x2 = a + g * (b - a);
-  let f1 = loss(x1);
-  let f2 = loss(x2);
-  for (let it = 0; it < 30 && b - a > 1e-3; it++) {
-    if (f1 < f2) {
-      b = x2;
-      x2 = x1;
-      f2 = f1;
-      x1 = b - g * (b - a);
-      f1 = loss(x1);
-    } else {
-      a = x1;
-      x1 = x2;
-      f1 = f2;
-      x2 = a + g * (b - a);
-      f2 = loss(x2);
-    }
-  }
-  const temperature = Math.exp((a + b) / 2);
+  const temperature = Math.exp(goldenSectionMinimum(loss, Math.log(0.1), Math.log(10), 30, 1e-3));
   const p = probabilities(temperature);
   return { temperature, ece: expectedCalibrationError(items.map((it, j) => ({ confidence: p[j], correct: it.correct }))) };
 }
