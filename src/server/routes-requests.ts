@@ -22,7 +22,9 @@ function cursorParam(raw: string | undefined): RequestCursor | null {
 
 const cursorText = (cursor: RequestCursor | null): string | null => (cursor === null ? null : `${cursor.created_at}:${cursor.id}`);
 
-/** A logged request as the API shows it. */
+/** A logged request as the API shows it (the dashboard's type too). */
+export type LoggedRequest = ReturnType<typeof requestView>;
+
 function requestView(r: RequestRecord) {
   return {
     id: r.id,
