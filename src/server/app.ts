@@ -12,6 +12,8 @@ import { registerExampleRoutes } from "./routes-examples.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerModelRoutes } from "./routes-models.js";
 import { registerInsightRoutes } from "./routes-insights.js";
+import { registerKeyRoutes } from "./routes-keys.js";
+import { registerRequestRoutes } from "./routes-requests.js";
 import { createRequestLogger, type RequestLogger, type RequestLogMode } from "./request-log-buffer.js";
 import { DEFAULT_RATE_LIMIT, registerRateLimit, type RateLimit } from "./rate-limit.js";
 import { registerOpenAIRoutes } from "./routes-openai.js";
@@ -161,6 +163,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   registerExampleRoutes(app, { store, runtimes });
   registerModelRoutes(app, { store, runtimes });
   registerInsightRoutes(app, { store, runtimes });
+  registerRequestRoutes(app, store);
+  registerKeyRoutes(app, store);
   registerOpenAIRoutes(app, { store, runtimes, metrics, aliases: options.modelAliases ?? {}, ...(options.upstream ? { upstream: options.upstream } : {}) });
   registerOpenApi(app);
   registerStatic(app);

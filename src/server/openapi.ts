@@ -1,103 +1,45 @@
 // The gateway's OpenAPI 3.1 document (GET /openapi.json) and a docs page that renders it (GET /docs).
-// The routes are described here by hand, in one table, because the route files carry no schemas;
-// test/server/openapi.test.ts compares this table with the routes Fastify actually registered
+// Most routes are described here by hand, in one table, because their files carry no schemas; the
+// newer route files declare their documentation beside their handlers (keyRouteDocs,
+// requestRouteDocs) and it is collected here. test/server/openapi.test.ts compares the table with
+// the routes Fastify actually registered
 // (method, path and `config.access`), so a route added without documentation fails the tests.
 // The task schema is generated from the zod validator so the two cannot drift apart.
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import { GatewayTaskSchema, TaskSchema } from "../task/definition.js";
 import type { RouteAccess } from "./auth.js";
 import { docsPage } from "./docs-page.js";
+import {
+  arrayOf,
+  bool,
+  epochMs,
+  ERROR_RESPONSES,
+  fromZod,
+  int,
+  json,
+  jsonReply,
+  nullable,
+  num,
+  object,
+  oneOfStrings,
+  ref,
+  str,
+  type Content,
+  type ErrorStatus,
+  type ParameterDoc,
+  type ResponseDoc,
+  type RouteDoc,
+  type Schema,
+} from "./openapi-shapes.js";
+import { keyRouteDocs, keySchemas } from "./routes-keys.js";
+import { requestRouteDocs, requestSchemas } from "./routes-requests.js";
 import { DEFAULT_PAGE_LIMIT, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "./routes-examples.js";
 import { BUCKET_MS, DEFAULT_REVIEW_LIMIT, MAX_REVIEW_LIMIT, MAX_TRAFFIC_BUCKETS, TOP_LABELS } from "./routes-insights.js";
 import { CURVE_POINTS, TOP_CONFUSIONS } from "./model-report.js";
 import { MAX_BATCH_CHARS, MAX_PREDICT_INPUTS, MAX_TEXT_CHARS } from "./routes-tasks.js";
 
 export const ROLE_EXTENSION = "x-apprentice-role";
-
-type Schema = Record<string, unknown>;
-/** Media type → schema (and an example, shown on the docs page). */
-type Content = Record<string, { schema: Schema; example?: unknown }>;
-type Method = "get" | "post" | "patch" | "delete";
-
-interface ParameterDoc {
-  name: string;
-  description: string;
-  schema: Schema;
-  example?: unknown;
-}
-
-interface ResponseDoc {
-  description: string;
-  content?: Content;
-  headers?: Record<string, unknown>;
-}
-
-interface RouteDoc {
-  method: Method;
-  /** OpenAPI form: `{name}` for path parameters. */
-  path: string;
-  tag: string;
-  summary: string;
-  description?: string;
-  access: RouteAccess;
-  query?: ParameterDoc[];
-  body?: Content;
-  /** Success responses by status code. */
-  ok: Record<string, ResponseDoc>;
-  /** Error statuses specific to this route; the ones implied by access and body are added by errorStatuses(). */
-  errors?: Partial<Record<ErrorStatus, string>>;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Schema shorthands
-
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const str = (description?: string): Schema => (description === undefined ? { type: "string" } : { type: "string", description });
-const int = (description?: string): Schema => (description === undefined ? { type: "integer" } : { type: "integer", description });
-const num = (description?: string): Schema => (description === undefined ? { type: "number" } : { type: "number", description });
-const bool = (description?: string): Schema => (description === undefined ? { type: "boolean" } : { type: "boolean", description });
-const nullable = (s: Schema): Schema => ({ ...s, type: [s.type, "null"] });
-const arrayOf = (items: Schema, extra: Schema = {}): Schema => ({ type: "array", items, ...extra });
-const epochMs = (what: string): Schema => int(`${what}, epoch milliseconds`);
-const oneOfStrings = (values: readonly string[], description?: string): Schema => ({ ...str(description), enum: [...values] });
-
-/** An object whose properties are all required except the ones named in `optional`. */
-function object(properties: Record<string, Schema>, optional: string[] = [], extra: Schema = {}): Schema {
-  return { type: "object", properties, required: Object.keys(properties).filter((k) => !optional.includes(k)), ...extra };
-}
-
-const json = (schema: Schema, example?: unknown): Content => ({ "application/json": example === undefined ? { schema } : { schema, example } });
-const jsonReply = (description: string, schema: Schema, example?: unknown): ResponseDoc => ({ description, content: json(schema, example) });
-
-/** zod's JSON Schema without its `$schema` key (OpenAPI 3.1 schemas are 2020-12 already). */
-function fromZod(schema: z.ZodType, io: "input" | "output"): Schema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, target: "draft-2020-12" }) as Schema;
-  return rest;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors: every error body has the same shape, so each status is one shared response component.
-
-const ERROR_RESPONSES = {
-  400: { name: "BadRequest", description: "The request is malformed or invalid (the message says what is wrong)." },
-  401: { name: "Unauthorized", description: "No API key, or an unknown one." },
-  403: { name: "Forbidden", description: "The API key's role may not use this route (an admin key is needed)." },
-  404: { name: "NotFound", description: "No such task, model version or request." },
-  409: { name: "Conflict", description: "The request conflicts with the current state." },
-  413: { name: "PayloadTooLarge", description: "The body is larger than the gateway's body limit (5 MiB by default)." },
-  415: { name: "UnsupportedMediaType", description: "The body's content type is not accepted by this route." },
-  429: { name: "TooManyRequests", description: "This API key sent too many requests; retry after the number of seconds in `Retry-After`." },
-  500: { name: "InternalError", description: "An unexpected error on the gateway (logged there)." },
-  502: { name: "BadGateway", description: "The teacher answered with no valid label and no specialist answer stands in (code `teacher_invalid`), or the upstream LLM is unreachable." },
-  503: {
-    name: "ServiceUnavailable",
-    description: "The teacher is unavailable (down, timed out, or its circuit breaker is open) and no specialist answer stands in (code `teacher_unavailable`; `details` has the request id and the teacher's reason).",
-  },
-} as const;
-
-type ErrorStatus = keyof typeof ERROR_RESPONSES;
 
 const errorRef = (status: ErrorStatus): Schema => ({ $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` });
 
@@ -280,6 +222,8 @@ function componentSchemas(): Record<string, Schema> {
       { additionalProperties: true },
     ),
     ...insightSchemas(),
+    ...keySchemas(),
+    ...requestSchemas(),
     ModelVersion: object({
       task: str(),
       version: int(),
@@ -688,7 +632,7 @@ function routes(): RouteDoc[] {
     },
   ];
 
-  return [...opsRoutes, ...taskRoutes, ...exampleRoutes, ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...openaiRoutes];
+  return [...opsRoutes, ...taskRoutes, ...exampleRoutes, ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...requestRouteDocs(), ...keyRouteDocs(), ...openaiRoutes];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -711,9 +655,9 @@ export function openApiPath(fastifyPath: string): string {
   return fastifyPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 }
 
-function pathParameters(path: string): Schema[] {
-  return [...path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => {
-    const p = PATH_PARAMETERS[name] ?? { name, description: "", schema: str() };
+function pathParameters(route: RouteDoc): Schema[] {
+  return [...route.path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => {
+    const p = route.pathParams?.[name] ?? PATH_PARAMETERS[name] ?? { name, description: "", schema: str() };
     return { ...p, in: "path", required: true };
   });
 }
@@ -723,7 +667,7 @@ function operation(route: RouteDoc): Schema {
   for (const [status, description] of errorStatuses(route)) {
     responses[status] = description === undefined ? errorRef(status) : { ...errorRef(status), description };
   }
-  const parameters = [...pathParameters(route.path), ...(route.query ?? []).map((q) => ({ ...q, in: "query", required: false }))];
+  const parameters = [...pathParameters(route), ...(route.query ?? []).map((q) => ({ ...q, in: "query", required: false }))];
   return {
     operationId: `${route.method}${route.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
     tags: [route.tag],
@@ -762,6 +706,8 @@ export function buildOpenApiDocument(): Schema {
       { name: "Predictions", description: "Classify inputs and correct the answers." },
       { name: "Training", description: "Retraining and request statistics." },
       { name: "Models", description: "A task's trained model versions." },
+      { name: "Requests", description: "A task's request log, searched and paged (for the dashboard's Requests page)." },
+      { name: "Keys", description: "The gateway's API keys: create (the secret is shown once), list, revoke." },
       { name: "Insights", description: "Traffic over time, the live model's report, the review queue and routing explanations (for the dashboard)." },
       { name: "OpenAI-compatible", description: "Use any OpenAI client with `baseURL: <gateway>/v1` and `model: \"task:<name>\"`." },
       { name: "Operations", description: "Health checks and metrics (no key)." },

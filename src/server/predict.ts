@@ -84,6 +84,10 @@ async function answerOne(rt: TaskRuntime, input: string, id: string, options: Pr
     teacher_label: teacher?.label ?? null,
     status,
     created_at: receivedAt,
+    key_id: caller?.key?.id ?? null,
+    key_name: caller?.key?.name ?? null,
+    // Read after answering: the threshold this answer was routed by (a retrain may move it later).
+    threshold: rt.cascade.router.threshold,
   };
   metrics?.predictions.inc({ task: rt.task.name, source });
   if (teacher !== undefined && teacher !== null) metrics?.teacherCalls.inc({ task: rt.task.name, status: teacher.status });

@@ -9,7 +9,7 @@
 // defence in depth: the final decision never rests on the database's comparison rules (collation,
 // padding) or on an early-exit string comparison.
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { toNullableNumber, toNumber, type StoreContext } from "./context.js";
+import { inTransaction, toNullableNumber, toNumber, type StoreContext } from "./context.js";
 import { StoreError } from "./errors.js";
 import { sha256Hex } from "./hash.js";
 import { TeacherBudgetSchema, type TeacherBudget } from "../task/definition.js";
@@ -35,7 +35,12 @@ export interface ApiKeyRecord {
   force_teacher: boolean;
   /** The key's own teacher budget, across tasks; null: none. */
   teacher_budget: TeacherBudget | null;
+  /** Installed from the configuration file, which installs it again at every start (install()). */
+  from_config: boolean;
 }
+
+/** What revokeKeepingAnAdmin() did. */
+export type RevokeOutcome = { revoked: ApiKeyRecord } | { refused: "not_found" | "already_revoked" | "last_admin"; record: ApiKeyRecord | null };
 
 /** What a key may do beyond its role, set when it is created or installed. */
 export interface ApiKeyPermissions {
@@ -44,7 +49,7 @@ export interface ApiKeyPermissions {
   teacher_budget?: TeacherBudget | null;
 }
 
-const RECORD_COLUMNS = ["id", "name", "prefix", "role", "created_at", "revoked_at", "force_teacher", "teacher_budget"] as const;
+const RECORD_COLUMNS = ["id", "name", "prefix", "role", "created_at", "revoked_at", "force_teacher", "teacher_budget", "from_config"] as const;
 
 /** The stored values of `permissions` for a key of `role`. */
 function permissionColumns(role: ApiKeyRole, permissions: ApiKeyPermissions): { force_teacher: 0 | 1; teacher_budget: string | null } {
@@ -92,7 +97,8 @@ export class ApiKeyRepository {
   /**
    * Installs a key made elsewhere (a deployment secret), once: if it is already installed, its
    * record is returned, with its permissions set to `permissions` (the deployment's declaration
-   * is the reference). A revoked key stays revoked; a known key with another role is an error.
+   * is the reference) and marked as installed from the configuration. A revoked key stays
+   * revoked; a known key with another role is an error.
    */
   async install(key: string, name: string, role: ApiKeyRole, permissions: ApiKeyPermissions = {}): Promise<{ record: ApiKeyRecord; created: boolean }> {
     if (!KEY_PATTERN.test(key)) throw new StoreError(`API key "${name}" must be "${API_KEY_PREFIX}" followed by 32 to 256 characters A-Z, a-z, 0-9, "_" or "-"`);
@@ -104,15 +110,15 @@ export class ApiKeyRepository {
       const record = toRecord(existing);
       if (record.revoked_at !== null) throw new StoreError(`API key "${name}" (${record.prefix}…) was revoked; issue a new key`);
       if (record.role !== role) throw new StoreError(`API key "${name}" (${record.prefix}…) is installed with role ${record.role}, not ${role}; revoke it and install a new key`);
-      if (existing.force_teacher === columns.force_teacher && existing.teacher_budget === columns.teacher_budget) return { record, created: false };
-      const updated = await this.ctx.db.updateTable("api_keys").set(columns).where("id", "=", record.id).returning(RECORD_COLUMNS).executeTakeFirstOrThrow();
+      if (existing.force_teacher === columns.force_teacher && existing.teacher_budget === columns.teacher_budget && record.from_config) return { record, created: false };
+      const updated = await this.ctx.db.updateTable("api_keys").set({ ...columns, from_config: 1 }).where("id", "=", record.id).returning(RECORD_COLUMNS).executeTakeFirstOrThrow();
       for (const [h, entry] of this.#verified) if (entry.record.id === record.id) this.#verified.delete(h);
       return { record: toRecord(updated), created: false };
     }
     const now = this.ctx.now();
     const row = await this.ctx.db
       .insertInto("api_keys")
-      .values({ name, prefix: key.slice(0, 8), key_hash: hash, role, created_at: now, ...columns })
+      .values({ name, prefix: key.slice(0, 8), key_hash: hash, role, created_at: now, ...columns, from_config: 1 })
       .returning(RECORD_COLUMNS)
       .executeTakeFirstOrThrow();
     return { record: toRecord(row), created: true };
@@ -181,6 +187,29 @@ export class ApiKeyRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  /**
+   * Revokes a key unless it is the last unrevoked admin key: without one, nobody could manage the
+   * gateway through its API any more (only `apprentice keys create` on the database would). The
+   * count and the update are one transaction, with the admin rows locked on PostgreSQL, so two
+   * admins revoking each other's keys at once cannot both succeed.
+   */
+  async revokeKeepingAnAdmin(id: number): Promise<RevokeOutcome> {
+    const outcome = await inTransaction(this.ctx.db, async (trx): Promise<RevokeOutcome> => {
+      const admins = trx.selectFrom("api_keys").select("id").where("role", "=", "admin").where("revoked_at", "is", null);
+      // SQLite: the transaction already holds the database's write lock (BEGIN IMMEDIATE).
+      const adminIds = (await (this.ctx.dialect === "postgres" ? admins.forUpdate() : admins).execute()).map((r) => toNumber(r.id));
+      const row = await trx.selectFrom("api_keys").select(RECORD_COLUMNS).where("id", "=", id).executeTakeFirst();
+      if (row === undefined) return { refused: "not_found", record: null };
+      const record = toRecord(row);
+      if (record.revoked_at !== null) return { refused: "already_revoked", record };
+      if (record.role === "admin" && adminIds.length <= 1) return { refused: "last_admin", record };
+      const updated = await trx.updateTable("api_keys").set({ revoked_at: this.ctx.now() }).where("id", "=", id).returning(RECORD_COLUMNS).executeTakeFirstOrThrow();
+      return { revoked: toRecord(updated) };
+    });
+    if ("revoked" in outcome) for (const [hash, entry] of this.#verified) if (entry.record.id === id) this.#verified.delete(hash);
+    return outcome;
+  }
+
   /** Keys not revoked (e.g. to know whether an admin key must be bootstrapped). */
   async count(role?: ApiKeyRole): Promise<number> {
     let q = this.ctx.db
@@ -202,6 +231,7 @@ function toRecord(row: {
   revoked_at: number | string | null;
   force_teacher: number;
   teacher_budget: string | null;
+  from_config: number;
 }): ApiKeyRecord {
   return {
     id: toNumber(row.id),
@@ -212,5 +242,6 @@ function toRecord(row: {
     revoked_at: toNullableNumber(row.revoked_at),
     force_teacher: row.force_teacher === 1,
     teacher_budget: row.teacher_budget === null ? null : (JSON.parse(row.teacher_budget) as TeacherBudget),
+    from_config: row.from_config === 1,
   };
 }

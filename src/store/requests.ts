@@ -1,8 +1,9 @@
 // The request log: one row per gateway request, written after the answer, read for statistics.
 import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from "kysely";
-import { executeInBackground, inTransaction, toNumber, type StoreContext } from "./context.js";
+import { executeInBackground, inTransaction, toNullableNumber, toNumber, type StoreContext } from "./context.js";
 import { StoreConflictError, StoreError } from "./errors.js";
 import { textHash } from "./hash.js";
+import { searchRows, type RequestCursor, type RequestFilter } from "./request-search.js";
 import {
   REQUEST_SOURCES,
   REQUEST_STATUSES,
@@ -33,10 +34,15 @@ export interface RequestInput {
   status: RequestStatus;
   /** Epoch milliseconds; default now. */
   created_at?: number;
+  /** The API key that sent it, and its name (default null: none). */
+  key_id?: number | null;
+  key_name?: string | null;
+  /** The router's confidence threshold when it was answered (default null: none). */
+  threshold?: number | null;
 }
 
-/** A logged request as the repository returns it: the table's row with a real boolean and a number for the time. */
-export type RequestRecord = Omit<RequestsTable, "audited" | "created_at"> & { audited: boolean; created_at: number };
+/** A logged request as the repository returns it: the table's row with a real boolean and numbers for the time and key id. */
+export type RequestRecord = Omit<RequestsTable, "audited" | "created_at" | "key_id"> & { audited: boolean; created_at: number; key_id: number | null };
 
 export interface DailyRequestStats {
   /** The UTC day, `YYYY-MM-DD`. */
@@ -128,10 +134,10 @@ function reviewConditions(options: ReviewOptions): Record<ReviewKind, (eb: EB) =
 }
 
 /** A validated row, ready for the requests table. */
-type RequestRow = Omit<RequestsTable, "audited" | "created_at"> & { audited: 0 | 1; created_at: number };
+type RequestRow = Omit<RequestsTable, "audited" | "created_at" | "key_id"> & { audited: 0 | 1; created_at: number; key_id: number | null };
 
 /** The columns in the order the compiled bulk inserts bind them. */
-const ROW_COLUMNS = ["id", "task", "input", "input_hash", "label", "confidence", "source", "model_version", "latency_ms", "cost", "audited", "teacher_label", "status", "created_at"] as const satisfies readonly (keyof RequestRow)[];
+const ROW_COLUMNS = ["id", "task", "input", "input_hash", "label", "confidence", "source", "model_version", "latency_ms", "cost", "audited", "teacher_label", "status", "created_at", "key_id", "key_name", "threshold"] as const satisfies readonly (keyof RequestRow)[];
 /** Rows per bulk INSERT statement, largest first: a batch is cut into these sizes (see #bulkInsert). */
 const BULK_SIZES = [256, 64, 16, 4, 1] as const;
 
@@ -333,6 +339,19 @@ export class RequestLog {
     return toNumber((await executeInBackground<{ n: number | string }>(this.ctx, query)).rows[0]?.n);
   }
 
+  /**
+   * A page of the task's requests matching `filter`, newest first, starting after `after` (the
+   * previous page's `next`); `next` is null on the last page.
+   */
+  async search(task: string, filter: RequestFilter, limit: number, after: RequestCursor | null = null): Promise<{ data: RequestRecord[]; next: RequestCursor | null }> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new StoreError(`page size must be a positive integer, got ${limit}`);
+    // One row more than asked: whether there is a next page, without a count.
+    const rows = await searchRows(this.ctx.db, task, filter, limit + 1, after);
+    const data = rows.slice(0, limit).map(toRecord);
+    const last = data[data.length - 1];
+    return { data, next: rows.length > limit ? { created_at: last.created_at, id: last.id } : null };
+  }
+
   async get(id: string): Promise<RequestRecord | null> {
     const row = await this.ctx.db.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirst();
     return row === undefined ? null : toRecord(row);
@@ -520,12 +539,15 @@ export class RequestLog {
       teacher_label: r.teacher_label ?? null,
       status: r.status,
       created_at: r.created_at ?? this.ctx.now(),
+      key_id: r.key_id ?? null,
+      key_name: r.key_name ?? null,
+      threshold: r.threshold ?? null,
     };
   }
 }
 
 function toRecord(row: Selectable<RequestsTable>): RequestRecord {
-  return { ...row, created_at: toNumber(row.created_at), audited: row.audited === 1 };
+  return { ...row, created_at: toNumber(row.created_at), audited: row.audited === 1, key_id: toNullableNumber(row.key_id) };
 }
 
 /** Start of the bucket holding `t`: floor, like the SQL integer division for the non-negative times stored. */

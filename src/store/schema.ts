@@ -120,6 +120,12 @@ export interface RequestsTable {
   status: RequestStatus;
   /** Indexed with `task`: (task, created_at). */
   created_at: EpochMs;
+  /** The API key that sent the request (migration 005; NULL before it, or without a key). */
+  key_id: ColumnType<number | string | null, number | null | undefined, number | null>;
+  /** That key's name when the request was logged. */
+  key_name: string | null;
+  /** The router's confidence threshold when the request was answered (NULL: none, or before migration 005). */
+  threshold: number | null;
 }
 
 export interface ModelVersionsTable {
@@ -156,6 +162,8 @@ export interface ApiKeysTable {
   force_teacher: ColumnType<number, 0 | 1 | undefined, 0 | 1>;
   /** The key's teacher budget as JSON text (a TeacherBudget), NULL for none. */
   teacher_budget: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Installed from the configuration file (migration 005), which installs it again at every start. */
+  from_config: ColumnType<number, 0 | 1 | undefined, 0 | 1>;
 }
 
 /** Teacher calls and cost of one budget scope in one calendar window (migration 004). */

@@ -1,7 +1,7 @@
 // The dashboard end to end: Debian's Chromium (driven by playwright-core) against a real gateway
 // on a temporary SQLite database, with the banking demo seeded and its traffic replayed. One
 // browser walks through sign-in, data import, retraining, the playground, the review queue,
-// promote/rollback and the charts, checking each effect in the page and through the API.
+// promote/rollback, the charts, API keys and the request log, checking each effect in the page and through the API.
 // Screenshots land in test-results/e2e/ (gitignored).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -453,6 +453,77 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
     expect(injected.tipChildren.every((tag) => tag === "div" || tag === "span")).toBe(true);
     await shot("11b-quality-markup-label");
     await page.evaluate((hash) => (location.hash = hash), `#/tasks/${TASK}/quality`);
+  });
+
+  it("keys: a new key's secret is shown once and works; revoked, it stops working", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Keys" }).click();
+    await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
+    const table = page.getByRole("table", { name: "API keys, oldest first" });
+    await table.getByRole("row").filter({ hasText: "demo admin" }).filter({ hasText: "this dashboard's key" }).waitFor();
+
+    await page.getByLabel("Name", { exact: true }).fill("e2e <b>batch</b>");
+    await page.getByLabel("Role", { exact: true }).selectOption("predict");
+    await page.getByLabel("Teacher calls per hour").fill("100");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const secret = await page.getByLabel("Secret").inputValue();
+    expect(secret).toMatch(/^apx_[A-Za-z0-9_-]{43}$/);
+    const row = table.getByRole("row").filter({ hasText: "e2e <b>batch</b>" });
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/100 calls\/h/);
+    expect(await page.locator("b", { hasText: "batch" }).count()).toBe(0);
+    const models = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${secret}` } });
+    expect(models.status).toBe(200);
+    await shot("15-keys-created");
+
+    // Dismissed, the secret is nowhere in the page, nor after reloading it.
+    await page.getByRole("button", { name: "I have stored it" }).click();
+    expect(await page.content()).not.toContain(secret);
+    await page.reload();
+    await table.getByRole("row").filter({ hasText: "e2e <b>batch</b>" }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+
+    await page.getByRole("button", { name: "Revoke key e2e <b>batch</b>" }).click();
+    const dialog = page.getByRole("dialog");
+    await textMatching(dialog, /stops working at once/);
+    await dialog.getByRole("button", { name: "Revoke key" }).click();
+    await textMatching(page.locator(".notice[role=status]"), /Revoked “e2e <b>batch<\/b>”/);
+    await textMatching(table.getByRole("row").filter({ hasText: "e2e <b>batch</b>" }), /revoked/);
+    expect((await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
+    await shot("16-keys-revoked");
+  });
+
+  it("requests: filtered by source and text, one opened shows the teacher's answer and takes a correction", async () => {
+    await page.evaluate((hash) => (location.hash = hash), `#/tasks/${TASK}/requests`);
+    const table = page.getByRole("table", { name: "Requests, newest first" });
+    await table.locator("tbody tr").first().waitFor();
+    await page.getByLabel("Answered by").selectOption("teacher");
+    await page.getByRole("button", { name: "Search" }).click();
+    await until("only teacher rows", async () => {
+      const cells = await table.locator("tbody tr td:nth-child(5)").allInnerTexts();
+      return cells.length > 0 && cells.every((c) => c.startsWith("teacher"));
+    });
+    // A word of the newest teacher-answered input narrows the list to requests containing it.
+    const newest = (await api("GET", `/v1/tasks/${TASK}/requests?source=teacher&limit=1`)).data[0] as { id: string; input: string; label: string };
+    const word = newest.input.split(/\s+/).sort((a, b) => b.length - a.length)[0];
+    await page.getByLabel("Input contains").fill(word);
+    await page.getByRole("button", { name: "Search" }).click();
+    await until("rows containing the word", async () => {
+      const inputs = await table.locator("tbody tr td:nth-child(3)").allInnerTexts();
+      return inputs.includes(newest.input) && inputs.every((t) => t.toLowerCase().includes(word.toLowerCase()));
+    });
+    await shot("17-requests-filtered");
+
+    await page.getByRole("button", { name: `Open request ${newest.id}` }).click();
+    const detail = page.getByRole("region", { name: `Request ${newest.id}` });
+    await textMatching(detail.locator("dt:has-text(\"Teacher's answer\") + dd"), new RegExp(`^${newest.label}$`));
+    await textMatching(detail.locator("dt:has-text('Audit') + dd"), /not an audit/);
+    const other = demo.data.task.labels.map((l) => l.name).find((l) => l !== newest.label)!;
+    await detail.getByLabel("Right label").selectOption(other);
+    await detail.getByRole("button", { name: "Save as feedback" }).click();
+    await textMatching(detail.locator(".notice[role=status]"), new RegExp(`Saved: “${other}”`));
+    await textMatching(detail.locator("dt:has-text('Stored example') + dd"), new RegExp(`^${other} \\(feedback\\)$`));
+    expect((await api("GET", `/v1/tasks/${TASK}/requests/${newest.id}`)).example).toMatchObject({ label: other, source: "feedback" });
+    await shot("18-request-corrected");
   });
 
   it("screenshots: the remaining pages, and the overview and review queue on a phone", async () => {

@@ -73,7 +73,7 @@ export function storeSuite(target: StoreTarget): void {
       it("records the applied migrations and is idempotent", async () => {
         const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
         expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS));
-        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions", "003_retrain_leases", "004_teacher_spend"]);
+        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions", "003_retrain_leases", "004_teacher_spend", "005_console"]);
         if (target.persistent) {
           // Opening again (a restart, a second instance) finds nothing to do.
           const again = await openAgain();
@@ -442,11 +442,57 @@ export function storeSuite(target: StoreTarget): void {
           teacher_label: "shipping",
           status: "ok",
           created_at: T0 + 5,
+          key_id: null,
+          key_name: null,
+          threshold: null,
         });
         // Privacy: only the hash.
         await store.requests.insert(base("r2", { input: null, input_hash: sha256Hex("secret"), source: "none" }));
         expect(await store.requests.get("r2")).toMatchObject({ input: null, input_hash: sha256Hex("secret"), label: null, confidence: null, model_version: null, teacher_label: null, audited: false, cost: 0 });
         expect(await store.requests.get("missing")).toBeNull();
+      });
+
+      it("records the key that sent a request and the threshold it was routed by (migration 005)", async () => {
+        await store.requests.insertMany([base("k1", { key_id: 7, key_name: "batch jobs", threshold: 0.8125 }), base("k2")]);
+        expect(await store.requests.get("k1")).toMatchObject({ key_id: 7, key_name: "batch jobs", threshold: 0.8125 });
+        expect(await store.requests.get("k2")).toMatchObject({ key_id: null, key_name: null, threshold: null });
+      });
+
+      it("searches a task's requests newest first, by source, label, time and text, a page at a time", async () => {
+        const rows = [
+          base("a", { created_at: T0, label: "billing", input: "Refund my ORDER please" }),
+          base("b", { created_at: T0 + 1, label: "shipping", source: "teacher", input: "where is my parcel" }),
+          // Two requests in the same millisecond: the id breaks the tie, so a page boundary between them loses neither.
+          base("c1", { created_at: T0 + 2, label: "billing", input: "order 100% paid_in full" }),
+          base("c2", { created_at: T0 + 2, label: "billing", input: "charged twice" }),
+          base("other", { task: "elsewhere", created_at: T0 + 3, label: "billing" }),
+        ];
+        await store.requests.insertMany(rows);
+        const ids = async (filter: Parameters<Store["requests"]["search"]>[1], limit = 10) => (await store.requests.search("support", filter, limit)).data.map((r) => r.id);
+        expect(await ids({})).toEqual(["c2", "c1", "b", "a"]);
+        expect(await ids({ source: "teacher" })).toEqual(["b"]);
+        expect(await ids({ label: "billing" })).toEqual(["c2", "c1", "a"]);
+        expect(await ids({ since: T0 + 1, until: T0 + 2 })).toEqual(["b"]);
+        expect(await ids({ text: "order" })).toEqual(["c1", "a"]);
+        // LIKE's wildcards are taken literally.
+        expect(await ids({ text: "100%" })).toEqual(["c1"]);
+        expect(await ids({ text: "%" })).toEqual(["c1"]);
+        expect(await ids({ text: "d_i" })).toEqual(["c1"]);
+        expect(await ids({ text: "x_y" })).toEqual([]);
+        for (const nasty of NASTY) expect(await ids({ text: nasty }), nasty).toEqual([]);
+
+        const seen: string[] = [];
+        let page = await store.requests.search("support", {}, 1);
+        for (;;) {
+          seen.push(...page.data.map((r) => r.id));
+          if (page.next === null) break;
+          page = await store.requests.search("support", {}, 1, page.next);
+        }
+        expect(seen).toEqual(["c2", "c1", "b", "a"]);
+        const first = await store.requests.search("support", { label: "billing" }, 2);
+        expect(first.next).toEqual({ created_at: T0 + 2, id: "c1" });
+        expect((await store.requests.search("support", { label: "billing" }, 2, first.next)).data.map((r) => r.id)).toEqual(["a"]);
+        await expect(store.requests.search("support", {}, 0)).rejects.toThrow(/page size/);
       });
 
       it("refuses a duplicate id, and a row without input or hash", async () => {
@@ -869,6 +915,42 @@ export function storeSuite(target: StoreTarget): void {
         await store.apiKeys.revoke(first.record.id);
         await expect(store.apiKeys.install(key, "from env", "predict")).rejects.toThrow(/was revoked/);
         expect(await store.apiKeys.count()).toBe(0);
+      });
+
+      it("marks installed keys as from the configuration, keys made here as not (migration 005)", async () => {
+        expect((await store.apiKeys.create("made here", "admin")).record.from_config).toBe(false);
+        const key = "apx_" + "c".repeat(40);
+        expect((await store.apiKeys.install(key, "deployed", "predict")).record.from_config).toBe(true);
+        // A key installed before migration 005 (from_config 0) is marked the next time it is installed.
+        await store.db.updateTable("api_keys").set({ from_config: 0 }).where("name", "=", "deployed").execute();
+        expect((await store.apiKeys.install(key, "deployed", "predict")).record.from_config).toBe(true);
+        expect((await store.apiKeys.list()).map((k) => k.from_config)).toEqual([false, true]);
+      });
+
+      it("revokes any key but the last admin key, and says why it did not", async () => {
+        const a = await store.apiKeys.create("admin a", "admin");
+        const b = await store.apiKeys.create("admin b", "admin");
+        const p = await store.apiKeys.create("app", "predict");
+        expect(await store.apiKeys.verify(a.key)).not.toBeNull();
+        expect(await store.apiKeys.revokeKeepingAnAdmin(p.record.id)).toEqual({ revoked: { ...p.record, revoked_at: T0 } });
+        expect(await store.apiKeys.revokeKeepingAnAdmin(p.record.id)).toMatchObject({ refused: "already_revoked", record: { id: p.record.id } });
+        expect(await store.apiKeys.revokeKeepingAnAdmin(987654)).toEqual({ refused: "not_found", record: null });
+        expect(await store.apiKeys.revokeKeepingAnAdmin(a.record.id)).toMatchObject({ revoked: { id: a.record.id, revoked_at: T0 } });
+        // Forgotten by the verified-key cache at once.
+        expect(await store.apiKeys.verify(a.key)).toBeNull();
+        expect(await store.apiKeys.revokeKeepingAnAdmin(b.record.id)).toMatchObject({ refused: "last_admin", record: { id: b.record.id, revoked_at: null } });
+        expect(await store.apiKeys.count("admin")).toBe(1);
+      });
+
+      // PostgreSQL only: there two connections can race (on SQLite a write transaction holds the
+      // whole database, and two connections of one process would only wait for each other).
+      it.runIf(target.name.startsWith("PostgreSQL"))("lets only one of two admins revoking each other's keys at once succeed", async () => {
+        const a = await store.apiKeys.create("admin a", "admin");
+        const b = await store.apiKeys.create("admin b", "admin");
+        const other = await openAgain();
+        const outcomes = await Promise.all([store.apiKeys.revokeKeepingAnAdmin(a.record.id), other.apiKeys.revokeKeepingAnAdmin(b.record.id)]);
+        expect(outcomes.filter((o) => "revoked" in o)).toHaveLength(1);
+        expect(await store.apiKeys.count("admin")).toBe(1);
       });
     });
 

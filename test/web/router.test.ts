@@ -9,6 +9,8 @@ describe("parseHash", () => {
     expect(parseHash("#/tasks/banking-demo/review")).toEqual({ page: "task", task: "banking-demo", tab: "review" });
     expect(parseHash("#/tasks/banking-demo/explain?x=1")).toEqual({ page: "task", task: "banking-demo", tab: "explain" });
     expect(parseHash("#/tasks/a%20b/data")).toEqual({ page: "task", task: "a b", tab: "data" });
+    expect(parseHash("#/tasks/banking-demo/requests")).toEqual({ page: "task", task: "banking-demo", tab: "requests" });
+    expect(parseHash("#/keys")).toEqual({ page: "keys" });
   });
 
   it("reports unknown pages", () => {
@@ -20,6 +22,6 @@ describe("parseHash", () => {
   it("builds links that parse back", () => {
     expect(taskHref("banking-demo")).toBe("#/tasks/banking-demo");
     expect(taskHref("banking-demo", "quality")).toBe("#/tasks/banking-demo/quality");
-    for (const tab of ["traffic", "quality", "versions", "settings", "review", "explain", "data"] as const) expect(parseHash(taskHref("t-1", tab))).toEqual({ page: "task", task: "t-1", tab });
+    for (const tab of ["traffic", "requests", "quality", "versions", "settings", "review", "explain", "data"] as const) expect(parseHash(taskHref("t-1", tab))).toEqual({ page: "task", task: "t-1", tab });
   });
 });

@@ -8,6 +8,7 @@ import * as m001 from "./001_initial.js";
 import * as m002 from "./002_task_revisions.js";
 import * as m003 from "./003_retrain_leases.js";
 import * as m004 from "./004_teacher_spend.js";
+import * as m005 from "./005_console.js";
 
 export interface StoreMigration {
   up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void>;
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   "002_task_revisions": m002,
   "003_retrain_leases": m003,
   "004_teacher_spend": m004,
+  "005_console": m005,
 };
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {

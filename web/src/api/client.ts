@@ -2,13 +2,19 @@
 // token, and every error body `{ error: { message, type, code, details } }` becomes an ApiError
 // carrying the status and the gateway's own message.
 import type {
+  ApiKey,
+  ApiKeyCreated,
   Bucket,
   Explanation,
   FeedbackReply,
   ImportReply,
+  LoggedRequestDetail,
   ModelList,
   ModelReport,
+  NewApiKey,
   PromoteReply,
+  RequestPage,
+  RequestQuery,
   RetrainReply,
   ReviewKind,
   ReviewQueue,
@@ -142,5 +148,10 @@ export class ApiClient {
   review = (name: string, kind: ReviewKind | "all" = "all", limit = 50) => this.request<ReviewQueue>("GET", `${task(name)}/review`, { query: { kind, limit } });
   feedback = (name: string, requestId: string, label: string) => this.request<FeedbackReply>("POST", `${task(name)}/feedback`, { json: { request_id: requestId, label } });
   explain = (name: string, input: string) => this.request<Explanation>("POST", `${task(name)}/explain`, { json: { input } });
+  requests = (name: string, query: RequestQuery) => this.request<RequestPage>("GET", `${task(name)}/requests`, { query: { ...query } });
+  loggedRequest = (name: string, id: string) => this.request<LoggedRequestDetail>("GET", `${task(name)}/requests/${encodeURIComponent(id)}`);
+  keys = () => this.request<{ data: ApiKey[] }>("GET", "/v1/keys");
+  createKey = (key: NewApiKey) => this.request<ApiKeyCreated>("POST", "/v1/keys", { json: key });
+  revokeKey = (id: number) => this.request<ApiKey>("DELETE", `/v1/keys/${id}`);
   importExamples = (name: string, body: Blob | string, options: UploadOptions) => this.upload<ImportReply>(`${task(name)}/examples`, body, options);
 }

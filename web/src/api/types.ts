@@ -5,6 +5,9 @@ import type { RouteReason } from "../../../src/cascade/router.js";
 import type { ImportReply } from "../../../src/server/routes-examples.js";
 import type { AuditSummary, TaskStats as ServerTaskStats } from "../../../src/server/task-stats.js";
 import type { BudgetWindowUse } from "../../../src/server/teacher-budget.js";
+import type { LoggedRequest } from "../../../src/server/routes-requests.js";
+import type { ApiKeyRecord } from "../../../src/store/api-keys.js";
+import type { TeacherBudget } from "../../../src/task/definition.js";
 
 export type { AuditSummary, CascadeStats, ImportReply, RouteReason };
 export type AuditStatus = AuditSummary["status"];
@@ -194,3 +197,45 @@ export interface BadRow {
   reason: string;
 }
 
+
+/** GET /v1/keys: a key without its secret; `current` is the key the dashboard is signed in with. */
+export type ApiKey = ApiKeyRecord & { current: boolean; note?: string };
+export type KeyRole = ApiKeyRecord["role"];
+
+export interface NewApiKey {
+  name: string;
+  role: KeyRole;
+  force_teacher: boolean;
+  teacher_budget: TeacherBudget | null;
+}
+
+export interface ApiKeyCreated {
+  /** The secret: in this reply only. */
+  key: string;
+  record: ApiKey;
+}
+
+export type { LoggedRequest, TeacherBudget };
+export type RequestSource = LoggedRequest["source"];
+
+export interface RequestPage {
+  data: LoggedRequest[];
+  next_before: string | null;
+}
+
+export interface LoggedRequestDetail extends LoggedRequest {
+  teacher_asked: boolean;
+  audit_agreed: boolean | null;
+  example: { label: string; source: string; origin: string | null; updated_at: number } | null;
+}
+
+/** GET /v1/tasks/:name/requests filters (times in epoch ms). */
+export interface RequestQuery {
+  source?: RequestSource;
+  label?: string;
+  since?: number;
+  until?: number;
+  q?: string;
+  before?: string;
+  limit?: number;
+}

@@ -1,10 +1,11 @@
 // Hash routes (#/tasks/:name/...), so the gateway serves one index.html for every page.
 
-export const TASK_TABS = ["traffic", "quality", "versions", "settings", "review", "explain", "data"] as const;
+export const TASK_TABS = ["traffic", "requests", "quality", "versions", "settings", "review", "explain", "data"] as const;
 export type TaskTab = (typeof TASK_TABS)[number];
 
 export const TAB_TITLES: Record<TaskTab, string> = {
   traffic: "Traffic",
+  requests: "Requests",
   quality: "Quality",
   versions: "Versions",
   settings: "Settings",
@@ -13,13 +14,14 @@ export const TAB_TITLES: Record<TaskTab, string> = {
   data: "Data",
 };
 
-export type Route = { page: "overview" } | { page: "task"; task: string; tab: TaskTab } | { page: "not_found"; path: string };
+export type Route = { page: "overview" } | { page: "keys" } | { page: "task"; task: string; tab: TaskTab } | { page: "not_found"; path: string };
 
 /** `#/tasks/banking/review` → { page: "task", task: "banking", tab: "review" }. */
 export function parseHash(hash: string): Route {
   const path = hash.replace(/^#/, "").replace(/\?.*$/, "");
   const parts = path.split("/").filter((p) => p !== "");
   if (parts.length === 0) return { page: "overview" };
+  if (parts.length === 1 && parts[0] === "keys") return { page: "keys" };
   if (parts[0] === "tasks" && parts.length >= 2 && parts.length <= 3) {
     let task: string;
     try {
