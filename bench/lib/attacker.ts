@@ -7,8 +7,8 @@
 //   and a declared Content-Length over 64 MiB: each must be 413, and none of their rows stored
 //   (their texts start with ATTACK_MARK, which the bench looks for in the store afterwards);
 // - forced-teacher floods: `route: "teacher"` over 1,000 inputs with a predict key (403: it lacks
-//   force_teacher) and over 50 inputs with a key that has force_teacher and a small teacher budget
-//   (200 until the budget is spent, then 429 teacher_budget_exceeded);
+//   force_teacher) and over METERED_BATCH inputs with a key that has force_teacher and a small
+//   teacher budget (200 until the budget is spent, then 429 teacher_budget_exceeded);
 // - huge batches: 1,000 × 5,000 random characters (200; route specialist: random text would
 //   otherwise be 1,000 teacher calls, the flood above), and 1,000 × 8,001 characters, over
 //   MAX_BATCH_CHARS and the 5 MiB body limit before it (413);
@@ -25,6 +25,9 @@ import { IMPORT_BODY_LIMIT, MAX_IMPORT_ROWS } from "../../src/server/routes-exam
 import { MAX_BATCH_CHARS, MAX_PREDICT_INPUTS } from "../../src/server/routes-tasks.js";
 import { attackRequest, errorCode, type AttackRequest } from "./attack-http.js";
 import { randomTexts } from "./random-text.js";
+
+/** Inputs per forced-teacher batch of the metered key: small, so that a few fit its budget before the 429s. */
+const METERED_BATCH = 5;
 
 /** Every imported text an oversized import carries starts with this: none may be stored. */
 export const ATTACK_MARK = "[attack]";
@@ -130,7 +133,7 @@ function attacks(t: AttackTarget, meteredTexts: () => string[], agents: FloodAge
     },
     { name: "route teacher, 1,000 inputs, predict key", expected: [403], pauseMs: 200, max: 300, request: () => ({ method: "POST", path: predictPath, headers: json(t.predictKey), body: forcedThousand }) },
     {
-      name: "route teacher, 50 inputs, key with force_teacher and a small budget",
+      name: `route teacher, ${METERED_BATCH} inputs, key with force_teacher and a small budget`,
       expected: [200, 429],
       pauseMs: 500,
       max: 120,
@@ -169,7 +172,7 @@ export class Attacker {
   constructor(target: AttackTarget) {
     this.#target = target;
     // Unique texts (a known text with a suffix), so that each acknowledged example can be found.
-    const meteredTexts = () => Array.from({ length: 50 }, () => `${target.texts[this.#meteredCounter % target.texts.length]} [a${this.#meteredCounter++}]`);
+    const meteredTexts = () => Array.from({ length: METERED_BATCH }, () => `${target.texts[this.#meteredCounter % target.texts.length]} [a${this.#meteredCounter++}]`);
     this.#attacks = attacks(target, meteredTexts, this.#agents);
     for (const a of this.#attacks) this.counts.set(a.name, { expected: a.expected, by_status: {}, unexpected: 0 });
   }
