@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       const taskFile = JSON.parse(readFileSync(join(DEMO_DIR, "task.json"), "utf8")) as Record<string, unknown>;
       await call(url, adminKey, "POST", "/v1/tasks", {
         ...taskFile,
-        teacher: { provider: "sim" },
+        teacher: { name: "sim" },
         routing: { max_error: 0.1, confidence_level: 0.95, audit_rate: 0 },
         training: { retrain_every: 1_000_000, min_examples: 100, holdout_fraction: 0.3, seed: 1 },
       });
