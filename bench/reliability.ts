@@ -1,4 +1,4 @@
-// npm run bench:reliability [-- --duration S] [--quick] [--connections N] [--fault-rate X] [--kill-after N] [--probe-ms MS]
+// npm run bench:reliability [-- --duration S] [--quick] [--connections N] [--fault-rate X] [--kill-after N] [--probe-ms MS] [--anonymous-address IP]
 //
 // The soak benchmark: the gateway under a mixed load while its teacher fails, a retrain runs, and
 // the process is killed (SIGKILL) mid-load and restarted on the same database.
@@ -73,7 +73,8 @@ const settings = {
   request_log: "sync" as const,
   healthz_probe_ms: numberFlag("--probe-ms", 10),
   metered_key_calls_per_hour: 20,
-  anonymous_address: "127.0.0.2",
+  // Another loopback address is another client to the failed-auth limiter; 127.0.0.1 shares the load's (as callers behind one proxy do).
+  anonymous_address: argValue("--anonymous-address") ?? "127.0.0.2",
 };
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -670,7 +671,7 @@ function markdown(r: Result): string {
       ],
     ),
     "",
-    `The attacker (bench/lib/attacker.ts) ran beside the load in both segments and stopped before the kill, one request at a time per attack with a pause between; the anonymous floods came from ${a.anonymous_address} (another client to the failed-auth limiter), the rest from 127.0.0.1. ` +
+    `The attacker (bench/lib/attacker.ts) ran beside the load in both segments and stopped before the kill, one request at a time per attack with a pause between; the anonymous floods came from ${a.anonymous_address} (${a.anonymous_address === "127.0.0.1" ? "the load's own address, as callers behind one proxy share one" : "another client to the failed-auth limiter"}), the rest from 127.0.0.1. ` +
       `The metered key has force_teacher and a teacher budget of ${a.metered_key_budget.calls_per_hour} calls per hour. /healthz was timed every ${r.healthz.probe_every_ms} ms from a worker thread during the attack; machine load average (1 min) ${r.load_average.sampled_1min.min}–${r.load_average.sampled_1min.max} during the load, ${r.load_average.at_end_1_5_15.join(" / ")} (1/5/15 min) at the end.`,
     "",
     markdownTable(
