@@ -65,7 +65,6 @@ export interface AttackCounts {
   unexpected: number;
 }
 
-
 const json = (key: string | null) => ({ "content-type": "application/json", ...(key === null ? {} : { authorization: `Bearer ${key}` }) });
 
 /** The anonymous floods' keep-alive connections (one per flood, as a flooding client would keep one open). */
