@@ -1,4 +1,4 @@
-// npm run bench:reliability [-- --duration S] [--quick] [--connections N] [--fault-rate X] [--kill-after N]
+// npm run bench:reliability [-- --duration S] [--quick] [--connections N] [--fault-rate X] [--kill-after N] [--probe-ms MS] [--anonymous-address IP]
 //
 // The soak benchmark: the gateway under a mixed load while its teacher fails, a retrain runs, and
 // the process is killed (SIGKILL) mid-load and restarted on the same database.
@@ -29,11 +29,20 @@
 // rows, a prediction the teacher answered) must be in the store, every acknowledged prediction
 // must have its request-log row, and SQLite's integrity check must pass.
 //
+// The attacker (bench/lib/attacker.ts, issue 20) runs beside the load in each segment and stops
+// before the kill: oversized imports, forced-teacher floods (a predict key, and a key with
+// force_teacher and a budget of 20 teacher calls per hour), huge batches and anonymous floods
+// (from 127.0.0.2, so that the failed-auth limiter sees another client than the load's). Every
+// reply outside an attack's expected statuses, any 5xx and any request without a reply fails the
+// run, as do a refused import's row in the store and anything acknowledged to the attacker that the
+// store lacks. Meanwhile a worker thread times GET /healthz every --probe-ms (10 ms), after 2 s on
+// the idle gateway for the floor; the machine's load average is sampled every 5 s.
+//
 // Writes bench/results/reliability.json and the reliability section of bench/README.md.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { loadDatasetFile } from "../src/data/dataset-file.js";
@@ -42,8 +51,10 @@ import { openStore } from "../src/store/index.js";
 import { SqliteDatabase } from "../src/store/sqlite-driver.js";
 import { call, seededRandom } from "../test/crash/harness.js";
 import { fault, FaultTeacher, type Fault } from "../test/support/fault-teacher.js";
+import { ATTACK_MARK, Attacker, type AttackCounts } from "./lib/attacker.js";
 import { argValue, numberFlag, REPO_ROOT } from "./lib/banking77.js";
 import { heapMb, killChild9, rssMb, startChild, stopChild, type Child } from "./lib/child.js";
+import { probeHealthz, probeStats, startHealthzProbe, type ProbeSamples, type ProbeStats } from "./lib/healthz-probe.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
 
 const DEMO_DIR = join(REPO_ROOT, "examples/banking-demo");
@@ -60,6 +71,10 @@ const settings = {
   teacher_max_retries: 1,
   retrain_every: 300,
   request_log: "sync" as const,
+  healthz_probe_ms: numberFlag("--probe-ms", 10),
+  metered_key_calls_per_hour: 20,
+  // Another loopback address is another client to the failed-auth limiter; 127.0.0.1 shares the load's (as callers behind one proxy do).
+  anonymous_address: argValue("--anonymous-address") ?? "127.0.0.2",
 };
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -162,6 +177,7 @@ async function main() {
     const store = await openStore(dbPath);
     const adminKey = (await store.apiKeys.create("bench admin", "admin")).key;
     const predictKey = (await store.apiKeys.create("bench predict", "predict")).key;
+    const meteredKey = (await store.apiKeys.create("bench attacker metered", "predict", { force_teacher: true, teacher_budget: { calls_per_hour: settings.metered_key_calls_per_hour } })).key;
     await store.close();
     process.env[KEY_ENV] = "sk-bench-fault-teacher";
     const port = await freePort();
@@ -381,8 +397,26 @@ async function main() {
       }
     })();
 
+    // The attacker and the /healthz probe run beside the load in each segment, and stop before the
+    // kill, so that every reply they count came from a live gateway. The probe on the idle gateway
+    // first gives the floor; the machine's load average is sampled throughout (it is shared).
+    const attacker = new Attacker({ url, task: TASKS.spec, label: labels[0], texts: test.map((e) => e.text), adminKey, predictKey, meteredKey, anonymousAddress: settings.anonymous_address });
+    const idleHealthz = await probeHealthz(url, settings.healthz_probe_ms, 2000);
+    const probeRuns: ProbeSamples[] = [];
+    const besideTheLoad = () => {
+      const attack = attacker.start();
+      const probe = startHealthzProbe(url, settings.healthz_probe_ms);
+      return async () => {
+        await attack.stop();
+        probeRuns.push(await probe.stop());
+      };
+    };
+    const loadAverages: number[] = [];
+    const sampleLoad = setInterval(() => loadAverages.push(loadavg()[0]), 5000);
+
     // Segment 1, until the kill.
     const first = run(settings.duration_s);
+    const stopAttack1 = besideTheLoad();
     const killAt = settings.kill_after;
     await new Promise<void>((resolve) => {
       const check = setInterval(() => {
@@ -392,6 +426,7 @@ async function main() {
         }
       }, 20);
     });
+    await stopAttack1();
     const memBeforeKill = { rss_mb: rssMb(gw.pid) };
     const responsesAtKill = responses;
     const killedAtS = elapsed();
@@ -411,7 +446,10 @@ async function main() {
     const rest = Math.max(1, settings.duration_s - killedAtS);
     retrainAt(TASKS.fail, rest / 2);
     const second = run(rest);
+    const stopAttack2 = besideTheLoad();
     const r2 = await second.done;
+    await stopAttack2();
+    clearInterval(sampleLoad);
     connectionErrors += r2.errors;
     sideLoopOn = false;
     await sideLoop;
@@ -439,6 +477,7 @@ async function main() {
     let integrity: string;
     let examplesLost: { before_kill: number; after: number; checked: number };
     let requestsLost: { before_kill: number; after: number; checked: number };
+    let attackerLost: { requests: number; requests_checked: number; examples: number; examples_checked: number; oversized_import_rows_stored: number };
     try {
       integrity = (db.pragma("integrity_check") as { integrity_check: string }[]).map((r) => r.integrity_check).join("; ");
       const stored = new Set((db.prepare("select task, text from examples").all() as { task: string; text: string }[]).map((r) => `${r.task}\n${r.text}`));
@@ -447,6 +486,15 @@ async function main() {
       const logged = new Set((db.prepare("select id from requests").all() as { id: string }[]).map((r) => r.id));
       const missingReq = ackedRequests.filter((r) => !logged.has(r.id));
       requestsLost = { before_kill: missingReq.filter((r) => r.segment === 1).length, after: missingReq.filter((r) => r.segment === 2).length, checked: ackedRequests.length };
+      // The attacker stopped before the kill: nothing it was acknowledged may be missing.
+      const marked = db.prepare("select count(*) as n from examples where substr(text, 1, ?) = ?").get(ATTACK_MARK.length, ATTACK_MARK) as { n: number };
+      attackerLost = {
+        requests: attacker.ackedRequests.filter((id) => !logged.has(id)).length,
+        requests_checked: attacker.ackedRequests.length,
+        examples: attacker.ackedExamples.filter((e) => !stored.has(`${e.task}\n${e.text}`)).length,
+        examples_checked: attacker.ackedExamples.length,
+        oversized_import_rows_stored: marked.n,
+      };
     } finally {
       db.close();
     }
@@ -483,6 +531,8 @@ async function main() {
       } else if (o.status >= 400) unexpected4xx += n;
     }
     const sorted = [...latencies].sort((a, b) => a - b);
+    const attacks = attacker.summary();
+    const attackUnexpected = Object.values(attacks).reduce((sum, a) => sum + a.unexpected, 0);
     const totalFaults = Object.values(injected).reduce((a, b) => a + b, 0);
     const result = {
       benchmark: "reliability",
@@ -516,6 +566,15 @@ async function main() {
       retrains: { during_load: retrains, model_versions_at_end: models, completed_in_log: gatewayLog.retrains - Object.keys(TASKS).length, promoted_in_log: gatewayLog.promoted - Object.keys(TASKS).length },
       gateway_log_errors: { count: gatewayLog.errors, samples: gatewayLog.samples },
       circuits_at_end: circuits,
+      attacker: {
+        anonymous_address: settings.anonymous_address,
+        metered_key_budget: { calls_per_hour: settings.metered_key_calls_per_hour },
+        attacks,
+        unexpected: attackUnexpected,
+        ...attackerLost,
+      },
+      healthz: { probe_every_ms: settings.healthz_probe_ms, idle: idleHealthz, under_attack: probeStats(probeRuns) },
+      load_average: { sampled_1min: { min: round(Math.min(...loadAverages), 1), max: round(Math.max(...loadAverages), 1), samples: loadAverages.length }, at_end_1_5_15: loadavg().map((x) => round(x, 1)) },
       checks: {
         bad_inputs_tried: badTried,
         bad_inputs_not_4xx: badNot4xx,
@@ -533,7 +592,7 @@ async function main() {
     updateReadmeSection("reliability", md);
     console.log(md);
     console.error(`wrote ${path} and the reliability section of bench/README.md`);
-    const failed = badNot4xx + other5xx + requestsLost.before_kill + requestsLost.after + examplesLost.before_kill + examplesLost.after + (integrity === "ok" ? 0 : 1);
+    const failed = attackUnexpected + attackerLost.requests + attackerLost.examples + attackerLost.oversized_import_rows_stored + badNot4xx + other5xx + requestsLost.before_kill + requestsLost.after + examplesLost.before_kill + examplesLost.after + (integrity === "ok" ? 0 : 1);
     if (failed > 0) process.exitCode = 1;
   } finally {
     clearInterval(trim);
@@ -553,6 +612,9 @@ type Result = {
   crash: { crashes_survived: number; killed_at_s: number; replies_before_kill: number; restart_s: number; in_flight_without_reply: number };
   retrains: { during_load: { task: string; at_s: number; status: number | string; promoted: boolean | null }[]; model_versions_at_end: Record<string, number>; completed_in_log: number; promoted_in_log: number };
   gateway_log_errors: { count: number };
+  attacker: { anonymous_address: string; metered_key_budget: { calls_per_hour: number }; attacks: Record<string, AttackCounts>; unexpected: number; requests: number; requests_checked: number; examples: number; examples_checked: number; oversized_import_rows_stored: number };
+  healthz: { probe_every_ms: number; idle: ProbeStats; under_attack: ProbeStats };
+  load_average: { sampled_1min: { min: number; max: number }; at_end_1_5_15: number[] };
   checks: {
     bad_inputs_tried: number;
     bad_inputs_not_4xx: number;
@@ -570,10 +632,14 @@ function markdown(r: Result): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const pass = (ok: boolean) => (ok ? "PASS" : "**FAIL**");
   const lost = (l: { before_kill: number; after: number; checked: number }) => `${l.before_kill + l.after} of ${n(l.checked)} acknowledged`;
-  const statuses = Object.entries(r.load.by_status)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}: ${n(v)}`)
-    .join(", ");
+  const byStatus = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}: ${n(v)}`)
+      .join(", ");
+  const statuses = byStatus(r.load.by_status);
+  const a = r.attacker;
+  const attackReplies = Object.values(a.attacks).reduce((sum, x) => sum + Object.values(x.by_status).reduce((s, v) => s + v, 0), 0);
   const faults = Object.entries(r.teacher.faults_by_kind)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k} ${n(v)}`)
@@ -598,6 +664,26 @@ function markdown(r: Result): string {
         ["5xx under load, outside injected teacher failures on the `fail` task", "0", String(c.other_5xx), pass(c.other_5xx === 0)],
         ["5xx from injected teacher failures, `fail` task (503/502)", "–", n(c.injected_teacher_failure_5xx_fail_task), "–"],
         ["SQLite integrity_check after the run", "ok", c.sqlite_integrity, pass(c.sqlite_integrity === "ok")],
+        ["attacker: replies outside each attack's expected statuses (5xx and no reply included)", "0", `${n(a.unexpected)} of ${n(attackReplies)}`, pass(a.unexpected === 0)],
+        ["attacker: rows of refused imports and forced-teacher inputs stored", "0", n(a.oversized_import_rows_stored), pass(a.oversized_import_rows_stored === 0)],
+        ["attacker: requests lost (acknowledged, no log row)", "0", `${n(a.requests)} of ${n(a.requests_checked)} acknowledged`, pass(a.requests === 0)],
+        ["attacker: examples lost (metered key's teacher answers, not in the store)", "0", `${n(a.examples)} of ${n(a.examples_checked)} acknowledged`, pass(a.examples === 0)],
+      ],
+    ),
+    "",
+    `The attacker (bench/lib/attacker.ts) ran beside the load in both segments and stopped before the kill, one request at a time per attack with a pause between; the anonymous floods came from ${a.anonymous_address} (${a.anonymous_address === "127.0.0.1" ? "the load's own address, as callers behind one proxy share one" : "another client to the failed-auth limiter"}), the rest from 127.0.0.1. ` +
+      `The metered key has force_teacher and a teacher budget of ${a.metered_key_budget.calls_per_hour} calls per hour. /healthz was timed every ${r.healthz.probe_every_ms} ms from a worker thread during the attack; machine load average (1 min) ${r.load_average.sampled_1min.min}–${r.load_average.sampled_1min.max} during the load, ${r.load_average.at_end_1_5_15.join(" / ")} (1/5/15 min) at the end.`,
+    "",
+    markdownTable(
+      ["attack", "expected", "replies by status", "unexpected"],
+      Object.entries(a.attacks).map(([name, x]) => [name, x.expected.join(", "), byStatus(x.by_status), x.unexpected === 0 ? "0" : `**${n(x.unexpected)}**`]),
+    ),
+    "",
+    markdownTable(
+      ["/healthz", "probes", "p50 ms", "p99 ms", "max ms", "failures"],
+      [
+        ["idle gateway, before the load", r.healthz.idle.probes, r.healthz.idle.p50_ms, r.healthz.idle.p99_ms, r.healthz.idle.max_ms, r.healthz.idle.failures],
+        ["during the load and the attack", r.healthz.under_attack.probes, r.healthz.under_attack.p50_ms, r.healthz.under_attack.p99_ms, r.healthz.under_attack.max_ms, r.healthz.under_attack.failures],
       ],
     ),
     "",

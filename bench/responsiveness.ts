@@ -15,12 +15,12 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
 import { loadDatasetFile } from "../src/data/dataset-file.js";
-import { mulberry32 } from "../src/engine/random.js";
 import { openStore } from "../src/store/index.js";
 import { numberFlag, REPO_ROOT } from "./lib/banking77.js";
 import { startChild, stopChild } from "./lib/child.js";
+import { probeHealthz } from "./lib/healthz-probe.js";
+import { randomTexts } from "./lib/random-text.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
 
 const DEMO_DIR = join(REPO_ROOT, "examples/banking-demo");
@@ -35,52 +35,6 @@ const settings = {
   idle_s: numberFlag("--idle", 3),
 };
 
-interface ProbeStats {
-  probes: number;
-  p50_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  failures: number;
-}
-
-// Plain JavaScript for the worker (no loader needed): GET /healthz every `every` ms for `ms` ms.
-const PROBE_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const { url, ms, every } = workerData;
-(async () => {
-  const times = [];
-  let failures = 0;
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    const t0 = performance.now();
-    try {
-      const res = await fetch(url + "/healthz");
-      await res.arrayBuffer();
-      if (res.status !== 200) failures++;
-    } catch {
-      failures++;
-    }
-    const took = performance.now() - t0;
-    times.push(took);
-    if (took < every) await new Promise((r) => setTimeout(r, every - took));
-  }
-  parentPort.postMessage({ times, failures });
-})();
-`;
-
-function probe(url: string, ms: number): Promise<ProbeStats> {
-  const worker = new Worker(PROBE_SOURCE, { eval: true, workerData: { url, ms, every: settings.probe_ms } });
-  return new Promise((resolve, reject) => {
-    worker.once("error", reject);
-    worker.once("message", (m: { times: number[]; failures: number }) => {
-      const sorted = [...m.times].sort((a, b) => a - b);
-      const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN);
-      resolve({ probes: sorted.length, p50_ms: at(0.5), p99_ms: at(0.99), max_ms: round(sorted[sorted.length - 1] ?? NaN), failures: m.failures });
-      void worker.terminate();
-    });
-  });
-}
-
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 async function call(url: string, key: string, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -92,17 +46,6 @@ async function call(url: string, key: string, method: string, path: string, body
   const text = await res.text();
   if (res.status >= 300) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
   return text === "" ? null : JSON.parse(text);
-}
-
-/** Random letters, digits and spaces: words the model never learned, so every n-gram is looked up. */
-function randomTexts(count: number, chars: number, seed: number): string[] {
-  const rand = mulberry32(seed);
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789     ";
-  return Array.from({ length: count }, () => {
-    let s = "";
-    for (let i = 0; i < chars; i++) s += alphabet[Math.floor(rand() * alphabet.length)];
-    return s;
-  });
 }
 
 async function main(): Promise<void> {
@@ -137,7 +80,7 @@ async function main(): Promise<void> {
       if (first.status !== 200) throw new Error(`warm-up batch: HTTP ${first.status} ${(await first.text()).slice(0, 300)}`);
       await first.arrayBuffer();
 
-      const idle = await probe(url, settings.idle_s * 1000);
+      const idle = await probeHealthz(url, settings.probe_ms, settings.idle_s * 1000);
       console.error(`idle /healthz: ${JSON.stringify(idle)}`);
 
       const batchMs: number[] = [];
@@ -153,7 +96,7 @@ async function main(): Promise<void> {
           else batchFailures++;
         }
       };
-      const [loaded] = await Promise.all([probe(url, settings.duration_s * 1000), ...Array.from({ length: settings.clients }, client)]);
+      const [loaded] = await Promise.all([probeHealthz(url, settings.probe_ms, settings.duration_s * 1000), ...Array.from({ length: settings.clients }, client)]);
       const sortedBatch = [...batchMs].sort((a, b) => a - b);
       const batches = { answered: batchMs.length, failures: batchFailures, median_ms: round(sortedBatch[Math.floor(sortedBatch.length / 2)] ?? NaN, 0), max_ms: round(sortedBatch[sortedBatch.length - 1] ?? NaN, 0) };
       console.error(`under load /healthz: ${JSON.stringify(loaded)}; batches: ${JSON.stringify(batches)}`);

@@ -7,6 +7,7 @@ import { registerAuth, type AuthFailureLimit, type AuthFailures } from "./auth.j
 import { registerCors, type CorsOptions } from "./cors.js";
 import { errorBody, HttpError } from "./errors.js";
 import { lazyChildLoggerFactory } from "./lazy-child-logger.js";
+import { lingerIfBodyUnread } from "./lingering-close.js";
 import { GatewayMetrics, registerMetrics } from "./metrics.js";
 import { registerExampleRoutes } from "./routes-examples.js";
 import { registerOpenApi } from "./openapi.js";
@@ -127,6 +128,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.decorate("requestLog", requestLog);
 
   app.setErrorHandler((err: unknown, request, reply) => {
+    lingerIfBodyUnread(request, reply);
     if (err instanceof HttpError) {
       for (const [name, value] of Object.entries(err.headers ?? {})) void reply.header(name, value);
       return reply.code(err.statusCode).send(errorBody(err.message, err.type, err.code, err.details));
