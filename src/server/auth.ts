@@ -5,7 +5,8 @@
 // Failed authentications (a missing, malformed, unknown or revoked key) are limited per client
 // address: each failure takes a token from the address's bucket, and an address without tokens
 // gets 429 with Retry-After before its key is looked up in the store, so a flood of made-up keys
-// costs a map lookup, not a database query. A key verified in the last few seconds still passes.
+// costs a map lookup, not a database query. A key verified in the last few seconds still passes,
+// and one found valid before (in the last day) is looked up whatever the bucket says.
 // The buckets are bounded in number (the oldest is dropped), so strangers cannot grow memory.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ApiKeyRecord, Store } from "../store/index.js";
@@ -95,7 +96,10 @@ export function registerAuth(app: FastifyInstance, store: Store, failureLimit: A
     const key = bearerKey(request);
     const known = key === null ? null : store.apiKeys.verifyCached(key);
     if (known !== undefined && known !== null) return admit(request, reply, access, key, known, done);
-    if (failures?.refuse(request.ip, reply) === true) return;
+    // A key this gateway found valid before is looked up again whatever its address's bucket says:
+    // otherwise an anonymous flood sharing that address (a proxy) would lock out the keys in use.
+    const foundValidBefore = known === undefined && store.apiKeys.knownValid(key!);
+    if (!foundValidBefore && failures?.refuse(request.ip, reply) === true) return;
     if (known === null) return settle(request, reply, access, key, null, done);
     store.apiKeys.verify(key!).then((record) => settle(request, reply, access, key, record, done), done);
   });

@@ -69,13 +69,21 @@ function permissionColumns(role: ApiKeyRole, permissions: ApiKeyPermissions): { 
  */
 export const VERIFIED_KEY_TTL_MS = 5_000;
 
+/**
+ * How long a key verified once counts as known to be valid (knownValid) after its trust above
+ * lapsed: the gateway looks it up again but does not count it against its address's failed
+ * authentications, so an anonymous flood from the same address (one proxy for everyone) cannot
+ * lock out the keys in use there.
+ */
+export const KNOWN_KEY_TTL_MS = 24 * 3_600_000;
+
 /** The SHA-256 of what may be a key; null for what cannot be one. */
 function keyHash(key: string): string | null {
   return typeof key === "string" && KEY_PATTERN.test(key) ? sha256Hex(key) : null;
 }
 
 export class ApiKeyRepository {
-  /** SHA-256 of a verified key → its record and when it was verified (this.ctx.now()). */
+  /** SHA-256 of a verified key → its record and when it was last verified (this.ctx.now()). */
   readonly #verified = new Map<string, { record: ApiKeyRecord; at: number }>();
 
   constructor(private readonly ctx: StoreContext) {}
@@ -133,6 +141,7 @@ export class ApiKeyRepository {
     const now = this.ctx.now();
     const record = await this.#lookup(hash);
     if (record !== null) this.#verified.set(hash, { record, at: now });
+    else this.#verified.delete(hash);
     return record;
   }
 
@@ -146,12 +155,23 @@ export class ApiKeyRepository {
     return hash === null ? null : this.#cached(hash);
   }
 
+  /**
+   * Whether `key` was found valid in the last KNOWN_KEY_TTL_MS and not found invalid since: worth a
+   * database lookup even when its address has spent its failed authentications. Only keys that
+   * exist get here, so the map holds at most one entry per key of the store.
+   */
+  knownValid(key: string): boolean {
+    const hash = keyHash(key);
+    const entry = hash === null ? undefined : this.#verified.get(hash);
+    if (entry === undefined) return false;
+    if (this.ctx.now() - entry.at < KNOWN_KEY_TTL_MS) return true;
+    this.#verified.delete(hash!);
+    return false;
+  }
+
   #cached(hash: string): ApiKeyRecord | undefined {
     const cached = this.#verified.get(hash);
-    if (cached === undefined) return undefined;
-    if (this.ctx.now() - cached.at < VERIFIED_KEY_TTL_MS) return cached.record;
-    this.#verified.delete(hash);
-    return undefined;
+    return cached !== undefined && this.ctx.now() - cached.at < VERIFIED_KEY_TTL_MS ? cached.record : undefined;
   }
 
   async #lookup(hash: string): Promise<ApiKeyRecord | null> {

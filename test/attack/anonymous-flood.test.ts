@@ -3,7 +3,12 @@
 // authentications are limited per client address, with a bounded number of addresses tracked,
 // and /metrics can require a key.
 import { afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { VERIFIED_KEY_TTL_MS } from "../../src/store/api-keys.js";
 import { TokenBuckets } from "../../src/server/rate-limit.js";
+import { openStore } from "../../src/store/index.js";
 import { startTestGateway, stopTestGateway, taskBody, type TestGateway } from "../server/helpers.js";
 
 describe("anonymous floods", () => {
@@ -32,6 +37,25 @@ describe("anonymous floods", () => {
     expect((await g.request("GET", "/v1/tasks")).status).toBe(200);
     // Open routes are never limited.
     expect((await g.request("GET", "/healthz", { key: null })).status).toBe(200);
+  });
+
+  it("still looks up a key in use once its trust lapses, when a flood from the same address spent the bucket", async () => {
+    // One proxy address for the app and the attacker: the app's key must keep working.
+    let clock = Date.now();
+    const store = await openStore(join(mkdtempSync(join(tmpdir(), "apprentice-flood-")), "test.db"), { now: () => clock });
+    g = await startTestGateway(undefined, { store, options: { authFailures: { perSecond: 0.01, burst: 5 } } });
+    expect((await g.request("GET", "/v1/tasks")).status).toBe(200);
+    for (let i = 0; i < 10; i++) await g.request("GET", "/v1/tasks", { key: `apx_${"q".repeat(40)}${i}` });
+    expect((await g.request("GET", "/v1/tasks", { key: null })).status).toBe(429);
+    clock += VERIFIED_KEY_TTL_MS + 1;
+    expect((await g.request("GET", "/v1/tasks")).status).toBe(200);
+    // A key never seen valid here still waits for the bucket, and a revoked one stops passing.
+    expect((await g.request("GET", "/v1/tasks", { key: g.predictKey })).status).toBe(429);
+    const admin = (await store.apiKeys.list()).find((k) => k.name === "test admin")!;
+    await store.db.updateTable("api_keys").set({ revoked_at: clock }).where("id", "=", admin.id).execute();
+    clock += VERIFIED_KEY_TTL_MS + 1;
+    expect((await g.request("GET", "/v1/tasks")).status).toBe(401);
+    expect((await g.request("GET", "/v1/tasks")).status).toBe(429);
   });
 
   it("tracks a bounded number of addresses whatever strangers send", () => {
