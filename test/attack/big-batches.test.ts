@@ -67,7 +67,7 @@ describe("big batches", () => {
       while (performance.now() < until);
     };
     const answer = { label: "x", source: "specialist", route: { decision: "specialist", reason: "confident", confidence: 0.9, prediction: "x", audit: false }, version: 1, audited: false, failed: false, cost: 0 } as unknown as CascadeAnswer;
-    const rt = { task: { name: "fake", privacy: "keep_inputs" }, modelVersion: 1, scheduleRetrain: () => {}, handle: async () => (work(), answered++, answer) } as unknown as TaskRuntime;
+    const rt = { task: { name: "fake", privacy: "keep_inputs" }, cascade: { router: { threshold: null } }, modelVersion: 1, scheduleRetrain: () => {}, handle: async () => (work(), answered++, answer) } as unknown as TaskRuntime;
     const log = { logMany: async () => {} } as unknown as RequestLogger;
     const turnsDuring = async (inputs: string[], ms: number) => {
       answered = 0;
@@ -99,7 +99,7 @@ describe("big batches", () => {
       answered++;
       return answer;
     };
-    const rt = { task: { name: "fake", privacy: "keep_inputs" }, modelVersion: 1, scheduleRetrain: () => {}, handle } as unknown as TaskRuntime;
+    const rt = { task: { name: "fake", privacy: "keep_inputs" }, cascade: { router: { threshold: null } }, modelVersion: 1, scheduleRetrain: () => {}, handle } as unknown as TaskRuntime;
     const log = { logMany: async () => {} } as unknown as RequestLogger;
     // The most answers given between two turns of the loop while four batches of 40 × 2 ms run
     // together. Counted, not timed: a loaded machine makes answers slower, so fewer fit a slice.
