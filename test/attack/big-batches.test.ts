@@ -116,9 +116,10 @@ describe("big batches", () => {
     await Promise.all([1, 2, 3, 4].map(() => predictMany(log, rt, batch)));
     done = true;
     expect(answered).toBe(160);
-    // One slice of 5 ms holds at most three 2 ms answers (the last starting just before it ends);
-    // a slice per batch would let a turn hold four times as many.
-    expect(most).toBeLessThanOrEqual(Math.ceil(SLICE_MS / answerMs) + 1);
+    // One slice of 5 ms holds at most three 2 ms answers (the last starting just before it ends).
+    // The tick and the slice's end are both setImmediate callbacks whose order within a turn can
+    // change, so one tick-to-tick gap may hold two slices; a slice per batch would hold twelve.
+    expect(most).toBeLessThanOrEqual(2 * Math.ceil(SLICE_MS / answerMs));
   });
 
   it("refuses a text over the per-text limit, naming the input and the limit", async () => {
