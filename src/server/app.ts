@@ -9,6 +9,8 @@ import { errorBody, HttpError } from "./errors.js";
 import { lazyChildLoggerFactory } from "./lazy-child-logger.js";
 import { lingerIfBodyUnread } from "./lingering-close.js";
 import { GatewayMetrics, registerMetrics } from "./metrics.js";
+import { registerExampleEditRoutes } from "./routes-example-edits.js";
+import { registerExampleExportRoute } from "./routes-example-export.js";
 import { registerExampleRoutes } from "./routes-examples.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerModelRoutes } from "./routes-models.js";
@@ -163,6 +165,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   });
   registerTaskRoutes(app, { store, runtimes, metrics, teachers: options.teachers });
   registerExampleRoutes(app, { store, runtimes });
+  registerExampleEditRoutes(app, { store, runtimes });
+  registerExampleExportRoute(app, store);
   registerModelRoutes(app, { store, runtimes });
   registerInsightRoutes(app, { store, runtimes });
   registerRequestRoutes(app, store);
