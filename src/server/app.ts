@@ -9,6 +9,7 @@ import { errorBody, HttpError } from "./errors.js";
 import { lazyChildLoggerFactory } from "./lazy-child-logger.js";
 import { lingerIfBodyUnread } from "./lingering-close.js";
 import { GatewayMetrics, registerMetrics } from "./metrics.js";
+import { registerMoneyRounding } from "./money.js";
 import { registerExampleEditRoutes } from "./routes-example-edits.js";
 import { registerExampleExportRoute } from "./routes-example-export.js";
 import { registerExampleRoutes } from "./routes-examples.js";
@@ -145,6 +146,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     request.log.error({ err }, "request failed");
     return reply.code(500).send(errorBody("internal error", "server_error", "internal_error"));
   });
+  registerMoneyRounding(app);
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`, "invalid_request_error", "not_found")));
 
   // Before auth, so that a refused request still tells an allowed origin why.
