@@ -4,6 +4,7 @@ import { useMemo, useState } from "preact/hooks";
 import type { LoggedRequest, RequestQuery, RequestSource, TaskDetail } from "../api/types.js";
 import { RequestDetail } from "../components/RequestDetail.js";
 import { SortableTable, type Column } from "../components/SortableTable.js";
+import { useLiveRefresh } from "../components/live.js";
 import { useApi } from "../components/session.js";
 import { ErrorBox, Loading } from "../components/ui.js";
 import { dateTime, money, num, prob } from "../lib/format.js";
@@ -41,6 +42,7 @@ export function RequestsTab({ name, task }: { name: string; task: TaskDetail }) 
   const [cursors, setCursors] = useState<string[]>([]);
   const before = cursors[cursors.length - 1];
   const page = useApi((a) => a.requests(name, { ...applied, limit: PAGE_SIZE, ...(before === undefined ? {} : { before }) }), [name, applied, before]);
+  useLiveRefresh(page.reload);
   const [open, setOpen] = useState<string | null>(null);
 
   const field = <K extends keyof FilterForm>(k: K) => (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value });
