@@ -9,7 +9,7 @@ import type { ExampleRecord, Store } from "../store/index.js";
 import { labelNames } from "../task/definition.js";
 import { badRequest, notFound } from "./errors.js";
 import { arrayOf, bool, epochMs, int, json, jsonReply, nullable, num, object, ref, str, type RouteDoc, type Schema } from "./openapi-shapes.js";
-import { integerParam, singleValues, type Query } from "./query-params.js";
+import { integerParam, positiveId, singleValues, type Query } from "./query-params.js";
 import { exampleView } from "./routes-examples.js";
 import { runtimeOf, type RouteDeps } from "./routes-tasks.js";
 import type { TaskRuntime } from "./task-runtime.js";
@@ -20,15 +20,9 @@ export const DEFAULT_DISAGREEMENT_SCAN = 500;
 
 type ExampleRoute = { Params: { name: string; id: string }; Querystring: Query };
 
-function exampleId(raw: string): number {
-  const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-  if (!(id >= 1)) throw badRequest(`the example id must be a positive integer, got ${JSON.stringify(raw)}`);
-  return id;
-}
-
 /** The example `id` of the task, or 404. */
 async function storedExample(store: Store, task: string, rawId: string): Promise<ExampleRecord> {
-  const id = exampleId(rawId);
+  const id = positiveId(rawId, "the example id");
   const example = await store.examples.byId(task, id);
   if (example === null) throw notFound(`no example ${id} in task "${task}"`);
   return example;

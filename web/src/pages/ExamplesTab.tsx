@@ -7,7 +7,7 @@ import { ExampleChangesPanel } from "../components/ExampleChangesPanel.js";
 import { ExampleEditor } from "../components/ExampleEditor.js";
 import { useApi, useSession } from "../components/session.js";
 import { SortableTable, type Column } from "../components/SortableTable.js";
-import { Breakable, ErrorBox, Loading } from "../components/ui.js";
+import { Breakable, ErrorBox, Loading, SelectField } from "../components/ui.js";
 import { errorMessage } from "../api/client.js";
 import { dateTime, num } from "../lib/format.js";
 import { saveFile } from "../lib/save-file.js";
@@ -15,6 +15,10 @@ import { saveFile } from "../lib/save-file.js";
 const PAGE_SIZE = 50;
 const SOURCES = ["import", "human", "feedback", "teacher"] as const;
 const ORIGINS = ["import", "feedback", "edit", "predict", "chat", "audit", "none"] as const;
+const SPLITS = [
+  { value: "false", label: "training" },
+  { value: "true", label: "held out" },
+];
 
 /** Empty form fields are no filter. */
 function queryOf(form: ExampleQuery): ExampleQuery {
@@ -87,47 +91,10 @@ export function ExamplesTab({ name, task }: { name: string; task: TaskDetail }) 
       {changes.data ? <ExampleChangesPanel task={name} changes={changes.data} /> : null}
       {changes.error ? <ErrorBox error={changes.error} title="Could not tell what a retrain would change" onRetry={changes.reload} /> : null}
       <form class="toolbar request-filters" onSubmit={search} role="search" aria-label="Filter examples">
-        <div class="field">
-          <label for="examples-source">Source</label>
-          <select id="examples-source" value={form.source ?? ""} onChange={field("source")}>
-            <option value="">any</option>
-            {SOURCES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="examples-origin">Origin</label>
-          <select id="examples-origin" value={form.origin ?? ""} onChange={field("origin")}>
-            <option value="">any</option>
-            {ORIGINS.map((o) => (
-              <option key={o} value={o}>
-                {o === "none" ? "not recorded" : o}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="examples-label">Label</label>
-          <select id="examples-label" value={form.label ?? ""} onChange={field("label")}>
-            <option value="">any label</option>
-            {labels.map((l) => (
-              <option key={l} value={l}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="examples-holdout">Split</label>
-          <select id="examples-holdout" value={form.holdout ?? ""} onChange={field("holdout")}>
-            <option value="">both</option>
-            <option value="false">training</option>
-            <option value="true">held out</option>
-          </select>
-        </div>
+        <SelectField id="examples-source" label="Source" value={form.source ?? ""} anyLabel="any" options={SOURCES.map((v) => ({ value: v, label: v }))} onChange={field("source")} />
+        <SelectField id="examples-origin" label="Origin" value={form.origin ?? ""} anyLabel="any" options={ORIGINS.map((v) => ({ value: v, label: v === "none" ? "not recorded" : v }))} onChange={field("origin")} />
+        <SelectField id="examples-label" label="Label" value={form.label ?? ""} anyLabel="any label" options={labels.map((v) => ({ value: v, label: v }))} onChange={field("label")} />
+        <SelectField id="examples-holdout" label="Split" value={form.holdout ?? ""} anyLabel="both" options={SPLITS} onChange={field("holdout")} />
         <div class="field">
           <label for="examples-q">Text contains</label>
           <input id="examples-q" type="search" value={form.q ?? ""} onInput={field("q")} />

@@ -6,7 +6,7 @@ import { RequestDetail } from "../components/RequestDetail.js";
 import { SortableTable, type Column } from "../components/SortableTable.js";
 import { useLiveRefresh } from "../components/live.js";
 import { useApi } from "../components/session.js";
-import { ErrorBox, Loading } from "../components/ui.js";
+import { ErrorBox, Loading, SelectField } from "../components/ui.js";
 import { dateTime, money, num, prob } from "../lib/format.js";
 
 const PAGE_SIZE = 50;
@@ -89,17 +89,7 @@ export function RequestsTab({ name, task }: { name: string; task: TaskDetail }) 
             <option value="none">nobody</option>
           </select>
         </div>
-        <div class="field">
-          <label for="requests-label">Answer</label>
-          <select id="requests-label" value={form.label} onChange={field("label")}>
-            <option value="">any label</option>
-            {labels.map((l) => (
-              <option key={l} value={l}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="requests-label" label="Answer" value={form.label} anyLabel="any label" options={labels.map((v) => ({ value: v, label: v }))} onChange={field("label")} />
         <div class="field">
           <label for="requests-since">From</label>
           <input id="requests-since" type="datetime-local" value={form.since} onInput={field("since")} />
