@@ -330,6 +330,25 @@ export class Cascade {
   }
 
   /**
+   * Forgets an example (an operator deleted it, here or on another instance): the next retrain
+   * neither trains nor evaluates on it, and the teacher is no longer shown it as a few-shot
+   * example. The live threshold, chosen on the holdout of the last retrain, stays until the next
+   * one. With `counts`, the deletion counts toward that retrain like a new example. Returns
+   * whether the text was stored.
+   */
+  removeExample(text: string, counts: boolean): boolean {
+    const existing = this.store.get(text);
+    // Even for a text not held here: a store backed by a database may hold it.
+    this.store.delete(text);
+    if (existing === undefined) return false;
+    if (existing.holdout) this.#holdoutCount--;
+    const shown = this.#fewShot.findIndex((e) => e.text === text);
+    if (shown !== -1) this.#fewShot.splice(shown, 1);
+    if (counts) this.#changesSinceTrain++;
+    return true;
+  }
+
+  /**
    * Another instance finished a retrain on the examples counted so far: they no longer make one
    * due here. Not while a retrain of this cascade is outstanding (its own settlement counts).
    */

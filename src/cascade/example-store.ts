@@ -33,6 +33,8 @@ export interface ExampleStore {
   get(text: string): StoredExample | undefined;
   /** Inserts, or replaces the example with the same text. */
   put(example: StoredExample): void;
+  /** Removes the example with this text; whether there was one. */
+  delete(text: string): boolean;
   readonly size: number;
   /** Every example, in insertion order (a replaced example keeps its place). */
   values(): Iterable<StoredExample>;
@@ -47,6 +49,10 @@ export class MemoryExampleStore implements ExampleStore {
 
   put(example: StoredExample): void {
     this.#byText.set(example.text, example);
+  }
+
+  delete(text: string): boolean {
+    return this.#byText.delete(text);
   }
 
   get size(): number {

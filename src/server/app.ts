@@ -9,6 +9,9 @@ import { errorBody, HttpError } from "./errors.js";
 import { lazyChildLoggerFactory } from "./lazy-child-logger.js";
 import { lingerIfBodyUnread } from "./lingering-close.js";
 import { GatewayMetrics, registerMetrics } from "./metrics.js";
+import { registerMoneyRounding } from "./money.js";
+import { registerExampleEditRoutes } from "./routes-example-edits.js";
+import { registerExampleExportRoute } from "./routes-example-export.js";
 import { registerExampleRoutes } from "./routes-examples.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerModelRoutes } from "./routes-models.js";
@@ -143,6 +146,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     request.log.error({ err }, "request failed");
     return reply.code(500).send(errorBody("internal error", "server_error", "internal_error"));
   });
+  registerMoneyRounding(app);
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`, "invalid_request_error", "not_found")));
 
   // Before auth, so that a refused request still tells an allowed origin why.
@@ -163,6 +167,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   });
   registerTaskRoutes(app, { store, runtimes, metrics, teachers: options.teachers });
   registerExampleRoutes(app, { store, runtimes });
+  registerExampleEditRoutes(app, { store, runtimes });
+  registerExampleExportRoute(app, store);
   registerModelRoutes(app, { store, runtimes });
   registerInsightRoutes(app, { store, runtimes });
   registerRequestRoutes(app, store);

@@ -7,6 +7,7 @@
 // The task schema is generated from the zod validator so the two cannot drift apart.
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
+import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../store/schema.js";
 import { GatewayTaskSchema, TaskSchema } from "../task/definition.js";
 import type { RouteAccess } from "./auth.js";
 import { docsPage } from "./docs-page.js";
@@ -34,7 +35,9 @@ import {
 } from "./openapi-shapes.js";
 import { keyRouteDocs, keySchemas } from "./routes-keys.js";
 import { requestRouteDocs, requestSchemas } from "./routes-requests.js";
-import { DEFAULT_PAGE_LIMIT, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "./routes-examples.js";
+import { exampleEditRouteDocs, exampleEditSchemas } from "./routes-example-edits.js";
+import { exampleExportRouteDocs } from "./routes-example-export.js";
+import { DEFAULT_PAGE_LIMIT, exampleFilterDocs, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "./routes-examples.js";
 import { BUCKET_MS, DEFAULT_REVIEW_LIMIT, MAX_REVIEW_LIMIT, MAX_TRAFFIC_BUCKETS, TOP_LABELS } from "./routes-insights.js";
 import { CURVE_POINTS, TOP_CONFUSIONS } from "./model-report.js";
 import { MAX_BATCH_CHARS, MAX_PREDICT_INPUTS, MAX_TEXT_CHARS } from "./routes-tasks.js";
@@ -74,7 +77,6 @@ function errorStatuses(route: RouteDoc): Map<ErrorStatus, string | undefined> {
 // Component schemas
 
 const PREDICT_ROUTES = ["auto", "specialist", "teacher"] as const;
-const EXAMPLE_SOURCES = ["human", "feedback", "teacher", "import"] as const;
 
 function componentSchemas(): Record<string, Schema> {
   // The chat completion's `apprentice` field is the same result without the echoed input and route.
@@ -148,7 +150,8 @@ function componentSchemas(): Record<string, Schema> {
       holdout: bool("Held out from training: used for the routing threshold and to compare versions."),
       audited: bool("Came from a live audit of the specialist."),
       created_at: epochMs("Creation time"),
-      origin: nullable(oneOfStrings(["import", "feedback", "predict", "chat", "audit"], "What caused the current label: an import, feedback, a teacher answer through predict or chat completions, or an audit; null for examples stored before this was recorded.")),
+      updated_at: epochMs("When its label or source last changed"),
+      origin: nullable(oneOfStrings(EXAMPLE_ORIGINS, "What caused the current label: an import, feedback, a teacher answer through predict or chat completions, an audit, or an admin's edit; null for examples stored before this was recorded.")),
       key_id: nullable(int("The API key whose request caused it (null: none, e.g. the configuration file's import).")),
       key_name: nullable(str("That key's name.")),
     }),
@@ -224,6 +227,7 @@ function componentSchemas(): Record<string, Schema> {
     ...insightSchemas(),
     ...keySchemas(),
     ...requestSchemas(),
+    ...exampleEditSchemas(),
     ModelVersion: object({
       task: str(),
       version: int(),
@@ -526,8 +530,7 @@ function routes(): RouteDoc[] {
       query: [
         { name: "limit", description: `Page size, at most ${MAX_PAGE_LIMIT}.`, schema: { type: "integer", minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT } },
         { name: "after", description: "Return examples with an id greater than this.", schema: { type: "integer", minimum: 0 } },
-        { name: "source", description: "Only examples from this source.", schema: oneOfStrings(EXAMPLE_SOURCES) },
-        { name: "label", description: "Only examples with this label.", schema: str() },
+        ...exampleFilterDocs(),
       ],
       ok: { 200: jsonReply("A page of examples.", ref("ExamplePage")) },
       errors: { 400: "A query parameter is invalid.", 404: NOT_FOUND_TASK },
@@ -632,7 +635,7 @@ function routes(): RouteDoc[] {
     },
   ];
 
-  return [...opsRoutes, ...taskRoutes, ...exampleRoutes, ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...requestRouteDocs(), ...keyRouteDocs(), ...openaiRoutes];
+  return [...opsRoutes, ...taskRoutes, ...exampleRoutes, ...exampleEditRouteDocs(), ...exampleExportRouteDocs(), ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...requestRouteDocs(), ...keyRouteDocs(), ...openaiRoutes];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { DatasetReader, type Dataset, type DatasetFormat, type DatasetOptions } from "../data/dataset.js";
 import { DatasetError, RowLimitError, type BadRow } from "../data/errors.js";
 import type { ExampleFilter, ExampleRecord } from "../store/examples.js";
-import { EXAMPLE_SOURCES, type ExampleSource } from "../store/schema.js";
+import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../store/schema.js";
 import { labelNames } from "../task/definition.js";
 import { badRequest, HttpError, notFound } from "./errors.js";
-import { integerParam, singleValues, type Query } from "./query-params.js";
+import { oneOfStrings, str, type ParameterDoc } from "./openapi-shapes.js";
+import { enumParam, integerParam, singleValues, type Query } from "./query-params.js";
 import { MAX_TEXT_CHARS, runtimeOf, textProblem, type RouteDeps } from "./routes-tasks.js";
 
 export const MAX_IMPORT_ROWS = 100_000;
@@ -42,7 +43,7 @@ export interface ImportReply {
   examples: number;
 }
 
-type ExampleView = Pick<ExampleRecord, "id" | "text" | "label" | "source" | "holdout" | "audited" | "created_at" | "origin" | "key_id" | "key_name">;
+export type ExampleView = Pick<ExampleRecord, "id" | "text" | "label" | "source" | "holdout" | "audited" | "created_at" | "updated_at" | "origin" | "key_id" | "key_name">;
 
 export interface ExamplesPage {
   data: ExampleView[];
@@ -88,11 +89,24 @@ async function pageExamples(request: FastifyRequest<ExamplesRoute>, deps: RouteD
   if ((await deps.store.tasks.get(name)) === null) throw notFound(`no task "${name}"`);
   // One row more than asked tells whether another page exists without a second query.
   const rows = await deps.store.examples.page(name, { after, limit: limit + 1, ...filter });
-  const data = rows.slice(0, limit).map(toView);
+  const data = rows.slice(0, limit).map(exampleView);
   return { data, next_after: rows.length > limit ? data[data.length - 1].id : null, total: await deps.store.examples.count(name, filter) };
 }
 
-const toView = ({ id, text, label, source, holdout, audited, created_at, origin, key_id, key_name }: ExampleRecord): ExampleView => ({ id, text, label, source, holdout, audited, created_at, origin, key_id, key_name });
+/** An example as the API shows it (the store's record without its task, hash and revision). */
+export const exampleView = ({ id, text, label, source, holdout, audited, created_at, updated_at, origin, key_id, key_name }: ExampleRecord): ExampleView => ({
+  id,
+  text,
+  label,
+  source,
+  holdout,
+  audited,
+  created_at,
+  updated_at,
+  origin,
+  key_id,
+  key_name,
+});
 
 async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: RouteDeps): Promise<ImportReply> {
   const { format, partial } = importOptions(request);
@@ -259,20 +273,50 @@ function httpWording(message: string): string {
 
 const reworded = (row: BadRow): BadRow => ({ line: row.line, reason: httpWording(row.reason) });
 
+/** The filters GET …/examples and its export take. */
+export const FILTER_PARAMS = ["source", "origin", "label", "holdout", "q"] as const;
+/** `origin=none`: examples whose cause was not recorded (stored before migration 004). */
+export const ORIGIN_FILTERS = [...EXAMPLE_ORIGINS, "none"] as const;
+
+/** FILTER_PARAMS as the OpenAPI document describes them. */
+export function exampleFilterDocs(): ParameterDoc[] {
+  return [
+    { name: "source", description: "Only examples from this source.", schema: oneOfStrings(EXAMPLE_SOURCES) },
+    { name: "origin", description: "Only examples of this origin (`none`: not recorded, stored before origins were).", schema: oneOfStrings(ORIGIN_FILTERS) },
+    { name: "label", description: "Only examples with this label.", schema: str() },
+    { name: "holdout", description: "Only held-out (`true`) or training (`false`) examples.", schema: oneOfStrings(["true", "false"]) },
+    { name: "q", description: "Text the example contains, case-insensitive (ASCII letters only on SQLite).", schema: str() },
+  ];
+}
+
 function pageOptions(query: Query): { after: number; limit: number; filter: ExampleFilter } {
-  const params = singleValues(query, ["limit", "after", "source", "label"]);
+  const params = singleValues(query, ["limit", "after", ...FILTER_PARAMS]);
   const limit = integerParam(params, "limit", DEFAULT_PAGE_LIMIT, 1, MAX_PAGE_LIMIT);
   const after = integerParam(params, "after", 0, 0, Number.MAX_SAFE_INTEGER);
+  return { after, limit, filter: exampleFilter(params) };
+}
+
+/** The filter named by FILTER_PARAMS, each checked (400 naming a bad one). */
+export function exampleFilter(params: Map<string, string>): ExampleFilter {
   const filter: ExampleFilter = {};
   const source = params.get("source");
-  if (source !== undefined) {
-    if (!EXAMPLE_SOURCES.includes(source as ExampleSource)) throw badRequest(`source must be one of ${EXAMPLE_SOURCES.join(", ")}, got ${JSON.stringify(source)}`);
-    filter.source = source as ExampleSource;
+  if (source !== undefined) filter.source = enumParam(params, "source", EXAMPLE_SOURCES, "human");
+  const origin = params.get("origin");
+  if (origin !== undefined) {
+    const value = enumParam(params, "origin", ORIGIN_FILTERS, "none");
+    filter.origin = value === "none" ? null : value;
   }
   const label = params.get("label");
   if (label !== undefined) {
     if (label === "") throw badRequest("label must not be empty");
     filter.label = label;
   }
-  return { after, limit, filter };
+  const holdout = params.get("holdout");
+  if (holdout !== undefined) filter.holdout = enumParam(params, "holdout", ["true", "false"], "false") === "true";
+  const text = params.get("q");
+  if (text !== undefined) {
+    if (text.length > MAX_TEXT_CHARS) throw badRequest(`q is longer than ${MAX_TEXT_CHARS} characters`);
+    if (text !== "") filter.text = text;
+  }
+  return filter;
 }

@@ -9,7 +9,7 @@ import { API_KEY_ROLES } from "../store/schema.js";
 import { TeacherBudgetSchema } from "../task/definition.js";
 import { badRequest, HttpError, notFound } from "./errors.js";
 import { arrayOf, bool, epochMs, fromZod, int, json, jsonReply, nullable, object, oneOfStrings, ref, str, type RouteDoc, type Schema } from "./openapi-shapes.js";
-import { singleValues, type Query } from "./query-params.js";
+import { positiveId, singleValues, type Query } from "./query-params.js";
 
 export const MAX_KEY_NAME_CHARS = 100;
 
@@ -49,12 +49,6 @@ function keyToCreate(body: unknown): z.infer<typeof KeyCreateSchema> {
   return parsed.data;
 }
 
-function keyId(raw: string): number {
-  const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-  if (!(id >= 1)) throw badRequest(`the key id must be a positive integer, got ${JSON.stringify(raw)}`);
-  return id;
-}
-
 export function registerKeyRoutes(app: FastifyInstance, store: Store): void {
   const admin = { config: { access: "admin" as const } };
 
@@ -71,7 +65,7 @@ export function registerKeyRoutes(app: FastifyInstance, store: Store): void {
   });
 
   app.delete<{ Params: { id: string } }>("/v1/keys/:id", admin, async (request) => {
-    const id = keyId(request.params.id);
+    const id = positiveId(request.params.id, "the key id");
     const outcome = await store.apiKeys.revokeKeepingAnAdmin(id);
     if ("revoked" in outcome) return keyView(outcome.revoked, request.apiKey);
     if (outcome.refused === "not_found") throw notFound(`no API key with id ${id}`);

@@ -10,7 +10,7 @@ import type { RouteMode } from "../cascade/router.js";
 import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../cascade/example-store.js";
 import { decodeModel, encodeModel } from "../engine/model-file.js";
 import type { TrainOptions } from "../engine/train.js";
-import type { Store, TaskRecord } from "../store/index.js";
+import { textHash, type Store, type TaskRecord } from "../store/index.js";
 import type { ExampleInput, ExampleRecord } from "../store/index.js";
 import type { ExampleOrigin, ExampleSource } from "../store/schema.js";
 import type { Task } from "../task/definition.js";
@@ -41,16 +41,26 @@ export interface RuntimeLogger {
 /** The circuit breaker every task teacher is wrapped in (see circuit-breaker.ts); state changes are logged. */
 export type TeacherBreakerOptions = Omit<CircuitBreakerOptions, "onStateChange">;
 
+/** What the runtime writes at its next flush: rows to upsert and texts to delete (never the same text in both). */
+interface PendingWrites {
+  rows: ExampleInput[];
+  deletions: string[];
+}
+
 /**
- * The cascade's synchronous example store, kept in memory, recording every put so the runtime
- * can persist it. Human labels are written with `humanSource` (feedback or import).
+ * The cascade's synchronous example store, kept in memory, recording every put and delete so the
+ * runtime can persist them. Human labels are written with `humanSource` (feedback or import) and
+ * `humanOrigin`.
  */
 class WriteThroughExampleStore implements ExampleStore {
   readonly #memory = new MemoryExampleStore();
   #pending: ExampleInput[] = [];
-  /** Texts put here and not yet taken by a flush. */
+  /** Texts deleted here and not yet taken by a flush. */
+  #deletions = new Set<string>();
+  /** Texts put or deleted here and not yet taken by a flush. */
   #pendingTexts = new Set<string>();
   humanSource: Exclude<ExampleSource, "teacher"> = "human";
+  humanOrigin: Exclude<ExampleOrigin, "predict" | "chat" | "audit"> = "import";
   /** The key behind the human labels being put (import or feedback through the API), if any. */
   humanKey: { id: number; name: string } | null = null;
   /** Set while the cascade adopts rows read from the store: those are not recorded again. */
@@ -74,8 +84,10 @@ class WriteThroughExampleStore implements ExampleStore {
     this.#memory.put(example);
     if (this.adopting) return;
     this.#pendingTexts.add(example.text);
+    // The upsert stores the text again, as a new example if its deletion was written already.
+    this.#deletions.delete(example.text);
     const teacher = example.source === "teacher";
-    const origin: ExampleOrigin | null = teacher ? (example.audited ? "audit" : (example.cause?.via ?? null)) : this.humanSource === "feedback" ? "feedback" : "import";
+    const origin: ExampleOrigin | null = teacher ? (example.audited ? "audit" : (example.cause?.via ?? null)) : this.humanOrigin;
     this.#pending.push({
       text: example.text,
       label: example.label,
@@ -88,6 +100,23 @@ class WriteThroughExampleStore implements ExampleStore {
     });
   }
 
+  /** Recorded even for a text this memory does not hold: the store may have it (another instance's, not synced yet). */
+  delete(text: string): boolean {
+    const had = this.#memory.delete(text);
+    if (this.adopting) return had;
+    this.#pendingTexts.add(text);
+    this.#pending = this.#pending.filter((row) => row.text !== text);
+    this.#deletions.add(text);
+    return had;
+  }
+
+  /** The texts of these hashes that this memory holds (a deletion read from the store names only the hash). */
+  textsOf(hashes: ReadonlySet<string>): string[] {
+    const texts: string[] = [];
+    for (const e of this.#memory.values()) if (hashes.has(textHash(e.text))) texts.push(e.text);
+    return texts;
+  }
+
   get size(): number {
     return this.#memory.size;
   }
@@ -97,14 +126,15 @@ class WriteThroughExampleStore implements ExampleStore {
   }
 
   get hasPending(): boolean {
-    return this.#pending.length > 0;
+    return this.#pending.length > 0 || this.#deletions.size > 0;
   }
 
-  takePending(): ExampleInput[] {
-    const rows = this.#pending;
+  takePending(): PendingWrites {
+    const writes = { rows: this.#pending, deletions: [...this.#deletions] };
     this.#pending = [];
+    this.#deletions = new Set();
     this.#pendingTexts = new Set();
-    return rows;
+    return writes;
   }
 }
 
@@ -223,26 +253,50 @@ export class TaskRuntime {
     return answer;
   }
 
-  /** Validated human labels (import or feedback); stored before this resolves. */
-  async addHumanLabels(rows: readonly { text: string; label: string }[], source: "import" | "feedback" | "human", key: { id: number; name: string } | null = null): Promise<void> {
+  /**
+   * Validated human labels (import, feedback, or an admin's edit in the console: source human,
+   * origin edit); stored before this resolves.
+   */
+  async addHumanLabels(
+    rows: readonly { text: string; label: string }[],
+    source: "import" | "feedback" | "human",
+    key: { id: number; name: string } | null = null,
+    origin: "import" | "feedback" | "edit" = source === "feedback" ? "feedback" : "import",
+  ): Promise<void> {
     // Synchronous section: no other request can interleave its puts with this source and key.
     this.#examples.humanSource = source;
+    this.#examples.humanOrigin = origin;
     this.#examples.humanKey = key;
     try {
       for (const r of rows) this.cascade.addHumanLabel(r.text, r.label);
     } finally {
       this.#examples.humanSource = "human";
+      this.#examples.humanOrigin = "import";
       this.#examples.humanKey = null;
     }
     await this.flush();
   }
 
-  /** Writes every recorded put, in order; resolves once they (and all earlier ones) are stored. */
+  /**
+   * Deletes examples by text: the cascade forgets them at once (the next retrain neither trains
+   * nor evaluates on them) and the store deletes them, leaving tombstones other instances adopt,
+   * before this resolves. Returns how many of the texts this runtime held.
+   */
+  async deleteExamples(texts: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const text of texts) if (this.cascade.removeExample(text, true)) removed++;
+    await this.flush();
+    return removed;
+  }
+
+  /** Writes every recorded put and delete, in order; resolves once they (and all earlier ones) are stored. */
   flush(): Promise<void> {
-    const rows = this.#examples.takePending();
+    const { rows, deletions } = this.#examples.takePending();
     const step = this.#writes.then(async () => {
       if (this.#failed !== null) throw this.#failed;
+      // Disjoint texts (a delete drops the text's pending puts, a put its pending delete): order does not matter.
       if (rows.length > 0) await this.#options.store.examples.addMany(this.task.name, rows);
+      if (deletions.length > 0) await this.#options.store.examples.remove(this.task.name, deletions);
     });
     this.#writes = step.catch((err: unknown) => {
       if (this.#failed === null) {
@@ -281,9 +335,14 @@ export class TaskRuntime {
       ];
       for (const [after, upTo, counts] of ranges) {
         if (upTo <= after) continue;
+        const removed = new Set(await store.examples.removedSince(name, after, upTo));
         const rows = await store.examples.changedSince(name, after, upTo);
         this.#examples.adopting = true;
         try {
+          // Deletions first: a row still stored was written after any deletion of its text.
+          for (const text of removed.size === 0 ? [] : this.#examples.textsOf(removed)) {
+            if (!this.#examples.isPending(text)) this.cascade.removeExample(text, counts);
+          }
           for (const r of rows) {
             // A put of this text still waiting to be written is newer than the stored row; its own
             // write bumps the revision, so the next sync reads the row as the store settled it.

@@ -7,6 +7,7 @@ import type { TeacherGate } from "../cascade/cascade.js";
 import type { ApiKeyRecord, Reservation, SpendLimit, SpendPeriod, Store } from "../store/index.js";
 import type { Task, TeacherBudget } from "../task/definition.js";
 import { HttpError } from "./errors.js";
+import { roundMoney } from "./money.js";
 
 /** Who sent a prediction request, and through which route. */
 export interface RequestCaller {
@@ -41,7 +42,7 @@ export function budgetExceeded(task: Task, key: ApiKeyRecord | null, refusal: Ex
   const isTask = limit.scope.startsWith("task:");
   const owner = isTask ? `task "${task.name}"` : `API key "${key?.name ?? "?"}" (#${key?.id ?? "?"})`;
   const allowed = kind === "calls" ? `${limit.calls} teacher calls` : `teacher cost ${limit.cost}`;
-  const spent = kind === "calls" ? `${used.calls} calls` : `cost ${used.cost.toFixed(6).replace(/\.?0+$/, "")}`;
+  const spent = kind === "calls" ? `${used.calls} calls` : `cost ${roundMoney(used.cost)}`;
   const resets = new Date(used.resets_at).toISOString();
   const retryAfter = Math.max(1, Math.ceil((used.resets_at - now) / 1000));
   return new HttpError(

@@ -9,6 +9,7 @@ import { sql } from "kysely";
 import { chunks, inTransaction, rowsPerInsert, toNullableNumber, toNumber, type StoreContext } from "./context.js";
 import { StoreError, StoreNotFoundError } from "./errors.js";
 import { textHash } from "./hash.js";
+import { containsText } from "./request-search.js";
 import { EXAMPLE_SOURCES, type ExampleOrigin, type ExampleSource } from "./schema.js";
 
 export interface ExampleInput {
@@ -48,6 +49,21 @@ export interface ExampleRecord {
 export interface ExampleFilter {
   source?: ExampleSource;
   label?: string;
+  /** What caused the current label; null: not recorded (rows from before migration 004). */
+  origin?: ExampleOrigin | null;
+  holdout?: boolean;
+  /** A substring of the text, case-insensitive (ASCII letters only on SQLite). */
+  text?: string;
+}
+
+/** What changed in a task's examples after a moment (e.g. when the live version was trained). */
+export interface ExampleChanges {
+  /** Stored for the first time since (and still stored). */
+  added: number;
+  /** Stored before, and their label or source changed since. */
+  relabelled: number;
+  /** Deleted since. */
+  deleted: number;
 }
 
 export interface AddManyResult {
@@ -203,7 +219,92 @@ export class ExampleRepository {
     let query = this.ctx.db.selectFrom("examples").where("task", "=", task);
     if (filter.source !== undefined) query = query.where("source", "=", filter.source);
     if (filter.label !== undefined) query = query.where("label", "=", filter.label);
+    if (filter.origin !== undefined) query = filter.origin === null ? query.where("origin", "is", null) : query.where("origin", "=", filter.origin);
+    if (filter.holdout !== undefined) query = query.where("holdout", "=", filter.holdout ? 1 : 0);
+    if (filter.text !== undefined && filter.text !== "") {
+      query = query.where(containsText("text", filter.text));
+    }
     return query;
+  }
+
+  /** The example with this id, if it belongs to the task. */
+  async byId(task: string, id: number): Promise<ExampleRecord | null> {
+    const row = await this.ctx.db.selectFrom("examples").selectAll().where("task", "=", task).where("id", "=", id).executeTakeFirst();
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /**
+   * Deletes the examples with these texts in one transaction, leaving a tombstone (hash and
+   * revision) for each, so that other instances forget them at their next sync (removedSince) and
+   * a later write of the same text starts a new example. Returns how many were stored.
+   */
+  async remove(task: string, texts: readonly string[]): Promise<number> {
+    const hashes = [...new Set(texts.map(textHash))];
+    if (hashes.length === 0) return 0;
+    const now = this.ctx.now();
+    const size = rowsPerInsert(this.ctx.dialect, 4);
+    return inTransaction(this.ctx.db, async (trx) => {
+      // The revision bump takes the task's write lock, as in addMany.
+      const bumped = await trx.updateTable("tasks").set({ revision: sql<number>`revision + 1` }).where("name", "=", task).returning("revision").executeTakeFirst();
+      if (bumped === undefined) throw new StoreNotFoundError(`no task "${task}"`);
+      const revision = toNumber(bumped.revision);
+      let removed = 0;
+      for (const chunk of chunks(hashes, size)) {
+        const gone = await trx.deleteFrom("examples").where("task", "=", task).where("text_hash", "in", chunk).returning("text_hash").execute();
+        if (gone.length === 0) continue;
+        removed += gone.length;
+        await trx
+          .insertInto("example_deletions")
+          .values(gone.map((g) => ({ task, text_hash: g.text_hash, revision, deleted_at: now })))
+          .execute();
+      }
+      return removed;
+    });
+  }
+
+  /** Hashes of the texts deleted by the task's writes with revision in (after, upTo] (see changedSince). */
+  async removedSince(task: string, after: number, upTo: number): Promise<string[]> {
+    const rows = await this.ctx.db
+      .selectFrom("example_deletions")
+      .select("text_hash")
+      .where("task", "=", task)
+      .where("revision", ">", after)
+      .where("revision", "<=", upTo)
+      .execute();
+    return rows.map((r) => r.text_hash);
+  }
+
+  /** How many examples were added, relabelled and deleted after `since` (epoch ms). */
+  async changesAfter(task: string, since: number): Promise<ExampleChanges> {
+    const counts = await this.ctx.db
+      .selectFrom("examples")
+      .select((eb) => [
+        eb.fn.sum<number | string | null>(eb.case().when("created_at", ">", since).then(1).else(0).end()).as("added"),
+        eb.fn.sum<number | string | null>(eb.case().when(eb.and([eb("created_at", "<=", since), eb("updated_at", ">", since)])).then(1).else(0).end()).as("relabelled"),
+      ])
+      .where("task", "=", task)
+      .executeTakeFirst();
+    const deleted = await this.ctx.db
+      .selectFrom("example_deletions")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("task", "=", task)
+      .where("deleted_at", ">", since)
+      .executeTakeFirst();
+    return { added: toNumber(counts?.added), relabelled: toNumber(counts?.relabelled), deleted: toNumber(deleted?.n as number | string | bigint | undefined) };
+  }
+
+  /** Up to `limit` examples added or relabelled after `since` (epoch ms), most recent change first. */
+  async changedAfter(task: string, since: number, limit: number): Promise<ExampleRecord[]> {
+    const rows = await this.ctx.db
+      .selectFrom("examples")
+      .selectAll()
+      .where("task", "=", task)
+      .where("updated_at", ">", since)
+      .orderBy("updated_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
   }
 
   /** Examples first stored after the one with id `id` (relabels keep their id and are not counted). */

@@ -4,7 +4,7 @@ export type { Store, StoreOptions, StoreRepositories, StoreDialect, StoreTarget 
 export { StoreError, StoreOpenError, StoreMigrationError, StoreConflictError, StoreNotFoundError } from "./errors.js";
 export { textHash, sha256Hex } from "./hash.js";
 export { TaskRepository, type TaskRecord, type TaskSyncState } from "./tasks.js";
-export { ExampleRepository, type ExampleInput, type ExampleRecord, type AddManyResult } from "./examples.js";
+export { ExampleRepository, type ExampleInput, type ExampleRecord, type ExampleFilter, type ExampleChanges, type AddManyResult } from "./examples.js";
 export { RequestLog, REVIEW_KINDS, type RequestInput, type RequestRecord, type RequestStats, type DailyRequestStats, type TrafficBucket, type ReviewKind, type ReviewItem, type ReviewOptions } from "./requests.js";
 export type { RequestCursor, RequestFilter } from "./request-search.js";
 export { ModelRepository, type NewModelVersion, type ModelVersionInfo, type PromotedModel, type ModelMetrics } from "./models.js";

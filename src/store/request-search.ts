@@ -1,7 +1,7 @@
 // One task's request log as pages, newest first, filtered: what the dashboard's Requests page
 // lists. Keyset pagination on (created_at, id), the (task, created_at) index's order, so a page
 // deep in a million-row log costs what the first one does (an OFFSET would walk every row before it).
-import { sql, type Kysely, type Selectable, type SqlBool } from "kysely";
+import { sql, type Kysely, type RawBuilder, type Selectable, type SqlBool } from "kysely";
 import { StoreError } from "./errors.js";
 import { REQUEST_SOURCES, type Database, type RequestSource, type RequestsTable } from "./schema.js";
 
@@ -27,6 +27,12 @@ function containsPattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** `column` contains `text`, case-insensitive (ASCII letters only on SQLite, whose lower() folds nothing else). */
+export function containsText(column: string, text: string): RawBuilder<SqlBool> {
+  // An explicit ESCAPE: SQLite has no default escape character.
+  return sql<SqlBool>`lower(${sql.ref(column)}) like ${containsPattern(text)} escape '\\'`;
+}
+
 /** Up to `limit` rows of the task matching `filter`, older than `after`, newest first (RequestLog.search). */
 export async function searchRows(db: Kysely<Database>, task: string, filter: RequestFilter, limit: number, after: RequestCursor | null): Promise<Selectable<RequestsTable>[]> {
   if (filter.source !== undefined && !REQUEST_SOURCES.includes(filter.source)) throw new StoreError(`source ${JSON.stringify(filter.source)} is not one of ${REQUEST_SOURCES.join(", ")}`);
@@ -36,8 +42,7 @@ export async function searchRows(db: Kysely<Database>, task: string, filter: Req
   if (filter.since !== undefined) query = query.where("created_at", ">=", filter.since);
   if (filter.until !== undefined) query = query.where("created_at", "<", filter.until);
   if (filter.text !== undefined && filter.text !== "") {
-    // An explicit ESCAPE: SQLite has no default escape character.
-    query = query.where(sql<SqlBool>`lower(${sql.ref("input")}) like ${containsPattern(filter.text)} escape '\\'`);
+    query = query.where(containsText("input", filter.text));
   }
   if (after !== null) {
     query = query.where((eb) => eb.or([eb("created_at", "<", after.created_at), eb.and([eb("created_at", "=", after.created_at), eb("id", "<", after.id)])]));

@@ -29,10 +29,11 @@ export const EXAMPLE_SOURCES: readonly ExampleSource[] = ["human", "feedback", "
 /**
  * What caused an example (migration 004): an import (the API's, the configuration file's or the
  * demo's seed), a person's feedback, a teacher answer to a request through predict or chat
- * completions, or a live audit of a specialist answer.
+ * completions, a live audit of a specialist answer, or an admin's edit in the console (no
+ * migration: the column has no CHECK).
  */
-export type ExampleOrigin = "import" | "feedback" | "predict" | "chat" | "audit";
-export const EXAMPLE_ORIGINS: readonly ExampleOrigin[] = ["import", "feedback", "predict", "chat", "audit"];
+export type ExampleOrigin = "import" | "feedback" | "predict" | "chat" | "audit" | "edit";
+export const EXAMPLE_ORIGINS: readonly ExampleOrigin[] = ["import", "feedback", "predict", "chat", "audit", "edit"];
 
 export type RequestSource = "specialist" | "teacher" | "none";
 export const REQUEST_SOURCES: readonly RequestSource[] = ["specialist", "teacher", "none"];
@@ -166,6 +167,17 @@ export interface ApiKeysTable {
   from_config: ColumnType<number, 0 | 1 | undefined, 0 | 1>;
 }
 
+/** An example deleted from the console (migration 006): what other instances and the console read. */
+export interface ExampleDeletionsTable {
+  /** → tasks.name, ON DELETE CASCADE. */
+  task: string;
+  /** The deleted text's hash (its text is not kept). */
+  text_hash: string;
+  /** The task's revision of the deletion (see ExamplesTable.revision). */
+  revision: ColumnType<number | string, number, number>;
+  deleted_at: EpochMs;
+}
+
 /** Teacher calls and cost of one budget scope in one calendar window (migration 004). */
 export interface TeacherSpendTable {
   /** `task:<name>` or `key:<id>`. */
@@ -180,6 +192,7 @@ export interface TeacherSpendTable {
 export interface Database {
   tasks: TasksTable;
   examples: ExamplesTable;
+  example_deletions: ExampleDeletionsTable;
   requests: RequestsTable;
   model_versions: ModelVersionsTable;
   api_keys: ApiKeysTable;

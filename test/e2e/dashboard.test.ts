@@ -1,10 +1,10 @@
 // The dashboard end to end: Debian's Chromium (driven by playwright-core) against a real gateway
 // on a temporary SQLite database, with the banking demo seeded and its traffic replayed. One
 // browser walks through sign-in, data import, retraining, the playground, the review queue,
-// promote/rollback, the charts, API keys and the request log, checking each effect in the page and through the API.
+// promote/rollback, the charts, API keys, the request log and the examples, checking each effect in the page and through the API.
 // Screenshots land in test-results/e2e/ (gitignored).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -524,6 +524,50 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
     await textMatching(detail.locator("dt:has-text('Stored example') + dd"), new RegExp(`^${other} \\(feedback\\)$`));
     expect((await api("GET", `/v1/tasks/${TASK}/requests/${newest.id}`)).example).toMatchObject({ label: other, source: "feedback" });
     await shot("18-request-corrected");
+  });
+
+  it("examples: one found by text is relabelled, then deleted; what a retrain would change follows; the export downloads", async () => {
+    await page.evaluate((hash) => (location.hash = hash), `#/tasks/${TASK}/examples`);
+    const table = page.getByRole("table", { name: "Examples, oldest first" });
+    await table.locator("tbody tr").first().waitFor();
+    const target = (await api("GET", `/v1/tasks/${TASK}/examples?source=import&holdout=false&limit=1`)).data[0] as { id: number; text: string; label: string };
+    await page.getByLabel("Text contains").fill(target.text);
+    await page.getByRole("button", { name: "Search" }).click();
+    await until("the searched example alone", async () => (await table.locator("tbody tr").count()) === 1 && (await table.locator("tbody tr td:nth-child(2)").innerText()) === target.text);
+
+    await page.getByRole("button", { name: `Edit example ${target.id}` }).click();
+    const editor = page.getByRole("region", { name: `Example ${target.id}` });
+    const other = demo.data.task.labels.map((l) => l.name).find((l) => l !== target.label)!;
+    await editor.getByLabel("Right label").selectOption(other);
+    await editor.getByRole("button", { name: "Save label" }).click();
+    await textMatching(page.locator(".notice[role=status]"), new RegExp(`Saved: example ${target.id} is now labelled “${other}”`));
+    expect((await api("GET", `/v1/tasks/${TASK}/examples?q=${encodeURIComponent(target.text)}`)).data[0]).toMatchObject({ id: target.id, label: other, source: "human", origin: "edit" });
+    // The counts are since the live version: the edit may have started a retrain that covers it.
+    await textMatching(page.locator("dt:has-text('Relabelled') + dd"), /^\d+$/);
+    await page.getByRole("button", { name: "Show where the live model disagrees" }).click();
+    await textMatching(page.locator("p", { hasText: "The live model disagrees with" }), /most recently added or relabelled/);
+    await shot("19-examples-relabelled");
+
+    await page.getByRole("button", { name: `Edit example ${target.id}` }).click();
+    await editor.getByRole("button", { name: "Delete example" }).click();
+    const dialog = page.getByRole("dialog");
+    await textMatching(dialog, /forgets it now/);
+    await dialog.getByRole("button", { name: "Delete example" }).click();
+    await textMatching(page.locator(".notice[role=status]"), new RegExp(`Deleted example ${target.id}`));
+    await textMatching(table.locator("tbody tr"), /No example matches/);
+    expect((await api("GET", `/v1/tasks/${TASK}/examples?q=${encodeURIComponent(target.text)}`)).total).toBe(0);
+    await textMatching(page.locator("dt:has-text('Deleted') + dd"), /^\d+$/);
+
+    // The export of the whole task (the search cleared), saved by the browser.
+    await page.getByLabel("Text contains").fill("");
+    await page.getByRole("button", { name: "Search" }).click();
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: WAIT }), page.getByRole("button", { name: "Export CSV" }).click()]);
+    expect(download.suggestedFilename()).toBe(`${TASK}-examples.csv`);
+    const csv = readFileSync((await download.path())!, "utf8");
+    expect(csv.split("\r\n")[0]).toBe("id,text,label,source,origin,holdout,audited,key_name,created_at,updated_at");
+    expect(csv.split("\r\n").length - 2).toBe(await examplesTotal());
+    expect(csv).not.toContain(target.text);
+    await shot("20-examples-deleted");
   });
 
   it("screenshots: the remaining pages, and the overview and review queue on a phone", async () => {

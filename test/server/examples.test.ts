@@ -256,7 +256,7 @@ describe("GET /v1/tasks/:name/examples", () => {
     expect(new Set(ids).size).toBe(252);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(rows.map((r) => r.text)).toEqual([...taught, ...imported].map((e) => e.text));
-    expect(Object.keys(rows[0]).sort()).toEqual(["audited", "created_at", "holdout", "id", "key_id", "key_name", "label", "origin", "source", "text"]);
+    expect(Object.keys(rows[0]).sort()).toEqual(["audited", "created_at", "holdout", "id", "key_id", "key_name", "label", "origin", "source", "text", "updated_at"]);
   });
 
   it("says there is no next page when the last page is exactly full", async () => {
@@ -290,6 +290,21 @@ describe("GET /v1/tasks/:name/examples", () => {
     expect(none.body).toEqual({ data: [], next_after: null, total: 0 });
   });
 
+  it("filters by origin, holdout side and text, and counts only the matching rows", async () => {
+    const byOrigin = await walk(task, "&origin=import", 50);
+    expect(byOrigin.rows.map((r) => r.text)).toEqual(imported.map((e) => e.text));
+    const word = imported[0].text.split(" ")[0].toUpperCase();
+    const searched = await walk(task, `&q=${encodeURIComponent(word)}`, 3);
+    const expected = [...taught, ...imported].filter((e) => e.text.toLowerCase().includes(word.toLowerCase())).map((e) => e.text);
+    expect(searched.rows.map((r) => r.text).sort()).toEqual(expected.sort());
+    expect([...searched.totals]).toEqual([expected.length]);
+    const held = await walk(task, "&holdout=true", 50);
+    const trained = await walk(task, "&holdout=false", 50);
+    expect(held.rows.every((r) => r.holdout) && trained.rows.every((r) => !r.holdout)).toBe(true);
+    expect(held.rows.length + trained.rows.length).toBe(taught.length + imported.length);
+    expect((await g.request("GET", `/v1/tasks/${task}/examples?origin=none`)).body.total).toBe(0);
+  });
+
   it.each([
     ["limit=0", "limit"],
     ["limit=1001", "limit"],
@@ -298,6 +313,8 @@ describe("GET /v1/tasks/:name/examples", () => {
     ["after=-1", "after"],
     ["after=x", "after"],
     ["source=robot", "source"],
+    ["origin=robot", "origin"],
+    ["holdout=yes", "holdout"],
     ["label=", "label"],
     ["limit=1&limit=2", "limit"],
     ["lmit=5", "lmit"],

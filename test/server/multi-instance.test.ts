@@ -80,6 +80,28 @@ for (const makeTarget of targets) {
       expect(await examplesOn(a)).toBe(331);
     });
 
+    it("forgets an example deleted on the other instance, keeps forgetting it, and adopts a console relabel", async () => {
+      const [gone, edited] = await Promise.all([a.store.examples.get("shared", GOLD[7].text), a.store.examples.get("shared", GOLD[8].text)]);
+      const onB = (await b.app.runtimes.get("shared"))!;
+      expect(onB.cascade.store.get(GOLD[7].text)).toBeDefined();
+      const before = await examplesOn(b);
+      expect((await a.request("DELETE", `/v1/tasks/shared/examples/${gone!.id}`)).status).toBe(204);
+      const label = GOLD[8].label === "weather" ? "sports" : "weather";
+      expect((await a.request("PATCH", `/v1/tasks/shared/examples/${edited!.id}`, { body: { label } })).status).toBe(200);
+      await b.app.runtimes.syncAll();
+      expect(onB.cascade.store.get(GOLD[7].text)).toBeUndefined();
+      expect(onB.cascade.store.get(GOLD[8].text)).toMatchObject({ label, source: "human" });
+      expect(await examplesOn(b)).toBe(before - 1);
+      // Nothing brings it back: a later sync, a write on B, a reload of B's runtime.
+      expect((await b.request("POST", "/v1/tasks/shared/examples", { body: GOLD.slice(330, 331) })).status).toBe(200);
+      await b.app.runtimes.syncAll();
+      await a.app.runtimes.syncAll();
+      expect(onB.cascade.store.get(GOLD[7].text)).toBeUndefined();
+      expect((await a.app.runtimes.get("shared"))!.cascade.store.get(GOLD[7].text)).toBeUndefined();
+      await b.app.runtimes.drop("shared");
+      expect((await b.app.runtimes.get("shared"))!.cascade.store.get(GOLD[7].text)).toBeUndefined();
+    });
+
     it("serves the version the other instance promoted or rolled back to", async () => {
       const retrained = await a.request("POST", "/v1/tasks/shared/retrain");
       expect(retrained.status).toBe(200);

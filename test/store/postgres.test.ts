@@ -58,6 +58,7 @@ function postgresSpecifics(url: string): void {
         const { rows } = await admin.query(`select table_name from information_schema.tables where table_schema = $1 order by 1`, [one]);
         expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual([
           "api_keys",
+          "example_deletions",
           "examples",
           "kysely_migration",
           "kysely_migration_lock",

@@ -7,6 +7,7 @@ import {
   StoreConflictError,
   StoreNotFoundError,
   sha256Hex,
+  type ExampleFilter,
   type ExampleInput,
   type ExampleSource,
   type RequestInput,
@@ -73,7 +74,7 @@ export function storeSuite(target: StoreTarget): void {
       it("records the applied migrations and is idempotent", async () => {
         const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
         expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS));
-        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions", "003_retrain_leases", "004_teacher_spend", "005_console"]);
+        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions", "003_retrain_leases", "004_teacher_spend", "005_console", "006_example_deletions"]);
         if (target.persistent) {
           // Opening again (a restart, a second instance) finds nothing to do.
           const again = await openAgain();
@@ -354,6 +355,78 @@ export function storeSuite(target: StoreTarget): void {
         // A relabel moves a row between label filters without changing its place in the order.
         await store.examples.addMany("support", [{ text: "row 0", label: "shipping", source: "human" }]);
         expect((await walk({ label: "shipping" }, 100))[0]).toBe("row 0");
+      });
+
+      it("filters by origin, side of the holdout and text (case-insensitive, LIKE characters taken literally)", async () => {
+        await store.examples.addMany("support", [
+          { text: "Refund my ORDER please", label: "billing", source: "import", origin: "import" },
+          { text: "where is my order", label: "shipping", source: "teacher", origin: "predict", holdout: true },
+          { text: "100% off_sale", label: "other", source: "human", origin: "edit" },
+          { text: "no origin order", label: "other", source: "teacher" },
+        ]);
+        const texts = async (filter: ExampleFilter) => (await store.examples.page("support", { limit: 10, ...filter })).map((e) => e.text);
+        expect(await texts({ text: "order" })).toEqual(["Refund my ORDER please", "where is my order", "no origin order"]);
+        expect(await texts({ text: "order", holdout: false })).toEqual(["Refund my ORDER please", "no origin order"]);
+        expect(await texts({ holdout: true })).toEqual(["where is my order"]);
+        expect(await texts({ origin: "edit" })).toEqual(["100% off_sale"]);
+        expect(await texts({ origin: null })).toEqual(["no origin order"]);
+        expect(await texts({ text: "0% off_" })).toEqual(["100% off_sale"]);
+        expect(await texts({ text: "%" })).toEqual(["100% off_sale"]);
+        expect(await texts({ text: "_" })).toEqual(["100% off_sale"]);
+        expect(await store.examples.count("support", { text: "ORDER", origin: "import" })).toBe(1);
+        expect(await texts({ text: NASTY[7] })).toEqual([]);
+      });
+
+      it("deletes examples with a tombstone other instances read by revision; the text can come back as a new example", async () => {
+        await store.examples.addMany("support", [
+          { text: "keep", label: "billing", source: "import" },
+          { text: "drop me", label: "shipping", source: "teacher" },
+          { text: NASTY[0], label: "other", source: "human" },
+        ]);
+        const before = (await store.tasks.syncState("support"))!.revision;
+        const dropped = (await store.examples.get("support", "drop me"))!;
+        expect(await store.examples.byId("support", dropped.id)).toMatchObject({ text: "drop me", label: "shipping" });
+        expect(await store.examples.byId("other-task", dropped.id)).toBeNull();
+        clock = T0 + HOUR;
+        expect(await store.examples.remove("support", ["drop me", NASTY[0], "never stored"])).toBe(2);
+        const after = (await store.tasks.syncState("support"))!.revision;
+        expect(after).toBe(before + 1);
+        expect((await store.examples.all("support")).map((e) => e.text)).toEqual(["keep"]);
+        expect(await store.examples.byId("support", dropped.id)).toBeNull();
+        expect((await store.examples.removedSince("support", before, after)).sort()).toEqual([sha256Hex("drop me"), sha256Hex(NASTY[0])].sort());
+        expect(await store.examples.removedSince("support", after, after)).toEqual([]);
+        expect(await store.examples.remove("support", [])).toBe(0);
+        await expect(store.examples.remove("missing", ["keep"])).rejects.toBeInstanceOf(StoreNotFoundError);
+
+        // Stored again, a deleted text is a new example (a new id), even a teacher's label.
+        await store.examples.addMany("support", [{ text: "drop me", label: "billing", source: "teacher" }]);
+        const back = (await store.examples.get("support", "drop me"))!;
+        expect(back.id).toBeGreaterThan(dropped.id);
+        expect(back).toMatchObject({ label: "billing", source: "teacher" });
+        // Deleting the task deletes its tombstones.
+        await store.tasks.delete("support");
+        await store.tasks.create(task("support"));
+        expect(await store.examples.removedSince("support", 0, 1_000)).toEqual([]);
+      });
+
+      it("counts what changed after a moment, and lists the changed examples most recent first", async () => {
+        await store.examples.addMany("support", [
+          { text: "old", label: "billing", source: "import" },
+          { text: "relabelled", label: "billing", source: "teacher" },
+          { text: "deleted", label: "other", source: "import" },
+        ]);
+        const trained = T0 + HOUR;
+        clock = trained + 1;
+        await store.examples.addMany("support", [{ text: "relabelled", label: "shipping", source: "human", origin: "edit" }]);
+        clock = trained + 2;
+        await store.examples.addMany("support", [{ text: "new", label: "other", source: "teacher" }]);
+        await store.examples.remove("support", ["deleted"]);
+        expect(await store.examples.changesAfter("support", trained)).toEqual({ added: 1, relabelled: 1, deleted: 1 });
+        expect(await store.examples.changesAfter("support", 0)).toEqual({ added: 3, relabelled: 0, deleted: 1 });
+        expect(await store.examples.changesAfter("support", trained + 10)).toEqual({ added: 0, relabelled: 0, deleted: 0 });
+        expect((await store.examples.changedAfter("support", trained, 10)).map((e) => e.text)).toEqual(["new", "relabelled"]);
+        expect((await store.examples.changedAfter("support", trained, 1)).map((e) => e.text)).toEqual(["new"]);
+        expect(await store.examples.changesAfter("missing", 0)).toEqual({ added: 0, relabelled: 0, deleted: 0 });
       });
 
       it.each([0, -1, 1.5])("refuses a page limit of %s (SQLite would read a negative one as no limit)", async (limit) => {

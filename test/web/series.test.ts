@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TrafficPoint } from "../../web/src/api/types.js";
-import { bucketLabel, costSavedSeries, dailyAsTraffic, stackTraffic, windowFor } from "../../web/src/lib/series.js";
+import { bucketLabel, costSavedSeries, dailyAsTraffic, fitWindow, stackTraffic, windowFor } from "../../web/src/lib/series.js";
 
 const HOUR = 3_600_000;
 const t0 = new Date(2026, 10, 24, 10, 0, 0).getTime();
@@ -62,5 +62,33 @@ describe("windowFor and dailyAsTraffic", () => {
     expect(dailyAsTraffic([{ day: "2026-11-24", start: t0, requests: 10, specialist: 3, teacher: 6, cost: 0.3, cost_saved: 0.1 }])).toEqual([
       { start: t0, requests: 10, specialist: 3, teacher: 6, none: 1, cost: 0.3, cost_saved: 0.1 },
     ]);
+  });
+});
+
+describe("fitWindow", () => {
+  const HOUR = 3_600_000;
+  const until = Date.UTC(2025, 0, 2, 12, 0, 0);
+  const day = { since: until - 24 * HOUR, until, bucket: "hour" as const };
+  const hourly = (counts: Record<number, number>) => Array.from({ length: 24 }, (_, i) => ({ start: day.since + i * HOUR, requests: counts[i] ?? 0 }));
+
+  it("zooms in on requests that fill only the last hour of a day: minute buckets from just before the first", () => {
+    const fitted = fitWindow(hourly({ 23: 40 }), day);
+    // The hourly bucket says only that the first request came at or after its start.
+    expect(fitted).toEqual({ since: day.since + 23 * HOUR - 60_000, until, bucket: "minute" });
+    expect((fitted!.until - fitted!.since) / 60_000).toBeLessThanOrEqual(120);
+  });
+
+  it("keeps hours for a few hours of traffic, and the window when the requests already span it", () => {
+    expect(fitWindow(hourly({ 18: 5, 23: 1 }), day)).toEqual({ since: day.since + 17 * HOUR, until, bucket: "hour" });
+    expect(fitWindow(hourly({ 0: 1, 23: 1 }), day)).toBeNull();
+    expect(fitWindow(hourly({}), day)).toBeNull();
+  });
+
+  it("never widens the window it was given, and uses days past 120 hours", () => {
+    const month = { since: until - 30 * 24 * HOUR, until, bucket: "day" as const };
+    const days = Array.from({ length: 30 }, (_, i) => ({ start: month.since + i * 24 * HOUR, requests: i >= 20 ? 3 : 0 }));
+    const firstDay = Math.floor((month.since + 20 * 24 * HOUR) / (24 * HOUR)) * 24 * HOUR;
+    expect(fitWindow(days, month)).toEqual({ since: firstDay - 24 * HOUR, until, bucket: "day" });
+    expect(fitWindow([{ start: month.since, requests: 1 }], month)).toBeNull();
   });
 });

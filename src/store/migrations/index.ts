@@ -9,6 +9,7 @@ import * as m002 from "./002_task_revisions.js";
 import * as m003 from "./003_retrain_leases.js";
 import * as m004 from "./004_teacher_spend.js";
 import * as m005 from "./005_console.js";
+import * as m006 from "./006_example_deletions.js";
 
 export interface StoreMigration {
   up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void>;
@@ -20,6 +21,7 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   "003_retrain_leases": m003,
   "004_teacher_spend": m004,
   "005_console": m005,
+  "006_example_deletions": m006,
 };
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {

@@ -5,7 +5,13 @@ import type {
   ApiKey,
   ApiKeyCreated,
   Bucket,
+  Example,
+  ExampleChanges,
+  ExampleDisagreements,
+  ExamplePage,
+  ExampleQuery,
   Explanation,
+  ExportFormat,
   FeedbackReply,
   ImportReply,
   LoggedRequestDetail,
@@ -154,4 +160,16 @@ export class ApiClient {
   createKey = (key: NewApiKey) => this.request<ApiKeyCreated>("POST", "/v1/keys", { json: key });
   revokeKey = (id: number) => this.request<ApiKey>("DELETE", `/v1/keys/${id}`);
   importExamples = (name: string, body: Blob | string, options: UploadOptions) => this.upload<ImportReply>(`${task(name)}/examples`, body, options);
+  examples = (name: string, query: ExampleQuery & { after?: number; limit?: number }) => this.request<ExamplePage>("GET", `${task(name)}/examples`, { query: { ...query } });
+  editExample = (name: string, id: number, label: string) => this.request<Example>("PATCH", `${task(name)}/examples/${id}`, { json: { label } });
+  deleteExample = (name: string, id: number) => this.request<null>("DELETE", `${task(name)}/examples/${id}`);
+  exampleChanges = (name: string) => this.request<ExampleChanges>("GET", `${task(name)}/examples/changes`);
+  exampleDisagreements = (name: string) => this.request<ExampleDisagreements>("GET", `${task(name)}/examples/changes/disagreements`);
+
+  /** The export as a file (a Blob): a link cannot carry the bearer key, so it is fetched, then saved. */
+  async exportExamples(name: string, format: ExportFormat, query: ExampleQuery): Promise<Blob> {
+    const res = await this.fetchImpl(this.baseUrl + withQuery(`${task(name)}/examples/export`, { ...query, format }), { headers: { authorization: `Bearer ${this.key}` } });
+    if (!res.ok) throw errorFromBody(res.status, await res.text(), res.statusText);
+    return res.blob();
+  }
 }

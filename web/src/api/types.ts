@@ -2,11 +2,12 @@
 // imported from there (type-only: nothing from src/ reaches the bundle), so the two cannot drift.
 import type { CascadeStats, RetrainReport } from "../../../src/cascade/cascade.js";
 import type { RouteReason } from "../../../src/cascade/router.js";
-import type { ImportReply } from "../../../src/server/routes-examples.js";
+import type { ExampleView, ImportReply } from "../../../src/server/routes-examples.js";
 import type { AuditSummary, TaskStats as ServerTaskStats } from "../../../src/server/task-stats.js";
 import type { BudgetWindowUse } from "../../../src/server/teacher-budget.js";
 import type { LoggedRequest } from "../../../src/server/routes-requests.js";
 import type { ApiKeyRecord } from "../../../src/store/api-keys.js";
+import type { ExampleChanges as StoreExampleChanges } from "../../../src/store/examples.js";
 import type { TeacherBudget } from "../../../src/task/definition.js";
 
 export type { AuditSummary, CascadeStats, ImportReply, RouteReason };
@@ -239,3 +240,36 @@ export interface RequestQuery {
   before?: string;
   limit?: number;
 }
+
+export type Example = ExampleView;
+export type ExampleOrigin = NonNullable<ExampleView["origin"]>;
+
+export interface ExamplePage {
+  data: ExampleView[];
+  next_after: number | null;
+  total: number;
+}
+
+/** GET /v1/tasks/:name/examples (and its export) filters. */
+export interface ExampleQuery {
+  source?: ExampleView["source"];
+  origin?: ExampleOrigin | "none";
+  label?: string;
+  holdout?: "true" | "false";
+  q?: string;
+}
+
+/** GET /v1/tasks/:name/examples/changes: what a retrain would change. */
+export interface ExampleChanges extends StoreExampleChanges {
+  live_version: number | null;
+  trained_at: number | null;
+  retrain_due: boolean;
+}
+
+export interface ExampleDisagreements {
+  live_version: number | null;
+  scanned: number;
+  data: (ExampleView & { predicted: string; confidence: number })[];
+}
+
+export type ExportFormat = "csv" | "jsonl";

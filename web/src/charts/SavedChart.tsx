@@ -1,7 +1,7 @@
 import { useMemo } from "preact/hooks";
 import { money } from "../lib/format.js";
 import type { SavedSeries } from "../lib/series.js";
-import { COLORS, type ChartOption } from "./theme.js";
+import { COLORS, TIME_GRID, type ChartOption } from "./theme.js";
 import { EChart } from "./EChart.js";
 import { asList, TOOLTIP_BASE, tooltipContent } from "./tooltip.js";
 
@@ -24,7 +24,7 @@ export function SavedChart({ categories, saved }: { categories: string[]; saved:
         },
       },
       legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 10, textStyle: { color: COLORS.muted } },
-      grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
+      grid: TIME_GRID,
       xAxis: { type: "category", data: categories, axisLabel: { color: COLORS.muted, hideOverlap: true }, axisLine: { lineStyle: { color: COLORS.grid } } },
       yAxis: [
         { type: "value", axisLabel: { color: COLORS.muted, formatter: (v: number) => money(v) }, splitLine: { lineStyle: { color: COLORS.grid } } },

@@ -1,7 +1,7 @@
 import { useMemo } from "preact/hooks";
 import { num } from "../lib/format.js";
 import type { StackedTraffic } from "../lib/series.js";
-import { COLORS, type ChartOption } from "./theme.js";
+import { COLORS, TIME_GRID, type ChartOption } from "./theme.js";
 import { EChart } from "./EChart.js";
 import { asList, TOOLTIP_BASE, tooltipContent } from "./tooltip.js";
 
@@ -24,7 +24,7 @@ export function TrafficChart({ data }: { data: StackedTraffic }) {
         },
       },
       legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 10, textStyle: { color: COLORS.muted } },
-      grid: { left: 8, right: 12, top: 32, bottom: 8, containLabel: true },
+      grid: TIME_GRID,
       xAxis: { type: "category", data: data.categories, axisTick: { alignWithLabel: true }, axisLabel: { color: COLORS.muted, hideOverlap: true }, axisLine: { lineStyle: { color: COLORS.grid } } },
       yAxis: { type: "value", minInterval: 1, axisLabel: { color: COLORS.muted }, splitLine: { lineStyle: { color: COLORS.grid } } },
       series: data.series.map((s) => ({ name: s.name, type: "bar", stack: "requests", data: s.data, barMaxWidth: 28, emphasis: { focus: "series" } })),

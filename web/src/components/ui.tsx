@@ -121,3 +121,20 @@ export function Breakable({ text }: { text: string }) {
     </>
   );
 }
+
+/** A labelled select of a filter form; the empty value (`anyLabel`) means no filter. */
+export function SelectField({ id, label, value, anyLabel, options, onChange }: { id: string; label: string; value: string; anyLabel: string; options: readonly SegmentOption<string>[]; onChange: (e: Event) => void }) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select id={id} value={value} onChange={onChange}>
+        <option value="">{anyLabel}</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

@@ -1,11 +1,12 @@
 // Hash routes (#/tasks/:name/...), so the gateway serves one index.html for every page.
 
-export const TASK_TABS = ["traffic", "requests", "quality", "versions", "settings", "review", "explain", "data"] as const;
+export const TASK_TABS = ["traffic", "requests", "examples", "quality", "versions", "settings", "review", "explain", "data"] as const;
 export type TaskTab = (typeof TASK_TABS)[number];
 
 export const TAB_TITLES: Record<TaskTab, string> = {
   traffic: "Traffic",
   requests: "Requests",
+  examples: "Examples",
   quality: "Quality",
   versions: "Versions",
   settings: "Settings",

@@ -1,5 +1,6 @@
 // Shaping the gateway's time series for the charts: traffic buckets into stacked series by
-// source, cost saved per bucket and running total, and the time windows the pages offer.
+// source, cost saved per bucket and running total, and the time windows the pages offer (narrowed
+// to where the requests are).
 import type { Bucket, DailyStats, TrafficPoint } from "../api/types.js";
 
 export type Range = "24h" | "7d" | "30d";
@@ -23,6 +24,30 @@ export function windowFor(range: Range, now: number): { since: number; until: nu
     case "30d":
       return { since: now - 30 * DAY, until: now, bucket: "day" };
   }
+}
+
+const BUCKET_SIZES: { bucket: Bucket; ms: number }[] = [
+  { bucket: "minute", ms: 60_000 },
+  { bucket: "hour", ms: HOUR },
+  { bucket: "day", ms: DAY },
+];
+/** A chart of more bars than this is hard to read; fewer than ~10 says little about a trend. */
+const MAX_BARS = 120;
+
+/**
+ * A narrower window when the requests fill only the end of the one asked for (a gateway started
+ * an hour ago shows one hourly bar at the right edge of a 24-hour axis): from the bucket before
+ * the first request to the window's end, in the finest bucket that keeps at most MAX_BARS bars.
+ * Null when the window already fits (or has no request).
+ */
+export function fitWindow(points: readonly Pick<TrafficPoint, "start" | "requests">[], window: { since: number; until: number; bucket: Bucket }): { since: number; until: number; bucket: Bucket } | null {
+  const first = points.find((p) => p.requests > 0);
+  if (first === undefined) return null;
+  const span = window.until - first.start;
+  const size = BUCKET_SIZES.find((b) => span / b.ms <= MAX_BARS) ?? BUCKET_SIZES[BUCKET_SIZES.length - 1];
+  const since = Math.max(window.since, Math.floor(first.start / size.ms) * size.ms - size.ms);
+  if (size.bucket === window.bucket && since <= window.since) return null;
+  return { since, until: window.until, bucket: size.bucket };
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");

@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import type { Explanation } from "../api/types.js";
 import { useSession } from "../components/session.js";
-import { Empty, ErrorBox, isMissingRoute, Section } from "../components/ui.js";
+import { Breakable, Empty, ErrorBox, isMissingRoute, Section } from "../components/ui.js";
 import { routeSummary } from "../lib/explain.js";
 import { pct, prob } from "../lib/format.js";
 
@@ -85,7 +85,7 @@ function Result({ input, e }: { input: string; e: Explanation }) {
       <dl class="kv">
         <div>
           <dt>Specialist's label</dt>
-          <dd>{e.label ?? "—"}</dd>
+          <dd>{e.label === null ? "—" : <Breakable text={e.label} />}</dd>
         </div>
         <div>
           <dt>Confidence</dt>
@@ -112,7 +112,9 @@ function Result({ input, e }: { input: string; e: Explanation }) {
           <ol class="bars">
             {e.top.slice(0, 5).map((t) => (
               <li key={t.label}>
-                <span class="bar-label">{t.label}</span>
+                <span class="bar-label">
+                  <Breakable text={t.label} />
+                </span>
                 <progress max={1} value={t.probability} aria-label={`${t.label}: ${pct(t.probability)}`} />
                 <span class="bar-value">{pct(t.probability)}</span>
               </li>

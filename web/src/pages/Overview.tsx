@@ -3,6 +3,7 @@
 import { useState } from "preact/hooks";
 import type { ApiClient } from "../api/client.js";
 import type { TaskRecord, TaskStats } from "../api/types.js";
+import { useLiveRefresh } from "../components/live.js";
 import { useApi } from "../components/session.js";
 import { AuditBadge, Empty, ErrorBox, Loading, Segmented } from "../components/ui.js";
 import { money, num, pct } from "../lib/format.js";
@@ -38,6 +39,7 @@ async function loadOverview(api: ApiClient, window: Window): Promise<Row[]> {
 export function Overview() {
   const [window, setWindow] = useState<Window>("24h");
   const state = useApi((api) => loadOverview(api, window), [window]);
+  useLiveRefresh(state.reload);
   return (
     <div class="page">
       <div class="page-head">

@@ -4,8 +4,9 @@ import { useMemo, useState } from "preact/hooks";
 import type { LoggedRequest, RequestQuery, RequestSource, TaskDetail } from "../api/types.js";
 import { RequestDetail } from "../components/RequestDetail.js";
 import { SortableTable, type Column } from "../components/SortableTable.js";
+import { useLiveRefresh } from "../components/live.js";
 import { useApi } from "../components/session.js";
-import { ErrorBox, Loading } from "../components/ui.js";
+import { ErrorBox, Loading, SelectField } from "../components/ui.js";
 import { dateTime, money, num, prob } from "../lib/format.js";
 
 const PAGE_SIZE = 50;
@@ -41,6 +42,7 @@ export function RequestsTab({ name, task }: { name: string; task: TaskDetail }) 
   const [cursors, setCursors] = useState<string[]>([]);
   const before = cursors[cursors.length - 1];
   const page = useApi((a) => a.requests(name, { ...applied, limit: PAGE_SIZE, ...(before === undefined ? {} : { before }) }), [name, applied, before]);
+  useLiveRefresh(page.reload);
   const [open, setOpen] = useState<string | null>(null);
 
   const field = <K extends keyof FilterForm>(k: K) => (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value });
@@ -87,17 +89,7 @@ export function RequestsTab({ name, task }: { name: string; task: TaskDetail }) 
             <option value="none">nobody</option>
           </select>
         </div>
-        <div class="field">
-          <label for="requests-label">Answer</label>
-          <select id="requests-label" value={form.label} onChange={field("label")}>
-            <option value="">any label</option>
-            {labels.map((l) => (
-              <option key={l} value={l}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="requests-label" label="Answer" value={form.label} anyLabel="any label" options={labels.map((v) => ({ value: v, label: v }))} onChange={field("label")} />
         <div class="field">
           <label for="requests-since">From</label>
           <input id="requests-since" type="datetime-local" value={form.since} onInput={field("since")} />

@@ -1,9 +1,10 @@
-// One task: a header with its model and tabs for traffic, the request log, quality, versions, settings, the
+// One task: a header with its model and tabs for traffic, the request log, the examples, quality, versions, settings, the
 // review queue, the playground and data import.
 import { useApi } from "../components/session.js";
 import { ErrorBox, Loading } from "../components/ui.js";
 import { TAB_TITLES, TASK_TABS, taskHref, type TaskTab } from "../lib/router.js";
 import { DataTab } from "./DataTab.js";
+import { ExamplesTab } from "./ExamplesTab.js";
 import { ExplainTab } from "./ExplainTab.js";
 import { QualityTab } from "./QualityTab.js";
 import { RequestsTab } from "./RequestsTab.js";
@@ -55,6 +56,7 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
         <div class="tab-body">
           {tab === "traffic" ? <TrafficTab name={name} /> : null}
           {tab === "requests" ? <RequestsTab name={name} task={task.data} /> : null}
+          {tab === "examples" ? <ExamplesTab name={name} task={task.data} /> : null}
           {tab === "quality" ? <QualityTab name={name} task={task.data} /> : null}
           {tab === "versions" ? <VersionsTab name={name} task={task.data} onChanged={task.reload} /> : null}
           {tab === "settings" ? <SettingsTab name={name} task={task.data} onSaved={task.reload} /> : null}

@@ -4,10 +4,11 @@ import type { ApiClient } from "../api/client.js";
 import type { TaskStats, Traffic } from "../api/types.js";
 import { SavedChart } from "../charts/SavedChart.js";
 import { TrafficChart } from "../charts/TrafficChart.js";
+import { useLiveRefresh } from "../components/live.js";
 import { useApi } from "../components/session.js";
 import { AuditBadge, Empty, ErrorBox, isMissingRoute, Loading, Section, Segmented, Stat } from "../components/ui.js";
 import { money, num, pct } from "../lib/format.js";
-import { costSavedSeries, dailyAsTraffic, RANGES, stackTraffic, windowFor, type Range } from "../lib/series.js";
+import { costSavedSeries, dailyAsTraffic, fitWindow, RANGES, stackTraffic, windowFor, type Range } from "../lib/series.js";
 
 interface TrafficData {
   stats: TaskStats;
@@ -23,12 +24,22 @@ async function loadTraffic(api: ApiClient, name: string, range: Range): Promise<
     if (!isMissingRoute(traffic)) throw traffic;
     return { stats, traffic: { bucket: "day", bucket_ms: 86_400_000, since: w.since, until: w.until, series: dailyAsTraffic(stats.daily) }, fallback: true };
   }
-  return { stats, traffic: traffic as Traffic, fallback: false };
+  // The stats keep the whole range; the chart zooms in on where the requests are, again on the
+  // finer buckets it gets (an hour's bucket does not tell which minute the first request came in).
+  // At most one step per bucket size.
+  let series = traffic as Traffic;
+  for (let step = 0; step < 3; step++) {
+    const fitted = fitWindow(series.series, series);
+    if (fitted === null) break;
+    series = await api.traffic(name, fitted);
+  }
+  return { stats, traffic: series, fallback: false };
 }
 
 export function TrafficTab({ name }: { name: string }) {
   const [range, setRange] = useState<Range>("24h");
   const state = useApi((api) => loadTraffic(api, name, range), [name, range]);
+  useLiveRefresh(state.reload);
   const d = state.data;
   const stacked = useMemo(() => (d ? stackTraffic(d.traffic.series, d.traffic.bucket) : null), [d]);
   const saved = useMemo(() => (d ? costSavedSeries(d.traffic.series) : null), [d]);

@@ -1,0 +1,161 @@
+// The operator's corrections to a task's examples (admin only), for the dashboard's Examples tab:
+// relabel one (a person's label, like feedback: origin `edit`), delete one, and what a retrain
+// would change since the live version was trained. Both writes go through the task's runtime, so
+// the specialist's memory and the store change together (and other instances follow at their
+// next sync): a deleted example is neither trained nor evaluated on by the next retrain, and does
+// not come back from the store. Documented beside the handlers (exampleEditRouteDocs, exampleEditSchemas).
+import type { FastifyInstance } from "fastify";
+import type { ExampleRecord, Store } from "../store/index.js";
+import { labelNames } from "../task/definition.js";
+import { badRequest, notFound } from "./errors.js";
+import { arrayOf, bool, epochMs, int, json, jsonReply, nullable, num, object, ref, str, type RouteDoc, type Schema } from "./openapi-shapes.js";
+import { integerParam, positiveId, singleValues, type Query } from "./query-params.js";
+import { exampleView } from "./routes-examples.js";
+import { runtimeOf, type RouteDeps } from "./routes-tasks.js";
+import type { TaskRuntime } from "./task-runtime.js";
+
+/** How many of the most recently changed examples the live model is asked about, at most. */
+export const MAX_DISAGREEMENT_SCAN = 2000;
+export const DEFAULT_DISAGREEMENT_SCAN = 500;
+
+type ExampleRoute = { Params: { name: string; id: string }; Querystring: Query };
+
+/** The example `id` of the task, or 404. */
+async function storedExample(store: Store, task: string, rawId: string): Promise<ExampleRecord> {
+  const id = positiveId(rawId, "the example id");
+  const example = await store.examples.byId(task, id);
+  if (example === null) throw notFound(`no example ${id} in task "${task}"`);
+  return example;
+}
+
+function newLabel(body: unknown, rt: TaskRuntime): string {
+  const label = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>).label : undefined;
+  if (typeof label !== "string" || Object.keys(body as object).length !== 1) throw badRequest('the body must be {"label": "..."}');
+  if (!labelNames(rt.task).includes(label)) throw badRequest(`label: "${label}" is not one of the task's labels`);
+  return label;
+}
+
+/** When the live version was trained (its creation), or null without one. */
+async function liveTrainedAt(store: Store, rt: TaskRuntime): Promise<number | null> {
+  if (rt.modelVersion === 0) return null;
+  const live = (await store.models.list(rt.task.name)).find((m) => m.version === rt.modelVersion);
+  return live?.created_at ?? null;
+}
+
+export function registerExampleEditRoutes(app: FastifyInstance, { store, runtimes }: RouteDeps): void {
+  const admin = { config: { access: "admin" as const } };
+
+  app.patch<ExampleRoute>("/v1/tasks/:name/examples/:id", admin, async (request) => {
+    singleValues(request.query, []);
+    const rt = await runtimeOf(runtimes, request.params.name);
+    const label = newLabel(request.body, rt);
+    const example = await storedExample(store, rt.task.name, request.params.id);
+    await rt.addHumanLabels([{ text: example.text, label }], "human", request.apiKey, "edit");
+    rt.scheduleRetrain();
+    // Read back: the store applied the label (a relabel keeps the example's id and side).
+    return exampleView((await store.examples.byId(rt.task.name, example.id)) ?? example);
+  });
+
+  app.delete<ExampleRoute>("/v1/tasks/:name/examples/:id", admin, async (request, reply) => {
+    singleValues(request.query, []);
+    const rt = await runtimeOf(runtimes, request.params.name);
+    const example = await storedExample(store, rt.task.name, request.params.id);
+    await rt.deleteExamples([example.text]);
+    rt.scheduleRetrain();
+    return reply.code(204).send();
+  });
+
+  app.get<ExampleRoute>("/v1/tasks/:name/examples/changes", admin, async (request) => {
+    singleValues(request.query, []);
+    const rt = await runtimeOf(runtimes, request.params.name);
+    const trainedAt = await liveTrainedAt(store, rt);
+    const changes = await store.examples.changesAfter(rt.task.name, trainedAt ?? 0);
+    return { live_version: rt.modelVersion === 0 ? null : rt.modelVersion, trained_at: trainedAt, ...changes, retrain_due: rt.cascade.retrainDue() };
+  });
+
+  app.get<ExampleRoute>("/v1/tasks/:name/examples/changes/disagreements", admin, async (request) => {
+    const scan = integerParam(singleValues(request.query, ["scan"]), "scan", DEFAULT_DISAGREEMENT_SCAN, 1, MAX_DISAGREEMENT_SCAN);
+    const rt = await runtimeOf(runtimes, request.params.name);
+    const model = rt.cascade.specialist;
+    const trainedAt = await liveTrainedAt(store, rt);
+    if (model === null || trainedAt === null) return { live_version: null, scanned: 0, data: [] };
+    const changed = await store.examples.changedAfter(rt.task.name, trainedAt, scan);
+    const data = [];
+    for (const example of changed) {
+      const { label, confidence } = model.predict(example.text);
+      if (label !== example.label) data.push({ ...exampleView(example), predicted: label, confidence });
+    }
+    return { live_version: rt.modelVersion, scanned: changed.length, data };
+  });
+}
+
+export function exampleEditSchemas(): Record<string, Schema> {
+  return {
+    ExampleChanges: object({
+      live_version: nullable(int("The live version; null before the first.")),
+      trained_at: nullable(epochMs("When it was trained (null: no live version, and every stored example counts as added)")),
+      added: int("Examples stored for the first time since, still stored: the next retrain trains (or, held out, evaluates) on them and the live version never saw them."),
+      relabelled: int("Examples stored before whose label or source changed since (an edit, feedback, an import or a relabelled teacher answer)."),
+      deleted: int("Examples deleted since."),
+      retrain_due: bool("Whether enough changed for the gateway to retrain on its own at the next request."),
+    }),
+    ExampleDisagreements: object({
+      live_version: nullable(int("The live version asked; null: none yet (nothing to compare).")),
+      scanned: int("Examples added or relabelled since it was trained that were looked at, most recent change first."),
+      data: arrayOf({ allOf: [ref("Example"), object({ predicted: str("What the live version predicts for the text."), confidence: num("Its calibrated confidence.") })] }, { description: "The scanned examples whose label the live version would not predict." }),
+    }),
+  };
+}
+
+export function exampleEditRouteDocs(): RouteDoc[] {
+  const idParam = { id: { name: "id", description: "The example's id (from GET …/examples).", schema: { type: "integer", minimum: 1 }, example: 42 } };
+  return [
+    {
+      method: "patch",
+      path: "/v1/tasks/{name}/examples/{id}",
+      tag: "Examples",
+      summary: "Relabel an example",
+      description:
+        "A person's label (`source: human`, `origin: edit`, the key recorded): it replaces a teacher's and is never replaced by one, as feedback is. " +
+        "The example keeps its id and its side of the holdout split; the running specialist's examples change with the store, and the next retrain uses the new label.",
+      access: "admin",
+      pathParams: idParam,
+      body: json(object({ label: str("One of the task's labels.") }), { label: "card_arrival" }),
+      ok: { 200: jsonReply("The example as stored now.", ref("Example")) },
+      errors: { 400: "The id is not a positive integer, or the body is not `{label}` with one of the task's labels.", 404: "No such task, or no example with this id in it." },
+    },
+    {
+      method: "delete",
+      path: "/v1/tasks/{name}/examples/{id}",
+      tag: "Examples",
+      summary: "Delete an example",
+      description:
+        "The running specialist forgets it at once (the next retrain neither trains nor evaluates on it; the live threshold stays until then) and the store deletes it, keeping only its text's hash and when, so other gateway instances forget it within a second. " +
+        "If the same text arrives again (say a teacher answer), it becomes a new example.",
+      access: "admin",
+      pathParams: idParam,
+      ok: { 204: { description: "Deleted." } },
+      errors: { 400: "The id is not a positive integer.", 404: "No such task, or no example with this id in it." },
+    },
+    {
+      method: "get",
+      path: "/v1/tasks/{name}/examples/changes",
+      tag: "Examples",
+      summary: "What a retrain would change: examples added, relabelled and deleted since the live version was trained",
+      access: "admin",
+      ok: { 200: jsonReply("The counts.", ref("ExampleChanges")) },
+      errors: { 400: "The route takes no query parameters.", 404: "No such task." },
+    },
+    {
+      method: "get",
+      path: "/v1/tasks/{name}/examples/changes/disagreements",
+      tag: "Examples",
+      summary: "The examples added or relabelled since the live version was trained whose label it would predict differently",
+      description: "Runs the live version on up to `scan` of the most recently changed examples (no teacher call, nothing logged).",
+      access: "admin",
+      query: [{ name: "scan", description: `How many changed examples to look at, at most ${MAX_DISAGREEMENT_SCAN}.`, schema: { type: "integer", minimum: 1, maximum: MAX_DISAGREEMENT_SCAN, default: DEFAULT_DISAGREEMENT_SCAN } }],
+      ok: { 200: jsonReply("The disagreements.", ref("ExampleDisagreements")) },
+      errors: { 400: "`scan` is out of range.", 404: "No such task." },
+    },
+  ];
+}

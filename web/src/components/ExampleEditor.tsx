@@ -1,0 +1,99 @@
+// One example opened from the Examples tab: fix its label (saved as a person's label, which the
+// teacher never overrides) or delete it (confirmed first); either takes effect in the running
+// specialist's examples at once and in the next retrain.
+import { useState } from "preact/hooks";
+import { errorMessage } from "../api/client.js";
+import type { Example } from "../api/types.js";
+import { dateTime } from "../lib/format.js";
+import { ConfirmDialog } from "./ConfirmDialog.js";
+import { useSession } from "./session.js";
+import { Breakable } from "./ui.js";
+
+export interface ExampleEditorProps {
+  task: string;
+  example: Example;
+  labels: string[];
+  /** After a save or a delete, with what happened. */
+  onChanged(message: string): void;
+  onClose(): void;
+}
+
+export function ExampleEditor({ task, example, labels, onChanged, onClose }: ExampleEditorProps) {
+  const { api } = useSession();
+  const [label, setLabel] = useState(example.label);
+  const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const run = async (action: () => Promise<string>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      onChanged(await action());
+    } catch (err) {
+      setError(errorMessage(err));
+      setBusy(false);
+      setConfirming(false);
+    }
+  };
+  const save = () => run(async () => `Saved: example ${example.id} is now labelled “${(await api.editExample(task, example.id, label)).label}”.`);
+  const remove = () => run(async () => (await api.deleteExample(task, example.id), `Deleted example ${example.id}.`));
+
+  return (
+    <section class="card request-detail" aria-labelledby="example-editor-title">
+      <header class="card-head">
+        <h2 id="example-editor-title">Example {example.id}</h2>
+        <div class="card-actions">
+          <button type="button" class="button small ghost" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      </header>
+      <blockquote>{example.text}</blockquote>
+      <dl class="kv">
+        <dt>Label</dt>
+        <dd class="col-label">
+          <Breakable text={example.label} />
+        </dd>
+        <dt>Source · origin</dt>
+        <dd>
+          {example.source} · {example.origin ?? "not recorded"}
+        </dd>
+        <dt>Split</dt>
+        <dd>{example.holdout ? "held out (scores versions and sets the threshold)" : "training"}</dd>
+        <dt>Key</dt>
+        <dd>{example.key_name ?? "none"}</dd>
+        <dt>Stored · changed</dt>
+        <dd>
+          {dateTime(example.created_at)} · {dateTime(example.updated_at)}
+        </dd>
+      </dl>
+      <div class="inline-controls">
+        <label for="example-label">Right label</label>
+        <select id="example-label" value={label} onChange={(e) => setLabel((e.target as HTMLSelectElement).value)}>
+          {labels.map((l) => (
+            <option key={l} value={l}>
+              {l}
+            </option>
+          ))}
+        </select>
+        <button type="button" class="button primary small" disabled={busy || label === example.label} onClick={() => void save()}>
+          {busy && !confirming ? "Saving…" : "Save label"}
+        </button>
+        <button type="button" class="button danger small" disabled={busy} onClick={() => setConfirming(true)}>
+          Delete example
+        </button>
+      </div>
+      {error !== null ? (
+        <p class="error-box" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {confirming ? (
+        <ConfirmDialog title={`Delete example ${example.id}?`} confirmLabel="Delete example" danger busy={busy} onConfirm={() => void remove()} onCancel={() => setConfirming(false)}>
+          <p>The running specialist forgets it now and the next retrain neither trains nor evaluates on it. If the same text comes again, it becomes a new example.</p>
+        </ConfirmDialog>
+      ) : null}
+    </section>
+  );
+}
