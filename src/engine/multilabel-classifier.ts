@@ -3,17 +3,12 @@
 // threshold per label, and the calibration of the whole set's probability. Everything prediction
 // needs and nothing that needs Node, like the single-label classifier.
 import type { Featurizer, FeaturizerConfig } from "./featurizer.js";
-import type { LabelProbability } from "./classifier.js";
+import type { LabelProbability, RunSummary } from "./classifier.js";
 import type { LinearModel } from "./linear-model.js";
+import { LinearTextModel } from "./linear-text-model.js";
 import { chooseLabels, sigmoid, type Platt } from "./multilabel-calibration.js";
 
-export interface MultiLabelTrainingSummary {
-  examples: number;
-  trainExamples: number;
-  validationExamples: number;
-  features: number;
-  epochs: number;
-  bestEpoch: number;
+export interface MultiLabelTrainingSummary extends RunSummary {
   /** Texts carrying each label in the training part (labels order): 0 for a label never seen positive. */
   labelPositives: number[];
   /** Labels with a calibration and a threshold of their own; the rest share them. */
@@ -53,28 +48,18 @@ export interface MultiLabelPrediction {
   unknownShare: number;
 }
 
-export class MultiLabelClassifier {
-  private readonly z: Float64Array;
+export class MultiLabelClassifier extends LinearTextModel<MultiLabelModelHeader> {
+  /** Calibrated probabilities of the text scored last. */
   private readonly p: Float64Array;
   private readonly chosen: Uint8Array;
 
-  constructor(
-    readonly header: MultiLabelModelHeader,
-    readonly featurizer: Featurizer,
-    readonly linear: LinearModel,
-  ) {
+  constructor(header: MultiLabelModelHeader, featurizer: Featurizer, linear: LinearModel) {
+    super(header, featurizer, linear);
     const K = header.labels.length;
-    if (K !== linear.classCount) throw new Error("label count does not match the model's classes");
-    if (featurizer.featureCount !== linear.featureCount) throw new Error("feature count does not match the model's weights");
     const { slope, intercept } = header.calibration;
     if (slope.length !== K || intercept.length !== K || header.thresholds.length !== K) throw new Error("calibration or thresholds do not match the labels");
-    this.z = new Float64Array(K);
     this.p = new Float64Array(K);
     this.chosen = new Uint8Array(K);
-  }
-
-  get labels(): readonly string[] {
-    return this.header.labels;
   }
 
   /** Calibrated probability of every label, in `labels` order (a fresh array). */
@@ -94,8 +79,7 @@ export class MultiLabelClassifier {
   }
 
   private score(text: string): void {
-    const n = this.featurizer.encode(text);
-    this.linear.logits(this.featurizer.lastIndices, this.featurizer.lastValues, n, this.z);
+    this.scoreLogits(text);
     const { slope, intercept } = this.header.calibration;
     for (let k = 0; k < this.z.length; k++) this.p[k] = sigmoid(slope[k] * this.z[k] + intercept[k]);
   }

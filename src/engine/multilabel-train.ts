@@ -14,7 +14,7 @@ import { expectedCalibrationError } from "./metrics.js";
 import { mulberry32, shuffleInPlace } from "./random.js";
 import { trainLinear, type SgdLoopOptions } from "./sgd.js";
 import { encodeRows, selectRows } from "./sparse-rows.js";
-import type { TrainProgress } from "./train.js";
+import { runSummary, type TrainProgress } from "./train.js";
 
 export interface MultiLabelExample {
   text: string;
@@ -249,12 +249,7 @@ export function trainMultiLabelClassifier(examples: readonly MultiLabelExample[]
     thresholds: [...fit.thresholds],
     setCalibration: fit.setCalibration,
     training: {
-      examples: examples.length,
-      trainExamples: split.train.length,
-      validationExamples: split.holdout.length,
-      features: featurizer.featureCount,
-      epochs: result.epochsRun,
-      bestEpoch: result.bestEpoch,
+      ...runSummary(examples.length, split, featurizer.featureCount, result),
       labelPositives,
       ownCalibration: fit.ownCalibration,
       ownThreshold: fit.ownThreshold,

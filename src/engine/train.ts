@@ -1,14 +1,14 @@
 // Training a specialist: fit the featurizer, split off a stratified validation set, run SGD with
 // early stopping on it, then calibrate a temperature on the same held-out logits.
 import { fitTemperature } from "./calibration.js";
-import { TextClassifier, type ModelHeader } from "./classifier.js";
+import { TextClassifier, type ModelHeader, type RunSummary } from "./classifier.js";
 import { Featurizer, type FeaturizerConfig } from "./featurizer.js";
 import { Fingerprint } from "./fingerprint.js";
 import { softmaxInPlace } from "./linear-model.js";
 import { expectedCalibrationError } from "./metrics.js";
 import { stratifiedIndices } from "./random.js";
 import { encodeRows, selectRows } from "./sparse-rows.js";
-import { trainSoftmax, type LabeledRows, type SgdOptions } from "./sgd.js";
+import { trainSoftmax, type LabeledRows, type SgdOptions, type SgdResult } from "./sgd.js";
 
 export interface TrainingExample {
   text: string;
@@ -52,6 +52,11 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<Omit<TrainOptions, "onProgress">> =
 
 export class TrainingError extends Error {
   override name = "TrainingError";
+}
+
+/** The summary fields both linear trainers fill alike: where the texts went, features, epochs. */
+export function runSummary(examples: number, split: { train: readonly number[]; holdout: readonly number[] }, features: number, result: SgdResult): RunSummary {
+  return { examples, trainExamples: split.train.length, validationExamples: split.holdout.length, features, epochs: result.epochsRun, bestEpoch: result.bestEpoch };
 }
 
 /** Below this many examples no validation split is made: every example is needed to learn from. */
@@ -144,12 +149,7 @@ export function trainClassifier(examples: readonly TrainingExample[], options: P
     featurizer: featurizer.config,
     temperature,
     training: {
-      examples: examples.length,
-      trainExamples: split.train.length,
-      validationExamples: split.holdout.length,
-      features: featurizer.featureCount,
-      epochs: result.epochsRun,
-      bestEpoch: result.bestEpoch,
+      ...runSummary(examples.length, split, featurizer.featureCount, result),
       validationAccuracy: result.validationAccuracy,
       validationEce,
       seconds: (performance.now() - started) / 1000,
