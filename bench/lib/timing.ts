@@ -20,3 +20,16 @@ export function latencyPercentiles<T>(inputs: readonly T[], call: (input: T) => 
   us.sort((a, b) => a - b);
   return { p50_us: us[Math.floor(us.length * 0.5)], p99_us: us[Math.floor(us.length * 0.99)], max_us: us[us.length - 1] };
 }
+
+/** Predictions per second on one thread: median of five passes after a warm-up pass, and the spread. */
+export function throughput(texts: readonly string[], predict: (text: string) => unknown): { median: number; min: number; max: number } {
+  for (const t of texts) predict(t);
+  const rates: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = process.hrtime.bigint();
+    for (const t of texts) predict(t);
+    rates.push(texts.length / (Number(process.hrtime.bigint() - t0) / 1e9));
+  }
+  rates.sort((a, b) => a - b);
+  return { median: rates[2], min: rates[0], max: rates[4] };
+}

@@ -7,6 +7,8 @@ import { basename, dirname, join } from "node:path";
 import type { TextClassifier } from "../engine/classifier.js";
 import { kindOf } from "../engine/model-container.js";
 import { decodeModel, encodeModel, type Quantization } from "../engine/model-file.js";
+import type { MultiLabelClassifier } from "../engine/multilabel-classifier.js";
+import { decodeMultiLabelModel } from "../engine/multilabel-model-file.js";
 import type { SpanExtractor } from "../engine/span-extractor.js";
 import { decodeSpanModel } from "../engine/span-model-file.js";
 import { CliError } from "./errors.js";
@@ -44,12 +46,14 @@ export async function loadModelFile(path: string): Promise<TextClassifier> {
   return decodeOrExplain(path, await readModelBytes(path), decodeModel);
 }
 
-export type AnyModel = { kind: "label"; model: TextClassifier } | { kind: "spans"; model: SpanExtractor };
+export type AnyModel = { kind: "label"; model: TextClassifier } | { kind: "spans"; model: SpanExtractor } | { kind: "multilabel"; model: MultiLabelClassifier };
 
 /** Reads a model file of any kind the CLI handles, chosen by the kind its header declares. */
 export async function loadAnyModel(path: string): Promise<AnyModel> {
   const bytes = await readModelBytes(path);
-  if (declaredKind(bytes) === "spans") return { kind: "spans", model: decodeOrExplain(path, bytes, decodeSpanModel) };
+  const kind = declaredKind(bytes);
+  if (kind === "spans") return { kind, model: decodeOrExplain(path, bytes, decodeSpanModel) };
+  if (kind === "multilabel") return { kind, model: decodeOrExplain(path, bytes, decodeMultiLabelModel) };
   return { kind: "label", model: decodeOrExplain(path, bytes, decodeModel) };
 }
 

@@ -55,15 +55,20 @@ export function spanFormatOf(path: string, format?: string): SpanFormat {
   throw new CliError(`cannot tell the format of ${path} from its extension: use .jsonl for JSON lines or .conll for token<TAB>tag lines, or pass --format`);
 }
 
-export async function loadSpanDataset(path: string, flags: { format?: string; textColumn?: string; onBadRow?: "skip" | "fail" }): Promise<SpanDataset> {
-  const format = spanFormatOf(path, flags.format);
+/** Reads a data file and parses it with `parse`; its errors name the file, and bad rows their lines. */
+export async function parseDataFile<T>(path: string, parse: (content: string) => T): Promise<T> {
   const content = await readText(path);
   try {
-    return readSpanDataset(content, { format, textField: flags.textColumn, onBadRow: flags.onBadRow ?? "fail", source: path });
+    return parse(content);
   } catch (err) {
     if (err instanceof DatasetError && err.badRows.length === 0) throw new CliError(err.message, { cause: err });
     throw explainDatasetError(path, err);
   }
+}
+
+export async function loadSpanDataset(path: string, flags: { format?: string; textColumn?: string; onBadRow?: "skip" | "fail" }): Promise<SpanDataset> {
+  const format = spanFormatOf(path, flags.format);
+  return parseDataFile(path, (content) => readSpanDataset(content, { format, textField: flags.textColumn, onBadRow: flags.onBadRow ?? "fail", source: path }));
 }
 
 export function trainSpans(ds: SpanDataset, options: { seed?: number; epochs?: number }): SpanExtractor {

@@ -1,15 +1,20 @@
 // A trained specialist: featurizer + linear model + calibration temperature + label names.
 // Everything prediction needs, and nothing that needs Node: it runs in a browser as well.
-import type { Featurizer, FeaturizerConfig } from "./featurizer.js";
-import { softmaxInPlace, type LinearModel } from "./linear-model.js";
+import type { FeaturizerConfig } from "./featurizer.js";
+import { softmaxInPlace } from "./linear-model.js";
+import { LinearTextModel } from "./linear-text-model.js";
 
-export interface TrainingSummary {
+/** Where a trainer's texts went (train or held out), the features it learned and its epochs. */
+export interface RunSummary {
   examples: number;
   trainExamples: number;
   validationExamples: number;
   features: number;
   epochs: number;
   bestEpoch: number;
+}
+
+export interface TrainingSummary extends RunSummary {
   validationAccuracy: number | null;
   validationEce: number | null;
   seconds: number;
@@ -41,23 +46,7 @@ export interface LabelProbability {
   probability: number;
 }
 
-export class TextClassifier {
-  private readonly z: Float64Array;
-
-  constructor(
-    readonly header: ModelHeader,
-    readonly featurizer: Featurizer,
-    readonly linear: LinearModel,
-  ) {
-    if (header.labels.length !== linear.classCount) throw new Error("label count does not match the model's classes");
-    if (featurizer.featureCount !== linear.featureCount) throw new Error("feature count does not match the model's weights");
-    this.z = new Float64Array(linear.classCount);
-  }
-
-  get labels(): readonly string[] {
-    return this.header.labels;
-  }
-
+export class TextClassifier extends LinearTextModel<ModelHeader> {
   /** Calibrated probabilities of every label, in `labels` order (a fresh array). */
   probabilities(text: string): Float64Array {
     this.score(text);
@@ -84,8 +73,7 @@ export class TextClassifier {
 
   /** Fills the shared buffer with calibrated probabilities; returns the winning class. */
   private score(text: string): number {
-    const n = this.featurizer.encode(text);
-    this.linear.logits(this.featurizer.lastIndices, this.featurizer.lastValues, n, this.z);
+    this.scoreLogits(text);
     return softmaxInPlace(this.z, this.header.temperature);
   }
 }

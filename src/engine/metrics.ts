@@ -34,6 +34,52 @@ export interface Evaluation {
   coverageAccuracy: CoveragePoint[];
 }
 
+const f1Of = (precision: number, recall: number) => (precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0);
+
+/**
+ * Per-label counts of reference items, predicted items and hits (a predicted item that is in the
+ * reference), for extractors and multi-label classifiers, whose answers hold any number of items:
+ * micro precision/recall/F1 over every item, and the same per label.
+ */
+export class LabelTally {
+  private readonly counts = new Map<string, { hits: number; predicted: number; reference: number }>();
+
+  private of(label: string) {
+    let c = this.counts.get(label);
+    if (!c) this.counts.set(label, (c = { hits: 0, predicted: 0, reference: 0 }));
+    return c;
+  }
+
+  addReference(label: string): void {
+    this.of(label).reference++;
+  }
+
+  addPrediction(label: string, hit: boolean): void {
+    const c = this.of(label);
+    c.predicted++;
+    if (hit) c.hits++;
+  }
+
+  /** Micro figures and per-label ones (labels sorted). Nothing predicted has precision 1, nothing to find recall 1. */
+  summary(): { precision: number; recall: number; f1: number; perLabel: LabelMetrics[] } {
+    let hits = 0;
+    let predicted = 0;
+    let reference = 0;
+    const perLabel: LabelMetrics[] = [];
+    for (const [label, c] of [...this.counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      hits += c.hits;
+      predicted += c.predicted;
+      reference += c.reference;
+      const precision = c.predicted ? c.hits / c.predicted : 0;
+      const recall = c.reference ? c.hits / c.reference : 0;
+      perLabel.push({ label, precision, recall, f1: f1Of(precision, recall), support: c.reference });
+    }
+    const precision = predicted ? hits / predicted : 1;
+    const recall = reference ? hits / reference : 1;
+    return { precision, recall, f1: f1Of(precision, recall), perLabel };
+  }
+}
+
 /**
  * Expected calibration error: the mean |accuracy − confidence| over equal-width confidence bins,
  * weighted by how many predictions fall in each bin.
@@ -142,8 +188,7 @@ export function evaluatePredictions(reference: readonly string[], predicted: rea
     const tp = confusion[k][k];
     const precision = predictedK ? tp / predictedK : 0;
     const recall = support ? tp / support : 0;
-    const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
-    return { label, precision, recall, f1, support };
+    return { label, precision, recall, f1: f1Of(precision, recall), support };
   });
   // Macro-F1 over the labels that occur in the reference: a label only ever predicted would
   // otherwise count as a zero for a class the data does not have.

@@ -8,7 +8,7 @@
 import { TextClassifier, type ModelHeader } from "./classifier.js";
 import { Featurizer, type FeaturizerConfig } from "./featurizer.js";
 import { LinearModel } from "./linear-model.js";
-import { decodeContainer, encodeContainer, ModelFileError, quantizeRows, requireSection, type SectionData, type SectionInfo } from "./model-container.js";
+import { decodeContainer, encodeContainer, ModelFileError, quantizeRows, requireSection, type DecodedContainer, type SectionData, type SectionInfo } from "./model-container.js";
 
 export { crc32, ModelFileError, MODEL_FORMAT_VERSION } from "./model-container.js";
 
@@ -24,34 +24,38 @@ interface FileHeader extends ModelHeader {
   classes: number;
 }
 
-export function encodeModel(model: TextClassifier, options: EncodeOptions = {}): Uint8Array {
-  const quantization = options.quantize ?? "none";
-  const F = model.linear.featureCount;
-  const K = model.linear.classCount;
+/**
+ * The sections of a featurizer and a linear model over its features: buckets, idf, bias and the
+ * weights, float32 or int8 with one scale per feature row. The multi-label file stores the same.
+ */
+export function linearSections(featurizer: Featurizer, linear: LinearModel, quantization: Quantization): { info: SectionInfo; data: SectionData }[] {
+  const F = linear.featureCount;
+  const K = linear.classCount;
   const arrays: { info: SectionInfo; data: SectionData }[] = [
-    { info: { name: "buckets", type: "i32", length: F }, data: model.featurizer.buckets },
-    { info: { name: "idf", type: "f32", length: F }, data: model.featurizer.idf },
-    { info: { name: "bias", type: "f32", length: K }, data: model.linear.bias },
+    { info: { name: "buckets", type: "i32", length: F }, data: featurizer.buckets },
+    { info: { name: "idf", type: "f32", length: F }, data: featurizer.idf },
+    { info: { name: "bias", type: "f32", length: K }, data: linear.bias },
   ];
   if (quantization === "int8") {
-    const { q, scales } = quantizeRows(model.linear.toCompact(), F, K);
+    const { q, scales } = quantizeRows(linear.toCompact(), F, K);
     arrays.push({ info: { name: "scales", type: "f32", length: F }, data: scales });
     arrays.push({ info: { name: "weights", type: "i8", length: F * K }, data: q });
   } else {
-    arrays.push({ info: { name: "weights", type: "f32", length: F * K }, data: model.linear.toCompact() });
+    arrays.push({ info: { name: "weights", type: "f32", length: F * K }, data: linear.toCompact() });
   }
-  const header: FileHeader = { ...model.header, quantization, features: F, classes: K };
-  return encodeContainer(header, arrays);
+  return arrays;
 }
 
-export function decodeModel(bytes: Uint8Array): TextClassifier {
-  const file = decodeContainer(bytes, "label");
-  const header = file.header as unknown as FileHeader & { sections: unknown };
-  checkHeader(header);
-  const F = header.features;
-  const K = header.classes;
+/** The featurizer and linear model that linearSections stored, F features × K classes. */
+export function readLinearSections(
+  file: DecodedContainer,
+  config: FeaturizerConfig,
+  F: number,
+  K: number,
+  quantization: Quantization,
+): { featurizer: Featurizer; linear: LinearModel } {
   let weights: Float32Array;
-  if (header.quantization === "int8") {
+  if (quantization === "int8") {
     const q = requireSection(file, "weights", Int8Array, F * K);
     const scales = requireSection(file, "scales", Float32Array, F);
     weights = new Float32Array(F * K);
@@ -61,15 +65,32 @@ export function decodeModel(bytes: Uint8Array): TextClassifier {
   }
   try {
     const featurizer = new Featurizer({
-      config: header.featurizer,
+      config,
       buckets: requireSection(file, "buckets", Int32Array, F),
       idf: requireSection(file, "idf", Float32Array, F),
     });
-    const linear = LinearModel.fromCompact(F, K, weights, requireSection(file, "bias", Float32Array, K));
-    const { quantization: _q, features: _f, classes: _c, sections: _s, ...modelHeader } = header;
-    return new TextClassifier(modelHeader, featurizer, linear);
+    return { featurizer, linear: LinearModel.fromCompact(F, K, weights, requireSection(file, "bias", Float32Array, K)) };
   } catch (e) {
     if (e instanceof ModelFileError) throw e;
+    throw new ModelFileError(`model file is inconsistent: ${(e as Error).message}`);
+  }
+}
+
+export function encodeModel(model: TextClassifier, options: EncodeOptions = {}): Uint8Array {
+  const quantization = options.quantize ?? "none";
+  const header: FileHeader = { ...model.header, quantization, features: model.linear.featureCount, classes: model.linear.classCount };
+  return encodeContainer(header, linearSections(model.featurizer, model.linear, quantization));
+}
+
+export function decodeModel(bytes: Uint8Array): TextClassifier {
+  const file = decodeContainer(bytes, "label");
+  const header = file.header as unknown as FileHeader & { sections: unknown };
+  checkHeader(header);
+  const { featurizer, linear } = readLinearSections(file, header.featurizer, header.features, header.classes, header.quantization);
+  const { quantization: _q, features: _f, classes: _c, sections: _s, ...modelHeader } = header;
+  try {
+    return new TextClassifier(modelHeader, featurizer, linear);
+  } catch (e) {
     throw new ModelFileError(`model file is inconsistent: ${(e as Error).message}`);
   }
 }

@@ -1,4 +1,6 @@
-// Multinomial logistic regression trained by stochastic gradient descent on sparse rows.
+// Linear models trained by stochastic gradient descent on sparse rows: the loop is shared, the loss
+// is the caller's (multinomial logistic regression here, one-vs-rest logistic regression in
+// multilabel-train.ts).
 //
 // L2 regularisation is applied lazily: the true weights are `scale · V`, and decaying every weight
 // each step becomes one multiplication of `scale`. An update then touches only the rows of the
@@ -40,6 +42,20 @@ export interface LabeledRows {
   rows: SparseRows;
   labels: Int32Array;
 }
+
+/** The loss the SGD loop descends, seen through its gradient with respect to one example's logits. */
+export interface LogitGradient {
+  /**
+   * Given example `row`'s logits in `z` (which it may overwrite), writes the classes whose
+   * gradient is not negligible and their gradients to `active`/`grad`; returns how many.
+   */
+  (row: number, z: Float64Array, active: Int32Array, grad: Float64Array): number;
+}
+
+/** Held-out figures of a snapshot: the loss early stopping watches, and an accuracy to report. */
+export type HeldOutScore = (model: LinearModel) => { accuracy: number; loss: number };
+
+export type SgdLoopOptions = Omit<SgdOptions, "classWeights">;
 
 /**
  * Gradient of the weighted log-loss −w·log p_y with respect to the logits, g_k = w·(p_k − [k = y]),
@@ -87,19 +103,40 @@ export function trainSoftmax(
   validation: LabeledRows | null,
   opt: SgdOptions,
 ): SgdResult {
+  const gradient: LogitGradient = (row, z, active, grad) => {
+    softmaxInPlace(z);
+    const y = train.labels[row];
+    return logLossGradient(z, y, opt.classWeights ? opt.classWeights[y] : 1, opt.gradientFloor, active, grad);
+  };
+  const heldOut = validation && rowCount(validation.rows) > 0 ? (model: LinearModel) => evaluateRows(model, validation) : null;
+  return trainLinear(featureCount, classCount, train.rows, gradient, heldOut, opt);
+}
+
+/**
+ * SGD over `rows` for the loss whose logit gradient `gradient` gives; with `heldOut`, early
+ * stopping on its loss and the snapshot with the lowest one returned.
+ */
+export function trainLinear(
+  featureCount: number,
+  classCount: number,
+  rows: SparseRows,
+  gradient: LogitGradient,
+  heldOut: HeldOutScore | null,
+  opt: SgdLoopOptions,
+): SgdResult {
   const K = classCount;
   const stride = paddedStride(K);
   const V = new Float32Array(featureCount * stride);
   const bias = new Float32Array(K);
   let scale = 1;
-  const n = rowCount(train.rows);
+  const n = rowCount(rows);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   const random = mulberry32(opt.seed);
   const z = new Float64Array(K);
   const active = new Int32Array(K);
   const grad = new Float64Array(K);
-  const { ptr, idx, val } = train.rows;
+  const { ptr, idx, val } = rows;
 
   // Tail averaging: the mean of the end-of-epoch iterates from `averageFrom` on. SGD's last
   // iterate jitters around the optimum; the average sits closer to it.
@@ -136,9 +173,7 @@ export function trainSoftmax(
       const b = ptr[i + 1];
       sparseDot(V, stride, K, idx, val, a, b, z);
       for (let k = 0; k < K; k++) z[k] = z[k] * scale + bias[k];
-      softmaxInPlace(z);
-      const y = train.labels[i];
-      const m = logLossGradient(z, y, opt.classWeights ? opt.classWeights[y] : 1, opt.gradientFloor, active, grad);
+      const m = gradient(i, z, active, grad);
       scale *= decay;
       if (scale < 1e-9) {
         for (let q = 0; q < V.length; q++) V[q] *= scale;
@@ -154,12 +189,12 @@ export function trainSoftmax(
     }
 
     if (opt.averageFrom > 0 && epoch >= opt.averageFrom) accumulate();
-    if (!validation || rowCount(validation.rows) === 0) {
+    if (!heldOut) {
       opt.onEpoch?.({ epoch, maxEpochs: opt.maxEpochs, validationAccuracy: null, validationLoss: null });
       continue;
     }
     const model = snapshot();
-    const { accuracy, loss } = evaluateRows(model, validation);
+    const { accuracy, loss } = heldOut(model);
     opt.onEpoch?.({ epoch, maxEpochs: opt.maxEpochs, validationAccuracy: accuracy, validationLoss: loss });
     // The held-out log-loss decides: smoother than accuracy on a small validation set. Gains
     // smaller than `minImprovement` (relative) count as a plateau, so training stops once the

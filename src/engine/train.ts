@@ -1,13 +1,14 @@
 // Training a specialist: fit the featurizer, split off a stratified validation set, run SGD with
 // early stopping on it, then calibrate a temperature on the same held-out logits.
 import { fitTemperature } from "./calibration.js";
-import { TextClassifier, type ModelHeader } from "./classifier.js";
+import { TextClassifier, type ModelHeader, type RunSummary } from "./classifier.js";
 import { Featurizer, type FeaturizerConfig } from "./featurizer.js";
 import { Fingerprint } from "./fingerprint.js";
-import { softmaxInPlace, type SparseRows } from "./linear-model.js";
+import { softmaxInPlace } from "./linear-model.js";
 import { expectedCalibrationError } from "./metrics.js";
 import { stratifiedIndices } from "./random.js";
-import { trainSoftmax, type LabeledRows, type SgdOptions } from "./sgd.js";
+import { encodeRows, selectRows } from "./sparse-rows.js";
+import { trainSoftmax, type LabeledRows, type SgdOptions, type SgdResult } from "./sgd.js";
 
 export interface TrainingExample {
   text: string;
@@ -53,48 +54,13 @@ export class TrainingError extends Error {
   override name = "TrainingError";
 }
 
+/** The summary fields both linear trainers fill alike: where the texts went, features, epochs. */
+export function runSummary(examples: number, split: { train: readonly number[]; holdout: readonly number[] }, features: number, result: SgdResult): RunSummary {
+  return { examples, trainExamples: split.train.length, validationExamples: split.holdout.length, features, epochs: result.epochsRun, bestEpoch: result.bestEpoch };
+}
+
 /** Below this many examples no validation split is made: every example is needed to learn from. */
 const MIN_EXAMPLES_FOR_VALIDATION = 20;
-
-function selectRows(data: LabeledRows, indices: readonly number[]): LabeledRows {
-  const { ptr, idx, val } = data.rows;
-  let nnz = 0;
-  for (const i of indices) nnz += ptr[i + 1] - ptr[i];
-  const out: SparseRows = { ptr: new Int32Array(indices.length + 1), idx: new Int32Array(nnz), val: new Float32Array(nnz) };
-  let o = 0;
-  indices.forEach((i, r) => {
-    out.idx.set(idx.subarray(ptr[i], ptr[i + 1]), o);
-    out.val.set(val.subarray(ptr[i], ptr[i + 1]), o);
-    o += ptr[i + 1] - ptr[i];
-    out.ptr[r + 1] = o;
-  });
-  return { rows: out, labels: Int32Array.from(indices, (i) => data.labels[i]) };
-}
-
-function toRows(featurizer: Featurizer, texts: readonly string[], onEach: () => void): SparseRows {
-  const ptr = new Int32Array(texts.length + 1);
-  let idx = new Int32Array(texts.length * 64);
-  let val = new Float32Array(texts.length * 64);
-  let nnz = 0;
-  for (let i = 0; i < texts.length; i++) {
-    const n = featurizer.encode(texts[i]);
-    if (nnz + n > idx.length) {
-      const cap = Math.max(idx.length * 2, nnz + n);
-      const ni = new Int32Array(cap);
-      ni.set(idx.subarray(0, nnz));
-      idx = ni;
-      const nv = new Float32Array(cap);
-      nv.set(val.subarray(0, nnz));
-      val = nv;
-    }
-    idx.set(featurizer.lastIndices.subarray(0, n), nnz);
-    val.set(featurizer.lastValues.subarray(0, n), nnz);
-    nnz += n;
-    ptr[i + 1] = nnz;
-    onEach();
-  }
-  return { ptr, idx: idx.slice(0, nnz), val: val.slice(0, nnz) };
-}
 
 function classWeightsFor(option: TrainOptions["classWeights"], labels: string[], y: Int32Array): Float64Array | null {
   if (option === "none") return null;
@@ -135,13 +101,14 @@ export function trainClassifier(examples: readonly TrainingExample[], options: P
   const featurizer = Featurizer.fit(texts, opt.featurizer);
   let done = 0;
   const all: LabeledRows = {
-    rows: toRows(featurizer, texts, () => {
+    rows: encodeRows(featurizer, texts, () => {
       if (++done % 500 === 0 || done === texts.length) opt.onProgress?.({ phase: "featurize", done, total: texts.length });
     }),
     labels: y,
   };
-  const train = split.holdout.length ? selectRows(all, split.train) : all;
-  const validation = split.holdout.length ? selectRows(all, split.holdout) : null;
+  const part = (indices: number[]): LabeledRows => ({ rows: selectRows(all.rows, indices), labels: Int32Array.from(indices, (i) => y[i]) });
+  const train = split.holdout.length ? part(split.train) : all;
+  const validation = split.holdout.length ? part(split.holdout) : null;
 
   const { featurizer: _f, validationFraction: _v, classWeights, refit: _r, onProgress, ...settings } = opt;
   const sgd: SgdOptions = {
@@ -182,12 +149,7 @@ export function trainClassifier(examples: readonly TrainingExample[], options: P
     featurizer: featurizer.config,
     temperature,
     training: {
-      examples: examples.length,
-      trainExamples: split.train.length,
-      validationExamples: split.holdout.length,
-      features: featurizer.featureCount,
-      epochs: result.epochsRun,
-      bestEpoch: result.bestEpoch,
+      ...runSummary(examples.length, split, featurizer.featureCount, result),
       validationAccuracy: result.validationAccuracy,
       validationEce,
       seconds: (performance.now() - started) / 1000,

@@ -4,6 +4,7 @@ import { describeDatasetWarnings } from "../../data/dataset-report.js";
 import { loadDataset } from "../dataset.js";
 import { evaluateModel, evaluationJson, evaluationReportLines } from "../evaluation.js";
 import { loadAnyModel } from "../model-io.js";
+import { evaluateMultiLabelModel, loadMultiLabelDataset, multiLabelEvaluationLines } from "../multilabel.js";
 import { evaluateSpanModel, loadSpanDataset, spanEvaluationLines } from "../spans.js";
 import { datasetOptions, spanFormatOption, labelColumnOption, onBadRowOption, textColumnOption, type DatasetFlags } from "../options.js";
 import { printLines, warn, warnAll } from "../output.js";
@@ -28,6 +29,13 @@ export function registerEval(program: Command): void {
         const result = evaluateSpanModel(loaded.model, spans);
         if (flags.json) process.stdout.write(`${JSON.stringify({ model: flags.model, data: flags.data, kind: "spans", skipped_rows: spans.badRows.length, ...result })}\n`);
         else printLines(spanEvaluationLines(result, `Evaluation of ${flags.model} on ${flags.data}`));
+        return;
+      }
+      if (loaded.kind === "multilabel") {
+        const ds = await loadMultiLabelDataset(flags.data, flags);
+        const result = evaluateMultiLabelModel(loaded.model, ds);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ model: flags.model, data: flags.data, kind: "multilabel", skipped_rows: ds.badRows.length, ...result })}\n`);
+        else printLines(multiLabelEvaluationLines(result, `Evaluation of ${flags.model} on ${flags.data}`));
         return;
       }
       const model = loaded.model;

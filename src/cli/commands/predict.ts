@@ -34,7 +34,9 @@ Each output line is {"text", "label", "confidence", "top": [{"label", "probabili
 always holds the K most probable labels (K = --top, default ${DEFAULT_TOP}), most probable first.
 With a span model: {"text", "spans": [{"start", "end", "label", "text", "probability"}, …],
 "probability"}, offsets in UTF-16 code units (end exclusive), "probability" the chance that the
-whole answer is exactly right.
+whole answer is exactly right. With a multi-label model: {"text", "labels": [{"label",
+"probability"}, …], "probability"}, the predicted labels (possibly none) most probable first, and
+"probability" the chance that the predicted set is exactly right.
 
 Examples:
   $ apprentice predict --model model.bin "my card hasn't arrived" "what's the exchange rate?"
@@ -65,6 +67,9 @@ Examples:
         if (loaded.kind === "spans") {
           const { spans, probability } = loaded.model.predict(text);
           batch.push(JSON.stringify({ text, spans, probability }));
+        } else if (loaded.kind === "multilabel") {
+          const { labels, probability } = loaded.model.predict(text);
+          batch.push(JSON.stringify({ text, labels, probability }));
         } else {
           const top = loaded.model.top(text, flags.top);
           const best = top[0];

@@ -2,9 +2,11 @@
 import { Option, type Command } from "commander";
 import { describeDatasetWarnings } from "../../data/dataset-report.js";
 import { loadDataset } from "../dataset.js";
+import { encodeMultiLabelModel } from "../../engine/multilabel-model-file.js";
 import { encodeSpanModel } from "../../engine/span-model-file.js";
-import { CliError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { saveModelBytes, saveModelFile } from "../model-io.js";
+import { loadMultiLabelDataset, multiLabelTrainingSummaryLines, trainMultiLabel } from "../multilabel.js";
 import { detectDataKind, loadSpanDataset, spanTrainingSummaryLines, trainSpans, type DataKind } from "../spans.js";
 import {
   datasetOptions,
@@ -44,7 +46,13 @@ export function registerTrain(program: Command): void {
     .action(async (flags: TrainFlags) => {
       const kind = flags.kind ?? (await detectDataKind(flags.data, flags.format));
       const quantizeAs = flags.quantize ? "int8" : "none";
-      if (kind === "multilabel") throw new CliError("multi-label training is not implemented yet (see the README); use --kind label or spans");
+      if (kind === "multilabel") {
+        const ds = await loadMultiLabelDataset(flags.data, flags);
+        const model = trainMultiLabel(ds, { seed: flags.seed, epochs: flags.epochs });
+        const size = await saveModelBytes(flags.out, encodeMultiLabelModel(model, { quantize: quantizeAs }));
+        printLines(multiLabelTrainingSummaryLines(model, { path: flags.out, bytes: size, quantize: quantizeAs }));
+        return;
+      }
       if (kind === "spans") {
         const spans = await loadSpanDataset(flags.data, flags);
         const model = trainSpans(spans, { seed: flags.seed, epochs: flags.epochs });
