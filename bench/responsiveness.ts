@@ -91,9 +91,9 @@ async function main(): Promise<void> {
           const t0 = performance.now();
           const res = await fetch(`${url}/v1/tasks/${TASK}/predict`, { method: "POST", headers, body });
           // Read, not parsed: parsing 5 MB replies here would not change what the probe sees.
-          await res.arrayBuffer();
+          const reply = await res.arrayBuffer();
           if (res.status === 200) batchMs.push(performance.now() - t0);
-          else batchFailures++;
+          else if (batchFailures++ < 3) console.error(`batch failed: HTTP ${res.status} ${Buffer.from(reply).toString("utf8", 0, 300)}`);
         }
       };
       const [loaded] = await Promise.all([probeHealthz(url, settings.probe_ms, settings.duration_s * 1000), ...Array.from({ length: settings.clients }, client)]);

@@ -172,9 +172,11 @@ const STREAMED_REPLY_CHARS = 256 * 1024;
 /**
  * The batch reply, `{"data": [results]}`. Each result echoes its input, so a batch of 1,000 ×
  * 5,000 characters is a 5 MB reply: serialized and written in one go it held the event loop for
- * tens of milliseconds. A big batch's reply is streamed instead, in pieces of about 64 KiB,
- * each serialized when the socket has taken the previous one (one piece buffered: the default
- * of 16 serialized a megabyte in one go); a small one is sent as before.
+ * tens of milliseconds. A big batch's reply is streamed instead, in pieces of about 64 KiB, each
+ * serialized in a slice of the shared event loop (event-loop-share.ts) when the socket has taken
+ * the previous one (one piece buffered: the default of 16 serialized a megabyte in one go). On
+ * loopback the socket takes every piece at once, so without the slices the whole reply was still
+ * serialized in one turn. A small reply is sent as before.
  */
 export function batchReply(reply: FastifyReply, results: PredictResult[]): { data: PredictResult[] } | FastifyReply {
   let chars = 0;
@@ -183,9 +185,10 @@ export function batchReply(reply: FastifyReply, results: PredictResult[]): { dat
   return reply.type("application/json; charset=utf-8").send(Readable.from(replyPieces(results), { highWaterMark: 1 }));
 }
 
-function* replyPieces(results: PredictResult[]): Generator<string> {
+async function* replyPieces(results: PredictResult[]): AsyncGenerator<string> {
   let piece = '{"data":[';
   for (let i = 0; i < results.length; i++) {
+    for (let wait = sliceWait(); wait !== null; wait = sliceWait()) await wait;
     piece += (i === 0 ? "" : ",") + JSON.stringify(results[i]);
     if (piece.length >= 64 * 1024) {
       yield piece;

@@ -11,6 +11,7 @@ import { DatasetError, RowLimitError, type BadRow } from "../data/errors.js";
 import type { ExampleFilter, ExampleRecord } from "../store/examples.js";
 import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../store/schema.js";
 import { labelNames } from "../task/definition.js";
+import { readBodyText } from "./body-stream.js";
 import { badRequest, HttpError, notFound } from "./errors.js";
 import { oneOfStrings, str, type ParameterDoc } from "./openapi-shapes.js";
 import { enumParam, integerParam, singleValues, type Query } from "./query-params.js";
@@ -171,45 +172,19 @@ const unsupportedMediaType = (message: string): HttpError => new HttpError(415, 
  * cap by the parser, row by row. Either cap answers 413 and leaves the rest of the body unread.
  */
 async function readBody(payload: Readable, contentLength: string | undefined, read: { format: DatasetFormat } & ColumnMapping): Promise<Dataset> {
-  if (Number(contentLength) > IMPORT_BODY_LIMIT) throw bodyTooLarge(`declares ${contentLength} bytes`);
   const reader = new DatasetReader({ ...read, onBadRow: "skip", maxTextLength: MAX_TEXT_CHARS, source: "the body", maxRows: MAX_IMPORT_ROWS });
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let bytes = 0;
-  const push = (text: string) => {
-    try {
-      reader.push(text);
-    } catch (err) {
-      throw importError(err);
-    }
-  };
-  await new Promise<void>((resolve, reject) => {
-    const stop = (err?: unknown) => {
-      payload.off("data", onData);
-      payload.off("end", onEnd);
-      payload.off("error", stop);
-      if (err === undefined) resolve();
-      else reject(err instanceof HttpError ? err : badRequest(`the body could not be read: ${err instanceof Error ? err.message : String(err)}`));
-    };
-    const onData = (chunk: Buffer) => {
-      bytes += chunk.length;
+  await readBodyText(payload, {
+    contentLength,
+    limit: IMPORT_BODY_LIMIT,
+    tooLarge: bodyTooLarge,
+    notUtf8: (bytes) => badRequest(`the body is not valid UTF-8 (an invalid byte sequence within its first ${bytes} bytes): send the examples as UTF-8; nothing was imported`),
+    push: (text) => {
       try {
-        if (bytes > IMPORT_BODY_LIMIT) throw bodyTooLarge(`is larger (at least ${bytes} bytes)`);
-        push(decode(decoder, chunk, bytes));
+        reader.push(text);
       } catch (err) {
-        stop(err);
+        throw importError(err);
       }
-    };
-    const onEnd = () => {
-      try {
-        push(decode(decoder, undefined, bytes));
-        stop();
-      } catch (err) {
-        stop(err);
-      }
-    };
-    payload.on("data", onData);
-    payload.on("end", onEnd);
-    payload.on("error", stop);
+    },
   });
   try {
     return reader.end();
@@ -218,16 +193,8 @@ async function readBody(payload: Readable, contentLength: string | undefined, re
   }
 }
 
-function decode(decoder: TextDecoder, chunk: Buffer | undefined, bytes: number): string {
-  try {
-    return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
-  } catch {
-    throw badRequest(`the body is not valid UTF-8 (an invalid byte sequence within its first ${bytes} bytes): send the examples as UTF-8; nothing was imported`);
-  }
-}
-
-const bodyTooLarge = (what: string) =>
-  new HttpError(413, `the body ${what} than the import limit of ${IMPORT_BODY_LIMIT / 1024 / 1024} MiB (${IMPORT_BODY_LIMIT} bytes); split the import; nothing was imported`, "invalid_request_error", "body_too_large");
+const bodyTooLarge = (size: string) =>
+  new HttpError(413, `the body ${size}, over the import limit of ${IMPORT_BODY_LIMIT / 1024 / 1024} MiB (${IMPORT_BODY_LIMIT} bytes); split the import; nothing was imported`, "invalid_request_error", "body_too_large");
 
 /** The data layer's refusals as HTTP errors: 413 for the row cap, 400 naming the rows for the rest. */
 function importError(err: unknown): unknown {

@@ -1,8 +1,10 @@
 // Task management, predictions, feedback and stats under /v1/tasks (examples: routes-examples.ts).
-import type { FastifyInstance } from "fastify";
+import type { Readable } from "node:stream";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Store } from "../store/index.js";
 import { textFault } from "../data/text.js";
 import { labelNames, parseTask, type Task } from "../task/definition.js";
+import { readJsonObjectBody } from "./body-stream.js";
 import { badRequest, conflict, HttpError, notFound } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { timeParam } from "./query-params.js";
@@ -128,22 +130,28 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     return reply.code(204).send();
   });
 
-  app.post<NameParams>("/v1/tasks/:name/predict", predict, async (request, reply) => {
-    const rt = await runtimeOf(runtimes, request.params.name);
-    const body = request.body;
-    if (!isObject(body)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
-    if (body.input !== undefined && body.inputs !== undefined) throw badRequest('give either "input" or "inputs", not both');
-    const route = routeMode(body.route);
-    if (route === "teacher") requireForceTeacher(request.apiKey);
-    const options = { metrics, route, caller: { key: request.apiKey, via: "predict" as const } };
-    if (body.input !== undefined) return predictOne(app.requestLog, rt, checkText(body.input, "input"), request.id, options);
-    if (!Array.isArray(body.inputs)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
-    if (body.inputs.length === 0) throw badRequest('"inputs" is empty');
-    if (body.inputs.length > MAX_PREDICT_INPUTS) throw badRequest(`at most ${MAX_PREDICT_INPUTS} inputs per request, got ${body.inputs.length}`);
-    const inputs = body.inputs.map((x: unknown, i: number) => checkText(x, `inputs[${i}]`));
-    const chars = inputs.reduce((n: number, x: string) => n + x.length, 0);
-    if (chars > MAX_BATCH_CHARS) throw new HttpError(413, `"inputs" total ${chars} characters, over the limit of ${MAX_BATCH_CHARS} per request; split the batch`, "invalid_request_error", "batch_too_large");
-    return batchReply(reply, await predictMany(app.requestLog, rt, inputs, options));
+  // Encapsulated: this route's JSON bodies are parsed as they arrive (a batch is up to the body
+  // limit, 5 MiB by default), every other route keeps Fastify's parser.
+  app.register(async (scope) => {
+    scope.removeContentTypeParser("application/json");
+    scope.addContentTypeParser("application/json", (request: FastifyRequest, payload: Readable) => readJsonObjectBody(request, payload));
+    scope.post<NameParams>("/v1/tasks/:name/predict", predict, async (request, reply) => {
+      const rt = await runtimeOf(runtimes, request.params.name);
+      const body = request.body;
+      if (!isObject(body)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
+      if (body.input !== undefined && body.inputs !== undefined) throw badRequest('give either "input" or "inputs", not both');
+      const route = routeMode(body.route);
+      if (route === "teacher") requireForceTeacher(request.apiKey);
+      const options = { metrics, route, caller: { key: request.apiKey, via: "predict" as const } };
+      if (body.input !== undefined) return predictOne(app.requestLog, rt, checkText(body.input, "input"), request.id, options);
+      if (!Array.isArray(body.inputs)) throw badRequest('the body must be {"input": "..."} or {"inputs": ["...", ...]}');
+      if (body.inputs.length === 0) throw badRequest('"inputs" is empty');
+      if (body.inputs.length > MAX_PREDICT_INPUTS) throw badRequest(`at most ${MAX_PREDICT_INPUTS} inputs per request, got ${body.inputs.length}`);
+      const inputs = body.inputs.map((x: unknown, i: number) => checkText(x, `inputs[${i}]`));
+      const chars = inputs.reduce((n: number, x: string) => n + x.length, 0);
+      if (chars > MAX_BATCH_CHARS) throw new HttpError(413, `"inputs" total ${chars} characters, over the limit of ${MAX_BATCH_CHARS} per request; split the batch`, "invalid_request_error", "batch_too_large");
+      return batchReply(reply, await predictMany(app.requestLog, rt, inputs, options));
+    });
   });
 
   app.post<NameParams>("/v1/tasks/:name/feedback", admin, async (request) => {

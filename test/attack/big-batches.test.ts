@@ -122,6 +122,45 @@ describe("big batches", () => {
     expect(most).toBeLessThanOrEqual(2 * Math.ceil(SLICE_MS / answerMs));
   });
 
+  /** POSTs `body` to the predict route as a chunked stream of `chunkBytes`-byte pieces (no Content-Length). */
+  async function chunkedPredict(body: string, chunkBytes: number): Promise<{ status: number; body: { data?: { input: string; label: string }[]; error?: { message: string; code: string } } }> {
+    const bytes = Buffer.from(body);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += chunkBytes) controller.enqueue(bytes.subarray(i, i + chunkBytes));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${g.url}/v1/tasks/${TASK}/predict`, { method: "POST", headers: { authorization: `Bearer ${g.predictKey}`, "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    return { status: res.status, body: await res.json() };
+  }
+
+  it("parse a body as it arrives, cut anywhere, as one sent whole", async () => {
+    // Escapes, astral characters and a multi-byte character cut between chunks by the odd chunk size.
+    const inputs = [...longInputs(20, 400), 'a "quoted" \\ text 😀 ü', "Überweisung an Jürgen"];
+    const body = JSON.stringify({ route: "specialist", inputs });
+    const whole = await g.request("POST", `/v1/tasks/${TASK}/predict`, { key: g.predictKey, body: { inputs, route: "specialist" } });
+    const cut = await chunkedPredict(body, 7);
+    expect(cut.status).toBe(200);
+    expect(cut.body.data!.map((r) => r.input)).toEqual(inputs);
+    expect(cut.body.data!.map((r) => r.label)).toEqual((whole.body.data as { label: string }[]).map((r) => r.label));
+  });
+
+  it("refuse a chunked body over the limit with 413, and bad JSON with 400 naming where", async () => {
+    const over = await chunkedPredict(JSON.stringify({ inputs: Array.from({ length: 1000 }, () => "y".repeat(6000)) }), 64 * 1024);
+    expect(over.status).toBe(413);
+    expect(over.body.error!.message).toContain(`the limit is ${5 * 1024 * 1024} bytes`);
+    const bad = await chunkedPredict('{"inputs": ["one" "two"]}', 5);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error!.message).toBe('the body is not valid JSON: invalid JSON at character 18: expected "," or "]" after an array item, found "\\""');
+    const poisoned = await chunkedPredict('{"inputs": ["one"], "__proto__": {"route": "teacher"}}', 5);
+    expect(poisoned.status).toBe(400);
+    expect(poisoned.body.error!.message).toContain('"__proto__" is not allowed');
+    const notObject = await chunkedPredict('["one"]', 5);
+    expect(notObject.status).toBe(400);
+    expect(notObject.body.error!.message).toContain("must be a JSON object");
+  });
+
   it("refuses a text over the per-text limit, naming the input and the limit", async () => {
     const res = await g.request("POST", `/v1/tasks/${TASK}/predict`, { key: g.predictKey, body: { inputs: ["fine", "x".repeat(MAX_TEXT_CHARS + 1)] } });
     expect(res.status).toBe(400);

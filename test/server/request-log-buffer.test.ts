@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRequestLogger, FLUSH_ROWS } from "../../src/server/request-log-buffer.js";
+import { createRequestLogger, FLUSH_ROWS, INSERT_PIECE_CHARS } from "../../src/server/request-log-buffer.js";
 import { requestId } from "../../src/server/request-id.js";
 import { openStore, type RequestInput, type Store } from "../../src/store/index.js";
 
@@ -56,6 +56,26 @@ describe("buffered request log", () => {
     await log.logMany(rows);
     // The flush began synchronously; get() waits for the write under way.
     expect(await log.get(rows[FLUSH_ROWS - 1].id)).not.toBeNull();
+  });
+
+  it("writes big rows in pieces of at most INSERT_PIECE_CHARS characters, every row once, in order", async () => {
+    for (const mode of ["buffered", "sync"] as const) {
+      const pieces: string[][] = [];
+      const counting = { ...store, requests: Object.assign(Object.create(store.requests) as Store["requests"], { insertMany: (rows: readonly RequestInput[]) => (pieces.push(rows.map((r) => r.id)), store.requests.insertMany(rows)) }) } as Store;
+      const log = createRequestLogger(counting, mode, () => {});
+      // 300 rows of 5,000 characters, one over the piece size on its own, and a hashed one (no input).
+      const rows = [...Array.from({ length: 300 }, () => row({ input: "z".repeat(5000) })), row({ input: "w".repeat(INSERT_PIECE_CHARS + 1) }), row({ input: null, input_hash: "ab" })];
+      await log.logMany(rows);
+      await log.flush();
+      expect(pieces.flat()).toEqual(rows.map((r) => r.id));
+      expect(pieces.length).toBeGreaterThan(1);
+      const byId = new Map(rows.map((r) => [r.id, r.input?.length ?? 0]));
+      for (const piece of pieces) {
+        const chars = piece.reduce((n, id) => n + byId.get(id)!, 0);
+        if (piece.length > 1) expect(chars).toBeLessThanOrEqual(INSERT_PIECE_CHARS);
+      }
+      for (const r of [rows[0], rows[300], rows[301]]) expect(await store.requests.get(r.id)).not.toBeNull();
+    }
   });
 
   it("writes the good rows of a batch with a bad one and reports the bad one", async () => {
