@@ -4,10 +4,9 @@
 // the heap stays bounded. The bodies are generated as streams, never held as one string.
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestGateway, stopTestGateway, taskBody, type TestGateway } from "../server/helpers.js";
+import { createFreshTask, startTestGateway, stopTestGateway, type TestGateway } from "../server/helpers.js";
 
 let g: TestGateway;
-let taskCount = 0;
 
 beforeAll(async () => {
   g = await startTestGateway(undefined, { rateLimit: false });
@@ -17,11 +16,7 @@ afterAll(async () => {
   await stopTestGateway(g);
 });
 
-async function newTask(): Promise<string> {
-  const name = `flood${++taskCount}`;
-  expect((await g.request("POST", "/v1/tasks", { body: taskBody(name) })).status).toBe(201);
-  return name;
-}
+const newTask = () => createFreshTask(g, "flood");
 
 async function storedExamples(task: string): Promise<number> {
   const res = await g.request("GET", `/v1/tasks/${task}/examples?limit=1`);

@@ -2,10 +2,9 @@
 // over real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABELS } from "../cascade/fixtures.js";
-import { GOLD, startTestGateway, stopTestGateway, taskBody, type TestGateway } from "./helpers.js";
+import { createFreshTask, GOLD, startTestGateway, stopTestGateway, type TestGateway } from "./helpers.js";
 
 let g: TestGateway;
-let taskCount = 0;
 
 beforeAll(async () => {
   g = await startTestGateway(undefined, { rateLimit: false });
@@ -15,12 +14,7 @@ afterAll(async () => {
   await stopTestGateway(g);
 });
 
-/** A fresh task per test, so counts never depend on another test's imports. */
-async function newTask(): Promise<string> {
-  const name = `ex${++taskCount}`;
-  expect((await g.request("POST", "/v1/tasks", { body: taskBody(name) })).status).toBe(201);
-  return name;
-}
+const newTask = () => createFreshTask(g, "ex");
 
 const csvField = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 const csv = (rows: { text: string; label: string }[], header = "text,label"): string =>

@@ -21,6 +21,16 @@ export function simulatedTeacher(): SimulatedTeacher {
   return new SimulatedTeacher({ labels: LABELS, gold: GOLD, accuracy: 1, seed: 1 });
 }
 
+let taskSerial = 0;
+
+/** Creates a task with a name no other test of this process uses (`prefix` and a serial number), so counts never depend on another test's imports. */
+export async function createFreshTask(g: TestGateway, prefix: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  const name = `${prefix}${++taskSerial}`;
+  const res = await g.request("POST", "/v1/tasks", { body: taskBody(name, overrides) });
+  if (res.status !== 201) throw new Error(`creating task ${name}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  return name;
+}
+
 export function taskBody(name = "topics", overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     name,
