@@ -53,7 +53,7 @@ import { call, seededRandom } from "../test/crash/harness.js";
 import { fault, FaultTeacher, type Fault } from "../test/support/fault-teacher.js";
 import { ATTACK_MARK, Attacker, type AttackCounts } from "./lib/attacker.js";
 import { argValue, numberFlag, REPO_ROOT } from "./lib/banking77.js";
-import { heapMb, killChild9, rssMb, startChild, stopChild, type Child } from "./lib/child.js";
+import { createBenchStore, heapMb, killChild9, rssMb, startChild, stopChild, type Child } from "./lib/child.js";
 import { probeHealthz, probeStats, startHealthzProbe, type ProbeSamples, type ProbeStats } from "./lib/healthz-probe.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
 
@@ -174,9 +174,8 @@ async function main() {
   const dbPath = join(dir, "bench.db");
   let gw: Child | null = null;
   try {
+    const { adminKey, predictKey } = await createBenchStore(dbPath);
     const store = await openStore(dbPath);
-    const adminKey = (await store.apiKeys.create("bench admin", "admin")).key;
-    const predictKey = (await store.apiKeys.create("bench predict", "predict")).key;
     const meteredKey = (await store.apiKeys.create("bench attacker metered", "predict", { force_teacher: true, teacher_budget: { calls_per_hour: settings.metered_key_calls_per_hour } })).key;
     await store.close();
     process.env[KEY_ENV] = "sk-bench-fault-teacher";

@@ -16,9 +16,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDatasetFile } from "../src/data/dataset-file.js";
-import { openStore } from "../src/store/index.js";
 import { numberFlag, REPO_ROOT } from "./lib/banking77.js";
-import { startChild, stopChild } from "./lib/child.js";
+import { createBenchStore, startChild, stopChild } from "./lib/child.js";
 import { probeHealthz } from "./lib/healthz-probe.js";
 import { randomTexts } from "./lib/random-text.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
@@ -53,10 +52,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "apprentice-bench-resp-"));
   try {
     const dbPath = join(dir, "bench.db");
-    const store = await openStore(dbPath);
-    const adminKey = (await store.apiKeys.create("bench admin", "admin")).key;
-    const predictKey = (await store.apiKeys.create("bench predict", "predict")).key;
-    await store.close();
+    const { adminKey, predictKey } = await createBenchStore(dbPath);
     // BENCH_CHILD_EXECARGV: extra Node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const childFlags = process.env.BENCH_CHILD_EXECARGV?.split(" ").filter(Boolean) ?? [];
     const gw = await startChild(["gateway", dbPath, "off"], join(dir, "gateway.log"), childFlags);

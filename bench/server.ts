@@ -43,9 +43,8 @@ import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { loadDatasetFile } from "../src/data/dataset-file.js";
-import { openStore } from "../src/store/index.js";
 import { argValue, numberFlag, REPO_ROOT } from "./lib/banking77.js";
-import { cpuMs, heapMb, rssMb, startChild, stopChild } from "./lib/child.js";
+import { cpuMs, createBenchStore, heapMb, rssMb, startChild, stopChild } from "./lib/child.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
 
 const DEMO_DIR = join(REPO_ROOT, "examples/banking-demo");
@@ -252,10 +251,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), "apprentice-bench-server-"));
   try {
   const dbPath = join(dir, "bench.db");
-  const store = await openStore(dbPath);
-  const adminKey = (await store.apiKeys.create("bench admin", "admin")).key;
-  const predictKey = (await store.apiKeys.create("bench predict", "predict")).key;
-  await store.close();
+  const { adminKey, predictKey } = await createBenchStore(dbPath);
 
   const logPath = join(dir, "gateway.log");
   const gw = await startChild(["gateway", dbPath, settings.log, String(settings.workers)], logPath, ["--expose-gc", ...childFlags]);

@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { openSync } from "node:fs";
 import { join } from "node:path";
+import { openStore } from "../../src/store/index.js";
 import { REPO_ROOT } from "./banking77.js";
 import { cpuMsOf, processTree, rssMbOf } from "./proc.js";
 
@@ -80,4 +81,14 @@ export async function killChild9(child: Child): Promise<void> {
   const exited = new Promise((resolve) => child.proc.once("exit", resolve));
   child.proc.kill("SIGKILL");
   await exited;
+}
+
+/** Makes the gateway's store at `dbPath` with an admin and a predict key, before the gateway starts (as `apprentice keys create` would). */
+export async function createBenchStore(dbPath: string): Promise<{ adminKey: string; predictKey: string }> {
+  const store = await openStore(dbPath);
+  try {
+    return { adminKey: (await store.apiKeys.create("bench admin", "admin")).key, predictKey: (await store.apiKeys.create("bench predict", "predict")).key };
+  } finally {
+    await store.close();
+  }
 }
