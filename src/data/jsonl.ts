@@ -52,20 +52,20 @@ class RowCollector {
   }
 }
 
-/** parseJsonl over chunks: `push` each, then `end`; with `maxRows`, throws RowLimitError past that many rows. */
-export class JsonlParser {
-  readonly #rows: RowCollector;
-  /** The current line's text so far (chunks since its start, not yet joined). */
-  #rest = "";
-  #line = 0;
+/**
+ * What both chunked parsers share: their rows, and a BOM dropped from the text's start (the first
+ * non-empty chunk) before `take` sees it.
+ */
+abstract class ChunkedRowParser {
+  protected readonly rowCollector: RowCollector;
   #started = false;
 
   constructor(options: { maxRows?: number } = {}) {
-    this.#rows = new RowCollector(options.maxRows);
+    this.rowCollector = new RowCollector(options.maxRows);
   }
 
   get rows(): number {
-    return this.#rows.rows;
+    return this.rowCollector.rows;
   }
 
   push(chunk: string): void {
@@ -74,6 +74,19 @@ export class JsonlParser {
       this.#started = true;
       if (chunk.charCodeAt(0) === BOM) chunk = chunk.slice(1);
     }
+    this.take(chunk);
+  }
+
+  protected abstract take(chunk: string): void;
+}
+
+/** parseJsonl over chunks: `push` each, then `end`; with `maxRows`, throws RowLimitError past that many rows. */
+export class JsonlParser extends ChunkedRowParser {
+  /** The current line's text so far (chunks since its start, not yet joined). */
+  #rest = "";
+  #line = 0;
+
+  protected take(chunk: string): void {
     // Only the new chunk is searched for line ends: a long line costs linear time however it is cut.
     let end = chunk.indexOf("\n");
     if (end === -1) {
@@ -92,7 +105,7 @@ export class JsonlParser {
   end(): JsonlResult {
     this.#readLine(this.#rest);
     this.#rest = "";
-    return { records: this.#rows.records, errors: this.#rows.errors };
+    return { records: this.rowCollector.records, errors: this.rowCollector.errors };
   }
 
   #readLine(raw: string): void {
@@ -102,10 +115,10 @@ export class JsonlParser {
     try {
       value = JSON.parse(raw);
     } catch (err) {
-      this.#rows.error(line, `invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      this.rowCollector.error(line, `invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
-    this.#rows.add(line, value);
+    this.rowCollector.add(line, value);
   }
 }
 
@@ -142,8 +155,7 @@ const isJsonSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
  * syntax error the rest is ignored and `end` returns the reason. With `maxRows`, throws
  * RowLimitError past that many items.
  */
-export class JsonArrayParser {
-  readonly #rows: RowCollector;
+export class JsonArrayParser extends ChunkedRowParser {
   /** Text not yet consumed: from the start of the current item, or from the scan position. */
   #text = "";
   /** Characters dropped from the front of #text so far, for positions in messages. */
@@ -157,23 +169,9 @@ export class JsonArrayParser {
   #escaped = false;
   #items = 0;
   #failure: string | undefined;
-  #started = false;
 
-  constructor(options: { maxRows?: number } = {}) {
-    this.#rows = new RowCollector(options.maxRows);
-  }
-
-  get rows(): number {
-    return this.#rows.rows;
-  }
-
-  push(chunk: string): void {
+  protected take(chunk: string): void {
     if (this.#failure !== undefined) return;
-    if (!this.#started) {
-      if (chunk === "") return;
-      this.#started = true;
-      if (chunk.charCodeAt(0) === BOM) chunk = chunk.slice(1);
-    }
     this.#text += chunk;
     this.#scan();
   }
@@ -181,7 +179,7 @@ export class JsonArrayParser {
   end(): JsonlResult | string {
     if (this.#failure !== undefined) return this.#failure;
     if (this.#state !== "done") return `invalid JSON: unexpected end of the data ${this.#state === "start" ? "(it is empty)" : "(the array is never closed)"}`;
-    return { records: this.#rows.records, errors: this.#rows.errors };
+    return { records: this.rowCollector.records, errors: this.rowCollector.errors };
   }
 
   #fail(reason: string): void {
@@ -248,6 +246,6 @@ export class JsonArrayParser {
       this.#fail(`item ${position}: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
-    this.#rows.add(position, value);
+    this.rowCollector.add(position, value);
   }
 }
