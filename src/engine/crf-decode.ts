@@ -1,0 +1,311 @@
+// Prediction-time decoding for a trained CRF: the same arithmetic as crf.ts's viterbi,
+// forwardBackward and spanMarginal (same operations in the same order, so the same bits), laid
+// out for one model at a fixed temperature. Everything that depends only on the model is computed
+// once here, at load, instead of on every call:
+// - each edge's transition score and exp(score / T), stored in the order the loops read them
+//   (incoming edges per tag for Viterbi and the forward pass, outgoing for the backward pass),
+//   so the inner loops read three arrays sequentially instead of gathering from an L × L table;
+// - the bias feature's weights (the same row on every token, added first), as the starting
+//   emission row, which is exactly what adding it to zeros gives.
+// Viterbi and the forward pass share one loop over the incoming edges; the backward pass stops at
+// the last token a span marginal needs. crf.ts stays the reference (and training's code); a test
+// checks this against it on random models.
+import { tagCount, type CrfWeights } from "./crf.js";
+
+/** Below this log-ratio to the best tag, a tag's weight is taken as zero (as in crf.ts). */
+const NEGLIGIBLE = -30;
+
+export class CrfDecoder {
+  readonly labelCount: number;
+  readonly tags: number;
+  private readonly rowStart: Int32Array;
+  private readonly pairTag: Int32Array;
+  private readonly pairWeight: Float32Array | Float64Array;
+  /** Emission row every token starts from: the bias row's weights, or zeros. */
+  private readonly base: Float64Array;
+  /** Transition score (and its exp at T) of every tag into O, by from-tag: every tag may precede O. */
+  private readonly toO: Float64Array;
+  private readonly expToO: Float64Array;
+  /** Edges into B-k (from O, and the span-to-span moves seen in training), CSR by k, from-tags ascending. */
+  private readonly bStart: Int32Array;
+  private readonly bFrom: Int32Array;
+  private readonly bScore: Float64Array;
+  private readonly bExp: Float64Array;
+  /** B-k → I-k and I-k → I-k, by k: I-k's only predecessors. */
+  private readonly bToI: Float64Array;
+  private readonly iToI: Float64Array;
+  private readonly expBToI: Float64Array;
+  private readonly expIToI: Float64Array;
+  private readonly start: Float64Array;
+  private readonly expStart: Float64Array;
+  /** exp(transition / T), L × L, for span marginals. */
+  private readonly expTransition: Float64Array;
+  private readonly invT: number;
+
+  emit = new Float64Array(0);
+  private psi = new Float64Array(0);
+  private delta = new Float64Array(0);
+  private alpha = new Float64Array(0);
+  private beta = new Float64Array(0);
+  private backPointer = new Int32Array(0);
+  private scale = new Float64Array(0);
+  private u = new Float64Array(0);
+  /** log Z at the model's temperature, from the last `decode`. */
+  logZ = 0;
+  private tokens = 0;
+
+  /**
+   * `biasRow` is the feature row present on every token as its first feature (-1 for none);
+   * `emissions` then skips it.
+   */
+  constructor(
+    w: CrfWeights,
+    readonly temperature: number,
+    private readonly biasRow: number,
+  ) {
+    const K = w.labelCount;
+    const L = tagCount(K);
+    this.labelCount = K;
+    this.tags = L;
+    this.rowStart = w.rowStart;
+    this.pairTag = w.pairTag;
+    this.pairWeight = w.pairWeight;
+    this.invT = 1 / temperature;
+    this.base = new Float64Array(L);
+    if (biasRow >= 0) for (let p = w.rowStart[biasRow]; p < w.rowStart[biasRow + 1]; p++) this.base[w.pairTag[p]] += w.pairWeight[p];
+    // The graph always holds every edge into O and exactly B-k, I-k → I-k (crf.ts's
+    // transitionGraph); only the edges into B tags vary between models.
+    const g = w.graph;
+    const fail = () => {
+      throw new Error("the transition graph is not a BIO graph");
+    };
+    if (g.inStart[1] - g.inStart[0] !== L) fail();
+    for (let k = 0; k < K; k++) {
+      const i = 1 + K + k;
+      if (g.inStart[i + 1] - g.inStart[i] !== 2 || g.inFrom[g.inStart[i]] !== 1 + k || g.inFrom[g.inStart[i] + 1] !== i) fail();
+    }
+    const ex = (v: number) => Math.exp(v / temperature);
+    this.toO = new Float64Array(L);
+    for (let p = 0; p < L; p++) this.toO[p] = w.transition[p * L];
+    this.expToO = this.toO.map(ex);
+    this.bStart = new Int32Array(K + 1);
+    const first = g.inStart[1];
+    for (let k = 0; k <= K; k++) this.bStart[k] = g.inStart[1 + k] - first;
+    this.bFrom = g.inFrom.slice(first, g.inStart[1 + K]);
+    this.bScore = new Float64Array(this.bFrom.length);
+    for (let k = 0; k < K; k++) for (let j = this.bStart[k]; j < this.bStart[k + 1]; j++) this.bScore[j] = w.transition[this.bFrom[j] * L + 1 + k];
+    this.bExp = this.bScore.map(ex);
+    this.bToI = new Float64Array(K);
+    this.iToI = new Float64Array(K);
+    for (let k = 0; k < K; k++) {
+      this.bToI[k] = w.transition[(1 + k) * L + 1 + K + k];
+      this.iToI[k] = w.transition[(1 + K + k) * L + 1 + K + k];
+    }
+    this.expBToI = this.bToI.map(ex);
+    this.expIToI = this.iToI.map(ex);
+    this.start = w.start;
+    this.expStart = Float64Array.from(w.start, (v) => Math.exp(v / temperature));
+    this.expTransition = Float64Array.from(w.transition, (v) => Math.exp(v / temperature));
+    this.u = new Float64Array(L);
+  }
+
+  private ensure(tokens: number): void {
+    const size = tokens * this.tags;
+    if (this.emit.length < size) {
+      const cap = Math.max(size, this.emit.length * 2, 32 * this.tags);
+      this.emit = new Float64Array(cap);
+      this.psi = new Float64Array(cap);
+      this.delta = new Float64Array(cap);
+      this.alpha = new Float64Array(cap);
+      this.beta = new Float64Array(cap);
+      this.backPointer = new Int32Array(cap);
+      this.scale = new Float64Array(cap / this.tags);
+    }
+  }
+
+  /** Emission scores of `tokens` tokens with `perToken` feature rows each (-1 unknown) into `emit`. */
+  emissions(rows: Int32Array, tokens: number, perToken: number): void {
+    this.ensure(tokens);
+    const L = this.tags;
+    const { emit, base, rowStart, pairTag, pairWeight, biasRow } = this;
+    for (let t = 0; t < tokens; t++) {
+      const o = t * L;
+      emit.set(base, o);
+      const first = t * perToken;
+      // The bias, if any, is the first feature of every token and already in `base`.
+      let k = biasRow >= 0 && rows[first] === biasRow ? 1 : 0;
+      if (k === 0) emit.fill(0, o, o + L);
+      for (; k < perToken; k++) {
+        const r = rows[first + k];
+        if (r < 0) continue;
+        const end = rowStart[r + 1];
+        for (let p = rowStart[r]; p < end; p++) emit[o + pairTag[p]] += pairWeight[p];
+      }
+    }
+  }
+
+  /**
+   * Viterbi (best valid path into `out`, returns its score) and the scaled forward pass (sets
+   * `logZ`) over the emissions in `emit`. `backward` must follow before `spanProbability`.
+   */
+  decode(tokens: number, out: Int32Array): number {
+    const K = this.labelCount;
+    const L = this.tags;
+    const { emit, psi, delta, alpha, scale, backPointer: bp, toO, expToO, bStart, bFrom, bScore, bExp, bToI, iToI, expBToI, expIToI, start, expStart, invT } = this;
+    this.tokens = tokens;
+    let logZ = 0;
+    for (let t = 0; t < tokens; t++) {
+      const o = t * L;
+      let max = -Infinity;
+      for (let y = 0; y < L; y++) if (emit[o + y] > max) max = emit[o + y];
+      for (let y = 0; y < L; y++) {
+        const d = (emit[o + y] - max) * invT;
+        psi[o + y] = d < NEGLIGIBLE ? 0 : Math.exp(d);
+      }
+      logZ += max * invT;
+    }
+    let c = 0;
+    for (let y = 0; y <= K; y++) {
+      delta[y] = start[y] + emit[y];
+      alpha[y] = expStart[y] * psi[y];
+      c += alpha[y];
+    }
+    for (let y = K + 1; y < L; y++) {
+      delta[y] = -Infinity;
+      alpha[y] = 0;
+    }
+    scale[0] = c;
+    for (let y = 0; y < L; y++) alpha[y] /= c;
+    for (let t = 1; t < tokens; t++) {
+      const prev = (t - 1) * L;
+      const cur = t * L;
+      // Into O, from every tag (first maximum wins, as in crf.ts).
+      let top = -Infinity;
+      let arg = 0;
+      let sum = 0;
+      for (let p = 0; p < L; p++) {
+        const v = delta[prev + p] + toO[p];
+        if (v > top) {
+          top = v;
+          arg = p;
+        }
+        sum += alpha[prev + p] * expToO[p];
+      }
+      delta[cur] = top + emit[cur];
+      bp[cur] = arg;
+      alpha[cur] = sum;
+      // Into B-k, from O and the span-to-span moves.
+      let j = 0;
+      for (let k = 0; k < K; k++) {
+        const end = bStart[k + 1];
+        top = -Infinity;
+        arg = 0;
+        sum = 0;
+        for (; j < end; j++) {
+          const p = bFrom[j];
+          const v = delta[prev + p] + bScore[j];
+          if (v > top) {
+            top = v;
+            arg = p;
+          }
+          sum += alpha[prev + p] * bExp[j];
+        }
+        delta[cur + 1 + k] = top + emit[cur + 1 + k];
+        bp[cur + 1 + k] = arg;
+        alpha[cur + 1 + k] = sum;
+      }
+      // Into I-k, from B-k and I-k.
+      for (let k = 0; k < K; k++) {
+        const b = 1 + k;
+        const i = 1 + K + k;
+        top = -Infinity;
+        arg = 0;
+        const vb = delta[prev + b] + bToI[k];
+        if (vb > top) {
+          top = vb;
+          arg = b;
+        }
+        const vi = delta[prev + i] + iToI[k];
+        if (vi > top) {
+          top = vi;
+          arg = i;
+        }
+        delta[cur + i] = top + emit[cur + i];
+        bp[cur + i] = arg;
+        alpha[cur + i] = alpha[prev + b] * expBToI[k] + alpha[prev + i] * expIToI[k];
+      }
+      c = 0;
+      for (let y = 0; y < L; y++) {
+        alpha[cur + y] *= psi[cur + y];
+        c += alpha[cur + y];
+      }
+      scale[t] = c;
+      const inv = 1 / c;
+      for (let y = 0; y < L; y++) alpha[cur + y] *= inv;
+    }
+    for (let t = 0; t < tokens; t++) logZ += Math.log(scale[t]);
+    this.logZ = logZ;
+    const last = (tokens - 1) * L;
+    let arg = 0;
+    for (let y = 1; y < L; y++) if (delta[last + y] > delta[last + arg]) arg = y;
+    const score = delta[last + arg];
+    out[tokens - 1] = arg;
+    for (let t = tokens - 1; t > 0; t--) {
+      arg = bp[t * L + arg];
+      out[t - 1] = arg;
+    }
+    return score;
+  }
+
+  /** The backward pass of the last `decode`, from the last token down to token `downTo`. */
+  backward(downTo: number): void {
+    const L = this.tags;
+    const tokens = this.tokens;
+    const K = this.labelCount;
+    const { psi, beta, scale, u, expToO, bStart, bFrom, bExp, expBToI, expIToI } = this;
+    const last = (tokens - 1) * L;
+    for (let y = 0; y < L; y++) beta[last + y] = 1;
+    for (let t = tokens - 2; t >= downTo; t--) {
+      const cur = t * L;
+      const next = (t + 1) * L;
+      const inv = 1 / scale[t + 1];
+      for (let y = 0; y < L; y++) u[y] = psi[next + y] * beta[next + y] * inv;
+      // beta[t][p] = Σ over p's successors y, ascending, of E[p, y] · u[y] (as crf.ts sums it),
+      // written as a scatter over each tag's predecessors: O first, then B-k, then I-k.
+      const u0 = u[0];
+      for (let p = 0; p < L; p++) beta[cur + p] = expToO[p] * u0;
+      let j = 0;
+      for (let k = 0; k < K; k++) {
+        const end = bStart[k + 1];
+        const uy = u[1 + k];
+        for (; j < end; j++) beta[cur + bFrom[j]] += bExp[j] * uy;
+      }
+      for (let k = 0; k < K; k++) {
+        const ui = u[1 + K + k];
+        beta[cur + 1 + k] += expBToI[k] * ui;
+        beta[cur + 1 + K + k] += expIToI[k] * ui;
+      }
+    }
+  }
+
+  /**
+   * Marginal probability that tokens first..last form exactly one span of `label` (as crf.ts's
+   * spanMarginal); needs `backward(downTo)` with downTo ≤ last.
+   */
+  spanProbability(label: number, first: number, last: number): number {
+    const K = this.labelCount;
+    const L = this.tags;
+    const b = 1 + label;
+    const i = 1 + K + label;
+    const { alpha, beta, psi, scale, expTransition } = this;
+    let p = alpha[first * L + b];
+    let tag = b;
+    for (let t = first + 1; t <= last; t++) {
+      p *= (expTransition[tag * L + i] * psi[t * L + i]) / scale[t];
+      tag = i;
+    }
+    let after = beta[last * L + tag];
+    if (last + 1 < this.tokens) after -= (expTransition[tag * L + i] * psi[(last + 1) * L + i] * beta[(last + 1) * L + i]) / scale[last + 1];
+    return Math.min(1, Math.max(0, p * after));
+  }
+}
