@@ -6,11 +6,17 @@
 //   (incoming edges per tag for Viterbi and the forward pass, outgoing for the backward pass),
 //   so the inner loops read three arrays sequentially instead of gathering from an L × L table;
 // - the bias feature's weights (the same row on every token, added first), as the starting
-//   emission row, which is exactly what adding it to zeros gives.
+//   emission row, which is exactly what adding it to zeros gives;
+// - feature value → weights in one step: an open-addressing table whose slots hold the value and
+//   the offset of its block in one packed buffer (count, then tag and weight pairs side by side).
+//   A rare feature then costs two cache misses (slot, block) instead of four (slot, row start,
+//   tags, weights); the emission sum is bound by those misses, not by arithmetic.
+// Weights are used at float32 precision, as model files store them.
 // Viterbi and the forward pass share one loop over the incoming edges; the backward pass stops at
 // the last token a span marginal needs. crf.ts stays the reference (and training's code); a test
 // checks this against it on random models.
 import { tagCount, type CrfWeights } from "./crf.js";
+import { mix32 } from "./hash.js";
 
 /** Below this log-ratio to the best tag, a tag's weight is taken as zero (as in crf.ts). */
 const NEGLIGIBLE = -30;
@@ -18,9 +24,13 @@ const NEGLIGIBLE = -30;
 export class CrfDecoder {
   readonly labelCount: number;
   readonly tags: number;
-  private readonly rowStart: Int32Array;
-  private readonly pairTag: Int32Array;
-  private readonly pairWeight: Float32Array | Float64Array;
+  /** (feature value, block offset) per slot, -1 for empty; size a power of two, at most half full. */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  /** Blocks: packedInt[o] = pair count, then per pair packedInt[o + 1 + 2m] = tag, packedFloat[o + 2 + 2m] = weight. */
+  private readonly packedInt: Int32Array;
+  private readonly packedFloat: Float32Array;
+  private readonly biasBlock: number;
   /** Emission row every token starts from: the bias row's weights, or zeros. */
   private readonly base: Float64Array;
   /** Transition score (and its exp at T) of every tag into O, by from-tag: every tag may precede O. */
@@ -53,28 +63,53 @@ export class CrfDecoder {
   /** log Z at the model's temperature, from the last `decode`. */
   logZ = 0;
   private tokens = 0;
+  /** Pairs summed by the last `emissions` (keeps the pass that loads the blocks from being dropped). */
+  touched = 0;
 
-  /**
-   * `biasRow` is the feature row present on every token as its first feature (-1 for none);
-   * `emissions` then skips it.
-   */
+  /** `features[r]` is the feature value (non-negative) of row r; `bias` the value every token has first. */
   constructor(
     w: CrfWeights,
     readonly temperature: number,
-    private readonly biasRow: number,
+    features: Int32Array,
+    bias: number,
   ) {
     const K = w.labelCount;
     const L = tagCount(K);
     this.labelCount = K;
     this.tags = L;
-    this.rowStart = w.rowStart;
-    this.pairTag = w.pairTag;
-    this.pairWeight = w.pairWeight;
+    const F = features.length;
+    if (w.rowStart.length !== F + 1) throw new Error("feature count does not match the model's weights");
+    const buffer = new ArrayBuffer(4 * (F + 2 * w.pairTag.length));
+    this.packedInt = new Int32Array(buffer);
+    this.packedFloat = new Float32Array(buffer);
+    let size = 16;
+    while (size < 2 * F) size *= 2;
+    this.mask = size - 1;
+    this.slots = new Int32Array(2 * size).fill(-1);
+    let o = 0;
+    let biasRow = -1;
+    for (let r = 0; r < F; r++) {
+      const v = features[r];
+      if (!(v >= 0)) throw new RangeError(`feature value ${r} is negative`);
+      let i = mix32(v) & this.mask;
+      while (this.slots[2 * i] !== -1) {
+        if (this.slots[2 * i] === v) throw new RangeError(`feature value ${v} is listed twice`);
+        i = (i + 1) & this.mask;
+      }
+      this.slots[2 * i] = v;
+      this.slots[2 * i + 1] = o;
+      if (v === bias) biasRow = r;
+      this.packedInt[o] = w.rowStart[r + 1] - w.rowStart[r];
+      for (let p = w.rowStart[r]; p < w.rowStart[r + 1]; p++) {
+        this.packedInt[++o] = w.pairTag[p];
+        this.packedFloat[++o] = w.pairWeight[p];
+      }
+      o++;
+    }
+    this.biasBlock = biasRow >= 0 ? this.find(bias) : -1;
     this.invT = 1 / temperature;
     this.base = new Float64Array(L);
-    if (biasRow >= 0) for (let p = w.rowStart[biasRow]; p < w.rowStart[biasRow + 1]; p++) this.base[w.pairTag[p]] += w.pairWeight[p];
-    // The graph always holds every edge into O and exactly B-k, I-k → I-k (crf.ts's
-    // transitionGraph); only the edges into B tags vary between models.
+    if (biasRow >= 0) for (let p = w.rowStart[biasRow]; p < w.rowStart[biasRow + 1]; p++) this.base[w.pairTag[p]] += Math.fround(w.pairWeight[p]);
     const g = w.graph;
     const fail = () => {
       throw new Error("the transition graph is not a BIO graph");
@@ -123,23 +158,51 @@ export class CrfDecoder {
     }
   }
 
-  /** Emission scores of `tokens` tokens with `perToken` feature rows each (-1 unknown) into `emit`. */
-  emissions(rows: Int32Array, tokens: number, perToken: number): void {
+  /** The block offset of a feature value, or -1 for one the model never learned. */
+  find(value: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = mix32(value) & mask;
+    for (;;) {
+      const k = slots[2 * i];
+      if (k === value) return slots[2 * i + 1];
+      if (k === -1) return -1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /**
+   * Emission scores into `emit` of `tokens` tokens with `perToken` feature values each (raw
+   * values, not rows; unknown ones are skipped), summed in the order given, as crf.ts does.
+   * Overwrites `features` with block offsets.
+   */
+  emissions(features: Int32Array, tokens: number, perToken: number): void {
     this.ensure(tokens);
     const L = this.tags;
-    const { emit, base, rowStart, pairTag, pairWeight, biasRow } = this;
+    const { emit, base, packedInt, packedFloat, biasBlock } = this;
+    const count = tokens * perToken;
+    // Three passes, so that the cache misses of each (slots, then blocks) are independent loads the
+    // processor overlaps, instead of each waiting behind the previous feature's sums.
+    for (let i = 0; i < count; i++) features[i] = this.find(features[i]);
+    let touched = 0;
+    for (let i = 0; i < count; i++) if (features[i] >= 0) touched += packedInt[features[i]];
+    this.touched = touched;
     for (let t = 0; t < tokens; t++) {
       const o = t * L;
-      emit.set(base, o);
       const first = t * perToken;
+      let k = 0;
       // The bias, if any, is the first feature of every token and already in `base`.
-      let k = biasRow >= 0 && rows[first] === biasRow ? 1 : 0;
-      if (k === 0) emit.fill(0, o, o + L);
+      if (biasBlock >= 0 && features[first] === biasBlock) {
+        emit.set(base, o);
+        k = 1;
+      } else {
+        emit.fill(0, o, o + L);
+      }
       for (; k < perToken; k++) {
-        const r = rows[first + k];
-        if (r < 0) continue;
-        const end = rowStart[r + 1];
-        for (let p = rowStart[r]; p < end; p++) emit[o + pairTag[p]] += pairWeight[p];
+        const b = features[first + k];
+        if (b < 0) continue;
+        const end = b + 2 * packedInt[b];
+        for (let q = b + 1; q < end; q += 2) emit[o + packedInt[q]] += packedFloat[q + 1];
       }
     }
   }

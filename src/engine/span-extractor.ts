@@ -85,7 +85,7 @@ export class SpanExtractor {
     if (weights.rowStart.length !== table.values.length + 1) throw new Error("feature count does not match the model's weights");
     if (header.templates.length !== TEMPLATE_COUNT) throw new Error(`the model uses ${header.templates.length} feature templates, this engine ${TEMPLATE_COUNT}`);
     if (!(header.temperature > 0)) throw new Error("temperature must be positive");
-    this.decoder = new CrfDecoder(weights, header.temperature, table.find(BIAS_FEATURE));
+    this.decoder = new CrfDecoder(weights, header.temperature, table.values, BIAS_FEATURE);
   }
 
   get labels(): readonly string[] {
@@ -98,7 +98,6 @@ export class SpanExtractor {
     if (n === 0) return { spans: [], probability: 1 };
     const K = this.weights.labelCount;
     const d = this.decoder;
-    this.table.mapInPlace(x.features, n * TEMPLATE_COUNT);
     d.emissions(x.features, n, TEMPLATE_COUNT);
     if (this.path.length < n) this.path = new Int32Array(2 * n);
     const score = d.decode(n, this.path);
