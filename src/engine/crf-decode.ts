@@ -199,11 +199,14 @@ export class CrfDecoder {
     const L = this.tags;
     const { emit, base, packedInt, packedFloat, biasBlock } = this;
     const count = tokens * perToken;
-    // Three passes, so that the cache misses of each (slots, then blocks) are independent loads the
-    // processor overlaps, instead of each waiting behind the previous feature's sums.
-    for (let i = 0; i < count; i++) features[i] = this.find(features[i]);
+    // Two passes, so that the cache misses of the first (slots, then blocks) are independent loads
+    // the processor overlaps, instead of each waiting behind the previous feature's sums.
     let touched = 0;
-    for (let i = 0; i < count; i++) if (features[i] >= 0) touched += packedInt[features[i]];
+    for (let i = 0; i < count; i++) {
+      const b = this.find(features[i]);
+      features[i] = b;
+      if (b >= 0) touched += packedInt[b];
+    }
     this.touched = touched;
     for (let t = 0; t < tokens; t++) {
       const o = t * L;
