@@ -273,7 +273,9 @@ export class CrfDecoder {
         sum += alpha[prev + p] * expToO[p];
       }
       delta[cur] = top + emit[cur];
-      alpha[cur] = sum;
+      // Times the tag's weight, and into the scale, in tag order (as crf.ts, which does it in a loop of its own).
+      c = sum * psi[cur];
+      alpha[cur] = c;
       // Into B-k, from O and the span-to-span moves.
       let j = 0;
       for (let k = 0; k < K; k++) {
@@ -286,19 +288,18 @@ export class CrfDecoder {
           sum += alpha[p] * bExp[j];
         }
         delta[cur + 1 + k] = top + emit[cur + 1 + k];
-        alpha[cur + 1 + k] = sum;
+        const a = sum * psi[cur + 1 + k];
+        alpha[cur + 1 + k] = a;
+        c += a;
       }
       // Into I-k, from B-k and I-k.
       for (let k = 0; k < K; k++) {
         const b = prev + 1 + k;
         const i = prev + 1 + K + k;
         delta[cur + 1 + K + k] = Math.max(delta[b] + bToI[k], delta[i] + iToI[k]) + emit[cur + 1 + K + k];
-        alpha[cur + 1 + K + k] = alpha[b] * expBToI[k] + alpha[i] * expIToI[k];
-      }
-      c = 0;
-      for (let y = 0; y < L; y++) {
-        alpha[cur + y] *= psi[cur + y];
-        c += alpha[cur + y];
+        const a = (alpha[b] * expBToI[k] + alpha[i] * expIToI[k]) * psi[cur + 1 + K + k];
+        alpha[cur + 1 + K + k] = a;
+        c += a;
       }
       scale[t] = c;
       const inv = 1 / c;
