@@ -1,7 +1,8 @@
 // A trained span extractor: token features → CRF → labelled spans with calibrated probabilities.
 // Everything prediction needs and nothing that needs Node, like the classifier.
-import { ChainScratch, computeEmissions, expScaled, forwardBackward, spanMarginal, tagCount, viterbi, type CrfWeights } from "./crf.js";
-import { RowTable, TEMPLATE_COUNT, tokenizeForSpans } from "./span-features.js";
+import type { CrfWeights } from "./crf.js";
+import { CrfDecoder } from "./crf-decode.js";
+import { BIAS_FEATURE, RowTable, SpanFeaturizer, TEMPLATE_COUNT } from "./span-features.js";
 
 export interface Span {
   /** UTF-16 offsets into the text, end exclusive. */
@@ -71,9 +72,8 @@ export function tagsToTokenSpans(tags: ArrayLike<number>, tokens: number, labelC
 }
 
 export class SpanExtractor {
-  private readonly scratch = new ChainScratch();
-  private readonly expTransition: Float64Array;
-  private readonly expStart: Float64Array;
+  private readonly featurizer = new SpanFeaturizer();
+  private readonly decoder: CrfDecoder;
   private path = new Int32Array(64);
 
   constructor(
@@ -85,8 +85,7 @@ export class SpanExtractor {
     if (weights.rowStart.length !== table.values.length + 1) throw new Error("feature count does not match the model's weights");
     if (header.templates.length !== TEMPLATE_COUNT) throw new Error(`the model uses ${header.templates.length} feature templates, this engine ${TEMPLATE_COUNT}`);
     if (!(header.temperature > 0)) throw new Error("temperature must be positive");
-    this.expTransition = expScaled(weights.transition, header.temperature);
-    this.expStart = expScaled(weights.start, header.temperature);
+    this.decoder = new CrfDecoder(weights, header.temperature, table.values, BIAS_FEATURE);
   }
 
   get labels(): readonly string[] {
@@ -94,29 +93,29 @@ export class SpanExtractor {
   }
 
   predict(text: string): SpanPrediction {
-    const x = tokenizeForSpans(text);
-    const n = x.tokens.length;
+    const x = this.featurizer;
+    const n = x.run(text);
     if (n === 0) return { spans: [], probability: 1 };
     const K = this.weights.labelCount;
-    const L = tagCount(K);
-    const s = this.scratch;
-    s.ensure(n, L);
-    this.table.mapInPlace(x.features);
-    computeEmissions(this.weights, x.features, 0, n, TEMPLATE_COUNT, 1, s.emit);
+    const d = this.decoder;
+    d.emissions(x.features, n, TEMPLATE_COUNT);
     if (this.path.length < n) this.path = new Int32Array(2 * n);
-    const score = viterbi(this.weights, n, s, this.path);
-    const T = this.header.temperature;
-    const logZ = forwardBackward(this.weights, n, s, this.expTransition, this.expStart, T);
-    const probability = Math.min(1, Math.exp(score / T - logZ));
-    const spans = tagsToTokenSpans(this.path, n, K).map((sp): PredictedSpan => {
-      const start = x.starts[sp.first];
-      const end = x.ends[sp.last];
+    const score = d.decode(n, this.path);
+    const probability = Math.min(1, Math.exp(score / this.header.temperature - d.logZ));
+    const found = tagsToTokenSpans(this.path, n, K);
+    if (found.length === 0) return { spans: [], probability };
+    // Span marginals read the backward pass only from the first span's last token on.
+    d.backward(found[0].last);
+    const bounds = x.bounds.data;
+    const spans = found.map((sp): PredictedSpan => {
+      const start = bounds[2 * sp.first];
+      const end = bounds[2 * sp.last + 1];
       return {
         start,
         end,
         label: this.header.labels[sp.label],
         text: text.slice(start, end),
-        probability: spanMarginal(this.weights, n, s, this.expTransition, sp.label, sp.first, sp.last),
+        probability: d.spanProbability(sp.label, sp.first, sp.last),
       };
     });
     return { spans, probability };

@@ -4,7 +4,8 @@
 // Values are 31-bit hashes (hash.ts), so the same text gives the same features on every machine;
 // only those seen in training become model rows (see RowTable).
 import { combine, hashRange, mix32 } from "./hash.js";
-import { tokenizeWithOffsets, type TokenOffsets } from "./tokenizer.js";
+import { IntBuffer } from "./int-buffer.js";
+import { normalizeText, scanTokenOffsets, type TokenOffsets } from "./tokenizer.js";
 
 /** The feature templates, in the order their values are written per token. */
 export const SPAN_TEMPLATES = [
@@ -67,97 +68,163 @@ function shapeHash(text: string, start: number, end: number): number {
   return mix32(h);
 }
 
-function affix(token: string, n: number, fromEnd: boolean): number {
-  const len = token.length;
-  if (len < n) return mix32(SEED_AFFIX ^ n ^ (fromEnd ? 0x100 : 0));
-  return fromEnd ? hashRange(token, len - n, len, SEED_AFFIX ^ 0x100) : hashRange(token, 0, n, SEED_AFFIX);
+/** The bias template's value: the same on every token. */
+export const BIAS_FEATURE = combine(0, 0, SEED_TEMPLATE) & POSITIVE;
+
+/** Hash of the first or last `n` characters of the normalised token `norm[start, end)`. */
+function affix(norm: string, start: number, end: number, n: number, fromEnd: boolean): number {
+  if (end - start < n) return mix32(SEED_AFFIX ^ n ^ (fromEnd ? 0x100 : 0));
+  return fromEnd ? hashRange(norm, end - n, end, SEED_AFFIX ^ 0x100) : hashRange(norm, start, start + n, SEED_AFFIX);
+}
+
+/**
+ * Tokenises texts and writes their template values into buffers it reuses, so featurising a text
+ * allocates almost nothing once warmed up (prediction's path; `tokenizeForSpans` wraps it).
+ * After `run(text)`: `tokens` tokens, raw offsets `bounds.data[2t]`, `bounds.data[2t + 1]`, and
+ * TEMPLATE_COUNT values per token in `features`.
+ */
+export class SpanFeaturizer {
+  readonly bounds = new IntBuffer(64);
+  tokens = 0;
+  features = new Int32Array(32 * TEMPLATE_COUNT);
+  /** The normalised tokens, one after the other (for ASCII, the lower-cased text). */
+  norm = "";
+  /** Token t is norm[normBounds[2t], normBounds[2t + 1]). */
+  normBounds = new Int32Array(64);
+  private word = new Int32Array(32);
+  private shape = new Int32Array(32);
+
+  run(text: string): number {
+    const bounds = this.bounds;
+    const ascii = scanTokenOffsets(text, true, bounds);
+    const n = bounds.length >> 1;
+    const b = bounds.data;
+    this.tokens = n;
+    if (this.word.length < n) {
+      const cap = Math.max(n, 2 * this.word.length);
+      this.word = new Int32Array(cap);
+      this.shape = new Int32Array(cap);
+      this.normBounds = new Int32Array(2 * cap);
+      this.features = new Int32Array(cap * TEMPLATE_COUNT);
+    }
+    let norm: string;
+    const nb = this.normBounds;
+    if (ascii) {
+      norm = text.toLowerCase();
+      nb.set(b.subarray(0, 2 * n));
+    } else {
+      // NFKC can change a token's length: hash the normalised tokens, laid end to end.
+      let joined = "";
+      for (let t = 0; t < n; t++) {
+        const token = normalizeText(text.slice(b[2 * t], b[2 * t + 1]));
+        nb[2 * t] = joined.length;
+        joined += token;
+        nb[2 * t + 1] = joined.length;
+      }
+      norm = joined;
+    }
+    this.norm = norm;
+    const { word, shape, features } = this;
+    for (let t = 0; t < n; t++) {
+      word[t] = hashRange(norm, nb[2 * t], nb[2 * t + 1], SEED_WORD);
+      shape[t] = shapeHash(text, b[2 * t], b[2 * t + 1]);
+    }
+    // The template number is mixed in, so "paris" as the word and as the next word are two features.
+    const T = TEMPLATE_COUNT;
+    for (let t = 0; t < n; t++) {
+      const s = nb[2 * t];
+      const e = nb[2 * t + 1];
+      const o = t * T;
+      const w = word[t];
+      const sh = shape[t];
+      const wm2 = t >= 2 ? word[t - 2] : BEFORE;
+      const wm1 = t >= 1 ? word[t - 1] : BEFORE;
+      const wp1 = t + 1 < n ? word[t + 1] : AFTER;
+      const wp2 = t + 2 < n ? word[t + 2] : AFTER;
+      const shm1 = t >= 1 ? shape[t - 1] : BEFORE;
+      const shp1 = t + 1 < n ? shape[t + 1] : AFTER;
+      // In SPAN_TEMPLATES order.
+      features[o] = BIAS_FEATURE;
+      features[o + 1] = combine(w, 1, SEED_TEMPLATE) & POSITIVE;
+      features[o + 2] = combine(sh, 2, SEED_TEMPLATE) & POSITIVE;
+      features[o + 3] = combine(affix(norm, s, e, 2, false), 3, SEED_TEMPLATE) & POSITIVE;
+      features[o + 4] = combine(affix(norm, s, e, 3, false), 4, SEED_TEMPLATE) & POSITIVE;
+      features[o + 5] = combine(affix(norm, s, e, 2, true), 5, SEED_TEMPLATE) & POSITIVE;
+      features[o + 6] = combine(affix(norm, s, e, 3, true), 6, SEED_TEMPLATE) & POSITIVE;
+      features[o + 7] = combine(affix(norm, s, e, 4, true), 7, SEED_TEMPLATE) & POSITIVE;
+      features[o + 8] = combine(wm2, 8, SEED_TEMPLATE) & POSITIVE;
+      features[o + 9] = combine(wm1, 9, SEED_TEMPLATE) & POSITIVE;
+      features[o + 10] = combine(wp1, 10, SEED_TEMPLATE) & POSITIVE;
+      features[o + 11] = combine(wp2, 11, SEED_TEMPLATE) & POSITIVE;
+      features[o + 12] = combine(combine(wm1, w, SEED_PAIR), 12, SEED_TEMPLATE) & POSITIVE;
+      features[o + 13] = combine(combine(w, wp1, SEED_PAIR), 13, SEED_TEMPLATE) & POSITIVE;
+      features[o + 14] = combine(combine(shm1, sh, SEED_PAIR), 14, SEED_TEMPLATE) & POSITIVE;
+      features[o + 15] = combine(combine(sh, shp1, SEED_PAIR), 15, SEED_TEMPLATE) & POSITIVE;
+      features[o + 16] = combine(combine(wm2, wm1, SEED_PAIR), 16, SEED_TEMPLATE) & POSITIVE;
+      features[o + 17] = combine(combine(wp1, wp2, SEED_PAIR), 17, SEED_TEMPLATE) & POSITIVE;
+    }
+    return n;
+  }
 }
 
 /** Tokenises `text` and writes every token's template values. */
 export function tokenizeForSpans(text: string): TokenizedText {
-  const offsets = tokenizeWithOffsets(text, true);
-  const n = offsets.tokens.length;
-  const word = new Int32Array(n);
-  const shape = new Int32Array(n);
+  const f = new SpanFeaturizer();
+  const n = f.run(text);
+  const b = f.bounds.data;
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
+  const tokens: string[] = [];
   for (let t = 0; t < n; t++) {
-    const w = offsets.tokens[t];
-    word[t] = hashRange(w, 0, w.length, SEED_WORD);
-    shape[t] = shapeHash(text, offsets.starts[t], offsets.ends[t]);
+    starts[t] = b[2 * t];
+    ends[t] = b[2 * t + 1];
+    tokens.push(f.norm.slice(f.normBounds[2 * t], f.normBounds[2 * t + 1]));
   }
-  const features = new Int32Array(n * TEMPLATE_COUNT);
-  const at = (a: Int32Array, t: number) => (t < 0 ? BEFORE : t >= n ? AFTER : a[t]);
-  const put = (o: number, k: number, value: number) => {
-    // The template number is mixed in, so "paris" as the word and as the next word are two features.
-    features[o + k] = combine(value, k, SEED_TEMPLATE) & POSITIVE;
-  };
-  for (let t = 0; t < n; t++) {
-    const w = offsets.tokens[t];
-    const o = t * TEMPLATE_COUNT;
-    // In SPAN_TEMPLATES order.
-    put(o, 0, 0);
-    put(o, 1, word[t]);
-    put(o, 2, shape[t]);
-    put(o, 3, affix(w, 2, false));
-    put(o, 4, affix(w, 3, false));
-    put(o, 5, affix(w, 2, true));
-    put(o, 6, affix(w, 3, true));
-    put(o, 7, affix(w, 4, true));
-    put(o, 8, at(word, t - 2));
-    put(o, 9, at(word, t - 1));
-    put(o, 10, at(word, t + 1));
-    put(o, 11, at(word, t + 2));
-    put(o, 12, combine(at(word, t - 1), word[t], SEED_PAIR));
-    put(o, 13, combine(word[t], at(word, t + 1), SEED_PAIR));
-    put(o, 14, combine(at(shape, t - 1), shape[t], SEED_PAIR));
-    put(o, 15, combine(shape[t], at(shape, t + 1), SEED_PAIR));
-    put(o, 16, combine(at(word, t - 2), at(word, t - 1), SEED_PAIR));
-    put(o, 17, combine(at(word, t + 1), at(word, t + 2), SEED_PAIR));
-  }
-  return { ...offsets, features };
+  return { starts, ends, tokens, features: f.features.slice(0, n * TEMPLATE_COUNT) };
 }
 
 /**
  * Feature value → model row, an open-addressing table (at most half full) over the values seen
- * in training. Values are non-negative, so -1 marks an empty slot.
+ * in training. Values are non-negative, so -1 marks an empty slot. A slot is a (value, row) pair
+ * side by side in one array, so a lookup touches one cache line rather than two.
  */
 export class RowTable {
-  private readonly keys: Int32Array;
-  private readonly rows: Int32Array;
+  private readonly slots: Int32Array;
   private readonly mask: number;
 
   constructor(readonly values: Int32Array) {
     let size = 16;
     while (size < 2 * values.length) size *= 2;
     this.mask = size - 1;
-    this.keys = new Int32Array(size).fill(-1);
-    this.rows = new Int32Array(size);
+    this.slots = new Int32Array(2 * size).fill(-1);
     for (let r = 0; r < values.length; r++) {
       const v = values[r];
       if (!(v >= 0)) throw new RangeError(`feature value ${r} is negative`);
       let i = mix32(v) & this.mask;
-      while (this.keys[i] !== -1) {
-        if (this.keys[i] === v) throw new RangeError(`feature value ${v} is listed twice`);
+      while (this.slots[2 * i] !== -1) {
+        if (this.slots[2 * i] === v) throw new RangeError(`feature value ${v} is listed twice`);
         i = (i + 1) & this.mask;
       }
-      this.keys[i] = v;
-      this.rows[i] = r;
+      this.slots[2 * i] = v;
+      this.slots[2 * i + 1] = r;
     }
   }
 
   /** The row of a feature value, or -1 for one the model never learned. */
   find(value: number): number {
-    const keys = this.keys;
-    let i = mix32(value) & this.mask;
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = mix32(value) & mask;
     for (;;) {
-      const k = keys[i];
-      if (k === value) return this.rows[i];
+      const k = slots[2 * i];
+      if (k === value) return slots[2 * i + 1];
       if (k === -1) return -1;
-      i = (i + 1) & this.mask;
+      i = (i + 1) & mask;
     }
   }
 
-  /** Replaces every feature value in place by its row (-1 when unknown). */
-  mapInPlace(features: Int32Array): void {
-    for (let i = 0; i < features.length; i++) features[i] = this.find(features[i]);
+  /** Replaces the first `count` feature values (all by default) in place by their rows (-1 when unknown). */
+  mapInPlace(features: Int32Array, count = features.length): void {
+    for (let i = 0; i < count; i++) features[i] = this.find(features[i]);
   }
 }

@@ -92,46 +92,62 @@ export interface TokenOffsets {
   tokens: string[];
 }
 
-/** Tokens of `text` with their UTF-16 offsets; for ASCII text without `punctuation`, the same tokens as `tokenize`. */
-export function tokenizeWithOffsets(text: string, punctuation = false): TokenOffsets {
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const tokens: string[] = [];
+/**
+ * Writes each raw token of `text` as a (start, end) pair of UTF-16 offsets into `out`, making no
+ * strings. Returns true when the text is ASCII: each token's normalised form is then the lower-cased
+ * slice (`text.toLowerCase().slice(start, end)`); otherwise it is `normalizeText(text.slice(start, end))`.
+ */
+export function scanTokenOffsets(text: string, punctuation: boolean, out: IntBuffer): boolean {
+  out.length = 0;
   if (isAscii(text)) {
-    // The char-code loop, as for the classifier.
-    const lower = text.toLowerCase();
-    const n = lower.length;
+    // The char-code loop, as for the classifier (case does not change which characters are word characters).
+    const n = text.length;
     let i = 0;
     while (i < n) {
-      const c = lower.charCodeAt(i);
+      const c = text.charCodeAt(i);
       if (!isAsciiWordChar(c)) {
         if (punctuation && c > 32 && c !== 127) {
-          starts.push(i);
-          ends.push(i + 1);
-          tokens.push(lower[i]);
+          out.push(i);
+          out.push(i + 1);
         }
         i++;
         continue;
       }
       const start = i;
       for (;;) {
-        while (i < n && isAsciiWordChar(lower.charCodeAt(i))) i++;
-        if (!punctuation && i + 1 < n && lower.charCodeAt(i) === APOSTROPHE && isAsciiWordChar(lower.charCodeAt(i + 1))) i++;
+        while (i < n && isAsciiWordChar(text.charCodeAt(i))) i++;
+        if (!punctuation && i + 1 < n && text.charCodeAt(i) === APOSTROPHE && isAsciiWordChar(text.charCodeAt(i + 1))) i++;
         else break;
       }
-      starts.push(start);
-      ends.push(i);
-      tokens.push(lower.slice(start, i));
+      out.push(start);
+      out.push(i);
     }
-  } else {
-    const pattern = punctuation ? RAW_TOKEN_WITH_PUNCTUATION : RAW_TOKEN;
-    pattern.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = pattern.exec(text)) !== null) {
-      starts.push(m.index);
-      ends.push(m.index + m[0].length);
-      tokens.push(normalizeText(m[0]));
-    }
+    return true;
   }
-  return { starts: Int32Array.from(starts), ends: Int32Array.from(ends), tokens };
+  const pattern = punctuation ? RAW_TOKEN_WITH_PUNCTUATION : RAW_TOKEN;
+  pattern.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = pattern.exec(text)) !== null) {
+    out.push(m.index);
+    out.push(m.index + m[0].length);
+  }
+  return false;
+}
+
+/** Tokens of `text` with their UTF-16 offsets; for ASCII text without `punctuation`, the same tokens as `tokenize`. */
+export function tokenizeWithOffsets(text: string, punctuation = false): TokenOffsets {
+  const bounds = new IntBuffer(64);
+  const ascii = scanTokenOffsets(text, punctuation, bounds);
+  const n = bounds.length >> 1;
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
+  const tokens: string[] = [];
+  const source = ascii ? text.toLowerCase() : text;
+  for (let t = 0; t < n; t++) {
+    starts[t] = bounds.data[2 * t];
+    ends[t] = bounds.data[2 * t + 1];
+    const raw = source.slice(starts[t], ends[t]);
+    tokens.push(ascii ? raw : normalizeText(raw));
+  }
+  return { starts, ends, tokens };
 }

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { isValidTagSequence } from "../../src/engine/crf.js";
+import { ChainScratch, computeEmissions, expScaled, forwardBackward, isValidTagSequence, spanMarginal, tagCount, viterbi } from "../../src/engine/crf.js";
 import { encodeContainer, ModelFileError, MODEL_FORMAT_VERSION } from "../../src/engine/model-container.js";
 import { encodeModel, decodeModel } from "../../src/engine/model-file.js";
 import { mulberry32 } from "../../src/engine/random.js";
 import { evaluateSpans } from "../../src/engine/span-metrics.js";
 import { decodeSpanModel, encodeSpanModel } from "../../src/engine/span-model-file.js";
+import { tagsToTokenSpans, type SpanExtractor } from "../../src/engine/span-extractor.js";
+import { TEMPLATE_COUNT, tokenizeForSpans } from "../../src/engine/span-features.js";
 import { trainSpanExtractor, type SpanExample } from "../../src/engine/span-train.js";
 import { trainClassifier } from "../../src/engine/train.js";
 
@@ -41,6 +43,24 @@ function synthetic(n: number, seed: number, noise = 0): SpanExample[] {
   return out;
 }
 
+/** Prediction through crf.ts's reference functions, as the extractor first did it. */
+function referencePredict(model: SpanExtractor, text: string) {
+  const x = tokenizeForSpans(text);
+  const n = x.tokens.length;
+  if (n === 0) return { spans: [], probability: 1 };
+  const w = model.weights;
+  const T = model.header.temperature;
+  const s = new ChainScratch();
+  s.ensure(n, tagCount(w.labelCount));
+  computeEmissions(w, Int32Array.from(x.features, (v) => model.table.find(v)), 0, n, TEMPLATE_COUNT, 1, s.emit);
+  const path = new Int32Array(n);
+  const score = viterbi(w, n, s, path);
+  const eT = expScaled(w.transition, T);
+  const logZ = forwardBackward(w, n, s, eT, expScaled(w.start, T), T);
+  const spans = tagsToTokenSpans(path, n, w.labelCount).map((sp) => ({ start: x.starts[sp.first], end: x.ends[sp.last], label: model.labels[sp.label], probability: spanMarginal(w, n, s, eT, sp.label, sp.first, sp.last) }));
+  return { spans, probability: Math.min(1, Math.exp(score / T - logZ)) };
+}
+
 describe("span extractor", () => {
   const train = synthetic(300, 1);
   const model = trainSpanExtractor(train, { seed: 3 });
@@ -61,6 +81,19 @@ describe("span extractor", () => {
       ["date", "tomorrow"],
     ]);
     expect(p.probability).toBeGreaterThan(0.5);
+  });
+
+  it("predicts what the reference decoding (crf.ts) predicts, to 1e-12", () => {
+    const r = mulberry32(9);
+    const words = ["book", "a", "flight", "for", "to", "tomorrow", "Kyoto", "São", "Paulo", "Ana", "Chen", "Wei", "please", ".", "'s", "😀", "x"];
+    const texts = [...synthetic(40, 5, 0.3).map((e) => e.text), ...Array.from({ length: 60 }, () => Array.from({ length: 1 + Math.floor(r() * 12) }, () => words[Math.floor(r() * words.length)]).join(r() < 0.5 ? " " : ""))];
+    for (const text of texts) {
+      const fast = model.predict(text);
+      const ref = referencePredict(model, text);
+      expect(fast.spans.map((s) => [s.start, s.end, s.label])).toEqual(ref.spans.map((s) => [s.start, s.end, s.label]));
+      expect(Math.abs(fast.probability - ref.probability)).toBeLessThan(1e-12);
+      fast.spans.forEach((s, i) => expect(Math.abs(s.probability - ref.spans[i].probability)).toBeLessThan(1e-12));
+    }
   });
 
   it("decodes valid tag sequences on any text, including ones far from its training data", () => {

@@ -1,0 +1,411 @@
+// Prediction-time decoding for a trained CRF: the same arithmetic as crf.ts's viterbi,
+// forwardBackward and spanMarginal (same operations in the same order, so the same bits), laid
+// out for one model at a fixed temperature. Everything that depends only on the model is computed
+// once here, at load, instead of on every call:
+// - each edge's transition score and exp(score / T), stored in the order the loops read them
+//   (incoming edges per tag for Viterbi and the forward pass, outgoing for the backward pass),
+//   so the inner loops read three arrays sequentially instead of gathering from an L × L table;
+// - the bias feature's weights (the same row on every token, added first), as the starting
+//   emission row, which is exactly what adding it to zeros gives;
+// - feature value → weights in one step: an open-addressing table whose slots hold the value and
+//   the offset of its block in one packed buffer (count, then tag and weight pairs side by side).
+//   A rare feature then costs two cache misses (slot, block) instead of four (slot, row start,
+//   tags, weights); the emission sum is bound by those misses, not by arithmetic.
+// Weights are used at float32 precision, as model files store them.
+// Viterbi and the forward pass share one loop over the incoming edges; the backward pass stops at
+// the last token a span marginal needs. crf.ts stays the reference (and training's code); a test
+// checks this against it on random models.
+import { tagCount, type CrfWeights } from "./crf.js";
+import { mix32 } from "./hash.js";
+
+/** Below this log-ratio to the best tag, a tag's weight is taken as zero (as in crf.ts). */
+const NEGLIGIBLE = -30;
+
+// exp(d) for NEGLIGIBLE ≤ d ≤ 0, about three times faster than Math.exp (which was 15% of a
+// prediction) and within 2e-15 of it: d = n·ln2/64 + r with |r| ≤ ln2/128, exp(d) = 2^(n/64) ·
+// exp(r), the first factor from a table, the second from its Taylor series to r⁵ (error below
+// r⁶/720 ≈ 4e-17). Only integer-free double arithmetic, so the same on every engine.
+const EXP_STEPS = 64;
+const EXP_INV_STEP = EXP_STEPS / Math.LN2;
+/** ln2/64 split in two: the high part has few enough bits that n · high is exact. */
+const EXP_STEP_HI = Math.floor((Math.LN2 / EXP_STEPS) * 2 ** 40) / 2 ** 40;
+const EXP_STEP_LO = Math.LN2 / EXP_STEPS - EXP_STEP_HI;
+/** Adding and subtracting 1.5 · 2^52 rounds a double of magnitude below 2^51 to the nearest integer. */
+const ROUND = 6755399441055744;
+const EXP_TABLE = Float64Array.from({ length: Math.ceil(-NEGLIGIBLE * EXP_INV_STEP) + 2 }, (_, m) => Math.pow(2, -m / EXP_STEPS));
+
+/** exp(d) for NEGLIGIBLE ≤ d ≤ 0 (outside that range, wrong). */
+export function expNonPositive(d: number): number {
+  const n = d * EXP_INV_STEP + ROUND - ROUND;
+  const r = d - n * EXP_STEP_HI - n * EXP_STEP_LO;
+  return EXP_TABLE[-n | 0] * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120))))));
+}
+
+export class CrfDecoder {
+  readonly labelCount: number;
+  readonly tags: number;
+  /** (feature value, block offset) per slot, -1 for empty; size a power of two, at most half full. */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  /** Blocks: packedInt[o] = pair count, then per pair packedInt[o + 1 + 2m] = tag, packedFloat[o + 2 + 2m] = weight. */
+  private readonly packedInt: Int32Array;
+  private readonly packedFloat: Float32Array;
+  private readonly biasBlock: number;
+  /** Emission row every token starts from: the bias row's weights, or zeros. */
+  private readonly base: Float64Array;
+  /** Transition score (and its exp at T) of every tag into O, by from-tag: every tag may precede O. */
+  private readonly toO: Float64Array;
+  private readonly expToO: Float64Array;
+  /** Edges into B-k (from O, and the span-to-span moves seen in training), CSR by k, from-tags ascending. */
+  private readonly bStart: Int32Array;
+  private readonly bFrom: Int32Array;
+  private readonly bScore: Float64Array;
+  private readonly bExp: Float64Array;
+  /** B-k → I-k and I-k → I-k, by k: I-k's only predecessors. */
+  private readonly bToI: Float64Array;
+  private readonly iToI: Float64Array;
+  private readonly expBToI: Float64Array;
+  private readonly expIToI: Float64Array;
+  private readonly start: Float64Array;
+  private readonly expStart: Float64Array;
+  /** exp(transition / T), L × L, for span marginals. */
+  private readonly expTransition: Float64Array;
+  private readonly invT: number;
+
+  emit = new Float64Array(0);
+  private psi = new Float64Array(0);
+  private delta = new Float64Array(0);
+  private alpha = new Float64Array(0);
+  private beta = new Float64Array(0);
+  private scale = new Float64Array(0);
+  private u = new Float64Array(0);
+  /** log Z at the model's temperature, from the last `decode`. */
+  logZ = 0;
+  private tokens = 0;
+  /** Pairs summed by the last `emissions` (keeps the pass that loads the blocks from being dropped). */
+  touched = 0;
+
+  /** `features[r]` is the feature value (non-negative) of row r; `bias` the value every token has first. */
+  constructor(
+    w: CrfWeights,
+    readonly temperature: number,
+    features: Int32Array,
+    bias: number,
+  ) {
+    const K = w.labelCount;
+    const L = tagCount(K);
+    this.labelCount = K;
+    this.tags = L;
+    const F = features.length;
+    if (w.rowStart.length !== F + 1) throw new Error("feature count does not match the model's weights");
+    const buffer = new ArrayBuffer(4 * (F + 2 * w.pairTag.length));
+    this.packedInt = new Int32Array(buffer);
+    this.packedFloat = new Float32Array(buffer);
+    let size = 16;
+    while (size < 2 * F) size *= 2;
+    this.mask = size - 1;
+    this.slots = new Int32Array(2 * size).fill(-1);
+    let o = 0;
+    let biasRow = -1;
+    for (let r = 0; r < F; r++) {
+      const v = features[r];
+      if (!(v >= 0)) throw new RangeError(`feature value ${r} is negative`);
+      let i = mix32(v) & this.mask;
+      while (this.slots[2 * i] !== -1) {
+        if (this.slots[2 * i] === v) throw new RangeError(`feature value ${v} is listed twice`);
+        i = (i + 1) & this.mask;
+      }
+      this.slots[2 * i] = v;
+      this.slots[2 * i + 1] = o;
+      if (v === bias) biasRow = r;
+      this.packedInt[o] = w.rowStart[r + 1] - w.rowStart[r];
+      for (let p = w.rowStart[r]; p < w.rowStart[r + 1]; p++) {
+        this.packedInt[++o] = w.pairTag[p];
+        this.packedFloat[++o] = w.pairWeight[p];
+      }
+      o++;
+    }
+    this.biasBlock = biasRow >= 0 ? this.find(bias) : -1;
+    this.invT = 1 / temperature;
+    this.base = new Float64Array(L);
+    if (biasRow >= 0) for (let p = w.rowStart[biasRow]; p < w.rowStart[biasRow + 1]; p++) this.base[w.pairTag[p]] += Math.fround(w.pairWeight[p]);
+    const g = w.graph;
+    const fail = () => {
+      throw new Error("the transition graph is not a BIO graph");
+    };
+    if (g.inStart[1] - g.inStart[0] !== L) fail();
+    for (let k = 0; k < K; k++) {
+      const i = 1 + K + k;
+      if (g.inStart[i + 1] - g.inStart[i] !== 2 || g.inFrom[g.inStart[i]] !== 1 + k || g.inFrom[g.inStart[i] + 1] !== i) fail();
+    }
+    const ex = (v: number) => Math.exp(v / temperature);
+    this.toO = new Float64Array(L);
+    for (let p = 0; p < L; p++) this.toO[p] = w.transition[p * L];
+    this.expToO = this.toO.map(ex);
+    this.bStart = new Int32Array(K + 1);
+    const first = g.inStart[1];
+    for (let k = 0; k <= K; k++) this.bStart[k] = g.inStart[1 + k] - first;
+    this.bFrom = g.inFrom.slice(first, g.inStart[1 + K]);
+    this.bScore = new Float64Array(this.bFrom.length);
+    for (let k = 0; k < K; k++) for (let j = this.bStart[k]; j < this.bStart[k + 1]; j++) this.bScore[j] = w.transition[this.bFrom[j] * L + 1 + k];
+    this.bExp = this.bScore.map(ex);
+    this.bToI = new Float64Array(K);
+    this.iToI = new Float64Array(K);
+    for (let k = 0; k < K; k++) {
+      this.bToI[k] = w.transition[(1 + k) * L + 1 + K + k];
+      this.iToI[k] = w.transition[(1 + K + k) * L + 1 + K + k];
+    }
+    this.expBToI = this.bToI.map(ex);
+    this.expIToI = this.iToI.map(ex);
+    this.start = w.start;
+    this.expStart = Float64Array.from(w.start, (v) => Math.exp(v / temperature));
+    this.expTransition = Float64Array.from(w.transition, (v) => Math.exp(v / temperature));
+    this.u = new Float64Array(L);
+  }
+
+  private ensure(tokens: number): void {
+    const size = tokens * this.tags;
+    if (this.emit.length < size) {
+      const cap = Math.max(size, this.emit.length * 2, 32 * this.tags);
+      this.emit = new Float64Array(cap);
+      this.psi = new Float64Array(cap);
+      this.delta = new Float64Array(cap);
+      this.alpha = new Float64Array(cap);
+      this.beta = new Float64Array(cap);
+      this.scale = new Float64Array(cap / this.tags);
+    }
+  }
+
+  /** The block offset of a feature value, or -1 for one the model never learned. */
+  find(value: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = mix32(value) & mask;
+    for (;;) {
+      const k = slots[2 * i];
+      if (k === value) return slots[2 * i + 1];
+      if (k === -1) return -1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /**
+   * Emission scores into `emit` of `tokens` tokens with `perToken` feature values each (raw
+   * values, not rows; unknown ones are skipped), summed in the order given, as crf.ts does.
+   * Overwrites `features` with block offsets.
+   */
+  emissions(features: Int32Array, tokens: number, perToken: number): void {
+    this.ensure(tokens);
+    const L = this.tags;
+    const { emit, base, packedInt, packedFloat, biasBlock } = this;
+    const count = tokens * perToken;
+    // Two passes, so that the cache misses of the first (slots, then blocks) are independent loads
+    // the processor overlaps, instead of each waiting behind the previous feature's sums.
+    let touched = 0;
+    for (let i = 0; i < count; i++) {
+      const b = this.find(features[i]);
+      features[i] = b;
+      if (b >= 0) touched += packedInt[b];
+    }
+    this.touched = touched;
+    for (let t = 0; t < tokens; t++) {
+      const o = t * L;
+      const first = t * perToken;
+      let k = 0;
+      // The bias, if any, is the first feature of every token and already in `base`.
+      if (biasBlock >= 0 && features[first] === biasBlock) {
+        emit.set(base, o);
+        k = 1;
+      } else {
+        emit.fill(0, o, o + L);
+      }
+      for (; k < perToken; k++) {
+        const b = features[first + k];
+        if (b < 0) continue;
+        const end = b + 2 * packedInt[b];
+        for (let q = b + 1; q < end; q += 2) emit[o + packedInt[q]] += packedFloat[q + 1];
+      }
+    }
+  }
+
+  /**
+   * Viterbi (best valid path into `out`, returns its score) and the scaled forward pass (sets
+   * `logZ`) over the emissions in `emit`. `backward` must follow before `spanProbability`.
+   */
+  decode(tokens: number, out: Int32Array): number {
+    const K = this.labelCount;
+    const L = this.tags;
+    const { emit, psi, delta, alpha, scale, toO, expToO, bStart, bFrom, bScore, bExp, bToI, iToI, expBToI, expIToI, start, expStart, invT } = this;
+    this.tokens = tokens;
+    let logZ = 0;
+    for (let t = 0; t < tokens; t++) {
+      const o = t * L;
+      let max = -Infinity;
+      for (let y = 0; y < L; y++) if (emit[o + y] > max) max = emit[o + y];
+      for (let y = 0; y < L; y++) {
+        const d = (emit[o + y] - max) * invT;
+        psi[o + y] = d < NEGLIGIBLE ? 0 : expNonPositive(d);
+      }
+      logZ += max * invT;
+    }
+    let c = 0;
+    for (let y = 0; y <= K; y++) {
+      delta[y] = start[y] + emit[y];
+      alpha[y] = expStart[y] * psi[y];
+      c += alpha[y];
+    }
+    for (let y = K + 1; y < L; y++) {
+      delta[y] = -Infinity;
+      alpha[y] = 0;
+    }
+    scale[0] = c;
+    for (let y = 0; y < L; y++) alpha[y] /= c;
+    for (let t = 1; t < tokens; t++) {
+      const prev = (t - 1) * L;
+      const cur = t * L;
+      // Viterbi keeps only the maxima here (Math.max, no unpredictable branch); the backtrack
+      // below finds which predecessor gave each maximum on the best path only.
+      // Into O, from every tag.
+      let top = -Infinity;
+      let sum = 0;
+      for (let p = 0; p < L; p++) {
+        top = Math.max(top, delta[prev + p] + toO[p]);
+        sum += alpha[prev + p] * expToO[p];
+      }
+      delta[cur] = top + emit[cur];
+      // Times the tag's weight, and into the scale, in tag order (as crf.ts, which does it in a loop of its own).
+      c = sum * psi[cur];
+      alpha[cur] = c;
+      // Into B-k, from O and the span-to-span moves.
+      let j = 0;
+      for (let k = 0; k < K; k++) {
+        const end = bStart[k + 1];
+        top = -Infinity;
+        sum = 0;
+        for (; j < end; j++) {
+          const p = prev + bFrom[j];
+          top = Math.max(top, delta[p] + bScore[j]);
+          sum += alpha[p] * bExp[j];
+        }
+        delta[cur + 1 + k] = top + emit[cur + 1 + k];
+        const a = sum * psi[cur + 1 + k];
+        alpha[cur + 1 + k] = a;
+        c += a;
+      }
+      // Into I-k, from B-k and I-k.
+      for (let k = 0; k < K; k++) {
+        const b = prev + 1 + k;
+        const i = prev + 1 + K + k;
+        delta[cur + 1 + K + k] = Math.max(delta[b] + bToI[k], delta[i] + iToI[k]) + emit[cur + 1 + K + k];
+        const a = (alpha[b] * expBToI[k] + alpha[i] * expIToI[k]) * psi[cur + 1 + K + k];
+        alpha[cur + 1 + K + k] = a;
+        c += a;
+      }
+      scale[t] = c;
+      const inv = 1 / c;
+      for (let y = 0; y < L; y++) alpha[cur + y] *= inv;
+    }
+    for (let t = 0; t < tokens; t++) logZ += Math.log(scale[t]);
+    this.logZ = logZ;
+    const last = (tokens - 1) * L;
+    let arg = 0;
+    for (let y = 1; y < L; y++) if (delta[last + y] > delta[last + arg]) arg = y;
+    const score = delta[last + arg];
+    out[tokens - 1] = arg;
+    for (let t = tokens - 1; t > 0; t--) {
+      arg = this.bestPredecessor((t - 1) * L, arg);
+      out[t - 1] = arg;
+    }
+    return score;
+  }
+
+  /**
+   * The predecessor p of tag y that maximises delta[p] + transition[p, y] at the token whose
+   * delta row starts at `prev`: the first such p in ascending order, as crf.ts's viterbi keeps.
+   */
+  private bestPredecessor(prev: number, y: number): number {
+    const K = this.labelCount;
+    const delta = this.delta;
+    let top = -Infinity;
+    let arg = 0;
+    if (y === 0) {
+      const toO = this.toO;
+      for (let p = 0; p < this.tags; p++) {
+        const v = delta[prev + p] + toO[p];
+        if (v > top) {
+          top = v;
+          arg = p;
+        }
+      }
+    } else if (y <= K) {
+      const { bFrom, bScore } = this;
+      for (let j = this.bStart[y - 1]; j < this.bStart[y]; j++) {
+        const v = delta[prev + bFrom[j]] + bScore[j];
+        if (v > top) {
+          top = v;
+          arg = bFrom[j];
+        }
+      }
+    } else {
+      const k = y - 1 - K;
+      if (delta[prev + 1 + k] + this.bToI[k] > top) {
+        top = delta[prev + 1 + k] + this.bToI[k];
+        arg = 1 + k;
+      }
+      if (delta[prev + y] + this.iToI[k] > top) arg = y;
+    }
+    return arg;
+  }
+
+  /** The backward pass of the last `decode`, from the last token down to token `downTo`. */
+  backward(downTo: number): void {
+    const L = this.tags;
+    const tokens = this.tokens;
+    const K = this.labelCount;
+    const { psi, beta, scale, u, expToO, bStart, bFrom, bExp, expBToI, expIToI } = this;
+    const last = (tokens - 1) * L;
+    for (let y = 0; y < L; y++) beta[last + y] = 1;
+    for (let t = tokens - 2; t >= downTo; t--) {
+      const cur = t * L;
+      const next = (t + 1) * L;
+      const inv = 1 / scale[t + 1];
+      for (let y = 0; y < L; y++) u[y] = psi[next + y] * beta[next + y] * inv;
+      // beta[t][p] = Σ over p's successors y, ascending, of E[p, y] · u[y] (as crf.ts sums it),
+      // written as a scatter over each tag's predecessors: O first, then B-k, then I-k.
+      const u0 = u[0];
+      for (let p = 0; p < L; p++) beta[cur + p] = expToO[p] * u0;
+      let j = 0;
+      for (let k = 0; k < K; k++) {
+        const end = bStart[k + 1];
+        const uy = u[1 + k];
+        for (; j < end; j++) beta[cur + bFrom[j]] += bExp[j] * uy;
+      }
+      for (let k = 0; k < K; k++) {
+        const ui = u[1 + K + k];
+        beta[cur + 1 + k] += expBToI[k] * ui;
+        beta[cur + 1 + K + k] += expIToI[k] * ui;
+      }
+    }
+  }
+
+  /**
+   * Marginal probability that tokens first..last form exactly one span of `label` (as crf.ts's
+   * spanMarginal); needs `backward(downTo)` with downTo ≤ last.
+   */
+  spanProbability(label: number, first: number, last: number): number {
+    const K = this.labelCount;
+    const L = this.tags;
+    const b = 1 + label;
+    const i = 1 + K + label;
+    const { alpha, beta, psi, scale, expTransition } = this;
+    let p = alpha[first * L + b];
+    let tag = b;
+    for (let t = first + 1; t <= last; t++) {
+      p *= (expTransition[tag * L + i] * psi[t * L + i]) / scale[t];
+      tag = i;
+    }
+    let after = beta[last * L + tag];
+    if (last + 1 < this.tokens) after -= (expTransition[tag * L + i] * psi[(last + 1) * L + i] * beta[(last + 1) * L + i]) / scale[last + 1];
+    return Math.min(1, Math.max(0, p * after));
+  }
+}
