@@ -25,7 +25,7 @@
 // built from the same inputs answer identically.
 import { DEFAULT_FEATURIZER_CONFIG, Featurizer, type FeaturizerConfig } from "../engine/featurizer.js";
 import { fmix32, hashRange } from "../engine/hash.js";
-import { LabelCentroids } from "./label-centroids.js";
+import { LabelCentroids } from "../engine/label-centroids.js";
 
 export interface AnswerKeyOptions {
   labels: string[];
