@@ -32,7 +32,9 @@ export class HoldoutScores {
     const ok = a.label === example.label;
     this.n++;
     if (ok) this.correct++;
-    if (a.scope === "in_scope") this.inScope.push({ confidence: a.confidence, correct: ok });
+    // The threshold is on the scope score; a "none" item (the teacher found no label fits) is
+    // never matched by a specialist label, so it counts as an error wherever it is covered.
+    if (a.scope === "in_scope") this.inScope.push({ confidence: a.score, correct: ok });
   }
 
   /** correct / n (0 when nothing was scored). */

@@ -2,6 +2,7 @@
 // it does one prediction, one out-of-scope share and a hash — no sorting, no arrays per call.
 import type { TextClassifier } from "../engine/classifier.js";
 import { fmix32 } from "../engine/hash.js";
+import { scopeScore } from "../engine/scope.js";
 import type { RoutingTarget } from "../task/definition.js";
 import { isCovered } from "./threshold.js";
 
@@ -18,6 +19,8 @@ export interface RouteDecision {
   confidence?: number;
   /** Share of the text's n-grams the specialist never learned (1: unlike anything it has seen). */
   unknownShare?: number;
+  /** The scope score the threshold is compared with (see Assessment.score). */
+  scopeScore?: number;
   /** Also ask the teacher, to audit the specialist's answer (only ever true for specialist answers). */
   audit: boolean;
 }
@@ -36,6 +39,13 @@ export interface Assessment {
   index: number;
   confidence: number;
   unknownShare: number;
+  /**
+   * What the threshold is compared with: the scope score (src/engine/scope.ts), the confidence
+   * discounted by how foreign the text is. Thresholds are chosen on held-out items' scores, with
+   * the teacher's "none" answers among them (any specialist label on those is an error), so the
+   * cut that keeps out-of-scope inputs away is fitted with the same guarantee, never hand-set.
+   */
+  score: number;
   /** Why the specialist may not answer whatever its confidence, or "in_scope". */
   scope: "in_scope" | "out_of_scope" | "out_of_scope_label";
 }
@@ -50,7 +60,7 @@ export function assess(specialist: TextClassifier, text: string, settings: Route
       : p.label === settings.outOfScopeLabel
         ? "out_of_scope_label"
         : "in_scope";
-  return { label: p.label, index: p.index, confidence: p.confidence, unknownShare, scope };
+  return { label: p.label, index: p.index, confidence: p.confidence, unknownShare, score: scopeScore(p.confidence, unknownShare), scope };
 }
 
 const SALT_AUDIT = 0x3c6ef372;
@@ -116,9 +126,9 @@ export class Router {
   decideFrom(a: Assessment | null): RouteDecision & { reason: Exclude<RouteReason, "forced"> } {
     if (a === null || this.#specialist === null) return { decision: "teacher", reason: "no_specialist", audit: false };
     if (this.#threshold === null) return { decision: "teacher", reason: "no_threshold", audit: false };
-    const reason = a.scope !== "in_scope" ? a.scope : isCovered(a.confidence, this.#threshold) ? "confident" : "below_threshold";
+    const reason = a.scope !== "in_scope" ? a.scope : isCovered(a.score, this.#threshold) ? "confident" : "below_threshold";
     const decision = reason === "confident" ? "specialist" : "teacher";
-    return { decision, reason, prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, audit: false };
+    return { decision, reason, prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, scopeScore: a.score, audit: false };
   }
 
   /**
@@ -130,6 +140,6 @@ export class Router {
     const specialist = this.#specialist;
     if (specialist === null) return decision === "teacher" ? { decision, reason: "forced", audit: false } : null;
     const a = assess(specialist, text, this.settings);
-    return { decision, reason: "forced", prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, audit: false };
+    return { decision, reason: "forced", prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, scopeScore: a.score, audit: false };
   }
 }
