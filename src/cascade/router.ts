@@ -60,7 +60,10 @@ export function assess(specialist: TextClassifier, text: string, settings: Route
       : p.label === settings.outOfScopeLabel
         ? "out_of_scope_label"
         : "in_scope";
-  return { label: p.label, index: p.index, confidence: p.confidence, unknownShare, score: scopeScore(p.confidence, unknownShare), scope };
+  // A specialist that learned the none class and predicts it says the text is out of scope: its
+  // scope score is that of the best real label (at most 1 − P(none)), not its confidence in none.
+  const inScopeConfidence = p.label === settings.outOfScopeLabel ? (specialist.lastTop(2)[1]?.probability ?? 0) : p.confidence;
+  return { label: p.label, index: p.index, confidence: p.confidence, unknownShare, score: scopeScore(inScopeConfidence, unknownShare), scope };
 }
 
 const SALT_AUDIT = 0x3c6ef372;
