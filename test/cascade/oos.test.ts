@@ -9,16 +9,7 @@ import { mulberry32 } from "../../src/engine/random.js";
 import { auroc, scopeScore, ScopeScorer } from "../../src/engine/scope.js";
 import { trainClassifier } from "../../src/engine/train.js";
 import { NONE_LABEL } from "../../src/task/definition.js";
-import { LABELS, ScriptedTeacher, topicTask, topicTexts, type Labelled } from "./fixtures.js";
-
-/** Messages about none of the topics: shared filler words, foreign content words (as "what's the weather" to a bank). */
-const FOREIGN = ["mortgage", "loan", "refund", "invoice", "pension", "salary", "credit", "deposit", "tax", "insurance"];
-function foreignTexts(n: number, seed: number, offset = 0): Labelled[] {
-  const random = mulberry32(seed);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
-  const fillers = ["tell me about the", "any news on", "show me", "please find"];
-  return Array.from({ length: n }, (_, i) => ({ text: `${pick(fillers)} ${pick(FOREIGN)} and ${pick(FOREIGN)} ${pick(fillers)} ${offset + i}`, label: "finance" }));
-}
+import { foreignTexts, LABELS, ScriptedTeacher, topicTask, topicTexts, type Labelled } from "./fixtures.js";
 
 describe("auroc", () => {
   it("is 1 for perfect separation, 0 for reversed, ½ for ties", () => {
