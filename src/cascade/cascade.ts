@@ -20,7 +20,7 @@ import { trainClassifier, TrainingError, type TrainOptions } from "../engine/tra
 import { labelNames, noneLabel, type Task } from "../task/definition.js";
 import type { FewShotExample, Teacher, TeacherAnswer } from "../teacher/types.js";
 import { isHoldoutText, MemoryExampleStore, type ExampleCause, type ExampleStore, type StoredExample } from "./example-store.js";
-import { scoreHoldout, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
+import { fitScopeCut, scoreHoldout, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
 import { LiveAudit } from "./live-audit.js";
 import { DEFAULT_RETRAIN_GROWTH, RECHOOSE_EVERY, retrainInterval, SHIFT_GUARD_REQUESTS, SHIFT_RETRAIN_EXAMPLES, tightenedTarget } from "./policy.js";
 import { Router, type RouteDecision, type RouteMode } from "./router.js";
@@ -642,10 +642,12 @@ export class Cascade {
     const { max_error, confidence_level } = this.task.routing;
     const target = tightenedTarget(max_error, this.#tightenLevel);
     this.#heldSinceChoice = 0;
+    const scope = fitScopeCut(scores);
+    this.router.setScopeCut(scope.cut);
     this.#choice =
       target === null
         ? { ...chooseThreshold([], { max_error, confidence_level }), reason: `specialist paused: the live audit raised ${this.#tightenLevel} alarms since the last retrain` }
-        : chooseThreshold(scores.inScope, { max_error: target, confidence_level }, { gridRatio: this.#gridRatio });
+        : chooseThreshold(scope.items, { max_error: target, confidence_level }, { gridRatio: this.#gridRatio });
     this.router.setSpecialist(this.#specialist, this.#shiftGuardUntil === 0 ? this.#choice.threshold : null);
   }
 

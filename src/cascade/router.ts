@@ -19,7 +19,7 @@ export interface RouteDecision {
   confidence?: number;
   /** Share of the text's n-grams the specialist never learned (1: unlike anything it has seen). */
   unknownShare?: number;
-  /** The scope score the threshold is compared with (see Assessment.score). */
+  /** The scope score (see Assessment.score). */
   scopeScore?: number;
   /** Also ask the teacher, to audit the specialist's answer (only ever true for specialist answers). */
   audit: boolean;
@@ -40,10 +40,9 @@ export interface Assessment {
   confidence: number;
   unknownShare: number;
   /**
-   * What the threshold is compared with: the scope score (src/engine/scope.ts), the confidence
-   * discounted by how foreign the text is. Thresholds are chosen on held-out items' scores, with
-   * the teacher's "none" answers among them (any specialist label on those is an error), so the
-   * cut that keeps out-of-scope inputs away is fitted with the same guarantee, never hand-set.
+   * The scope score (src/engine/scope.ts): the confidence in the best real label discounted by
+   * how foreign the text is. Reported (and measured as an AUROC); the router's scope rule uses its
+   * foreign-text factor, the unknown share, against a cut fitted on the holdout (setScopeCut).
    */
   score: number;
   /** Why the specialist may not answer whatever its confidence, or "in_scope". */
@@ -82,6 +81,8 @@ export function auditDraw(seed: number, id: number): number {
 export class Router {
   #specialist: TextClassifier | null = null;
   #threshold: number | null = null;
+  /** Fitted scope cut: above this unknown share the text is out of scope (null: only out_of_scope_max). */
+  #scopeCut: number | null = null;
   #next = 0;
 
   constructor(readonly settings: RouterSettings) {}
@@ -102,6 +103,15 @@ export class Router {
 
   setThreshold(threshold: number | null): void {
     this.#threshold = this.#specialist === null ? null : threshold;
+  }
+
+  get scopeCut(): number | null {
+    return this.#scopeCut;
+  }
+
+  /** The unknown-share cut fitted on the holdout (see fitScopeCut in holdout-scores.ts). */
+  setScopeCut(cut: number | null): void {
+    this.#scopeCut = cut;
   }
 
   /**
@@ -129,7 +139,8 @@ export class Router {
   decideFrom(a: Assessment | null): RouteDecision & { reason: Exclude<RouteReason, "forced"> } {
     if (a === null || this.#specialist === null) return { decision: "teacher", reason: "no_specialist", audit: false };
     if (this.#threshold === null) return { decision: "teacher", reason: "no_threshold", audit: false };
-    const reason = a.scope !== "in_scope" ? a.scope : isCovered(a.score, this.#threshold) ? "confident" : "below_threshold";
+    const scope = a.scope === "in_scope" && this.#scopeCut !== null && a.unknownShare > this.#scopeCut ? "out_of_scope" : a.scope;
+    const reason = scope !== "in_scope" ? scope : isCovered(a.confidence, this.#threshold) ? "confident" : "below_threshold";
     const decision = reason === "confident" ? "specialist" : "teacher";
     return { decision, reason, prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, scopeScore: a.score, audit: false };
   }

@@ -40,7 +40,7 @@ export function modelReport(model: TextClassifier, holdout: readonly LabelledTex
     const a = assess(model, e.text, settings);
     predicted.push(a.label);
     confidence.push(a.confidence);
-    if (a.scope === "in_scope") answerable.push({ confidence: a.score, correct: a.label === e.label });
+    if (a.scope === "in_scope") answerable.push({ confidence: a.confidence, correct: a.label === e.label });
   }
   const evaluation = evaluatePredictions(
     holdout.map((e) => e.label),
