@@ -66,7 +66,7 @@ export function scoreHoldout(model: TextClassifier, holdout: readonly LabelledTe
  * lets through, none items among them counting as errors, so the guarantee covers the traffic the
  * specialist really answers.
  */
-export function fitScopeCut(scores: HoldoutScores): { cut: number | null; items: ScoredItem[] } {
+export function fitScopeCut(scores: Pick<HoldoutScores, "inScope" | "unknownShares" | "none">): { cut: number | null; items: ScoredItem[] } {
   if (!scores.none.includes(true)) return { cut: null, items: scores.inScope };
   const shares = scores.unknownShares.filter((_, i) => !scores.none[i]).sort((a, b) => a - b);
   if (shares.length === 0) return { cut: null, items: scores.inScope };

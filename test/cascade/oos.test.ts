@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { Cascade } from "../../src/cascade/cascade.js";
 import { simulate } from "../../src/cascade/simulation.js";
+import { fitScopeCut } from "../../src/cascade/holdout-scores.js";
 import { chooseThreshold, type ScoredItem } from "../../src/cascade/threshold.js";
 import { mulberry32 } from "../../src/engine/random.js";
 import { auroc, scopeScore, ScopeScorer } from "../../src/engine/scope.js";
@@ -122,5 +123,26 @@ describe("a cascade whose teacher answers none of these", () => {
       const d = cascade.router.decide(e.text);
       if (d.decision === "specialist") expect(d.prediction).not.toBe(NONE_LABEL);
     }
+  });
+});
+
+describe("fitScopeCut", () => {
+  const item = (confidence: number, correct: boolean) => ({ confidence, correct });
+
+  it("sets no cut while the holdout holds no none answer", () => {
+    const scores = { inScope: [item(0.9, true), item(0.8, false)], unknownShares: [0.1, 0.9], none: [false, false] };
+    expect(fitScopeCut(scores)).toEqual({ cut: null, items: scores.inScope });
+  });
+
+  it("cuts at the 99th percentile of in-scope items' unknown shares and keeps none items below it as errors", () => {
+    // 100 in-scope items with unknown shares 0.00…0.99, and three none items: two foreign (0.95, 1), one familiar (0.2).
+    const inScope = [...Array.from({ length: 100 }, () => item(0.9, true)), item(0.99, false), item(0.99, false), item(0.99, false)];
+    const unknownShares = [...Array.from({ length: 100 }, (_, i) => i / 100), 0.995, 1, 0.2];
+    const none = [...Array.from({ length: 100 }, () => false), true, true, true];
+    const { cut, items } = fitScopeCut({ inScope, unknownShares, none });
+    expect(cut).toBe(0.98);
+    // 99 in-scope items and the familiar none item remain; the foreign ones go to the teacher.
+    expect(items).toHaveLength(100);
+    expect(items.filter((i) => !i.correct)).toHaveLength(1);
   });
 });
