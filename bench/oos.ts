@@ -143,8 +143,48 @@ async function streams(): Promise<void> {
       h.holdout_scope_auroc?.toFixed(3) ?? "n/a",
     ];
   });
+  // Spread over splits per condition, each figure against its target.
+  const pctSpread = (xs: (number | null)[]) => {
+    const v = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+    if (v.length === 0) return "n/a";
+    return `${pct(v.reduce((a, b) => a + b, 0) / v.length)} (${pct(v[0])}–${pct(v[v.length - 1])})`;
+  };
+  const summary: (string | number)[][] = [];
+  for (const oos of ["none", "held-out intents", "SNIPS"]) {
+    for (const share of SHARES) {
+      const rs = runs.filter((r) => r.oos === oos && r.share === share);
+      if (rs.length === 0) continue;
+      const h = rs.map((r) => r.holdout);
+      summary.push([
+        oos,
+        pct(share, 0),
+        rs.length,
+        pctSpread(rs.map((r) => r.teacher_share)),
+        pctSpread(h.map((x) => x.holdout_in_scope_coverage - base.get(rs[h.indexOf(x)].seed)!)),
+        pctSpread(h.map((x) => x.holdout_out_of_scope_answered)),
+        pctSpread(h.map((x) => (x.holdout_specialist_error === null || x.holdout_teacher_error_on_answered === null ? null : x.holdout_specialist_error - x.holdout_teacher_error_on_answered))),
+        pctSpread(h.map((x) => x.holdout_specialist_error_vs_teacher)),
+        h.some((x) => x.holdout_scope_auroc !== null) ? spread(h.map((x) => x.holdout_scope_auroc ?? NaN).filter((x) => !Number.isNaN(x))) : "n/a",
+      ]);
+    }
+  }
+  const summaryTable = markdownTable(
+    [
+      "out-of-scope",
+      "share",
+      "splits",
+      "stream to teacher",
+      "in-scope coverage vs 0% (target ≥ −5 pt)",
+      "OOS answered (target ≤ 2%)",
+      "specialist error − teacher's error there (target ≤ 5%)",
+      "specialist error vs teacher (target ≤ 5%)",
+      "scope AUROC",
+    ],
+    summary,
+  );
   updateReadmeSection(
     "oos",
+    `**Mean (min–max) over splits ${seeds.join(", ")}**\n\n${summaryTable}\n\n**Per split**\n\n` +
     markdownTable(
       ["split", "out-of-scope", "share", "stream to teacher", "in-scope coverage", "vs 0% OOS", "OOS answered by specialist", "specialist error vs gold", "teacher's error there", "specialist error vs teacher", "scope AUROC"],
       rows,

@@ -1,5 +1,6 @@
 // The per-request decision: does the specialist answer, or the teacher? Runs on every request, so
-// it does one prediction, one out-of-scope share and a hash — no sorting, no arrays per call.
+// it does one prediction, one out-of-scope share and a hash — no sorting, no arrays per call (but
+// for a text the specialist predicts as none, whose scope score needs the runner-up label).
 import type { TextClassifier } from "../engine/classifier.js";
 import { fmix32 } from "../engine/hash.js";
 import { scopeScore } from "../engine/scope.js";

@@ -8,7 +8,7 @@
 // as out-of-domain text; see bench/README.md): calibrated max-probability, max-logit, energy
 // (log Σ exp logits), cosine to the predicted label's centroid, cosine to the nearest centroid,
 // mean cosine to the k nearest training texts, and products with max-probability. The chosen
-// score, `score`, is the one that won on the choosing splits (see SCOPE_SCORE below).
+// score, `score`, is the one that won on the choosing splits (see scopeScore below).
 //
 // Pure TypeScript, no Node APIs: it runs wherever the classifier runs. It is built from the
 // classifier and its training texts (it is not stored in the model file: whoever has the model's
@@ -153,7 +153,7 @@ export class ScopeScorer {
     const centroidCos = Number.isNaN(this.cos[index]) ? 0 : Math.max(0, this.cos[index]);
     const knnCos = this.neighbours.meanTopCos(v, KNN_K);
     const reading = { label: header.labels[index], index, confidence, unknownShare, maxLogit, energy, centroidCos, nearestCentroidCos, knnCos, score: 0 };
-    reading.score = SCOPE_SCORE(reading);
+    reading.score = chosenScore(reading);
     return reading;
   }
 }
@@ -172,7 +172,7 @@ export function scopeScore(confidence: number, unknownShare: number): number {
   return confidence * (1 - unknownShare);
 }
 
-function SCOPE_SCORE(r: Omit<ScopeReading, "score">): number {
+function chosenScore(r: Omit<ScopeReading, "score">): number {
   return scopeScore(r.confidence, r.unknownShare);
 }
 
