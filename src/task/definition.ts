@@ -196,7 +196,7 @@ export function parseTask(input: unknown): Task {
 export const NONE_LABEL = "none_of_these";
 
 /** The task's name for "none of these": its out_of_scope_label, else NONE_LABEL. */
-export function noneLabel(task: Task): string {
+export function noneLabel(task: { out_of_scope_label?: string }): string {
   return task.out_of_scope_label ?? NONE_LABEL;
 }
 
