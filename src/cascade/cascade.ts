@@ -17,10 +17,10 @@
 // held-out examples are mostly the hard texts the specialist passed on.
 import type { TextClassifier } from "../engine/classifier.js";
 import { trainClassifier, TrainingError, type TrainOptions } from "../engine/train.js";
-import { labelNames, type Task } from "../task/definition.js";
+import { labelNames, noneLabel, type Task } from "../task/definition.js";
 import type { FewShotExample, Teacher, TeacherAnswer } from "../teacher/types.js";
 import { isHoldoutText, MemoryExampleStore, type ExampleCause, type ExampleStore, type StoredExample } from "./example-store.js";
-import { scoreHoldout, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
+import { fitScopeCut, scoreHoldout, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
 import { LiveAudit } from "./live-audit.js";
 import { DEFAULT_RETRAIN_GROWTH, RECHOOSE_EVERY, retrainInterval, SHIFT_GUARD_REQUESTS, SHIFT_RETRAIN_EXAMPLES, tightenedTarget } from "./policy.js";
 import { Router, type RouteDecision, type RouteMode } from "./router.js";
@@ -169,6 +169,8 @@ export class Cascade {
   readonly router: Router;
   readonly audit = new LiveAudit();
   readonly #labels: Set<string>;
+  /** The teacher's "none of these" (see noneLabel). */
+  readonly #none: string;
   readonly #trainOptions: Partial<Omit<TrainOptions, "onProgress">>;
   readonly #autoRetrain: boolean;
   readonly #growth: number;
@@ -219,13 +221,15 @@ export class Cascade {
     this.task = options.task;
     this.teacher = options.teacher;
     this.store = options.store ?? new MemoryExampleStore();
-    this.#labels = new Set(labelNames(this.task));
+    this.#none = noneLabel(this.task);
+    // A person may answer "none of these" too.
+    this.#labels = new Set([...labelNames(this.task), this.#none]);
     this.#trainOptions = { seed: this.task.training.seed, ...options.trainOptions };
     this.#autoRetrain = options.autoRetrain ?? true;
     this.#growth = options.retrainGrowth ?? DEFAULT_RETRAIN_GROWTH;
     this.#gridRatio = options.gridRatio;
     this.#onRetrain = options.onRetrain;
-    this.router = new Router({ routing: this.task.routing, outOfScopeLabel: this.task.out_of_scope_label, seed: this.task.training.seed });
+    this.router = new Router({ routing: this.task.routing, outOfScopeLabel: this.#none, seed: this.task.training.seed });
     for (const e of this.store.values()) if (e.holdout) this.#holdoutCount++;
   }
 
@@ -533,7 +537,24 @@ export class Cascade {
   #addTeacherExample(text: string, label: string, audited: boolean, cause: ExampleCause | undefined): void {
     if (this.store.get(text) !== undefined) return;
     const held = this.#put(text, label, "teacher", audited, undefined, cause);
-    if (this.#specialist !== null && !this.#knownLabels.has(label)) this.#unknownLabel(label, held);
+    if (this.#specialist === null || this.#knownLabels.has(label)) return;
+    if (label === this.#none) this.#firstNones(held);
+    else this.#unknownLabel(label, held);
+  }
+
+  /**
+   * The teacher said "none of these" and the live version has no none class yet. Not the shift
+   * guard: none answers are no new intent the specialist would answer wrongly as a group (the
+   * threshold, fitted with held-out none items counted as errors, already keeps the foreign ones
+   * away), and at 10% of the traffic the guard would never lift. A retrain is due once
+   * SHIFT_RETRAIN_EXAMPLES of them can be trained on, so the specialist learns a none class and
+   * the router sends what it predicts as none to the teacher.
+   */
+  #firstNones(heldOut: boolean): void {
+    if (heldOut) return;
+    const count = (this.#unknownLabelExamples.get(this.#none) ?? 0) + 1;
+    this.#unknownLabelExamples.set(this.#none, count);
+    if (count >= SHIFT_RETRAIN_EXAMPLES) this.#retrainRequested = true;
   }
 
   /**
@@ -621,10 +642,12 @@ export class Cascade {
     const { max_error, confidence_level } = this.task.routing;
     const target = tightenedTarget(max_error, this.#tightenLevel);
     this.#heldSinceChoice = 0;
+    const scope = fitScopeCut(scores);
+    this.router.setScopeCut(scope.cut);
     this.#choice =
       target === null
         ? { ...chooseThreshold([], { max_error, confidence_level }), reason: `specialist paused: the live audit raised ${this.#tightenLevel} alarms since the last retrain` }
-        : chooseThreshold(scores.inScope, { max_error: target, confidence_level }, { gridRatio: this.#gridRatio });
+        : chooseThreshold(scope.items, { max_error: target, confidence_level }, { gridRatio: this.#gridRatio });
     this.router.setSpecialist(this.#specialist, this.#shiftGuardUntil === 0 ? this.#choice.threshold : null);
   }
 

@@ -3,6 +3,7 @@
 // scores grow with the holdout at the cost of one prediction per new held-out example.
 import type { TextClassifier } from "../engine/classifier.js";
 import { assess, type RouterSettings } from "./router.js";
+import { SCOPE_CUT_QUANTILE } from "./policy.js";
 import type { ScoredItem } from "./threshold.js";
 
 export interface LabelledText {
@@ -21,6 +22,9 @@ export class HoldoutScores {
    * so they are never part of the answered set whose error is being bounded.
    */
   readonly inScope: ScoredItem[] = [];
+  /** Per item of inScope: its unknown share, and whether its reference is "none of these". */
+  readonly unknownShares: number[] = [];
+  readonly none: boolean[] = [];
 
   constructor(
     readonly model: TextClassifier,
@@ -32,7 +36,13 @@ export class HoldoutScores {
     const ok = a.label === example.label;
     this.n++;
     if (ok) this.correct++;
-    if (a.scope === "in_scope") this.inScope.push({ confidence: a.confidence, correct: ok });
+    // A "none" item (the teacher found no label fits) is never matched by a specialist label, so
+    // it counts as an error wherever the threshold covers it.
+    if (a.scope === "in_scope") {
+      this.inScope.push({ confidence: a.confidence, correct: ok });
+      this.unknownShares.push(a.unknownShare);
+      this.none.push(example.label === this.settings.outOfScopeLabel);
+    }
   }
 
   /** correct / n (0 when nothing was scored). */
@@ -45,4 +55,21 @@ export function scoreHoldout(model: TextClassifier, holdout: readonly LabelledTe
   const scores = new HoldoutScores(model, settings);
   for (const e of holdout) scores.add(e);
   return scores;
+}
+
+/**
+ * The scope cut and the items the threshold is chosen on. Once the holdout holds "none" answers
+ * (the traffic has shown out-of-scope inputs), texts whose unknown share is above the
+ * SCOPE_CUT_QUANTILE quantile of the held-out in-scope items' go to the teacher: they read unlike
+ * anything the task's own traffic does. Without none answers there is no cut (nothing to guard
+ * against, and it would cost in-scope coverage). The threshold is then chosen on the items the cut
+ * lets through, none items among them counting as errors, so the guarantee covers the traffic the
+ * specialist really answers.
+ */
+export function fitScopeCut(scores: Pick<HoldoutScores, "inScope" | "unknownShares" | "none">): { cut: number | null; items: ScoredItem[] } {
+  if (!scores.none.includes(true)) return { cut: null, items: scores.inScope };
+  const shares = scores.unknownShares.filter((_, i) => !scores.none[i]).sort((a, b) => a - b);
+  if (shares.length === 0) return { cut: null, items: scores.inScope };
+  const cut = shares[Math.min(shares.length - 1, Math.ceil(SCOPE_CUT_QUANTILE * shares.length) - 1)];
+  return { cut, items: scores.inScope.filter((_, i) => scores.unknownShares[i] <= cut) };
 }

@@ -44,3 +44,11 @@ export function tightenedTarget(maxError: number, level: number): number | null 
 }
 
 
+
+/**
+ * The fitted scope cut (see fitScopeCut): the share of held-out in-scope items whose unknown
+ * share it keeps. 0.99: by construction it sends at most about 1% of in-scope traffic to the
+ * teacher, while text from another domain, whose unknown share sits far above anything in scope
+ * (SNIPS against Banking77: AUROC 0.999 for the seen share alone), is caught almost entirely.
+ */
+export const SCOPE_CUT_QUANTILE = 0.99;

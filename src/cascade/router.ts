@@ -1,7 +1,9 @@
 // The per-request decision: does the specialist answer, or the teacher? Runs on every request, so
-// it does one prediction, one out-of-scope share and a hash — no sorting, no arrays per call.
+// it does one prediction, one out-of-scope share and a hash — no sorting, no arrays per call (but
+// for a text the specialist predicts as none, whose scope score needs the runner-up label).
 import type { TextClassifier } from "../engine/classifier.js";
 import { fmix32 } from "../engine/hash.js";
+import { scopeScore } from "../engine/scope.js";
 import type { RoutingTarget } from "../task/definition.js";
 import { isCovered } from "./threshold.js";
 
@@ -18,6 +20,8 @@ export interface RouteDecision {
   confidence?: number;
   /** Share of the text's n-grams the specialist never learned (1: unlike anything it has seen). */
   unknownShare?: number;
+  /** The scope score (see Assessment.score). */
+  scopeScore?: number;
   /** Also ask the teacher, to audit the specialist's answer (only ever true for specialist answers). */
   audit: boolean;
 }
@@ -36,6 +40,12 @@ export interface Assessment {
   index: number;
   confidence: number;
   unknownShare: number;
+  /**
+   * The scope score (src/engine/scope.ts): the confidence in the best real label discounted by
+   * how foreign the text is. Reported (and measured as an AUROC); the router's scope rule uses its
+   * foreign-text factor, the unknown share, against a cut fitted on the holdout (setScopeCut).
+   */
+  score: number;
   /** Why the specialist may not answer whatever its confidence, or "in_scope". */
   scope: "in_scope" | "out_of_scope" | "out_of_scope_label";
 }
@@ -50,7 +60,10 @@ export function assess(specialist: TextClassifier, text: string, settings: Route
       : p.label === settings.outOfScopeLabel
         ? "out_of_scope_label"
         : "in_scope";
-  return { label: p.label, index: p.index, confidence: p.confidence, unknownShare, scope };
+  // A specialist that learned the none class and predicts it says the text is out of scope: its
+  // scope score is that of the best real label (at most 1 − P(none)), not its confidence in none.
+  const inScopeConfidence = p.label === settings.outOfScopeLabel ? (specialist.lastTop(2)[1]?.probability ?? 0) : p.confidence;
+  return { label: p.label, index: p.index, confidence: p.confidence, unknownShare, score: scopeScore(inScopeConfidence, unknownShare), scope };
 }
 
 const SALT_AUDIT = 0x3c6ef372;
@@ -69,6 +82,8 @@ export function auditDraw(seed: number, id: number): number {
 export class Router {
   #specialist: TextClassifier | null = null;
   #threshold: number | null = null;
+  /** Fitted scope cut: above this unknown share the text is out of scope (null: only out_of_scope_max). */
+  #scopeCut: number | null = null;
   #next = 0;
 
   constructor(readonly settings: RouterSettings) {}
@@ -89,6 +104,15 @@ export class Router {
 
   setThreshold(threshold: number | null): void {
     this.#threshold = this.#specialist === null ? null : threshold;
+  }
+
+  get scopeCut(): number | null {
+    return this.#scopeCut;
+  }
+
+  /** The unknown-share cut fitted on the holdout (see fitScopeCut in holdout-scores.ts). */
+  setScopeCut(cut: number | null): void {
+    this.#scopeCut = cut;
   }
 
   /**
@@ -116,9 +140,10 @@ export class Router {
   decideFrom(a: Assessment | null): RouteDecision & { reason: Exclude<RouteReason, "forced"> } {
     if (a === null || this.#specialist === null) return { decision: "teacher", reason: "no_specialist", audit: false };
     if (this.#threshold === null) return { decision: "teacher", reason: "no_threshold", audit: false };
-    const reason = a.scope !== "in_scope" ? a.scope : isCovered(a.confidence, this.#threshold) ? "confident" : "below_threshold";
+    const scope = a.scope === "in_scope" && this.#scopeCut !== null && a.unknownShare > this.#scopeCut ? "out_of_scope" : a.scope;
+    const reason = scope !== "in_scope" ? scope : isCovered(a.confidence, this.#threshold) ? "confident" : "below_threshold";
     const decision = reason === "confident" ? "specialist" : "teacher";
-    return { decision, reason, prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, audit: false };
+    return { decision, reason, prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, scopeScore: a.score, audit: false };
   }
 
   /**
@@ -130,6 +155,6 @@ export class Router {
     const specialist = this.#specialist;
     if (specialist === null) return decision === "teacher" ? { decision, reason: "forced", audit: false } : null;
     const a = assess(specialist, text, this.settings);
-    return { decision, reason: "forced", prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, audit: false };
+    return { decision, reason: "forced", prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, scopeScore: a.score, audit: false };
   }
 }

@@ -3,6 +3,8 @@
 // accurate the answers are compared with calling the teacher every time. No I/O: the caller
 // builds the cascade (with whatever teacher) and prints or plots the result.
 import type { Cascade, CascadeStats } from "./cascade.js";
+import { auroc } from "../engine/scope.js";
+import { noneLabel } from "../task/definition.js";
 import type { LabelledText } from "./holdout-scores.js";
 
 export interface SimulationOptions {
@@ -53,6 +55,24 @@ export interface HoldoutEvaluation {
   holdout_teacher_only_accuracy: number | null;
   /** Teacher calls that failed (their answers count as wrong). */
   holdout_teacher_failures: number;
+  /**
+   * Out-of-scope items: gold labels outside the task's labels (or its none label) mean "none of
+   * these". The figures below separate them from the in-scope ones.
+   */
+  holdout_out_of_scope: number;
+  /** Share of in-scope items the specialist answered, and the cascade's accuracy on them. */
+  holdout_in_scope_coverage: number;
+  holdout_in_scope_accuracy: number;
+  /** Share of out-of-scope items the specialist answered with a label (each one an error); null without any. */
+  holdout_out_of_scope_answered: number | null;
+  /** Error of every specialist answer against gold (out-of-scope ones always wrong); null if it never answered. */
+  holdout_specialist_error: number | null;
+  /** …and against the teacher's answer to the same text (null when not measured). */
+  holdout_specialist_error_vs_teacher: number | null;
+  /** The teacher's own error against gold on the texts the specialist answered (null when not measured). */
+  holdout_teacher_error_on_answered: number | null;
+  /** AUROC of the scope score, in-scope against out-of-scope items (null without both, or without a specialist). */
+  holdout_scope_auroc: number | null;
 }
 
 /** One byte per request, for plots: everything else in the result is a summary. */
@@ -213,7 +233,16 @@ export async function evaluateHoldout(cascade: Cascade, holdout: readonly Labell
   let specialist = 0;
   let teacherCorrect = 0;
   let failures = 0;
-  for (const { text, label: gold } of holdout) {
+  const none = noneLabel(cascade.task);
+  const taskLabels = new Set(cascade.task.labels.map((l) => l.name));
+  const inScope = { n: 0, answered: 0, correct: 0 };
+  const oos = { n: 0, answered: 0 };
+  const answered = { wrong: 0, compared: 0, disagreed: 0, teacherWrong: 0 };
+  const scores = { in: [] as number[], out: [] as number[] };
+  for (const example of holdout) {
+    const { text } = example;
+    const isOos = example.label === none || !taskLabels.has(example.label);
+    const gold = isOos ? none : example.label;
     const route = cascade.router.route(text);
     let label: string | null;
     let teacherLabel: string | null = null;
@@ -228,9 +257,30 @@ export async function evaluateHoldout(cascade: Cascade, holdout: readonly Labell
     }
     if (label === gold) correct++;
     if (teacherLabel === gold) teacherCorrect++;
+    const bySpecialist = route.decision === "specialist";
+    if (isOos) {
+      oos.n++;
+      if (bySpecialist) oos.answered++;
+    } else {
+      inScope.n++;
+      if (bySpecialist) inScope.answered++;
+      if (label === gold) inScope.correct++;
+    }
+    if (bySpecialist) {
+      if (label !== gold) answered.wrong++;
+      if (teacherLabel !== null) {
+        answered.compared++;
+        if (teacherLabel !== label) answered.disagreed++;
+        if (teacherLabel !== gold) answered.teacherWrong++;
+      }
+    }
+    // Without a threshold the router computes no score; the live specialist still has one.
+    const score = route.scopeScore ?? cascade.router.force(text, "teacher")?.scopeScore;
+    if (score !== undefined) (isOos ? scores.out : scores.in).push(score);
   }
   const m = holdout.length;
   const share = (k: number) => (m === 0 ? 0 : k / m);
+  const ratio = (k: number, d: number) => (d === 0 ? null : k / d);
   return {
     holdout_requests: m,
     holdout_accuracy: share(correct),
@@ -238,6 +288,14 @@ export async function evaluateHoldout(cascade: Cascade, holdout: readonly Labell
     holdout_teacher_share: share(m - specialist),
     holdout_teacher_only_accuracy: teacherOnly ? share(teacherCorrect) : null,
     holdout_teacher_failures: failures,
+    holdout_out_of_scope: oos.n,
+    holdout_in_scope_coverage: ratio(inScope.answered, inScope.n) ?? 0,
+    holdout_in_scope_accuracy: ratio(inScope.correct, inScope.n) ?? 0,
+    holdout_out_of_scope_answered: ratio(oos.answered, oos.n),
+    holdout_specialist_error: ratio(answered.wrong, specialist),
+    holdout_specialist_error_vs_teacher: teacherOnly ? ratio(answered.disagreed, answered.compared) : null,
+    holdout_teacher_error_on_answered: teacherOnly ? ratio(answered.teacherWrong, answered.compared) : null,
+    holdout_scope_auroc: scores.in.length > 0 && scores.out.length > 0 ? auroc(scores.in, scores.out) : null,
   };
 }
 

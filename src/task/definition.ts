@@ -189,6 +189,17 @@ export function parseTask(input: unknown): Task {
   return task;
 }
 
+/**
+ * The teacher's "none of these" answer when the task names no `out_of_scope_label`: stored and
+ * learned as a label of its own, never answered by the specialist (the router sends it on).
+ */
+export const NONE_LABEL = "none_of_these";
+
+/** The task's name for "none of these": its out_of_scope_label, else NONE_LABEL. */
+export function noneLabel(task: { out_of_scope_label?: string }): string {
+  return task.out_of_scope_label ?? NONE_LABEL;
+}
+
 export function labelNames(task: Task): string[] {
   return task.labels.map((l) => l.name);
 }

@@ -3,10 +3,20 @@
 // answers impossible, the prompt rule keeps them rare when it does not.
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { ResponseFormatJSONSchema } from "openai/resources/shared";
-import type { Task } from "../task/definition.js";
+import { noneLabel, type Task } from "../task/definition.js";
 import type { FewShotExample } from "./types.js";
 
-export type PromptTask = Pick<Task, "instructions" | "labels">;
+export type PromptTask = Pick<Task, "instructions" | "labels"> & Partial<Pick<Task, "out_of_scope_label">>;
+
+/**
+ * The labels the teacher may answer: the task's, plus "none of these" (noneLabel) when the task
+ * names no out_of_scope_label of its own. Offered because a teacher forced to choose names the
+ * nearest label for a message that fits none, and the live audit then cannot see the problem.
+ */
+export function answerLabels(task: PromptTask): string[] {
+  const names = task.labels.map((l) => l.name);
+  return task.out_of_scope_label === undefined ? [...names, noneLabel(task)] : names;
+}
 
 export function buildSystemPrompt(task: PromptTask): string {
   const labelLines = task.labels.map((l) => {
@@ -14,12 +24,15 @@ export function buildSystemPrompt(task: PromptTask): string {
     // JSON-quote names so labels with spaces or punctuation are unambiguous.
     return description ? `- ${JSON.stringify(l.name)}: ${oneLine(description)}` : `- ${JSON.stringify(l.name)}`;
   });
+  const none = noneLabel(task);
+  if (task.out_of_scope_label === undefined) labelLines.push(`- ${JSON.stringify(none)}: the message fits none of the labels above.`);
   return [
     task.instructions.trim(),
     "",
     "Labels:",
     ...labelLines,
     "",
+    `If the message fits none of the labels, answer ${JSON.stringify(none)}.`,
     'Answer with exactly one of the labels above, spelled exactly as listed, as a JSON object: {"label": "..."}.',
     "Do not add any other text.",
   ].join("\n");

@@ -21,11 +21,17 @@
 //   5. A mistake answers the nearest other label (the most confusable one); for a
 //      hash-chosen ~20% of mistakes, the second-nearest, so errors are not all one pair.
 //
+// Out-of-scope texts (gold labels outside `labels`, allowed only with `outOfScope`): an LLM
+// offered "none of these" mostly takes it for a message that fits nothing, and otherwise, like
+// one forced to choose, names the label the text reads most like. So a hash-chosen share
+// `outOfScope.rate` of them is answered `outOfScope.label`, the rest the label with the nearest
+// centroid. Their gold is the none label. `accuracy` counts the in-scope texts only.
+//
 // Everything depends only on the gold set, the seed and the featurizer config: two teachers
 // built from the same inputs answer identically.
 import { DEFAULT_FEATURIZER_CONFIG, Featurizer, type FeaturizerConfig } from "../engine/featurizer.js";
 import { fmix32, hashRange } from "../engine/hash.js";
-import { LabelCentroids } from "./label-centroids.js";
+import { LabelCentroids } from "../engine/label-centroids.js";
 
 export interface AnswerKeyOptions {
   labels: string[];
@@ -35,12 +41,14 @@ export interface AnswerKeyOptions {
   accuracy: number;
   seed?: number;
   featurizer?: Partial<FeaturizerConfig>;
+  /** Gold labels outside `labels` are out of scope: `rate` of them get `label` ("none of these"), the rest the nearest label. */
+  outOfScope?: { label: string; rate: number };
 }
 
 export interface SimulatedAnswerKey {
   /** Text → the label the teacher answers. */
   answers: Map<string, string>;
-  /** Text → its gold label (the first one given, if a text repeats). */
+  /** Text → its gold label (the first one given, if a text repeats; the none label for out-of-scope texts). */
   gold: Map<string, string>;
   /** Texts answered wrongly: exactly round((1 − accuracy) · distinct texts). */
   mistakes: number;
@@ -52,6 +60,7 @@ const JITTER_SPREAD = 0.1;
 const SECOND_CHOICE_SHARE = 0.2;
 const SALT_JITTER = 0x3c6ef372;
 const SALT_CHOICE = 0xa54ff53a;
+const SALT_NONE = 0x510e527f;
 
 export function simulatedAnswerKey(options: AnswerKeyOptions): SimulatedAnswerKey {
   const { labels, accuracy } = options;
@@ -60,28 +69,46 @@ export function simulatedAnswerKey(options: AnswerKeyOptions): SimulatedAnswerKe
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   if (labelIndex.size !== labels.length) throw new RangeError("labels must be unique");
 
+  const oos = options.outOfScope;
+  if (oos !== undefined && !(oos.rate >= 0 && oos.rate <= 1)) throw new RangeError(`outOfScope.rate must be between 0 and 1, got ${oos.rate}`);
+  if (oos !== undefined && labelIndex.has(oos.label)) throw new RangeError(`outOfScope.label "${oos.label}" must not be one of the labels`);
   const gold = new Map<string, string>();
+  const outside: string[] = [];
   for (const g of options.gold) {
-    if (!labelIndex.has(g.label)) throw new RangeError(`gold label "${g.label}" is not one of the labels`);
-    if (!gold.has(g.text)) gold.set(g.text, g.label);
+    if (gold.has(g.text)) continue;
+    if (labelIndex.has(g.label)) gold.set(g.text, g.label);
+    else if (oos !== undefined) outside.push(g.text);
+    else throw new RangeError(`gold label "${g.label}" is not one of the labels`);
   }
   const texts = [...gold.keys()];
   const n = texts.length;
   const mistakes = Math.round((1 - accuracy) * n);
   const answers = new Map(gold);
-  if (mistakes === 0) return { answers, gold, mistakes };
+  for (const t of outside) gold.set(t, oos!.label);
+  if (mistakes === 0 && outside.length === 0) return { answers, gold, mistakes };
   if (labels.length < 2) throw new RangeError("a teacher that makes mistakes needs at least two labels");
 
   const featurizer = Featurizer.fit(texts, { ...DEFAULT_FEATURIZER_CONFIG, ...options.featurizer });
   const vectors = texts.map((t) => featurizer.transform(t));
   const labelOf = Int32Array.from(texts, (t) => labelIndex.get(gold.get(t)!)!);
   const centroids = new LabelCentroids(vectors, labelOf, labels.length, featurizer.featureCount);
+  const cos = new Float64Array(labels.length);
+
+  for (const t of outside) {
+    if (unitHash(t, seed, SALT_NONE) < oos!.rate) {
+      answers.set(t, oos!.label);
+      continue;
+    }
+    centroids.cosines(featurizer.transform(t), -1, cos);
+    const [nearestLabel] = twoNearestOthers(cos, -1);
+    answers.set(t, labels[Math.max(0, nearestLabel)]);
+  }
+  if (mistakes === 0) return { answers, gold, mistakes };
 
   // Difficulty, and the two most confusable other labels, per text.
   const difficulty = new Float64Array(n);
   const nearest = new Int32Array(n);
   const second = new Int32Array(n);
-  const cos = new Float64Array(labels.length);
   for (let i = 0; i < n; i++) {
     centroids.cosines(vectors[i], labelOf[i], cos);
     const [first, next] = twoNearestOthers(cos, labelOf[i]);

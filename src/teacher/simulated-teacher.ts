@@ -21,6 +21,12 @@ export interface SimulatedTeacherOptions {
   realDelay?: boolean;
   featurizer?: Partial<FeaturizerConfig>;
   /**
+   * When it is offered "none of these": gold labels outside `labels` mark out-of-scope texts, of
+   * which `rate` are answered `label` (the task's none label) and the rest the nearest label (see
+   * sim-answer-key.ts). Without it, gold labels outside `labels` are refused.
+   */
+  outOfScope?: { label: string; rate: number };
+  /**
    * The answer for a text outside the gold set (e.g. a reference model trained on all of it, in the
    * demo, where people type their own messages). Without it such texts get status "error".
    */

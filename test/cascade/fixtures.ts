@@ -62,3 +62,12 @@ export function goldTeacher(examples: readonly Labelled[]): ScriptedTeacher {
   const gold = new Map(examples.map((e) => [e.text, e.label]));
   return new ScriptedTeacher((text) => gold.get(text) ?? null);
 }
+
+/** Messages about none of the topics: shared filler words, foreign content words (as "what's the weather" to a bank). */
+const FOREIGN = ["mortgage", "loan", "refund", "invoice", "pension", "salary", "credit", "deposit", "tax", "insurance"];
+export function foreignTexts(n: number, seed: number, offset = 0): Labelled[] {
+  const random = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
+  const fillers = ["tell me about the", "any news on", "show me", "please find"];
+  return Array.from({ length: n }, (_, i) => ({ text: `${pick(fillers)} ${pick(FOREIGN)} and ${pick(FOREIGN)} ${pick(fillers)} ${offset + i}`, label: "finance" }));
+}

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
-import { LABELS, topicTexts } from "../cascade/fixtures.js";
+import { foreignTexts, LABELS, topicTexts } from "../cascade/fixtures.js";
 
 let dir: string;
 
@@ -32,6 +32,8 @@ beforeAll(async () => {
   await writeFile(join(dir, "stream.csv"), csv(topicTexts(500, 1)));
   await writeFile(join(dir, "holdout.csv"), csv(topicTexts(150, 2, 50_000)));
   await writeFile(join(dir, "task.yaml"), TASK_YAML);
+  // Labels outside the task ("finance"): out-of-scope messages, gold "none of these".
+  await writeFile(join(dir, "holdout-oos.csv"), csv([...topicTexts(120, 3), ...foreignTexts(40, 4)]));
 });
 
 afterAll(async () => {
@@ -59,6 +61,31 @@ describe("apprentice simulate", () => {
     expect(json).not.toHaveProperty("trace");
     expect(r.stderr.split("\n").filter((l) => l.startsWith("apprentice: simulate: "))).toHaveLength(10);
     expect(await readFile(join(dir, "out.svg"), "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+  });
+
+  it("--holdout takes labels outside the task as out-of-scope and reports them apart", async () => {
+    const r = await run(...BASE, "--holdout", "holdout-oos.csv", "--json", "--none-rate", "1");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/labels not in the task count as out-of-scope[^\n]*"finance"/);
+    const json = JSON.parse(r.stdout) as Record<string, number | null>;
+    expect(json.holdout_requests).toBe(160);
+    expect(json.holdout_out_of_scope).toBe(40);
+    for (const key of ["holdout_in_scope_coverage", "holdout_in_scope_accuracy", "holdout_out_of_scope_answered", "holdout_specialist_error", "holdout_specialist_error_vs_teacher", "holdout_scope_auroc"]) {
+      expect(json).toHaveProperty(key);
+    }
+    // The teacher says none for every foreign text: the cascade's answers to them are right.
+    expect(json.holdout_accuracy as number).toBeGreaterThan(0.8);
+    expect(json.holdout_scope_auroc as number).toBeGreaterThan(0.9);
+    const text = await run(...BASE, "--holdout", "holdout-oos.csv");
+    expect(text.stdout).toMatch(/out-of-scope texts +40/);
+    expect(text.stdout).toMatch(/scope score AUROC/);
+  });
+
+  it("still refuses stream labels outside the task", async () => {
+    await writeFile(join(dir, "stream-oos.csv"), csv([...topicTexts(60, 5), ...foreignTexts(5, 6)]));
+    const r = await run("simulate", "--stream", "stream-oos.csv", "--label-column", "topic", "--task", "task.yaml", "--teacher", "sim");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/not in the task's labels/);
   });
 
   it("prints a readable summary without --json", async () => {

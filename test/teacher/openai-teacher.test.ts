@@ -53,7 +53,7 @@ describe("OpenAITeacher: answers", () => {
         strict: true,
         schema: {
           type: "object",
-          properties: { label: { type: "string", enum: ["billing", "bug", "other"] } },
+          properties: { label: { type: "string", enum: ["billing", "bug", "other", "none_of_these"] } },
           required: ["label"],
           additionalProperties: false,
         },
@@ -86,6 +86,17 @@ describe("OpenAITeacher: answers", () => {
     expect(server.requests[0].body.temperature).toBe(0.3);
   });
 
+  it("offers none of these and takes it as an answer, with and without structured output", async () => {
+    server.enqueue(reply.json("none_of_these"), reply.text("none_of_these"));
+    const structured = teacher().t;
+    expect(await structured.classify("what's the weather in Paris")).toMatchObject({ label: "none_of_these", status: "ok" });
+    expect(server.requests[0].body.messages[0].content).toContain('- "none_of_these": the message fits none of the labels above.');
+    expect(server.requests[0].body.response_format.json_schema.schema.properties.label.enum).toContain("none_of_these");
+    const plain = teacher({ structured_output: false }).t;
+    expect(await plain.classify("who won the match")).toMatchObject({ label: "none_of_these", status: "ok" });
+    expect(server.requests[1].body.response_format).toBeUndefined();
+  });
+
   it("accepts a bare label and JSON wrapped in a fence and prose", async () => {
     server.enqueue(reply.text("Bug."), reply.text('Sure! Here it is:\n```json\n{"label": "billing"}\n```'));
     const { t } = teacher();
@@ -98,7 +109,7 @@ describe("OpenAITeacher: answers", () => {
     const { t } = teacher();
     const a = await t.classify("money back");
     expect(a).toMatchObject({ label: null, status: "invalid", raw: '{"label":"refund"}', attempts: 1 });
-    expect(a.reason).toContain('"refund" is not one of the 3 labels');
+    expect(a.reason).toContain('"refund" is not one of the 4 labels');
     expect(a.cost).toBeGreaterThan(0); // the tokens were spent all the same
   });
 

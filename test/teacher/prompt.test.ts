@@ -12,6 +12,11 @@ describe("prompt", () => {
     expect(system).toContain('- "bug": Something in the product does not work.');
     expect(system).toMatch(/^- "other"$/m);
     expect(system).toContain('{"label": "..."}');
+    // "None of these" is offered under its default name, or under the task's out_of_scope_label.
+    expect(system).toMatch(/^- "none_of_these": the message fits none of the labels above\.$/m);
+    const own = buildSystemPrompt({ ...task, out_of_scope_label: "other" });
+    expect(own).not.toContain("none_of_these");
+    expect(own).toContain('If the message fits none of the labels, answer "other".');
   });
 
   it("orders system, few-shot pairs, then the text", () => {

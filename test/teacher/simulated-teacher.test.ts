@@ -123,3 +123,42 @@ describe("createTeacher", () => {
     expect(() => createTeacher(task, { kind: "sim" })).toThrow(/options.sim/);
   });
 });
+
+describe("SimulatedTeacher offered none of these", () => {
+  // Half the labels' texts play out-of-scope messages: their gold labels are not the teacher's labels.
+  const inLabels = SIM_LABELS.slice(0, Math.ceil(SIM_LABELS.length / 2));
+  const known = new Set(inLabels);
+  const outside = gold.filter((g) => !known.has(g.label));
+  const inside = gold.filter((g) => known.has(g.label));
+
+  it("answers none for about `rate` of out-of-scope texts and the nearest label otherwise; in-scope accuracy is exact", async () => {
+    const t = new SimulatedTeacher({ labels: inLabels, gold, accuracy: 0.9, seed: 5, outOfScope: { label: "none", rate: 0.8 } });
+    let none = 0;
+    for (const { text } of outside) {
+      const a = await t.classify(text);
+      expect(a.status).toBe("ok");
+      if (a.label === "none") none++;
+      else expect(inLabels).toContain(a.label);
+      expect(t.key.gold.get(text)).toBe("none");
+    }
+    expect(none / outside.length).toBeGreaterThan(0.7);
+    expect(none / outside.length).toBeLessThan(0.9);
+    let correct = 0;
+    for (const { text, label } of inside) if ((await t.classify(text)).label === label) correct++;
+    expect(correct).toBe(inside.length - Math.round(0.1 * inside.length));
+  });
+
+  it("answers every out-of-scope text with none at rate 1, none of them at rate 0", () => {
+    const all = simulatedAnswerKey({ labels: inLabels, gold, accuracy: 1, outOfScope: { label: "none", rate: 1 } });
+    const never = simulatedAnswerKey({ labels: inLabels, gold, accuracy: 1, outOfScope: { label: "none", rate: 0 } });
+    for (const { text } of outside) {
+      expect(all.answers.get(text)).toBe("none");
+      expect(inLabels).toContain(never.answers.get(text));
+    }
+  });
+
+  it("refuses labels outside the set without outOfScope, and a none label that is one of the labels", () => {
+    expect(() => simulatedAnswerKey({ labels: inLabels, gold, accuracy: 1 })).toThrow(/not one of the labels/);
+    expect(() => simulatedAnswerKey({ labels: inLabels, gold, accuracy: 1, outOfScope: { label: inLabels[0], rate: 1 } })).toThrow(/must not be one of the labels/);
+  });
+});

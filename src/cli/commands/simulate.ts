@@ -8,7 +8,7 @@ import { Cascade } from "../../cascade/cascade.js";
 import { simulationSvg } from "../../cascade/plot-svg.js";
 import { simulate, type Checkpoint, type SimulationResult } from "../../cascade/simulation.js";
 import { describeDatasetWarnings } from "../../data/dataset-report.js";
-import { localTeacherSettings, type Task } from "../../task/definition.js";
+import { localTeacherSettings, noneLabel, type Task } from "../../task/definition.js";
 import { loadTaskFile } from "../../task/task-file.js";
 import type { Teacher } from "../../teacher/types.js";
 import { loadDataset } from "../dataset.js";
@@ -22,6 +22,7 @@ type SimulateFlags = Omit<DatasetFlags, "data"> & {
   task: string;
   teacher?: "sim" | "openai";
   teacherAccuracy?: number;
+  noneRate?: number;
   holdout?: string;
   json?: boolean;
   plot?: string;
@@ -31,6 +32,8 @@ type SimulateFlags = Omit<DatasetFlags, "data"> & {
 
 /** A typical accuracy for a small hosted LLM on a many-label intent task. */
 const DEFAULT_SIM_ACCURACY = 0.83;
+/** How often the simulated teacher answers "none of these" for a text that fits no label (an LLM mostly does). */
+const DEFAULT_SIM_NONE_RATE = 0.9;
 
 function accuracyArg(value: string): number {
   const x = Number(value);
@@ -48,7 +51,8 @@ export function registerSimulate(program: Command): void {
     .addOption(labelColumnOption())
     .addOption(new Option("--teacher <kind>", "sim: simulated from the files' labels; openai: the task's teacher (default: the task's provider)").choices(["sim", "openai"]))
     .addOption(new Option("--teacher-accuracy <x>", `accuracy of the simulated teacher, 0–1 (default: ${DEFAULT_SIM_ACCURACY})`).argParser(accuracyArg))
-    .option("--holdout <file>", "labelled texts to evaluate the final cascade on (same columns)")
+    .option("--holdout <file>", "labelled texts to evaluate the final cascade on (same columns; labels outside the task count as out-of-scope)")
+    .addOption(new Option("--none-rate <x>", `sim: share of out-of-scope texts the teacher answers "none of these" (default ${DEFAULT_SIM_NONE_RATE})`).argParser(accuracyArg))
     .option("--json", "print one JSON object on stdout instead of the summary")
     .option("--plot <file.svg>", "write an SVG of teacher calls and rolling accuracy")
     .addOption(new Option("--seed <n>", "seed of the run: holdout assignment, audits, training, simulated teacher (default: the task's training.seed)").argParser(integer))
@@ -62,8 +66,8 @@ export function registerSimulate(program: Command): void {
       if (kind !== "sim" && flags.teacherAccuracy !== undefined) throw new UsageError("--teacher-accuracy applies to --teacher sim only");
 
       const stream = await loadLabelled(flags.stream, flags, task);
-      const holdout = flags.holdout === undefined ? undefined : await loadLabelled(flags.holdout, flags, task);
-      const teacher = await buildTeacher(kind, task, [...stream, ...(holdout ?? [])], flags.teacherAccuracy ?? DEFAULT_SIM_ACCURACY);
+      const holdout = flags.holdout === undefined ? undefined : await loadLabelled(flags.holdout, flags, task, true);
+      const teacher = await buildTeacher(kind, task, [...stream, ...(holdout ?? [])], flags.teacherAccuracy ?? DEFAULT_SIM_ACCURACY, flags.noneRate ?? DEFAULT_SIM_NONE_RATE);
 
       const cascade = new Cascade({ task, teacher });
       const result = await simulate(cascade, {
@@ -86,23 +90,36 @@ async function loadTask(path: string): Promise<Task> {
   }
 }
 
-async function loadLabelled(path: string, flags: SimulateFlags, task: Task): Promise<{ text: string; label: string }[]> {
+/**
+ * A labelled file. Labels outside the task are refused in the stream (a typo there would train
+ * a wrong task); in the holdout (`outOfScope`) they mean "fits no label" and are evaluated as
+ * out-of-scope, with a notice naming them.
+ */
+async function loadLabelled(path: string, flags: SimulateFlags, task: Task, outOfScope = false): Promise<{ text: string; label: string }[]> {
   const ds = await loadDataset(path, datasetOptions({ ...flags, data: path }));
   warnAll(describeDatasetWarnings(ds));
   const names = new Set(task.labels.map((l) => l.name));
   const unknown = ds.labels.filter((l) => !names.has(l.label)).map((l) => JSON.stringify(l.label));
-  if (unknown.length > 0) {
+  if (unknown.length > 0 && outOfScope) {
+    const shown = unknown.slice(0, 5).join(", ") + (unknown.length > 5 ? `, and ${unknown.length - 5} more` : "");
+    warnAll([`${path}: labels not in the task count as out-of-scope (the right answer is "none of these"): ${shown}`]);
+  } else if (unknown.length > 0) {
     const shown = unknown.slice(0, 5).join(", ") + (unknown.length > 5 ? `, and ${unknown.length - 5} more` : "");
     throw new CliError(`${path} has labels that are not in the task's labels: ${shown}`);
   }
   return ds.examples.map((e) => ({ text: e.text, label: e.label! }));
 }
 
-async function buildTeacher(kind: "sim" | "openai", task: Task, gold: { text: string; label: string }[], accuracy: number): Promise<Teacher> {
+async function buildTeacher(kind: "sim" | "openai", task: Task, gold: { text: string; label: string }[], accuracy: number, noneRate: number): Promise<Teacher> {
   // Loaded on demand: the OpenAI SDK is only needed by the openai teacher.
   const { createTeacher } = await import("../../teacher/index.js");
+  // The simulated teacher is offered "none of these": the task's none label is its answer for
+  // texts whose gold is none or no label of the task, not one of the labels it chooses among.
+  const none = noneLabel(task);
+  const labels = task.labels.map((l) => l.name).filter((l) => l !== none);
+  const sim = { gold, accuracy, seed: task.training.seed, labels, outOfScope: { label: none, rate: noneRate } };
   try {
-    return kind === "sim" ? createTeacher(task, { kind, sim: { gold, accuracy, seed: task.training.seed } }) : createTeacher(task, { kind });
+    return kind === "sim" ? createTeacher(task, { kind, sim }) : createTeacher(task, { kind });
   } catch (err) {
     throw new CliError(`cannot set up the ${kind} teacher: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
@@ -161,6 +178,17 @@ function summaryLines(r: SimulationResult, task: Task, teacher: string, flags: S
         ["sent to the teacher", percent(h.holdout_teacher_share)],
       ]),
     );
+    if (h.holdout_out_of_scope > 0) {
+      lines.push(
+        ...keyValues([
+          ["out-of-scope texts", `${count(h.holdout_out_of_scope)} (labels outside the task: gold "none of these")`],
+          ["in-scope", `specialist answered ${percent(h.holdout_in_scope_coverage)}, accuracy ${percent(h.holdout_in_scope_accuracy)}`],
+          ["out-of-scope answered", `${percent(h.holdout_out_of_scope_answered)} got a specialist label`],
+          ["specialist error", `${percent(h.holdout_specialist_error)} vs gold (teacher's own there ${percent(h.holdout_teacher_error_on_answered)}), ${percent(h.holdout_specialist_error_vs_teacher)} vs the teacher`],
+          ["scope score AUROC", h.holdout_scope_auroc === null ? "n/a" : fixed(h.holdout_scope_auroc, 3)],
+        ]),
+      );
+    }
   }
   if (flags.plot !== undefined) lines.push("", `Plot written to ${flags.plot}`);
   return lines;

@@ -1,8 +1,8 @@
-// Cosine similarity between a text and every label's centroid, for the simulated teacher's
-// error model. Label sums are stored by feature (CSR: for each feature row, the labels whose
+// Cosine similarity between a text and every label's centroid (the simulated teacher's
+// error model, the scope score). Label sums are stored by feature (CSR: for each feature row, the labels whose
 // sum is non-zero there), so memory grows with the data's non-zeros, not labels × features,
 // and one pass over a text's non-zeros scores it against all labels at once.
-import type { SparseVector } from "../engine/featurizer.js";
+import type { SparseVector } from "./featurizer.js";
 
 export class LabelCentroids {
   /** Texts per label. */

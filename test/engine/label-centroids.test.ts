@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SparseVector } from "../../src/engine/featurizer.js";
 import { mulberry32 } from "../../src/engine/random.js";
-import { LabelCentroids } from "../../src/teacher/label-centroids.js";
+import { LabelCentroids } from "../../src/engine/label-centroids.js";
 
 function randomVectors(n: number, dims: number, seed: number): SparseVector[] {
   const random = mulberry32(seed);
