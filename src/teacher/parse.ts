@@ -65,7 +65,7 @@ function matchLabel(candidates: string[], labels: string[], noun: "answer" | "la
     if (matches?.length === 1) return { label: matches[0] };
     if (matches && matches.length > 1) return { invalid: `${noun} ${quote(c)} matches several labels when case is ignored` };
   }
-  return { invalid: `${noun} ${quote(candidates[0] ?? "")} is not one of the ${labels.length} labels` };
+  return { invalid: `${noun} ${quote(candidates[0] ?? "")} is not one of the ${labels.length} answers offered` };
 }
 
 const QUOTE_PAIRS: Record<string, string> = { '"': '"', "'": "'", "`": "`", "\u201c": "\u201d", "\u2018": "\u2019" };

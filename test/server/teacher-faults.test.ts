@@ -107,7 +107,7 @@ const FAULTS: FaultCase[] = [
   { name: "500", fault: () => fault.status(500, "boom"), teacher: "error", reason: /server error \(HTTP 500\): boom/ },
   { name: "503", fault: () => fault.status(503, "overloaded"), teacher: "error", reason: /server error \(HTTP 503\): overloaded/ },
   { name: "malformed JSON", fault: fault.malformedJson, teacher: "error", reason: /unexpected failure/ },
-  { name: "a label outside the set", fault: () => fault.offLabel("astrology"), teacher: "invalid", reason: /"astrology" is not one of the 5 labels/ },
+  { name: "a label outside the set", fault: () => fault.offLabel("astrology"), teacher: "invalid", reason: /"astrology" is not one of the 6 answers offered/ },
   { name: "an empty choices list", fault: fault.emptyChoices, teacher: "error", reason: /empty choice list/ },
 ];
 

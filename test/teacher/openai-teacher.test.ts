@@ -109,7 +109,7 @@ describe("OpenAITeacher: answers", () => {
     const { t } = teacher();
     const a = await t.classify("money back");
     expect(a).toMatchObject({ label: null, status: "invalid", raw: '{"label":"refund"}', attempts: 1 });
-    expect(a.reason).toContain('"refund" is not one of the 4 labels');
+    expect(a.reason).toContain('"refund" is not one of the 4 answers offered');
     expect(a.cost).toBeGreaterThan(0); // the tokens were spent all the same
   });
 
