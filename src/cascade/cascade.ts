@@ -17,7 +17,7 @@
 // held-out examples are mostly the hard texts the specialist passed on.
 import type { TextClassifier } from "../engine/classifier.js";
 import { trainClassifier, TrainingError, type TrainOptions } from "../engine/train.js";
-import { labelNames, noneLabel, type Task } from "../task/definition.js";
+import { answerLabels, noneLabel, type Task } from "../task/definition.js";
 import type { FewShotExample, Teacher, TeacherAnswer } from "../teacher/types.js";
 import { isHoldoutText, MemoryExampleStore, type ExampleCause, type ExampleStore, type StoredExample } from "./example-store.js";
 import { fitScopeCut, scoreHoldout, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
@@ -223,7 +223,7 @@ export class Cascade {
     this.store = options.store ?? new MemoryExampleStore();
     this.#none = noneLabel(this.task);
     // A person may answer "none of these" too.
-    this.#labels = new Set([...labelNames(this.task), this.#none]);
+    this.#labels = new Set(answerLabels(this.task));
     this.#trainOptions = { seed: this.task.training.seed, ...options.trainOptions };
     this.#autoRetrain = options.autoRetrain ?? true;
     this.#growth = options.retrainGrowth ?? DEFAULT_RETRAIN_GROWTH;

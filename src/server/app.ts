@@ -165,7 +165,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
       return reply.code(503).send({ ok: false, error: "database unreachable" });
     }
   });
-  registerTaskRoutes(app, { store, runtimes, metrics, teachers: options.teachers });
+  registerTaskRoutes(app, { store, runtimes, metrics, teachers: options.teachers, hasUpstream: options.upstream !== undefined });
   registerExampleRoutes(app, { store, runtimes });
   registerExampleEditRoutes(app, { store, runtimes });
   registerExampleExportRoute(app, store);

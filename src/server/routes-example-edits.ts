@@ -6,7 +6,7 @@
 // not come back from the store. Documented beside the handlers (exampleEditRouteDocs, exampleEditSchemas).
 import type { FastifyInstance } from "fastify";
 import type { ExampleRecord, Store } from "../store/index.js";
-import { labelNames } from "../task/definition.js";
+import { answerLabels } from "../task/definition.js";
 import { badRequest, notFound } from "./errors.js";
 import { arrayOf, bool, epochMs, int, json, jsonReply, nullable, num, object, ref, str, type RouteDoc, type Schema } from "./openapi-shapes.js";
 import { integerParam, positiveId, singleValues, type Query } from "./query-params.js";
@@ -31,7 +31,7 @@ async function storedExample(store: Store, task: string, rawId: string): Promise
 function newLabel(body: unknown, rt: TaskRuntime): string {
   const label = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>).label : undefined;
   if (typeof label !== "string" || Object.keys(body as object).length !== 1) throw badRequest('the body must be {"label": "..."}');
-  if (!labelNames(rt.task).includes(label)) throw badRequest(`label: "${label}" is not one of the task's labels`);
+  if (!answerLabels(rt.task).includes(label)) throw badRequest(`label: "${label}" is not one of the task's labels`);
   return label;
 }
 

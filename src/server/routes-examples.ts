@@ -10,7 +10,7 @@ import { DatasetReader, type Dataset, type DatasetFormat, type DatasetOptions } 
 import { DatasetError, RowLimitError, type BadRow } from "../data/errors.js";
 import type { ExampleFilter, ExampleRecord } from "../store/examples.js";
 import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../store/schema.js";
-import { labelNames } from "../task/definition.js";
+import { answerLabels } from "../task/definition.js";
 import { readBodyText } from "./body-stream.js";
 import { badRequest, HttpError, notFound } from "./errors.js";
 import { oneOfStrings, str, type ParameterDoc } from "./openapi-shapes.js";
@@ -115,7 +115,7 @@ async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: Rout
   // Set by the stream parser above, the only one in this scope (preParsing refused other media types).
   const dataset = request.body as Dataset | undefined;
   if (dataset === undefined) throw badRequest("the body is empty: send the examples");
-  const { rows, accepted, rejected } = checkRows(dataset, new Set(labelNames(rt.task)));
+  const { rows, accepted, rejected } = checkRows(dataset, new Set(answerLabels(rt.task)));
   if (rejected.length > 0 && !partial) throw badRequest(rejectedMessage(rejected, format), rejected);
 
   const before = rt.cascade.store.size;

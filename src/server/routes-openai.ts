@@ -1,7 +1,9 @@
 // OpenAI-compatible surface: GET /v1/models and POST /v1/chat/completions for `model: "task:<name>"`.
-// The reply's content is the predicted label's `answer` text when the task defines one, else the label.
+// The reply's content is the predicted label's `answer` text when the task defines one, else the
+// label; a "none of these" answer follows the task's `none` block (a reply, or the upstream's own).
 import type { FastifyInstance } from "fastify";
 import type { Store } from "../store/index.js";
+import { noneLabel } from "../task/definition.js";
 import { badRequest, HttpError } from "./errors.js";
 import { componentSchema } from "./openapi.js";
 import { predictOne, type PredictResult } from "./predict.js";
@@ -90,7 +92,13 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     // predictOne throws (503/502) after logging when there is no label to answer with.
     const label = result.label;
     if (label === null) throw new Error(`prediction ${result.request_id} has no label`);
-    const content = answerContent(format, label, rt.task.labels.find((l) => l.name === label)?.answer);
+    const none = label === noneLabel(rt.task) ? rt.task.none : undefined;
+    // "None of these" with an upstream model configured: the app gets the LLM's own reply, as it would without Apprentice.
+    if (none?.upstream_model !== undefined && upstream !== undefined) {
+      reply.raw.setHeader("x-apprentice-request-id", result.request_id);
+      return upstream.forward({ ...body, model: none.upstream_model }, reply, metrics);
+    }
+    const content = answerContent(format, label, none?.answer ?? rt.task.labels.find((l) => l.name === label)?.answer);
     const finish = "stop";
     // Named after the logged request: the completion's id leads to its row in the request log.
     const id = `chatcmpl-${result.request_id}`;

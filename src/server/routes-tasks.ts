@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Store } from "../store/index.js";
 import { textFault } from "../data/text.js";
-import { labelNames, parseTask, type Task } from "../task/definition.js";
+import { answerLabels, noneLabel, parseTask, type Task } from "../task/definition.js";
 import { readJsonObjectBody } from "./body-stream.js";
 import { badRequest, conflict, HttpError, notFound } from "./errors.js";
 import type { GatewayMetrics } from "./metrics.js";
@@ -34,14 +34,22 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
-/** The task in `body`, refused with a 400 naming the field; `checkTeacher` false keeps a stored teacher block as it is. */
-function toTask(body: unknown, teachers: TeacherRegistry, checkTeacher = true): Task {
+/**
+ * The task in `body`, refused with a 400 naming the field; `checkTeacher` false keeps a stored
+ * teacher block as it is. `hasUpstream`: whether `none.upstream_model` has an upstream to go to.
+ */
+function toTask(body: unknown, teachers: TeacherRegistry, hasUpstream: boolean, checkTeacher = true): Task {
+  let task: Task;
   try {
-    return checkTeacher ? teachers.checkTask(body) : parseTask(body);
+    task = checkTeacher ? teachers.checkTask(body) : parseTask(body);
   } catch (err) {
     if (isTaskRefusal(err)) throw badRequest(err.message);
     throw err;
   }
+  if (task.none?.upstream_model !== undefined && !hasUpstream) {
+    throw badRequest("invalid task: none.upstream_model: this gateway has no upstream LLM to pass none-of-these requests to (set APPRENTICE_UPSTREAM_BASE_URL or OPENAI_BASE_URL), so set none.answer instead");
+  }
+  return task;
 }
 
 export async function runtimeOf(runtimes: TaskRuntimes, name: string): Promise<TaskRuntime> {
@@ -77,14 +85,14 @@ export function checkText(x: unknown, what: string): string {
   return x;
 }
 
-/** `teachers`: the operator's declared teachers, which tasks refer to by name. */
-export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { teachers: TeacherRegistry }): void {
-  const { store, runtimes, teachers, metrics } = deps;
+/** `teachers`: the operator's declared teachers, which tasks refer to by name; `hasUpstream`: whether a pass-through LLM is configured. */
+export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { teachers: TeacherRegistry; hasUpstream: boolean }): void {
+  const { store, runtimes, teachers, metrics, hasUpstream } = deps;
   const admin = { config: { access: "admin" as const } };
   const predict = { config: { access: "predict" as const } };
 
   app.post("/v1/tasks", admin, async (request, reply) => {
-    const task = toTask(request.body, teachers);
+    const task = toTask(request.body, teachers, hasUpstream);
     try {
       const record = await store.tasks.create(task);
       return reply.code(201).send(record);
@@ -101,7 +109,8 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     if (record === null) throw notFound(`no task "${request.params.name}"`);
     const rt = await runtimes.get(record.name);
     const teacher = rt === null ? null : { ...teachers.describe(rt.task), on_failure: rt.task.teacher.on_failure, circuit: rt.breaker.snapshot() };
-    return { ...record, model_version: rt?.modelVersion ?? null, cascade: rt?.cascade.stats() ?? null, teacher };
+    // none_label: the answer that means "none of these", which people may give in reviews and corrections.
+    return { ...record, none_label: noneLabel(record.definition), model_version: rt?.modelVersion ?? null, cascade: rt?.cascade.stats() ?? null, teacher };
   });
 
   app.patch<NameParams>("/v1/tasks/:name", admin, async (request) => {
@@ -111,7 +120,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     if (!isObject(request.body)) throw badRequest("the body must be a JSON object with the task's fields to change");
     if (request.body.name !== undefined && request.body.name !== name) throw badRequest(`cannot rename task "${name}": create a new task instead`);
     // A change that leaves the teacher block alone keeps it as stored (a task from before teachers were declared included).
-    const task = toTask({ ...existing.definition, ...request.body, name }, teachers, request.body.teacher !== undefined);
+    const task = toTask({ ...existing.definition, ...request.body, name }, teachers, hasUpstream, request.body.teacher !== undefined);
     try {
       const record = await store.tasks.update(name, task);
       await runtimes.drop(name);
@@ -162,7 +171,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     }
     // Under hash_inputs a lone surrogate and U+FFFD hash alike: the text must be one that reads back as sent.
     if (body.text !== undefined) checkText(body.text, '"text"');
-    if (!labelNames(rt.task).includes(body.label)) throw badRequest(`label "${body.label}" is not one of the task's labels`);
+    if (!answerLabels(rt.task).includes(body.label)) throw badRequest(`label "${body.label}" is not one of the task's labels`);
     const logged = await app.requestLog.get(body.request_id);
     if (logged === null || logged.task !== rt.task.name) throw notFound(`no request "${body.request_id}" for task "${rt.task.name}"`);
     const text = feedbackText(logged, body.text);
@@ -187,7 +196,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     const window = { ...timeParam(request.query.since, "since"), ...timeParam(request.query.until, "until") };
     try {
       await app.requestLog.flush();
-      const stats = taskStats(await store.requests.stats(rt.task.name, window), rt.task);
+      const stats = taskStats(await store.requests.stats(rt.task.name, { ...window, noneLabel: noneLabel(rt.task) }), rt.task);
       return { ...stats, model_version: rt.modelVersion, examples: rt.cascade.store.size, budget: await taskBudgetUse(store, rt.task) };
     } catch (err) {
       if (err instanceof StoreError) throw badRequest(err.message);

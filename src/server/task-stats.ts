@@ -19,6 +19,12 @@ export interface AuditSummary {
   max_error: number;
   confidence_level: number;
   /**
+   * Share of audits the teacher answered "none of these" (null before any audit): out-of-scope
+   * inputs the specialist gave a label. Each counts as a disagreement; a share growing past its
+   * usual level says the traffic brings more messages that fit no label (README "Out of scope").
+   */
+  none_share: number | null;
+  /**
    * `ok`: the upper bound is below max_error (proven within target); `exceeded`: the lower bound is
    * above it (proven past it); `near`: neither, and the observed rate is at least NEAR_FACTOR ×
    * max_error; `unproven`: neither, with no sign of trouble (too few audits yet); `no_audits`.
@@ -29,6 +35,8 @@ export interface AuditSummary {
 export interface TaskStats extends Omit<RequestStats, "daily"> {
   /** Share of requests the specialist answered. */
   coverage: number;
+  /** Share of requests answered "none of these" (0 without requests). */
+  none_share: number;
   /** Mean teacher cost per teacher call in the window (null before any paid call). */
   cost_per_teacher_call: number | null;
   /** Every request sent to the teacher at that mean cost. */
@@ -38,7 +46,7 @@ export interface TaskStats extends Omit<RequestStats, "daily"> {
   daily: (RequestStats["daily"][number] & { cost_saved: number | null })[];
 }
 
-export function auditSummary(audited: number, disagreements: number, task: Task): AuditSummary {
+export function auditSummary(audited: number, disagreements: number, auditedNone: number, task: Task): AuditSummary {
   const { max_error, confidence_level } = task.routing;
   const bound = audited === 0 ? 1 : clopperPearsonUpper(disagreements, audited, confidence_level);
   let status: AuditSummary["status"];
@@ -53,6 +61,7 @@ export function auditSummary(audited: number, disagreements: number, task: Task)
     disagreement_upper_bound: bound,
     max_error,
     confidence_level,
+    none_share: audited === 0 ? null : auditedNone / audited,
     status,
   };
 }
@@ -76,10 +85,11 @@ export function taskStats(stats: RequestStats, task: Task): TaskStats {
   return {
     ...stats,
     coverage: stats.requests === 0 ? 0 : stats.by_source.specialist / stats.requests,
+    none_share: stats.requests === 0 ? 0 : stats.none_answers / stats.requests,
     cost_per_teacher_call: perCall,
     teacher_only_cost: perCall === null ? null : perCall * stats.requests,
     cost_saved: saved(stats.requests, stats.cost),
-    audit: auditSummary(stats.audited, stats.disagreements, task),
+    audit: auditSummary(stats.audited, stats.disagreements, stats.audited_none, task),
     daily: stats.daily.map((d) => ({ ...d, cost_saved: saved(d.requests, d.cost) })),
   };
 }

@@ -71,6 +71,10 @@ export interface RequestStats {
   audited: number;
   /** Audited requests where the teacher's label differs from the returned one. */
   disagreements: number;
+  /** Requests answered with the window's `noneLabel` ("none of these"; 0 when none is given). */
+  none_answers: number;
+  /** Audited requests the teacher answered with `noneLabel`: the specialist gave a label to an out-of-scope input. */
+  audited_none: number;
   cost: number;
   /** Nearest-rank percentiles of latency_ms; null without requests. */
   latency_p50_ms: number | null;
@@ -358,10 +362,12 @@ export class RequestLog {
   }
 
   /** Counts, cost, latency and a daily series for one task over [since, until). */
-  async stats(task: string, window: { since?: number | Date; until?: number | Date } = {}): Promise<RequestStats> {
+  async stats(task: string, window: { since?: number | Date; until?: number | Date; noneLabel?: string } = {}): Promise<RequestStats> {
     const since = window.since === undefined ? 0 : +window.since;
     const until = window.until === undefined ? null : +window.until;
     const base = () => this.#window(task, since, until);
+    // No label is the empty string (labels have at least one character): counts 0 without a none label.
+    const none = window.noneLabel ?? "";
 
     const totals = await base()
       .select((eb) => [
@@ -371,6 +377,8 @@ export class RequestLog {
         countWhen(eb, teacherCalled(eb)).as("teacher_calls"),
         countWhen(eb, eb("audited", "=", 1)).as("audited"),
         countWhen(eb, disagreed(eb)).as("disagreements"),
+        countWhen(eb, eb("label", "=", none)).as("none_answers"),
+        countWhen(eb, eb.and([eb("audited", "=", 1), eb("teacher_label", "=", none)])).as("audited_none"),
         eb.fn.sum<number | string | null>("cost").as("cost"),
       ])
       .executeTakeFirstOrThrow();
@@ -400,6 +408,8 @@ export class RequestLog {
       teacher_calls: toNumber(t.teacher_calls),
       audited: toNumber(t.audited),
       disagreements: toNumber(t.disagreements),
+      none_answers: toNumber(t.none_answers),
+      audited_none: toNumber(t.audited_none),
       cost: toNumber(t.cost),
       latency_p50_ms: await percentile(0.5),
       latency_p95_ms: await percentile(0.95),

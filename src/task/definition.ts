@@ -128,6 +128,20 @@ export const TeacherBudgetSchema = z
   })
   .strict();
 
+/**
+ * The chat completion for a "none of these" answer: `answer`, a configured reply; or
+ * `upstream_model`: the request is passed to the gateway's upstream LLM under that model and its
+ * reply is returned, as the app would have got it without Apprentice. Neither: the none label's
+ * `answer` when out_of_scope_label names a label that has one, else the label's name.
+ */
+export const NoneReplySchema = z
+  .object({
+    answer: z.string().max(20000).optional(),
+    upstream_model: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((n) => n.answer === undefined || n.upstream_model === undefined, "set answer or upstream_model, not both");
+
 export const TaskSchema = z.object({
   name: z.string().regex(TASK_NAME_PATTERN, "use 1-64 characters a-z, 0-9, '_' or '-', starting with a letter or digit"),
   description: z.string().max(2000).optional(),
@@ -139,6 +153,8 @@ export const TaskSchema = z.object({
     .refine((ls) => new Set(ls.map((l) => l.name)).size === ls.length, "label names must be unique"),
   /** A label meaning "none of the above": the specialist never answers with it, the teacher does. */
   out_of_scope_label: z.string().optional(),
+  /** What the gateway's chat completions answer when the answer is "none of these" (README "Out of scope"). */
+  none: NoneReplySchema.optional(),
   teacher: TaskTeacherSchema.default(TaskTeacherSchema.parse({})),
   routing: RoutingSchema.default(RoutingSchema.parse({})),
   training: TrainingSchema.default(TrainingSchema.parse({})),
@@ -200,6 +216,17 @@ export function noneLabel(task: { out_of_scope_label?: string }): string {
   return task.out_of_scope_label ?? NONE_LABEL;
 }
 
-export function labelNames(task: Task): string[] {
+/**
+ * Every answer the task admits: its labels, plus "none of these" (noneLabel) when the task names
+ * no out_of_scope_label of its own. What the teacher is offered (a teacher forced to choose names
+ * the nearest label for a message that fits none, and the live audit then cannot see the
+ * problem), and what a person, a feedback call or an import may give.
+ */
+export function answerLabels(task: Pick<Task, "labels"> & { out_of_scope_label?: string }): string[] {
+  const names = labelNames(task);
+  return task.out_of_scope_label === undefined ? [...names, noneLabel(task)] : names;
+}
+
+export function labelNames(task: Pick<Task, "labels">): string[] {
   return task.labels.map((l) => l.name);
 }

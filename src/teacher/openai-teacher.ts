@@ -3,10 +3,10 @@
 // on the answer and the retry policy (what, how often, how long to wait) is ours.
 import OpenAI, { APIUserAbortError, type ClientOptions } from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import { localTeacherSettings, type Task, type TeacherSettings } from "../task/definition.js";
+import { answerLabels, localTeacherSettings, type Task, type TeacherSettings } from "../task/definition.js";
 import { describeFailure, rejectsResponseFormat } from "./errors.js";
 import { parseLabel } from "./parse.js";
-import { answerLabels, buildMessages, labelResponseFormat } from "./prompt.js";
+import { buildMessages, labelResponseFormat } from "./prompt.js";
 import { backoffDelay, retryAfterMs, sleep as realSleep, type Sleep } from "./retry.js";
 import { cleanReason } from "./scrub.js";
 import { Semaphore } from "./semaphore.js";

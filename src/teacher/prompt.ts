@@ -8,16 +8,6 @@ import type { FewShotExample } from "./types.js";
 
 export type PromptTask = Pick<Task, "instructions" | "labels"> & Partial<Pick<Task, "out_of_scope_label">>;
 
-/**
- * The labels the teacher may answer: the task's, plus "none of these" (noneLabel) when the task
- * names no out_of_scope_label of its own. Offered because a teacher forced to choose names the
- * nearest label for a message that fits none, and the live audit then cannot see the problem.
- */
-export function answerLabels(task: PromptTask): string[] {
-  const names = task.labels.map((l) => l.name);
-  return task.out_of_scope_label === undefined ? [...names, noneLabel(task)] : names;
-}
-
 export function buildSystemPrompt(task: PromptTask): string {
   const labelLines = task.labels.map((l) => {
     const description = l.description?.trim();

@@ -296,7 +296,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
     await shot("06-playground");
   });
 
-  it("review: three items resolved with the digit keys become feedback examples", async () => {
+  it("review: three items resolved with the digit keys and one with n (none of these) become feedback examples", async () => {
     const feedbackBefore = await examplesTotal("feedback");
     // The replay's specialist answers were made under the stricter thresholds of the first versions,
     // so none may be below today's low-confidence line: vague texts answered by the specialist
@@ -313,23 +313,27 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard (Chromium, end to e
     const progress = page.getByLabel("Review progress");
     const first = await textMatching(progress, /0 done · 0 skipped · [1-9]\d* remaining/, "a queue with items");
     const remaining = Number(/(\d+) remaining/.exec(first)![1]);
-    expect(remaining).toBeGreaterThanOrEqual(3);
+    expect(remaining).toBeGreaterThanOrEqual(4);
     const item = page.getByRole("article", { name: "Review item" });
     const seen: string[] = [];
-    for (let i = 1; i <= 3; i++) {
+    const noneBefore = (await api("GET", `/v1/tasks/${TASK}/examples?limit=1&label=none_of_these`)).total as number;
+    for (let i = 1; i <= 4; i++) {
       await item.waitFor();
       await until("the item to be ready", async () => (await item.getAttribute("aria-busy")) === "false");
       const text = await item.locator("blockquote").innerText();
       expect(seen).not.toContain(text);
       seen.push(text);
-      await page.keyboard.press("1");
+      await page.keyboard.press(i === 4 ? "n" : "1");
       await textMatching(progress, new RegExp(`^${i} done · 0 skipped · ${remaining - i} remaining`));
     }
     // The page says what "low confidence" means, with the line the gateway used.
     const line = (await api("GET", `/v1/tasks/${TASK}/review?kind=low_confidence&limit=1`)).low_confidence_below as number | null;
     await textMatching(page.locator("p.hint").filter({ hasText: "Low confidence:" }), line === null ? /every specialist answer/ : new RegExp(`below ${line.toFixed(3).replace(".", "\\.")} confidence`));
     await shot("07-review");
-    await until("3 more feedback examples", async () => (await examplesTotal("feedback")) === feedbackBefore + 3);
+    await until("4 more feedback examples", async () => (await examplesTotal("feedback")) === feedbackBefore + 4);
+    const none = await api("GET", `/v1/tasks/${TASK}/examples?limit=5&label=none_of_these`);
+    expect(none.total).toBe(noneBefore + 1);
+    expect((none.data as { text: string }[]).map((e) => e.text)).toContain(seen[3]);
   });
 
   it("versions: promotes an older version and rolls back, each confirmed in a dialog", async () => {

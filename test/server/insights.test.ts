@@ -139,7 +139,11 @@ describe("POST /v1/tasks/:name/explain", () => {
     expect(e.top[0]).toEqual({ label: e.label, probability: e.confidence });
     for (let i = 1; i < e.top.length; i++) expect(e.top[i].probability).toBeLessThanOrEqual(e.top[i - 1].probability);
     expect(e.unknown_share).toBeGreaterThanOrEqual(0);
-    expect(e.unknown_share).toBeLessThanOrEqual(e.out_of_scope_max);
+    expect(e.unknown_share).toBeLessThanOrEqual(e.unknown_share_cut);
+    expect(e.unknown_share_cut).toBeLessThanOrEqual(e.out_of_scope_max);
+    // The confidence discounted by the share of unseen n-grams (src/engine/scope.ts).
+    expect(e.scope_score).toBeLessThanOrEqual(e.confidence);
+    expect(e.scope_score).toBeGreaterThan(0);
     expect(e.route).toEqual(e.confidence >= e.threshold ? { decision: "specialist", reason: "confident" } : { decision: "teacher", reason: "below_threshold" });
     expect(await counters("insights")).toEqual(before);
 
@@ -151,12 +155,12 @@ describe("POST /v1/tasks/:name/explain", () => {
   it("names the other reasons: out of scope, no specialist, no threshold", async () => {
     const oos = await g.request("POST", "/v1/tasks/insights/explain", { body: { input: "xqzv jjkw" } });
     expect(oos.body).toMatchObject({ route: { decision: "teacher", reason: "out_of_scope" } });
-    expect(oos.body.unknown_share).toBeGreaterThan(oos.body.out_of_scope_max);
+    expect(oos.body.unknown_share).toBeGreaterThan(oos.body.unknown_share_cut);
     expect(typeof oos.body.label).toBe("string");
 
     const before = await counters("fresh");
     const fresh = await g.request("POST", "/v1/tasks/fresh/explain", { body: { input: GOLD[350].text } });
-    expect(fresh.body).toEqual({ model_version: null, label: null, confidence: null, top: [], unknown_share: null, out_of_scope_max: 0.9, threshold: null, route: { decision: "teacher", reason: "no_specialist" } });
+    expect(fresh.body).toEqual({ model_version: null, label: null, confidence: null, top: [], unknown_share: null, out_of_scope_max: 0.9, unknown_share_cut: 0.9, scope_score: null, threshold: null, route: { decision: "teacher", reason: "no_specialist" } });
     expect(await counters("fresh")).toEqual(before);
 
     // A target the holdout cannot prove: a specialist but no threshold.

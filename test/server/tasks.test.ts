@@ -51,6 +51,16 @@ describe("tasks", () => {
     expect(res.body.error.message).toContain("labels");
   });
 
+  it("refuses a none reply from an upstream LLM on a gateway that has none, and both kinds of none reply at once", async () => {
+    const upstream = await g.request("POST", "/v1/tasks", { body: taskBody("none-upstream", { none: { upstream_model: "gpt-up" } }) });
+    expect(upstream.status).toBe(400);
+    expect(upstream.body.error.message).toMatch(/^invalid task: none\.upstream_model: this gateway has no upstream LLM/);
+    const both = await g.request("POST", "/v1/tasks", { body: taskBody("none-both", { none: { answer: "Sorry.", upstream_model: "gpt-up" } }) });
+    expect(both.status).toBe(400);
+    expect(both.body.error.message).toContain("none: set answer or upstream_model, not both");
+    expect((await g.request("GET", "/v1/tasks/none-upstream")).status).toBe(404);
+  });
+
   it("rejects malformed JSON and too large bodies", async () => {
     expect((await g.request("POST", "/v1/tasks", { rawBody: "{nope" })).status).toBe(400);
     const big = await g.request("POST", "/v1/tasks", { rawBody: JSON.stringify({ instructions: "x".repeat(6 * 1024 * 1024) }) });

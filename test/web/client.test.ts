@@ -53,11 +53,11 @@ describe("ApiClient", () => {
 });
 
 describe("routeSummary", () => {
-  const base: Explanation = { model_version: 2, label: "card_arrival", confidence: 0.93, top: [], unknown_share: 0.1, out_of_scope_max: 0.9, threshold: 0.81, route: { decision: "specialist", reason: "confident" } };
+  const base: Explanation = { model_version: 2, label: "card_arrival", confidence: 0.93, top: [], unknown_share: 0.1, out_of_scope_max: 0.9, unknown_share_cut: 0.4, scope_score: 0.85, threshold: 0.81, route: { decision: "specialist", reason: "confident" } };
   it("explains each routing reason with the numbers", () => {
-    expect(routeSummary(base)).toEqual({ decision: "Specialist answers", why: "Confidence 0.930 is at or above the threshold 0.810, and the out-of-scope score 0.100 is within its max 0.900." });
+    expect(routeSummary(base)).toEqual({ decision: "Specialist answers", why: "Confidence 0.930 is at or above the threshold 0.810, and the out-of-scope score 0.100 is within its cut 0.400." });
     expect(routeSummary({ ...base, confidence: 0.5, route: { decision: "teacher", reason: "below_threshold" } }).why).toBe("Confidence 0.500 is below the threshold 0.810.");
-    expect(routeSummary({ ...base, unknown_share: 0.95, route: { decision: "teacher", reason: "out_of_scope" } }).why).toMatch(/0\.950 is above its max 0\.900/);
+    expect(routeSummary({ ...base, unknown_share: 0.45, route: { decision: "teacher", reason: "out_of_scope" } }).why).toMatch(/0\.450 is above its cut 0\.400/);
     expect(routeSummary({ ...base, threshold: null, route: { decision: "teacher", reason: "no_threshold" } }).decision).toBe("Sent to the teacher");
     expect(routeSummary({ ...base, route: { decision: "teacher", reason: "no_specialist" } }).why).toMatch(/no trained specialist/);
   });

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 // The review queue's keyboard handling: digits pick the top labels, `/` opens the label search,
-// `s` skips; each pick is sent as feedback, progress follows.
+// `n` answers none of these, `s` skips; each pick is sent as feedback, progress follows.
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ReviewItem } from "../../web/src/api/types.js";
@@ -33,7 +33,7 @@ const progressText = () => screen.getByText(/done ·/).textContent;
 describe("ReviewQueue keyboard", () => {
   it("picks the top labels with digits and sends each as feedback", async () => {
     const onFeedback = vi.fn().mockResolvedValue({ ok: true });
-    render(<ReviewQueue items={ITEMS} labels={LABELS} onFeedback={onFeedback} />);
+    render(<ReviewQueue items={ITEMS} labels={LABELS} noneLabel="none_of_these" onFeedback={onFeedback} />);
     expect(screen.getByText("my card never came")).toBeTruthy();
     expect(progressText()).toBe("0 done · 0 skipped · 3 remaining");
 
@@ -47,9 +47,21 @@ describe("ReviewQueue keyboard", () => {
     await screen.findByText("what does the ATM charge");
   });
 
+  it("answers none of these with n and with its button", async () => {
+    const onFeedback = vi.fn().mockResolvedValue({ ok: true });
+    render(<ReviewQueue items={ITEMS} labels={LABELS} noneLabel="none_of_these" onFeedback={onFeedback} />);
+    key("n");
+    expect(onFeedback).toHaveBeenCalledWith("r1", "none_of_these");
+    await screen.findByText("someone took my wallet");
+    fireEvent.click(screen.getByRole("button", { name: /None of these/ }));
+    expect(onFeedback).toHaveBeenLastCalledWith("r2", "none_of_these");
+    await screen.findByText("what does the ATM charge");
+    expect(progressText()).toBe("2 done · 0 skipped · 1 remaining");
+  });
+
   it("ignores digits beyond the choices and keys typed with a modifier", async () => {
     const onFeedback = vi.fn().mockResolvedValue({ ok: true });
-    render(<ReviewQueue items={ITEMS} labels={LABELS} onFeedback={onFeedback} />);
+    render(<ReviewQueue items={ITEMS} labels={LABELS} noneLabel="none_of_these" onFeedback={onFeedback} />);
     key("5");
     fireEvent.keyDown(document.body, { key: "1", ctrlKey: true });
     fireEvent.keyDown(document.body, { key: "s", metaKey: true });
@@ -60,7 +72,7 @@ describe("ReviewQueue keyboard", () => {
   it("skips with s and shows the end of the batch", async () => {
     const onFeedback = vi.fn().mockResolvedValue({ ok: true });
     const onReload = vi.fn();
-    render(<ReviewQueue items={ITEMS} labels={LABELS} onFeedback={onFeedback} onReload={onReload} />);
+    render(<ReviewQueue items={ITEMS} labels={LABELS} noneLabel="none_of_these" onFeedback={onFeedback} onReload={onReload} />);
     key("s");
     expect(screen.getByText("someone took my wallet")).toBeTruthy();
     key("S");
@@ -74,7 +86,7 @@ describe("ReviewQueue keyboard", () => {
 
   it("opens the label search with /, where typing does not trigger shortcuts, and picks with Enter", async () => {
     const onFeedback = vi.fn().mockResolvedValue({ ok: true });
-    render(<ReviewQueue items={ITEMS} labels={LABELS} onFeedback={onFeedback} />);
+    render(<ReviewQueue items={ITEMS} labels={LABELS} noneLabel="none_of_these" onFeedback={onFeedback} />);
     key("/");
     const search = await screen.findByRole("combobox");
     await waitFor(() => expect(document.activeElement).toBe(search));
@@ -91,7 +103,7 @@ describe("ReviewQueue keyboard", () => {
 
   it("closes the search with Escape, then shortcuts work again", async () => {
     const onFeedback = vi.fn().mockResolvedValue({ ok: true });
-    render(<ReviewQueue items={ITEMS} labels={LABELS} onFeedback={onFeedback} />);
+    render(<ReviewQueue items={ITEMS} labels={LABELS} noneLabel="none_of_these" onFeedback={onFeedback} />);
     key("/");
     const search = await screen.findByRole("combobox");
     fireEvent.keyDown(search, { key: "Escape" });
@@ -103,7 +115,7 @@ describe("ReviewQueue keyboard", () => {
   it("keeps the item and shows the gateway's message when feedback fails; no double submit while saving", async () => {
     let fail!: (e: Error) => void;
     const onFeedback = vi.fn().mockImplementationOnce(() => new Promise((_, reject) => (fail = reject))).mockResolvedValue({ ok: true });
-    render(<ReviewQueue items={ITEMS} labels={LABELS} onFeedback={onFeedback} />);
+    render(<ReviewQueue items={ITEMS} labels={LABELS} noneLabel="none_of_these" onFeedback={onFeedback} />);
     key("1");
     key("2");
     key("s");
@@ -118,7 +130,7 @@ describe("ReviewQueue keyboard", () => {
 
   it("offers the choices as numbered buttons too", async () => {
     const onFeedback = vi.fn().mockResolvedValue({ ok: true });
-    render(<ReviewQueue items={ITEMS} labels={LABELS} onFeedback={onFeedback} />);
+    render(<ReviewQueue items={ITEMS} labels={LABELS} noneLabel="none_of_these" onFeedback={onFeedback} />);
     const buttons = screen.getAllByRole("button").filter((b) => b.getAttribute("aria-keyshortcuts")?.match(/^[1-5]$/));
     expect(buttons.map((b) => b.querySelector(".choice-label")?.textContent)).toEqual(["card_arrival", "lost_or_stolen_card", "card_payment_fee"]);
     fireEvent.click(buttons[2]);

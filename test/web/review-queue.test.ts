@@ -105,13 +105,15 @@ describe("commandForKey", () => {
   const it1 = item("1");
   const free = { typing: false };
 
-  it("maps 1–5 to the top labels, / to search and s to skip", () => {
+  it("maps 1–5 to the top labels, / to search, n to none of these and s to skip", () => {
     expect(commandForKey({ key: "1" }, it1, free)).toEqual({ type: "pick", label: "a" });
     expect(commandForKey({ key: "3" }, it1, free)).toEqual({ type: "pick", label: "c" });
     expect(commandForKey({ key: "4" }, it1, free)).toBeNull();
     expect(commandForKey({ key: "/" }, it1, free)).toEqual({ type: "search" });
     expect(commandForKey({ key: "s" }, it1, free)).toEqual({ type: "skip" });
     expect(commandForKey({ key: "S" }, it1, free)).toEqual({ type: "skip" });
+    expect(commandForKey({ key: "n" }, it1, free)).toEqual({ type: "none" });
+    expect(commandForKey({ key: "N" }, it1, free)).toEqual({ type: "none" });
     expect(commandForKey({ key: "x" }, it1, free)).toBeNull();
   });
 

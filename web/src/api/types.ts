@@ -58,6 +58,8 @@ export interface TaskRecord {
 }
 
 export interface TaskDetail extends TaskRecord {
+  /** The answer meaning "none of these": the task's out_of_scope_label, else none_of_these. */
+  none_label: string;
   model_version: number | null;
   /** The live runtime's figures: what the router uses now (its threshold, the holdout's size). */
   cascade: CascadeStats | null;
@@ -189,6 +191,10 @@ export interface Explanation {
   top: ScoredLabel[];
   unknown_share: number | null;
   out_of_scope_max: number;
+  /** The unknown share above which the router calls a text out of scope: out_of_scope_max or the cut fitted on the holdout, the lower. */
+  unknown_share_cut: number;
+  /** Confidence in the best real label discounted by how foreign the text is (null without a specialist). */
+  scope_score: number | null;
   threshold: number | null;
   route: { decision: "specialist" | "teacher"; reason: RouteReason };
 }

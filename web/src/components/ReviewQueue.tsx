@@ -1,6 +1,6 @@
 // Working through review items one at a time: read the text and both answers, pick the right
-// label (1–5 for the top labels, / to search all labels, s to skip). Each pick is sent as feedback
-// and becomes a gold example.
+// label (1–5 for the top labels, / to search all labels, n for none of these, s to skip). Each pick
+// is sent as feedback and becomes a gold example.
 import { useEffect, useReducer, useRef, useState } from "preact/hooks";
 import { errorMessage } from "../api/client.js";
 import type { ReviewItem, ReviewKind } from "../api/types.js";
@@ -23,12 +23,14 @@ function isTyping(target: EventTarget | null): boolean {
 export interface ReviewQueueProps {
   items: ReviewItem[];
   labels: string[];
+  /** The task's "none of these" answer, for inputs that fit no label. */
+  noneLabel: string;
   onFeedback: (requestId: string, label: string) => Promise<unknown>;
   /** Fetch the queue again (more items, or the skipped ones once more). */
   onReload?: (retrySkipped: boolean) => void;
 }
 
-export function ReviewQueue({ items, labels, onFeedback, onReload }: ReviewQueueProps) {
+export function ReviewQueue({ items, labels, noneLabel, onFeedback, onReload }: ReviewQueueProps) {
   // Loaded from the first render, so the queue never flashes "Nothing to review here".
   const [state, dispatch] = useReducer(reduceQueue, items, (first) => reduceQueue(emptyQueue(), { type: "load", items: first }));
   const [searching, setSearching] = useState(false);
@@ -47,7 +49,7 @@ export function ReviewQueue({ items, labels, onFeedback, onReload }: ReviewQueue
     else if (cmd.type === "skip") {
       setSearching(false);
       dispatch({ type: "skip" });
-    } else pick(cmd.label);
+    } else pick(cmd.type === "none" ? noneLabel : cmd.label);
   };
 
   function pick(label: string) {
@@ -165,6 +167,9 @@ export function ReviewQueue({ items, labels, onFeedback, onReload }: ReviewQueue
             <button type="button" class="button" onClick={() => setSearching(true)} aria-keyshortcuts="/">
               <kbd>/</kbd> Other label…
             </button>
+            <button type="button" class={`button${saving?.label === noneLabel ? " saving" : ""}`} onClick={() => pick(noneLabel)} aria-keyshortcuts="n">
+              <kbd>n</kbd> None of these
+            </button>
             <button type="button" class="button ghost" onClick={() => run({ type: "skip" })} aria-keyshortcuts="s">
               <kbd>s</kbd> Skip
             </button>
@@ -183,7 +188,7 @@ export function ReviewQueue({ items, labels, onFeedback, onReload }: ReviewQueue
         ) : null}
       </article>
       <p class="hint keys-hint">
-        Keys: <kbd>1</kbd>–<kbd>{options.length}</kbd> pick a label · <kbd>/</kbd> search all labels · <kbd>s</kbd> skip
+        Keys: <kbd>1</kbd>–<kbd>{options.length}</kbd> pick a label · <kbd>/</kbd> search all labels · <kbd>n</kbd> none of these · <kbd>s</kbd> skip
       </p>
     </div>
   );

@@ -8,11 +8,11 @@ export function routeSummary(e: Explanation): { decision: string; why: string } 
   const t = prob(e.threshold);
   switch (e.route.reason) {
     case "confident":
-      return { decision, why: `Confidence ${c} is at or above the threshold ${t}${e.unknown_share !== null ? `, and the out-of-scope score ${prob(e.unknown_share)} is within its max ${prob(e.out_of_scope_max)}` : ""}.` };
+      return { decision, why: `Confidence ${c} is at or above the threshold ${t}${e.unknown_share !== null ? `, and the out-of-scope score ${prob(e.unknown_share)} is within its cut ${prob(e.unknown_share_cut)}` : ""}.` };
     case "below_threshold":
       return { decision, why: `Confidence ${c} is below the threshold ${t}.` };
     case "out_of_scope":
-      return { decision, why: `The out-of-scope score ${prob(e.unknown_share)} is above its max ${prob(e.out_of_scope_max)}, whatever the confidence.` };
+      return { decision, why: `The out-of-scope score ${prob(e.unknown_share)} is above its cut ${prob(e.unknown_share_cut)}, whatever the confidence.` };
     case "out_of_scope_label":
       return { decision, why: `The specialist's best label "${e.label ?? ""}" is the task's out-of-scope label, which only the teacher gives.` };
     case "no_threshold":

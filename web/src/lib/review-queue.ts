@@ -118,7 +118,8 @@ export function choices(item: ReviewItem): Choice[] {
   return list.slice(0, MAX_CHOICES).map((c) => ({ ...c, answered: c.label === item.answer.label, teacher: c.label === item.teacher_label }));
 }
 
-export type Command = { type: "pick"; label: string } | { type: "skip" } | { type: "search" };
+/** `none`: the input fits none of the labels (the task's none label). */
+export type Command = { type: "pick"; label: string } | { type: "skip" } | { type: "search" } | { type: "none" };
 
 export interface KeyLike {
   key: string;
@@ -135,6 +136,7 @@ export function commandForKey(event: KeyLike, item: ReviewItem | null, context: 
   if (context.typing || event.ctrlKey || event.metaKey || event.altKey || item === null) return null;
   if (event.key === "/") return { type: "search" };
   if (event.key === "s" || event.key === "S") return { type: "skip" };
+  if (event.key === "n" || event.key === "N") return { type: "none" };
   if (/^[1-9]$/.test(event.key)) {
     const choice = choices(item)[Number(event.key) - 1];
     return choice ? { type: "pick", label: choice.label } : null;

@@ -98,8 +98,12 @@ function Result({ input, e }: { input: string; e: Explanation }) {
         <div>
           <dt>Out-of-scope score</dt>
           <dd>
-            {prob(e.unknown_share)} <span class="muted">(max {prob(e.out_of_scope_max)})</span>
+            {prob(e.unknown_share)} <span class="muted">(cut {prob(e.unknown_share_cut)}{e.unknown_share_cut < e.out_of_scope_max ? `, fitted on the holdout; setting ${prob(e.out_of_scope_max)}` : ""})</span>
           </dd>
+        </div>
+        <div>
+          <dt>Scope score</dt>
+          <dd>{prob(e.scope_score)}</dd>
         </div>
         <div>
           <dt>Model</dt>

@@ -13,7 +13,10 @@ export function ReviewTab({ name, task }: { name: string; task: TaskDetail }) {
   const { api } = useSession();
   const [kind, setKind] = useState<KindFilter>("all");
   const queue = useApi((a) => a.review(name, kind, 50), [name, kind]);
-  const labels = task.definition.labels.map((l) => l.name);
+  const noneLabel = task.none_label;
+  const names = task.definition.labels.map((l) => l.name);
+  // "None of these" is an answer a person may search for too.
+  const labels = names.includes(noneLabel) ? names : [...names, noneLabel];
   const onFeedback = useCallback((id: string, label: string) => api.feedback(name, id, label), [api, name]);
   const pending = queue.data?.pending;
   const count = (k: ReviewKind) => (pending ? ` (${pending[k]})` : "");
@@ -44,7 +47,7 @@ export function ReviewTab({ name, task }: { name: string; task: TaskDetail }) {
           <ErrorBox error={queue.error} title="Could not load the review queue" onRetry={queue.reload} />
         )
       ) : null}
-      {queue.data ? <ReviewQueue key={kind} items={queue.data.data} labels={labels} onFeedback={onFeedback} onReload={() => queue.reload()} /> : null}
+      {queue.data ? <ReviewQueue key={kind} items={queue.data.data} labels={labels} noneLabel={noneLabel} onFeedback={onFeedback} onReload={() => queue.reload()} /> : null}
     </>
   );
 }

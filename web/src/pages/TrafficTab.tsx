@@ -62,6 +62,7 @@ export function TrafficTab({ name }: { name: string }) {
           <Stat label="Teacher calls" value={num(s.teacher_calls)} detail={`${num(s.audited)} of them audits`} />
           <Stat label="Teacher cost" value={money(s.cost)} detail={s.teacher_only_cost !== null ? `${money(s.teacher_only_cost)} with the teacher alone` : "no paid call yet"} />
           <Stat label="Cost saved" value={money(s.cost_saved)} />
+          <Stat label="None of these" value={pct(s.none_share)} detail={`${num(s.none_answers)} answered none${s.audit.none_share !== null ? ` · ${pct(s.audit.none_share)} of audits` : ""}`} />
           <Stat label="Live audit" value={<AuditBadge status={s.audit.status} />} detail={s.audit.audited > 0 ? `${pct(s.audit.agreement)} agreement · error ≤ ${pct(s.audit.disagreement_upper_bound)} vs ${pct(s.audit.max_error)}` : `max error ${pct(s.audit.max_error)}`} />
         </dl>
       ) : null}
