@@ -206,6 +206,9 @@ function componentSchemas(): Record<string, Schema> {
         teacher_calls: int(),
         audited: int(),
         disagreements: int("Audits where the teacher disagreed with the answer given."),
+        none_answers: int('Requests answered "none of these" (the task\'s out_of_scope_label, else none_of_these).'),
+        none_share: num("none_answers / requests (0 without requests)."),
+        audited_none: int('Audits the teacher answered "none of these": out-of-scope inputs the specialist gave a label (each also a disagreement).'),
         cost: num("Teacher cost, in the currency of the task's prices."),
         latency_p50_ms: nullable(num()),
         latency_p95_ms: nullable(num()),
@@ -330,7 +333,9 @@ function insightSchemas(): Record<string, Schema> {
       confidence: nullable(probability),
       top: labelProbabilities,
       unknown_share: nullable(num("Share of the text's n-grams the specialist never learned.")),
-      out_of_scope_max: num("Above this unknown share the text is out of scope."),
+      out_of_scope_max: num("The task's setting: above this unknown share the text is out of scope."),
+      unknown_share_cut: num("The cut the router applies: out_of_scope_max or the cut fitted on the holdout from the teacher's none answers, the lower."),
+      scope_score: nullable(num("Confidence in the best real label times the share of the text's n-grams the specialist learned (null before the first model).")),
       threshold: nullable(num()),
       route: object({
         decision: oneOfStrings(["specialist", "teacher"]),
@@ -614,6 +619,7 @@ function routes(): RouteDoc[] {
       summary: "Chat completions: `task:<name>` models, or pass-through to the upstream LLM",
       description:
         "For `model: \"task:<name>\"` (or a model alias configured for a task) the last user message is classified and the reply's content is the label's `answer` (or the label). " +
+        "A \"none of these\" answer follows the task's `none` block: its `answer`, or with `upstream_model` the request forwarded to the upstream LLM under that model and its reply relayed (header `x-apprentice-request-id` names the logged request). " +
         "Any other model is forwarded unchanged to the configured upstream LLM, whose status and body are relayed (including its own errors). " +
         "`stream: true` answers with server-sent events (`chat.completion.chunk` objects, then `data: [DONE]`). " +
         "For a task model, `response_format` `json_object` makes the content `{\"label\": …}`, and `json_schema` fills the schema's one (required) string property with the label; " +
