@@ -224,7 +224,8 @@ export function noneLabel(task: { out_of_scope_label?: string }): string {
  */
 export function answerLabels(task: Pick<Task, "labels"> & { out_of_scope_label?: string }): string[] {
   const names = labelNames(task);
-  return task.out_of_scope_label === undefined ? [...names, noneLabel(task)] : names;
+  // A task may name a label none_of_these itself: offered once.
+  return task.out_of_scope_label === undefined && !names.includes(NONE_LABEL) ? [...names, NONE_LABEL] : names;
 }
 
 export function labelNames(task: Pick<Task, "labels">): string[] {

@@ -15,7 +15,7 @@ export function buildSystemPrompt(task: PromptTask): string {
     return description ? `- ${JSON.stringify(l.name)}: ${oneLine(description)}` : `- ${JSON.stringify(l.name)}`;
   });
   const none = noneLabel(task);
-  if (task.out_of_scope_label === undefined) labelLines.push(`- ${JSON.stringify(none)}: the message fits none of the labels above.`);
+  if (task.out_of_scope_label === undefined && !task.labels.some((l) => l.name === none)) labelLines.push(`- ${JSON.stringify(none)}: the message fits none of the labels above.`);
   return [
     task.instructions.trim(),
     "",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildMessages, buildSystemPrompt, labelResponseFormat } from "../../src/teacher/prompt.js";
+import { answerLabels } from "../../src/task/definition.js";
 import { supportTask } from "./helpers.js";
 
 describe("prompt", () => {
@@ -17,6 +18,14 @@ describe("prompt", () => {
     const own = buildSystemPrompt({ ...task, out_of_scope_label: "other" });
     expect(own).not.toContain("none_of_these");
     expect(own).toContain('If the message fits none of the labels, answer "other".');
+  });
+
+  it("offers none_of_these once: added to the labels, unless the task names its own or has a label of that name", () => {
+    expect(answerLabels(task)).toEqual([...task.labels.map((l) => l.name), "none_of_these"]);
+    expect(answerLabels({ ...task, out_of_scope_label: "other" })).toEqual(task.labels.map((l) => l.name));
+    const named = { ...task, labels: [...task.labels, { name: "none_of_these" }] };
+    expect(answerLabels(named)).toEqual(named.labels.map((l) => l.name));
+    expect(buildSystemPrompt(named).match(/^- "none_of_these"/gm)).toHaveLength(1);
   });
 
   it("orders system, few-shot pairs, then the text", () => {
