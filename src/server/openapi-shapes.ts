@@ -51,6 +51,8 @@ export const bool = (description?: string): Schema => (description === undefined
 export const nullable = (s: Schema): Schema => ({ ...s, type: [s.type, "null"] });
 export const arrayOf = (items: Schema, extra: Schema = {}): Schema => ({ type: "array", items, ...extra });
 export const epochMs = (what: string): Schema => int(`${what}, epoch milliseconds`);
+/** The `{id}` path parameter of a record numbered from 1: `what` says whose id and where it comes from. */
+export const positiveIdParam = (what: string, example: number): Record<"id", ParameterDoc> => ({ id: { name: "id", description: what, schema: { type: "integer", minimum: 1 }, example } });
 export const oneOfStrings = (values: readonly string[], description?: string): Schema => ({ ...str(description), enum: [...values] });
 
 /** An object whose properties are all required except the ones named in `optional`. */

@@ -8,7 +8,7 @@ import type { FastifyInstance } from "fastify";
 import type { ExampleRecord, Store } from "../store/index.js";
 import { answerLabels } from "../task/definition.js";
 import { badRequest, notFound } from "./errors.js";
-import { arrayOf, bool, epochMs, int, json, jsonReply, nullable, num, object, ref, str, type RouteDoc, type Schema } from "./openapi-shapes.js";
+import { arrayOf, bool, epochMs, int, json, jsonReply, nullable, num, object, positiveIdParam, ref, str, type RouteDoc, type Schema } from "./openapi-shapes.js";
 import { integerParam, positiveId, singleValues, type Query } from "./query-params.js";
 import { exampleView } from "./routes-examples.js";
 import { runtimeOf, type RouteDeps } from "./routes-tasks.js";
@@ -108,7 +108,7 @@ export function exampleEditSchemas(): Record<string, Schema> {
 }
 
 export function exampleEditRouteDocs(): RouteDoc[] {
-  const idParam = { id: { name: "id", description: "The example's id (from GET …/examples).", schema: { type: "integer", minimum: 1 }, example: 42 } };
+  const idParam = positiveIdParam("The example's id (from GET …/examples).", 42);
   return [
     {
       method: "patch",

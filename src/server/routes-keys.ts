@@ -8,7 +8,7 @@ import type { ApiKeyRecord, Store } from "../store/index.js";
 import { API_KEY_ROLES } from "../store/schema.js";
 import { TeacherBudgetSchema } from "../task/definition.js";
 import { badRequest, HttpError, notFound } from "./errors.js";
-import { arrayOf, bool, epochMs, fromZod, int, json, jsonReply, nullable, object, oneOfStrings, ref, str, type RouteDoc, type Schema } from "./openapi-shapes.js";
+import { arrayOf, bool, epochMs, fromZod, int, json, jsonReply, nullable, object, oneOfStrings, positiveIdParam, ref, str, type RouteDoc, type Schema } from "./openapi-shapes.js";
 import { positiveId, singleValues, type Query } from "./query-params.js";
 
 export const MAX_KEY_NAME_CHARS = 100;
@@ -98,7 +98,7 @@ export function keySchemas(): Record<string, Schema> {
 }
 
 export function keyRouteDocs(): RouteDoc[] {
-  const idParam = { id: { name: "id", description: "The key's id (from GET /v1/keys).", schema: { type: "integer", minimum: 1 }, example: 3 } };
+  const idParam = positiveIdParam("The key's id (from GET /v1/keys).", 3);
   return [
     {
       method: "get",
