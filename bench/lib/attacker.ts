@@ -20,9 +20,9 @@
 // acknowledged to the attacker (request ids, examples from the metered key's teacher answers) is
 // kept so that the bench can check the store holds it.
 import { Agent } from "node:http";
-import type { PredictResult } from "../../src/server/predict.js";
-import { IMPORT_BODY_LIMIT, MAX_IMPORT_ROWS } from "../../src/server/routes-examples.js";
-import { MAX_BATCH_CHARS, MAX_PREDICT_INPUTS } from "../../src/server/routes-tasks.js";
+import type { PredictResult } from "../../src/server/runtime/predict.js";
+import { IMPORT_BODY_LIMIT, MAX_IMPORT_ROWS } from "../../src/server/routes/examples.js";
+import { MAX_BATCH_CHARS, MAX_PREDICT_INPUTS } from "../../src/server/routes/tasks.js";
 import { attackRequest, errorCode, type AttackRequest } from "./attack-http.js";
 import { randomTexts } from "./random-text.js";
 

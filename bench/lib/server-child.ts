@@ -23,7 +23,7 @@ import { join } from "node:path";
 import Fastify from "fastify";
 import { loadDatasetFile } from "../../src/data/dataset-file.js";
 import { startGateway } from "../../src/server/start.js";
-import type { TeacherDeclaration } from "../../src/server/teachers.js";
+import type { TeacherDeclaration } from "../../src/server/runtime/teachers.js";
 import { openStore } from "../../src/store/index.js";
 import { SimulatedTeacher } from "../../src/teacher/index.js";
 import { REPO_ROOT } from "./banking77.js";

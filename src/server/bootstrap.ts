@@ -7,8 +7,8 @@ import type { ApiKeyPermissions, ApiKeyRecord, Store } from "../store/index.js";
 import { labelNames, type Task } from "../task/definition.js";
 import { readTaskFileData } from "../task/task-file.js";
 import { ConfigError, resolvePath, type GatewayConfig } from "./config.js";
-import type { TaskRuntimes } from "./task-runtime.js";
-import { isTaskRefusal, type TeacherRegistry } from "./teachers.js";
+import type { TaskRuntimes } from "./runtime/task-runtime.js";
+import { isTaskRefusal, type TeacherRegistry } from "./runtime/teachers.js";
 
 export interface BootstrapReport {
   created: string[];

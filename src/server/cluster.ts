@@ -13,9 +13,9 @@
 import cluster, { type Worker } from "node:cluster";
 import { openStore } from "../store/index.js";
 import { applyConfig, type BootstrapReport } from "./bootstrap.js";
-import { serveClusterMetrics } from "./cluster-metrics.js";
+import { serveClusterMetrics } from "./operations/cluster-metrics.js";
 import { DEFAULT_HOST, storeUrl, teacherRegistry, type StartOptions } from "./start.js";
-import { TaskRuntimes } from "./task-runtime.js";
+import { TaskRuntimes } from "./runtime/task-runtime.js";
 
 /** Workers that die this often within RESTART_WINDOW_MS stop the whole gateway instead of restarting. */
 const MAX_RESTARTS = 5;

@@ -7,7 +7,7 @@ import { dirname, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { TASK_NAME_PATTERN, TEACHER_ENDPOINT_FIELDS, TeacherBudgetSchema, TeacherKnobsSchema } from "../task/definition.js";
-import { DeclaredTeacherSchema } from "./teachers.js";
+import { DeclaredTeacherSchema } from "./runtime/teachers.js";
 
 const ApiKeySchema = z
   .object({

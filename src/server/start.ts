@@ -9,12 +9,12 @@ import { openStore, type Store } from "../store/index.js";
 import { buildApp, type BuildAppOptions } from "./app.js";
 import { applyConfig, type BootstrapReport } from "./bootstrap.js";
 import type { GatewayConfig } from "./config.js";
-import type { AuthFailureLimit } from "./auth.js";
-import type { RateLimit } from "./rate-limit.js";
-import type { TeacherFactory } from "./task-runtime.js";
-import { TeacherRegistry, teachersFromEnv, type TeacherDeclaration, type TeacherRegistryOptions } from "./teachers.js";
-import { DEFAULT_RETENTION, type RetentionLimits, type RetentionOptions } from "./retention.js";
-import { upstreamFromEnv, type UpstreamOptions } from "./upstream.js";
+import type { AuthFailureLimit } from "./http/auth.js";
+import type { RateLimit } from "./http/rate-limit.js";
+import type { TeacherFactory } from "./runtime/task-runtime.js";
+import { TeacherRegistry, teachersFromEnv, type TeacherDeclaration, type TeacherRegistryOptions } from "./runtime/teachers.js";
+import { DEFAULT_RETENTION, type RetentionLimits, type RetentionOptions } from "./operations/retention.js";
+import { upstreamFromEnv, type UpstreamOptions } from "./openai/upstream.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 8080;

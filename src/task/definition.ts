@@ -169,7 +169,7 @@ export const TaskSchema = z.object({
 
 /**
  * A task as the gateway's API and configuration file take it: the teacher block names a declared
- * teacher and sets the knobs, nothing else (the gateway's checks, src/server/teachers.ts; this
+ * teacher and sets the knobs, nothing else (the gateway's checks, src/server/runtime/teachers.ts; this
  * schema documents them in the OpenAPI description).
  */
 export const GatewayTaskSchema = TaskSchema.extend({

@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VERIFIED_KEY_TTL_MS } from "../../src/store/api-keys.js";
-import { TokenBuckets } from "../../src/server/rate-limit.js";
+import { TokenBuckets } from "../../src/server/http/rate-limit.js";
 import { openStore } from "../../src/store/index.js";
 import { startTestGateway, stopTestGateway, taskBody, type TestGateway } from "../server/helpers.js";
 

@@ -5,11 +5,11 @@
 // named. How long /healthz waits is measured by bench/responsiveness.ts, not asserted here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CascadeAnswer } from "../../src/cascade/cascade.js";
-import { SLICE_MS } from "../../src/server/event-loop-share.js";
-import { predictMany } from "../../src/server/predict.js";
-import type { RequestLogger } from "../../src/server/request-log-buffer.js";
-import { MAX_BATCH_CHARS, MAX_TEXT_CHARS } from "../../src/server/routes-tasks.js";
-import type { TaskRuntime } from "../../src/server/task-runtime.js";
+import { SLICE_MS } from "../../src/server/http/event-loop-share.js";
+import { predictMany } from "../../src/server/runtime/predict.js";
+import type { RequestLogger } from "../../src/server/runtime/request-log-buffer.js";
+import { MAX_BATCH_CHARS, MAX_TEXT_CHARS } from "../../src/server/routes/tasks.js";
+import type { TaskRuntime } from "../../src/server/runtime/task-runtime.js";
 import { GOLD, startTestGateway, stopTestGateway, taskBody, type TestGateway } from "../server/helpers.js";
 
 let g: TestGateway;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { RequestLogPruner } from "../../src/server/retention.js";
+import { RequestLogPruner } from "../../src/server/operations/retention.js";
 import { openStore, type RequestInput } from "../../src/store/index.js";
 
 const DAY = 86_400_000;

@@ -2,8 +2,8 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../src/server/app.js";
-import { ROLE_EXTENSION } from "../../src/server/openapi.js";
-import { TeacherRegistry } from "../../src/server/teachers.js";
+import { ROLE_EXTENSION } from "../../src/server/docs/openapi.js";
+import { TeacherRegistry } from "../../src/server/runtime/teachers.js";
 import { GOLD, startTestGateway, stopTestGateway, taskBody, type TestGateway } from "./helpers.js";
 
 let g: TestGateway;

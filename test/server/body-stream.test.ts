@@ -1,8 +1,8 @@
 import { EventEmitter } from "node:events";
 import type { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { readBodyText } from "../../src/server/body-stream.js";
-import { HttpError } from "../../src/server/errors.js";
+import { readBodyText } from "../../src/server/http/body-stream.js";
+import { HttpError } from "../../src/server/http/errors.js";
 
 /** A body source that emits its chunks and its end at once, whatever pause() asked: the order a loaded socket can give. */
 function eagerSource(chunks: Buffer[]): Readable {

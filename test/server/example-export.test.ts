@@ -2,7 +2,7 @@
 // API's example objects, filtered like the example pages, streamed across many store reads.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/data/csv.js";
-import { CSV_COLUMNS, EXPORT_CHUNK } from "../../src/server/routes-example-export.js";
+import { CSV_COLUMNS, EXPORT_CHUNK } from "../../src/server/routes/example-export.js";
 import { LABELS } from "../cascade/fixtures.js";
 import { startTestGateway, stopTestGateway, taskBody, type TestGateway } from "./helpers.js";
 

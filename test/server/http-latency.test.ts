@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { AggregatorRegistry, Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { HttpLatencyHistogram } from "../../src/server/http-latency.js";
+import { HttpLatencyHistogram } from "../../src/server/operations/http-latency.js";
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const NAME = "test_http_request_duration_seconds";

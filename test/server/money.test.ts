@@ -1,7 +1,7 @@
 // Money at the edge: every amount an admin route or an error reply shows is rounded to micro-units,
 // so float sums (0.1 + 0.002 = 0.10200000000000001) never reach a caller.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MONEY_DECIMALS, roundMoney, withMoneyRounded } from "../../src/server/money.js";
+import { MONEY_DECIMALS, roundMoney, withMoneyRounded } from "../../src/server/http/money.js";
 import { startTestGateway, stopTestGateway, taskBody, type TestGateway } from "./helpers.js";
 
 describe("roundMoney and withMoneyRounded", () => {

@@ -4,7 +4,7 @@
 import type { RouteOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { TaskSchema } from "../../src/task/definition.js";
-import { openApiPath, ROLE_EXTENSION } from "../../src/server/openapi.js";
+import { openApiPath, ROLE_EXTENSION } from "../../src/server/docs/openapi.js";
 import { startTestGateway, stopTestGateway, type TestGateway } from "./helpers.js";
 
 // The routes are registered inside buildApp, before a test could add an onRoute hook, so the
@@ -111,13 +111,13 @@ describe("OpenAPI document", () => {
   it("documents every registered route", () => {
     const documented = documentedRoutes(doc);
     const missing = [...registeredRoutes().keys()].filter((k) => !documented.has(k));
-    expect(missing, "routes registered but missing from src/server/openapi.ts").toEqual([]);
+    expect(missing, "routes registered but missing from src/server/docs/openapi.ts").toEqual([]);
   });
 
   it("documents only routes that exist", () => {
     const routes = registeredRoutes();
     const extra = [...documentedRoutes(doc).keys()].filter((k) => !routes.has(k));
-    expect(extra, "routes documented in src/server/openapi.ts but not registered").toEqual([]);
+    expect(extra, "routes documented in src/server/docs/openapi.ts but not registered").toEqual([]);
   });
 
   it("documents each route's role as the one its config.access enforces", () => {

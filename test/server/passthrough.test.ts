@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { upstreamFromEnv } from "../../src/server/upstream.js";
+import { upstreamFromEnv } from "../../src/server/openai/upstream.js";
 import { startTestGateway, stopTestGateway, type TestGateway } from "./helpers.js";
 
 const UPSTREAM_KEY = "sk-upstream-secret-0123456789";

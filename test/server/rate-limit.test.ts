@@ -1,6 +1,6 @@
 // Per-key rate limiting: the bucket arithmetic on a fake clock, then 429 + Retry-After through HTTP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TokenBuckets } from "../../src/server/rate-limit.js";
+import { TokenBuckets } from "../../src/server/http/rate-limit.js";
 import { startTestGateway, stopTestGateway, type TestGateway } from "./helpers.js";
 
 describe("TokenBuckets", () => {

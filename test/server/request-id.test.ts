@@ -1,6 +1,6 @@
 // Request ids: valid UUIDv7 strings that carry their millisecond and sort by it.
 import { describe, expect, it } from "vitest";
-import { requestId } from "../../src/server/request-id.js";
+import { requestId } from "../../src/server/http/request-id.js";
 
 describe("requestId", () => {
   it("is a UUID version 7 with the time in its first 48 bits", () => {

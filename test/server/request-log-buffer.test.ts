@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRequestLogger, FLUSH_ROWS, INSERT_PIECE_CHARS } from "../../src/server/request-log-buffer.js";
-import { requestId } from "../../src/server/request-id.js";
+import { createRequestLogger, FLUSH_ROWS, INSERT_PIECE_CHARS } from "../../src/server/runtime/request-log-buffer.js";
+import { requestId } from "../../src/server/http/request-id.js";
 import { openStore, type RequestInput, type Store } from "../../src/store/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "apprentice-reqlog-"));

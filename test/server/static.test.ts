@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ASSET_CACHE_CONTROL, DASHBOARD_CSP, registerStatic, resolveInside } from "../../src/server/static.js";
+import { ASSET_CACHE_CONTROL, DASHBOARD_CSP, registerStatic, resolveInside } from "../../src/server/http/static.js";
 import { startTestGateway, stopTestGateway, type TestGateway } from "./helpers.js";
 
 const INDEX = '<!doctype html><html><head><script type="module" src="./assets/index-abc123.js"></script></head><body><div id="app"></div></body></html>';

@@ -1,6 +1,6 @@
 // The figures the stats route derives from the request log: savings and the audit's status.
 import { describe, expect, it } from "vitest";
-import { auditSummary } from "../../src/server/task-stats.js";
+import { auditSummary } from "../../src/server/runtime/task-stats.js";
 import { parseTask } from "../../src/task/definition.js";
 
 const task = parseTask({ name: "t", instructions: "x", labels: [{ name: "a" }, { name: "b" }], routing: { max_error: 0.05, confidence_level: 0.95 } });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/server/config.js";
 import { teacherRegistry } from "../../src/server/start.js";
-import { TeacherRegistry } from "../../src/server/teachers.js";
+import { TeacherRegistry } from "../../src/server/runtime/teachers.js";
 import { parseTask } from "../../src/task/definition.js";
 import { taskBody } from "./helpers.js";
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeModel, encodeModel } from "../../src/engine/model-file.js";
 import { trainClassifier, TrainingError } from "../../src/engine/train.js";
-import { trainInWorker } from "../../src/server/train-worker.js";
+import { trainInWorker } from "../../src/server/runtime/train-worker.js";
 import { GOLD } from "./helpers.js";
 
 describe("trainInWorker", () => {

@@ -5,7 +5,7 @@
 import { Option, type Command } from "commander";
 import { DEFAULT_HOST } from "../../server/start.js";
 import { TEACHER_ENDPOINT_DEFAULTS } from "../../task/definition.js";
-import type { TaskStats } from "../../server/task-stats.js";
+import type { TaskStats } from "../../server/runtime/task-stats.js";
 import { DEMO_DB, startDemoGateway, type DemoGateway } from "../demo/demo-gateway.js";
 import { replayTraffic, type ReplayResult } from "../demo/replay.js";
 import { CliError, UsageError } from "../errors.js";

@@ -1,7 +1,7 @@
 // apprentice stats: a task's request log on a running gateway, in readable form: how much the
 // specialist answers, what the teacher cost and saved, and what the live audits prove.
 import type { Command } from "commander";
-import type { TaskStats } from "../../server/task-stats.js";
+import type { TaskStats } from "../../server/runtime/task-stats.js";
 import { count, fixed, keyValues, percent, table } from "../format.js";
 import { addGatewayOptions, callGateway, gatewayFrom, printJson, taskPath, type GatewayFlags } from "../gateway-client.js";
 import { printLines } from "../output.js";

@@ -15,7 +15,7 @@ import { startGateway, type Gateway } from "../../server/start.js";
 import { openStore } from "../../store/index.js";
 import { knobsOf, labelNames, type Task } from "../../task/definition.js";
 import { loadTaskFile } from "../../task/task-file.js";
-import { DEFAULT_TEACHER, SIM_TEACHER } from "../../server/teachers.js";
+import { DEFAULT_TEACHER, SIM_TEACHER } from "../../server/runtime/teachers.js";
 import { SimulatedTeacher, type Teacher } from "../../teacher/index.js";
 
 export const DEMO_DIR = fileURLToPath(new URL("../../../examples/banking-demo/", import.meta.url));

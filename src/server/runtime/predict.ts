@@ -2,14 +2,14 @@
 // request-log row it leaves. Shared by the predict route and the OpenAI-compatible chat route.
 import { Readable } from "node:stream";
 import type { FastifyReply } from "fastify";
-import { NoSpecialistError, type CascadeAnswer } from "../cascade/cascade.js";
-import type { RouteMode } from "../cascade/router.js";
-import { textHash, type RequestInput } from "../store/index.js";
-import type { TeacherAnswer } from "../teacher/types.js";
-import { badRequest, conflict, HttpError } from "./errors.js";
-import { sliceWait } from "./event-loop-share.js";
-import type { GatewayMetrics } from "./metrics.js";
-import { requestId } from "./request-id.js";
+import { NoSpecialistError, type CascadeAnswer } from "../../cascade/cascade.js";
+import type { RouteMode } from "../../cascade/router.js";
+import { textHash, type RequestInput } from "../../store/index.js";
+import type { TeacherAnswer } from "../../teacher/types.js";
+import { badRequest, conflict, HttpError } from "../http/errors.js";
+import { sliceWait } from "../http/event-loop-share.js";
+import type { GatewayMetrics } from "../operations/metrics.js";
+import { requestId } from "../http/request-id.js";
 import type { RequestLogger } from "./request-log-buffer.js";
 import type { RequestCaller } from "./teacher-budget.js";
 import type { TaskRuntime } from "./task-runtime.js";

@@ -5,9 +5,9 @@
 // between apps or tests).
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import type { CircuitState } from "../teacher/circuit-breaker.js";
+import type { CircuitState } from "../../teacher/circuit-breaker.js";
 import { shareWorkerMetrics } from "./cluster-metrics.js";
-import { HttpError } from "./errors.js";
+import { HttpError } from "../http/errors.js";
 import { HttpLatencyHistogram } from "./http-latency.js";
 
 /** The circuit gauge's values. */

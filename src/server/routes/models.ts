@@ -2,9 +2,9 @@
 // one, or roll back to the previous one. After a promotion or rollback the task's runtime is
 // reloaded, so the promoted version serves at once (TaskRuntime.load restores it).
 import type { FastifyInstance } from "fastify";
-import { StoreNotFoundError } from "../store/index.js";
-import { badRequest, conflict, notFound } from "./errors.js";
-import type { NameParams, RouteDeps } from "./routes-tasks.js";
+import { StoreNotFoundError } from "../../store/index.js";
+import { badRequest, conflict, notFound } from "../http/errors.js";
+import type { NameParams, RouteDeps } from "./tasks.js";
 
 type VersionParams = { Params: { name: string; version: string } };
 

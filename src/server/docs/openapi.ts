@@ -7,9 +7,9 @@
 // The task schema is generated from the zod validator so the two cannot drift apart.
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
-import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../store/schema.js";
-import { GatewayTaskSchema, TaskSchema } from "../task/definition.js";
-import type { RouteAccess } from "./auth.js";
+import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../../store/schema.js";
+import { GatewayTaskSchema, TaskSchema } from "../../task/definition.js";
+import type { RouteAccess } from "../http/auth.js";
 import { docsPage } from "./docs-page.js";
 import {
   arrayOf,
@@ -33,14 +33,14 @@ import {
   type RouteDoc,
   type Schema,
 } from "./openapi-shapes.js";
-import { keyRouteDocs, keySchemas } from "./routes-keys.js";
-import { requestRouteDocs, requestSchemas } from "./routes-requests.js";
-import { exampleEditRouteDocs, exampleEditSchemas } from "./routes-example-edits.js";
-import { exampleExportRouteDocs } from "./routes-example-export.js";
-import { DEFAULT_PAGE_LIMIT, exampleFilterDocs, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "./routes-examples.js";
-import { BUCKET_MS, DEFAULT_REVIEW_LIMIT, MAX_REVIEW_LIMIT, MAX_TRAFFIC_BUCKETS, TOP_LABELS } from "./routes-insights.js";
-import { CURVE_POINTS, TOP_CONFUSIONS } from "./model-report.js";
-import { MAX_BATCH_CHARS, MAX_PREDICT_INPUTS, MAX_TEXT_CHARS } from "./routes-tasks.js";
+import { keyRouteDocs, keySchemas } from "../routes/keys.js";
+import { requestRouteDocs, requestSchemas } from "../routes/requests.js";
+import { exampleEditRouteDocs, exampleEditSchemas } from "../routes/example-edits.js";
+import { exampleExportRouteDocs } from "../routes/example-export.js";
+import { DEFAULT_PAGE_LIMIT, exampleFilterDocs, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "../routes/examples.js";
+import { BUCKET_MS, DEFAULT_REVIEW_LIMIT, MAX_REVIEW_LIMIT, MAX_TRAFFIC_BUCKETS, TOP_LABELS } from "../routes/insights.js";
+import { CURVE_POINTS, TOP_CONFUSIONS } from "../runtime/model-report.js";
+import { MAX_BATCH_CHARS, MAX_PREDICT_INPUTS, MAX_TEXT_CHARS } from "../routes/tasks.js";
 
 export const ROLE_EXTENSION = "x-apprentice-role";
 
@@ -271,7 +271,7 @@ function componentSchemas(): Record<string, Schema> {
   };
 }
 
-/** Schemas of the insight routes (routes-insights.ts). */
+/** Schemas of the insight routes (routes/insights.ts). */
 function insightSchemas(): Record<string, Schema> {
   const probability = num("0–1");
   const labelProbabilities = arrayOf(object({ label: str(), probability }), { description: `The live specialist's ${TOP_LABELS} most probable labels, most probable first (empty before the first model).`, maxItems: TOP_LABELS });
@@ -692,7 +692,7 @@ function operation(route: RouteDoc): Schema {
 }
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: string };
   return pkg.version ?? "0.0.0";
 }
 

@@ -5,9 +5,9 @@
 // TaskRuntime uses it for background retrains: Cascade.prepareRetrain() snapshots the training set,
 // the worker trains, and Cascade.acceptCandidate() compares and promotes.
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { decodeModel, encodeModel } from "../engine/model-file.js";
-import { trainClassifier, TrainingError, type TrainingExample, type TrainOptions } from "../engine/train.js";
-import type { TextClassifier } from "../engine/classifier.js";
+import { decodeModel, encodeModel } from "../../engine/model-file.js";
+import { trainClassifier, TrainingError, type TrainingExample, type TrainOptions } from "../../engine/train.js";
+import type { TextClassifier } from "../../engine/classifier.js";
 
 export type WorkerTrainOptions = Partial<Omit<TrainOptions, "onProgress">>;
 

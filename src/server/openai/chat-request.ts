@@ -2,7 +2,7 @@
 // predicted: a task answers one label, deterministically, so parameters that ask for something
 // else (several choices, tool calls, log probabilities) are refused by name rather than ignored,
 // and a `response_format` decides how the label is written into the message content.
-import { HttpError } from "./errors.js";
+import { HttpError } from "../http/errors.js";
 
 /** How the answer is written as the message's content. */
 export type AnswerFormat =

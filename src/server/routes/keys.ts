@@ -3,13 +3,13 @@
 // documented beside it (keyRouteDocs, keySchemas), and openapi.ts collects it.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { textFault } from "../data/text.js";
-import type { ApiKeyRecord, Store } from "../store/index.js";
-import { API_KEY_ROLES } from "../store/schema.js";
-import { TeacherBudgetSchema } from "../task/definition.js";
-import { badRequest, HttpError, notFound } from "./errors.js";
-import { arrayOf, bool, epochMs, fromZod, int, json, jsonReply, nullable, object, oneOfStrings, positiveIdParam, ref, str, type RouteDoc, type Schema } from "./openapi-shapes.js";
-import { positiveId, singleValues, type Query } from "./query-params.js";
+import { textFault } from "../../data/text.js";
+import type { ApiKeyRecord, Store } from "../../store/index.js";
+import { API_KEY_ROLES } from "../../store/schema.js";
+import { TeacherBudgetSchema } from "../../task/definition.js";
+import { badRequest, HttpError, notFound } from "../http/errors.js";
+import { arrayOf, bool, epochMs, fromZod, int, json, jsonReply, nullable, object, oneOfStrings, positiveIdParam, ref, str, type RouteDoc, type Schema } from "../docs/openapi-shapes.js";
+import { positiveId, singleValues, type Query } from "../http/query-params.js";
 
 export const MAX_KEY_NAME_CHARS = 100;
 

@@ -5,18 +5,18 @@
 // trains in a worker thread (trainInWorker), so requests keep being answered, and keep adding
 // examples, while a candidate trains; one retrain at a time per task, across gateway instances
 // too (the store's retrain lease: the others serve what it promotes).
-import { Cascade, type CascadeAnswer, type RetrainOutcome, type RetrainReport } from "../cascade/cascade.js";
-import type { RouteMode } from "../cascade/router.js";
-import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../cascade/example-store.js";
-import { decodeModel, encodeModel } from "../engine/model-file.js";
-import type { TrainOptions } from "../engine/train.js";
-import { textHash, type Store, type TaskRecord } from "../store/index.js";
-import type { ExampleInput, ExampleRecord } from "../store/index.js";
-import type { ExampleOrigin, ExampleSource } from "../store/schema.js";
-import type { Task } from "../task/definition.js";
-import { CircuitBreaker, CircuitBreakerTeacher, type CircuitBreakerOptions, type CircuitState } from "../teacher/circuit-breaker.js";
-import type { Teacher } from "../teacher/types.js";
-import { endedOnThisHost, newInstanceId } from "./instance-id.js";
+import { Cascade, type CascadeAnswer, type RetrainOutcome, type RetrainReport } from "../../cascade/cascade.js";
+import type { RouteMode } from "../../cascade/router.js";
+import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../../cascade/example-store.js";
+import { decodeModel, encodeModel } from "../../engine/model-file.js";
+import type { TrainOptions } from "../../engine/train.js";
+import { textHash, type Store, type TaskRecord } from "../../store/index.js";
+import type { ExampleInput, ExampleRecord } from "../../store/index.js";
+import type { ExampleOrigin, ExampleSource } from "../../store/schema.js";
+import type { Task } from "../../task/definition.js";
+import { CircuitBreaker, CircuitBreakerTeacher, type CircuitBreakerOptions, type CircuitState } from "../../teacher/circuit-breaker.js";
+import type { Teacher } from "../../teacher/types.js";
+import { endedOnThisHost, newInstanceId } from "../instance-id.js";
 import { learnsFrom, teacherGate, type RequestCaller } from "./teacher-budget.js";
 import { trainInWorker } from "./train-worker.js";
 

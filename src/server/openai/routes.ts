@@ -2,14 +2,14 @@
 // The reply's content is the predicted label's `answer` text when the task defines one, else the
 // label; a "none of these" answer follows the task's `none` block (a reply, or the upstream's own).
 import type { FastifyInstance } from "fastify";
-import type { Store } from "../store/index.js";
-import { noneLabel } from "../task/definition.js";
-import { badRequest, HttpError } from "./errors.js";
-import { componentSchema } from "./openapi.js";
-import { predictOne, type PredictResult } from "./predict.js";
-import { checkText } from "./routes-tasks.js";
-import type { GatewayMetrics } from "./metrics.js";
-import type { TaskRuntimes } from "./task-runtime.js";
+import type { Store } from "../../store/index.js";
+import { noneLabel } from "../../task/definition.js";
+import { badRequest, HttpError } from "../http/errors.js";
+import { componentSchema } from "../docs/openapi.js";
+import { predictOne, type PredictResult } from "../runtime/predict.js";
+import { checkText } from "../routes/tasks.js";
+import type { GatewayMetrics } from "../operations/metrics.js";
+import type { TaskRuntimes } from "../runtime/task-runtime.js";
 import { Upstream, type UpstreamOptions } from "./upstream.js";
 import { answerContent, answerFormat, refuseUnsupported } from "./chat-request.js";
 

@@ -2,11 +2,11 @@
 // requests newest first, filtered by source, label, time and text, and one request with what the
 // teacher said about it. Documented beside the handlers (requestRouteDocs, requestSchemas).
 import type { FastifyInstance } from "fastify";
-import { REQUEST_SOURCES, type RequestCursor, type RequestFilter, type RequestRecord, type RequestSource, type Store } from "../store/index.js";
-import { badRequest, notFound } from "./errors.js";
-import { arrayOf, bool, epochMs, int, jsonReply, nullable, num, object, oneOfStrings, ref, str, type RouteDoc, type Schema } from "./openapi-shapes.js";
-import { enumParam, integerParam, singleValues, timeParam, type Query } from "./query-params.js";
-import { MAX_TEXT_CHARS } from "./routes-tasks.js";
+import { REQUEST_SOURCES, type RequestCursor, type RequestFilter, type RequestRecord, type RequestSource, type Store } from "../../store/index.js";
+import { badRequest, notFound } from "../http/errors.js";
+import { arrayOf, bool, epochMs, int, jsonReply, nullable, num, object, oneOfStrings, ref, str, type RouteDoc, type Schema } from "../docs/openapi-shapes.js";
+import { enumParam, integerParam, singleValues, timeParam, type Query } from "../http/query-params.js";
+import { MAX_TEXT_CHARS } from "./tasks.js";
 
 export const DEFAULT_REQUEST_PAGE = 50;
 export const MAX_REQUEST_PAGE = 200;

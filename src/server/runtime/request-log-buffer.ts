@@ -5,8 +5,8 @@
 // (not stopped: SIGTERM and close() flush), the log rows of at most the last FLUSH_MS of requests
 // are lost. Examples (what the specialist learns from) are never buffered: they are stored before
 // the reply. `request_log: sync` restores commit-before-reply.
-import type { RequestInput, RequestRecord, Store } from "../store/index.js";
-import { sliceWait } from "./event-loop-share.js";
+import type { RequestInput, RequestRecord, Store } from "../../store/index.js";
+import { sliceWait } from "../http/event-loop-share.js";
 
 export type RequestLogMode = "buffered" | "sync";
 

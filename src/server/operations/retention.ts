@@ -5,8 +5,8 @@
 // with its own connection (RequestLog.deleteOlder and keepCutoff), never on the event loop; on
 // PostgreSQL they are asynchronous anyway. Also drops the teacher-budget counters of windows
 // long over.
-import type { Store } from "../store/index.js";
-import type { RuntimeLogger } from "./task-runtime.js";
+import type { Store } from "../../store/index.js";
+import type { RuntimeLogger } from "../runtime/task-runtime.js";
 
 export interface RetentionLimits {
   /** Rows logged longer ago than this are deleted. */

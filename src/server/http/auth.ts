@@ -9,7 +9,7 @@
 // and one found valid before (in the last day) is looked up whatever the bucket says.
 // The buckets are bounded in number (the oldest is dropped), so strangers cannot grow memory.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ApiKeyRecord, Store } from "../store/index.js";
+import type { ApiKeyRecord, Store } from "../../store/index.js";
 import { errorBody } from "./errors.js";
 import { TokenBuckets } from "./rate-limit.js";
 

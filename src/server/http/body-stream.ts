@@ -5,7 +5,7 @@
 // body unread (lingering-close.ts answers it).
 import type { Readable } from "node:stream";
 import type { FastifyRequest } from "fastify";
-import { JsonObjectError, JsonObjectStream } from "../data/json-object-stream.js";
+import { JsonObjectError, JsonObjectStream } from "../../data/json-object-stream.js";
 import { badRequest, HttpError } from "./errors.js";
 import { sliceWait } from "./event-loop-share.js";
 

@@ -6,10 +6,10 @@
 // would never let the specialist answer (out of scope, or the out-of-scope label) is never
 // covered, whatever the threshold, but still counts in the coverage's denominator. So a point's
 // coverage is the share of held-out texts the specialist would answer at that threshold.
-import { assess, type RouterSettings } from "../cascade/router.js";
-import type { LabelledText } from "../cascade/holdout-scores.js";
-import type { TextClassifier } from "../engine/classifier.js";
-import { coverageAtThreshold, evaluatePredictions, thresholdCurve, type CoveragePoint, type ScoredPrediction } from "../engine/metrics.js";
+import { assess, type RouterSettings } from "../../cascade/router.js";
+import type { LabelledText } from "../../cascade/holdout-scores.js";
+import type { TextClassifier } from "../../engine/classifier.js";
+import { coverageAtThreshold, evaluatePredictions, thresholdCurve, type CoveragePoint, type ScoredPrediction } from "../../engine/metrics.js";
 
 /** Points on the curve at most: one per percent of covered held-out texts. */
 export const CURVE_POINTS = 100;

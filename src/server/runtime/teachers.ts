@@ -4,8 +4,8 @@
 // one by name; no API caller, admin included, can name an endpoint or an environment variable,
 // so no key is ever sent anywhere its operator did not pair it with. Keys are read once, here.
 import { z } from "zod";
-import { knobsOf, parseTask, TaskError, TEACHER_ENDPOINT_DEFAULTS, TEACHER_ENDPOINT_FIELDS, TeacherEndpointSchema, type Task, type TeacherEndpoint } from "../task/definition.js";
-import { OpenAITeacher, Semaphore, type OpenAITeacherOptions, type Teacher, type TeacherAnswer } from "../teacher/index.js";
+import { knobsOf, parseTask, TaskError, TEACHER_ENDPOINT_DEFAULTS, TEACHER_ENDPOINT_FIELDS, TeacherEndpointSchema, type Task, type TeacherEndpoint } from "../../task/definition.js";
+import { OpenAITeacher, Semaphore, type OpenAITeacherOptions, type Teacher, type TeacherAnswer } from "../../teacher/index.js";
 import type { TeacherFactory } from "./task-runtime.js";
 
 /** The teacher a task without `teacher.name` gets, and the one the environment declares. */

@@ -3,11 +3,11 @@
 // and instance shares them), the 429 a spent budget answers, and whose requests a task learns from.
 // Nothing here runs for a request the specialist answers without an audit: the store is asked only
 // before a teacher call, and only when a budget applies to it.
-import type { TeacherGate } from "../cascade/cascade.js";
-import type { ApiKeyRecord, Reservation, SpendLimit, SpendPeriod, Store } from "../store/index.js";
-import type { Task, TeacherBudget } from "../task/definition.js";
-import { HttpError } from "./errors.js";
-import { roundMoney } from "./money.js";
+import type { TeacherGate } from "../../cascade/cascade.js";
+import type { ApiKeyRecord, Reservation, SpendLimit, SpendPeriod, Store } from "../../store/index.js";
+import type { Task, TeacherBudget } from "../../task/definition.js";
+import { HttpError } from "../http/errors.js";
+import { roundMoney } from "../http/money.js";
 
 /** Who sent a prediction request, and through which route. */
 export interface RequestCaller {

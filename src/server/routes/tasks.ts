@@ -1,18 +1,18 @@
-// Task management, predictions, feedback and stats under /v1/tasks (examples: routes-examples.ts).
+// Task management, predictions, feedback and stats under /v1/tasks (examples: examples.ts).
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Store } from "../store/index.js";
-import { textFault } from "../data/text.js";
-import { answerLabels, noneLabel, parseTask, type Task } from "../task/definition.js";
-import { readJsonObjectBody } from "./body-stream.js";
-import { badRequest, conflict, HttpError, notFound } from "./errors.js";
-import type { GatewayMetrics } from "./metrics.js";
-import { timeParam } from "./query-params.js";
-import { batchReply, predictMany, predictOne, routeMode } from "./predict.js";
-import { taskStats } from "./task-stats.js";
-import { requireForceTeacher, taskBudgetUse } from "./teacher-budget.js";
-import { RetrainBusyError, type TaskRuntime, type TaskRuntimes } from "./task-runtime.js";
-import { isTaskRefusal, type TeacherRegistry } from "./teachers.js";
+import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Store } from "../../store/index.js";
+import { textFault } from "../../data/text.js";
+import { answerLabels, noneLabel, parseTask, type Task } from "../../task/definition.js";
+import { readJsonObjectBody } from "../http/body-stream.js";
+import { badRequest, conflict, HttpError, notFound } from "../http/errors.js";
+import type { GatewayMetrics } from "../operations/metrics.js";
+import { timeParam } from "../http/query-params.js";
+import { batchReply, predictMany, predictOne, routeMode } from "../runtime/predict.js";
+import { taskStats } from "../runtime/task-stats.js";
+import { requireForceTeacher, taskBudgetUse } from "../runtime/teacher-budget.js";
+import { RetrainBusyError, type TaskRuntime, type TaskRuntimes } from "../runtime/task-runtime.js";
+import { isTaskRefusal, type TeacherRegistry } from "../runtime/teachers.js";
 
 export const MAX_PREDICT_INPUTS = 1000;
 export const MAX_TEXT_CHARS = 100_000;

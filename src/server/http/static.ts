@@ -8,7 +8,7 @@ import { extname, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
 
-export const DEFAULT_DIST_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
+export const DEFAULT_DIST_DIR = fileURLToPath(new URL("../../../web/dist", import.meta.url));
 
 // form-action and base-uri do not fall back to default-src: without them an injected <form> could
 // post to another site, and an injected <base> could redirect the app's relative script URLs.

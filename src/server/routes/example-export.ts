@@ -4,13 +4,13 @@
 // (csv-write.ts: formula-looking cells get a leading `'`); JSONL lines are the API's example objects.
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import { csvRow } from "../data/csv-write.js";
-import type { ExampleFilter, ExampleRecord } from "../store/examples.js";
-import type { Store } from "../store/index.js";
-import { notFound } from "./errors.js";
-import { oneOfStrings, str, type RouteDoc } from "./openapi-shapes.js";
-import { enumParam, singleValues, type Query } from "./query-params.js";
-import { exampleFilter, exampleFilterDocs, exampleView, FILTER_PARAMS } from "./routes-examples.js";
+import { csvRow } from "../../data/csv-write.js";
+import type { ExampleFilter, ExampleRecord } from "../../store/examples.js";
+import type { Store } from "../../store/index.js";
+import { notFound } from "../http/errors.js";
+import { oneOfStrings, str, type RouteDoc } from "../docs/openapi-shapes.js";
+import { enumParam, singleValues, type Query } from "../http/query-params.js";
+import { exampleFilter, exampleFilterDocs, exampleView, FILTER_PARAMS } from "./examples.js";
 
 /** Rows read from the store per query while exporting. */
 export const EXPORT_CHUNK = 1000;

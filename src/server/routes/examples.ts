@@ -6,16 +6,16 @@
 // the cap, without holding the body or the rows it would have become.
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { DatasetReader, type Dataset, type DatasetFormat, type DatasetOptions } from "../data/dataset.js";
-import { DatasetError, RowLimitError, type BadRow } from "../data/errors.js";
-import type { ExampleFilter, ExampleRecord } from "../store/examples.js";
-import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../store/schema.js";
-import { answerLabels } from "../task/definition.js";
-import { readBodyText } from "./body-stream.js";
-import { badRequest, HttpError, notFound } from "./errors.js";
-import { oneOfStrings, str, type ParameterDoc } from "./openapi-shapes.js";
-import { enumParam, integerParam, singleValues, type Query } from "./query-params.js";
-import { MAX_TEXT_CHARS, runtimeOf, textProblem, type RouteDeps } from "./routes-tasks.js";
+import { DatasetReader, type Dataset, type DatasetFormat, type DatasetOptions } from "../../data/dataset.js";
+import { DatasetError, RowLimitError, type BadRow } from "../../data/errors.js";
+import type { ExampleFilter, ExampleRecord } from "../../store/examples.js";
+import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../../store/schema.js";
+import { answerLabels } from "../../task/definition.js";
+import { readBodyText } from "../http/body-stream.js";
+import { badRequest, HttpError, notFound } from "../http/errors.js";
+import { oneOfStrings, str, type ParameterDoc } from "../docs/openapi-shapes.js";
+import { enumParam, integerParam, singleValues, type Query } from "../http/query-params.js";
+import { MAX_TEXT_CHARS, runtimeOf, textProblem, type RouteDeps } from "./tasks.js";
 
 export const MAX_IMPORT_ROWS = 100_000;
 /** A full 100,000-row import of long texts does not fit the app-wide 5 MiB default. */

@@ -5,14 +5,14 @@
 // next sync): a deleted example is neither trained nor evaluated on by the next retrain, and does
 // not come back from the store. Documented beside the handlers (exampleEditRouteDocs, exampleEditSchemas).
 import type { FastifyInstance } from "fastify";
-import type { ExampleRecord, Store } from "../store/index.js";
-import { answerLabels } from "../task/definition.js";
-import { badRequest, notFound } from "./errors.js";
-import { arrayOf, bool, epochMs, int, json, jsonReply, nullable, num, object, positiveIdParam, ref, str, type RouteDoc, type Schema } from "./openapi-shapes.js";
-import { integerParam, positiveId, singleValues, type Query } from "./query-params.js";
-import { exampleView } from "./routes-examples.js";
-import { runtimeOf, type RouteDeps } from "./routes-tasks.js";
-import type { TaskRuntime } from "./task-runtime.js";
+import type { ExampleRecord, Store } from "../../store/index.js";
+import { answerLabels } from "../../task/definition.js";
+import { badRequest, notFound } from "../http/errors.js";
+import { arrayOf, bool, epochMs, int, json, jsonReply, nullable, num, object, positiveIdParam, ref, str, type RouteDoc, type Schema } from "../docs/openapi-shapes.js";
+import { integerParam, positiveId, singleValues, type Query } from "../http/query-params.js";
+import { exampleView } from "./examples.js";
+import { runtimeOf, type RouteDeps } from "./tasks.js";
+import type { TaskRuntime } from "../runtime/task-runtime.js";
 
 /** How many of the most recently changed examples the live model is asked about, at most. */
 export const MAX_DISAGREEMENT_SCAN = 2000;

@@ -11,10 +11,10 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { FastifyReply } from "fastify";
-import { scrubSecret } from "../teacher/scrub.js";
-import { Semaphore } from "../teacher/semaphore.js";
-import { HttpError } from "./errors.js";
-import type { GatewayMetrics } from "./metrics.js";
+import { scrubSecret } from "../../teacher/scrub.js";
+import { Semaphore } from "../../teacher/semaphore.js";
+import { HttpError } from "../http/errors.js";
+import type { GatewayMetrics } from "../operations/metrics.js";
 
 export interface UpstreamOptions {
   /** The upstream's OpenAI-style base URL, e.g. `https://api.openai.com/v1`. */

@@ -1,8 +1,8 @@
 // The vocabulary of the OpenAPI document (openapi.ts): how a route is described, schema
 // shorthands and the shared error responses. Route files that declare their own documentation
-// beside their handlers (routes-keys.ts, routes-requests.ts) use it too.
+// beside their handlers (routes/keys.ts, routes/requests.ts) use it too.
 import { z } from "zod";
-import type { RouteAccess } from "./auth.js";
+import type { RouteAccess } from "../http/auth.js";
 
 export type Schema = Record<string, unknown>;
 /** Media type → schema (and an example, shown on the docs page). */

@@ -2,9 +2,9 @@
 // have cost with the teacher alone and so what the specialist saved, and the live audit's
 // agreement with its Clopper–Pearson bound against the task's max_error. Computed from the log,
 // so the figures survive restarts and agree between gateway instances.
-import { clopperPearsonLower, clopperPearsonUpper } from "../cascade/binomial.js";
-import type { RequestStats } from "../store/index.js";
-import type { Task } from "../task/definition.js";
+import { clopperPearsonLower, clopperPearsonUpper } from "../../cascade/binomial.js";
+import type { RequestStats } from "../../store/index.js";
+import type { Task } from "../../task/definition.js";
 
 /** An observed disagreement rate from this share of max_error on is reported as "near". */
 export const NEAR_FACTOR = 0.8;

@@ -2,14 +2,14 @@
 // report on the holdout, the queue of requests a person should review, and what the router would
 // do with a text (without asking the teacher or logging anything).
 import type { FastifyInstance } from "fastify";
-import { assess } from "../cascade/router.js";
-import { REVIEW_KINDS, StoreError, type ReviewItem, type TrafficBucket } from "../store/index.js";
-import { badRequest, conflict, notFound } from "./errors.js";
-import { modelReport } from "./model-report.js";
-import { enumParam, integerParam, singleValues, timeParam, type Query } from "./query-params.js";
-import { checkText, runtimeOf, type RouteDeps } from "./routes-tasks.js";
-import { costPerTeacherCall, costSaved } from "./task-stats.js";
-import type { TaskRuntime } from "./task-runtime.js";
+import { assess } from "../../cascade/router.js";
+import { REVIEW_KINDS, StoreError, type ReviewItem, type TrafficBucket } from "../../store/index.js";
+import { badRequest, conflict, notFound } from "../http/errors.js";
+import { modelReport } from "../runtime/model-report.js";
+import { enumParam, integerParam, singleValues, timeParam, type Query } from "../http/query-params.js";
+import { checkText, runtimeOf, type RouteDeps } from "./tasks.js";
+import { costPerTeacherCall, costSaved } from "../runtime/task-stats.js";
+import type { TaskRuntime } from "../runtime/task-runtime.js";
 
 export const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 export type BucketName = keyof typeof BUCKET_MS;
