@@ -246,6 +246,8 @@ describe("apprentice stats", () => {
     expect(r.stdout).toMatch(/^Stats of topics/);
     expect(r.stdout).toMatch(new RegExp(`^  requests\\s+${expected}$`, "m"));
     expect(r.stdout).toMatch(/teacher calls\s+\d+/);
+    // The simulated teacher knows every GOLD text: none of them is answered "none of these".
+    expect(r.stdout).toMatch(/^ {2}none of these\s+0 \(0(\.0)?%\)$/m);
     expect(r.stdout).toMatch(/^ {2}day\s+requests\s+specialist\s+teacher\s+cost$/m);
 
     const json = await gw("stats", "topics", "--json");

@@ -39,6 +39,7 @@ function summary(s: StatsReply): string[] {
     ["requests", count(s.requests)],
     ["specialist answers", share(s.by_source.specialist)],
     ["teacher answers", share(s.by_source.teacher)],
+    ["none of these", share(s.none_answers)],
     ["teacher calls", `${count(s.teacher_calls)} (${count(s.audited)} audits, ${count(failed)} failed)`],
     ["cost", fixed(s.cost, COST_DIGITS)],
     ["cost saved", costSaved(s)],
@@ -58,7 +59,8 @@ function costSaved(s: StatsReply): string {
 function audit(s: StatsReply): string {
   const a = s.audit;
   if (a.audited === 0) return "none yet";
-  return `${count(a.audited)}, agreement ${percent(a.agreement)}; error ≤ ${percent(a.disagreement_upper_bound)} at ${percent(a.confidence_level, 0)} confidence (target ${percent(a.max_error)}: ${a.status})`;
+  const none = a.none_share === null || a.none_share === 0 ? "" : `, ${percent(a.none_share)} of them answered none of these by the teacher`;
+  return `${count(a.audited)}, agreement ${percent(a.agreement)}${none}; error ≤ ${percent(a.disagreement_upper_bound)} at ${percent(a.confidence_level, 0)} confidence (target ${percent(a.max_error)}: ${a.status})`;
 }
 
 function daily(s: StatsReply): string[] {
