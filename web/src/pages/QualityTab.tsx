@@ -35,11 +35,13 @@ export function QualityTab({ name, task }: { name: string; task: TaskDetail }) {
       );
     return <ErrorBox error={report.error} title="Could not load the model report" onRetry={report.reload} />;
   }
-  return report.data ? <Report report={report.data} maxError={task.definition.routing.max_error} /> : null;
+  return report.data ? <Report report={report.data} maxError={task.definition.routing.max_error} noneLabel={task.none_label} /> : null;
 }
 
-function Report({ report, maxError }: { report: ModelReport; maxError: number }) {
+function Report({ report, maxError, noneLabel }: { report: ModelReport; maxError: number; noneLabel: string }) {
   const chosen = report.chosen;
+  // Held-out texts the teacher called "none of these": the specialist's recall there is how often it learned to pass them on.
+  const none = report.per_label.find((l) => l.label === noneLabel);
   return (
     <>
       <p class="hint" id="holdout-definition">
@@ -51,6 +53,9 @@ function Report({ report, maxError }: { report: ModelReport; maxError: number })
         <Stat label="Accuracy" value={pct(report.accuracy)} detail={`on ${num(report.holdout_examples)} held-out examples · macro F1 ${prob(report.macro_f1)}`} />
         <Stat label="Threshold" value={report.threshold === null ? "none" : prob(report.threshold)} detail={report.threshold === null ? "the specialist answers nothing" : "answers at or above this confidence"} />
         <Stat label="Coverage at threshold" value={pct(chosen?.coverage ?? null)} detail={chosen ? `${pct(chosen.accuracy)} accurate there` : undefined} />
+        {none && none.support > 0 ? (
+          <Stat label="None of these" value={pct(none.support / report.holdout_examples)} detail={`${num(none.support)} held-out texts the teacher called none · the specialist recognises ${pct(none.recall)}`} />
+        ) : null}
       </dl>
       <Section title="Coverage vs accuracy" id="curve-title">
         {report.curve.length === 0 ? <Empty title="No curve: the holdout is empty" /> : <CurveChart curve={report.curve} chosen={chosen} maxError={maxError} />}
