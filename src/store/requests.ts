@@ -91,6 +91,8 @@ export interface TrafficBucket {
   specialist: number;
   teacher: number;
   none: number;
+  /** Requests answered with the series' `noneLabel` ("none of these"; 0 when none is given). */
+  none_of_these: number;
   /** Requests on which the teacher was called (as RequestStats.teacher_calls counts them). */
   teacher_calls: number;
   cost: number;
@@ -396,7 +398,7 @@ export class RequestLog {
       return row === undefined ? null : row.latency_ms;
     };
 
-    const days = await this.#buckets(task, since, until, DAY_MS);
+    const days = await this.#buckets(task, since, until, DAY_MS, none);
 
     return {
       task,
@@ -423,11 +425,11 @@ export class RequestLog {
    * `until − 1`, oldest first, those without requests as zeros. The first and last buckets count
    * only the part inside the window, so the series adds up to stats() over the same window.
    */
-  async series(task: string, window: { since: number; until: number }, bucketMs: number): Promise<TrafficBucket[]> {
+  async series(task: string, window: { since: number; until: number; noneLabel?: string }, bucketMs: number): Promise<TrafficBucket[]> {
     const { since, until } = window;
     if (!Number.isSafeInteger(bucketMs) || bucketMs < 1) throw new StoreError(`bucket size must be a positive integer of milliseconds, got ${bucketMs}`);
     if (!(Number.isSafeInteger(since) && Number.isSafeInteger(until) && since < until)) throw new StoreError(`the window must be integer epoch milliseconds with since < until, got ${since} to ${until}`);
-    const rows = await this.#buckets(task, since, until, bucketMs);
+    const rows = await this.#buckets(task, since, until, bucketMs, window.noneLabel ?? "");
     return fillBuckets(rows, bucketStart(since, bucketMs), bucketStart(until - 1, bucketMs), bucketMs);
   }
 
@@ -498,7 +500,8 @@ export class RequestLog {
   }
 
   /** The buckets of [since, until) that have requests, oldest first. */
-  async #buckets(task: string, since: number, until: number | null, bucketMs: number): Promise<TrafficBucket[]> {
+  /** `none`: the label counted as none_of_these ("" counts nothing: labels are never empty). */
+  async #buckets(task: string, since: number, until: number | null, bucketMs: number, none: string): Promise<TrafficBucket[]> {
     // Integer division of epoch ms, the same expression on both dialects. Literal (not bound) so
     // PostgreSQL sees the same expression in SELECT and GROUP BY.
     const bucket = sql<number | string>`${sql.ref("created_at")} / ${sql.lit(bucketMs)}`;
@@ -507,6 +510,7 @@ export class RequestLog {
         bucket.as("bucket"),
         eb.fn.countAll<number | string>().as("requests"),
         ...REQUEST_SOURCES.map((s) => countWhen(eb, eb("source", "=", s)).as(s)),
+        countWhen(eb, eb("label", "=", none)).as("none_of_these"),
         countWhen(eb, teacherCalled(eb)).as("teacher_calls"),
         eb.fn.sum<number | string | null>("cost").as("cost"),
       ])
@@ -519,6 +523,7 @@ export class RequestLog {
       specialist: toNumber(r.specialist),
       teacher: toNumber(r.teacher),
       none: toNumber(r.none),
+      none_of_these: toNumber(r.none_of_these),
       teacher_calls: toNumber(r.teacher_calls),
       cost: toNumber(r.cost),
     }));
@@ -570,7 +575,7 @@ function fillBuckets(rows: readonly TrafficBucket[], first: number, last: number
   const byStart = new Map(rows.map((r) => [r.start, r]));
   const out: TrafficBucket[] = [];
   for (let start = first; start <= last; start += bucketMs) {
-    out.push(byStart.get(start) ?? { start, requests: 0, specialist: 0, teacher: 0, none: 0, teacher_calls: 0, cost: 0 });
+    out.push(byStart.get(start) ?? { start, requests: 0, specialist: 0, teacher: 0, none: 0, none_of_these: 0, teacher_calls: 0, cost: 0 });
   }
   return out;
 }

@@ -25,11 +25,19 @@ describe("stackTraffic", () => {
     expect(s.series[2].data).toEqual([0, 2]);
   });
 
+  it("gives the none-of-these answers as their own line, only when there are some", () => {
+    expect(stackTraffic([point(0, 1, 4), point(1, 3, 2)], "hour").noneOfThese).toBeNull();
+    const s = stackTraffic([{ ...point(0, 1, 4), none_of_these: 2 }, point(1, 3, 2)], "hour");
+    expect(s.noneOfThese).toEqual([2, 0]);
+    // Part of the stacked sources, never a source of its own.
+    expect(s.series.map((x) => x.key)).toEqual(["specialist", "teacher"]);
+  });
+
   it("labels buckets with the day when the series spans days", () => {
     const points = Array.from({ length: 30 }, (_, i) => point(i, 1, 1));
     const s = stackTraffic(points, "hour");
     expect(s.categories[0]).toBe("24 Nov 10:00");
-    expect(stackTraffic([], "hour")).toEqual({ categories: [], starts: [], series: [{ key: "specialist", name: "Specialist", data: [] }, { key: "teacher", name: "Teacher", data: [] }], total: 0 });
+    expect(stackTraffic([], "hour")).toEqual({ categories: [], starts: [], series: [{ key: "specialist", name: "Specialist", data: [] }, { key: "teacher", name: "Teacher", data: [] }], noneOfThese: null, total: 0 });
   });
 });
 

@@ -290,6 +290,7 @@ function insightSchemas(): Record<string, Schema> {
           specialist: int(),
           teacher: int(),
           none: int("Requests nobody could answer (the teacher failed)."),
+          none_of_these: int('Requests answered "none of these" (the task\'s out_of_scope_label, else none_of_these); part of the sources\' counts, not stacked on them.'),
           cost: num("Teacher cost, in the currency of the task's prices."),
           cost_saved: nullable(num("The bucket's requests priced at the window's mean cost per teacher call, minus their cost; null when the window has no paid teacher call.")),
         }),

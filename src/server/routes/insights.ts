@@ -4,6 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import { assess } from "../../cascade/router.js";
 import { REVIEW_KINDS, StoreError, type ReviewItem, type TrafficBucket } from "../../store/index.js";
+import { noneLabel } from "../../task/definition.js";
 import { badRequest, conflict, notFound } from "../http/errors.js";
 import { modelReport } from "../runtime/model-report.js";
 import { enumParam, integerParam, singleValues, timeParam, type Query } from "../http/query-params.js";
@@ -48,11 +49,12 @@ export function registerInsightRoutes(app: FastifyInstance, deps: RouteDeps): vo
     const bucket = enumParam(params, "bucket", BUCKET_NAMES, "hour");
     const window = trafficWindow(params, BUCKET_MS[bucket]);
     // The task row, not its runtime: reading the log needs no model in memory.
-    if ((await store.tasks.get(name)) === null) throw notFound(`no task "${name}"`);
+    const record = await store.tasks.get(name);
+    if (record === null) throw notFound(`no task "${name}"`);
     let buckets: TrafficBucket[];
     try {
       await app.requestLog.flush();
-      buckets = await store.requests.series(name, window, BUCKET_MS[bucket]);
+      buckets = await store.requests.series(name, { ...window, noneLabel: noneLabel(record.definition) }, BUCKET_MS[bucket]);
     } catch (err) {
       if (err instanceof StoreError) throw badRequest(err.message);
       throw err;

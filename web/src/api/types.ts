@@ -73,6 +73,8 @@ export interface TrafficPoint {
   specialist: number;
   teacher: number;
   none: number;
+  /** Requests answered "none of these" (absent from gateways before it was counted). */
+  none_of_these?: number;
   cost: number;
   cost_saved: number | null;
 }

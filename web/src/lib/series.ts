@@ -72,6 +72,8 @@ export interface StackedTraffic {
   categories: string[];
   starts: number[];
   series: StackSeries[];
+  /** Requests answered "none of these" per bucket (part of the stacked sources, drawn as a line); null when there are none. */
+  noneOfThese: number[] | null;
   total: number;
 }
 
@@ -88,10 +90,12 @@ const SOURCES: { key: StackSeries["key"]; name: string }[] = [
 export function stackTraffic(points: readonly TrafficPoint[], bucket: Bucket): StackedTraffic {
   const multiDay = points.length > 1 && points[points.length - 1].start - points[0].start >= DAY;
   const series = SOURCES.map(({ key, name }) => ({ key, name, data: points.map((p) => p[key] ?? 0) })).filter((s) => s.key !== "none" || s.data.some((v) => v > 0));
+  const noneOfThese = points.map((p) => p.none_of_these ?? 0);
   return {
     categories: points.map((p) => bucketLabel(p.start, bucket, multiDay)),
     starts: points.map((p) => p.start),
     series,
+    noneOfThese: noneOfThese.some((v) => v > 0) ? noneOfThese : null,
     total: points.reduce((sum, p) => sum + p.requests, 0),
   };
 }
