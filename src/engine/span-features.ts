@@ -29,6 +29,11 @@ export const SPAN_TEMPLATES = [
   "word+1|word+2",
 ] as const;
 export const TEMPLATE_COUNT = SPAN_TEMPLATES.length;
+/**
+ * The first templates (bias to suffix4) depend on the token's own characters only, so a token's
+ * values for them are the same wherever it occurs; the rest look at its neighbours.
+ */
+export const TOKEN_TEMPLATES = 8;
 
 const SEED_WORD = 0x3c6ef372;
 const SEED_SHAPE = 0x1b873593;

@@ -7,7 +7,7 @@ import { ChainScratch, computeEmissions, expScaled, forwardBackward, spanMargina
 import { CrfDecoder, expNonPositive } from "../../src/engine/crf-decode.js";
 import { combine, hashRange, mix32 } from "../../src/engine/hash.js";
 import { mulberry32 } from "../../src/engine/random.js";
-import { BIAS_FEATURE, RowTable, SpanFeaturizer, TEMPLATE_COUNT, tokenizeForSpans } from "../../src/engine/span-features.js";
+import { BIAS_FEATURE, RowTable, SpanFeaturizer, TEMPLATE_COUNT, TOKEN_TEMPLATES, tokenizeForSpans } from "../../src/engine/span-features.js";
 import { tokenizeWithOffsets } from "../../src/engine/tokenizer.js";
 
 /** A random CRF over K labels and F feature rows (float32 weights, as models ship), values 1000 + r. */
@@ -72,6 +72,38 @@ describe("CrfDecoder", () => {
             for (let last = Math.max(first, downTo); last < n; last++) close(d.spanProbability(label, first, last), spanMarginal(w, n, s, eT, label, first, last));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("gives the same emission bits from kept partial rows as without them, across calls", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), (K, seed, prefix, rowCount) => {
+        const F = 12;
+        const per = 6;
+        const { w, values } = randomCrf(K, F, seed, 5);
+        const r = mulberry32(seed ^ 11);
+        // A token's first `prefix` features depend on the token alone (here: its id), the rest vary.
+        const own = Array.from({ length: 5 }, () => Array.from({ length: prefix }, (_, k) => (k === 0 ? values[0] : r() < 0.2 ? 999_999 : values[1 + Math.floor(r() * (F - 1))])));
+        const plain = new CrfDecoder(w, 1, values, values[0]);
+        const kept = new CrfDecoder(w, 1, values, values[0], { rows: rowCount, prefix });
+        // Few rows for the ids, so tokens evict each other, also within one call.
+        const holder = new Array<number>(rowCount).fill(-1);
+        for (let call = 0; call < 8; call++) {
+          const n = 1 + Math.floor(r() * 7);
+          const ids = Array.from({ length: n }, () => Math.floor(r() * 5));
+          const features = Int32Array.from({ length: n * per }, (_, i) => (i % per < prefix ? own[ids[Math.floor(i / per)]][i % per] : r() < 0.2 ? 999_999 : values[Math.floor(r() * F)]));
+          const slots = Int32Array.from(ids, (id) => {
+            const row = id % rowCount;
+            if (holder[row] === id) return row;
+            holder[row] = id;
+            return ~row;
+          });
+          plain.emissions(features.slice(), n, per);
+          kept.emissions(features.slice(), n, per, slots);
+          for (let i = 0; i < n * tagCount(K); i++) expect(kept.emit[i]).toBe(plain.emit[i]);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 
@@ -160,6 +192,26 @@ describe("SpanFeaturizer", () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("gives a token the same first TOKEN_TEMPLATES values wherever it occurs (what the decoder's kept rows rely on)", () => {
+    const f = new SpanFeaturizer();
+    const words = fc.constantFrom("Paris", "paris", "PARIS", "to", "São", "ﬁle", "'s", "5pm", "#", "😀", "Ünïcode");
+    fc.assert(
+      fc.property(fc.array(words, { minLength: 1, maxLength: 12 }), fc.constantFrom(" ", "  ", ", "), (tokens, gap) => {
+        const text = tokens.join(gap);
+        const n = f.run(text);
+        const b = f.bounds.data;
+        const seen = new Map<string, number[]>();
+        for (let t = 0; t < n; t++) {
+          const own = Array.from(f.features.subarray(t * TEMPLATE_COUNT, t * TEMPLATE_COUNT + TOKEN_TEMPLATES));
+          const raw = text.slice(b[2 * t], b[2 * t + 1]);
+          if (!seen.has(raw)) seen.set(raw, own);
+          expect(own).toEqual(seen.get(raw));
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 
