@@ -161,6 +161,23 @@ describe("big batches", () => {
     expect(notObject.body.error!.message).toContain("must be a JSON object");
   });
 
+  it("give a small body sent whole with its length (read in one step) the same answers as chunked", async () => {
+    for (const [body, status, message] of [
+      ['{"inputs": ["one" "two"]}', 400, 'the body is not valid JSON: invalid JSON at character 18: expected "," or "]" after an array item, found "\\""'],
+      ['{"inputs": ["one"], "__proto__": {"route": "teacher"}}', 400, '"__proto__" is not allowed'],
+      ['["one"]', 400, "must be a JSON object"],
+    ] as const) {
+      const whole = await g.request("POST", `/v1/tasks/${TASK}/predict`, { key: g.predictKey, rawBody: body });
+      const cut = await chunkedPredict(body, 5);
+      expect([whole.status, cut.status]).toEqual([status, status]);
+      expect(whole.body.error.message).toContain(message);
+      expect(whole.body.error.message).toBe(cut.body.error!.message);
+    }
+    const ok = await g.request("POST", `/v1/tasks/${TASK}/predict`, { key: g.predictKey, rawBody: JSON.stringify({ input: "Überweisung an Jürgen 😀", route: "specialist" }) });
+    expect(ok.status).toBe(200);
+    expect(ok.body.input).toBe("Überweisung an Jürgen 😀");
+  });
+
   it("refuses a text over the per-text limit, naming the input and the limit", async () => {
     const res = await g.request("POST", `/v1/tasks/${TASK}/predict`, { key: g.predictKey, body: { inputs: ["fine", "x".repeat(MAX_TEXT_CHARS + 1)] } });
     expect(res.status).toBe(400);

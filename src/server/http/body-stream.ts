@@ -75,6 +75,23 @@ export async function readBodyText(payload: Readable, options: BodyStreamOptions
 }
 
 /**
+ * Bodies that declare at most this many bytes are read whole and parsed in one step: far less than
+ * a slice of work, and pausing the socket and taking turns per chunk cost a single-input predict
+ * about 10% of its CPU.
+ */
+const WHOLE_BODY_BYTES = 64 * 1024;
+
+/** A body whose Content-Length is known and small: the HTTP parser delivers exactly that many bytes. */
+function readWhole(payload: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    payload.on("data", (chunk: Buffer) => chunks.push(chunk));
+    payload.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    payload.once("error", (err) => reject(badRequest(`the body could not be read: ${err.message}`)));
+  });
+}
+
+/**
  * A JSON object body parsed as it arrives (json-object-stream.ts), for the routes whose bodies are
  * big arrays: parsed in one go, a 5 MB predict batch held the event loop for tens of milliseconds.
  * Errors as Fastify's own parser gives them: 413 naming the route's limit, 400 naming the position.
@@ -89,6 +106,14 @@ export async function readJsonObjectBody(request: FastifyRequest, payload: Reada
       throw err instanceof JsonObjectError ? badRequest(`the body is not valid JSON: ${err.message}`) : err;
     }
   };
+  const declared = Number(request.headers["content-length"]);
+  if (declared <= WHOLE_BODY_BYTES && declared <= limit) {
+    const text = await readWhole(payload);
+    return parsing(() => {
+      json.push(text);
+      return json.end();
+    });
+  }
   await readBodyText(payload, {
     contentLength: request.headers["content-length"],
     limit,
