@@ -1,5 +1,6 @@
-// Prediction-time decoding for a trained CRF: the same arithmetic as crf.ts's viterbi,
-// forwardBackward and spanMarginal (same operations in the same order, so the same bits), laid
+// Prediction-time decoding for a trained CRF: the same arithmetic as crf.ts's viterbi and
+// forwardBackward (same operations in the same order, so the same bits; span marginals call its
+// spanMarginal on this decoder's state), laid
 // out for one model at a fixed temperature. Everything that depends only on the model is computed
 // once here, at load, instead of on every call:
 // - each edge's transition score and exp(score / T), stored in the order the loops read them
@@ -7,7 +8,7 @@
 //   so the inner loops read three arrays sequentially instead of gathering from an L × L table;
 // - the bias feature's weights (the same row on every token, added first), as the starting
 //   emission row, which is exactly what adding it to zeros gives;
-// - feature value → weights in one step: an open-addressing table whose slots hold the value and
+// - feature value → weights in one step: a RowTable (span-features.ts) whose slots hold the value and
 //   the offset of its block in one packed buffer (count, then tag and weight pairs side by side).
 //   A rare feature then costs two cache misses (slot, block) instead of four (slot, row start,
 //   tags, weights); the emission sum is bound by those misses, not by arithmetic.
@@ -15,8 +16,8 @@
 // Viterbi and the forward pass share one loop over the incoming edges; the backward pass stops at
 // the last token a span marginal needs. crf.ts stays the reference (and training's code); a test
 // checks this against it on random models.
-import { tagCount, type CrfWeights } from "./crf.js";
-import { mix32 } from "./hash.js";
+import { spanMarginal, tagCount, type CrfWeights } from "./crf.js";
+import { RowTable } from "./span-features.js";
 
 /** Below this log-ratio to the best tag, a tag's weight is taken as zero (as in crf.ts). */
 const NEGLIGIBLE = -30;
@@ -45,8 +46,8 @@ export class CrfDecoder {
   readonly labelCount: number;
   readonly tags: number;
   /** (feature value, block offset) per slot, -1 for empty; size a power of two, at most half full. */
-  private readonly slots: Int32Array;
-  private readonly mask: number;
+  /** Feature value → the offset of its block in `packedInt`/`packedFloat`. */
+  private readonly table: RowTable;
   /** Blocks: packedInt[o] = pair count, then per pair packedInt[o + 1 + 2m] = tag, packedFloat[o + 2 + 2m] = weight. */
   private readonly packedInt: Int32Array;
   private readonly packedFloat: Float32Array;
@@ -112,23 +113,10 @@ export class CrfDecoder {
     const buffer = new ArrayBuffer(4 * (F + 2 * w.pairTag.length));
     this.packedInt = new Int32Array(buffer);
     this.packedFloat = new Float32Array(buffer);
-    let size = 16;
-    while (size < 2 * F) size *= 2;
-    this.mask = size - 1;
-    this.slots = new Int32Array(2 * size).fill(-1);
+    const blocks = new Int32Array(F);
     let o = 0;
-    let biasRow = -1;
     for (let r = 0; r < F; r++) {
-      const v = features[r];
-      if (!(v >= 0)) throw new RangeError(`feature value ${r} is negative`);
-      let i = mix32(v) & this.mask;
-      while (this.slots[2 * i] !== -1) {
-        if (this.slots[2 * i] === v) throw new RangeError(`feature value ${v} is listed twice`);
-        i = (i + 1) & this.mask;
-      }
-      this.slots[2 * i] = v;
-      this.slots[2 * i + 1] = o;
-      if (v === bias) biasRow = r;
+      blocks[r] = o;
       this.packedInt[o] = w.rowStart[r + 1] - w.rowStart[r];
       for (let p = w.rowStart[r]; p < w.rowStart[r + 1]; p++) {
         this.packedInt[++o] = w.pairTag[p];
@@ -136,6 +124,8 @@ export class CrfDecoder {
       }
       o++;
     }
+    this.table = new RowTable(features, blocks);
+    const biasRow = features.indexOf(bias);
     this.biasBlock = biasRow >= 0 ? this.find(bias) : -1;
     this.invT = 1 / temperature;
     this.base = new Float64Array(L);
@@ -189,16 +179,9 @@ export class CrfDecoder {
 
   /** The block offset of a feature value, or -1 for one the model never learned. */
   find(value: number): number {
-    const slots = this.slots;
-    const mask = this.mask;
-    let i = mix32(value) & mask;
-    for (;;) {
-      const k = slots[2 * i];
-      if (k === value) return slots[2 * i + 1];
-      if (k === -1) return -1;
-      i = (i + 1) & mask;
-    }
+    return this.table.find(value);
   }
+
 
   /**
    * Emission scores into `emit` of `tokens` tokens with `perToken` feature values each (raw
@@ -466,23 +449,11 @@ export class CrfDecoder {
   }
 
   /**
-   * Marginal probability that tokens first..last form exactly one span of `label` (as crf.ts's
-   * spanMarginal); needs `backward(downTo)` with downTo ≤ last.
+   * Marginal probability that tokens first..last form exactly one span of `label` (crf.ts's
+   * spanMarginal over this decoder's state); needs `backward(downTo)` with downTo ≤ last.
    */
   spanProbability(label: number, first: number, last: number): number {
-    const K = this.labelCount;
-    const L = this.tags;
-    const b = 1 + label;
-    const i = 1 + K + label;
-    const { alpha, beta, psi, scale, expTransition } = this;
-    let p = alpha[first * L + b];
-    let tag = b;
-    for (let t = first + 1; t <= last; t++) {
-      p *= (expTransition[tag * L + i] * psi[t * L + i]) / scale[t];
-      tag = i;
-    }
-    let after = beta[last * L + tag];
-    if (last + 1 < this.tokens) after -= (expTransition[tag * L + i] * psi[(last + 1) * L + i] * beta[(last + 1) * L + i]) / scale[last + 1];
-    return Math.min(1, Math.max(0, p * after));
+    const { alpha, beta, psi, scale } = this;
+    return spanMarginal(this, this.tokens, { alpha, beta, psi, scale }, this.expTransition, label, first, last);
   }
 }

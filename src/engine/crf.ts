@@ -290,7 +290,7 @@ export function expScaled(values: Float64Array, temperature: number, out: Float6
  * Marginal probability that tokens first..last form exactly one span of `label` (B at first, I
  * after, and no I of the label right after last), from the state forwardBackward left in `s`.
  */
-export function spanMarginal(w: CrfWeights, tokens: number, s: ChainScratch, expTransition: Float64Array, label: number, first: number, last: number): number {
+export function spanMarginal(w: Pick<CrfWeights, "labelCount">, tokens: number, s: Pick<ChainScratch, "alpha" | "beta" | "psi" | "scale">, expTransition: Float64Array, label: number, first: number, last: number): number {
   const K = w.labelCount;
   const L = tagCount(K);
   const b = 1 + label;

@@ -191,13 +191,17 @@ export function tokenizeForSpans(text: string): TokenizedText {
 /**
  * Feature value → model row, an open-addressing table (at most half full) over the values seen
  * in training. Values are non-negative, so -1 marks an empty slot. A slot is a (value, row) pair
- * side by side in one array, so a lookup touches one cache line rather than two.
+ * side by side in one array, so a lookup touches one cache line rather than two. `targets`, when
+ * given, is what each value maps to instead of its row (the CRF decoder maps to weight blocks).
  */
 export class RowTable {
   private readonly slots: Int32Array;
   private readonly mask: number;
 
-  constructor(readonly values: Int32Array) {
+  constructor(
+    readonly values: Int32Array,
+    targets?: Int32Array,
+  ) {
     let size = 16;
     while (size < 2 * values.length) size *= 2;
     this.mask = size - 1;
@@ -211,11 +215,11 @@ export class RowTable {
         i = (i + 1) & this.mask;
       }
       this.slots[2 * i] = v;
-      this.slots[2 * i + 1] = r;
+      this.slots[2 * i + 1] = targets === undefined ? r : targets[r];
     }
   }
 
-  /** The row of a feature value, or -1 for one the model never learned. */
+  /** The row (or target) of a feature value, or -1 for one the model never learned. */
   find(value: number): number {
     const slots = this.slots;
     const mask = this.mask;

@@ -3,36 +3,17 @@
 // templates as they were first written (reproduced here, so a model trained before keeps its features).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ChainScratch, computeEmissions, expScaled, forwardBackward, spanMarginal, tagCount, transitionGraph, viterbi, type CrfWeights } from "../../src/engine/crf.js";
+import { ChainScratch, computeEmissions, expScaled, forwardBackward, spanMarginal, tagCount, viterbi, type CrfWeights } from "../../src/engine/crf.js";
 import { CrfDecoder, expNonPositive } from "../../src/engine/crf-decode.js";
 import { combine, hashRange, mix32 } from "../../src/engine/hash.js";
 import { mulberry32 } from "../../src/engine/random.js";
 import { BIAS_FEATURE, RowTable, SpanFeaturizer, TEMPLATE_COUNT, TOKEN_TEMPLATES, tokenizeForSpans } from "../../src/engine/span-features.js";
 import { tokenizeWithOffsets } from "../../src/engine/tokenizer.js";
+import { randomCrf } from "./random-crf.js";
 
-/** A random CRF over K labels and F feature rows (float32 weights, as models ship), values 1000 + r. */
-function randomCrf(K: number, F: number, seed: number, spread: number): { w: CrfWeights; values: Int32Array } {
-  const L = tagCount(K);
-  const r = mulberry32(seed);
-  const rowStart = [0];
-  const pairTag: number[] = [];
-  for (let f = 0; f < F; f++) {
-    for (let y = 0; y < L; y++) if (r() < 0.6) pairTag.push(y);
-    rowStart.push(pairTag.length);
-  }
-  const extra: number[] = [];
-  for (let p = 1; p < L; p++) for (let y = 1; y <= K; y++) if (r() < 0.4) extra.push(p * L + y);
-  const w = (n: number) => Float64Array.from({ length: n }, () => (r() - 0.5) * 2 * spread);
-  const weights: CrfWeights = {
-    labelCount: K,
-    rowStart: Int32Array.from(rowStart),
-    pairTag: Int32Array.from(pairTag),
-    pairWeight: Float32Array.from(w(pairTag.length)),
-    transition: w(L * L),
-    start: w(L),
-    graph: transitionGraph(K, extra),
-  };
-  return { w: weights, values: Int32Array.from({ length: F }, (_, i) => 1000 + i) };
+/** A random CRF over K labels and F feature rows (float32 weights, as models ship), feature values 1000 + r. */
+function randomModel(K: number, F: number, seed: number, spread: number): { w: CrfWeights; values: Int32Array } {
+  return { w: randomCrf(K, F, seed, { spread, extraRate: 0.4, float32: true }), values: Int32Array.from({ length: F }, (_, i) => 1000 + i) };
 }
 
 /** Equal to 1e-12 relative (or the same non-finite value: crf.ts gives log Z = -∞ and NaN marginals when every allowed first tag is e^-30 below an I- tag, and so must this). */
@@ -44,7 +25,7 @@ describe("CrfDecoder", () => {
       fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 14 }), fc.integer(), fc.double({ min: 0.1, max: 20, noNaN: true }), fc.double({ min: 0.3, max: 3, noNaN: true }), fc.boolean(), (K, n, seed, spread, T, withBias) => {
         const F = 8;
         const per = 4;
-        const { w, values } = randomCrf(K, F, seed, spread);
+        const { w, values } = randomModel(K, F, seed, spread);
         const r = mulberry32(seed ^ 7);
         // Row ids per token (-1 unknown); with a bias, row 0 leads every token, as in the span features.
         const rows = Int32Array.from({ length: n * per }, (_, i) => (withBias && i % per === 0 ? 0 : r() < 0.15 ? -1 : 1 + Math.floor(r() * (F - 1))));
@@ -80,7 +61,7 @@ describe("CrfDecoder", () => {
       fc.property(fc.integer({ min: 1, max: 5 }), fc.integer(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), (K, seed, prefix, rowCount) => {
         const F = 12;
         const per = 6;
-        const { w, values } = randomCrf(K, F, seed, 5);
+        const { w, values } = randomModel(K, F, seed, 5);
         const r = mulberry32(seed ^ 11);
         // A token's first `prefix` features depend on the token alone (here: its id), the rest vary.
         const own = Array.from({ length: 5 }, () => Array.from({ length: prefix }, (_, k) => (k === 0 ? values[0] : r() < 0.2 ? 999_999 : values[1 + Math.floor(r() * (F - 1))])));
@@ -108,7 +89,7 @@ describe("CrfDecoder", () => {
   });
 
   it("refuses a feature listed twice or negative", () => {
-    const { w } = randomCrf(2, 3, 1, 1);
+    const { w } = randomModel(2, 3, 1, 1);
     expect(() => new CrfDecoder(w, 1, Int32Array.from([1, 2, 1]), -1)).toThrow(/twice/);
     expect(() => new CrfDecoder(w, 1, Int32Array.from([1, -2, 3]), -1)).toThrow(/negative/);
   });

@@ -3,22 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ChainScratch, expScaled, forwardBackward, isValidTagSequence, sequenceScore, spanMarginal, tagCount, transitionGraph, viterbi, type CrfWeights } from "../../src/engine/crf.js";
 import { sentenceLoss } from "../../src/engine/crf-loss.js";
 import { mulberry32 } from "../../src/engine/random.js";
-
-/** A random CRF over K labels and F feature rows, each row with weights for a random subset of tags. */
-function randomCrf(K: number, F: number, seed: number, spread = 2): CrfWeights {
-  const L = tagCount(K);
-  const r = mulberry32(seed);
-  const rowStart = [0];
-  const pairTag: number[] = [];
-  for (let f = 0; f < F; f++) {
-    for (let y = 0; y < L; y++) if (r() < 0.6) pairTag.push(y);
-    rowStart.push(pairTag.length);
-  }
-  const extra: number[] = [];
-  for (let p = 1; p < L; p++) for (let y = 1; y <= K; y++) if (r() < 0.5) extra.push(p * L + y);
-  const w = (n: number) => Float64Array.from({ length: n }, () => (r() - 0.5) * 2 * spread);
-  return { labelCount: K, rowStart: Int32Array.from(rowStart), pairTag: Int32Array.from(pairTag), pairWeight: w(pairTag.length), transition: w(L * L), start: w(L), graph: transitionGraph(K, extra) };
-}
+import { randomCrf } from "./random-crf.js";
 
 function randomRows(tokens: number, perToken: number, F: number, seed: number): Int32Array {
   const r = mulberry32(seed);
@@ -52,7 +37,7 @@ describe("linear-chain CRF", () => {
   it("never decodes an invalid BIO sequence, whatever the weights", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 12 }), fc.integer(), fc.double({ min: 0.1, max: 50, noNaN: true }), (K, n, seed, spread) => {
-        const w = randomCrf(K, 6, seed, spread);
+        const w = randomCrf(K, 6, seed, { spread });
         const s = new ChainScratch();
         emissions(w, randomRows(n, 3, 6, seed ^ 1), n, 3, s);
         const out = new Int32Array(n);
@@ -93,7 +78,7 @@ describe("linear-chain CRF", () => {
     const L = tagCount(K);
     const n = 5;
     const perToken = 3;
-    const w = randomCrf(K, 4, 5, 1);
+    const w = randomCrf(K, 4, 5, { spread: 1 });
     const rows = randomRows(n, perToken, 4, 9);
     const gold = Int32Array.from([0, 1, 1 + K, 0, 2]);
     const x = { rows, rowOffset: 0, tokens: n, gold, goldOffset: 0 };
