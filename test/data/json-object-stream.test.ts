@@ -33,6 +33,8 @@ describe("JsonObjectStream", () => {
     fc.assert(
       fc.property(jsonObject, fc.array(fc.nat()), fc.boolean(), (object, cuts, pretty) => {
         const text = JSON.stringify(object, null, pretty ? 2 : undefined);
+        // fc.jsonValue() nests objects whose keys may be the refused ones (tested below).
+        fc.pre(!/"(__proto__|constructor)"\s*:/.test(text));
         expect(parseInPieces(text, cuts)).toEqual(JSON.parse(text));
       }),
       { numRuns: 300 },
