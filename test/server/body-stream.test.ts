@@ -46,6 +46,16 @@ describe("readBodyText", () => {
     await expect(readBodyText(eagerSource([Buffer.alloc(600), Buffer.alloc(600)]), { contentLength: undefined, limit: 1000, tooLarge, push })).rejects.toThrow("the body has at least 1200 bytes");
   });
 
+  it("reads a small body with a declared length whole, in one piece, a character cut between chunks included", async () => {
+    const body = Buffer.from('{"input": "Überweisung 😀"}');
+    const chunks = [body.subarray(0, 13), body.subarray(13, 25), body.subarray(25)];
+    const pieces: string[] = [];
+    await readBodyText(eagerSource(chunks), { contentLength: String(body.length), limit: 1000, tooLarge, push: (t) => pieces.push(t) });
+    expect(pieces).toEqual([body.toString()]);
+    const notUtf8 = (bytes: number) => new HttpError(400, `not UTF-8 within ${bytes} bytes`, "invalid_request_error", "bad_request");
+    await expect(readBodyText(eagerSource([Buffer.from([0x61, 0xff])]), { contentLength: "2", limit: 1000, tooLarge, notUtf8, push: () => {} })).rejects.toThrow("not UTF-8 within 2 bytes");
+  });
+
   it("refuses bytes that are not UTF-8 when asked to, and replaces them otherwise", async () => {
     const bad = [Buffer.from([0x61, 0xff, 0x62])];
     const notUtf8 = (bytes: number) => new HttpError(400, `not UTF-8 within ${bytes} bytes`, "invalid_request_error", "bad_request");
