@@ -1,7 +1,6 @@
 // Prediction-time decoding for a trained CRF: the same arithmetic as crf.ts's viterbi and
 // forwardBackward (same operations in the same order, so the same bits; span marginals call its
-// spanMarginal on this decoder's state), laid
-// out for one model at a fixed temperature. Everything that depends only on the model is computed
+// spanMarginal on this decoder's state), laid out for one model at a fixed temperature. Everything that depends only on the model is computed
 // once here, at load, instead of on every call:
 // - each edge's transition score and exp(score / T), stored in the order the loops read them
 //   (incoming edges per tag for Viterbi and the forward pass, outgoing for the backward pass),
@@ -45,7 +44,6 @@ export function expNonPositive(d: number): number {
 export class CrfDecoder {
   readonly labelCount: number;
   readonly tags: number;
-  /** (feature value, block offset) per slot, -1 for empty; size a power of two, at most half full. */
   /** Feature value → the offset of its block in `packedInt`/`packedFloat`. */
   private readonly table: RowTable;
   /** Blocks: packedInt[o] = pair count, then per pair packedInt[o + 1 + 2m] = tag, packedFloat[o + 2 + 2m] = weight. */
@@ -126,7 +124,7 @@ export class CrfDecoder {
     }
     this.table = new RowTable(features, blocks);
     const biasRow = features.indexOf(bias);
-    this.biasBlock = biasRow >= 0 ? this.find(bias) : -1;
+    this.biasBlock = biasRow >= 0 ? blocks[biasRow] : -1;
     this.invT = 1 / temperature;
     this.base = new Float64Array(L);
     if (biasRow >= 0) for (let p = w.rowStart[biasRow]; p < w.rowStart[biasRow + 1]; p++) this.base[w.pairTag[p]] += Math.fround(w.pairWeight[p]);
@@ -177,12 +175,6 @@ export class CrfDecoder {
     }
   }
 
-  /** The block offset of a feature value, or -1 for one the model never learned. */
-  find(value: number): number {
-    return this.table.find(value);
-  }
-
-
   /**
    * Emission scores into `emit` of `tokens` tokens with `perToken` feature values each (raw
    * values, not rows; unknown ones are skipped), summed in the order given, as crf.ts does.
@@ -207,7 +199,7 @@ export class CrfDecoder {
     for (let t = 0; t < tokens; t++) {
       const first = t * perToken;
       for (let i = slots !== null && slots[t] >= 0 ? first + prefix : first; i < first + perToken; i++) {
-        const b = this.find(features[i]);
+        const b = this.table.find(features[i]);
         features[i] = b;
         if (b >= 0) touched += packedInt[b];
       }

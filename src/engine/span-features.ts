@@ -232,8 +232,8 @@ export class RowTable {
     }
   }
 
-  /** Replaces the first `count` feature values (all by default) in place by their rows (-1 when unknown). */
-  mapInPlace(features: Int32Array, count = features.length): void {
-    for (let i = 0; i < count; i++) features[i] = this.find(features[i]);
+  /** Replaces every feature value in place by its row (-1 when unknown). */
+  mapInPlace(features: Int32Array): void {
+    for (let i = 0; i < features.length; i++) features[i] = this.find(features[i]);
   }
 }
