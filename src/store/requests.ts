@@ -160,6 +160,9 @@ interface QueuedInsert {
   reject(err: unknown): void;
 }
 
+/** What stats and series count as "none of these" without a none label: no label is empty, so nothing. */
+const NO_LABEL = "";
+
 export class RequestLog {
   /** Single inserts waiting for the next group commit (see insert()). */
   #queue: QueuedInsert[] = [];
@@ -368,8 +371,7 @@ export class RequestLog {
     const since = window.since === undefined ? 0 : +window.since;
     const until = window.until === undefined ? null : +window.until;
     const base = () => this.#window(task, since, until);
-    // No label is the empty string (labels have at least one character): counts 0 without a none label.
-    const none = window.noneLabel ?? "";
+    const none = window.noneLabel ?? NO_LABEL;
 
     const totals = await base()
       .select((eb) => [
@@ -429,7 +431,7 @@ export class RequestLog {
     const { since, until } = window;
     if (!Number.isSafeInteger(bucketMs) || bucketMs < 1) throw new StoreError(`bucket size must be a positive integer of milliseconds, got ${bucketMs}`);
     if (!(Number.isSafeInteger(since) && Number.isSafeInteger(until) && since < until)) throw new StoreError(`the window must be integer epoch milliseconds with since < until, got ${since} to ${until}`);
-    const rows = await this.#buckets(task, since, until, bucketMs, window.noneLabel ?? "");
+    const rows = await this.#buckets(task, since, until, bucketMs, window.noneLabel ?? NO_LABEL);
     return fillBuckets(rows, bucketStart(since, bucketMs), bucketStart(until - 1, bucketMs), bucketMs);
   }
 
@@ -499,8 +501,7 @@ export class RequestLog {
     return until === null ? query : query.where("created_at", "<", until);
   }
 
-  /** The buckets of [since, until) that have requests, oldest first. */
-  /** `none`: the label counted as none_of_these ("" counts nothing: labels are never empty). */
+  /** The buckets of [since, until) that have requests, oldest first; `none` is the label counted as none_of_these. */
   async #buckets(task: string, since: number, until: number | null, bucketMs: number, none: string): Promise<TrafficBucket[]> {
     // Integer division of epoch ms, the same expression on both dialects. Literal (not bound) so
     // PostgreSQL sees the same expression in SELECT and GROUP BY.
