@@ -106,8 +106,9 @@ export class Router {
     this.#threshold = this.#specialist === null ? null : threshold;
   }
 
-  get scopeCut(): number | null {
-    return this.#scopeCut;
+  /** The unknown share above which a text is out of scope: out_of_scope_max, or the cut fitted on the holdout when lower. */
+  get unknownShareCut(): number {
+    return Math.min(this.settings.routing.out_of_scope_max, this.#scopeCut ?? Infinity);
   }
 
   /** The unknown-share cut fitted on the holdout (see fitScopeCut in holdout-scores.ts). */
@@ -140,7 +141,8 @@ export class Router {
   decideFrom(a: Assessment | null): RouteDecision & { reason: Exclude<RouteReason, "forced"> } {
     if (a === null || this.#specialist === null) return { decision: "teacher", reason: "no_specialist", audit: false };
     if (this.#threshold === null) return { decision: "teacher", reason: "no_threshold", audit: false };
-    const scope = a.scope === "in_scope" && this.#scopeCut !== null && a.unknownShare > this.#scopeCut ? "out_of_scope" : a.scope;
+    // assess() applied out_of_scope_max; an in-scope text past the fitted cut is out of scope too.
+    const scope = a.scope === "in_scope" && a.unknownShare > this.unknownShareCut ? "out_of_scope" : a.scope;
     const reason = scope !== "in_scope" ? scope : isCovered(a.confidence, this.#threshold) ? "confident" : "below_threshold";
     const decision = reason === "confident" ? "specialist" : "teacher";
     return { decision, reason, prediction: a.label, confidence: a.confidence, unknownShare: a.unknownShare, scopeScore: a.score, audit: false };

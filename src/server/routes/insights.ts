@@ -149,8 +149,7 @@ function explain(rt: TaskRuntime, input: string) {
     top: specialist?.lastTop(TOP_LABELS) ?? [],
     unknown_share: a?.unknownShare ?? null,
     out_of_scope_max: rt.task.routing.out_of_scope_max,
-    // The cut the router applies: the task's setting or the one fitted on the holdout, the lower.
-    unknown_share_cut: Math.min(rt.task.routing.out_of_scope_max, router.scopeCut ?? Infinity),
+    unknown_share_cut: router.unknownShareCut,
     scope_score: a?.score ?? null,
     threshold: router.threshold,
     route: { decision: decision.decision, reason: decision.reason },
