@@ -224,8 +224,15 @@ export function noneLabel(task: { out_of_scope_label?: string }): string {
  */
 export function answerLabels(task: Pick<Task, "labels"> & { out_of_scope_label?: string }): string[] {
   const names = labelNames(task);
-  // A task may name a label none_of_these itself: offered once.
-  return task.out_of_scope_label === undefined && !names.includes(NONE_LABEL) ? [...names, NONE_LABEL] : names;
+  return offersExtraNone(task) ? [...names, NONE_LABEL] : names;
+}
+
+/**
+ * Whether NONE_LABEL is an answer beside the task's labels: not when the task names its own
+ * out_of_scope_label, nor when it has a label of that name already (offered once).
+ */
+export function offersExtraNone(task: Pick<Task, "labels"> & { out_of_scope_label?: string }): boolean {
+  return task.out_of_scope_label === undefined && !task.labels.some((l) => l.name === NONE_LABEL);
 }
 
 export function labelNames(task: Pick<Task, "labels">): string[] {

@@ -3,7 +3,7 @@
 // answers impossible, the prompt rule keeps them rare when it does not.
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { ResponseFormatJSONSchema } from "openai/resources/shared";
-import { noneLabel, type Task } from "../task/definition.js";
+import { noneLabel, offersExtraNone, type Task } from "../task/definition.js";
 import type { FewShotExample } from "./types.js";
 
 export type PromptTask = Pick<Task, "instructions" | "labels"> & Partial<Pick<Task, "out_of_scope_label">>;
@@ -15,7 +15,7 @@ export function buildSystemPrompt(task: PromptTask): string {
     return description ? `- ${JSON.stringify(l.name)}: ${oneLine(description)}` : `- ${JSON.stringify(l.name)}`;
   });
   const none = noneLabel(task);
-  if (task.out_of_scope_label === undefined && !task.labels.some((l) => l.name === none)) labelLines.push(`- ${JSON.stringify(none)}: the message fits none of the labels above.`);
+  if (offersExtraNone(task)) labelLines.push(`- ${JSON.stringify(none)}: the message fits none of the labels above.`);
   return [
     task.instructions.trim(),
     "",
