@@ -8,10 +8,9 @@
 // Writes bench/results/extraction.json and the table in bench/README.md. Then the multi-label
 // classifier on the same texts (bench/lib/snips-multilabel.ts).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { readSpanDataset, type SpanRecord } from "../src/data/span-dataset.js";
 import { mulberry32, shuffleInPlace } from "../src/engine/random.js";
 import { evaluateSpans } from "../src/engine/span-metrics.js";
 import { decodeSpanModel, encodeSpanModel } from "../src/engine/span-model-file.js";
@@ -19,23 +18,15 @@ import { trainSpanExtractor } from "../src/engine/span-train.js";
 import { REPO_ROOT, argValue } from "./lib/banking77.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
 import { benchMultiLabel } from "./lib/snips-multilabel.js";
+import { loadSnips, type SnipsRow } from "./lib/snips.js";
 import { latencyPercentiles, throughput } from "./lib/timing.js";
 
 const ANCHORS = join(REPO_ROOT, "../shared/anchors");
 const dataDir = resolve(argValue("--data-dir") ?? join(REPO_ROOT, "../shared/datasets/snips"));
 const skipAnchors = process.argv.includes("--skip-anchors");
 
-interface Row extends SpanRecord {
-  intent?: string;
-}
-
-function load(file: string): Row[] {
-  const path = join(dataDir, file);
-  const content = readFileSync(path, "utf8");
-  const ds = readSpanDataset(content, { format: "jsonl", source: path });
-  const intents = content.split("\n").filter((l) => l.trim()).map((l) => (JSON.parse(l) as { intent?: string }).intent);
-  return ds.examples.map((e) => ({ ...e, intent: intents[e.line - 1] }));
-}
+type Row = SnipsRow;
+const load = (file: string): Row[] => loadSnips(dataDir, file);
 
 type CrfResult = { span_precision: number; span_recall: number; span_f1: number; train_s: number; predict_per_s: number } | { error: string };
 

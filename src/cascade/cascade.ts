@@ -16,22 +16,28 @@
 // slightly more, not less (56.9% vs 54.9% of requests, mean of three stream orders): the new
 // held-out examples are mostly the hard texts the specialist passed on.
 import type { TextClassifier } from "../engine/classifier.js";
-import { trainClassifier, TrainingError, type TrainOptions } from "../engine/train.js";
-import { answerLabels, noneLabel, type Task } from "../task/definition.js";
+import { TrainingError, type TrainOptions } from "../engine/train.js";
+import type { Task } from "../task/definition.js";
 import type { FewShotExample, Teacher, TeacherAnswer } from "../teacher/types.js";
 import { isHoldoutText, MemoryExampleStore, type ExampleCause, type ExampleStore, type StoredExample } from "./example-store.js";
 import { fitScopeCut, scoreHoldout, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
 import { LiveAudit } from "./live-audit.js";
 import { DEFAULT_RETRAIN_GROWTH, RECHOOSE_EVERY, retrainInterval, SHIFT_GUARD_REQUESTS, SHIFT_RETRAIN_EXAMPLES, tightenedTarget } from "./policy.js";
 import { Router, type RouteDecision, type RouteMode } from "./router.js";
+import { classifierKind, type Specialist, type SpecialistKind } from "./specialist-kind.js";
 import { chooseThreshold, type ThresholdChoice } from "./threshold.js";
 
-export interface CascadeOptions {
-  task: Task;
+/** What the cascade reads of a task: any kind of task has these. */
+export type CascadeTask = Pick<Task, "name" | "routing" | "training" | "teacher">;
+
+export interface CascadeOptions<S extends Specialist = TextClassifier, T extends CascadeTask = Task> {
+  task: T;
+  /** How specialists are trained and what answers exist; default: a label task's (classifierKind), which then needs a Task. */
+  kind?: SpecialistKind<S>;
   teacher: Teacher;
   /** Default: a fresh in-memory store. */
   store?: ExampleStore;
-  /** Passed to trainClassifier; the seed defaults to the task's training.seed. */
+  /** Passed to the kind's train (its classifiers); the seed defaults to the task's training.seed. */
   trainOptions?: Partial<Omit<TrainOptions, "onProgress">>;
   /** Retrain inside handle() as soon as one is due (default true). Off: call retrainDue()/retrain() yourself. */
   autoRetrain?: boolean;
@@ -160,31 +166,31 @@ export interface PreparedRetrain {
 type Counters = Omit<CascadeStats, "examples" | "holdout_examples" | "version" | "threshold" | "threshold_reason" | "coverage">;
 
 /** What training a prepared retrain gave: a candidate model, or the error it threw. */
-export type RetrainOutcome = { candidate: TextClassifier } | { error: unknown };
+export type RetrainOutcome<S extends Specialist = TextClassifier> = { candidate: S } | { error: unknown };
 
-export class Cascade {
-  readonly task: Task;
+export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTask = Task> {
+  readonly task: T;
+  readonly kind: SpecialistKind<S>;
   readonly teacher: Teacher;
   readonly store: ExampleStore;
-  readonly router: Router;
+  readonly router: Router<S>;
   readonly audit = new LiveAudit();
-  readonly #labels: Set<string>;
-  /** The teacher's "none of these" (see noneLabel). */
-  readonly #none: string;
+  /** The teacher's "none of these" (see noneLabel), when the task's answers have one. */
+  readonly #none: string | undefined;
   readonly #trainOptions: Partial<Omit<TrainOptions, "onProgress">>;
   readonly #autoRetrain: boolean;
   readonly #growth: number;
   readonly #gridRatio: number | undefined;
   readonly #onRetrain?: (report: RetrainReport) => void;
-  #specialist: TextClassifier | null = null;
+  #specialist: S | null = null;
   #version = 0;
   /** The live version's scores on the holdout as of the last retrain (what thresholds are chosen from). */
   #scores: HoldoutScores | null = null;
   #choice: ThresholdChoice | null = null;
   /** Audit alarms since the live threshold was chosen (see tightenedTarget). */
   #tightenLevel = 0;
-  /** Labels the live version was trained on (the shift guard watches the teacher's answers for others). */
-  #knownLabels: ReadonlySet<string> = new Set();
+  /** Whether the live version was trained on every part of an answer (the shift guard watches the teacher's answers for others). */
+  #knows: (answer: string) => boolean = () => false;
   /** Training examples per label the live version lacks, since it was promoted. */
   #unknownLabelExamples = new Map<string, number>();
   /** Shift guard: while requests < this, the specialist does not answer (0: no guard). */
@@ -217,13 +223,13 @@ export class Cascade {
     gold_correct: 0,
   };
 
-  constructor(options: CascadeOptions) {
+  constructor(options: CascadeOptions<S, T>) {
     this.task = options.task;
     this.teacher = options.teacher;
     this.store = options.store ?? new MemoryExampleStore();
-    this.#none = noneLabel(this.task);
-    // A person may answer "none of these" too.
-    this.#labels = new Set(answerLabels(this.task));
+    // A label task's kind unless told otherwise (a Task is what a label task is).
+    this.kind = options.kind ?? (classifierKind(this.task as unknown as Task) as unknown as SpecialistKind<S>);
+    this.#none = this.kind.none;
     this.#trainOptions = { seed: this.task.training.seed, ...options.trainOptions };
     this.#autoRetrain = options.autoRetrain ?? true;
     this.#growth = options.retrainGrowth ?? DEFAULT_RETRAIN_GROWTH;
@@ -233,7 +239,7 @@ export class Cascade {
     for (const e of this.store.values()) if (e.holdout) this.#holdoutCount++;
   }
 
-  get specialist(): TextClassifier | null {
+  get specialist(): S | null {
     return this.#specialist;
   }
 
@@ -306,7 +312,8 @@ export class Cascade {
 
   /** A person's label: it replaces the teacher's for the same text and is never replaced by it. */
   addHumanLabel(text: string, label: string): void {
-    if (!this.#labels.has(label)) throw new RangeError(`addHumanLabel: "${label}" is not one of the task's labels`);
+    // A person may answer "none of these" too.
+    if (!this.kind.isAnswer(label)) throw new RangeError(`addHumanLabel: "${label}" is not one of the task's labels`);
     const existing = this.store.get(text);
     if (existing?.source === "human" && existing.label === label) return;
     this.#c.human_labels++;
@@ -375,15 +382,15 @@ export class Cascade {
    * Trains a candidate on the non-holdout examples, compares it with the live version on the
    * holdout and promotes it if it is not worse (the first model always is); then chooses the live
    * version's threshold on the holdout. Synchronous: seconds on ~10k examples. The same as
-   * prepareRetrain(), trainClassifier and acceptCandidate() (trainingFailed() if training is
+   * prepareRetrain(), the kind's train and acceptCandidate() (trainingFailed() if training is
    * impossible); throws if a prepared retrain is still outstanding.
    */
   retrain(): RetrainReport {
     const prepared = this.prepareRetrain();
     if (prepared === null) throw new Error("retrain: a prepared retrain is still outstanding (accept or abandon it first)");
-    let outcome: RetrainOutcome;
+    let outcome: RetrainOutcome<S>;
     try {
-      outcome = { candidate: trainClassifier(prepared.examples, prepared.trainOptions) };
+      outcome = { candidate: this.kind.train(prepared.examples, prepared.trainOptions) };
     } catch (error) {
       outcome = { error };
     }
@@ -395,7 +402,7 @@ export class Cascade {
    * (acceptCandidate); a TrainingError (too few examples, one label…) is reported and changes
    * nothing; any other error abandons the retrain (it is due again) and is rethrown.
    */
-  settleRetrain(prepared: PreparedRetrain, outcome: RetrainOutcome): RetrainReport {
+  settleRetrain(prepared: PreparedRetrain, outcome: RetrainOutcome<S>): RetrainReport {
     if ("candidate" in outcome) return this.acceptCandidate(outcome.candidate, prepared);
     if (outcome.error instanceof TrainingError) return this.#trainingFailed(prepared, outcome.error);
     this.abandonRetrain(prepared);
@@ -432,7 +439,7 @@ export class Cascade {
    * live version on the current holdout (held-out examples that arrived while it trained are
    * never in its training set), promotes it if it is not worse and chooses the live threshold.
    */
-  acceptCandidate(candidate: TextClassifier, prepared: PreparedRetrain): RetrainReport {
+  acceptCandidate(candidate: S, prepared: PreparedRetrain): RetrainReport {
     this.#finish(prepared);
     const holdout = this.#holdout();
     const base = { trainExamples: prepared.examples.length, holdoutExamples: holdout.length };
@@ -486,7 +493,7 @@ export class Cascade {
    * Its holdout scores and threshold are computed on the current holdout, the live audit starts
    * over, and no retrain is due until the usual interval of new examples has passed.
    */
-  restore(model: TextClassifier, version: number): void {
+  restore(model: S, version: number): void {
     if (!Number.isInteger(version) || version < 1) throw new RangeError(`restore: version must be a positive integer, got ${version}`);
     if (this.#outstanding !== null) throw new Error("restore: a prepared retrain is outstanding");
     this.#specialist = model;
@@ -537,7 +544,7 @@ export class Cascade {
   #addTeacherExample(text: string, label: string, audited: boolean, cause: ExampleCause | undefined): void {
     if (this.store.get(text) !== undefined) return;
     const held = this.#put(text, label, "teacher", audited, undefined, cause);
-    if (this.#specialist === null || this.#knownLabels.has(label)) return;
+    if (this.#specialist === null || this.#knows(label)) return;
     if (label === this.#none) this.#firstNones(held);
     else this.#unknownLabel(label, held);
   }
@@ -552,8 +559,9 @@ export class Cascade {
    */
   #firstNones(heldOut: boolean): void {
     if (heldOut) return;
-    const count = (this.#unknownLabelExamples.get(this.#none) ?? 0) + 1;
-    this.#unknownLabelExamples.set(this.#none, count);
+    const none = this.#none!;
+    const count = (this.#unknownLabelExamples.get(none) ?? 0) + 1;
+    this.#unknownLabelExamples.set(none, count);
     if (count >= SHIFT_RETRAIN_EXAMPLES) this.#retrainRequested = true;
   }
 
@@ -598,8 +606,8 @@ export class Cascade {
   }
 
   /** A new live version: its labels are the known ones, and the shift guard ends with the version that raised it. */
-  #learnedLabels(model: TextClassifier): void {
-    this.#knownLabels = new Set(model.labels);
+  #learnedLabels(model: S): void {
+    this.#knows = this.kind.knows(model);
     this.#unknownLabelExamples.clear();
     this.#shiftGuardUntil = 0;
   }

@@ -1,9 +1,9 @@
 // A model version judged on the held-out examples: its accuracy (to compare versions) and the
 // confidence/correctness pairs the threshold is chosen from. Incremental, so the live version's
 // scores grow with the holdout at the cost of one prediction per new held-out example.
-import type { TextClassifier } from "../engine/classifier.js";
 import { assess, type RouterSettings } from "./router.js";
 import { SCOPE_CUT_QUANTILE } from "./policy.js";
+import type { Specialist } from "./specialist-kind.js";
 import type { ScoredItem } from "./threshold.js";
 
 export interface LabelledText {
@@ -27,7 +27,7 @@ export class HoldoutScores {
   readonly none: boolean[] = [];
 
   constructor(
-    readonly model: TextClassifier,
+    readonly model: Specialist,
     private readonly settings: RouterSettings,
   ) {}
 
@@ -51,7 +51,7 @@ export class HoldoutScores {
   }
 }
 
-export function scoreHoldout(model: TextClassifier, holdout: readonly LabelledText[], settings: RouterSettings): HoldoutScores {
+export function scoreHoldout(model: Specialist, holdout: readonly LabelledText[], settings: RouterSettings): HoldoutScores {
   const scores = new HoldoutScores(model, settings);
   for (const e of holdout) scores.add(e);
   return scores;

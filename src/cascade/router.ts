@@ -1,10 +1,10 @@
 // The per-request decision: does the specialist answer, or the teacher? Runs on every request, so
 // it does one prediction, one out-of-scope share and a hash — no sorting, no arrays per call (but
 // for a text the specialist predicts as none, whose scope score needs the runner-up label).
-import type { TextClassifier } from "../engine/classifier.js";
 import { fmix32 } from "../engine/hash.js";
 import { scopeScore } from "../engine/scope.js";
 import type { RoutingTarget } from "../task/definition.js";
+import type { Specialist } from "./specialist-kind.js";
 import { isCovered } from "./threshold.js";
 
 export type RouteReason = "no_specialist" | "no_threshold" | "below_threshold" | "out_of_scope" | "out_of_scope_label" | "confident" | "forced";
@@ -50,7 +50,7 @@ export interface Assessment {
   scope: "in_scope" | "out_of_scope" | "out_of_scope_label";
 }
 
-export function assess(specialist: TextClassifier, text: string, settings: RouterSettings): Assessment {
+export function assess(specialist: Specialist, text: string, settings: RouterSettings): Assessment {
   const p = specialist.predict(text);
   const unknownShare = p.unknownShare;
   // Unfamiliar text first: the label of a text the model cannot read says nothing.
@@ -62,7 +62,7 @@ export function assess(specialist: TextClassifier, text: string, settings: Route
         : "in_scope";
   // A specialist that learned the none class and predicts it says the text is out of scope: its
   // scope score is that of the best real label (at most 1 − P(none)), not its confidence in none.
-  const inScopeConfidence = p.label === settings.outOfScopeLabel ? (specialist.lastTop(2)[1]?.probability ?? 0) : p.confidence;
+  const inScopeConfidence = p.label === settings.outOfScopeLabel ? (specialist.lastTop?.(2)[1]?.probability ?? 0) : p.confidence;
   return { label: p.label, index: p.index, confidence: p.confidence, unknownShare, score: scopeScore(inScopeConfidence, unknownShare), scope };
 }
 
@@ -79,8 +79,8 @@ export function auditDraw(seed: number, id: number): number {
   return fmix32(fmix32(low ^ fmix32((seed ^ SALT_AUDIT) >>> 0)) ^ high) / 4294967296;
 }
 
-export class Router {
-  #specialist: TextClassifier | null = null;
+export class Router<S extends Specialist = Specialist> {
+  #specialist: S | null = null;
   #threshold: number | null = null;
   /** Fitted scope cut: above this unknown share the text is out of scope (null: only out_of_scope_max). */
   #scopeCut: number | null = null;
@@ -88,7 +88,7 @@ export class Router {
 
   constructor(readonly settings: RouterSettings) {}
 
-  get specialist(): TextClassifier | null {
+  get specialist(): S | null {
     return this.#specialist;
   }
 
@@ -97,7 +97,7 @@ export class Router {
   }
 
   /** Installs a model version with its threshold (null: the specialist must not answer yet). */
-  setSpecialist(specialist: TextClassifier | null, threshold: number | null): void {
+  setSpecialist(specialist: S | null, threshold: number | null): void {
     this.#specialist = specialist;
     this.#threshold = specialist === null ? null : threshold;
   }

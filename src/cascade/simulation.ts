@@ -2,10 +2,13 @@
 // requests, and measures what a user would see: how often the teacher is still called, and how
 // accurate the answers are compared with calling the teacher every time. No I/O: the caller
 // builds the cascade (with whatever teacher) and prints or plots the result.
-import type { Cascade, CascadeStats } from "./cascade.js";
+import type { Cascade, CascadeStats, CascadeTask } from "./cascade.js";
 import { auroc } from "../engine/scope.js";
-import { noneLabel } from "../task/definition.js";
 import type { LabelledText } from "./holdout-scores.js";
+import type { Specialist } from "./specialist-kind.js";
+
+/** A cascade of any task kind: a simulation only reads answers as strings. */
+type AnyCascade = Cascade<Specialist, CascadeTask>;
 
 export interface SimulationOptions {
   /** Texts in arrival order, with their gold labels. */
@@ -118,7 +121,7 @@ export interface SimulationResult
   trace: SimulationTrace;
 }
 
-export async function simulate(cascade: Cascade, options: SimulationOptions): Promise<SimulationResult> {
+export async function simulate(cascade: AnyCascade, options: SimulationOptions): Promise<SimulationResult> {
   const { stream } = options;
   const n = stream.length;
   const measureTeacher = options.teacherOnly ?? true;
@@ -228,21 +231,20 @@ export async function simulate(cascade: Cascade, options: SimulationOptions): Pr
 }
 
 /** The final cascade on unseen texts, frozen: routed, teacher-routed texts take the teacher's answer. */
-export async function evaluateHoldout(cascade: Cascade, holdout: readonly LabelledText[], teacherOnly = true): Promise<HoldoutEvaluation> {
+export async function evaluateHoldout(cascade: AnyCascade, holdout: readonly LabelledText[], teacherOnly = true): Promise<HoldoutEvaluation> {
   let correct = 0;
   let specialist = 0;
   let teacherCorrect = 0;
   let failures = 0;
-  const none = noneLabel(cascade.task);
-  const taskLabels = new Set(cascade.task.labels.map((l) => l.name));
+  const { none } = cascade.kind;
   const inScope = { n: 0, answered: 0, correct: 0 };
   const oos = { n: 0, answered: 0 };
   const answered = { wrong: 0, compared: 0, disagreed: 0, teacherWrong: 0 };
   const scores = { in: [] as number[], out: [] as number[] };
   for (const example of holdout) {
     const { text } = example;
-    const isOos = example.label === none || !taskLabels.has(example.label);
-    const gold = isOos ? none : example.label;
+    const isOos = !cascade.kind.inScope(example.label);
+    const gold = isOos ? (none ?? example.label) : example.label;
     const route = cascade.router.route(text);
     let label: string | null;
     let teacherLabel: string | null = null;

@@ -70,6 +70,21 @@ function normalizeChar(c: string): string {
 export function locateValue(text: string, value: string, from = 0): { start: number; end: number } | null {
   const needle = value.trim().replace(/\s+/g, " ").toLowerCase();
   if (needle.length === 0) return null;
+  // A whole-word occurrence first: "VI" in "Woodsfield VI", not in "serving".
+  let inside: { start: number; end: number } | null = null;
+  for (let at = matchAt(text, needle, from); at !== null; at = matchAt(text, needle, at.start + 1)) {
+    if (!isWordChar(text[at.start - 1]) && !isWordChar(text[at.end])) return at;
+    inside ??= at;
+  }
+  return inside;
+}
+
+function isWordChar(c: string | undefined): boolean {
+  return c !== undefined && /[\p{L}\p{N}]/u.test(c);
+}
+
+/** The first occurrence of a normalized needle at or after `from` (see locateValue). */
+function matchAt(text: string, needle: string, from: number): { start: number; end: number } | null {
   for (let start = from; start < text.length; start++) {
     let i = start;
     let j = 0;

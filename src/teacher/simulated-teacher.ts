@@ -6,19 +6,28 @@ import { sleep } from "./retry.js";
 import { simulatedAnswerKey, type SimulatedAnswerKey } from "./sim-answer-key.js";
 import type { ClassifyOptions, Teacher, TeacherAnswer } from "./types.js";
 
-export interface SimulatedTeacherOptions {
-  labels: string[];
-  /** Every text it may be asked about, with its true label. */
-  gold: { text: string; label: string }[];
-  /** Share of distinct gold texts it answers correctly, 0–1. */
-  accuracy: number;
-  seed?: number;
+/** How the simulated teacher sounds: price, latency, and what it says about texts outside its key. */
+interface SimulatedTeacherBehaviour {
   /** Reported cost of each answer; default 0.0005 (a small hosted model's price per call). */
   pricePerCall?: number;
   /** Reported latency; default 800 ms. Not actually waited unless `realDelay`. */
   latencyMs?: number;
   /** Really wait `latencyMs` per call, for demos that should feel like a remote teacher. */
   realDelay?: boolean;
+  /**
+   * The answer for a text outside the gold set (e.g. a reference model trained on all of it, in the
+   * demo, where people type their own messages). Without it such texts get status "error".
+   */
+  otherwise?: (text: string) => string;
+}
+
+export interface SimulatedTeacherOptions extends SimulatedTeacherBehaviour {
+  labels: string[];
+  /** Every text it may be asked about, with its true label. */
+  gold: { text: string; label: string }[];
+  /** Share of distinct gold texts it answers correctly, 0–1. */
+  accuracy: number;
+  seed?: number;
   featurizer?: Partial<FeaturizerConfig>;
   /**
    * When it is offered "none of these": gold labels outside `labels` mark out-of-scope texts, of
@@ -26,11 +35,11 @@ export interface SimulatedTeacherOptions {
    * sim-answer-key.ts). Without it, gold labels outside `labels` are refused.
    */
   outOfScope?: { label: string; rate: number };
-  /**
-   * The answer for a text outside the gold set (e.g. a reference model trained on all of it, in the
-   * demo, where people type their own messages). Without it such texts get status "error".
-   */
-  otherwise?: (text: string) => string;
+}
+
+/** A teacher answering from a key built elsewhere (e.g. structuredAnswerKey, for structured tasks). */
+export interface KeyedSimulatedTeacherOptions extends SimulatedTeacherBehaviour {
+  key: SimulatedAnswerKey;
 }
 
 export const SIM_DEFAULT_PRICE_PER_CALL = 0.0005;
@@ -46,9 +55,9 @@ export class SimulatedTeacher implements Teacher {
   private readonly realDelay: boolean;
   private readonly otherwise: ((text: string) => string) | undefined;
 
-  constructor(options: SimulatedTeacherOptions) {
+  constructor(options: SimulatedTeacherOptions | KeyedSimulatedTeacherOptions) {
     this.otherwise = options.otherwise;
-    this.key = simulatedAnswerKey(options);
+    this.key = "key" in options ? options.key : simulatedAnswerKey(options);
     this.pricePerCall = options.pricePerCall ?? SIM_DEFAULT_PRICE_PER_CALL;
     this.latencyMs = options.latencyMs ?? SIM_DEFAULT_LATENCY_MS;
     this.realDelay = options.realDelay ?? false;

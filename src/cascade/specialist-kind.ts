@@ -1,0 +1,80 @@
+// What the cascade needs to know about the kind of answer a task gives: how to train a specialist
+// from stored examples, which answers exist, and which answers a trained model has never seen.
+// Everything else (routing, thresholds, audits, holdout, promotion) works on answers as strings:
+// a label, or a structured object's canonical JSON (src/engine/structured-answer.ts), so the error
+// guarantee is stated on whole answers for both.
+import type { TextClassifier } from "../engine/classifier.js";
+import { canonicalAnswer, learnableFields, parseCanonical, type OutputField } from "../engine/structured-answer.js";
+import type { StructuredSpecialist } from "../engine/structured-specialist.js";
+import { trainStructuredSpecialist, type StructuredTrainOptions } from "../engine/structured-train.js";
+import { trainClassifier, TrainingError, type TrainOptions } from "../engine/train.js";
+import { answerLabels, labelNames, noneLabel, type Task } from "../task/definition.js";
+import type { LabelledText } from "./holdout-scores.js";
+
+/** A trained specialist as the router uses it. */
+export interface Specialist {
+  predict(text: string): { label: string; index: number; confidence: number; unknownShare: number };
+  /** The k most probable answers of the text predicted last (needed only by a specialist that can predict `none`). */
+  lastTop?(k: number): { probability: number }[];
+}
+
+export type ClassifierTrainOptions = Partial<Omit<TrainOptions, "onProgress">>;
+
+export interface SpecialistKind<S extends Specialist> {
+  /** Throws TrainingError (src/engine/train.ts) when the examples cannot make a model. */
+  train(examples: readonly LabelledText[], options: ClassifierTrainOptions): S;
+  /** Whether `answer` is one the task admits (a person's label, an import). */
+  isAnswer(answer: string): boolean;
+  /** Whether a gold answer is in the task's scope (not "none of these" nor outside its labels). */
+  inScope(answer: string): boolean;
+  /** The task's "none of these" answer, when it has one: the specialist never answers it. */
+  none?: string;
+  /** A predicate: whether the trained model knows every part of an answer (the shift guard's question). */
+  knows(model: S): (answer: string) => boolean;
+}
+
+/** A label task: one classifier over the labels. */
+export function classifierKind(task: Pick<Task, "labels" | "out_of_scope_label">): SpecialistKind<TextClassifier> {
+  const answers = new Set(answerLabels(task));
+  const none = noneLabel(task);
+  const labels = new Set(labelNames(task).filter((l) => l !== none));
+  return {
+    train: (examples, options) => trainClassifier(examples, options),
+    isAnswer: (answer) => answers.has(answer),
+    inScope: (answer) => labels.has(answer),
+    none,
+    knows(model) {
+      const known = new Set(model.labels);
+      return (answer) => known.has(answer);
+    },
+  };
+}
+
+/**
+ * A structured task: answers are canonical objects, the specialist one model per field kind. The
+ * classifier options are those of its choice fields; `options` sets the rest.
+ */
+export function structuredKind(fields: readonly OutputField[], options: Partial<Omit<StructuredTrainOptions, "classifier">> = {}): SpecialistKind<StructuredSpecialist> {
+  const learnable = learnableFields(fields);
+  const teacherOnly = fields.filter((f) => f.kind === "teacher_only").map((f) => f.name);
+  return {
+    train(examples, classifier) {
+      // The specialist could answer only part of the object, and a part is not an answer.
+      if (teacherOnly.length > 0) throw new TrainingError(`teacher-only fields (${teacherOnly.join(", ")}): the teacher answers every request`);
+      return trainStructuredSpecialist(
+        learnable,
+        examples.map((e) => ({ text: e.text, object: parseCanonical(e.label) })),
+        { ...options, classifier },
+      );
+    },
+    isAnswer(answer) {
+      try {
+        return canonicalAnswer(fields, parseCanonical(answer)) === answer;
+      } catch {
+        return false;
+      }
+    },
+    inScope: () => true,
+    knows: (model) => (answer) => model.knows(answer),
+  };
+}

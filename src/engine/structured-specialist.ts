@@ -1,0 +1,119 @@
+// A specialist for structured answers: one model per field kind (a classifier per choice or
+// boolean, a multi-label classifier per tags field, one span extractor for every extracted field),
+// and the whole object's probability, which is what the router thresholds. Pure, like its parts.
+import type { TextClassifier } from "./classifier.js";
+import type { MultiLabelClassifier } from "./multilabel-classifier.js";
+import type { PredictedSpan, SpanExtractor } from "./span-extractor.js";
+import { canonicalAnswer, parseCanonical, type FieldValue, type OutputField, type StructuredObject } from "./structured-answer.js";
+
+/**
+ * A field whose training answers were all the same: it predicts that answer with the probability
+ * the rule of succession gives it, so a field never seen to vary does not make the object certain.
+ */
+export interface ConstantField {
+  value: FieldValue;
+  probability: number;
+}
+
+/** The model of one choice or boolean field; its labels are the JSON of each value ("\"a\"", "true", "null"). */
+export type ChoiceModel = { classifier: TextClassifier } | { constant: ConstantField };
+/** The model of one tags field. */
+export type TagsModel = { classifier: MultiLabelClassifier } | { constant: ConstantField };
+
+export interface StructuredParts {
+  choices: Map<string, ChoiceModel>;
+  tags: Map<string, TagsModel>;
+  /** Labels are the extract fields' names; null when the task has none or no value was ever seen. */
+  spans: SpanExtractor | null;
+}
+
+export interface FieldPrediction {
+  value: FieldValue;
+  confidence: number;
+  /** For extract fields: where each value is in the text. */
+  spans?: PredictedSpan[];
+}
+
+export interface StructuredPrediction {
+  /** The object's canonical answer (canonicalAnswer): what the cascade compares and stores. */
+  label: string;
+  index: number;
+  /** Probability that the whole object is right: the product of its fields'. */
+  confidence: number;
+  /** Share of the text's n-grams the field classifiers never learned (0 without a classifier). */
+  unknownShare: number;
+  object: StructuredObject;
+  fields: Record<string, FieldPrediction>;
+}
+
+export class StructuredSpecialist {
+  /** Choice and tags values each field's model knows (the cascade's shift guard watches for others). */
+  readonly #known = new Map<string, Set<string>>();
+
+  constructor(
+    /** The learnable fields, in schema order. */
+    readonly fields: readonly OutputField[],
+    readonly parts: StructuredParts,
+  ) {
+    for (const f of fields) {
+      const model = f.kind === "tags" ? parts.tags.get(f.name) : parts.choices.get(f.name);
+      if (f.kind === "extract" || f.kind === "extract_list") continue;
+      if (model === undefined) throw new Error(`no model for field "${f.name}"`);
+      const values = "classifier" in model ? model.classifier.labels : f.kind === "tags" ? ((model.constant.value as string[]).map((v) => JSON.stringify(v))) : [JSON.stringify(model.constant.value)];
+      this.#known.set(f.name, new Set(values));
+    }
+  }
+
+  predict(text: string): StructuredPrediction {
+    const object: StructuredObject = {};
+    const fields: Record<string, FieldPrediction> = {};
+    let confidence = 1;
+    let unknownShare: number | null = null;
+    const spans = this.parts.spans?.predict(text) ?? null;
+    for (const f of this.fields) {
+      let p: FieldPrediction;
+      if (f.kind === "extract" || f.kind === "extract_list") {
+        const mine = spans === null ? [] : spans.spans.filter((s) => s.label === f.name);
+        // Kept in text order; a single-valued field takes its most probable span.
+        const chosen = f.kind === "extract" && mine.length > 1 ? [mine.reduce((a, b) => (b.probability > a.probability ? b : a))] : mine;
+        p = { value: f.kind === "extract" ? (chosen[0]?.text ?? null) : chosen.map((s) => s.text), confidence: 1, spans: chosen };
+      } else if (f.kind === "tags") {
+        const model = this.parts.tags.get(f.name)!;
+        if ("constant" in model) p = { value: model.constant.value, confidence: model.constant.probability };
+        else {
+          const t = model.classifier.predict(text);
+          unknownShare ??= t.unknownShare;
+          p = { value: t.labels.map((l) => JSON.parse(l.label) as string), confidence: t.probability };
+        }
+      } else {
+        const model = this.parts.choices.get(f.name)!;
+        if ("constant" in model) p = { value: model.constant.value, confidence: model.constant.probability };
+        else {
+          const c = model.classifier.predict(text);
+          unknownShare ??= c.unknownShare;
+          p = { value: JSON.parse(c.label) as FieldValue, confidence: c.confidence };
+        }
+      }
+      confidence *= p.confidence;
+      object[f.name] = p.value;
+      fields[f.name] = p;
+    }
+    // The extractor's probability is of its whole answer: every span of every extract field.
+    if (spans !== null) confidence *= spans.probability;
+    return { label: canonicalAnswer(this.fields, object), index: 0, confidence, unknownShare: unknownShare ?? 0, object, fields };
+  }
+
+  /**
+   * Whether every choice and tag in `answer` (a canonical answer) is one this specialist was
+   * trained on. Extracted values are not asked: a text's values are new every time.
+   */
+  knows(answer: string): boolean {
+    const object = parseCanonical(answer);
+    for (const [name, known] of this.#known) {
+      const v = object[name];
+      const values = Array.isArray(v) ? v : [v];
+      if (!values.every((x) => known.has(JSON.stringify(x ?? null)))) return false;
+    }
+    return true;
+  }
+}
