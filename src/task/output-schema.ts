@@ -22,7 +22,8 @@
 import { z } from "zod";
 import type { OutputField } from "../engine/structured-answer.js";
 
-export const FIELD_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** A letter first: no "__proto__" and the like, since answers are read into plain objects by field name. */
+export const FIELD_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 export const MAX_FIELDS = 200;
 /** Across all fields: each value is a class the specialist learns and a token in the teacher's schema. */
 export const MAX_ENUM_VALUES = 5000;
@@ -136,14 +137,14 @@ function compile(output: OutputSpec): { fields: TaskOutputField[]; problems: Pro
   if (names.length > MAX_FIELDS) problems.push({ path: ["properties"], message: `at most ${MAX_FIELDS} fields (got ${names.length})` });
   const required = output.required === undefined ? null : new Set(output.required);
   output.required?.forEach((name, i) => {
-    if (!(name in output.properties)) problems.push({ path: ["required", i], message: `"${name}" is not one of the properties` });
+    if (!Object.hasOwn(output.properties, name)) problems.push({ path: ["required", i], message: `"${name}" is not one of the properties` });
   });
   if (required !== null && required.size !== output.required?.length) problems.push({ path: ["required"], message: "field names must be unique" });
 
   for (const name of names) {
     const at: Path = ["properties", name];
     if (!FIELD_NAME_PATTERN.test(name)) {
-      problems.push({ path: at, message: "a field name is 1-64 characters a-z, A-Z, 0-9 or '_', not starting with a digit" });
+      problems.push({ path: at, message: "a field name is 1-64 characters a-z, A-Z, 0-9 or '_', starting with a letter" });
       continue;
     }
     const result = classify(output.properties[name]);

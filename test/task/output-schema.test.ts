@@ -110,6 +110,8 @@ describe("output block: refusals name the field path", () => {
   it("refuses bad field names, unknown required names and too many fields or values", () => {
     expect(problem({ "1st": { enum: ["x"] } })).toMatch(/output\.properties\.1st: a field name is/);
     expect(problem({ "a b": { enum: ["x"] } })).toMatch(/output\.properties\.a b: a field name is/);
+    expect(problem({ __proto__x: { enum: ["x"] } })).toMatch(/output\.properties\.__proto__x: a field name is/);
+    expect(problem({ a: { enum: ["x"] } }, { required: ["toString"] })).toMatch(/output\.required\.0: "toString" is not one of the properties/);
     expect(problem({ a: { enum: ["x"] } }, { required: ["a", "b"] })).toMatch(/output\.required\.1: "b" is not one of the properties/);
     expect(problem({})).toMatch(/output\.properties: give at least one field/);
     const many = Object.fromEntries(Array.from({ length: MAX_FIELDS + 1 }, (_, i) => [`f${i}`, { type: "boolean" }]));
