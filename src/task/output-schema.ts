@@ -242,6 +242,7 @@ function normalize(raw: Record<string, unknown>): Spec | { problem: Problem } {
   if (list === "extract_list") return { type, nullable, items: { type: "string", "x-extract": true }, extract: false };
   const tags = enumValues(raw.tags, "tags");
   if ("problem" in tags) return tags;
+  if (tags.nullable) return fail("list items cannot be null", ["tags"]);
   return { type, nullable, items: { type: "string", enum: tags.values }, extract: false };
 }
 

@@ -92,6 +92,8 @@ describe("output block: refusals name the field path", () => {
     expect(problem({ a: { enum: ["x", "x"] } })).toMatch(/output\.properties\.a\.enum: values must be unique \("x" is repeated\)/);
     expect(problem({ a: { enum: ["x", ""] } })).toMatch(/output\.properties\.a\.enum\.1: values are non-empty strings/);
     expect(problem({ a: { tags: ["x", "x"] } })).toMatch(/output\.properties\.a\.tags: values must be unique/);
+    expect(problem({ a: { tags: ["x", null] } })).toMatch(/output\.properties\.a\.tags: list items cannot be null/);
+    expect(problem({ a: { type: "array", items: { enum: ["x", null] } } })).toMatch(/output\.properties\.a\.items: list items cannot be null/);
     expect(problem({ a: { type: "integer", enum: ["1"] } })).toMatch(/output\.properties\.a: enum and x-extract apply to strings, not to integer/);
     expect(problem({ a: { type: "array", enum: ["x"], items: { type: "string" } } })).toMatch(/on an array, enum and x-extract go in items/);
   });
