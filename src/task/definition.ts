@@ -77,13 +77,13 @@ export type TeacherSettings = z.infer<typeof TeacherEndpointSchema> & z.infer<ty
 export type TeacherEndpoint = z.infer<typeof TeacherEndpointSchema>;
 
 /** The settings of a task's teacher as a local task file gives them (the CLI), defaults filled in. */
-export function localTeacherSettings(task: Task): TeacherSettings {
+export function localTeacherSettings(task: Pick<Task, "teacher">): TeacherSettings {
   const given = Object.fromEntries(TEACHER_ENDPOINT_FIELDS.filter((f) => task.teacher[f] !== undefined).map((f) => [f, task.teacher[f]]));
   return { ...TeacherEndpointSchema.parse({ ...TEACHER_ENDPOINT_DEFAULTS, ...given }), ...knobsOf(task) };
 }
 
 /** The task's own choices about its teacher's answers. */
-export function knobsOf(task: Task): z.infer<typeof TeacherKnobsSchema> {
+export function knobsOf(task: Pick<Task, "teacher">): z.infer<typeof TeacherKnobsSchema> {
   const { temperature, few_shot, structured_output, on_failure } = task.teacher;
   return { temperature, few_shot, structured_output, on_failure };
 }
@@ -190,19 +190,26 @@ export class TaskError extends Error {
 
 /** Validates a task; the error lists every problem with its path, e.g. `routing.max_error: ...`. */
 export function parseTask(input: unknown): Task {
-  const result = TaskSchema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(task)"}: ${i.message}`);
-    throw new TaskError(`invalid task: ${problems.join("; ")}`);
-  }
-  const task = result.data;
-  // Text that would not read back as sent (U+0000, lone surrogates: see textFault) is refused by field.
-  const fault = findTextFault(task);
-  if (fault !== null) throw new TaskError(`invalid task: ${fault.path}: ${fault.fault}`);
+  const task = validateTask(TaskSchema, input);
   if (task.out_of_scope_label !== undefined && !task.labels.some((l) => l.name === task.out_of_scope_label)) {
     throw new TaskError(`invalid task: out_of_scope_label: "${task.out_of_scope_label}" is not one of the labels`);
   }
   return task;
+}
+
+/**
+ * Validates against a task schema (labels or structured): every problem is named by its path, and
+ * text that would not read back as sent (U+0000, lone surrogates: see textFault) is refused by field.
+ */
+export function validateTask<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(task)"}: ${i.message}`);
+    throw new TaskError(`invalid task: ${problems.join("; ")}`);
+  }
+  const fault = findTextFault(result.data);
+  if (fault !== null) throw new TaskError(`invalid task: ${fault.path}: ${fault.fault}`);
+  return result.data;
 }
 
 /**

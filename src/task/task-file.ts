@@ -1,15 +1,21 @@
 // Reads a task from a JSON or YAML file (Node only). The extension picks the parser; every
-// failure names the file, and validation goes through parseTask so the CLI, gateway and
-// benchmarks accept exactly the same tasks.
+// failure names the file, and validation goes through parseTask (parseAnyTask for the loaders
+// that take either kind) so the CLI, gateway and benchmarks accept exactly the same tasks.
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseTask, TaskError, type Task } from "./definition.js";
+import { parseAnyTask, type AnyTask } from "./structured.js";
 
 const PARSERS: Record<string, "json" | "yaml"> = { ".json": "json", ".yaml": "yaml", ".yml": "yaml" };
 
 export async function loadTaskFile(path: string): Promise<Task> {
   return taskFromData(await readTaskFileData(path), path);
+}
+
+/** A label task or a structured task (see parseAnyTask). */
+export async function loadAnyTaskFile(path: string): Promise<AnyTask> {
+  return anyTaskFromData(await readTaskFileData(path), path);
 }
 
 /** The file's data before validation, for callers that merge defaults in first. */
@@ -32,6 +38,11 @@ export function parseTaskText(content: string, kind: "json" | "yaml", source: st
   return taskFromData(parseTaskData(content, kind, source), source);
 }
 
+/** parseTaskText for either kind of task. */
+export function parseAnyTaskText(content: string, kind: "json" | "yaml", source: string): AnyTask {
+  return anyTaskFromData(parseTaskData(content, kind, source), source);
+}
+
 function parseTaskData(content: string, kind: "json" | "yaml", source: string): unknown {
   try {
     return kind === "json" ? JSON.parse(content) : parseYaml(content);
@@ -43,8 +54,17 @@ function parseTaskData(content: string, kind: "json" | "yaml", source: string): 
 
 /** Validates task data; errors are prefixed with `source`. */
 export function taskFromData(data: unknown, source: string): Task {
+  return validatedFrom(parseTask, data, source);
+}
+
+/** taskFromData for either kind of task. */
+export function anyTaskFromData(data: unknown, source: string): AnyTask {
+  return validatedFrom(parseAnyTask, data, source);
+}
+
+function validatedFrom<T>(parse: (data: unknown) => T, data: unknown, source: string): T {
   try {
-    return parseTask(data);
+    return parse(data);
   } catch (err) {
     if (err instanceof TaskError) throw new TaskError(`task file ${source}: ${err.message}`, { cause: err });
     throw err;

@@ -24,6 +24,9 @@ export { SimulatedTeacher, type SimulatedTeacherOptions } from "./simulated-teac
 export { simulatedAnswerKey, type SimulatedAnswerKey, type AnswerKeyOptions } from "./sim-answer-key.js";
 export { buildMessages, buildSystemPrompt, labelResponseFormat } from "./prompt.js";
 export { parseLabel, type ParseResult } from "./parse.js";
+export { answerFormat, type AnswerFormat } from "./answer-format.js";
+export { buildStructuredMessages, buildStructuredSystemPrompt, structuredResponseFormat } from "./structured-prompt.js";
+export { parseStructuredAnswer, type StructuredParseResult } from "./structured-parse.js";
 export { Semaphore } from "./semaphore.js";
 export { CircuitBreaker, CircuitBreakerTeacher, type CircuitBreakerOptions, type CircuitSnapshot, type CircuitState } from "./circuit-breaker.js";
 export type { Teacher, TeacherAnswer, TeacherStatus, TeacherUsage, ClassifyOptions, FewShotExample } from "./types.js";

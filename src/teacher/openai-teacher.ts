@@ -1,12 +1,13 @@
 // The real teacher: any OpenAI-compatible chat-completions endpoint, through the official
 // SDK. The SDK's retries are off; this class retries itself so every attempt is counted
-// on the answer and the retry policy (what, how often, how long to wait) is ours.
+// on the answer and the retry policy (what, how often, how long to wait) is ours. What is
+// asked and how the answer is read depend on the kind of task (answer-format.ts).
 import OpenAI, { APIUserAbortError, type ClientOptions } from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import { answerLabels, localTeacherSettings, type Task, type TeacherSettings } from "../task/definition.js";
+import { localTeacherSettings, type TeacherSettings } from "../task/definition.js";
+import type { AnyTask } from "../task/structured.js";
+import { answerFormat, type AnswerFormat } from "./answer-format.js";
 import { describeFailure, rejectsResponseFormat } from "./errors.js";
-import { parseLabel } from "./parse.js";
-import { buildMessages, labelResponseFormat } from "./prompt.js";
 import { backoffDelay, retryAfterMs, sleep as realSleep, type Sleep } from "./retry.js";
 import { cleanReason } from "./scrub.js";
 import { Semaphore } from "./semaphore.js";
@@ -42,7 +43,7 @@ const ABORTED = "aborted by caller";
 export class OpenAITeacher implements Teacher {
   readonly name: string;
   private readonly settings: TeacherSettings;
-  private readonly labels: string[];
+  private readonly format: AnswerFormat;
   private readonly client: OpenAI;
   private readonly apiKey: string;
   private readonly semaphore: Semaphore;
@@ -52,12 +53,10 @@ export class OpenAITeacher implements Teacher {
   /** Cleared for good the first time the server rejects `response_format`. */
   private structured: boolean;
 
-  constructor(
-    private readonly task: Task,
-    options: OpenAITeacherOptions = {},
-  ) {
+  /** A label task is answered with a label; a structured task with the canonical JSON of its object. */
+  constructor(task: AnyTask, options: OpenAITeacherOptions = {}) {
     this.settings = options.settings ?? localTeacherSettings(task);
-    this.labels = answerLabels(task);
+    this.format = answerFormat(task);
     this.name = `openai:${this.settings.model}`;
     const env = options.env ?? process.env;
     const apiKey = options.apiKey ?? env[this.settings.api_key_env];
@@ -97,7 +96,7 @@ export class OpenAITeacher implements Teacher {
     }
     let outcome: Outcome;
     try {
-      const messages = buildMessages(this.task, text, options.fewShot);
+      const messages = this.format.messages(text, options.fewShot);
       outcome = await this.request(messages, options.signal, counter);
     } finally {
       release();
@@ -107,7 +106,7 @@ export class OpenAITeacher implements Teacher {
       const suffix = counter.attempts > 1 ? ` (after ${counter.attempts} attempts)` : "";
       return finish({ label: null, status: "error", reason: cleanReason(outcome.reason + suffix, this.apiKey) });
     }
-    return finish(this.interpret(outcome.completion));
+    return finish(this.interpret(outcome.completion, text));
   }
 
   /** Sends the request, retrying what is worth retrying; resolves with the completion or the last failure. */
@@ -153,11 +152,11 @@ export class OpenAITeacher implements Teacher {
       model: this.settings.model,
       messages,
       temperature: this.settings.temperature,
-      ...(structured ? { response_format: labelResponseFormat(this.labels) } : {}),
+      ...(structured ? { response_format: this.format.responseFormat } : {}),
     };
   }
 
-  private interpret(completion: ChatCompletion): Pick<TeacherAnswer, "label" | "status" | "raw" | "reason" | "usage" | "cost"> {
+  private interpret(completion: ChatCompletion, text: string): Pick<TeacherAnswer, "label" | "status" | "raw" | "reason" | "usage" | "cost"> {
     const usage: TeacherUsage = {
       input_tokens: completion.usage?.prompt_tokens ?? 0,
       output_tokens: completion.usage?.completion_tokens ?? 0,
@@ -173,7 +172,7 @@ export class OpenAITeacher implements Teacher {
       const reason = refusal ? `model refused: ${refusal}` : `empty answer (finish_reason: ${choice.finish_reason ?? "none"})`;
       return { label: null, status: "invalid", raw: truncateRaw(refusal ?? content ?? ""), reason: cleanReason(reason, this.apiKey), usage, cost };
     }
-    const parsed = parseLabel(content, this.labels);
+    const parsed = this.format.parse(content, text);
     if ("label" in parsed) return { label: parsed.label, status: "ok", raw: truncateRaw(content), usage, cost };
     const cutOff = choice.finish_reason === "length" ? " (answer cut off at the token limit)" : "";
     return { label: null, status: "invalid", raw: truncateRaw(content), reason: cleanReason(parsed.invalid + cutOff, this.apiKey), usage, cost };

@@ -3,6 +3,7 @@
 // without structured output produce it; strict about the label itself: a near-miss is
 // reported as invalid, never mapped to the closest label, since a wrong guess would be
 // stored as training data with the teacher's authority.
+import { jsonObjectsIn, unwrapFence } from "./json-in-text.js";
 
 export type ParseResult = { label: string } | { invalid: string };
 
@@ -86,49 +87,10 @@ function bareCandidates(text: string): string[] {
   return out.filter((c) => c !== "");
 }
 
-/** A whole answer wrapped in one code fence (```json ... ```) is replaced by its body. */
-function unwrapFence(text: string): string {
-  // The language tag counts only when a newline follows it: "```billing```" is a bare label.
-  const m = /^```(?:[\w-]*[ \t]*\n)?([\s\S]*?)```$/.exec(text);
-  return m ? m[1].trim() : text;
-}
-
 /** Values of `label` in every JSON object found in the text (whole, or embedded in prose). */
 function labelsInJson(text: string): { values: unknown[]; sawObject: boolean } {
-  const values: unknown[] = [];
-  let sawObject = false;
-  // Try every `{` as a start, so a stray brace in prose does not hide a later object.
-  for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
-    const end = matchingBrace(text, start);
-    if (end === -1) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text.slice(start, end + 1));
-    } catch {
-      continue;
-    }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) continue;
-    sawObject = true;
-    if (Object.prototype.hasOwnProperty.call(parsed, "label")) values.push((parsed as { label: unknown }).label);
-    start = end; // nested objects belong to this one; do not read them again
-  }
-  return { values, sawObject };
-}
-
-/** Index of the `}` closing the `{` at `start`, skipping braces inside JSON strings; -1 if none. */
-function matchingBrace(text: string, start: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const ch = text[i];
-    if (inString) {
-      if (ch === "\\") i++;
-      else if (ch === '"') inString = false;
-    } else if (ch === '"') inString = true;
-    else if (ch === "{") depth++;
-    else if (ch === "}" && --depth === 0) return i;
-  }
-  return -1;
+  const objects = jsonObjectsIn(text);
+  return { values: objects.filter((o) => Object.prototype.hasOwnProperty.call(o, "label")).map((o) => o.label), sawObject: objects.length > 0 };
 }
 
 function quote(s: string): string {

@@ -1,0 +1,50 @@
+// A structured task: the teacher answers with a JSON object (its `output` block) instead of one
+// label. Everything else — instructions, teacher, routing, training, budget, privacy — is the
+// label task's, so both kinds share one schema for it and one error style.
+import type { z } from "zod";
+import { parseTask, TaskError, TaskSchema, validateTask, type Task } from "./definition.js";
+import { compileOutput, OutputSchema, type TaskOutputField } from "./output-schema.js";
+
+/** The label task's fields minus those about labels (a structured answer has no single label, nor a "none"), plus `output`. */
+export const StructuredTaskSchema = TaskSchema.omit({ labels: true, out_of_scope_label: true, none: true }).extend({
+  output: OutputSchema,
+});
+
+export type StructuredTask = z.infer<typeof StructuredTaskSchema>;
+export type StructuredTaskInput = z.input<typeof StructuredTaskSchema>;
+/** Either kind of task; isStructuredTask tells them apart. */
+export type AnyTask = Task | StructuredTask;
+
+/** Validates a structured task; errors name every path, e.g. `output.properties.amount.type: ...`. */
+export function parseStructuredTask(input: unknown): StructuredTask {
+  return validateTask(StructuredTaskSchema, input);
+}
+
+export function isStructuredTask(task: AnyTask): task is StructuredTask {
+  return "output" in task;
+}
+
+/**
+ * Validates a task of either kind: `output` makes it structured, `labels` a label task. Both at
+ * once is refused rather than one silently ignored (each schema would drop the other's key).
+ */
+export function parseAnyTask(input: unknown): AnyTask {
+  const given = (key: string) => typeof input === "object" && input !== null && (input as Record<string, unknown>)[key] !== undefined;
+  if (given("output") && given("labels")) throw new TaskError("invalid task: give labels (a label task) or output (a structured task), not both");
+  if (given("output")) return parseStructuredTask(input);
+  if (typeof input === "object" && input !== null && !given("labels")) throw new TaskError("invalid task: give labels (a label task) or output (a structured task)");
+  return parseTask(input);
+}
+
+// A task's output block is fixed once parsed: compile it once per task object.
+const compiled = new WeakMap<object, TaskOutputField[]>();
+
+/** The fields of a structured task's answer, in the order its output block lists them. */
+export function outputFields(task: Pick<StructuredTask, "output">): TaskOutputField[] {
+  let fields = compiled.get(task.output);
+  if (fields === undefined) {
+    fields = compileOutput(task.output);
+    compiled.set(task.output, fields);
+  }
+  return fields;
+}
