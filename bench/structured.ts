@@ -18,6 +18,7 @@ import { Cascade, type CascadeTask, type RetrainReport } from "../src/cascade/ca
 import { simulate, type SimulationResult } from "../src/cascade/simulation.js";
 import { structuredKind } from "../src/cascade/specialist-kind.js";
 import { mulberry32, shuffleInPlace } from "../src/engine/random.js";
+import { fieldDifferences, parseCanonical } from "../src/engine/structured-answer.js";
 import type { StructuredSpecialist } from "../src/engine/structured-specialist.js";
 import { RoutingSchema, TaskTeacherSchema, TrainingSchema } from "../src/task/definition.js";
 import { structuredAnswerKey } from "../src/teacher/sim-structured-key.js";
@@ -86,6 +87,23 @@ async function runOrder(seed: number): Promise<Run> {
   return { seed, result, cascade, retrains, seconds: (performance.now() - t0) / 1000 };
 }
 
+/**
+ * Per field, the share of the final cascade's specialist answers on the holdout that differ from
+ * the teacher's answer in that field (fields that never differ are left out): where the
+ * object-level disagreement comes from.
+ */
+function fieldDisagreement(run: Run): Record<string, number> {
+  const counts = new Map<string, number>();
+  let answered = 0;
+  for (const { text } of test) {
+    const d = run.cascade.router.decide(text);
+    if (d.decision !== "specialist") continue;
+    answered++;
+    for (const f of fieldDifferences(fields, parseCanonical(d.prediction!), parseCanonical(key.answers.get(text)!))) counts.set(f, (counts.get(f) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]).map(([f, n]) => [f, round(n / answered)]));
+}
+
 function summary(run: Run) {
   const r = run.result;
   const h = r.holdout!;
@@ -104,6 +122,7 @@ function summary(run: Run) {
     holdout_exact_match: round(h.holdout_accuracy),
     holdout_teacher_only_exact_match: round(h.holdout_teacher_only_accuracy!),
     holdout_specialist_disagreement: h.holdout_specialist_error_vs_teacher === null ? null : round(h.holdout_specialist_error_vs_teacher),
+    holdout_field_disagreement: fieldDisagreement(run),
     seconds: round(run.seconds, 1),
     training_seconds: round(run.retrains.reduce((s, x) => s + x.seconds, 0), 1),
   };
@@ -183,8 +202,12 @@ if (!validation) {
     ["order", "teacher share", "exact match (teacher only)", "disagreement", "holdout teacher share", "holdout exact match (teacher only)", "retrains", "seconds"],
     summaries.map((o) => [o.order, pct(o.teacher_share), `${pct(o.exact_match)} (${pct(o.teacher_only_exact_match)})`, pct(o.specialist_disagreement), pct(o.holdout_teacher_share), `${pct(o.holdout_exact_match)} (${pct(o.holdout_teacher_only_exact_match)})`, o.retrains, o.seconds]),
   );
+  const fieldsLine = Object.entries(summaries[0].holdout_field_disagreement)
+    .slice(0, 6)
+    .map(([f, x]) => `${f} ${pct(x)}`)
+    .join(", ");
   updateReadmeSection(
     "structured",
-    `SNIPS as a structured task (${train.length} stream / ${test.length} holdout texts, ${fields.length} fields), ${summaries.length} stream orders, one run of \`npm run bench:structured\` (${result.createdAt.slice(0, 10)}). Simulated teacher at ${pct(TEACHER_ACCURACY, 0)} whole-object accuracy; max_error 5% at 95% on whole objects.\n\n${table}\n\n${perOrder}`,
+    `SNIPS as a structured task (${train.length} stream / ${test.length} holdout texts, ${fields.length} fields), ${summaries.length} stream orders, one run of \`npm run bench:structured\` (${result.createdAt.slice(0, 10)}). Simulated teacher at ${pct(TEACHER_ACCURACY, 0)} whole-object accuracy; max_error 5% at 95% on whole objects.\n\n${table}\n\n${perOrder}\n\nWhere the holdout disagreement comes from (order ${summaries[0].order}, share of specialist answers differing from the teacher's in the field): ${fieldsLine || "none"}.`,
   );
 }

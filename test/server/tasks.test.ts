@@ -51,6 +51,18 @@ describe("tasks", () => {
     expect(res.body.error.message).toContain("labels");
   });
 
+  it("says plainly that structured tasks are not served yet, creating or patching, and stores nothing", async () => {
+    const body = { name: "structured", instructions: "Read the request.", output: { properties: { intent: { enum: ["a", "b"] } } } };
+    const res = await g.request("POST", "/v1/tasks", { body });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^invalid task: output: structured tasks are not served by the gateway yet/);
+    expect((await g.request("GET", "/v1/tasks/structured")).status).toBe(404);
+    await g.request("POST", "/v1/tasks", { body: taskBody("to-structure") });
+    const patched = await g.request("PATCH", "/v1/tasks/to-structure", { body: { output: body.output } });
+    expect(patched.status).toBe(400);
+    expect((await g.request("GET", "/v1/tasks/to-structure")).body.definition.labels).toHaveLength(5);
+  });
+
   it("refuses a none reply from an upstream LLM on a gateway that has none, and both kinds of none reply at once", async () => {
     const upstream = await g.request("POST", "/v1/tasks", { body: taskBody("none-upstream", { none: { upstream_model: "gpt-up" } }) });
     expect(upstream.status).toBe(400);

@@ -39,6 +39,10 @@ function isObject(x: unknown): x is Record<string, unknown> {
  * teacher block as it is. `hasUpstream`: whether `none.upstream_model` has an upstream to go to.
  */
 function toTask(body: unknown, teachers: TeacherRegistry, hasUpstream: boolean, checkTeacher = true): Task {
+  // Said plainly rather than as "labels: required": the task file is valid, the gateway cannot serve it yet.
+  if (isObject(body) && body.output !== undefined) {
+    throw badRequest("invalid task: output: structured tasks are not served by the gateway yet; run them with `apprentice simulate`, or give labels for a label task");
+  }
   let task: Task;
   try {
     task = checkTeacher ? teachers.checkTask(body) : parseTask(body);
