@@ -16,7 +16,8 @@ export const MODEL_FORMAT_VERSION = 1;
 const MAGIC = "APPRMODL";
 const PREAMBLE = 16;
 
-export type ModelKind = "label" | "spans" | "multilabel";
+export const MODEL_KINDS = ["label", "spans", "multilabel", "structured"] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
 export type SectionType = "i32" | "f32" | "f64" | "i8";
 export type SectionData = Int32Array | Float32Array | Float64Array | Int8Array;
 
@@ -96,8 +97,8 @@ export interface DecodedContainer {
   sections: Map<string, SectionData>;
 }
 
-/** Checks magic, version, checksum and layout; refuses a file whose kind is not `expected`. */
-export function decodeContainer(bytes: Uint8Array, expected: ModelKind): DecodedContainer {
+/** Checks magic, version and checksum; the parsed header and where it ends. */
+function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; headerLength: number } {
   if (bytes.length < PREAMBLE + 4) throw new ModelFileError(`not a model file: only ${bytes.length} bytes`);
   for (let i = 0; i < MAGIC.length; i++) {
     if (bytes[i] !== MAGIC.charCodeAt(i)) throw new ModelFileError("not an Apprentice model file (wrong magic bytes)");
@@ -121,6 +122,22 @@ export function decodeContainer(bytes: Uint8Array, expected: ModelKind): Decoded
     throw new ModelFileError(`model file header is not valid JSON: ${(e as Error).message}`);
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) throw new ModelFileError("model file header is invalid: not an object");
+  return { header, headerLength };
+}
+
+/**
+ * The kind of model a file holds, after the same checks as decoding it (magic, version, checksum),
+ * so a reader can pick the decoder for a stored file of any kind. Refuses a kind it does not know.
+ */
+export function modelKindOf(bytes: Uint8Array): ModelKind {
+  const kind = kindOf(readHeader(bytes).header);
+  if (!(MODEL_KINDS as readonly string[]).includes(kind)) throw new ModelFileError(`model file holds a "${kind}" model, which this Apprentice does not read`);
+  return kind as ModelKind;
+}
+
+/** Checks magic, version, checksum and layout; refuses a file whose kind is not `expected`. */
+export function decodeContainer(bytes: Uint8Array, expected: ModelKind): DecodedContainer {
+  const { header, headerLength } = readHeader(bytes);
   const kind = kindOf(header);
   if (kind !== expected) throw new ModelFileError(`model file holds a "${kind}" model, not a "${expected}" model`);
   if (!Array.isArray(header.sections)) throw new ModelFileError("model file header is invalid: sections");
