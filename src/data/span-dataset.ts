@@ -72,7 +72,8 @@ export function checkSpans(text: string, value: unknown): LabeledSpan[] | string
   return spans;
 }
 
-function checkText(text: unknown, field: string, maxTextLength: number): string | null {
+/** Why a JSONL record's text cannot be used, or null (shared with object-dataset.ts). */
+export function checkText(text: unknown, field: string, maxTextLength: number): string | null {
   if (text === undefined) return `missing text field "${field}"`;
   if (typeof text !== "string") return `text is ${describeJsonType(text)}, expected a string`;
   if (text.trim() === "") return "empty text";

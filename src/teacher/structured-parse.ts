@@ -19,8 +19,15 @@ export function parseStructuredAnswer(content: string, text: string, fields: rea
   if (objects.length === 0) return { invalid: "answer holds no JSON object" };
   // A model repeating itself is fine; two different objects are two answers.
   if (new Set(objects.map((o) => JSON.stringify(o))).size > 1) return { invalid: "answer holds several different JSON objects" };
-  const given = objects[0];
+  return checkStructuredObject(objects[0], text, fields);
+}
 
+/**
+ * Checks an object against the fields for `text`, as parseStructuredAnswer checks the teacher's:
+ * shared with gold objects read from files (src/data/object-dataset.ts), so a gold answer is held
+ * to exactly the rules a teacher's answer is.
+ */
+export function checkStructuredObject(given: StructuredObject, text: string, fields: readonly TaskOutputField[]): StructuredParseResult {
   const known = new Set(fields.map((f) => f.name));
   const problems = Object.keys(given)
     .filter((k) => !known.has(k))

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createTeacher } from "../../src/teacher/index.js";
 import { SimulatedTeacher } from "../../src/teacher/simulated-teacher.js";
 import { simulatedAnswerKey } from "../../src/teacher/sim-answer-key.js";
-import { supportTask } from "./helpers.js";
+import { canonicalAnswer } from "../../src/engine/structured-answer.js";
+import { outputFields } from "../../src/task/structured.js";
+import { invoiceTask, supportTask } from "./helpers.js";
 import { simDataset, SIM_LABELS } from "./sim-dataset.js";
 
 const data = simDataset();
@@ -121,6 +123,13 @@ describe("createTeacher", () => {
     const task = supportTask();
     expect(createTeacher(task, { kind: "openai", openai: { apiKey: "k", baseURL: "http://127.0.0.1:9/v1" } }).name).toBe("openai:fake-model");
     expect(() => createTeacher(task, { kind: "sim" })).toThrow(/options.sim/);
+  });
+
+  it("builds a simulated teacher answering a structured task's gold objects, canonically", async () => {
+    const task = invoiceTask();
+    const object = { people: ["Anna"], amount: "40 euros", intent: "pay", urgent: true, topics: ["card"], note: null };
+    const t = createTeacher(task, { kind: "sim", sim: { gold: [{ text: "pay Anna 40 euros now", object }], accuracy: 1 } });
+    expect(await t.classify("pay Anna 40 euros now")).toMatchObject({ status: "ok", label: canonicalAnswer(outputFields(task), object) });
   });
 });
 

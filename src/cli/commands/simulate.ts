@@ -1,21 +1,25 @@
 // apprentice simulate: replays a labelled stream through a cascade from a cold start and reports
 // how many teacher calls it saved and what that cost in accuracy, against calling the teacher on
 // every request. With --teacher sim the teacher is simulated from the files' own labels, so a run
-// is free, offline and repeatable.
+// is free, offline and repeatable. A structured task (an `output` block) reads JSONL files of gold
+// objects instead and scores whole objects by exact match (../simulate-structured.ts).
 import { writeFile } from "node:fs/promises";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { Cascade } from "../../cascade/cascade.js";
+import { Cascade, type CascadeTask } from "../../cascade/cascade.js";
+import type { LabelledText } from "../../cascade/holdout-scores.js";
 import { simulationSvg } from "../../cascade/plot-svg.js";
 import { simulate, type Checkpoint, type SimulationResult } from "../../cascade/simulation.js";
 import { describeDatasetWarnings } from "../../data/dataset-report.js";
 import { localTeacherSettings, noneLabel, type Task } from "../../task/definition.js";
-import { loadTaskFile } from "../../task/task-file.js";
+import { isStructuredTask, type AnyTask, type StructuredTask } from "../../task/structured.js";
+import { loadAnyTaskFile } from "../../task/task-file.js";
 import type { Teacher } from "../../teacher/types.js";
 import { loadDataset } from "../dataset.js";
 import { CliError, PROGRAM, UsageError } from "../errors.js";
 import { count, fixed, keyValues, percent } from "../format.js";
 import { datasetOptions, formatOption, integer, labelColumnOption, onBadRowOption, textColumnOption, type DatasetFlags } from "../options.js";
 import { printLines, warnAll } from "../output.js";
+import { DEFAULT_STRUCTURED_SIM_ACCURACY, structuredSimulation } from "../simulate-structured.js";
 
 type SimulateFlags = Omit<DatasetFlags, "data"> & {
   stream: string;
@@ -45,46 +49,85 @@ export function registerSimulate(program: Command): void {
   program
     .command("simulate")
     .description("replay a labelled stream through the cascade from a cold start: teacher calls saved, accuracy kept")
-    .requiredOption("--stream <file>", "labelled texts in arrival order (.csv, .jsonl or .ndjson)")
+    .requiredOption("--stream <file>", 'labelled texts in arrival order (.csv, .jsonl or .ndjson); for a structured task, JSONL lines {"text", "output": {…}}')
     .requiredOption("--task <file>", "task definition (.json, .yaml or .yml)")
     .addOption(textColumnOption())
     .addOption(labelColumnOption())
     .addOption(new Option("--teacher <kind>", "sim: simulated from the files' labels; openai: the task's teacher (default: the task's provider)").choices(["sim", "openai"]))
-    .addOption(new Option("--teacher-accuracy <x>", `accuracy of the simulated teacher, 0–1 (default: ${DEFAULT_SIM_ACCURACY})`).argParser(accuracyArg))
+    .addOption(new Option("--teacher-accuracy <x>", `accuracy of the simulated teacher, 0–1 (default: ${DEFAULT_SIM_ACCURACY}; structured task, share of whole objects right: ${DEFAULT_STRUCTURED_SIM_ACCURACY})`).argParser(accuracyArg))
     .option("--holdout <file>", "labelled texts to evaluate the final cascade on (same columns; labels outside the task count as out-of-scope)")
     .addOption(new Option("--none-rate <x>", `sim: share of out-of-scope texts the teacher answers "none of these" (default ${DEFAULT_SIM_NONE_RATE})`).argParser(accuracyArg))
-    .option("--json", "print one JSON object on stdout instead of the summary")
+    .option("--json", "print one JSON object on stdout instead of the summary (structured task: accuracy figures are exact matches of whole objects)")
     .option("--plot <file.svg>", "write an SVG of teacher calls and rolling accuracy")
     .addOption(new Option("--seed <n>", "seed of the run: holdout assignment, audits, training, simulated teacher (default: the task's training.seed)").argParser(integer))
     .option("--no-teacher-only", "do not measure the teacher-only baseline (it costs an extra teacher call per specialist answer)")
     .addOption(onBadRowOption())
     .addOption(formatOption())
     .action(async (flags: SimulateFlags) => {
-      let task = await loadTask(flags.task);
-      if (flags.seed !== undefined) task = { ...task, training: { ...task.training, seed: flags.seed } };
+      const task = withSeed(await loadTask(flags.task), flags.seed);
       const kind = flags.teacher ?? localTeacherSettings(task).provider;
       if (kind !== "sim" && flags.teacherAccuracy !== undefined) throw new UsageError("--teacher-accuracy applies to --teacher sim only");
+      const run = isStructuredTask(task) ? await structuredRun(task, kind, flags) : await labelRun(task, kind, flags);
+      const { stream, teacher, wording } = run;
 
-      const stream = await loadLabelled(flags.stream, flags, task);
-      const holdout = flags.holdout === undefined ? undefined : await loadLabelled(flags.holdout, flags, task, true);
-      const teacher = await buildTeacher(kind, task, [...stream, ...(holdout ?? [])], flags.teacherAccuracy ?? DEFAULT_SIM_ACCURACY, flags.noneRate ?? DEFAULT_SIM_NONE_RATE);
-
-      const cascade = new Cascade({ task, teacher });
-      const result = await simulate(cascade, {
+      const result = await simulate(run.cascade, {
         stream,
-        holdout,
+        holdout: run.holdout,
         teacherOnly: flags.teacherOnly,
-        onCheckpoint: (c) => process.stderr.write(`${progressLine(c, stream.length)}\n`),
+        onCheckpoint: (c) => process.stderr.write(`${progressLine(c, stream.length, wording)}\n`),
       });
       if (flags.plot !== undefined) await writePlot(flags.plot, result, task, teacher.name);
-      if (flags.json) process.stdout.write(`${JSON.stringify(resultJson(result, { task: task.name, teacher: teacher.name, stream: flags.stream, holdout: flags.holdout, plot: flags.plot }))}\n`);
-      else printLines(summaryLines(result, task, teacher.name, flags));
+      const meta = { task: task.name, teacher: teacher.name, stream: flags.stream, holdout: flags.holdout, plot: flags.plot, ...run.meta };
+      if (flags.json) process.stdout.write(`${JSON.stringify(resultJson(result, meta))}\n`);
+      else printLines(summaryLines(result, task, teacher.name, flags, wording));
     });
 }
 
-async function loadTask(path: string): Promise<Task> {
+/** What a run needs, for either kind of task. */
+interface Run {
+  stream: LabelledText[];
+  holdout?: LabelledText[];
+  teacher: Teacher;
+  cascade: Parameters<typeof simulate>[0];
+  wording: Wording;
+  /** Extra keys of the --json output. */
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * How answers are scored in the output. A label is right or wrong; a structured answer is right
+ * only when every field is, and "accuracy" would read as a per-field average that it is not.
+ */
+interface Wording {
+  score: string;
+  right: string;
+  /** What an answer is, when that needs saying. */
+  answers?: string;
+}
+const LABEL_WORDING: Wording = { score: "accuracy", right: "accurate" };
+const OBJECT_WORDING: Wording = { score: "exact match", right: "exact matches" };
+
+async function labelRun(task: Task, kind: "sim" | "openai", flags: SimulateFlags): Promise<Run> {
+  const stream = await loadLabelled(flags.stream, flags, task);
+  const holdout = flags.holdout === undefined ? undefined : await loadLabelled(flags.holdout, flags, task, true);
+  const teacher = await buildTeacher(kind, task, [...stream, ...(holdout ?? [])], flags.teacherAccuracy ?? DEFAULT_SIM_ACCURACY, flags.noneRate ?? DEFAULT_SIM_NONE_RATE);
+  return { stream, holdout, teacher, cascade: new Cascade({ task, teacher }), wording: LABEL_WORDING };
+}
+
+async function structuredRun(task: StructuredTask, kind: "sim" | "openai", flags: SimulateFlags): Promise<Run> {
+  const run = await structuredSimulation(task, kind, flags);
+  const names = run.fields.map((f) => f.name).join(", ");
+  const wording = { ...OBJECT_WORDING, answers: `objects of ${run.fields.length} fields (${names}), right only when every field is` };
+  return { ...run, wording, meta: { task_kind: "structured", scoring: "exact_match", fields: run.fields.map((f) => f.name) } };
+}
+
+function withSeed<T extends AnyTask>(task: T, seed: number | undefined): T {
+  return seed === undefined ? task : { ...task, training: { ...task.training, seed } };
+}
+
+async function loadTask(path: string): Promise<AnyTask> {
   try {
-    return await loadTaskFile(path);
+    return await loadAnyTaskFile(path);
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err), { cause: err });
   }
@@ -125,16 +168,16 @@ async function buildTeacher(kind: "sim" | "openai", task: Task, gold: { text: st
   }
 }
 
-function progressLine(c: Checkpoint, total: number): string {
+function progressLine(c: Checkpoint, total: number, wording: Wording): string {
   const teacher = c.teacher_only_accuracy === null ? "" : ` (teacher only ${percent(c.teacher_only_accuracy)})`;
   return (
     `${PROGRAM}: simulate: ${count(c.requests)}/${count(total)} requests, teacher calls ${count(c.teacher_calls)} (${percent(c.teacher_calls / c.requests)}), ` +
-    `specialist answered ${percent(c.window_coverage)} of the last ${count(c.window_requests)}, accuracy ${percent(c.accuracy)}${teacher}, ` +
+    `specialist answered ${percent(c.window_coverage)} of the last ${count(c.window_requests)}, ${wording.score} ${percent(c.accuracy)}${teacher}, ` +
     `model v${c.version}, threshold ${c.threshold === null ? "none" : fixed(c.threshold, 3)}`
   );
 }
 
-async function writePlot(path: string, result: SimulationResult, task: Task, teacher: string): Promise<void> {
+async function writePlot(path: string, result: SimulationResult, task: CascadeTask, teacher: string): Promise<void> {
   const title = `${task.name}: cascade vs teacher only (${teacher}), max error ${percent(task.routing.max_error)} at ${percent(task.routing.confidence_level)}`;
   try {
     await writeFile(path, simulationSvg(result.trace, { title }));
@@ -144,22 +187,23 @@ async function writePlot(path: string, result: SimulationResult, task: Task, tea
 }
 
 /** Everything but the per-request trace, with the holdout figures at the top level. */
-export function resultJson(result: SimulationResult, meta: Record<string, string | undefined>): Record<string, unknown> {
+export function resultJson(result: SimulationResult, meta: Record<string, unknown>): Record<string, unknown> {
   const { trace: _trace, holdout, ...rest } = result;
   return { ...meta, ...rest, teacher_share: result.requests === 0 ? 0 : result.teacher_calls / result.requests, ...(holdout ?? {}) };
 }
 
-function summaryLines(r: SimulationResult, task: Task, teacher: string, flags: SimulateFlags): string[] {
+function summaryLines(r: SimulationResult, task: CascadeTask, teacher: string, flags: SimulateFlags, wording: Wording): string[] {
   const vsTeacher = (x: number | null) => (x === null ? "" : ` (teacher only ${percent(x)})`);
   const money = (x: number | null) => (x === null ? "n/a" : x.toFixed(4));
   const lines = [
     `Simulation of ${task.name} on ${flags.stream} (${teacher} teacher, max error ${percent(task.routing.max_error)} at ${percent(task.routing.confidence_level)})`,
     ...keyValues([
+      ...(wording.answers === undefined ? [] : [["answers", wording.answers] as [string, string]]),
       ["requests", count(r.requests)],
       ["teacher calls", `${count(r.teacher_calls)} (${percent(r.requests ? r.teacher_calls / r.requests : 0)}; ${count(r.audits)} audits, ${count(r.teacher_failures)} failed)`],
       ["specialist answered", `${count(r.specialist_answers)} (${percent(r.coverage)})`],
-      ["specialist answers", `${percent(r.specialist_accuracy)} accurate, ${percent(r.specialist_error_vs_teacher)} differ from the teacher's (max ${percent(task.routing.max_error)})`],
-      ["accuracy", `${percent(r.accuracy)}${vsTeacher(r.teacher_only_accuracy)}`],
+      ["specialist answers", `${percent(r.specialist_accuracy)} ${wording.right}, ${percent(r.specialist_error_vs_teacher)} differ from the teacher's (max ${percent(task.routing.max_error)})`],
+      [wording.score, `${percent(r.accuracy)}${vsTeacher(r.teacher_only_accuracy)}`],
       ["cost", `${money(r.cost)} (teacher only ${money(r.teacher_only_cost)})`],
       ["model versions", `${r.versions} promoted, ${r.rejected_versions} rejected, ${r.retrains} retrains`],
       ["audits", `${count(r.audits)}, ${count(r.disagreements)} disagreements, ${r.tightenings} tightenings`],
@@ -173,7 +217,7 @@ function summaryLines(r: SimulationResult, task: Task, teacher: string, flags: S
       "",
       `Final cascade on ${flags.holdout} (${count(h.holdout_requests)} texts, frozen)`,
       ...keyValues([
-        ["accuracy", `${percent(h.holdout_accuracy)}${vsTeacher(h.holdout_teacher_only_accuracy)}`],
+        [wording.score, `${percent(h.holdout_accuracy)}${vsTeacher(h.holdout_teacher_only_accuracy)}`],
         ["specialist answered", percent(h.holdout_coverage)],
         ["sent to the teacher", percent(h.holdout_teacher_share)],
       ]),
