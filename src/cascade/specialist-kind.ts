@@ -1,14 +1,17 @@
 // What the cascade needs to know about the kind of answer a task gives: how to train a specialist
-// from stored examples, which answers exist, and which answers a trained model has never seen.
-// Everything else (routing, thresholds, audits, holdout, promotion) works on answers as strings:
-// a label, or a structured object's canonical JSON (src/engine/structured-answer.ts), so the error
-// guarantee is stated on whole answers for both.
+// from stored examples and store it, which answers exist, and which answers a trained model has
+// never seen. Everything else (routing, thresholds, audits, holdout, promotion) works on answers
+// as strings: a label, or a structured object's canonical JSON (src/engine/structured-answer.ts),
+// so the error guarantee is stated on whole answers for both.
 import type { TextClassifier } from "../engine/classifier.js";
+import { decodeModel, encodeModel } from "../engine/model-file.js";
 import { canonicalAnswer, learnableFields, parseCanonical, type OutputField } from "../engine/structured-answer.js";
+import { decodeStructuredModel, encodeStructuredModel } from "../engine/structured-model-file.js";
 import type { StructuredSpecialist } from "../engine/structured-specialist.js";
 import { trainStructuredSpecialist, type StructuredTrainOptions } from "../engine/structured-train.js";
 import { trainClassifier, TrainingError, type TrainOptions } from "../engine/train.js";
 import { answerLabels, labelNames, noneLabel, type Task } from "../task/definition.js";
+import { isStructuredTask, outputFields, type AnyTask } from "../task/structured.js";
 import type { LabelledText } from "./holdout-scores.js";
 
 /** A trained specialist as the router uses it. */
@@ -20,9 +23,20 @@ export interface Specialist {
 
 export type ClassifierTrainOptions = Partial<Omit<TrainOptions, "onProgress">>;
 
-export interface SpecialistKind<S extends Specialist> {
+/**
+ * Training and storing a kind of specialist: what a training worker needs, nothing about a task.
+ * `fields` (structured only) is all it takes to make the same trainer elsewhere (trainerFor).
+ */
+export interface SpecialistTrainer<S extends Specialist> {
   /** Throws TrainingError (src/engine/train.ts) when the examples cannot make a model. */
   train(examples: readonly LabelledText[], options: ClassifierTrainOptions): S;
+  encode(model: S): Uint8Array;
+  /** Throws ModelFileError for a file that is not this kind's. */
+  decode(bytes: Uint8Array): S;
+  readonly fields?: readonly OutputField[];
+}
+
+export interface SpecialistKind<S extends Specialist> extends SpecialistTrainer<S> {
   /** Whether `answer` is one the task admits (a person's label, an import). */
   isAnswer(answer: string): boolean;
   /** Whether a gold answer is in the task's scope (not "none of these" nor outside its labels). */
@@ -33,13 +47,44 @@ export interface SpecialistKind<S extends Specialist> {
   knows(model: S): (answer: string) => boolean;
 }
 
+export const classifierTrainer: SpecialistTrainer<TextClassifier> = {
+  train: (examples, options) => trainClassifier(examples, options),
+  encode: (model) => encodeModel(model),
+  decode: (bytes) => decodeModel(bytes),
+};
+
+/** A structured task's trainer; `options` sets its tags and span models (the classifier options are given per call). */
+export function structuredTrainer(fields: readonly OutputField[], options: Partial<Omit<StructuredTrainOptions, "classifier">> = {}): SpecialistTrainer<StructuredSpecialist> {
+  const learnable = learnableFields(fields);
+  const teacherOnly = fields.filter((f) => f.kind === "teacher_only").map((f) => f.name);
+  return {
+    fields,
+    train(examples, classifier) {
+      // The specialist could answer only part of the object, and a part is not an answer.
+      if (teacherOnly.length > 0) throw new TrainingError(`teacher-only fields (${teacherOnly.join(", ")}): the teacher answers every request`);
+      return trainStructuredSpecialist(
+        learnable,
+        examples.map((e) => ({ text: e.text, object: parseCanonical(e.label) })),
+        { ...options, classifier },
+      );
+    },
+    encode: (model) => encodeStructuredModel(model),
+    decode: (bytes) => decodeStructuredModel(bytes),
+  };
+}
+
+/** The trainer `fields` stand for: a structured one, or without fields the label classifier's. */
+export function trainerFor(fields: readonly OutputField[] | undefined): SpecialistTrainer<Specialist> {
+  return (fields === undefined ? classifierTrainer : structuredTrainer(fields)) as SpecialistTrainer<Specialist>;
+}
+
 /** A label task: one classifier over the labels. */
 export function classifierKind(task: Pick<Task, "labels" | "out_of_scope_label">): SpecialistKind<TextClassifier> {
   const answers = new Set(answerLabels(task));
   const none = noneLabel(task);
   const labels = new Set(labelNames(task).filter((l) => l !== none));
   return {
-    train: (examples, options) => trainClassifier(examples, options),
+    ...classifierTrainer,
     isAnswer: (answer) => answers.has(answer),
     inScope: (answer) => labels.has(answer),
     none,
@@ -50,23 +95,10 @@ export function classifierKind(task: Pick<Task, "labels" | "out_of_scope_label">
   };
 }
 
-/**
- * A structured task: answers are canonical objects, the specialist one model per field kind. The
- * classifier options are those of its choice fields; `options` sets the rest.
- */
+/** A structured task: answers are canonical objects, the specialist one model per field kind. */
 export function structuredKind(fields: readonly OutputField[], options: Partial<Omit<StructuredTrainOptions, "classifier">> = {}): SpecialistKind<StructuredSpecialist> {
-  const learnable = learnableFields(fields);
-  const teacherOnly = fields.filter((f) => f.kind === "teacher_only").map((f) => f.name);
   return {
-    train(examples, classifier) {
-      // The specialist could answer only part of the object, and a part is not an answer.
-      if (teacherOnly.length > 0) throw new TrainingError(`teacher-only fields (${teacherOnly.join(", ")}): the teacher answers every request`);
-      return trainStructuredSpecialist(
-        learnable,
-        examples.map((e) => ({ text: e.text, object: parseCanonical(e.label) })),
-        { ...options, classifier },
-      );
-    },
+    ...structuredTrainer(fields, options),
     isAnswer(answer) {
       try {
         return canonicalAnswer(fields, parseCanonical(answer)) === answer;
@@ -77,4 +109,9 @@ export function structuredKind(fields: readonly OutputField[], options: Partial<
     inScope: () => true,
     knows: (model) => (answer) => model.knows(answer),
   };
+}
+
+/** The kind of a task of either kind. */
+export function specialistKindOf(task: AnyTask): SpecialistKind<Specialist> {
+  return (isStructuredTask(task) ? structuredKind(outputFields(task)) : classifierKind(task)) as SpecialistKind<Specialist>;
 }

@@ -4,7 +4,7 @@
 // because a proxy or gateway could echo it back.
 import { Option, type Command } from "commander";
 import type { CascadeStats } from "../cascade/cascade.js";
-import type { Task } from "../task/definition.js";
+import type { AnyTask } from "../task/structured.js";
 import { scrubSecret } from "../teacher/scrub.js";
 import { CliError, UsageError } from "./errors.js";
 
@@ -141,7 +141,7 @@ function secretFree(gateway: Gateway, message: string): string {
 /** What GET /v1/tasks/:name returns (the fields the CLI reads). */
 export interface TaskDetail {
   name: string;
-  definition: Task;
+  definition: AnyTask;
   created_at: number;
   updated_at: number;
   /** The promoted version the gateway serves (0 or null: none yet). */

@@ -4,7 +4,11 @@
 // Runs before the gateway listens, so a bad declaration stops the start with a clear error.
 import { loadDatasetFile } from "../data/dataset-file.js";
 import type { ApiKeyPermissions, ApiKeyRecord, Store } from "../store/index.js";
-import { labelNames, type Task } from "../task/definition.js";
+import { readFile } from "node:fs/promises";
+import { readObjectDataset } from "../data/object-dataset.js";
+import { DatasetError } from "../data/errors.js";
+import { labelNames } from "../task/definition.js";
+import { isStructuredTask, outputFields, type AnyTask } from "../task/structured.js";
 import { readTaskFileData } from "../task/task-file.js";
 import { ConfigError, resolvePath, type GatewayConfig } from "./config.js";
 import type { TaskRuntimes } from "./runtime/task-runtime.js";
@@ -22,7 +26,7 @@ export interface BootstrapReport {
 type TaskEntry = GatewayConfig["tasks"][number];
 
 /** A declared task, checked like one created through the API: its teacher is one the configuration declares, by name. */
-async function declaredTask(config: GatewayConfig, teachers: TeacherRegistry, entry: TaskEntry, index: number): Promise<Task> {
+async function declaredTask(config: GatewayConfig, teachers: TeacherRegistry, entry: TaskEntry, index: number): Promise<AnyTask> {
   const source = entry.file === undefined ? `tasks[${index}] of the configuration` : resolvePath(config, entry.file);
   const data = entry.file === undefined ? entry.task : await readTaskFileData(source);
   if (typeof data !== "object" || data === null || Array.isArray(data)) throw new ConfigError(`${source}: a task must be an object`);
@@ -37,8 +41,17 @@ async function declaredTask(config: GatewayConfig, teachers: TeacherRegistry, en
 }
 
 /** Reads and checks a new task's examples file before anything is written: all-or-nothing, like the API. */
-async function declaredExamples(config: GatewayConfig, task: Task, file: string): Promise<{ text: string; label: string }[]> {
+async function declaredExamples(config: GatewayConfig, task: AnyTask, file: string): Promise<{ text: string; label: string }[]> {
   const path = resolvePath(config, file);
+  if (isStructuredTask(task)) {
+    // JSONL objects ({"text", "output"}), checked like a teacher's answers.
+    try {
+      return readObjectDataset(await readFile(path, "utf8"), outputFields(task), { source: path }).examples.map((e) => ({ text: e.text, label: e.answer }));
+    } catch (err) {
+      if (err instanceof DatasetError) throw new ConfigError(`task "${task.name}": ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
   const dataset = await loadDatasetFile(path);
   const labels = new Set(labelNames(task));
   const unknown = dataset.examples.find((e) => !labels.has(e.label ?? ""));
@@ -46,7 +59,7 @@ async function declaredExamples(config: GatewayConfig, task: Task, file: string)
   return dataset.examples.map((e) => ({ text: e.text, label: e.label! }));
 }
 
-async function importExamples(runtimes: TaskRuntimes, task: Task, rows: { text: string; label: string }[]): Promise<number> {
+async function importExamples(runtimes: TaskRuntimes, task: AnyTask, rows: { text: string; label: string }[]): Promise<number> {
   const rt = await runtimes.get(task.name);
   if (rt === null) throw new ConfigError(`task "${task.name}" vanished while its examples were imported`);
   await rt.addHumanLabels(rows, "import");

@@ -1,11 +1,12 @@
-// Task definitions, stored as validated JSON: a definition read back always has every default.
-import { parseTask, TaskError, type Task } from "../task/definition.js";
+// AnyTask definitions, stored as validated JSON: a definition read back always has every default.
+import { TaskError } from "../task/definition.js";
+import { parseAnyTask, type AnyTask } from "../task/structured.js";
 import { toNullableNumber, toNumber, type StoreContext } from "./context.js";
 import { StoreConflictError, StoreError, StoreNotFoundError } from "./errors.js";
 
 export interface TaskRecord {
   name: string;
-  definition: Task;
+  definition: AnyTask;
   /** Epoch milliseconds. */
   created_at: number;
   updated_at: number;
@@ -29,8 +30,8 @@ export class TaskRepository {
   constructor(private readonly ctx: StoreContext) {}
 
   /** Validates and stores a new task. Throws TaskError if invalid, StoreConflictError if the name is taken. */
-  async create(task: Task): Promise<TaskRecord> {
-    const definition = parseTask(task);
+  async create(task: AnyTask): Promise<TaskRecord> {
+    const definition = parseAnyTask(task);
     const now = this.ctx.now();
     const row = await this.ctx.db
       .insertInto("tasks")
@@ -121,8 +122,8 @@ export class TaskRepository {
   }
 
   /** Replaces a task's definition (a task cannot be renamed). Throws StoreNotFoundError if there is no such task. */
-  async update(name: string, task: Task): Promise<TaskRecord> {
-    const definition = parseTask(task);
+  async update(name: string, task: AnyTask): Promise<TaskRecord> {
+    const definition = parseAnyTask(task);
     if (definition.name !== name) {
       throw new StoreError(`cannot rename task "${name}" to "${definition.name}": create a new task instead`);
     }
@@ -145,9 +146,9 @@ export class TaskRepository {
 }
 
 function toRecord(row: { name: string; definition: string; created_at: number | string; updated_at: number | string }): TaskRecord {
-  let definition: Task;
+  let definition: AnyTask;
   try {
-    definition = parseTask(JSON.parse(row.definition));
+    definition = parseAnyTask(JSON.parse(row.definition));
   } catch (err) {
     const why = err instanceof TaskError || err instanceof SyntaxError ? err.message : String(err);
     throw new StoreError(`the stored definition of task "${row.name}" is not valid: ${why}`, { cause: err });

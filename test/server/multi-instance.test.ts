@@ -1,5 +1,6 @@
 // Two gateway instances over one database (what `serve --workers` and several PostgreSQL-backed
 // gateways are): what one learns or changes, the other serves after its next sync.
+import type { Task } from "../../src/task/definition.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -169,7 +170,7 @@ for (const makeTarget of targets) {
     });
 
     it("reloads a task whose definition changed on the other instance, and forgets a deleted one", async () => {
-      const answerOnB = async () => (await b.app.runtimes.get("shared"))?.task.labels.find((l) => l.name === "weather")?.answer;
+      const answerOnB = async () => ((await b.app.runtimes.get("shared"))?.task as Task | undefined)?.labels.find((l) => l.name === "weather")?.answer;
       expect(await answerOnB()).toBe("Here is the weather forecast.");
       const labels = taskBody().labels as { name: string; answer?: string }[];
       const changed = taskBody("shared", { labels: labels.map((l) => (l.name === "weather" ? { name: l.name, answer: "Sunny all week." } : l)) });

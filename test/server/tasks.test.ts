@@ -51,15 +51,11 @@ describe("tasks", () => {
     expect(res.body.error.message).toContain("labels");
   });
 
-  it("says plainly that structured tasks are not served yet, creating or patching, and stores nothing", async () => {
-    const body = { name: "structured", instructions: "Read the request.", output: { properties: { intent: { enum: ["a", "b"] } } } };
-    const res = await g.request("POST", "/v1/tasks", { body });
-    expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(/^invalid task: output: structured tasks are not served by the gateway yet/);
-    expect((await g.request("GET", "/v1/tasks/structured")).status).toBe(404);
+  it("refuses a patch that would give a label task an output block too, and keeps the stored definition", async () => {
     await g.request("POST", "/v1/tasks", { body: taskBody("to-structure") });
-    const patched = await g.request("PATCH", "/v1/tasks/to-structure", { body: { output: body.output } });
+    const patched = await g.request("PATCH", "/v1/tasks/to-structure", { body: { output: { properties: { intent: { enum: ["a", "b"] } } } } });
     expect(patched.status).toBe(400);
+    expect(patched.body.error.message).toMatch(/labels .*or output .*not both/);
     expect((await g.request("GET", "/v1/tasks/to-structure")).body.definition.labels).toHaveLength(5);
   });
 

@@ -1063,7 +1063,7 @@ export function storeSuite(target: StoreTarget): void {
         for (const [i, n] of NASTY.entries()) {
           expect(await store.examples.get("support", n)).toMatchObject({ text: n, label: `${i}:${n}` });
         }
-        expect((await store.tasks.get("support"))?.definition.labels.map((l) => l.name)).toEqual(NASTY.map((n, i) => `${i}:${n}`));
+        expect(((await store.tasks.get("support"))?.definition as Task | undefined)?.labels.map((l) => l.name)).toEqual(NASTY.map((n, i) => `${i}:${n}`));
 
         for (const n of NASTY) {
           // Task names must match the name pattern, so these never become tasks…

@@ -3,7 +3,8 @@
 import type { Command } from "commander";
 import type { RetrainReport } from "../../cascade/cascade.js";
 import type { TaskRecord } from "../../store/tasks.js";
-import { loadTaskFile } from "../../task/task-file.js";
+import { loadAnyTaskFile } from "../../task/task-file.js";
+import { isStructuredTask, type AnyTask } from "../../task/structured.js";
 import { CliError, UsageError } from "../errors.js";
 import { count, fixed, keyValues, percent, seconds, table } from "../format.js";
 import { addGatewayOptions, callGateway, gatewayFrom, getTask, printJson, taskPath, type GatewayFlags, type TaskDetail } from "../gateway-client.js";
@@ -54,14 +55,19 @@ async function listTasks(flags: JsonFlags): Promise<void> {
   // a time, because each one loads the task's runtime on the gateway.
   const details: TaskDetail[] = [];
   for (const task of reply.data) details.push(await getTask(gateway, task.name));
-  const rows = details.map((t) => [t.name, count(t.definition.labels.length), t.cascade === null ? "n/a" : count(t.cascade.examples), modelVersion(t.model_version)]);
-  printLines(table([["name", "labels", "examples", "model"], ...rows], "lrrr", ""));
+  const rows = details.map((t) => [t.name, answerShape(t.definition), t.cascade === null ? "n/a" : count(t.cascade.examples), modelVersion(t.model_version)]);
+  printLines(table([["name", "answers", "examples", "model"], ...rows], "lrrr", ""));
+}
+
+/** What a task answers with: "77 labels", or "5 fields" for a structured task. */
+function answerShape(task: AnyTask): string {
+  return isStructuredTask(task) ? `${count(Object.keys(task.output.properties).length)} fields` : `${count(task.labels.length)} labels`;
 }
 
 async function createTask(file: string, flags: GatewayFlags): Promise<void> {
-  const task = await loadTaskFile(file);
-  const record = await callGateway<TaskRecord>(gatewayFrom(flags), "POST", "/v1/tasks", { json: task });
-  printLines([`created task ${record.name} (${record.definition.labels.length} labels)`]);
+  const task = await loadAnyTaskFile(file);
+  const record = await callGateway<TaskRecord & { notices?: string[] }>(gatewayFrom(flags), "POST", "/v1/tasks", { json: task });
+  printLines([`created task ${record.name} (${answerShape(record.definition)})`, ...(record.notices ?? [])]);
 }
 
 async function showTask(name: string, flags: JsonFlags): Promise<void> {
@@ -101,12 +107,12 @@ function teacherText(t: TaskDetail): string {
 
 function describeTask(t: TaskDetail): string[] {
   const d = t.definition;
-  const labels = d.labels.map((l) => l.name);
+  const labels = isStructuredTask(d) ? Object.keys(d.output.properties) : d.labels.map((l) => l.name);
   const shown = labels.slice(0, SHOWN_LABELS).join(", ") + (labels.length > SHOWN_LABELS ? `, … (${labels.length - SHOWN_LABELS} more)` : "");
   const c = t.cascade;
   const model = c === null || t.model_version === null || t.model_version === 0 ? `none yet (trains at ${count(d.training.min_examples)} examples)` : `${modelVersion(t.model_version)}, ${thresholdText(c.threshold)}`;
   const pairs: [string, string][] = [
-    ["labels", `${labels.length}: ${shown}`],
+    [isStructuredTask(d) ? "fields" : "labels", `${labels.length}: ${shown}`],
     ["teacher", teacherText(t)],
     ["target", `error ≤ ${percent(d.routing.max_error)} at ${percent(d.routing.confidence_level, 0)} confidence, audits ${percent(d.routing.audit_rate)}`],
     ["model", model],

@@ -9,14 +9,16 @@ export type AnswerFormat =
   /** The label's `answer` text when the task defines one, else the label. */
   | { kind: "text" }
   /** A JSON object with the label under `property` (json_object: `label`; json_schema: the schema's one string property). */
-  | { kind: "json"; property: string };
+  | { kind: "json"; property: string }
+  /** A structured task's answer: its object's JSON, whatever the format asked for (see objectFormat). */
+  | { kind: "object" };
 
 function unsupported(parameter: string, why: string): HttpError {
   return new HttpError(400, `"${parameter}" is not supported for task models: ${why}`, "invalid_request_error", "unsupported_parameter", { param: parameter });
 }
 
-function badFormat(why: string): HttpError {
-  return new HttpError(400, `"response_format" cannot be honoured by a label task: ${why}`, "invalid_request_error", "unsupported_response_format", { param: "response_format" });
+function badFormat(why: string, kind = "a label task"): HttpError {
+  return new HttpError(400, `"response_format" cannot be honoured by ${kind}: ${why}`, "invalid_request_error", "unsupported_response_format", { param: "response_format" });
 }
 
 /** Refuses parameters a task model cannot honour; everything else (temperature, max_tokens, user…) leaves a label unchanged. */
@@ -70,7 +72,34 @@ export function answerFormat(responseFormat: unknown, labels: readonly { name: s
   return { kind: "json", property };
 }
 
-/** The message content for a predicted label. */
+/**
+ * Checks a `response_format` against a structured task, whose content is always its object's JSON:
+ * text and json_object take it as it is; a json_schema must be an object schema naming every
+ * field of the task (the answer carries them all, null when absent) and no other required one.
+ */
+export function objectFormat(responseFormat: unknown, fields: readonly { name: string }[]): AnswerFormat {
+  const format = { kind: "object" } as const;
+  if (responseFormat === undefined || responseFormat === null) return format;
+  const refuse = (why: string) => badFormat(why, "this structured task");
+  if (typeof responseFormat !== "object" || Array.isArray(responseFormat)) throw refuse("it must be an object with a type");
+  const rf = responseFormat as { type?: unknown; json_schema?: unknown };
+  if (rf.type === "text" || rf.type === "json_object") return format;
+  if (rf.type !== "json_schema") throw refuse(`type ${JSON.stringify(rf.type)} is not one of text, json_object, json_schema`);
+  const schema = (rf.json_schema as { schema?: unknown } | undefined)?.schema;
+  if (typeof schema !== "object" || schema === null) throw refuse("json_schema.schema is missing");
+  const s = schema as { type?: unknown; properties?: unknown; required?: unknown };
+  if (s.type !== "object" || typeof s.properties !== "object" || s.properties === null) throw refuse('the schema must be of type "object" with properties');
+  const properties = new Set(Object.keys(s.properties));
+  const missing = fields.filter((f) => !properties.has(f.name)).map((f) => f.name);
+  if (missing.length > 0) throw refuse(`the schema lacks the task's field${missing.length > 1 ? "s" : ""} ${missing.map((m) => JSON.stringify(m)).join(", ")}`);
+  const names = new Set(fields.map((f) => f.name));
+  const extra = (Array.isArray(s.required) ? (s.required as unknown[]) : []).filter((r) => typeof r !== "string" || !names.has(r));
+  if (extra.length > 0) throw refuse(`the schema requires ${extra.map((r) => JSON.stringify(r)).join(", ")}, which the task does not answer`);
+  return format;
+}
+
+/** The message content for a predicted label (a structured task's: its canonical object). */
 export function answerContent(format: AnswerFormat, label: string, answerText: string | undefined): string {
+  if (format.kind === "object") return label;
   return format.kind === "text" ? (answerText ?? label) : JSON.stringify({ [format.property]: label });
 }

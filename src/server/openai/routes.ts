@@ -4,6 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Store } from "../../store/index.js";
 import { noneLabel } from "../../task/definition.js";
+import { isStructuredTask, outputFields } from "../../task/structured.js";
 import { badRequest, HttpError } from "../http/errors.js";
 import { componentSchema } from "../docs/openapi.js";
 import { predictOne, type PredictResult } from "../runtime/predict.js";
@@ -11,7 +12,7 @@ import { checkText } from "../routes/tasks.js";
 import type { GatewayMetrics } from "../operations/metrics.js";
 import type { TaskRuntimes } from "../runtime/task-runtime.js";
 import { Upstream, type UpstreamOptions } from "./upstream.js";
-import { answerContent, answerFormat, refuseUnsupported } from "./chat-request.js";
+import { answerContent, answerFormat, objectFormat, refuseUnsupported } from "./chat-request.js";
 
 export const TASK_MODEL_PREFIX = "task:";
 
@@ -80,7 +81,9 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     const rt = await runtimes.get(name);
     if (rt === null) throw modelNotFound(`The model \`${model}\` does not exist: no task "${name}"`);
     refuseUnsupported(body);
-    const format = answerFormat(body.response_format, rt.task.labels);
+    const task = rt.task;
+    const structured = isStructuredTask(task);
+    const format = structured ? objectFormat(body.response_format, outputFields(task)) : answerFormat(body.response_format, task.labels);
     const messages = body.messages;
     if (!Array.isArray(messages) || messages.length === 0) throw badRequest('"messages" must be a non-empty array');
     const lastUser = messages.findLastIndex((m: unknown) => typeof m === "object" && m !== null && (m as { role?: unknown }).role === "user");
@@ -92,13 +95,13 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     // predictOne throws (503/502) after logging when there is no label to answer with.
     const label = result.label;
     if (label === null) throw new Error(`prediction ${result.request_id} has no label`);
-    const none = label === noneLabel(rt.task) ? rt.task.none : undefined;
+    const none = !structured && label === noneLabel(task) ? task.none : undefined;
     // "None of these" with an upstream model configured: the app gets the LLM's own reply, as it would without Apprentice.
     if (none?.upstream_model !== undefined && upstream !== undefined) {
       reply.raw.setHeader("x-apprentice-request-id", result.request_id);
       return upstream.forward({ ...body, model: none.upstream_model }, reply, metrics);
     }
-    const content = answerContent(format, label, none?.answer ?? rt.task.labels.find((l) => l.name === label)?.answer);
+    const content = answerContent(format, label, structured ? undefined : (none?.answer ?? task.labels.find((l) => l.name === label)?.answer));
     const finish = "stop";
     // Named after the logged request: the completion's id leads to its row in the request log.
     const id = `chatcmpl-${result.request_id}`;

@@ -6,7 +6,8 @@
 // not come back from the store. Documented beside the handlers (exampleEditRouteDocs, exampleEditSchemas).
 import type { FastifyInstance } from "fastify";
 import type { ExampleRecord, Store } from "../../store/index.js";
-import { answerLabels } from "../../task/definition.js";
+import { isStructuredTask } from "../../task/structured.js";
+import { AnswerError, givenAnswer } from "../runtime/answers.js";
 import { badRequest, notFound } from "../http/errors.js";
 import { arrayOf, bool, epochMs, int, json, jsonReply, nullable, num, object, positiveIdParam, ref, str, type RouteDoc, type Schema } from "../docs/openapi-shapes.js";
 import { integerParam, positiveId, singleValues, type Query } from "../http/query-params.js";
@@ -28,11 +29,18 @@ async function storedExample(store: Store, task: string, rawId: string): Promise
   return example;
 }
 
-function newLabel(body: unknown, rt: TaskRuntime): string {
-  const label = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>).label : undefined;
-  if (typeof label !== "string" || Object.keys(body as object).length !== 1) throw badRequest('the body must be {"label": "..."}');
-  if (!answerLabels(rt.task).includes(label)) throw badRequest(`label: "${label}" is not one of the task's labels`);
-  return label;
+/** The corrected answer in the body: {"label"} for a label task, {"output"} for a structured one (checked against `text`). */
+function newAnswer(body: unknown, rt: TaskRuntime, text: string): string {
+  const key = isStructuredTask(rt.task) ? "output" : "label";
+  if (typeof body !== "object" || body === null || Array.isArray(body) || Object.keys(body).length !== 1 || !(key in body)) {
+    throw badRequest(key === "label" ? 'the body must be {"label": "..."}' : 'the body must be {"output": {...}}');
+  }
+  try {
+    return givenAnswer(rt.task, body, text);
+  } catch (err) {
+    if (err instanceof AnswerError) throw badRequest(err.message);
+    throw err;
+  }
 }
 
 /** When the live version was trained (its creation), or null without one. */
@@ -48,8 +56,8 @@ export function registerExampleEditRoutes(app: FastifyInstance, { store, runtime
   app.patch<ExampleRoute>("/v1/tasks/:name/examples/:id", admin, async (request) => {
     singleValues(request.query, []);
     const rt = await runtimeOf(runtimes, request.params.name);
-    const label = newLabel(request.body, rt);
     const example = await storedExample(store, rt.task.name, request.params.id);
+    const label = newAnswer(request.body, rt, example.text);
     await rt.addHumanLabels([{ text: example.text, label }], "human", request.apiKey, "edit");
     rt.scheduleRetrain();
     // Read back: the store applied the label (a relabel keeps the example's id and side).

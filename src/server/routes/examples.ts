@@ -11,6 +11,7 @@ import { DatasetError, RowLimitError, type BadRow } from "../../data/errors.js";
 import type { ExampleFilter, ExampleRecord } from "../../store/examples.js";
 import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../../store/schema.js";
 import { answerLabels } from "../../task/definition.js";
+import { isStructuredTask } from "../../task/structured.js";
 import { readBodyText } from "../http/body-stream.js";
 import { badRequest, HttpError, notFound } from "../http/errors.js";
 import { oneOfStrings, str, type ParameterDoc } from "../docs/openapi-shapes.js";
@@ -114,6 +115,7 @@ async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: Rout
   const rt = await runtimeOf(deps.runtimes, request.params.name);
   // Set by the stream parser above, the only one in this scope (preParsing refused other media types).
   const dataset = request.body as Dataset | undefined;
+  if (isStructuredTask(rt.task)) throw badRequest(`task "${rt.task.name}" is a structured task: importing its examples over the API is not built yet; give corrections as feedback ({"output": {...}}) or declare a JSONL examples file for it in the configuration`);
   if (dataset === undefined) throw badRequest("the body is empty: send the examples");
   const { rows, accepted, rejected } = checkRows(dataset, new Set(answerLabels(rt.task)));
   if (rejected.length > 0 && !partial) throw badRequest(rejectedMessage(rejected, format), rejected);

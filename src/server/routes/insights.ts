@@ -4,9 +4,13 @@
 import type { FastifyInstance } from "fastify";
 import { assess } from "../../cascade/router.js";
 import { REVIEW_KINDS, StoreError, type ReviewItem, type TrafficBucket } from "../../store/index.js";
-import { noneLabel } from "../../task/definition.js";
+import { noneAnswerOf } from "../runtime/answers.js";
 import { badRequest, conflict, notFound } from "../http/errors.js";
 import { modelReport } from "../runtime/model-report.js";
+import { structuredModelReport } from "../runtime/structured-report.js";
+import { TextClassifier } from "../../engine/classifier.js";
+import { learnableFields } from "../../engine/structured-answer.js";
+import { isStructuredTask, outputFields } from "../../task/structured.js";
 import { enumParam, integerParam, singleValues, timeParam, type Query } from "../http/query-params.js";
 import { checkText, runtimeOf, type RouteDeps } from "./tasks.js";
 import { costPerTeacherCall, costSaved } from "../runtime/task-stats.js";
@@ -54,7 +58,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: RouteDeps): vo
     let buckets: TrafficBucket[];
     try {
       await app.requestLog.flush();
-      buckets = await store.requests.series(name, { ...window, noneLabel: noneLabel(record.definition) }, BUCKET_MS[bucket]);
+      buckets = await store.requests.series(name, { ...window, noneLabel: noneAnswerOf(record.definition) }, BUCKET_MS[bucket]);
     } catch (err) {
       if (err instanceof StoreError) throw badRequest(err.message);
       throw err;
@@ -69,7 +73,10 @@ export function registerInsightRoutes(app: FastifyInstance, deps: RouteDeps): vo
     if (model === null) throw conflict(`task "${rt.task.name}" has no model yet: it trains once ${rt.task.training.min_examples} examples are stored`);
     const holdout = [...rt.cascade.store.values()].filter((e) => e.holdout);
     const threshold = rt.cascade.router.threshold;
-    const report = modelReport(model, holdout, rt.cascade.router.settings, rt.task.labels.map((l) => l.name), threshold);
+    const { settings } = rt.cascade.router;
+    const report = isStructuredTask(rt.task)
+      ? structuredModelReport(model, holdout, settings, learnableFields(outputFields(rt.task)), threshold)
+      : modelReport(model as TextClassifier, holdout, settings, rt.task.labels.map((l) => l.name), threshold);
     return { model_version: modelVersion(rt), threshold, threshold_reason: rt.cascade.thresholdChoice?.reason ?? "no threshold chosen yet", ...report };
   });
 
@@ -119,7 +126,9 @@ function modelVersion(rt: TaskRuntime): number | null {
 
 /** The live specialist's most probable labels for a text (none before the first model). */
 function topLabels(rt: TaskRuntime, text: string): { label: string; probability: number }[] {
-  return rt.cascade.specialist?.top(text, TOP_LABELS) ?? [];
+  const specialist = rt.cascade.specialist;
+  // A structured specialist has no ranking of whole objects to show.
+  return specialist instanceof TextClassifier ? specialist.top(text, TOP_LABELS) : [];
 }
 
 function reviewView(rt: TaskRuntime, item: ReviewItem) {
@@ -146,7 +155,7 @@ function explain(rt: TaskRuntime, input: string) {
     model_version: modelVersion(rt),
     label: a?.label ?? null,
     confidence: a?.confidence ?? null,
-    top: specialist?.lastTop(TOP_LABELS) ?? [],
+    top: specialist instanceof TextClassifier ? specialist.lastTop(TOP_LABELS) : [],
     unknown_share: a?.unknownShare ?? null,
     out_of_scope_max: rt.task.routing.out_of_scope_max,
     unknown_share_cut: router.unknownShareCut,

@@ -3,12 +3,14 @@ import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Store } from "../../store/index.js";
 import { textFault } from "../../data/text.js";
-import { answerLabels, noneLabel, parseTask, type Task } from "../../task/definition.js";
+import { parseAnyTask, isStructuredTask, outputFields, type AnyTask } from "../../task/structured.js";
+import { teacherOnlyNotices } from "../../task/output-schema.js";
 import { readJsonObjectBody } from "../http/body-stream.js";
 import { badRequest, conflict, HttpError, notFound } from "../http/errors.js";
 import type { GatewayMetrics } from "../operations/metrics.js";
 import { timeParam } from "../http/query-params.js";
 import { batchReply, predictMany, predictOne, routeMode } from "../runtime/predict.js";
+import { AnswerError, givenAnswer, noneAnswerOf } from "../runtime/answers.js";
 import { taskStats } from "../runtime/task-stats.js";
 import { requireForceTeacher, taskBudgetUse } from "../runtime/teacher-budget.js";
 import { RetrainBusyError, type TaskRuntime, type TaskRuntimes } from "../runtime/task-runtime.js";
@@ -38,19 +40,15 @@ function isObject(x: unknown): x is Record<string, unknown> {
  * The task in `body`, refused with a 400 naming the field; `checkTeacher` false keeps a stored
  * teacher block as it is. `hasUpstream`: whether `none.upstream_model` has an upstream to go to.
  */
-function toTask(body: unknown, teachers: TeacherRegistry, hasUpstream: boolean, checkTeacher = true): Task {
-  // Said plainly rather than as "labels: required": the task file is valid, the gateway cannot serve it yet.
-  if (isObject(body) && body.output !== undefined) {
-    throw badRequest("invalid task: output: structured tasks are not served by the gateway yet; run them with `apprentice simulate`, or give labels for a label task");
-  }
-  let task: Task;
+function toTask(body: unknown, teachers: TeacherRegistry, hasUpstream: boolean, checkTeacher = true): AnyTask {
+  let task: AnyTask;
   try {
-    task = checkTeacher ? teachers.checkTask(body) : parseTask(body);
+    task = checkTeacher ? teachers.checkTask(body) : parseAnyTask(body);
   } catch (err) {
     if (isTaskRefusal(err)) throw badRequest(err.message);
     throw err;
   }
-  if (task.none?.upstream_model !== undefined && !hasUpstream) {
+  if (!isStructuredTask(task) && task.none?.upstream_model !== undefined && !hasUpstream) {
     throw badRequest("invalid task: none.upstream_model: this gateway has no upstream LLM to pass none-of-these requests to (set APPRENTICE_UPSTREAM_BASE_URL or OPENAI_BASE_URL), so set none.answer instead");
   }
   return task;
@@ -99,7 +97,9 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     const task = toTask(request.body, teachers, hasUpstream);
     try {
       const record = await store.tasks.create(task);
-      return reply.code(201).send(record);
+      // Fields only the teacher can answer are said at once: they keep every request on the teacher.
+      const notices = isStructuredTask(task) ? teacherOnlyNotices(outputFields(task)) : [];
+      return reply.code(201).send(notices.length === 0 ? record : { ...record, notices });
     } catch (err) {
       if (err instanceof StoreConflictError) throw conflict(err.message);
       throw err;
@@ -114,7 +114,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     const rt = await runtimes.get(record.name);
     const teacher = rt === null ? null : { ...teachers.describe(rt.task), on_failure: rt.task.teacher.on_failure, circuit: rt.breaker.snapshot() };
     // none_label: the answer that means "none of these", which people may give in reviews and corrections.
-    return { ...record, none_label: noneLabel(record.definition), model_version: rt?.modelVersion ?? null, cascade: rt?.cascade.stats() ?? null, teacher };
+    return { ...record, none_label: noneAnswerOf(record.definition) ?? null, model_version: rt?.modelVersion ?? null, cascade: rt?.cascade.stats() ?? null, teacher };
   });
 
   app.patch<NameParams>("/v1/tasks/:name", admin, async (request) => {
@@ -170,18 +170,25 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
   app.post<NameParams>("/v1/tasks/:name/feedback", admin, async (request) => {
     const rt = await runtimeOf(runtimes, request.params.name);
     const body = request.body;
-    if (!isObject(body) || typeof body.request_id !== "string" || typeof body.label !== "string" || (body.text !== undefined && typeof body.text !== "string")) {
-      throw badRequest('the body must be {"request_id": "...", "label": "..."} (plus "text" for tasks that keep only a hash of inputs)');
+    const answerField = isStructuredTask(rt.task) ? '"output": {...}' : '"label": "..."';
+    if (!isObject(body) || typeof body.request_id !== "string" || (body.text !== undefined && typeof body.text !== "string")) {
+      throw badRequest(`the body must be {"request_id": "...", ${answerField}} (plus "text" for tasks that keep only a hash of inputs)`);
     }
     // Under hash_inputs a lone surrogate and U+FFFD hash alike: the text must be one that reads back as sent.
     if (body.text !== undefined) checkText(body.text, '"text"');
-    if (!answerLabels(rt.task).includes(body.label)) throw badRequest(`label "${body.label}" is not one of the task's labels`);
     const logged = await app.requestLog.get(body.request_id);
     if (logged === null || logged.task !== rt.task.name) throw notFound(`no request "${body.request_id}" for task "${rt.task.name}"`);
     const text = feedbackText(logged, body.text);
-    await rt.addHumanLabels([{ text, label: body.label }], "feedback", request.apiKey);
+    let label: string;
+    try {
+      label = givenAnswer(rt.task, body, text);
+    } catch (err) {
+      if (err instanceof AnswerError) throw badRequest(err.message);
+      throw err;
+    }
+    await rt.addHumanLabels([{ text, label }], "feedback", request.apiKey);
     rt.scheduleRetrain();
-    return { ok: true, request_id: logged.id, label: body.label, previous_label: logged.label };
+    return { ok: true, request_id: logged.id, label, previous_label: logged.label };
   });
 
   app.post<NameParams>("/v1/tasks/:name/retrain", admin, async (request) => {
@@ -200,7 +207,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     const window = { ...timeParam(request.query.since, "since"), ...timeParam(request.query.until, "until") };
     try {
       await app.requestLog.flush();
-      const stats = taskStats(await store.requests.stats(rt.task.name, { ...window, noneLabel: noneLabel(rt.task) }), rt.task);
+      const stats = taskStats(await store.requests.stats(rt.task.name, { ...window, noneLabel: noneAnswerOf(rt.task) }), rt.task);
       return { ...stats, model_version: rt.modelVersion, examples: rt.cascade.store.size, budget: await taskBudgetUse(store, rt.task) };
     } catch (err) {
       if (err instanceof StoreError) throw badRequest(err.message);

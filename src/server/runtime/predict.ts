@@ -5,6 +5,9 @@ import type { FastifyReply } from "fastify";
 import { NoSpecialistError, type CascadeAnswer } from "../../cascade/cascade.js";
 import type { RouteMode } from "../../cascade/router.js";
 import { textHash, type RequestInput } from "../../store/index.js";
+import { parseCanonical, type StructuredObject } from "../../engine/structured-answer.js";
+import { StructuredSpecialist } from "../../engine/structured-specialist.js";
+import { isStructuredTask } from "../../task/structured.js";
 import type { TeacherAnswer } from "../../teacher/types.js";
 import { badRequest, conflict, HttpError } from "../http/errors.js";
 import { sliceWait } from "../http/event-loop-share.js";
@@ -27,6 +30,26 @@ export interface PredictResult {
   status: "ok" | "teacher_invalid" | "teacher_error" | "degraded";
   /** The answer is the specialist's fallback for a failed teacher: not checked, not learned from. */
   degraded: boolean;
+  /** Structured tasks: the answer as an object (`label` is its canonical JSON); null without an answer. */
+  output?: StructuredObject | null;
+  /** Structured tasks, specialist answers: each field's probability, and where extracted values are in the input. */
+  fields?: Record<string, { confidence: number; spans?: { start: number; end: number; text: string; probability: number }[] }>;
+}
+
+/**
+ * A structured answer's object, and for a specialist answer its fields' probabilities and spans.
+ * The specialist predicts the text once more for them: the router keeps only the whole object's.
+ */
+function structuredParts(rt: TaskRuntime, input: string, answer: CascadeAnswer): Pick<PredictResult, "output" | "fields"> {
+  if (!isStructuredTask(rt.task)) return {};
+  const output = answer.label === null ? null : parseCanonical(answer.label);
+  const specialist = rt.cascade.specialist;
+  if (answer.source !== "specialist" || !(specialist instanceof StructuredSpecialist)) return { output };
+  const fields: NonNullable<PredictResult["fields"]> = {};
+  for (const [name, f] of Object.entries(specialist.predict(input).fields)) {
+    fields[name] = f.spans === undefined ? { confidence: f.confidence } : { confidence: f.confidence, spans: f.spans.map(({ start, end, text, probability }) => ({ start, end, text, probability })) };
+  }
+  return { output, fields };
 }
 
 const ROUTE_MODES: readonly RouteMode[] = ["auto", "specialist", "teacher"];
@@ -92,7 +115,7 @@ async function answerOne(rt: TaskRuntime, input: string, id: string, options: Pr
   metrics?.predictions.inc({ task: rt.task.name, source });
   if (teacher !== undefined && teacher !== null) metrics?.teacherCalls.inc({ task: rt.task.name, status: teacher.status });
   rt.scheduleRetrain();
-  const result: PredictResult = { input, label: answer.label, confidence, source, route, model_version: version, request_id: id, latency_ms: latency, status, degraded };
+  const result: PredictResult = { input, label: answer.label, confidence, source, route, model_version: version, request_id: id, latency_ms: latency, status, degraded, ...structuredParts(rt, input, answer) };
   return { result, row, teacher };
 }
 

@@ -6,21 +6,21 @@
 // examples, while a candidate trains; one retrain at a time per task, across gateway instances
 // too (the store's retrain lease: the others serve what it promotes).
 import { Cascade, type CascadeAnswer, type RetrainOutcome, type RetrainReport } from "../../cascade/cascade.js";
+import { specialistKindOf, type Specialist } from "../../cascade/specialist-kind.js";
 import type { RouteMode } from "../../cascade/router.js";
 import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../../cascade/example-store.js";
-import { decodeModel, encodeModel } from "../../engine/model-file.js";
 import type { TrainOptions } from "../../engine/train.js";
 import { textHash, type Store, type TaskRecord } from "../../store/index.js";
 import type { ExampleInput, ExampleRecord } from "../../store/index.js";
 import type { ExampleOrigin, ExampleSource } from "../../store/schema.js";
-import type { Task } from "../../task/definition.js";
+import type { AnyTask } from "../../task/structured.js";
 import { CircuitBreaker, CircuitBreakerTeacher, type CircuitBreakerOptions, type CircuitState } from "../../teacher/circuit-breaker.js";
 import type { Teacher } from "../../teacher/types.js";
 import { endedOnThisHost, newInstanceId } from "../instance-id.js";
 import { learnsFrom, teacherGate, type RequestCaller } from "./teacher-budget.js";
 import { trainInWorker } from "./train-worker.js";
 
-export type TeacherFactory = (task: Task) => Teacher;
+export type TeacherFactory = (task: AnyTask) => Teacher;
 
 /** How long a retrain lease lasts unless renewed; a running retrain renews it every third of that. */
 export const RETRAIN_LEASE_MS = 60_000;
@@ -159,8 +159,8 @@ export interface RuntimeOptions {
 }
 
 export class TaskRuntime {
-  readonly task: Task;
-  readonly cascade: Cascade;
+  readonly task: AnyTask;
+  readonly cascade: Cascade<Specialist, AnyTask>;
   /** The task teacher's circuit breaker (one per runtime: a task update starts a fresh one). */
   readonly breaker: CircuitBreaker;
   readonly #examples: WriteThroughExampleStore;
@@ -182,7 +182,7 @@ export class TaskRuntime {
   #leaseRetryAt = 0;
   #closed = false;
 
-  private constructor(task: Task, examples: WriteThroughExampleStore, options: RuntimeOptions) {
+  private constructor(task: AnyTask, examples: WriteThroughExampleStore, options: RuntimeOptions) {
     this.task = task;
     this.#examples = examples;
     this.#options = options;
@@ -197,6 +197,7 @@ export class TaskRuntime {
     });
     this.cascade = new Cascade({
       task,
+      kind: specialistKindOf(task),
       teacher: new CircuitBreakerTeacher(options.teacherFor(task), this.breaker),
       store: examples,
       autoRetrain: false,
@@ -221,7 +222,7 @@ export class TaskRuntime {
     if (promoted !== null) {
       // Served at once; its threshold is chosen again on the current holdout, and later versions
       // are compared with it and numbered from it.
-      runtime.cascade.restore(decodeModel(promoted.artifact), promoted.version);
+      runtime.cascade.restore(runtime.cascade.kind.decode(promoted.artifact), promoted.version);
       runtime.#modelVersion = promoted.version;
     }
     return runtime;
@@ -359,7 +360,7 @@ export class TaskRuntime {
     if (state.promoted_version !== null && state.promoted_version !== this.#modelVersion && this.#retrain === null && !this.#closed) {
       const promoted = await store.models.promoted(name);
       if (promoted !== null && promoted.version !== this.#modelVersion && this.#retrain === null) {
-        this.cascade.restore(decodeModel(promoted.artifact), promoted.version);
+        this.cascade.restore(this.cascade.kind.decode(promoted.artifact), promoted.version);
         this.#modelVersion = promoted.version;
         this.#options.logger?.info({ task: name, version: promoted.version }, "serving the version another instance promoted");
       }
@@ -457,9 +458,9 @@ export class TaskRuntime {
     const prepared = this.cascade.prepareRetrain();
     // Only #track'd callers get here, one at a time, so nothing else has a retrain outstanding.
     if (prepared === null) throw new Error("a retrain of this task is already outstanding");
-    let outcome: RetrainOutcome;
+    let outcome: RetrainOutcome<Specialist>;
     try {
-      outcome = { candidate: await trainInWorker(prepared.examples, prepared.trainOptions) };
+      outcome = { candidate: await trainInWorker(prepared.examples, prepared.trainOptions, this.cascade.kind.fields) };
     } catch (error) {
       outcome = { error };
     }
@@ -468,7 +469,7 @@ export class TaskRuntime {
     const report = this.cascade.settleRetrain(prepared, outcome);
     if (report.promoted && this.cascade.specialist !== null && !this.#closed) {
       const version = await this.#options.store.models.add(this.task.name, {
-        artifact: encodeModel(this.cascade.specialist),
+        artifact: this.cascade.kind.encode(this.cascade.specialist),
         metrics: {
           holdout_accuracy: report.candidateAccuracy,
           previous_accuracy: report.currentAccuracy,

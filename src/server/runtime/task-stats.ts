@@ -4,7 +4,7 @@
 // so the figures survive restarts and agree between gateway instances.
 import { clopperPearsonLower, clopperPearsonUpper } from "../../cascade/binomial.js";
 import type { RequestStats } from "../../store/index.js";
-import type { Task } from "../../task/definition.js";
+import type { AnyTask } from "../../task/structured.js";
 
 /** An observed disagreement rate from this share of max_error on is reported as "near". */
 export const NEAR_FACTOR = 0.8;
@@ -46,7 +46,7 @@ export interface TaskStats extends Omit<RequestStats, "daily"> {
   daily: (RequestStats["daily"][number] & { cost_saved: number | null })[];
 }
 
-export function auditSummary(audited: number, disagreements: number, auditedNone: number, task: Task): AuditSummary {
+export function auditSummary(audited: number, disagreements: number, auditedNone: number, task: AnyTask): AuditSummary {
   const { max_error, confidence_level } = task.routing;
   const bound = audited === 0 ? 1 : clopperPearsonUpper(disagreements, audited, confidence_level);
   let status: AuditSummary["status"];
@@ -79,7 +79,7 @@ export function costSaved(perCall: number | null, requests: number, cost: number
   return perCall === null ? null : perCall * requests - cost;
 }
 
-export function taskStats(stats: RequestStats, task: Task): TaskStats {
+export function taskStats(stats: RequestStats, task: AnyTask): TaskStats {
   const perCall = costPerTeacherCall(stats.teacher_calls, stats.cost);
   const saved = (requests: number, cost: number) => costSaved(perCall, requests, cost);
   return {

@@ -5,7 +5,8 @@
 // before a teacher call, and only when a budget applies to it.
 import type { TeacherGate } from "../../cascade/cascade.js";
 import type { ApiKeyRecord, Reservation, SpendLimit, SpendPeriod, Store } from "../../store/index.js";
-import type { Task, TeacherBudget } from "../../task/definition.js";
+import type { TeacherBudget } from "../../task/definition.js";
+import type { AnyTask } from "../../task/structured.js";
 import { HttpError } from "../http/errors.js";
 import { roundMoney } from "../http/money.js";
 
@@ -32,12 +33,12 @@ export const taskScope = (task: string): string => `task:${task}`;
 export const keyScope = (id: number): string => `key:${id}`;
 
 /** Every budget a teacher call for this task and key draws on (empty: none applies). */
-export function budgetLimits(task: Task, key: ApiKeyRecord | null): SpendLimit[] {
+export function budgetLimits(task: AnyTask, key: ApiKeyRecord | null): SpendLimit[] {
   return [...limitsOf(taskScope(task.name), task.budget), ...(key === null ? [] : limitsOf(keyScope(key.id), key.teacher_budget))];
 }
 
 /** A spent budget: 429 naming the budget (task or key, calls or cost, window) and when it resets. */
-export function budgetExceeded(task: Task, key: ApiKeyRecord | null, refusal: Extract<Reservation, { ok: false }>, now = Date.now()): HttpError {
+export function budgetExceeded(task: AnyTask, key: ApiKeyRecord | null, refusal: Extract<Reservation, { ok: false }>, now = Date.now()): HttpError {
   const { limit, kind, used } = refusal;
   const isTask = limit.scope.startsWith("task:");
   const owner = isTask ? `task "${task.name}"` : `API key "${key?.name ?? "?"}" (#${key?.id ?? "?"})`;
@@ -71,7 +72,7 @@ export function budgetExceeded(task: Task, key: ApiKeyRecord | null, refusal: Ex
  * applies. Each call is reserved in the store first; its cost is added when known (a failure to
  * add it is reported to `onError`, the call having happened).
  */
-export function teacherGate(store: Store, task: Task, key: ApiKeyRecord | null, onError: (err: unknown) => void): TeacherGate | undefined {
+export function teacherGate(store: Store, task: AnyTask, key: ApiKeyRecord | null, onError: (err: unknown) => void): TeacherGate | undefined {
   // The common case, for every request: nothing to build.
   if (task.budget === undefined && (key === null || key.teacher_budget === null)) return undefined;
   const limits = budgetLimits(task, key);
@@ -84,7 +85,7 @@ export function teacherGate(store: Store, task: Task, key: ApiKeyRecord | null, 
 }
 
 /** Whether the task learns from this key's requests (`training.learn_from_keys`; absent: every key). */
-export function learnsFrom(task: Task, key: ApiKeyRecord | null): boolean {
+export function learnsFrom(task: AnyTask, key: ApiKeyRecord | null): boolean {
   const trusted = task.training.learn_from_keys;
   return trusted === undefined || (key !== null && trusted.includes(key.name));
 }
@@ -100,7 +101,7 @@ export interface BudgetWindowUse {
 }
 
 /** The task budget's use in the current hour and day (for stats), or null when the task has none. */
-export async function taskBudgetUse(store: Store, task: Task): Promise<{ limits: TeacherBudget; windows: BudgetWindowUse[] } | null> {
+export async function taskBudgetUse(store: Store, task: AnyTask): Promise<{ limits: TeacherBudget; windows: BudgetWindowUse[] } | null> {
   const budget = task.budget;
   if (budget === undefined) return null;
   const windows: BudgetWindowUse[] = [];

@@ -4,7 +4,8 @@
 // one by name; no API caller, admin included, can name an endpoint or an environment variable,
 // so no key is ever sent anywhere its operator did not pair it with. Keys are read once, here.
 import { z } from "zod";
-import { knobsOf, parseTask, TaskError, TEACHER_ENDPOINT_DEFAULTS, TEACHER_ENDPOINT_FIELDS, TeacherEndpointSchema, type Task, type TeacherEndpoint } from "../../task/definition.js";
+import { knobsOf, TaskError, TEACHER_ENDPOINT_DEFAULTS, TEACHER_ENDPOINT_FIELDS, TeacherEndpointSchema, type TeacherEndpoint } from "../../task/definition.js";
+import { parseAnyTask, type AnyTask } from "../../task/structured.js";
 import { OpenAITeacher, Semaphore, type OpenAITeacherOptions, type Teacher, type TeacherAnswer } from "../../teacher/index.js";
 import type { TeacherFactory } from "./task-runtime.js";
 
@@ -110,7 +111,7 @@ export class TeacherRegistry {
    * block may name a declared teacher and set the task's own knobs, nothing else. Returns the task
    * with `teacher.name` filled in; throws TaskTeacherError (field first) or TaskError.
    */
-  checkTask(data: unknown): Task {
+  checkTask(data: unknown): AnyTask {
     const teacher = typeof data === "object" && data !== null ? (data as { teacher?: unknown }).teacher : undefined;
     if (typeof teacher === "object" && teacher !== null) {
       const field = TEACHER_ENDPOINT_FIELDS.find((f) => f in teacher);
@@ -118,7 +119,7 @@ export class TeacherRegistry {
         throw new TaskTeacherError(`teacher.${field}: a task cannot choose its teacher's ${field.replaceAll("_", " ")}; the operator declares teachers (endpoint, key, model, prices, limits) in the configuration file's teachers:, and a task names one with teacher.name`);
       }
     }
-    const task = parseTask(data);
+    const task = parseAnyTask(data);
     const name = task.teacher.name ?? this.defaultName();
     if (name === null) throw new TaskTeacherError(`teacher.name: this gateway declares ${this.#declared.size === 0 ? "no teacher" : `several teachers (${this.names().join(", ")})`}: name one`);
     const problem = this.problem(name);
@@ -132,7 +133,7 @@ export class TeacherRegistry {
    * default one when it named none, or the simulated one if it was simulated; otherwise it has no
    * teacher until an admin names one.
    */
-  resolve(task: Task): TeacherResolution {
+  resolve(task: AnyTask): TeacherResolution {
     const { name } = task.teacher;
     if (name !== undefined) {
       const problem = this.problem(name);
@@ -163,7 +164,7 @@ export class TeacherRegistry {
   };
 
   /** What GET /v1/tasks/:name shows of the task's teacher: never a key, its variable or the endpoint. */
-  describe(task: Task): { name: string | null; provider: string | null; model: string | null; status: "ready" | "unavailable"; reason?: string } {
+  describe(task: AnyTask): { name: string | null; provider: string | null; model: string | null; status: "ready" | "unavailable"; reason?: string } {
     const resolved = this.resolve(task);
     if (resolved.declared === null) return { name: task.teacher.name ?? null, provider: null, model: null, status: "unavailable", reason: resolved.problem };
     const { name, settings } = resolved.declared;

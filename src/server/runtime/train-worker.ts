@@ -1,19 +1,23 @@
 // Trains a specialist in a worker thread, so training never blocks the event loop that serves
-// requests. The worker runs trainClassifier on the examples and sends back the model file bytes
-// (encodeModel), which the caller decodes: the same bytes as training in-process with the same seed.
+// requests. The worker trains the task's kind of specialist (trainerFor: a label classifier, or a
+// structured task's per-field models) and sends back its model file bytes, which the caller
+// decodes: the same bytes as training in-process with the same seed.
 //
 // TaskRuntime uses it for background retrains: Cascade.prepareRetrain() snapshots the training set,
 // the worker trains, and Cascade.acceptCandidate() compares and promotes.
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { decodeModel, encodeModel } from "../../engine/model-file.js";
-import { trainClassifier, TrainingError, type TrainingExample, type TrainOptions } from "../../engine/train.js";
+import { trainerFor, type Specialist } from "../../cascade/specialist-kind.js";
 import type { TextClassifier } from "../../engine/classifier.js";
+import type { OutputField } from "../../engine/structured-answer.js";
+import { TrainingError, type TrainingExample, type TrainOptions } from "../../engine/train.js";
 
 export type WorkerTrainOptions = Partial<Omit<TrainOptions, "onProgress">>;
 
 interface Job {
   examples: readonly TrainingExample[];
   options: WorkerTrainOptions;
+  /** A structured task's fields; absent for a label task. */
+  fields?: readonly OutputField[];
 }
 
 type Outcome = { ok: true; model: Uint8Array } | { ok: false; trainingError: boolean; message: string };
@@ -21,7 +25,8 @@ type Outcome = { ok: true; model: Uint8Array } | { ok: false; trainingError: boo
 /** The worker side: train and post the encoded model (or the error). */
 function runJob(job: Job): Outcome {
   try {
-    return { ok: true, model: encodeModel(trainClassifier(job.examples, job.options)) };
+    const trainer = trainerFor(job.fields);
+    return { ok: true, model: trainer.encode(trainer.train(job.examples, job.options)) };
   } catch (err) {
     return { ok: false, trainingError: err instanceof TrainingError, message: err instanceof Error ? err.message : String(err) };
   }
@@ -35,16 +40,20 @@ if (!isMainThread && parentPort !== null && (workerData as { apprenticeTrainJob?
 /**
  * Trains in a fresh worker thread. The worker loads this module's TypeScript source through tsx
  * (registered inside the worker), so it works from the sources with no build step. Rejects with a
- * TrainingError when training is impossible (too few examples, one label…), like trainClassifier.
+ * TrainingError when training is impossible (too few examples, one label…), like the trainer.
+ * `fields`: a structured task's (its specialist is then a StructuredSpecialist).
  */
-export function trainInWorker(examples: readonly TrainingExample[], options: WorkerTrainOptions = {}): Promise<TextClassifier> {
+export function trainInWorker(examples: readonly TrainingExample[], options?: WorkerTrainOptions): Promise<TextClassifier>;
+export function trainInWorker(examples: readonly TrainingExample[], options: WorkerTrainOptions, fields: readonly OutputField[] | undefined): Promise<Specialist>;
+export function trainInWorker(examples: readonly TrainingExample[], options: WorkerTrainOptions = {}, fields?: readonly OutputField[]): Promise<Specialist> {
   const self = new URL(import.meta.url).href;
   // Resolved here, not in the worker: an eval'd worker resolves bare names from the process's
   // working directory, which need not be this repository (`apprentice serve` run elsewhere).
   const tsxApi = import.meta.resolve("tsx/esm/api");
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(self)}); }).catch((err) => { require("node:worker_threads").parentPort.postMessage({ ok: false, trainingError: false, message: String(err && err.stack || err) }); });`;
-  const job: Job = { examples: examples.map((e) => ({ text: e.text, label: e.label })), options };
-  return new Promise<TextClassifier>((resolve, reject) => {
+  const job: Job = { examples: examples.map((e) => ({ text: e.text, label: e.label })), options, ...(fields === undefined ? {} : { fields }) };
+  const trainer = trainerFor(fields);
+  return new Promise<Specialist>((resolve, reject) => {
     const worker = new Worker(bootstrap, { eval: true, workerData: { apprenticeTrainJob: job } });
     let settled = false;
     worker.once("message", (outcome: Outcome) => {
@@ -52,7 +61,7 @@ export function trainInWorker(examples: readonly TrainingExample[], options: Wor
       void worker.terminate();
       if (outcome.ok) {
         try {
-          resolve(decodeModel(new Uint8Array(outcome.model)));
+          resolve(trainer.decode(new Uint8Array(outcome.model)));
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
         }

@@ -1,0 +1,33 @@
+// What a person (feedback, an admin's correction) may give as the answer to a text, for either
+// kind of task: a label of a label task, or an object of a structured task, checked by the rules a
+// teacher's object is held to and turned into its canonical answer (the string the cascade stores).
+import { isStructuredTask, outputFields, type AnyTask } from "../../task/structured.js";
+import { answerLabels, noneLabel } from "../../task/definition.js";
+import { checkStructuredObject } from "../../teacher/structured-parse.js";
+
+/** The given answer is not one the task admits; the message names the field and the problem. */
+export class AnswerError extends Error {
+  override name = "AnswerError";
+}
+
+/**
+ * The answer in a body: `label` for a label task, `output` (an object) for a structured task.
+ * `text` is the input the answer is for: an object's extracted values must occur in it.
+ */
+export function givenAnswer(task: AnyTask, body: { label?: unknown; output?: unknown }, text: string): string {
+  if (isStructuredTask(task)) {
+    const output = body.output;
+    if (typeof output !== "object" || output === null || Array.isArray(output)) throw new AnswerError('output: a structured task takes the answer as {"output": {...}}, an object of its fields');
+    const checked = checkStructuredObject(output as Record<string, unknown>, text, outputFields(task));
+    if ("invalid" in checked) throw new AnswerError(`output: ${checked.invalid}`);
+    return checked.label;
+  }
+  if (typeof body.label !== "string") throw new AnswerError('label: a label task takes the answer as {"label": "..."}');
+  if (!answerLabels(task).includes(body.label)) throw new AnswerError(`label: "${body.label}" is not one of the task's labels`);
+  return body.label;
+}
+
+/** The task's "none of these" answer; a structured task has none (its fields may be null instead). */
+export function noneAnswerOf(task: AnyTask): string | undefined {
+  return isStructuredTask(task) ? undefined : noneLabel(task);
+}
