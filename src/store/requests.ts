@@ -422,6 +422,20 @@ export class RequestLog {
   }
 
   /**
+   * The answer and the teacher's of each audit that disagreed over [since, until), newest first,
+   * at most `limit`: a structured task reads from them which fields its specialist gets wrong.
+   */
+  async auditDisagreements(task: string, window: { since?: number; until?: number }, limit: number): Promise<{ label: string; teacher_label: string }[]> {
+    const rows = await this.#window(task, window.since ?? 0, window.until ?? null)
+      .select(["label", "teacher_label"])
+      .where(disagreed)
+      .orderBy("created_at", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ label: r.label!, teacher_label: r.teacher_label! }));
+  }
+
+  /**
    * Traffic of one task over [since, until) in buckets of `bucketMs` milliseconds, aligned to
    * multiples of it (UTC): every bucket from the one holding `since` to the one holding
    * `until − 1`, oldest first, those without requests as zeros. The first and last buckets count

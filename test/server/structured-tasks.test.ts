@@ -12,7 +12,10 @@ import { startTestGateway, stopTestGateway, type TestGateway } from "./helpers.j
 
 const TRAIN = transferRequests(400, 41);
 const FRESH = transferRequests(150, 42).filter((r) => !TRAIN.some((t) => t.text === r.text));
-const key = structuredAnswerKey({ fields: TRANSFER_FIELDS, gold: [...TRAIN, ...FRESH], accuracy: 1 });
+// Right about everything but some of the texts the audit test sends (FRESH from the fourth on).
+const right = structuredAnswerKey({ fields: TRANSFER_FIELDS, gold: [...TRAIN, ...FRESH.slice(0, 3)], accuracy: 1 });
+const slipping = structuredAnswerKey({ fields: TRANSFER_FIELDS, gold: FRESH.slice(3), accuracy: 0.7 });
+const key = { ...right, answers: new Map([...right.answers, ...slipping.answers]), gold: new Map([...right.gold, ...slipping.gold]) };
 const teacher = new SimulatedTeacher({ key });
 
 const OUTPUT = {
@@ -123,6 +126,22 @@ describe("structured tasks on the gateway", () => {
     expect(report.body.per_field.map((f: { field: string }) => f.field)).toEqual(TRANSFER_FIELDS.map((f) => f.name));
     expect(report.body.exact_match).toBeGreaterThan(0.5);
     for (const f of report.body.per_field) expect(f.agreement).toBeGreaterThanOrEqual(report.body.exact_match);
+  });
+
+  it("audits whole objects and says per field where the disagreements are", async () => {
+    const patched = await g.request("PATCH", "/v1/tasks/transfers", { body: { routing: { max_error: 0.1, confidence_level: 0.95, audit_rate: 1 } } });
+    expect(patched.status).toBe(200);
+    // The teacher slips on some of these texts, so some audits disagree.
+    const res = await g.request("POST", "/v1/tasks/transfers/predict", { key: g.predictKey, body: { inputs: FRESH.slice(3).map((t) => t.text) } });
+    expect(res.status).toBe(200);
+    const stats = await g.request("GET", "/v1/tasks/transfers/stats");
+    expect(stats.status).toBe(200);
+    expect(stats.body.audit.audited).toBeGreaterThan(0);
+    const perField = stats.body.audit.field_disagreements as Record<string, number>;
+    expect(Object.keys(perField)).toEqual(TRANSFER_FIELDS.map((f) => f.name));
+    // Every disagreeing audit differs in at least one field.
+    expect(Object.values(perField).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(stats.body.audit.disagreements);
+    expect(stats.body.audit.disagreements).toBeGreaterThan(0);
   });
 
   it("serves the stored structured model after a restart", async () => {

@@ -5,6 +5,7 @@ import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Stor
 import { textFault } from "../../data/text.js";
 import { parseAnyTask, isStructuredTask, outputFields, type AnyTask } from "../../task/structured.js";
 import { teacherOnlyNotices } from "../../task/output-schema.js";
+import { fieldDifferences, parseCanonical, type OutputField } from "../../engine/structured-answer.js";
 import { readJsonObjectBody } from "../http/body-stream.js";
 import { badRequest, conflict, HttpError, notFound } from "../http/errors.js";
 import type { GatewayMetrics } from "../operations/metrics.js";
@@ -17,6 +18,15 @@ import { RetrainBusyError, type TaskRuntime, type TaskRuntimes } from "../runtim
 import { isTaskRefusal, type TeacherRegistry } from "../runtime/teachers.js";
 
 export const MAX_PREDICT_INPUTS = 1000;
+/** Disagreeing audits a structured task's stats read per field (the most recent). */
+const MAX_FIELD_AUDITS = 10_000;
+
+/** Per field, how many of these disagreeing audits differ in it: where the specialist's object errors come from. */
+function fieldDisagreements(fields: readonly OutputField[], audits: readonly { label: string; teacher_label: string }[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(fields.map((f) => [f.name, 0]));
+  for (const a of audits) for (const f of fieldDifferences(fields, parseCanonical(a.label), parseCanonical(a.teacher_label))) counts[f]++;
+  return counts;
+}
 export const MAX_TEXT_CHARS = 100_000;
 /**
  * Characters of input in one predict batch. The default 5 MiB body carries at most about 5.2 M;
@@ -208,6 +218,10 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     try {
       await app.requestLog.flush();
       const stats = taskStats(await store.requests.stats(rt.task.name, { ...window, noneLabel: noneAnswerOf(rt.task) }), rt.task);
+      if (isStructuredTask(rt.task)) {
+        const disagreements = await store.requests.auditDisagreements(rt.task.name, window, MAX_FIELD_AUDITS);
+        stats.audit = { ...stats.audit, field_disagreements: fieldDisagreements(outputFields(rt.task), disagreements) };
+      }
       return { ...stats, model_version: rt.modelVersion, examples: rt.cascade.store.size, budget: await taskBudgetUse(store, rt.task) };
     } catch (err) {
       if (err instanceof StoreError) throw badRequest(err.message);

@@ -12,6 +12,8 @@ export const NEAR_FACTOR = 0.8;
 export interface AuditSummary {
   audited: number;
   disagreements: number;
+  /** Structured tasks: per field, how many disagreeing audits differ in it (an audit compares whole objects). */
+  field_disagreements?: Record<string, number>;
   /** 1 − disagreements / audited; null before any audit. */
   agreement: number | null;
   /** One-sided upper bound of the disagreement rate at the task's confidence level (1 before any audit). */
