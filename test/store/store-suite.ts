@@ -3,6 +3,7 @@
 import { Migrator, sql } from "kysely";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseTask, TaskError, type Task } from "../../src/task/definition.js";
+import { isStructuredTask, parseStructuredTask, type AnyTask } from "../../src/task/structured.js";
 import {
   StoreConflictError,
   StoreNotFoundError,
@@ -113,6 +114,17 @@ export function storeSuite(target: StoreTarget): void {
         expect(await store.tasks.delete("support")).toBe(true);
         expect(await store.tasks.delete("support")).toBe(false);
         expect(await store.tasks.get("support")).toBeNull();
+      });
+
+      it("keeps a structured task's output block as given, and its kind", async () => {
+        const output = { properties: { intent: { enum: ["send", "ask"] }, amount: { extract: true }, urgent: { type: "boolean" } } };
+        const created = await store.tasks.create(parseStructuredTask({ name: "transfers", instructions: "Read the request.", output }));
+        expect(created.definition).toMatchObject({ output, routing: { max_error: 0.05 } });
+        const got = (await store.tasks.get("transfers"))!.definition;
+        expect(isStructuredTask(got)).toBe(true);
+        expect(got).toEqual(created.definition);
+        const both = { name: "both", instructions: "x", output, labels: [{ name: "a" }, { name: "b" }] } as unknown as AnyTask;
+        await expect(store.tasks.create(both)).rejects.toThrow(/not both/);
       });
 
       it("refuses a duplicate name with StoreConflictError", async () => {
