@@ -26,6 +26,7 @@ import { argValue, loadBanking77, REPO_ROOT, type LabeledText } from "./lib/bank
 import { SHIFT_KINDS, shiftStream } from "./lib/shift-streams.js";
 import { latencyPercentiles, type LatencyPercentiles } from "./lib/timing.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
+import { medianAndWorst } from "./lib/spread.js";
 
 const TEACHER_ACCURACY = 0.83;
 /** Reported orders. Settings (shift guard, grid) were chosen on VALIDATION_SEEDS only. */
@@ -117,18 +118,10 @@ function summary(run: Run) {
 
 type Summary = ReturnType<typeof summary>;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Median and worst over the orders of the figures the targets are about. */
 function spread(all: Summary[]) {
-  const of = (f: (o: Summary) => number, worst: "max" | "min") => {
-    const xs = all.map(f);
-    return { median: round(median(xs)), worst: round(worst === "max" ? Math.max(...xs) : Math.min(...xs)) };
-  };
+  const of = (f: (o: Summary) => number, worst: "max" | "min") => medianAndWorst(all.map(f), worst);
   return {
     orders: all.length,
     stream_teacher_share: of((o) => o.teacher_share, "max"),

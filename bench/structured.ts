@@ -25,6 +25,7 @@ import { structuredAnswerKey } from "../src/teacher/sim-structured-key.js";
 import { SimulatedTeacher } from "../src/teacher/simulated-teacher.js";
 import { argValue, numberFlag, REPO_ROOT } from "./lib/banking77.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
+import { medianAndWorst } from "./lib/spread.js";
 import { loadSnips, snipsAnswers, snipsFields } from "./lib/snips.js";
 import { latencyPercentiles } from "./lib/timing.js";
 
@@ -129,17 +130,9 @@ function summary(run: Run) {
 }
 type Summary = ReturnType<typeof summary>;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function spread(all: Summary[]) {
-  const of = (f: (o: Summary) => number, worst: "max" | "min") => {
-    const xs = all.map(f);
-    return { median: round(median(xs)), worst: round(worst === "max" ? Math.max(...xs) : Math.min(...xs)) };
-  };
+  const of = (f: (o: Summary) => number, worst: "max" | "min") => medianAndWorst(all.map(f), worst);
   return {
     orders: all.length,
     stream_teacher_share: of((o) => o.teacher_share, "max"),

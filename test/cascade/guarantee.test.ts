@@ -14,6 +14,7 @@
 import { describe, expect, it } from "vitest";
 import { chooseThreshold, type ScoredItem } from "../../src/cascade/threshold.js";
 import { mulberry32 } from "../../src/engine/random.js";
+import { naiveThreshold } from "./naive-threshold.js";
 
 const TARGET = { max_error: 0.05, confidence_level: 0.95 };
 const RUNS = 400;
@@ -49,18 +50,6 @@ function draw(scenario: Scenario, seed: number): ScoredItem[] {
   });
 }
 
-/** The tempting but wrong method: lowest threshold whose observed error is ≤ max_error. */
-function naiveThreshold(scored: ScoredItem[]): number | null {
-  const sorted = [...scored].sort((a, b) => b.confidence - a.confidence);
-  let errors = 0;
-  let best: number | null = null;
-  sorted.forEach((s, i) => {
-    if (!s.correct) errors++;
-    if (errors / (i + 1) <= TARGET.max_error) best = s.confidence;
-  });
-  return best;
-}
-
 /** Median true error of the chosen thresholds over `runs` draws of a scenario (a refusal counts as 0: it spends none of the budget). */
 function medianRealisedError(scenario: Scenario, runs: number, target: typeof TARGET): number {
   const errors: number[] = [];
@@ -85,7 +74,7 @@ function run(scenario: Scenario) {
       answered++;
       if (scenario.trueError(choice.threshold) > TARGET.max_error) violations++;
     }
-    const naive = naiveThreshold(scored);
+    const naive = naiveThreshold(scored, TARGET.max_error);
     if (naive !== null && scenario.trueError(naive) > TARGET.max_error) naiveViolations++;
   }
   return { share: violations / RUNS, violations, naiveViolations, answered, meanCoverage: coverageSum / RUNS };

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { chooseThreshold, type ScoredItem } from "../../src/cascade/threshold.js";
 import { mulberry32 } from "../../src/engine/random.js";
+import { naiveThreshold } from "./naive-threshold.js";
 
 const TARGET = { max_error: 0.05, confidence_level: 0.95 };
 const RUNS = 300;
@@ -48,18 +49,6 @@ function trueErrorOf(population: ScoredItem[]): (t: number) => number {
   };
 }
 
-/** The tempting but wrong method: the lowest threshold whose observed error is ≤ max_error. */
-function naiveThreshold(scored: ScoredItem[]): number | null {
-  const sorted = [...scored].sort((a, b) => b.confidence - a.confidence);
-  let errors = 0;
-  let best: number | null = null;
-  sorted.forEach((s, i) => {
-    if (!s.correct) errors++;
-    if (errors / (i + 1) <= TARGET.max_error) best = s.confidence;
-  });
-  return best;
-}
-
 describe("chooseThreshold on whole objects (simulation)", () => {
   it(`keeps the object-level error ≤ max_error in ≥ ${TARGET.confidence_level} of ${RUNS} draws, though field confidences are over-confident`, () => {
     const trueError = trueErrorOf(drawObjects(400_000, mulberry32(99)));
@@ -75,7 +64,7 @@ describe("chooseThreshold on whole objects (simulation)", () => {
         answered++;
         if (trueError(choice.threshold) > TARGET.max_error) violations++;
       }
-      const naive = naiveThreshold(held);
+      const naive = naiveThreshold(held, TARGET.max_error);
       if (naive !== null && trueError(naive) > TARGET.max_error) naiveViolations++;
     }
     console.info(`object guarantee: ${violations}/${RUNS} violate (limit ${(ALPHA + SLACK).toFixed(4)}); answered in ${answered}; mean coverage ${(coverage / RUNS).toFixed(4)}; naive method violates in ${naiveViolations}/${RUNS}`);
