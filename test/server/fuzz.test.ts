@@ -4,6 +4,7 @@
 // prints its seed and the counterexample.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isStructuredTask } from "../../src/task/structured.js";
 import { ScriptedTeacher } from "../cascade/fixtures.js";
 import { startTestGateway, stopTestGateway, taskBody, type TestGateway } from "./helpers.js";
 
@@ -12,11 +13,29 @@ const RUNS = 100;
 
 let g: TestGateway;
 
+/** The structured task the fuzzing sends objects to: every kind of field but teacher-only. */
+const OUTPUT = {
+  properties: {
+    intent: { enum: ["pay", "refund"] },
+    amount: { extract: true },
+    urgent: { type: "boolean" },
+    topics: { tags: ["card", "fees"] },
+    people: { extract_list: true },
+  },
+};
+const FIELD_NAMES = Object.keys(OUTPUT.properties);
+const structuredBody = (name: string) => ({ ...taskBody(name, { labels: undefined, output: OUTPUT }) });
+/** An answer valid for any text: nothing extracted. */
+const STRUCTURED_ANSWER = JSON.stringify({ intent: "pay", amount: null, urgent: false, topics: [], people: [] });
+
 beforeAll(async () => {
-  // A teacher that answers every text: a 503 for an unknown text would be the teacher's outage
-  // policy at work, not the validation these tests are about.
-  g = await startTestGateway(undefined, { rateLimit: false, teacher: new ScriptedTeacher(() => "weather") });
+  // A teacher that answers every text (of either kind of task): a 503 for an unknown text would
+  // be the teacher's outage policy at work, not the validation these tests are about.
+  const labels = new ScriptedTeacher(() => "weather");
+  const objects = new ScriptedTeacher(() => STRUCTURED_ANSWER);
+  g = await startTestGateway(undefined, { rateLimit: false, teacher: labels, options: { simulatedTeacher: (task) => (isStructuredTask(task) ? objects : labels) } });
   for (const name of ["topics", "patchme"]) expect((await g.request("POST", "/v1/tasks", { body: taskBody(name) })).status).toBe(201);
+  expect((await g.request("POST", "/v1/tasks", { body: structuredBody("objects") })).status).toBe(201);
 });
 
 afterAll(async () => {
@@ -84,6 +103,39 @@ const taskWithWrongField = fc
   });
 
 const inputText = fc.string({ maxLength: 40 });
+
+/** A valid structured task body with one part of its output block (or a setting) replaced, removed, or labels added. */
+const structuredTaskWithWrongField = fc
+  .tuple(
+    fc.constantFrom("output", "output.type", "output.properties", "output.required", "output.additionalProperties", "output.description", "output.properties.intent", "output.properties.intent.enum", "output.properties.intent.enum.0", "output.properties.amount.extract", "output.properties.topics.tags", "output.properties.urgent.type", "output.properties.x", "labels", "none", "out_of_scope_label", "name", "routing.max_error"),
+    fc.oneof(wrong, fieldSpec()),
+    fc.boolean(),
+  )
+  .map(([path, value, drop]) => {
+    const body = structuredClone(structuredBody(`fuzz-${Math.random().toString(36).slice(2, 10)}`)) as Record<string, unknown>;
+    const keys = path.split(".");
+    let at: Record<string, unknown> = body;
+    for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
+    const last = keys[keys.length - 1];
+    if (drop && keys.length > 1) delete at[last];
+    else at[last] = value;
+    return body;
+  });
+
+/** Field schemas, near the forms an output block takes (src/task/output-schema.ts), with wrong values mixed in. */
+function fieldSpec(): fc.Arbitrary<Record<string, unknown>> {
+  const keyword = fc.constantFrom("type", "enum", "tags", "extract", "x-extract", "extract_list", "items", "nullable", "description", "properties", "required", "format");
+  const typeName = fc.constantFrom("string", "boolean", "number", "integer", "array", "object", "null", "date");
+  const value = fc.oneof(wrong, typeName, fc.array(typeName, { maxLength: 3 }), fc.array(fc.oneof(fc.string({ maxLength: 5 }), fc.constant(null)), { maxLength: 4 }), fc.boolean());
+  return fc.dictionary(keyword, value, { maxKeys: 4 }).chain((spec) => fc.option(fc.constant({ items: spec }), { nil: undefined }).map((nested) => ({ ...spec, ...nested })));
+}
+
+/** A structured answer near the task's: valid values, wrong types, unknown keys, values not in any text. */
+const outputObject = fc.oneof(
+  wrong,
+  shaped([...FIELD_NAMES, "label"], { intent: fc.constantFrom("pay", "refund", "nope"), amount: fc.constantFrom(null, "40", "", "zz"), urgent: fc.boolean(), topics: fc.array(fc.constantFrom("card", "fees", "x"), { maxLength: 3 }), people: fc.array(fc.constantFrom("Anna", ""), { maxLength: 2 }) }),
+  nearlyValid({ intent: fc.constantFrom("pay", "refund"), amount: fc.constant(null), urgent: fc.boolean(), topics: fc.constant([]), people: fc.constant([]) }),
+);
 
 describe("gateway routes on random bodies", () => {
   it("POST /v1/tasks", async () => {
@@ -169,6 +221,83 @@ describe("gateway routes on random bodies", () => {
     });
     await fc.assert(
       fc.asyncProperty(fc.oneof(json, body, valid), async (b) => {
+        await send("POST", "/v1/chat/completions", b, { key: g.predictKey });
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+});
+
+describe("structured-task routes on random bodies", () => {
+  it("POST /v1/tasks (structured)", async () => {
+    const output = fc.oneof(wrong, shaped(["type", "properties", "required", "additionalProperties"], { properties: fc.dictionary(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("__proto__", "constructor", "a b", "1x")), fieldSpec(), { maxKeys: 4 }), required: fc.array(fc.string({ maxLength: 6 }), { maxLength: 3 }), type: fc.constant("object") }));
+    const body = fc.oneof(shaped(["name", "instructions", "output", "labels"], { name: fc.constant("fuzz-structured"), instructions: fc.constant("Read it."), output }), structuredTaskWithWrongField);
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const res = await send("POST", "/v1/tasks", b);
+        if (res.status === 201) await g.request("DELETE", `/v1/tasks/${encodeURIComponent(res.body.name)}`);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it("POST /v1/tasks/:name/feedback with an output", async () => {
+    const logged = await send("POST", "/v1/tasks/objects/predict", { input: "pay Anna 40 euros" });
+    expect(logged.status).toBe(200);
+    const requestId = logged.body.request_id as string;
+    const body = fc.oneof(
+      json,
+      shaped(["request_id", "output", "label", "text"], { request_id: fc.constantFrom(requestId, "nope"), output: outputObject, label: fc.constantFrom("pay", STRUCTURED_ANSWER), text: inputText }),
+      nearlyValid({ request_id: fc.constant(requestId), output: outputObject }),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        await send("POST", "/v1/tasks/objects/feedback", b);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it("POST /v1/tasks/:name/examples (structured JSONL, JSON and CSV)", async () => {
+    const row = fc.oneof(wrong, shaped(["text", "output", "label"], { text: inputText, output: outputObject, label: fc.constant("pay") }), nearlyValid({ text: inputText, output: outputObject }));
+    const jsonlBody = fc.array(fc.oneof(row.map((r) => JSON.stringify(r) ?? "null"), fc.string({ maxLength: 20 })), { maxLength: 6 }).map((lines) => lines.join("\n"));
+    const cell = fc.oneof(fc.constantFrom("", "pay", "refund", "true", "false", "TRUE", "card|fees", "|", "Anna", "40", '"', '""', ",", "\n"), fc.string({ maxLength: 8 }));
+    const header = fc.oneof(fc.constant(["text", ...FIELD_NAMES]), fc.shuffledSubarray(["text", ...FIELD_NAMES, "label", "text", "x"]));
+    const csvBody = fc.tuple(header, fc.array(fc.array(cell, { maxLength: 8 }), { maxLength: 5 })).map(([h, rows]) => [h, ...rows].map((r) => r.join(",")).join("\r\n"));
+    const body = fc.oneof(
+      jsonlBody.map((b) => [b, "application/x-ndjson"] as const),
+      fc.array(row, { maxLength: 5 }).map((rows) => [JSON.stringify(rows), "application/json"] as const),
+      json.map((v) => [JSON.stringify(v) ?? "null", "application/json"] as const),
+      csvBody.map((b) => [b, "text/csv"] as const),
+    );
+    const query = fc.constantFrom("", "?partial=true", "?partial=false", "?text_column=output", "?label_column=intent", "?partial=true&text_column=x");
+    await fc.assert(
+      fc.asyncProperty(body, query, async ([b, contentType], q) => {
+        const res = await g.request("POST", `/v1/tasks/objects/examples${q}`, { rawBody: b, contentType });
+        expectClientOutcome(res, `POST examples${q} (${contentType}) ${b.slice(0, 300)}`);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it("POST /v1/chat/completions on a structured task with a response_format", async () => {
+    const schema = shaped(["type", "properties", "required", "additionalProperties"], {
+      type: fc.constantFrom("object", "array", "string"),
+      properties: fc.oneof(fc.constant(Object.fromEntries(FIELD_NAMES.map((f) => [f, {}]))), fc.dictionary(fc.constantFrom(...FIELD_NAMES, "label", "x"), wrong, { maxKeys: 6 })),
+      required: fc.array(fc.oneof(fc.constantFrom(...FIELD_NAMES, "label"), wrong), { maxLength: 4 }),
+    });
+    const responseFormat = fc.oneof(
+      wrong,
+      shaped(["type", "json_schema"], { type: fc.constantFrom("text", "json_object", "json_schema", "nope"), json_schema: shaped(["name", "schema", "strict"], { name: fc.constant("t"), schema, strict: fc.boolean() }) }),
+    );
+    const body = nearlyValid({
+      model: fc.constant("task:objects"),
+      messages: fc.constant([{ role: "user", content: "pay Anna 40 euros" }]),
+      response_format: responseFormat,
+      stream: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
         await send("POST", "/v1/chat/completions", b, { key: g.predictKey });
       }),
       { seed: SEED, numRuns: RUNS },

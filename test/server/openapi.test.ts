@@ -4,6 +4,8 @@
 import type { RouteOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { TaskSchema } from "../../src/task/definition.js";
+import { OutputSchema } from "../../src/task/output-schema.js";
+import { StructuredTaskSchema } from "../../src/task/structured.js";
 import { openApiPath, ROLE_EXTENSION } from "../../src/server/docs/openapi.js";
 import { startTestGateway, stopTestGateway, type TestGateway } from "./helpers.js";
 
@@ -172,9 +174,53 @@ describe("OpenAPI document", () => {
   });
 
   it("takes the task schema from the zod validator", () => {
-    expect(Object.keys(doc.components.schemas.TaskInput.properties).sort()).toEqual(Object.keys(TaskSchema.shape).sort());
-    expect(doc.components.schemas.TaskInput.required.sort()).toEqual(["instructions", "labels", "name"]);
+    const schemas = doc.components.schemas;
+    expect(schemas.TaskInput.oneOf).toEqual([{ $ref: "#/components/schemas/LabelTaskInput" }, { $ref: "#/components/schemas/StructuredTaskInput" }]);
+    expect(Object.keys(schemas.LabelTaskInput.properties).sort()).toEqual(Object.keys(TaskSchema.shape).sort());
+    expect(schemas.LabelTaskInput.required.sort()).toEqual(["instructions", "labels", "name"]);
+    expect(Object.keys(schemas.StructuredTaskInput.properties).sort()).toEqual(Object.keys(StructuredTaskSchema.shape).sort());
+    expect(schemas.StructuredTaskInput.required.sort()).toEqual(["instructions", "name", "output"]);
+    expect(schemas.StructuredTaskInput.properties.output).toEqual({ $ref: "#/components/schemas/OutputBlock" });
+    expect(schemas.Task.oneOf).toEqual([{ $ref: "#/components/schemas/LabelTask" }, { $ref: "#/components/schemas/StructuredTask" }]);
+    expect(Object.keys(schemas.StructuredTask.properties)).toContain("output");
     expect(doc.paths["/v1/tasks"].post.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/TaskInput" });
+  });
+
+  it("describes structured tasks: the output block, predictions, feedback, edits, the report, notices and imports", () => {
+    const schemas = doc.components.schemas;
+    // Every keyword a field may use (src/task/output-schema.ts), and the block's own keys.
+    expect(Object.keys(schemas.OutputField.properties).sort()).toEqual(["description", "enum", "extract", "extract_list", "items", "nullable", "tags", "title", "type", "x-extract"]);
+    expect(Object.keys(schemas.OutputBlock.properties).sort()).toEqual(Object.keys(OutputSchema.shape).sort());
+    expect(schemas.OutputBlock.properties.properties.additionalProperties).toEqual({ $ref: "#/components/schemas/OutputField" });
+    expect(schemas.OutputBlock.description).toMatch(/enum.*choice.*tags.*x-extract.*extract_list.*teacher-only/s);
+
+    expect(Object.keys(schemas.PredictResult.properties)).toEqual(expect.arrayContaining(["output", "fields"]));
+    expect(schemas.PredictResult.required).not.toContain("output");
+    expect(schemas.PredictResult.properties.fields.additionalProperties.properties).toHaveProperty("spans");
+
+    const [byLabel, byOutput] = schemas.FeedbackRequest.oneOf;
+    expect(byLabel.required.sort()).toEqual(["label", "request_id"]);
+    expect(byOutput.required.sort()).toEqual(["output", "request_id"]);
+    expect(byOutput.properties.output.$ref).toBe("#/components/schemas/StructuredObject");
+
+    const edit = doc.paths["/v1/tasks/{name}/examples/{id}"].patch.requestBody.content["application/json"].schema;
+    expect(edit.oneOf.map((o: Json) => o.required)).toEqual([["label"], ["output"]]);
+
+    expect(schemas.ModelReport.oneOf).toEqual([{ $ref: "#/components/schemas/LabelModelReport" }, { $ref: "#/components/schemas/StructuredModelReport" }]);
+    expect(schemas.StructuredModelReport.properties.kind).toEqual({ const: "structured" });
+    expect(schemas.StructuredModelReport.required).toEqual(expect.arrayContaining(["kind", "exact_match", "per_field", "curve"]));
+    expect(schemas.StructuredModelReport.properties.per_field.items.required).toEqual(["field", "agreement", "with_value"]);
+
+    const created = doc.paths["/v1/tasks"].post.responses["201"].content["application/json"].schema;
+    expect(created).toEqual({ $ref: "#/components/schemas/TaskCreated" });
+    expect(schemas.TaskCreated.allOf[1].properties.notices.type).toBe("array");
+    expect(schemas.TaskCreated.allOf[1].required).toEqual([]);
+
+    const imports = doc.paths["/v1/tasks/{name}/examples"].post.requestBody.content;
+    expect(imports["application/json"].schema.oneOf.map((o: Json) => o.items.$ref)).toEqual(["#/components/schemas/LabelledText", "#/components/schemas/StructuredText"]);
+    expect(imports["application/x-ndjson"].schema.description).toMatch(/\{text, output: \{\.\.\.\}\}/);
+    expect(imports["text/csv"].schema.description).toMatch(/one column per field.*a\|b/);
+    expect(schemas.StructuredText.properties.output).toEqual({ $ref: "#/components/schemas/StructuredObject" });
   });
 
   it("is served without a key while the API needs one", async () => {

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../../store/schema.js";
 import { GatewayTaskSchema, TaskSchema } from "../../task/definition.js";
+import { StructuredTaskSchema } from "../../task/structured.js";
 import type { RouteAccess } from "../http/auth.js";
 import { docsPage } from "./docs-page.js";
 import {
@@ -40,6 +41,7 @@ import { exampleExportRouteDocs } from "../routes/example-export.js";
 import { DEFAULT_PAGE_LIMIT, exampleFilterDocs, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "../routes/examples.js";
 import { BUCKET_MS, DEFAULT_REVIEW_LIMIT, MAX_REVIEW_LIMIT, MAX_TRAFFIC_BUCKETS, TOP_LABELS } from "../routes/insights.js";
 import { CURVE_POINTS, TOP_CONFUSIONS } from "../runtime/model-report.js";
+import { FIELD_NAME_PATTERN, MAX_ENUM_VALUES, MAX_FIELDS, OutputSchema } from "../../task/output-schema.js";
 import { MAX_BATCH_CHARS, MAX_PREDICT_INPUTS, MAX_TEXT_CHARS } from "../routes/tasks.js";
 
 export const ROLE_EXTENSION = "x-apprentice-role";
@@ -78,6 +80,70 @@ function errorStatuses(route: RouteDoc): Map<ErrorStatus, string | undefined> {
 
 const PREDICT_ROUTES = ["auto", "specialist", "teacher"] as const;
 
+const feedbackText = str("The request's input: needed when the task keeps only a hash of its inputs (`privacy: hash_inputs`), and must match it.");
+
+/** A structured task as the API takes it: the label task's gateway settings (a teacher named, not configured) without its label keys, plus `output`. */
+function structuredGatewayTask() {
+  return GatewayTaskSchema.omit({ labels: true, out_of_scope_label: true, none: true }).extend({ output: OutputSchema });
+}
+
+/** A generated structured task schema with its `output` block pointing at the hand-written OutputBlock (zod only knows it as a record). */
+function withOutputBlock(schema: Schema): Schema {
+  const properties = schema.properties as Record<string, Schema>;
+  return { ...schema, properties: { ...properties, output: ref("OutputBlock") } };
+}
+
+/** The `output` block of a structured task and the objects its answers are (src/task/output-schema.ts). */
+function outputBlockSchemas(): Record<string, Schema> {
+  const list = (description: string): Schema => arrayOf(str(), { minItems: 1, description });
+  return {
+    OutputBlock: {
+      type: "object",
+      description:
+        "The fields of a structured task's answer: the subset of JSON Schema OpenAI structured outputs take, plus short forms. " +
+        "Field kinds: a string with an `enum` is a choice; a boolean; an array of enum strings is tags; a string with `x-extract: true` (short `extract: true`) is copied from the input, null when absent; an array of those is an extracted list (short `extract_list: true`); " +
+        `anything else (a free string, a number) is teacher-only: the teacher answers it, the specialist cannot learn it. At most ${MAX_FIELDS} fields, ${MAX_ENUM_VALUES} enum values in all; no nested objects or arrays of objects.`,
+      properties: {
+        type: { const: "object" },
+        description: str(),
+        properties: { type: "object", description: "Field name (a letter, then letters, digits or `_`, at most 64) → its schema.", propertyNames: { pattern: FIELD_NAME_PATTERN.source }, additionalProperties: ref("OutputField"), minProperties: 1 },
+        required: arrayOf(str(), { description: "Fields an answer must give (null allowed when the field is nullable); absent: every field. A field left out is optional, and nullable." }),
+        additionalProperties: { const: false },
+      },
+      required: ["properties"],
+      additionalProperties: false,
+      example: STRUCTURED_TASK_EXAMPLE.output,
+    },
+    OutputField: {
+      type: "object",
+      description:
+        "One field, in full form (`{type: string, enum: [...]}`, `{type: [boolean, \"null\"]}`, `{type: array, items: {type: string, x-extract: true}}`) " +
+        "or a short form (`{enum: [...]}`, `{tags: [...]}`, `{extract: true}`, `{extract_list: true}`); `\"null\"` in `type` (or `nullable: true`, or null in the enum) lets it be absent.",
+      properties: {
+        type: { oneOf: [oneOfStrings(["string", "boolean", "number", "integer", "array", "null"]), arrayOf(oneOfStrings(["string", "boolean", "number", "integer", "array", "null"]))] },
+        enum: arrayOf({ type: ["string", "null"] }, { minItems: 1, description: "The values of a choice (or, in `items`, of tags)." }),
+        tags: list("Short form: an array of these values (any subset)."),
+        extract: bool("Short form: a string copied from the input."),
+        "x-extract": bool("The value is copied from the input (located in it; case and spacing may differ)."),
+        extract_list: bool("Short form: every such string in the input."),
+        items: { $ref: "#/components/schemas/OutputField", description: "An array's item: an enum string (tags) or an extracted string (a list)." },
+        nullable: bool(),
+        description: str("Shown to the teacher."),
+        title: str(),
+      },
+      additionalProperties: false,
+    },
+    StructuredObject: {
+      type: "object",
+      description:
+        "A structured task's answer: one key per field of its output block — a choice's value, true/false, a list of tags, a string copied from the input (null: absent), a list of such strings, a teacher-only field's value. " +
+        "In requests (feedback, edits, imports) it is checked as a teacher's answer is: every required field given, no other keys, extracted values found in the text.",
+      additionalProperties: true,
+      example: { intent: "send_money", amount: "40", recipient: "Anna", urgent: false },
+    },
+  };
+}
+
 function componentSchemas(): Record<string, Schema> {
   // The chat completion's `apprentice` field is the same result without the echoed input and route.
   const { input, route, ...decision } = {
@@ -106,10 +172,22 @@ function componentSchemas(): Record<string, Schema> {
     }),
     Health: object({ ok: bool() }),
     // Input: what a client sends (settings with defaults may be left out). Output: what is stored.
-    TaskInput: fromZod(GatewayTaskSchema, "input"),
+    // Either kind of task: `labels` makes a label task, `output` a structured one (both: 400).
+    TaskInput: { description: "A label task (`labels`: the teacher picks one) or a structured task (`output`: the teacher answers a JSON object of the block's fields); giving both, or neither, is refused.", oneOf: [ref("LabelTaskInput"), ref("StructuredTaskInput")] },
+    LabelTaskInput: fromZod(GatewayTaskSchema, "input"),
+    StructuredTaskInput: withOutputBlock(fromZod(structuredGatewayTask(), "input")),
     TaskPatch: { ...fromZod(GatewayTaskSchema.partial(), "input"), description: "Fields to change; the rest of the stored definition is kept. The name cannot change." },
-    Task: fromZod(TaskSchema, "output"),
+    Task: { description: "The stored definition: a label task or a structured task (`output`), every setting filled in.", oneOf: [ref("LabelTask"), ref("StructuredTask")] },
+    LabelTask: fromZod(TaskSchema, "output"),
+    StructuredTask: withOutputBlock(fromZod(StructuredTaskSchema, "output")),
+    ...outputBlockSchemas(),
     TaskRecord: object({ name: str(), definition: ref("Task"), created_at: epochMs("Creation time"), updated_at: epochMs("Last change") }),
+    TaskCreated: {
+      allOf: [
+        ref("TaskRecord"),
+        object({ notices: arrayOf(str(), { description: "Structured tasks only, and only when there is something to say: one line per field only the teacher can answer (teacher-only: free strings, numbers), with how to make it learnable." }) }, ["notices"]),
+      ],
+    },
     TaskDetail: {
       allOf: [
         ref("TaskRecord"),
@@ -133,11 +211,12 @@ function componentSchemas(): Record<string, Schema> {
       ],
     },
     LabelledText: object({ text: str(), label: str() }),
+    StructuredText: object({ text: str(), output: ref("StructuredObject") }),
     ExampleImport: object({
       format: oneOfStrings([...new Set(Object.values(IMPORT_MEDIA_TYPES))], "The body format that was read."),
       rows: int("Rows read from the body."),
       accepted: int("Rows that passed validation."),
-      rejected: arrayOf(object({ line: int("The row's line in the body (for a JSON array: its position)."), reason: str() }), { description: "Invalid rows; with `partial=true` the valid ones are imported anyway." }),
+      rejected: arrayOf(object({ line: int("The row's line in the body (for a JSON array: its position)."), reason: str("Why; for a structured task's row it names the field, e.g. `output: field amount: \"40\" does not occur in the input`.") }), { description: "Invalid rows; with `partial=true` the valid ones are imported anyway." }),
       added: int("Texts stored for the first time."),
       unchanged_or_updated: int("Accepted rows whose text was already stored."),
       examples: int("The task's example count after the import."),
@@ -145,7 +224,7 @@ function componentSchemas(): Record<string, Schema> {
     Example: object({
       id: int(),
       text: str(),
-      label: str(),
+      label: str("The label; for a structured task, its object as canonical JSON (fields in task order)."),
       source: oneOfStrings(EXAMPLE_SOURCES),
       holdout: bool("Held out from training: used for the routing threshold and to compare versions."),
       audited: bool("Came from a live audit of the specialist."),
@@ -168,17 +247,35 @@ function componentSchemas(): Record<string, Schema> {
       ],
     },
     PredictRoute: { ...oneOfStrings(PREDICT_ROUTES, "`auto` (default): the cascade decides; `specialist` or `teacher` forces one (409 when there is no specialist yet)."), default: "auto" },
-    PredictResult: object({ input, route, ...decision }),
-    PredictBatch: object({ data: arrayOf(ref("PredictResult")) }),
-    FeedbackRequest: object(
+    PredictResult: object(
       {
-        request_id: str("From a prediction's `request_id`."),
-        label: str("The right label."),
-        text: str("The request's input: needed when the task keeps only a hash of its inputs (`privacy: hash_inputs`), and must match it."),
+        input,
+        route,
+        ...decision,
+        output: nullable({ ...ref("StructuredObject"), description: "Structured tasks only: the answer as its object (`label` holds the same object as canonical JSON); null when nobody gave a valid answer." }),
+        fields: {
+          type: "object",
+          description: "Structured tasks, specialist answers only: per field, the specialist's probability for its value and, for extracted fields, the spans it marked in the input.",
+          additionalProperties: object(
+            {
+              confidence: num("The specialist's probability for the field's value."),
+              spans: arrayOf(object({ start: int("UTF-16 offset in the input."), end: int("UTF-16 offset, exclusive."), text: str("The input's characters there."), probability: num() }), { description: "Extract and extract_list fields only." }),
+            },
+            ["spans"],
+          ),
+        },
       },
-      ["text"],
+      ["output", "fields"],
     ),
-    FeedbackReply: object({ ok: bool(), request_id: str(), label: str(), previous_label: nullable(str("The label the gateway had answered.")) }),
+    PredictBatch: object({ data: arrayOf(ref("PredictResult")) }),
+    FeedbackRequest: {
+      description: "`label` for a label task; `output` for a structured task, checked as a teacher's object is (every required field, choices from their enums, extracted values found in the input).",
+      oneOf: [
+        object({ request_id: str("From a prediction's `request_id`."), label: str("The right label."), text: feedbackText }, ["text"]),
+        object({ request_id: str("From a prediction's `request_id`."), output: ref("StructuredObject"), text: feedbackText }, ["text"]),
+      ],
+    },
+    FeedbackReply: object({ ok: bool(), request_id: str(), label: str("The recorded answer: the label, or a structured task's object as canonical JSON."), previous_label: nullable(str("The label the gateway had answered.")) }),
     RetrainReply: object(
       {
         promoted: bool("The candidate became the live version."),
@@ -298,7 +395,22 @@ function insightSchemas(): Record<string, Schema> {
       ),
     }),
     CoveragePoint: point,
-    ModelReport: object({
+    ModelReport: { description: "A label task's report, or a structured task's (`kind: structured`).", oneOf: [ref("LabelModelReport"), ref("StructuredModelReport")] },
+    StructuredModelReport: object({
+      kind: { const: "structured" },
+      model_version: nullable(int("The live version.")),
+      threshold: nullable(num("The live routing threshold; null: the specialist does not answer yet.")),
+      threshold_reason: str("Why this threshold, or why none."),
+      holdout_examples: int("Held-out examples the report is computed on."),
+      exact_match: num("Share of held-out texts whose whole object the specialist gets right (every field)."),
+      curve: arrayOf(ref("CoveragePoint"), { maxItems: CURVE_POINTS, description: "Threshold descending, coverage ascending; accuracy is exact match." }),
+      chosen: { oneOf: [ref("CoveragePoint"), { type: "null" }], description: "The live threshold's point (null without a threshold)." },
+      per_field: arrayOf(
+        object({ field: str(), agreement: num("Share of held-out texts where the specialist's value equals the reference's (never below exact_match)."), with_value: int("Held-out references that give the field a value (not null, not empty).") }),
+        { description: "The fields the specialist learns (teacher-only ones left out), in the task's order." },
+      ),
+    }),
+    LabelModelReport: object({
       model_version: nullable(int("The live version.")),
       threshold: nullable(num("The live routing threshold; null: the specialist does not answer yet.")),
       threshold_reason: str("Why this threshold, or why none."),
@@ -358,6 +470,11 @@ const TASK_EXAMPLE = {
 };
 const PREDICT_EXAMPLE = { input: "my card has not arrived", label: "card_arrival", confidence: 0.97, source: "specialist", route: "auto", model_version: 3, request_id: "5f0c…", latency_ms: 0.41, status: "ok", degraded: false };
 const NOT_FOUND_TASK = "No such task.";
+const STRUCTURED_TASK_EXAMPLE = {
+  name: "transfers",
+  instructions: "Read the banking app user's request.",
+  output: { properties: { intent: { enum: ["send_money", "request_money"] }, amount: { extract: true }, recipient: { extract: true }, urgent: { type: "boolean" } } },
+};
 
 /** The import route's bodies, one per media type it accepts (same rows in each format). */
 function importBodies(): Content {
@@ -366,9 +483,15 @@ function importBodies(): Content {
     { text: "I lost my card", label: "lost_card" },
   ];
   const byFormat: Record<string, { schema: Schema; example: unknown }> = {
-    json: { schema: arrayOf(ref("LabelledText"), { minItems: 1 }), example: rows },
-    jsonl: { schema: str("One JSON object `{text, label}` a line."), example: rows.map((r) => JSON.stringify(r)).join("\n") + "\n" },
-    csv: { schema: str("RFC 4180 CSV with a header row naming the `text` and `label` columns."), example: ["text,label", ...rows.map((r) => `${r.text},${r.label}`)].join("\n") + "\n" },
+    json: { schema: { oneOf: [arrayOf(ref("LabelledText"), { minItems: 1, description: "A label task's rows." }), arrayOf(ref("StructuredText"), { minItems: 1, description: "A structured task's rows." })] }, example: rows },
+    jsonl: { schema: str("One JSON object a line: `{text, label}` for a label task, `{text, output: {...}}` for a structured task."), example: rows.map((r) => JSON.stringify(r)).join("\n") + "\n" },
+    csv: {
+      schema: str(
+        "RFC 4180 CSV with a header row. A label task: `text` and `label` columns. A structured task: `text` and one column per field (an optional field's may be left out; no other columns): " +
+          "tags and lists as `a|b`, booleans `true`/`false`, numbers as written, an empty cell for null (an empty list).",
+      ),
+      example: ["text,label", ...rows.map((r) => `${r.text},${r.label}`)].join("\n") + "\n",
+    },
   };
   return Object.fromEntries(Object.entries(IMPORT_MEDIA_TYPES).map(([mediaType, format]) => [mediaType, byFormat[format]]));
 }
@@ -395,7 +518,7 @@ function insightRoutes(): RouteDoc[] {
       tag: "Insights",
       summary: "The live model on the holdout: coverage–accuracy curve, confusion matrix, per-label figures",
       access: "admin",
-      ok: { 200: jsonReply("The report.", ref("ModelReport")) },
+      ok: { 200: jsonReply("The report: per label for a label task, per field for a structured task.", ref("ModelReport")) },
       errors: { 400: "The route takes no query parameters.", 404: NOT_FOUND_TASK, 409: "The task has no model yet." },
     },
     {
@@ -483,10 +606,14 @@ function routes(): RouteDoc[] {
       path: "/v1/tasks",
       tag: "Tasks",
       summary: "Create a task",
-      description: "Settings left out take their defaults; the stored definition has them all.",
+      description:
+        "Settings left out take their defaults; the stored definition has them all. " +
+        "A label task names its `labels` (the example below); a structured task gives an `output` block instead, e.g. " +
+        `\`${JSON.stringify(STRUCTURED_TASK_EXAMPLE)}\`. ` +
+        "A structured field the specialist cannot learn (a free string, a number) is kept for the teacher alone and named in the reply's `notices`.",
       access: "admin",
       body: json(ref("TaskInput"), TASK_EXAMPLE),
-      ok: { 201: jsonReply("Created.", ref("TaskRecord")) },
+      ok: { 201: jsonReply("Created; a structured task's reply may carry `notices`.", ref("TaskCreated")) },
       errors: { 409: "A task with this name exists." },
     },
     { method: "get", path: "/v1/tasks", tag: "Tasks", summary: "List the tasks", access: "admin", ok: { 200: jsonReply("The tasks.", object({ data: arrayOf(ref("TaskRecord")) })) } },
@@ -513,6 +640,8 @@ function routes(): RouteDoc[] {
       summary: "Import labelled examples",
       description:
         "A JSON array of `{text, label}`, NDJSON/JSONL (one such object a line) or CSV with a header row naming `text` and `label` columns, in UTF-8. " +
+        "For a structured task each row carries its object instead: `{text, output: {...}}` in JSON and JSONL, one column per field in CSV (e.g. `text,intent,amount,urgent`), " +
+        "each object checked as a teacher's answer is (a row whose extracted value is not in its text is rejected, naming the field); `label_column` is refused. " +
         `At most ${MAX_IMPORT_ROWS} rows and ${IMPORT_BODY_LIMIT / 1024 / 1024} MiB per request. ` +
         "Without `partial=true` the import is all or nothing: any invalid row gives 400 with every bad row listed in `error.details`. " +
         "A text already stored keeps one example (a new human label replaces a teacher's).",
@@ -573,9 +702,9 @@ function routes(): RouteDoc[] {
       path: "/v1/tasks/{name}/feedback",
       tag: "Predictions",
       summary: "Correct a prediction's label",
-      description: "The logged request's input becomes a human-labelled example.",
       access: "admin",
       body: json(ref("FeedbackRequest"), { request_id: "5f0c…", label: "lost_card" }),
+      description: "The logged request's input becomes a human-labelled example: with `label` for a label task, with `output` (the corrected object) for a structured task.",
       ok: { 200: jsonReply("Recorded.", ref("FeedbackReply")) },
       errors: { 404: "No such task, or no such request for this task.", 409: "The task keeps only a hash of its inputs and no `text` was sent." },
     },
@@ -624,7 +753,8 @@ function routes(): RouteDoc[] {
         "Any other model is forwarded unchanged to the configured upstream LLM, whose status and body are relayed (including its own errors). " +
         "`stream: true` answers with server-sent events (`chat.completion.chunk` objects, then `data: [DONE]`). " +
         "For a task model, `response_format` `json_object` makes the content `{\"label\": …}`, and `json_schema` fills the schema's one (required) string property with the label; " +
-        "a schema a label cannot fill, `n` other than 1, `tools`/`functions`, a `tool_choice` that forces a call, `logprobs` and audio output are refused with 400 (`unsupported_parameter` or `unsupported_response_format`, naming the parameter).",
+        "For a structured task the content is always the object's JSON; `text`, `json_object` and a `json_schema` of type object naming every field are accepted; a schema lacking a field or requiring another is refused with 400. " +
+        "A schema a label cannot fill, `n` other than 1, `tools`/`functions`, a `tool_choice` that forces a call, `logprobs` and audio output are refused with 400 (`unsupported_parameter` or `unsupported_response_format`, naming the parameter).",
       access: "predict",
       body: json(ref("ChatCompletionRequest"), { model: "task:banking-demo", messages: [{ role: "user", content: "my card has not arrived" }] }),
       ok: {

@@ -128,9 +128,9 @@ export function exampleEditRouteDocs(): RouteDoc[] {
         "The example keeps its id and its side of the holdout split; the running specialist's examples change with the store, and the next retrain uses the new label.",
       access: "admin",
       pathParams: idParam,
-      body: json(object({ label: str("One of the task's labels.") }), { label: "card_arrival" }),
+      body: json({ oneOf: [object({ label: str("One of the task's labels (a label task).") }), object({ output: { ...ref("StructuredObject"), description: "The corrected object (a structured task), checked against the example's text as a teacher's answer is." } })] }, { label: "card_arrival" }),
       ok: { 200: jsonReply("The example as stored now.", ref("Example")) },
-      errors: { 400: "The id is not a positive integer, or the body is not `{label}` with one of the task's labels.", 404: "No such task, or no example with this id in it." },
+      errors: { 400: "The id is not a positive integer, or the body is not `{label}` with one of the task's labels (`{output}` with a valid object for a structured task).", 404: "No such task, or no example with this id in it." },
     },
     {
       method: "delete",

@@ -1,19 +1,22 @@
 // Labelled examples of a task: bulk import from a JSON array, JSONL or CSV body, and keyset paging
 // through what is stored. Imports are all or nothing unless the caller asks for ?partial=true, and
 // every row read is either accepted or listed with its line and reason; ?text_column= and
-// ?label_column= name the columns (or fields) to read. The body is parsed as it arrives, and its
+// ?label_column= name the columns (or fields) to read. A structured task's rows carry an object
+// instead of a label — {"text", "output": {...}} in JSONL or JSON, a column per field in CSV — read
+// and checked by ObjectDatasetReader, the checks a teacher's object goes through. The body is parsed as it arrives, and its
 // byte and row caps are enforced while reading: a flood of rows is refused at the first row over
 // the cap, without holding the body or the rows it would have become.
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { DatasetReader, type Dataset, type DatasetFormat, type DatasetOptions } from "../../data/dataset.js";
 import { DatasetError, RowLimitError, type BadRow } from "../../data/errors.js";
+import { ObjectDatasetReader, type ObjectDataset } from "../../data/object-dataset.js";
 import type { ExampleFilter, ExampleRecord } from "../../store/examples.js";
 import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../../store/schema.js";
 import { answerLabels } from "../../task/definition.js";
-import { isStructuredTask } from "../../task/structured.js";
+import { isStructuredTask, outputFields, type AnyTask } from "../../task/structured.js";
 import { readBodyText } from "../http/body-stream.js";
-import { badRequest, HttpError, notFound } from "../http/errors.js";
+import { badRequest, conflict, HttpError, notFound } from "../http/errors.js";
 import { oneOfStrings, str, type ParameterDoc } from "../docs/openapi-shapes.js";
 import { enumParam, integerParam, singleValues, type Query } from "../http/query-params.js";
 import { MAX_TEXT_CHARS, runtimeOf, textProblem, type RouteDeps } from "./tasks.js";
@@ -34,6 +37,9 @@ export const IMPORT_MEDIA_TYPES: Readonly<Record<string, DatasetFormat>> = {
 };
 
 type ExamplesRoute = { Params: { name: string }; Querystring: Query };
+
+/** What the body parser makes of an import: labelled rows for a label task, objects for a structured one. */
+type ImportBody = { kind: "labels"; dataset: Dataset } | { kind: "objects"; dataset: ObjectDataset };
 
 export interface ImportReply {
   format: DatasetFormat;
@@ -60,10 +66,18 @@ export function registerExampleRoutes(app: FastifyInstance, deps: RouteDeps): vo
     scope.removeAllContentTypeParsers();
     // The parser gets the body as a stream (no parseAs) and turns it into a Dataset as it arrives;
     // an error here makes Fastify close the connection after the reply, so the rest is not read.
-    scope.addContentTypeParser(Object.keys(IMPORT_MEDIA_TYPES), async (request: FastifyRequest, payload: Readable) => {
+    scope.addContentTypeParser(Object.keys(IMPORT_MEDIA_TYPES), async (request: FastifyRequest, payload: Readable): Promise<ImportBody> => {
       // Only the examples route is in this scope.
-      const { format, columns } = importOptions(request as FastifyRequest<ExamplesRoute>);
-      return readBody(payload, request.headers["content-length"], { format, ...columns });
+      const route = request as FastifyRequest<ExamplesRoute>;
+      const { format, columns } = importOptions(route);
+      const { task } = await runtimeOf(deps.runtimes, route.params.name);
+      const read = { maxTextLength: MAX_TEXT_CHARS, source: "the body", maxRows: MAX_IMPORT_ROWS };
+      if (isStructuredTask(task)) {
+        const reader = new ObjectDatasetReader(outputFields(task), { ...read, format, textField: columns.textColumn });
+        return { kind: "objects", dataset: await readBody(payload, request.headers["content-length"], reader) };
+      }
+      const reader = new DatasetReader({ ...read, format, ...columns, onBadRow: "skip" });
+      return { kind: "labels", dataset: await readBody(payload, request.headers["content-length"], reader) };
     });
 
     scope.post<ExamplesRoute>(
@@ -73,8 +87,11 @@ export function registerExampleRoutes(app: FastifyInstance, deps: RouteDeps): vo
         bodyLimit: IMPORT_BODY_LIMIT,
         // Before the body is read: a wrong media type, query or task must not cost a 64 MiB upload.
         preParsing: async (request) => {
-          importOptions(request);
-          await runtimeOf(deps.runtimes, request.params.name);
+          const { columns } = importOptions(request);
+          const { task } = await runtimeOf(deps.runtimes, request.params.name);
+          if (isStructuredTask(task) && columns.labelColumn !== undefined) {
+            throw badRequest(`task "${task.name}" is a structured task: it takes no label column; send each row's object as "output" (JSONL, JSON) or one column per field (CSV)`);
+          }
         },
       },
       async (request) => importExamples(request, deps),
@@ -114,10 +131,10 @@ async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: Rout
   const { format, partial } = importOptions(request);
   const rt = await runtimeOf(deps.runtimes, request.params.name);
   // Set by the stream parser above, the only one in this scope (preParsing refused other media types).
-  const dataset = request.body as Dataset | undefined;
-  if (isStructuredTask(rt.task)) throw badRequest(`task "${rt.task.name}" is a structured task: importing its examples over the API is not built yet; give corrections as feedback ({"output": {...}}) or declare a JSONL examples file for it in the configuration`);
-  if (dataset === undefined) throw badRequest("the body is empty: send the examples");
-  const { rows, accepted, rejected } = checkRows(dataset, new Set(answerLabels(rt.task)));
+  const body = request.body as ImportBody | undefined;
+  if (body === undefined) throw badRequest("the body is empty: send the examples");
+  const { rows, accepted, rejected } = checkBody(body, rt.task);
+  if (rows === 0) throw badRequest("the body is empty: send the examples");
   if (rejected.length > 0 && !partial) throw badRequest(rejectedMessage(rejected, format), rejected);
 
   const before = rt.cascade.store.size;
@@ -173,8 +190,7 @@ const unsupportedMediaType = (message: string): HttpError => new HttpError(415, 
  * against Content-Length before reading and against the bytes received while reading; the row
  * cap by the parser, row by row. Either cap answers 413 and leaves the rest of the body unread.
  */
-async function readBody(payload: Readable, contentLength: string | undefined, read: { format: DatasetFormat } & ColumnMapping): Promise<Dataset> {
-  const reader = new DatasetReader({ ...read, onBadRow: "skip", maxTextLength: MAX_TEXT_CHARS, source: "the body", maxRows: MAX_IMPORT_ROWS });
+async function readBody<T>(payload: Readable, contentLength: string | undefined, reader: { push(text: string): void; end(): T }): Promise<T> {
   await readBodyText(payload, {
     contentLength,
     limit: IMPORT_BODY_LIMIT,
@@ -207,6 +223,32 @@ function importError(err: unknown): unknown {
   return err;
 }
 
+/** The rows to import and the rejected ones (by line), for the task the body was read for. */
+function checkBody(body: ImportBody, task: AnyTask): { rows: number; accepted: { text: string; label: string }[]; rejected: BadRow[] } {
+  // The body was read for the task as it was when the request arrived; it may have been replaced since.
+  const replaced = () => conflict(`task "${task.name}" was replaced by a task of the other kind during the import; nothing was imported; send it again`);
+  if (isStructuredTask(task)) {
+    if (body.kind !== "objects") throw replaced();
+    return checkObjectRows(body.dataset);
+  }
+  if (body.kind !== "labels") throw replaced();
+  return checkRows(body.dataset, new Set(answerLabels(task)));
+}
+
+/** A structured task's rows: each object was checked by the reader; the gateway adds its own text checks. */
+function checkObjectRows(dataset: ObjectDataset) {
+  const rows = dataset.examples.length + dataset.badRows.length;
+  const accepted: { text: string; label: string }[] = [];
+  const rejected = dataset.badRows.map(reworded);
+  for (const { text, answer, line } of dataset.examples) {
+    const problem = textProblem(text);
+    if (problem !== null) rejected.push({ line, reason: `text ${problem}` });
+    else accepted.push({ text, label: answer });
+  }
+  rejected.sort((a, b) => a.line - b.line);
+  return { rows, accepted, rejected };
+}
+
 /** Splits the rows read into the rows to import and the rejected ones (by line). */
 function checkRows(dataset: Dataset, labels: ReadonlySet<string>) {
   const rows = dataset.examples.length + dataset.badRows.length;
@@ -235,7 +277,7 @@ function rejectedMessage(rejected: BadRow[], format: DatasetFormat): string {
 function httpWording(message: string): string {
   return message
     .replace(/; set labelColumn to name it, or labelRequired: false for unlabeled text/g, "; send ?label_column=<name> to name it")
-    .replace(/ \(set textColumn to use another\)/g, " (send ?text_column=<name> to use another)")
+    .replace(/ \(set text(Column|Field) to use another\)/g, " (send ?text_column=<name> to use another)")
     .replace(/ \(maxTextLength\)/g, "")
     .replace(/ \(fix them, or set onBadRow to "skip" to leave them out\)/g, "");
 }
