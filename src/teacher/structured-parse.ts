@@ -59,7 +59,7 @@ function checkField(field: TaskOutputField, given: StructuredObject, text: strin
     case "extract_list":
       return eachOf(value, (v) => copiedFrom(text, v));
     case "teacher_only":
-      return hasType(field, value) ? { value } : { invalid: `${describe(value)} is not ${field.valueType?.list ? "a list of " : "a "}${field.valueType?.type ?? "value"}` };
+      return hasType(field, value) ? { value } : { invalid: `${describe(value)} is not ${typeName(field)}` };
   }
 }
 
@@ -99,4 +99,11 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (value !== null && typeof value === "object") return "an object";
   return String(value);
+}
+
+/** "an integer", "a string", "a list of numbers": what a teacher-only field holds, for messages. */
+function typeName(field: TaskOutputField): string {
+  const type = field.valueType?.type ?? "value";
+  if (field.valueType?.list === true) return `a list of ${type}s`;
+  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }

@@ -97,7 +97,7 @@ describe("importing a structured task's examples", () => {
     const bad = await post(task, "text,topics,people,count,ok\nhello there,card,,two,\nhi Anna,nope,Anna,1,maybe\n", "text/csv");
     expect(bad.status).toBe(400);
     expect(bad.body.error.details).toEqual([
-      { line: 2, reason: 'output: field count: "two" is not a integer' },
+      { line: 2, reason: 'output: field count: "two" is not an integer' },
       { line: 3, reason: 'output: field topics: "nope" is not one of its values; field ok: "maybe" is not true or false' },
     ]);
   });
