@@ -47,8 +47,10 @@ export interface TransfersData {
   fields: TaskOutputField[];
   seed: GoldObject[];
   traffic: GoldObject[];
-  /** Every gold object of both files: what the simulated teacher knows. */
+  /** Every gold object of both files, train.jsonl's first: what the simulated teacher knows. */
   gold: ObjectRecord[];
+  /** How many of `gold` are train.jsonl's. */
+  trainCount: number;
 }
 
 async function objects(file: string, fields: readonly TaskOutputField[]): Promise<ObjectRecord[]> {
@@ -72,7 +74,7 @@ export async function loadTransfersData(useOpenAI: boolean): Promise<TransfersDa
   const fields = outputFields(task);
   const train = await objects("train.jsonl", fields);
   const test = await objects("test.jsonl", fields);
-  return { task, fields, seed: asGold(train.slice(0, SEED)), traffic: interleave(asGold(train.slice(SEED, SEED + TRAFFIC_FROM_TRAIN)), asGold(test)), gold: [...train, ...test] };
+  return { task, fields, seed: asGold(train.slice(0, SEED)), traffic: interleave(asGold(train.slice(SEED, SEED + TRAFFIC_FROM_TRAIN)), asGold(test)), gold: [...train, ...test], trainCount: train.length };
 }
 
 /**
