@@ -1,5 +1,5 @@
 // npm run bench:server [-- --connections N] [--duration S] [--pipelining N] [--batches N]
-//                          [--max-error X] [--log info|off] [--phases chat,mixed,predict,batch]
+//                          [--max-error X] [--log info|off] [--phases chat,structured,mixed,predict,batch]
 //                          [--rounds N] [--calibrate US,US,…] [--workers N] [--warmup S] [--quick]
 //
 // HTTP throughput and latency of the gateway on loopback, with autocannon. The server under test
@@ -24,7 +24,11 @@
 // rotating over the demo's test texts the specialist answers (what the target is about:
 // specialist-served chat completions); `mixed`, the same over all the test texts, the teacher
 // answering the rest; `predict`, POST /v1/tasks/banking-demo/predict with one input (all texts);
-// `batch`, `--batches` sequential predict requests of 1,000 inputs each, timed one by one.
+// `batch`, `--batches` sequential predict requests of 1,000 inputs each, timed one by one;
+// `structured`, POST /v1/chat/completions on the structured transfers-demo task (examples/
+// transfers-demo: its train.jsonl answered by the simulated teacher through predict, then one
+// retrain) with a strict json_schema response_format built from its fields, over the test texts
+// its specialist answers: each reply is the object's JSON, reported as a share of the same ceiling.
 // `--phases` runs a subset (e.g. `--phases chat` with BENCH_CHILD_EXECARGV="--cpu-prof" to
 // profile one phase); targets on phases not run are reported as not measured. The gateway
 // process's RSS is read from /proc before and after each phase.
@@ -42,6 +46,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { loadTransfersData, transfersResponseFormat } from "../src/cli/demo/transfers.js";
 import { loadDatasetFile } from "../src/data/dataset-file.js";
 import { argValue, numberFlag, REPO_ROOT } from "./lib/banking77.js";
 import { cpuMs, createBenchStore, heapMb, rssMb, startChild, stopChild } from "./lib/child.js";
@@ -49,6 +54,7 @@ import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js
 
 const DEMO_DIR = join(REPO_ROOT, "examples/banking-demo");
 const TASK = "banking-demo";
+const STRUCTURED_TASK = "transfers-demo";
 const BATCH_SIZE = 1000;
 
 const quick = process.argv.includes("--quick");
@@ -63,9 +69,9 @@ const settings = {
   calibrate: (argValue("--calibrate") ?? (quick ? "" : "25,50,100")).split(",").filter((x) => x !== "").map(Number),
   max_error: numberFlag("--max-error", 0.1),
   log: argValue("--log") ?? "info",
-  phases: (argValue("--phases") ?? "chat,mixed,predict,batch").split(","),
+  phases: (argValue("--phases") ?? "chat,structured,mixed,predict,batch").split(","),
 };
-const PHASES = ["chat", "mixed", "predict", "batch"];
+const PHASES = ["chat", "structured", "mixed", "predict", "batch"];
 for (const p of settings.phases) if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase "${p}" (known: ${PHASES.join(", ")})`);
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -139,8 +145,8 @@ interface SourceCounts {
   none: number;
 }
 
-async function sourceCounts(url: string, adminKey: string): Promise<SourceCounts> {
-  const s = await ok<{ requests: number; by_source: { specialist: number; teacher: number; none: number } }>(call(url, adminKey, "GET", `/v1/tasks/${TASK}/stats`), "stats");
+async function sourceCounts(url: string, adminKey: string, task = TASK): Promise<SourceCounts> {
+  const s = await ok<{ requests: number; by_source: { specialist: number; teacher: number; none: number } }>(call(url, adminKey, "GET", `/v1/tasks/${task}/stats`), "stats");
   return { requests: s.requests, ...s.by_source };
 }
 
@@ -152,8 +158,8 @@ const chatBody = (text: string) => JSON.stringify({ model: `task:${TASK}`, messa
  * already holds the task's retrain lease (the example import made a first training due there),
  * the version that worker promotes.
  */
-async function trainSpecialist(url: string, adminKey: string): Promise<{ model_version: number; threshold: number }> {
-  const r = await call(url, adminKey, "POST", `/v1/tasks/${TASK}/retrain`);
+async function trainSpecialist(url: string, adminKey: string, task = TASK): Promise<{ model_version: number; threshold: number }> {
+  const r = await call(url, adminKey, "POST", `/v1/tasks/${task}/retrain`);
   if (r.status === 200) {
     const report = r.body as { promoted: boolean; model_version: number; threshold: { threshold: number | null } | null };
     const threshold = report.threshold?.threshold;
@@ -162,7 +168,7 @@ async function trainSpecialist(url: string, adminKey: string): Promise<{ model_v
   }
   if (r.status !== 409) throw new Error(`retrain: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
   for (const until = Date.now() + 120_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 250))) {
-    const models = await ok<{ promoted: number | null; data: { version: number; threshold: number | null }[] }>(call(url, adminKey, "GET", `/v1/tasks/${TASK}/models`), "models");
+    const models = await ok<{ promoted: number | null; data: { version: number; threshold: number | null }[] }>(call(url, adminKey, "GET", `/v1/tasks/${task}/models`), "models");
     const promoted = models.data.find((m) => m.version === models.promoted);
     if (promoted !== undefined) {
       if (promoted.threshold === null) throw new Error(`the other worker's retrain promoted v${promoted.version} without a threshold`);
@@ -274,6 +280,24 @@ async function main() {
     );
     await ok(call(url, adminKey, "POST", `/v1/tasks/${TASK}/examples`, train), "import examples");
     const retrain = await trainSpecialist(url, adminKey);
+    // The structured task: its train.jsonl answered by the simulated teacher through predict (the
+    // teacher's objects become its examples), then one retrain.
+    const transfers = settings.phases.includes("structured") ? await loadTransfersData(false) : null;
+    let structuredRetrain: { model_version: number; threshold: number } | null = null;
+    if (transfers !== null) {
+      await ok(
+        call(url, adminKey, "POST", "/v1/tasks", {
+          ...transfers.task,
+          teacher: { name: "sim" },
+          routing: { max_error: settings.max_error, confidence_level: 0.95, audit_rate: 0 },
+          training: { retrain_every: 1_000_000, min_examples: 60, holdout_fraction: 0.3, seed: 1 },
+        }),
+        "create the structured task",
+      );
+      const trainTexts = transfers.gold.slice(0, transfers.trainCount).map((g) => g.text);
+      await ok(call(url, predictKey, "POST", `/v1/tasks/${STRUCTURED_TASK}/predict`, { inputs: trainTexts }), "structured task: teacher answers");
+      structuredRetrain = await trainSpecialist(url, adminKey, STRUCTURED_TASK);
+    }
     const setupSeconds = (performance.now() - setupStarted) / 1000;
     // With several workers, the one that trained promoted the model; the others adopt it at their
     // next sync (every second), so wait for two.
@@ -285,21 +309,30 @@ async function main() {
     const specialistTexts = testTexts.filter((_, i) => probe.data[i].source === "specialist");
     const probeSpecialist = specialistTexts.length / testTexts.length;
     console.error(`setup ${setupSeconds.toFixed(1)} s: model v${retrain.model_version}, threshold ${retrain.threshold.toFixed(3)}, specialist answers ${pct(probeSpecialist)} of the test texts`);
+    // The same for the structured task, over its test.jsonl.
+    const structuredTestTexts = transfers === null ? [] : transfers.gold.slice(transfers.trainCount).map((g) => g.text);
+    let structuredTexts: string[] = [];
+    if (transfers !== null) {
+      const sprobe = await ok<{ data: { source: string }[] }>(call(url, predictKey, "POST", `/v1/tasks/${STRUCTURED_TASK}/predict`, { inputs: structuredTestTexts }), "structured probe");
+      structuredTexts = structuredTestTexts.filter((_, i) => sprobe.data[i].source === "specialist");
+      console.error(`structured task: model v${structuredRetrain!.model_version}, threshold ${structuredRetrain!.threshold.toFixed(3)}, specialist answers ${structuredTexts.length} of ${structuredTestTexts.length} test texts`);
+      if (structuredTexts.length === 0) throw new Error("the structured specialist answers none of the test texts");
+    }
 
     const auth = { authorization: `Bearer ${predictKey}`, "content-type": "application/json" };
     const rss: { phase: string; mb: number }[] = [{ phase: "after setup", mb: rssMb(gw.pid) }];
     const heap: { phase: string; mb: number }[] = [{ phase: "after setup", mb: await heapMb(gw) }];
-    const phases: Partial<Record<"chat" | "mixed" | "predict", Load & { sources: SourceCounts }>> = {};
+    const phases: Partial<Record<"chat" | "structured" | "mixed" | "predict", Load & { sources: SourceCounts }>> = {};
     let ceilingOfChat: Ceiling | undefined;
     const after = async (name: string) => {
       rss.push({ phase: `after ${name}`, mb: rssMb(gw.pid) });
       heap.push({ phase: `after ${name}`, mb: await heapMb(gw) });
     };
 
-    const measuredOnce = async (name: string, requests: autocannon.Request[], warm: boolean) => {
-      const before = await sourceCounts(url, adminKey);
+    const measuredOnce = async (name: string, requests: autocannon.Request[], warm: boolean, task = TASK) => {
+      const before = await sourceCounts(url, adminKey, task);
       const r = await load(url, gw.pid, requests, warm);
-      const sources = delta(before, await sourceCounts(url, adminKey));
+      const sources = delta(before, await sourceCounts(url, adminKey, task));
       await after(name);
       console.error(`${name}: ${JSON.stringify({ ...r, sources })}, RSS ${rss[rss.length - 1].mb} MB`);
       return { ...r, sources };
@@ -324,6 +357,17 @@ async function main() {
     }
     if (ceilings.length === 0) await measureCeiling();
     const ceiling = ceilingOfChat ?? ceilings[0];
+    // (2b) Structured chat completions the specialist answers, with a strict json_schema.
+    if (transfers !== null) {
+      const responseFormat = transfersResponseFormat(transfers);
+      const structuredRequest = (text: string): autocannon.Request => ({
+        method: "POST",
+        path: "/v1/chat/completions",
+        headers: auth,
+        body: JSON.stringify({ model: `task:${STRUCTURED_TASK}`, messages: [{ role: "user", content: text }], response_format: responseFormat }),
+      });
+      phases.structured = await measuredOnce("structured", structuredTexts.map(structuredRequest), false, STRUCTURED_TASK);
+    }
     await measured("mixed", testTexts.map(chatRequest));
     // (4) Predict, one input per request.
     await measured("predict", testTexts.map((text) => ({ method: "POST", path: `/v1/tasks/${TASK}/predict`, headers: auth, body: JSON.stringify({ input: text }) })));
@@ -369,14 +413,15 @@ async function main() {
     const log = scanLog(logPath);
     if (log.samples.length > 0) console.error(`gateway log: ${log.failed_responses} failed responses, ${log.warnings_or_errors} warnings/errors, e.g.\n${log.samples.join("\n")}`);
     const totalSeconds = (performance.now() - started) / 1000;
-    const { chat } = phases;
-    const loads: Load[] = [...bareRuns.flat(), ...chatRounds.map((r) => r.chat), ...(phases.mixed ? [phases.mixed] : []), ...(phases.predict ? [phases.predict] : [])];
+    const { chat, structured } = phases;
+    const loads: Load[] = [...bareRuns.flat(), ...chatRounds.map((r) => r.chat), ...(structured ? [structured] : []), ...(phases.mixed ? [phases.mixed] : []), ...(phases.predict ? [phases.predict] : [])];
     const failed = loads.reduce((n, l) => n + l.non2xx + l.errors, 0) + (batch?.failures ?? 0);
     const heapGrowth = round(heap[heap.length - 1].mb - heap[0].mb, 1);
     const target = (name: string, goal: string, value: string | undefined, met: boolean) => ({ name, goal, value: value ?? "not measured (phase not run)", met: value !== undefined && met });
     const targets = [
       target("specialist-served chat throughput", "≥ 50% of the bare Fastify ceiling", chat && `${chat.rps.toLocaleString("en-US")} rps = ${pct(chat.rps / ceiling.rps)}`, chat !== undefined && chat.rps >= 0.5 * ceiling.rps),
       target("chat p99 latency at that load", "≤ 10 ms", chat && `${chat.p99_ms} ms`, chat !== undefined && chat.p99_ms <= 10),
+      target("specialist-served structured chat throughput (json_schema)", "≥ 35% of the bare Fastify ceiling", structured && `${structured.rps.toLocaleString("en-US")} rps = ${pct(structured.rps / ceiling.rps)}`, structured !== undefined && structured.rps >= 0.35 * ceiling.rps),
       target(`batch of ${BATCH_SIZE.toLocaleString("en-US")} inputs`, "≤ 50 ms (median)", batch && `${batch.median_ms} ms (max ${batch.max_ms})`, batch !== undefined && batch.median_ms <= 50),
       target("failed requests", "0 (non-2xx, errors, timeouts)", String(failed), failed === 0),
       target("memory stable: live heap after GC, growth over the phases", "≤ 5 MB", `${heapGrowth} MB (${heap.map((h) => h.mb).join(" → ")}); RSS ${rss[0].mb} → ${rss[rss.length - 1].mb} MB`, heapGrowth <= 5),
@@ -394,6 +439,10 @@ async function main() {
         threshold: round(retrain.threshold, 4),
         probe_specialist_share: round(probeSpecialist, 4),
         specialist_texts: specialistTexts.length,
+        structured:
+          structuredRetrain === null
+            ? null
+            : { task: STRUCTURED_TASK, model_version: structuredRetrain.model_version, threshold: round(structuredRetrain.threshold, 4), test_texts: structuredTestTexts.length, specialist_texts: structuredTexts.length },
         gateway_log_level: settings.log,
         store: "SQLite (temporary file, WAL)",
         setup_seconds: round(setupSeconds, 1),
@@ -403,6 +452,7 @@ async function main() {
       date: new Date().toISOString(),
       ceiling,
       chat: withShare(chat),
+      structured: withShare(structured),
       calibration,
       bare_runs: bareRuns.map((runs) => runs.map((r) => ({ processes: r.processes, rps: r.rps, server_cpu_us_per_request: r.server_cpu_us_per_request }))),
       chat_rounds: chatRounds.map((r) => ({ ceiling_rps: r.ceiling.rps, ceiling_processes: r.ceiling.processes, chat_rps: r.chat.rps, ratio: round(r.ratio, 3), ceiling_cpu_us: r.ceiling.server_cpu_us_per_request, chat_cpu_us: r.chat.server_cpu_us_per_request })),
@@ -435,13 +485,22 @@ async function main() {
 type Phase = Load & { sources: SourceCounts; specialist_share: number };
 type Round = { ceiling_rps: number; chat_rps: number; ratio: number; ceiling_cpu_us: number; chat_cpu_us: number };
 type Result = {
-  setup: { threshold: number; model_version: number; probe_specialist_share: number; specialist_texts: number; gateway_log_level: string; routing: { max_error: number } };
+  setup: {
+    threshold: number;
+    model_version: number;
+    probe_specialist_share: number;
+    specialist_texts: number;
+    gateway_log_level: string;
+    routing: { max_error: number };
+    structured: { task: string; model_version: number; threshold: number; test_texts: number; specialist_texts: number } | null;
+  };
   settings: typeof settings;
   machine: { cpus: number; node: string };
   date: string;
   ceiling: Ceiling;
   bare_runs: { processes: number; rps: number; server_cpu_us_per_request: number }[][];
   chat?: Phase;
+  structured?: Phase;
   chat_rounds: Round[];
   calibration: { busy_us: number; rps: number; server_cpu_us_per_request: number; of_ceiling: number }[];
   mixed?: Phase;
@@ -469,6 +528,7 @@ function markdown(r: Result): string {
   const rows = [loadRow(`bare Fastify, one POST route (ceiling), ${r.ceiling.processes === 1 ? "1 process" : `${r.ceiling.processes} worker processes`}`, r.ceiling, "–")];
   const phaseRows: [string, Phase | undefined][] = [
     [`POST /v1/chat/completions, the ${r.setup.specialist_texts} texts the specialist answers`, r.chat],
+    [`POST /v1/chat/completions on ${r.setup.structured?.task ?? "the structured task"} with a json_schema response_format, the ${r.setup.structured?.specialist_texts ?? 0} texts its specialist answers`, r.structured],
     ["POST /v1/chat/completions, all 180 texts (mixed)", r.mixed],
     ["POST /v1/tasks/:name/predict, one input, all 180 texts", r.predict],
   ];
@@ -484,6 +544,9 @@ function markdown(r: Result): string {
         : "") +
       `banking-demo task, train.csv imported, specialist v${r.setup.model_version} promoted (max_error ${r.setup.routing.max_error}, threshold ${r.setup.threshold.toFixed(3)}, no audits); ` +
       `of the 180 test texts the specialist answers ${r.setup.specialist_texts} (${pct(r.setup.probe_specialist_share)}), the simulated teacher the rest. ` +
+      (r.setup.structured
+        ? `Structured phase: ${r.setup.structured.task} (examples/transfers-demo: train.jsonl answered by the simulated teacher through predict, then one retrain), specialist v${r.setup.structured.model_version} (threshold ${r.setup.structured.threshold.toFixed(3)}) answers ${r.setup.structured.specialist_texts} of its ${r.setup.structured.test_texts} test texts; each request carries a strict json_schema of its 5 fields and gets the object's JSON. `
+        : "") +
       `The ceiling gets the same chat bodies (all 180 texts). Specialist share measured from the task's stats over each phase. ` +
       (r.chat_rounds.length > 1
         ? `The ceiling and the specialist-served chat phase ran in ${r.chat_rounds.length} alternating rounds; shown is the round with the median ratio (all rounds: ${r.chat_rounds.map((x) => `${x.chat_rps.toLocaleString("en-US")}/${x.ceiling_rps.toLocaleString("en-US")} = ${pct(x.ratio)}`).join(", ")}).`

@@ -25,7 +25,9 @@ import { loadDatasetFile } from "../../src/data/dataset-file.js";
 import { startGateway } from "../../src/server/start.js";
 import type { TeacherDeclaration } from "../../src/server/runtime/teachers.js";
 import { openStore } from "../../src/store/index.js";
-import { SimulatedTeacher } from "../../src/teacher/index.js";
+import { loadTransfersData } from "../../src/cli/demo/transfers.js";
+import { isStructuredTask } from "../../src/task/structured.js";
+import { SimulatedTeacher, structuredAnswerKey } from "../../src/teacher/index.js";
 import { REPO_ROOT } from "./banking77.js";
 
 const DEMO_DIR = join(REPO_ROOT, "examples/banking-demo");
@@ -59,12 +61,17 @@ async function gateway(dbPath: string, log: string): Promise<string> {
   }
   const labels = (JSON.parse(readFileSync(join(DEMO_DIR, "task.json"), "utf8")) as { labels: { name: string }[] }).labels.map((l) => l.name);
   const teacher = new SimulatedTeacher({ labels, gold, accuracy: 1, seed: 1 });
+  // A structured task (the `structured` phase's transfers-demo) gets the gold objects of
+  // examples/transfers-demo, also always right.
+  const transfers = await loadTransfersData(false);
+  const objects = transfers.gold.map((r) => ({ text: r.text, object: r.object }));
+  const structured = new SimulatedTeacher({ key: structuredAnswerKey({ fields: transfers.fields, gold: objects, accuracy: 1 }) });
   const store = await openStore(dbPath);
   // `info` is what `apprentice serve` runs with (two log lines per request); its output goes to
   // the child's stdout, which the parent sends to /dev/null.
   // rateLimit off: the per-key limit (1,000 requests/s by default) would answer most of a
   // single-key load test with 429; what is measured here is the serving path.
-  const g = await startGateway({ store, host: "127.0.0.1", port: 0, simulatedTeacher: () => teacher, logger: log === "off" ? false : { level: log }, rateLimit: false, handleSignals: true });
+  const g = await startGateway({ store, host: "127.0.0.1", port: 0, simulatedTeacher: (task) => (isStructuredTask(task) ? structured : teacher), logger: log === "off" ? false : { level: log }, rateLimit: false, handleSignals: true });
   return g.url;
 }
 

@@ -171,16 +171,26 @@ describe("apprentice CLI", () => {
     expect(r.stderr).toMatch(/^apprentice: warning: Skipped 1 bad row in some-bad\.csv: line 42: empty text/m);
   });
 
-  it("runs the gateway demo: replays traffic, the specialist takes over, and prints working examples", async () => {
+  it("runs the gateway demo: replays traffic on both tasks, the specialists take over, and prints working examples", async () => {
     const r = await run("demo", "--no-serve", "--port", "0", "--db", "demo/demo.db");
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("Teacher: simulated, offline");
-    const shares = /Specialist share by quarter of the replay: ([\d.]+)% → [\d.]+% → [\d.]+% → ([\d.]+)%/.exec(r.stdout);
+    const shares = /banking-demo: specialist share by quarter of the replay: ([\d.]+)% → [\d.]+% → [\d.]+% → ([\d.]+)%/.exec(r.stdout);
     expect(shares).not.toBeNull();
     expect(Number(shares![2])).toBeGreaterThan(Number(shares![1]) + 30);
-    expect(r.stdout).toMatch(/replayed traffic\s+420\s/);
+    expect(r.stdout).toMatch(/banking-demo\s+420\s/);
     expect(r.stdout).toMatch(/so the specialist saved \d+\.\d{4}/);
+    // The structured transfers task, replayed beside it: the specialist answers part of it (teacher
+    // calls saved), every answer is scored whole (exact match), and one of its JSON answers is shown.
+    const transfers = /transfers-demo\s+300\s+([\d.]+)%\s+(\d+)\s+(\d+)\s+([\d.]+)%/.exec(r.stdout);
+    expect(transfers).not.toBeNull();
+    expect(Number(transfers![1])).toBeGreaterThan(20);
+    expect(Number(transfers![2]) + Number(transfers![3])).toBe(300);
+    expect(Number(transfers![4])).toBeGreaterThan(70);
+    const shown = /The specialist's chat completion for "(.+)": (\{.*\})$/m.exec(r.stdout);
+    expect(shown).not.toBeNull();
+    expect(Object.keys(JSON.parse(shown![2]) as object)).toEqual(["intent", "amount", "currency", "recipient", "when"]);
     // It exits, so it prints no address, keys or commands of a gateway that no longer runs.
     expect(r.stdout).toContain("The gateway has stopped (--no-serve)");
     expect(r.stdout).not.toMatch(/curl -s|Dashboard:|Admin key/);

@@ -1,10 +1,12 @@
 // The demo's gateway: a fresh SQLite database, an admin and a predict key, the bundled
 // banking-demo task with half of its training messages as the team's labelled seed, and a first
-// specialist trained on them. The teacher is the OpenAI-compatible endpoint in the environment
+// specialist trained on them; beside it the structured transfers-demo task, seeded and trained the
+// same way (see transfers.ts). The teacher is the OpenAI-compatible endpoint in the environment
 // when one is set (OPENAI_BASE_URL / OPENAI_API_KEY, and OPENAI_MODEL to pick the model: the
 // gateway's "default" teacher), else the simulated one, which only the demo and tests may enable: it knows the labels of the bundled messages (right on
 // 90% of them, wrong on the rest like an LLM would be) and answers any other text with a model
-// trained on all of them, so that messages people type themselves get an answer too.
+// trained on all of them, so that messages people type themselves get an answer too (the
+// transfers task's simulated teacher is keyed the same way on its gold objects).
 import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +18,9 @@ import { openStore } from "../../store/index.js";
 import { knobsOf, labelNames, type Task } from "../../task/definition.js";
 import { loadTaskFile } from "../../task/task-file.js";
 import { DEFAULT_TEACHER, SIM_TEACHER } from "../../server/runtime/teachers.js";
+import { isStructuredTask } from "../../task/structured.js";
 import { SimulatedTeacher, type Teacher } from "../../teacher/index.js";
+import { loadTransfersData, transfersTeacher, type TransfersData } from "./transfers.js";
 
 export const DEMO_DIR = fileURLToPath(new URL("../../../examples/banking-demo/", import.meta.url));
 export const DEMO_DB = ".apprentice/demo.db";
@@ -39,6 +43,8 @@ export interface LabelledText {
 export interface DemoGateway {
   gateway: Gateway;
   data: DemoData;
+  /** The structured task served beside the banking one. */
+  transfers: TransfersData;
   adminKey: string;
   predictKey: string;
   teacher: "openai" | "sim";
@@ -76,25 +82,29 @@ export function openAIConfigured(env: NodeJS.ProcessEnv = process.env): boolean 
 /** `handleSignals: false` leaves SIGINT/SIGTERM alone (for tests that start the demo in-process). */
 export async function startDemoGateway(options: { port: number; host: string; db: string; handleSignals?: boolean }): Promise<DemoGateway> {
   const useOpenAI = openAIConfigured();
-  const data = await loadDemoData(useOpenAI);
+  const [data, transfers] = await Promise.all([loadDemoData(useOpenAI), loadTransfersData(useOpenAI)]);
   // The demo's own database, made afresh so every run tells the same story.
   await mkdir(dirname(options.db), { recursive: true });
   for (const suffix of ["", "-wal", "-shm"]) await rm(options.db + suffix, { force: true });
   const store = await openStore(options.db);
   const adminKey = (await store.apiKeys.create("demo admin", "admin")).key;
   const predictKey = (await store.apiKeys.create("demo app", "predict")).key;
-  const sim = useOpenAI ? null : simulatedTeacher(data);
+  const sim = useOpenAI ? null : { labels: simulatedTeacher(data), structured: transfersTeacher(transfers) };
   const gateway = await startGateway({
     store,
     port: options.port,
     host: options.host,
     logger: false,
     handleSignals: options.handleSignals,
-    ...(sim === null ? {} : { simulatedTeacher: () => sim }),
+    ...(sim === null ? {} : { simulatedTeacher: (task) => (isStructuredTask(task) ? sim.structured : sim.labels) }),
   });
-  await store.tasks.create(data.task);
-  const rt = await gateway.app.runtimes.get(data.task.name);
-  await rt!.addHumanLabels(data.seed, "human");
-  await rt!.retrainNow();
-  return { gateway, data, adminKey, predictKey, teacher: useOpenAI ? "openai" : "sim" };
+  // Both tasks seeded and trained side by side (each retrain trains in a worker thread).
+  const seeded = async (task: DemoData["task"] | TransfersData["task"], seed: LabelledText[]) => {
+    await store.tasks.create(task);
+    const rt = await gateway.app.runtimes.get(task.name);
+    await rt!.addHumanLabels(seed, "human");
+    await rt!.retrainNow();
+  };
+  await Promise.all([seeded(data.task, data.seed), seeded(transfers.task, transfers.seed)]);
+  return { gateway, data, transfers, adminKey, predictKey, teacher: useOpenAI ? "openai" : "sim" };
 }
