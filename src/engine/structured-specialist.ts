@@ -49,6 +49,8 @@ export interface StructuredPrediction {
 export class StructuredSpecialist {
   /** Choice and tags values each field's model knows (the cascade's shift guard watches for others). */
   readonly #known = new Map<string, Set<string>>();
+  /** The text predicted last and its prediction (see predict). */
+  #last: { text: string; prediction: StructuredPrediction } | null = null;
 
   constructor(
     /** The learnable fields, in schema order. */
@@ -64,7 +66,20 @@ export class StructuredSpecialist {
     }
   }
 
+  /**
+   * The prediction for `text`. The last one is kept: a request's route and its reply (the fields'
+   * probabilities and spans) read the same text's prediction, and a model predicts a text the
+   * same way every time, so the second read costs nothing. Callers must not change it.
+   */
   predict(text: string): StructuredPrediction {
+    const last = this.#last;
+    if (last !== null && last.text === text) return last.prediction;
+    const prediction = this.#predict(text);
+    this.#last = { text, prediction };
+    return prediction;
+  }
+
+  #predict(text: string): StructuredPrediction {
     const object: StructuredObject = {};
     const fields: Record<string, FieldPrediction> = {};
     let confidence = 1;

@@ -37,8 +37,8 @@ export interface PredictResult {
 }
 
 /**
- * A structured answer's object, and for a specialist answer its fields' probabilities and spans.
- * The specialist predicts the text once more for them: the router keeps only the whole object's.
+ * A structured answer's object, and for a specialist answer its fields' probabilities and spans
+ * (the specialist keeps its last prediction, the one the router just made for this text).
  */
 function structuredParts(rt: TaskRuntime, input: string, answer: CascadeAnswer): Pick<PredictResult, "output" | "fields"> {
   if (!isStructuredTask(rt.task)) return {};
