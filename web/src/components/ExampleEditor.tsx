@@ -84,22 +84,22 @@ export function ExampleEditor({ task, example, labels, fields = null, onChanged,
           </div>
         </>
       ) : (
-      <div class="inline-controls">
-        <label for="example-label">Right label</label>
-        <select id="example-label" value={label} onChange={(e) => setLabel((e.target as HTMLSelectElement).value)}>
-          {labels.map((l) => (
-            <option key={l} value={l}>
-              {l}
-            </option>
-          ))}
-        </select>
-        <button type="button" class="button primary small" disabled={busy || label === example.label} onClick={() => void save()}>
-          {busy && !confirming ? "Saving…" : "Save label"}
-        </button>
-        <button type="button" class="button danger small" disabled={busy} onClick={() => setConfirming(true)}>
-          Delete example
-        </button>
-      </div>
+        <div class="inline-controls">
+          <label for="example-label">Right label</label>
+          <select id="example-label" value={label} onChange={(e) => setLabel((e.target as HTMLSelectElement).value)}>
+            {labels.map((l) => (
+              <option key={l} value={l}>
+                {l}
+              </option>
+            ))}
+          </select>
+          <button type="button" class="button primary small" disabled={busy || label === example.label} onClick={() => void save()}>
+            {busy && !confirming ? "Saving…" : "Save label"}
+          </button>
+          <button type="button" class="button danger small" disabled={busy} onClick={() => setConfirming(true)}>
+            Delete example
+          </button>
+        </div>
       )}
       {error !== null ? (
         <p class="error-box" role="alert">

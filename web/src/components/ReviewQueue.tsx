@@ -173,35 +173,35 @@ export function ReviewQueue({ items, labels, noneLabel, fields = null, onFeedbac
             </div>
           </div>
         ) : (
-        <fieldset class="choices" disabled={saving !== null}>
-          <legend>Pick the right label</legend>
-          <ol>
-            {options.map((c, i) => (
-              <li key={c.label}>
-                <button type="button" class={`choice${saving?.label === c.label ? " saving" : ""}`} onClick={() => pick(c.label)} aria-keyshortcuts={String(i + 1)}>
-                  <kbd>{i + 1}</kbd>
-                  <span class="choice-label">{c.label}</span>
-                  <span class="choice-meta">
-                    {c.probability !== null ? pct(c.probability, 0) : ""}
-                    {c.answered ? <span class="tag">returned</span> : null}
-                    {c.teacher ? <span class="tag tag-teacher">teacher</span> : null}
-                  </span>
-                </button>
-              </li>
-            ))}
-          </ol>
-          <div class="button-row">
-            <button type="button" class="button" onClick={() => setSearching(true)} aria-keyshortcuts="/">
-              <kbd>/</kbd> Other label…
-            </button>
-            <button type="button" class={`button${saving?.label === noneLabel ? " saving" : ""}`} onClick={() => pick(noneLabel)} aria-keyshortcuts="n">
-              <kbd>n</kbd> None of these
-            </button>
-            <button type="button" class="button ghost" onClick={() => run({ type: "skip" })} aria-keyshortcuts="s">
-              <kbd>s</kbd> Skip
-            </button>
-          </div>
-        </fieldset>
+          <fieldset class="choices" disabled={saving !== null}>
+            <legend>Pick the right label</legend>
+            <ol>
+              {options.map((c, i) => (
+                <li key={c.label}>
+                  <button type="button" class={`choice${saving?.label === c.label ? " saving" : ""}`} onClick={() => pick(c.label)} aria-keyshortcuts={String(i + 1)}>
+                    <kbd>{i + 1}</kbd>
+                    <span class="choice-label">{c.label}</span>
+                    <span class="choice-meta">
+                      {c.probability !== null ? pct(c.probability, 0) : ""}
+                      {c.answered ? <span class="tag">returned</span> : null}
+                      {c.teacher ? <span class="tag tag-teacher">teacher</span> : null}
+                    </span>
+                  </button>
+                </li>
+              ))}
+            </ol>
+            <div class="button-row">
+              <button type="button" class="button" onClick={() => setSearching(true)} aria-keyshortcuts="/">
+                <kbd>/</kbd> Other label…
+              </button>
+              <button type="button" class={`button${saving?.label === noneLabel ? " saving" : ""}`} onClick={() => pick(noneLabel)} aria-keyshortcuts="n">
+                <kbd>n</kbd> None of these
+              </button>
+              <button type="button" class="button ghost" onClick={() => run({ type: "skip" })} aria-keyshortcuts="s">
+                <kbd>s</kbd> Skip
+              </button>
+            </div>
+          </fieldset>
         )}
         {searching ? <LabelSearch labels={labels} onPick={pick} onClose={() => setSearching(false)} /> : null}
         {saving ? (
@@ -220,9 +220,9 @@ export function ReviewQueue({ items, labels, noneLabel, fields = null, onFeedbac
           Keys: <kbd>s</kbd> skip (outside the form). The form starts from the teacher's answer when there is one, else the returned answer.
         </p>
       ) : (
-      <p class="hint keys-hint">
-        Keys: <kbd>1</kbd>–<kbd>{options.length}</kbd> pick a label · <kbd>/</kbd> search all labels · <kbd>n</kbd> none of these · <kbd>s</kbd> skip
-      </p>
+        <p class="hint keys-hint">
+          Keys: <kbd>1</kbd>–<kbd>{options.length}</kbd> pick a label · <kbd>/</kbd> search all labels · <kbd>n</kbd> none of these · <kbd>s</kbd> skip
+        </p>
       )}
     </div>
   );
