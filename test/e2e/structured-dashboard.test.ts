@@ -133,4 +133,22 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured t
     await page.screenshot({ path: join(SHOTS, "structured-quality-1280.png"), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
+
+  it("every other page opens on a structured task without an error: fields listed where labels would be", async () => {
+    await page.goto(`${g.url}/#/`);
+    await page.getByRole("article", { name: TASK }).waitFor();
+    for (const tab of ["traffic", "examples", "versions", "settings", "review", "data"]) {
+      await page.goto(`${g.url}/#/tasks/${TASK}${tab === "traffic" ? "" : `/${tab}`}`);
+      await page.locator(".tab-body").waitFor();
+      await page.waitForLoadState("networkidle");
+      expect(await page.locator(".error-box").count(), tab).toBe(0);
+      if (tab === "settings") expect(await page.locator(".field-kinds dt").allInnerTexts()).toEqual(TRANSFER_FIELDS.map((f) => f.name));
+      if (tab === "examples") {
+        const first = page.locator("tbody tr").first().locator(".field-list.compact");
+        await first.waitFor();
+        expect(await first.locator("dt").allInnerTexts()).toEqual(TRANSFER_FIELDS.map((f) => f.name));
+      }
+    }
+    expect(pageErrors).toEqual([]);
+  });
 });
