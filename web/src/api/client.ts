@@ -16,7 +16,9 @@ import type {
   ImportReply,
   LoggedRequestDetail,
   ModelList,
-  ModelReport,
+  AnyReport,
+  PredictResult,
+  StructuredObject,
   NewApiKey,
   PromoteReply,
   RequestPage,
@@ -146,13 +148,17 @@ export class ApiClient {
   patchTask = (name: string, patch: { routing?: RoutingSettings; training?: TrainingSettings }) => this.request<TaskRecord>("PATCH", task(name), { json: patch });
   stats = (name: string, since?: number) => this.request<TaskStats>("GET", `${task(name)}/stats`, { query: { since } });
   traffic = (name: string, query: { since?: number; until?: number; bucket?: Bucket }) => this.request<Traffic>("GET", `${task(name)}/traffic`, { query });
-  report = (name: string) => this.request<ModelReport>("GET", `${task(name)}/report`);
+  report = (name: string) => this.request<AnyReport>("GET", `${task(name)}/report`);
   models = (name: string) => this.request<ModelList>("GET", `${task(name)}/models`);
   promote = (name: string, version: number) => this.request<PromoteReply>("POST", `${task(name)}/models/${version}/promote`);
   rollback = (name: string) => this.request<PromoteReply>("POST", `${task(name)}/rollback`);
   retrain = (name: string) => this.request<RetrainReply>("POST", `${task(name)}/retrain`);
   review = (name: string, kind: ReviewKind | "all" = "all", limit = 50) => this.request<ReviewQueue>("GET", `${task(name)}/review`, { query: { kind, limit } });
-  feedback = (name: string, requestId: string, label: string) => this.request<FeedbackReply>("POST", `${task(name)}/feedback`, { json: { request_id: requestId, label } });
+  /** A label (label task) or an object (structured task: sent as `output`). */
+  feedback = (name: string, requestId: string, answer: string | StructuredObject) =>
+    this.request<FeedbackReply>("POST", `${task(name)}/feedback`, { json: typeof answer === "string" ? { request_id: requestId, label: answer } : { request_id: requestId, output: answer } });
+  /** One prediction; the playground forces the specialist for a structured task's fields and spans (logged, never the teacher). */
+  predict = (name: string, input: string, route?: "auto" | "specialist" | "teacher") => this.request<PredictResult>("POST", `${task(name)}/predict`, { json: route === undefined ? { input } : { input, route } });
   explain = (name: string, input: string) => this.request<Explanation>("POST", `${task(name)}/explain`, { json: { input } });
   requests = (name: string, query: RequestQuery) => this.request<RequestPage>("GET", `${task(name)}/requests`, { query: { ...query } });
   loggedRequest = (name: string, id: string) => this.request<LoggedRequestDetail>("GET", `${task(name)}/requests/${encodeURIComponent(id)}`);
@@ -161,7 +167,8 @@ export class ApiClient {
   revokeKey = (id: number) => this.request<ApiKey>("DELETE", `/v1/keys/${id}`);
   importExamples = (name: string, body: Blob | string, options: UploadOptions) => this.upload<ImportReply>(`${task(name)}/examples`, body, options);
   examples = (name: string, query: ExampleQuery & { after?: number; limit?: number }) => this.request<ExamplePage>("GET", `${task(name)}/examples`, { query: { ...query } });
-  editExample = (name: string, id: number, label: string) => this.request<Example>("PATCH", `${task(name)}/examples/${id}`, { json: { label } });
+  editExample = (name: string, id: number, answer: string | StructuredObject) =>
+    this.request<Example>("PATCH", `${task(name)}/examples/${id}`, { json: typeof answer === "string" ? { label: answer } : { output: answer } });
   deleteExample = (name: string, id: number) => this.request<null>("DELETE", `${task(name)}/examples/${id}`);
   exampleChanges = (name: string) => this.request<ExampleChanges>("GET", `${task(name)}/examples/changes`);
   exampleDisagreements = (name: string) => this.request<ExampleDisagreements>("GET", `${task(name)}/examples/changes/disagreements`);

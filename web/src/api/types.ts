@@ -9,8 +9,12 @@ import type { LoggedRequest } from "../../../src/server/routes/requests.js";
 import type { ApiKeyRecord } from "../../../src/store/api-keys.js";
 import type { ExampleChanges as StoreExampleChanges } from "../../../src/store/examples.js";
 import type { TeacherBudget } from "../../../src/task/definition.js";
+import type { OutputSpec } from "../../../src/task/output-schema.js";
+import type { StructuredModelReport } from "../../../src/server/runtime/structured-report.js";
+import type { PredictResult } from "../../../src/server/runtime/predict.js";
+import type { StructuredObject } from "../../../src/engine/structured-answer.js";
 
-export type { AuditSummary, CascadeStats, ImportReply, RouteReason };
+export type { AuditSummary, CascadeStats, ImportReply, RouteReason, OutputSpec, PredictResult, StructuredObject };
 export type AuditStatus = AuditSummary["status"];
 export type DailyStats = ServerTaskStats["daily"][number];
 /** GET /v1/tasks/:name/stats: the log's figures plus what the gateway serves. */
@@ -41,7 +45,10 @@ export interface TaskDefinition {
   name: string;
   description?: string;
   instructions: string;
-  labels: TaskLabel[];
+  /** A label task's labels; absent from a structured task. */
+  labels?: TaskLabel[];
+  /** A structured task's output block (see web/src/lib/structured.ts); absent from a label task. */
+  output?: OutputSpec;
   out_of_scope_label?: string;
   routing: RoutingSettings;
   training: TrainingSettings;
@@ -58,8 +65,8 @@ export interface TaskRecord {
 }
 
 export interface TaskDetail extends TaskRecord {
-  /** The answer meaning "none of these": the task's out_of_scope_label, else none_of_these. */
-  none_label: string;
+  /** The answer meaning "none of these": the task's out_of_scope_label, else none_of_these; null for a structured task. */
+  none_label: string | null;
   model_version: number | null;
   /** The live runtime's figures: what the router uses now (its threshold, the holdout's size). */
   cascade: CascadeStats | null;
@@ -121,6 +128,12 @@ export interface ModelReport {
   top_confusions: Confusion[];
   per_label: LabelMetrics[];
 }
+
+/** GET /v1/tasks/:name/report for a structured task: exact match and agreement per field instead of labels. */
+export type StructuredReport = StructuredModelReport & { model_version: number; threshold: number | null; threshold_reason: string | null };
+
+/** Either kind of report: `kind: "structured"` tells them apart. */
+export type AnyReport = (ModelReport & { kind?: undefined }) | StructuredReport;
 
 export type ModelStatus = "candidate" | "promoted" | "retired" | "rejected";
 

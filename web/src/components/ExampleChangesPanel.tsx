@@ -5,11 +5,13 @@ import type { ExampleChanges, ExampleDisagreements } from "../api/types.js";
 import { dateTime, num, prob } from "../lib/format.js";
 import { useSession } from "./session.js";
 import { SortableTable, type Column } from "./SortableTable.js";
-import { Breakable, ErrorBox, Section, Stat } from "./ui.js";
+import type { AnswerField } from "../lib/structured.js";
+import { AnswerView } from "./AnswerView.js";
+import { ErrorBox, Section, Stat } from "./ui.js";
 
 type Disagreement = ExampleDisagreements["data"][number];
 
-export function ExampleChangesPanel({ task, changes }: { task: string; changes: ExampleChanges }) {
+export function ExampleChangesPanel({ task, changes, fields = null }: { task: string; changes: ExampleChanges; fields?: readonly AnswerField[] | null }) {
   const { api } = useSession();
   const [disagreements, setDisagreements] = useState<ExampleDisagreements | null>(null);
   const [busy, setBusy] = useState(false);
@@ -30,12 +32,12 @@ export function ExampleChangesPanel({ task, changes }: { task: string; changes: 
   const columns = useMemo<Column<Disagreement>[]>(
     () => [
       { key: "text", label: "Text", value: (d) => d.text, render: (d) => <span class="col-text">{d.text}</span> },
-      { key: "label", label: "Label now", value: (d) => d.label, render: (d) => <span class="col-label"><Breakable text={d.label} /></span> },
-      { key: "predicted", label: "Live model predicts", value: (d) => d.predicted, render: (d) => <span class="col-label"><Breakable text={d.predicted} /></span> },
+      { key: "label", label: "Label now", value: (d) => d.label, render: (d) => <span class="col-label"><AnswerView fields={fields} label={d.label} compact /></span> },
+      { key: "predicted", label: "Live model predicts", value: (d) => d.predicted, render: (d) => <span class="col-label"><AnswerView fields={fields} label={d.predicted} compact /></span> },
       { key: "confidence", label: "Confidence", value: (d) => d.confidence, render: (d) => prob(d.confidence), numeric: true },
       { key: "origin", label: "Origin", value: (d) => d.origin ?? "" },
     ],
-    [],
+    [fields],
   );
 
   const since = changes.live_version === null ? "No live version yet: every example is new to the next training." : `Since v${changes.live_version} was trained (${dateTime(changes.trained_at)}).`;

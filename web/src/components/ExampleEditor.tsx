@@ -3,22 +3,26 @@
 // specialist's examples at once and in the next retrain.
 import { useState } from "preact/hooks";
 import { errorMessage } from "../api/client.js";
-import type { Example } from "../api/types.js";
+import type { Example, StructuredObject } from "../api/types.js";
 import { dateTime } from "../lib/format.js";
+import { parseAnswer, type AnswerField } from "../lib/structured.js";
+import { AnswerView } from "./AnswerView.js";
+import { OutputEditor } from "./OutputEditor.js";
 import { ConfirmDialog } from "./ConfirmDialog.js";
 import { useSession } from "./session.js";
-import { Breakable } from "./ui.js";
 
 export interface ExampleEditorProps {
   task: string;
   example: Example;
   labels: string[];
+  /** A structured task's fields: the example's answer is edited field by field (null: a label task). */
+  fields?: readonly AnswerField[] | null;
   /** After a save or a delete, with what happened. */
   onChanged(message: string): void;
   onClose(): void;
 }
 
-export function ExampleEditor({ task, example, labels, onChanged, onClose }: ExampleEditorProps) {
+export function ExampleEditor({ task, example, labels, fields = null, onChanged, onClose }: ExampleEditorProps) {
   const { api } = useSession();
   const [label, setLabel] = useState(example.label);
   const [busy, setBusy] = useState(false);
@@ -37,6 +41,7 @@ export function ExampleEditor({ task, example, labels, onChanged, onClose }: Exa
     }
   };
   const save = () => run(async () => `Saved: example ${example.id} is now labelled “${(await api.editExample(task, example.id, label)).label}”.`);
+  const saveOutput = (output: StructuredObject) => run(async () => (await api.editExample(task, example.id, output), `Saved: example ${example.id} has the corrected answer.`));
   const remove = () => run(async () => (await api.deleteExample(task, example.id), `Deleted example ${example.id}.`));
 
   return (
@@ -53,7 +58,7 @@ export function ExampleEditor({ task, example, labels, onChanged, onClose }: Exa
       <dl class="kv">
         <dt>Label</dt>
         <dd class="col-label">
-          <Breakable text={example.label} />
+          <AnswerView fields={fields} label={example.label} />
         </dd>
         <dt>Source · origin</dt>
         <dd>
@@ -68,22 +73,34 @@ export function ExampleEditor({ task, example, labels, onChanged, onClose }: Exa
           {dateTime(example.created_at)} · {dateTime(example.updated_at)}
         </dd>
       </dl>
-      <div class="inline-controls">
-        <label for="example-label">Right label</label>
-        <select id="example-label" value={label} onChange={(e) => setLabel((e.target as HTMLSelectElement).value)}>
-          {labels.map((l) => (
-            <option key={l} value={l}>
-              {l}
-            </option>
-          ))}
-        </select>
-        <button type="button" class="button primary small" disabled={busy || label === example.label} onClick={() => void save()}>
-          {busy && !confirming ? "Saving…" : "Save label"}
-        </button>
-        <button type="button" class="button danger small" disabled={busy} onClick={() => setConfirming(true)}>
-          Delete example
-        </button>
-      </div>
+      {fields !== null ? (
+        <>
+          <h3 class="subhead">Right answer</h3>
+          <OutputEditor fields={fields} initial={parseAnswer(example.label)} busy={busy && !confirming} submitLabel="Save answer" idPrefix="example-output" onSubmit={(o) => void saveOutput(o)} />
+          <div class="inline-controls">
+            <button type="button" class="button danger small" disabled={busy} onClick={() => setConfirming(true)}>
+              Delete example
+            </button>
+          </div>
+        </>
+      ) : (
+        <div class="inline-controls">
+          <label for="example-label">Right label</label>
+          <select id="example-label" value={label} onChange={(e) => setLabel((e.target as HTMLSelectElement).value)}>
+            {labels.map((l) => (
+              <option key={l} value={l}>
+                {l}
+              </option>
+            ))}
+          </select>
+          <button type="button" class="button primary small" disabled={busy || label === example.label} onClick={() => void save()}>
+            {busy && !confirming ? "Saving…" : "Save label"}
+          </button>
+          <button type="button" class="button danger small" disabled={busy} onClick={() => setConfirming(true)}>
+            Delete example
+          </button>
+        </div>
+      )}
       {error !== null ? (
         <p class="error-box" role="alert">
           {error}

@@ -3,29 +3,34 @@
 // also takes the request out of the review queue).
 import { useState } from "preact/hooks";
 import { errorMessage } from "../api/client.js";
-import type { LoggedRequestDetail } from "../api/types.js";
+import type { LoggedRequestDetail, StructuredObject } from "../api/types.js";
 import { dateTime, money, num, prob } from "../lib/format.js";
+import { parseAnswer, type AnswerField } from "../lib/structured.js";
+import { AnswerView } from "./AnswerView.js";
+import { OutputEditor } from "./OutputEditor.js";
 import { useApi, useSession } from "./session.js";
 import { ErrorBox, Loading } from "./ui.js";
 
-function auditText(r: LoggedRequestDetail): string {
+function auditText(r: LoggedRequestDetail, structured: boolean): string {
   if (!r.audited) return r.teacher_asked ? "not an audit: the teacher was asked to answer" : "not audited";
   if (r.audit_agreed === null) return "audited, but the teacher gave no valid label";
-  return r.audit_agreed ? "audited: the teacher agreed" : `audited: the teacher disagreed (${r.teacher_label ?? ""})`;
+  // A structured teacher answer is shown as fields under "Teacher's answer".
+  return r.audit_agreed ? "audited: the teacher agreed" : `audited: the teacher disagreed${structured ? "" : ` (${r.teacher_label ?? ""})`}`;
 }
 
-export function RequestDetail({ task, id, labels, hashed, onClose }: { task: string; id: string; labels: string[]; hashed: boolean; onClose: () => void }) {
+/** `fields`: a structured task's answer fields (null for a label task, whose correction picks one of `labels`). */
+export function RequestDetail({ task, id, labels, fields = null, hashed, onClose }: { task: string; id: string; labels: string[]; fields?: readonly AnswerField[] | null; hashed: boolean; onClose: () => void }) {
   const { api } = useSession();
   const detail = useApi((a) => a.loggedRequest(task, id), [task, id]);
   const [label, setLabel] = useState("");
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
 
-  const send = async () => {
+  const send = async (answer: string | StructuredObject = label) => {
     setBusy(true);
     try {
-      const reply = await api.feedback(task, id, label);
-      setResult({ ok: true, text: `Saved: “${reply.label}” is now this text's gold label (it was answered “${reply.previous_label ?? "nothing"}”).` });
+      const reply = await api.feedback(task, id, answer);
+      setResult({ ok: true, text: typeof answer === "string" ? `Saved: “${reply.label}” is now this text's gold label (it was answered “${reply.previous_label ?? "nothing"}”).` : "Saved: the corrected answer is now this text's gold example." });
       detail.reload();
     } catch (err) {
       setResult({ ok: false, text: errorMessage(err) });
@@ -56,7 +61,9 @@ export function RequestDetail({ task, id, labels, hashed, onClose }: { task: str
             <dt>Key</dt>
             <dd>{r.key_name ?? "not recorded"}</dd>
             <dt>Answer</dt>
-            <dd>{r.label ?? "none"}</dd>
+            <dd>
+              <AnswerView fields={fields} label={r.label} />
+            </dd>
             <dt>Answered by</dt>
             <dd>
               {r.source}
@@ -67,17 +74,30 @@ export function RequestDetail({ task, id, labels, hashed, onClose }: { task: str
               {prob(r.confidence)} / {prob(r.threshold)}
             </dd>
             <dt>Teacher's answer</dt>
-            <dd>{r.teacher_asked ? (r.teacher_label ?? "no valid label") : "not asked"}</dd>
+            <dd>{r.teacher_asked ? <AnswerView fields={fields} label={r.teacher_label} none="no valid answer" /> : "not asked"}</dd>
             <dt>Audit</dt>
-            <dd>{auditText(r)}</dd>
+            <dd>{auditText(r, fields !== null)}</dd>
             <dt>Latency · cost</dt>
             <dd>
               {num(r.latency_ms, 2)} ms · {money(r.cost)}
             </dd>
             <dt>Stored example</dt>
-            <dd>{r.example ? `${r.example.label} (${r.example.source})` : "none"}</dd>
+            <dd>
+              {r.example ? (
+                <>
+                  <AnswerView fields={fields} label={r.example.label} /> <span class="muted">({r.example.source})</span>
+                </>
+              ) : (
+                "none"
+              )}
+            </dd>
           </dl>
-          {hashed ? null : (
+          {hashed ? null : fields !== null ? (
+            <>
+              <h3 class="subhead">Right answer</h3>
+              <OutputEditor fields={fields} initial={parseAnswer(r.teacher_label) ?? parseAnswer(r.label)} busy={busy} submitLabel="Save as feedback" idPrefix="request-correct" onSubmit={(output) => void send(output)} />
+            </>
+          ) : (
             <div class="inline-controls">
               <label for="request-correct-label">Right label</label>
               <select id="request-correct-label" value={label} onChange={(e) => setLabel((e.target as HTMLSelectElement).value)}>

@@ -1,12 +1,16 @@
 // Working through review items one at a time: read the text and both answers, pick the right
 // label (1–5 for the top labels, / to search all labels, n for none of these, s to skip). Each pick
-// is sent as feedback and becomes a gold example.
+// is sent as feedback and becomes a gold example. A structured task's item is corrected field by
+// field instead (OutputEditor) and sent as an object; only `s` (skip) has a key there.
 import { useEffect, useReducer, useRef, useState } from "preact/hooks";
 import { errorMessage } from "../api/client.js";
-import type { ReviewItem, ReviewKind } from "../api/types.js";
+import type { ReviewItem, ReviewKind, StructuredObject } from "../api/types.js";
 import { ago, pct } from "../lib/format.js";
 import { choices, commandForKey, current, emptyQueue, progress, reduceQueue, type Command } from "../lib/review-queue.js";
+import { parseAnswer, type AnswerField } from "../lib/structured.js";
+import { AnswerView } from "./AnswerView.js";
 import { LabelSearch } from "./LabelSearch.js";
+import { OutputEditor } from "./OutputEditor.js";
 
 export const KIND_TEXT: Record<ReviewKind, string> = {
   disagreement: "Audit disagreement",
@@ -25,12 +29,14 @@ export interface ReviewQueueProps {
   labels: string[];
   /** The task's "none of these" answer, for inputs that fit no label. */
   noneLabel: string;
-  onFeedback: (requestId: string, label: string) => Promise<unknown>;
+  /** A structured task's fields: items are corrected field by field and sent as objects. */
+  fields?: readonly AnswerField[] | null;
+  onFeedback: (requestId: string, answer: string | StructuredObject) => Promise<unknown>;
   /** Fetch the queue again (more items, or the skipped ones once more). */
   onReload?: (retrySkipped: boolean) => void;
 }
 
-export function ReviewQueue({ items, labels, noneLabel, onFeedback, onReload }: ReviewQueueProps) {
+export function ReviewQueue({ items, labels, noneLabel, fields = null, onFeedback, onReload }: ReviewQueueProps) {
   // Loaded from the first render, so the queue never flashes "Nothing to review here".
   const [state, dispatch] = useReducer(reduceQueue, items, (first) => reduceQueue(emptyQueue(), { type: "load", items: first }));
   const [searching, setSearching] = useState(false);
@@ -52,25 +58,27 @@ export function ReviewQueue({ items, labels, noneLabel, onFeedback, onReload }: 
     } else pick(cmd.type === "none" ? noneLabel : cmd.label);
   };
 
-  function pick(label: string) {
+  /** `label`: what is being saved, as the page says it; `answer`: what is sent (the label itself by default). */
+  function pick(label: string, answer: string | StructuredObject = label) {
     if (item === null || state.saving !== null) return;
     setSearching(false);
     dispatch({ type: "pick", label });
-    onFeedback(item.request_id, label).then(
+    onFeedback(item.request_id, answer).then(
       () => dispatch({ type: "saved" }),
       (err: unknown) => dispatch({ type: "failed", message: errorMessage(err) }),
     );
   }
 
   // The latest state for the document-wide key handler.
-  const latest = useRef({ item, searching, run });
-  latest.current = { item, searching, run };
+  const latest = useRef({ item, searching, run, structured: fields !== null });
+  latest.current = { item, searching, run, structured: fields !== null };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const { item: it, searching: open, run: go } = latest.current;
+      const { item: it, searching: open, run: go, structured } = latest.current;
       if (open) return;
       const cmd = commandForKey(e, it, { typing: isTyping(e.target) });
-      if (cmd === null) return;
+      // A structured answer has no labels to pick by key: the form corrects it.
+      if (cmd === null || (structured && cmd.type !== "skip")) return;
       e.preventDefault();
       go(cmd);
     };
@@ -138,47 +146,67 @@ export function ReviewQueue({ items, labels, noneLabel, onFeedback, onReload }: 
           <div>
             <dt>Returned answer</dt>
             <dd>
-              {item.answer.label ?? <em>none</em>} <span class="muted">({item.answer.source}{item.answer.confidence !== null ? `, confidence ${pct(item.answer.confidence)}` : ""})</span>
+              {fields !== null ? <AnswerView fields={fields} label={item.answer.label} /> : (item.answer.label ?? <em>none</em>)} <span class="muted">({item.answer.source}{item.answer.confidence !== null ? `, confidence ${pct(item.answer.confidence)}` : ""})</span>
             </dd>
           </div>
           <div>
             <dt>Teacher's label</dt>
-            <dd>{item.teacher_label ?? <em>{item.kind === "teacher_invalid" ? "invalid answer" : "not asked"}</em>}</dd>
+            <dd>{item.teacher_label === null ? <em>{item.kind === "teacher_invalid" ? "invalid answer" : "not asked"}</em> : fields !== null ? <AnswerView fields={fields} label={item.teacher_label} /> : item.teacher_label}</dd>
           </div>
         </dl>
-        <fieldset class="choices" disabled={saving !== null}>
-          <legend>Pick the right label</legend>
-          <ol>
-            {options.map((c, i) => (
-              <li key={c.label}>
-                <button type="button" class={`choice${saving?.label === c.label ? " saving" : ""}`} onClick={() => pick(c.label)} aria-keyshortcuts={String(i + 1)}>
-                  <kbd>{i + 1}</kbd>
-                  <span class="choice-label">{c.label}</span>
-                  <span class="choice-meta">
-                    {c.probability !== null ? pct(c.probability, 0) : ""}
-                    {c.answered ? <span class="tag">returned</span> : null}
-                    {c.teacher ? <span class="tag tag-teacher">teacher</span> : null}
-                  </span>
-                </button>
-              </li>
-            ))}
-          </ol>
-          <div class="button-row">
-            <button type="button" class="button" onClick={() => setSearching(true)} aria-keyshortcuts="/">
-              <kbd>/</kbd> Other label…
-            </button>
-            <button type="button" class={`button${saving?.label === noneLabel ? " saving" : ""}`} onClick={() => pick(noneLabel)} aria-keyshortcuts="n">
-              <kbd>n</kbd> None of these
-            </button>
-            <button type="button" class="button ghost" onClick={() => run({ type: "skip" })} aria-keyshortcuts="s">
-              <kbd>s</kbd> Skip
-            </button>
+        {fields !== null ? (
+          <div class="choices">
+            <h3 class="subhead">The right answer</h3>
+            <OutputEditor
+              key={item.request_id}
+              fields={fields}
+              initial={parseAnswer(item.teacher_label) ?? parseAnswer(item.answer.label)}
+              busy={saving !== null}
+              submitLabel="Save correction"
+              idPrefix="review-output"
+              onSubmit={(output) => pick("the corrected answer", output)}
+            />
+            <div class="button-row">
+              <button type="button" class="button ghost" onClick={() => run({ type: "skip" })} aria-keyshortcuts="s">
+                <kbd>s</kbd> Skip
+              </button>
+            </div>
           </div>
-        </fieldset>
+        ) : (
+          <fieldset class="choices" disabled={saving !== null}>
+            <legend>Pick the right label</legend>
+            <ol>
+              {options.map((c, i) => (
+                <li key={c.label}>
+                  <button type="button" class={`choice${saving?.label === c.label ? " saving" : ""}`} onClick={() => pick(c.label)} aria-keyshortcuts={String(i + 1)}>
+                    <kbd>{i + 1}</kbd>
+                    <span class="choice-label">{c.label}</span>
+                    <span class="choice-meta">
+                      {c.probability !== null ? pct(c.probability, 0) : ""}
+                      {c.answered ? <span class="tag">returned</span> : null}
+                      {c.teacher ? <span class="tag tag-teacher">teacher</span> : null}
+                    </span>
+                  </button>
+                </li>
+              ))}
+            </ol>
+            <div class="button-row">
+              <button type="button" class="button" onClick={() => setSearching(true)} aria-keyshortcuts="/">
+                <kbd>/</kbd> Other label…
+              </button>
+              <button type="button" class={`button${saving?.label === noneLabel ? " saving" : ""}`} onClick={() => pick(noneLabel)} aria-keyshortcuts="n">
+                <kbd>n</kbd> None of these
+              </button>
+              <button type="button" class="button ghost" onClick={() => run({ type: "skip" })} aria-keyshortcuts="s">
+                <kbd>s</kbd> Skip
+              </button>
+            </div>
+          </fieldset>
+        )}
         {searching ? <LabelSearch labels={labels} onPick={pick} onClose={() => setSearching(false)} /> : null}
         {saving ? (
           <p class="muted" role="status">
-            Saving "{saving.label}"…
+            Saving {fields !== null ? saving.label : `"${saving.label}"`}…
           </p>
         ) : null}
         {state.error ? (
@@ -187,9 +215,15 @@ export function ReviewQueue({ items, labels, noneLabel, onFeedback, onReload }: 
           </p>
         ) : null}
       </article>
-      <p class="hint keys-hint">
-        Keys: <kbd>1</kbd>–<kbd>{options.length}</kbd> pick a label · <kbd>/</kbd> search all labels · <kbd>n</kbd> none of these · <kbd>s</kbd> skip
-      </p>
+      {fields !== null ? (
+        <p class="hint keys-hint">
+          Keys: <kbd>s</kbd> skip (outside the form). The form starts from the teacher's answer when there is one, else the returned answer.
+        </p>
+      ) : (
+        <p class="hint keys-hint">
+          Keys: <kbd>1</kbd>–<kbd>{options.length}</kbd> pick a label · <kbd>/</kbd> search all labels · <kbd>n</kbd> none of these · <kbd>s</kbd> skip
+        </p>
+      )}
     </div>
   );
 }

@@ -77,6 +77,19 @@ export function DataTab({ name, task, onRetrained }: { name: string; task: TaskD
   const sameColumn = mappable && textColumn !== null && textColumn === labelColumn;
   const rejected = reply?.rejected ?? failure?.rows ?? [];
 
+  if (task.definition.output !== undefined) {
+    return (
+      <>
+        <Section title="Import labelled examples" id="import-title">
+          <p class="notice">
+            This is a structured task: the gateway does not import its examples over the API yet. Correct its answers on the Review and Requests pages (each correction becomes a gold example), or declare a JSONL examples file for it in the configuration.
+          </p>
+        </Section>
+        <RetrainSection name={name} onRetrained={onRetrained} />
+      </>
+    );
+  }
+
   return (
     <>
       <Section title="Import labelled examples" id="import-title">
@@ -85,7 +98,7 @@ export function DataTab({ name, task, onRetrained }: { name: string; task: TaskD
             <label for="import-file">File (CSV with a header row, JSONL, or a JSON array)</label>
             <input id="import-file" type="file" accept=".csv,.jsonl,.ndjson,.json,text/csv,application/json,application/x-ndjson" onChange={onFile} aria-describedby="import-file-hint" />
             <p id="import-file-hint" class="hint">
-              Up to 100,000 rows and 64 MiB. Labels must be among the task's {task.definition.labels.length} labels.
+              Up to 100,000 rows and 64 MiB. Labels must be among the task's {task.definition.labels?.length ?? 0} labels.
             </p>
           </div>
           {readError ? (

@@ -3,14 +3,16 @@
 // feedback) or be deleted; what a retrain would change; and an export as CSV or JSONL.
 import { useMemo, useState } from "preact/hooks";
 import type { Example, ExampleQuery, ExportFormat, TaskDetail } from "../api/types.js";
+import { AnswerView } from "../components/AnswerView.js";
 import { ExampleChangesPanel } from "../components/ExampleChangesPanel.js";
 import { ExampleEditor } from "../components/ExampleEditor.js";
 import { useApi, useSession } from "../components/session.js";
 import { SortableTable, type Column } from "../components/SortableTable.js";
-import { Breakable, ErrorBox, Loading, SelectField } from "../components/ui.js";
+import { ErrorBox, Loading, SelectField } from "../components/ui.js";
 import { errorMessage } from "../api/client.js";
 import { dateTime, num } from "../lib/format.js";
 import { saveFile } from "../lib/save-file.js";
+import { answerFields } from "../lib/structured.js";
 
 const PAGE_SIZE = 50;
 const SOURCES = ["import", "human", "feedback", "teacher"] as const;
@@ -31,7 +33,8 @@ function originText(e: Example): string {
 
 export function ExamplesTab({ name, task }: { name: string; task: TaskDetail }) {
   const { api } = useSession();
-  const labels = task.definition.labels.map((l) => l.name);
+  const labels = (task.definition.labels ?? []).map((l) => l.name);
+  const fields = useMemo(() => answerFields(task.definition.output), [task]);
   const [form, setForm] = useState<ExampleQuery>({});
   const [applied, setApplied] = useState<ExampleQuery>({});
   // The cursors of the pages before the current one: "Previous" pops one.
@@ -66,7 +69,7 @@ export function ExamplesTab({ name, task }: { name: string; task: TaskDetail }) 
     () => [
       { key: "id", label: "Id", value: (e) => e.id, numeric: true },
       { key: "text", label: "Text", value: (e) => e.text, render: (e) => <span class="col-text">{e.text}</span> },
-      { key: "label", label: "Label", value: (e) => e.label, render: (e) => <span class="col-label"><Breakable text={e.label} /></span> },
+      { key: "label", label: "Label", value: (e) => e.label, render: (e) => <span class="col-label"><AnswerView fields={fields} label={e.label} compact /></span> },
       { key: "origin", label: "Source · origin", value: originText },
       { key: "holdout", label: "Held out", value: (e) => (e.holdout ? "yes" : "no") },
       { key: "key", label: "Key", value: (e) => e.key_name ?? "" },
@@ -83,17 +86,17 @@ export function ExamplesTab({ name, task }: { name: string; task: TaskDetail }) 
         ),
       },
     ],
-    [],
+    [fields],
   );
 
   return (
     <>
-      {changes.data ? <ExampleChangesPanel task={name} changes={changes.data} /> : null}
+      {changes.data ? <ExampleChangesPanel task={name} changes={changes.data} fields={fields} /> : null}
       {changes.error ? <ErrorBox error={changes.error} title="Could not tell what a retrain would change" onRetry={changes.reload} /> : null}
       <form class="toolbar request-filters" onSubmit={search} role="search" aria-label="Filter examples">
         <SelectField id="examples-source" label="Source" value={form.source ?? ""} anyLabel="any" options={SOURCES.map((v) => ({ value: v, label: v }))} onChange={field("source")} />
         <SelectField id="examples-origin" label="Origin" value={form.origin ?? ""} anyLabel="any" options={ORIGINS.map((v) => ({ value: v, label: v === "none" ? "not recorded" : v }))} onChange={field("origin")} />
-        <SelectField id="examples-label" label="Label" value={form.label ?? ""} anyLabel="any label" options={labels.map((v) => ({ value: v, label: v }))} onChange={field("label")} />
+        {fields === null ? <SelectField id="examples-label" label="Label" value={form.label ?? ""} anyLabel="any label" options={labels.map((v) => ({ value: v, label: v }))} onChange={field("label")} /> : null}
         <SelectField id="examples-holdout" label="Split" value={form.holdout ?? ""} anyLabel="both" options={SPLITS} onChange={field("holdout")} />
         <div class="field">
           <label for="examples-q">Text contains</label>
@@ -117,7 +120,7 @@ export function ExamplesTab({ name, task }: { name: string; task: TaskDetail }) 
           {notice.text}
         </p>
       ) : null}
-      {open !== null ? <ExampleEditor key={open.id} task={name} example={open} labels={labels} onChanged={changed} onClose={() => setOpen(null)} /> : null}
+      {open !== null ? <ExampleEditor key={open.id} task={name} example={open} labels={labels} fields={fields} onChanged={changed} onClose={() => setOpen(null)} /> : null}
       {page.loading && !page.data ? <Loading what="Loading examples" /> : null}
       {page.error ? <ErrorBox error={page.error} title="Could not load the examples" onRetry={page.reload} /> : null}
       {page.data ? (

@@ -1,17 +1,29 @@
 // The playground: what the router would do with a text (label, confidence, top labels, route and
-// why), without calling the teacher or logging anything.
-import { useState } from "preact/hooks";
-import type { Explanation } from "../api/types.js";
+// why), without calling the teacher or logging anything. For a structured task the specialist's
+// object comes from a prediction forced to the specialist (each field's confidence, the extracted
+// values highlighted in the text): that is logged as a request, and never reaches the teacher.
+import { useMemo, useState } from "preact/hooks";
+import type { Explanation, PredictResult, TaskDetail } from "../api/types.js";
+import { FieldList, HighlightedText } from "../components/AnswerView.js";
 import { useSession } from "../components/session.js";
 import { Breakable, Empty, ErrorBox, isMissingRoute, Section } from "../components/ui.js";
 import { routeSummary } from "../lib/explain.js";
 import { pct, prob } from "../lib/format.js";
+import { answerFields, spansOf, type AnswerField } from "../lib/structured.js";
 
-export function ExplainTab({ name }: { name: string }) {
+interface Tried {
+  input: string;
+  explanation: Explanation;
+  /** A structured task's specialist answer (none before its first model). */
+  prediction: PredictResult | null;
+}
+
+export function ExplainTab({ name, task }: { name: string; task?: TaskDetail }) {
   const { api } = useSession();
+  const fields = useMemo(() => answerFields(task?.definition.output), [task]);
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ input: string; explanation: Explanation } | null>(null);
+  const [result, setResult] = useState<Tried | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   async function run(e?: Event) {
@@ -21,7 +33,9 @@ export function ExplainTab({ name }: { name: string }) {
     setBusy(true);
     setError(null);
     try {
-      setResult({ input, explanation: await api.explain(name, input) });
+      const explanation = await api.explain(name, input);
+      const prediction = fields !== null && explanation.model_version !== null ? await api.predict(name, input, "specialist") : null;
+      setResult({ input, explanation, prediction });
     } catch (err) {
       setError(err);
     } finally {
@@ -47,7 +61,7 @@ export function ExplainTab({ name }: { name: string }) {
               aria-describedby="explain-hint"
             />
             <p id="explain-hint" class="hint">
-              Nothing is logged and the teacher is not called. <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs it.
+              {fields === null ? "Nothing is logged and the teacher is not called." : "The teacher is not called; the specialist's answer is fetched as a prediction routed to it, which the request log keeps."} <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs it.
             </p>
             <button type="submit" class="button primary" disabled={busy || text.trim() === ""}>
               {busy ? "Asking…" : "Explain"}
@@ -67,26 +81,28 @@ export function ExplainTab({ name }: { name: string }) {
             <ErrorBox error={error} title="Could not explain" />
           )
         ) : null}
-        {result ? <Result input={result.input} e={result.explanation} /> : !error ? <Empty title="No text yet">Type a message and press Explain.</Empty> : null}
+        {result ? <Result input={result.input} e={result.explanation} prediction={result.prediction} fields={fields} /> : !error ? <Empty title="No text yet">Type a message and press Explain.</Empty> : null}
       </div>
     </div>
   );
 }
 
-function Result({ input, e }: { input: string; e: Explanation }) {
+function Result({ input, e, prediction, fields }: { input: string; e: Explanation; prediction: PredictResult | null; fields: readonly AnswerField[] | null }) {
   const { decision, why } = routeSummary(e);
   return (
     <Section title="What the router would do" id="explain-result-title">
-      <p class="muted small quote">“{input.length > 160 ? `${input.slice(0, 159)}…` : input}”</p>
+      {fields === null ? <p class="muted small quote">“{input.length > 160 ? `${input.slice(0, 159)}…` : input}”</p> : <HighlightedText text={input} spans={spansOf(prediction?.fields)} fields={fields} />}
       <div class={`route route-${e.route.decision}`}>
         <p class="route-decision">{decision}</p>
         <p class="route-why">{why}</p>
       </div>
       <dl class="kv">
-        <div>
-          <dt>Specialist's label</dt>
-          <dd>{e.label === null ? "—" : <Breakable text={e.label} />}</dd>
-        </div>
+        {fields === null ? (
+          <div>
+            <dt>Specialist's label</dt>
+            <dd>{e.label === null ? "—" : <Breakable text={e.label} />}</dd>
+          </div>
+        ) : null}
         <div>
           <dt>Confidence</dt>
           <dd>{prob(e.confidence)}</dd>
@@ -110,6 +126,12 @@ function Result({ input, e }: { input: string; e: Explanation }) {
           <dd>{e.model_version ? `v${e.model_version}` : "none"}</dd>
         </div>
       </dl>
+      {fields !== null ? (
+        <>
+          <h3 class="subhead">Specialist's answer</h3>
+          {prediction?.output ? <FieldList fields={fields} object={prediction.output} confidence={prediction.fields} /> : <p class="muted">No specialist yet: the teacher answers every request until the first model is trained.</p>}
+        </>
+      ) : null}
       {e.top.length > 0 ? (
         <>
           <h3 class="subhead">Top labels</h3>

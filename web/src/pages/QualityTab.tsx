@@ -2,7 +2,7 @@
 // use, the top confusions (list and heatmap, filterable by label) and per-label metrics.
 import { useMemo, useState } from "preact/hooks";
 import { ApiError } from "../api/client.js";
-import type { Confusion, LabelMetrics, ModelReport, TaskDetail } from "../api/types.js";
+import type { Confusion, CurvePoint, LabelMetrics, ModelReport, StructuredReport, TaskDetail } from "../api/types.js";
 import { ConfusionHeatmap } from "../charts/ConfusionHeatmap.js";
 import { CurveChart } from "../charts/CurveChart.js";
 import { useApi, useMediaQuery } from "../components/session.js";
@@ -35,19 +35,80 @@ export function QualityTab({ name, task }: { name: string; task: TaskDetail }) {
       );
     return <ErrorBox error={report.error} title="Could not load the model report" onRetry={report.reload} />;
   }
-  return report.data ? <Report report={report.data} maxError={task.definition.routing.max_error} noneLabel={task.none_label} /> : null;
+  const maxError = task.definition.routing.max_error;
+  if (!report.data) return null;
+  return report.data.kind === "structured" ? <StructuredReportView report={report.data} maxError={maxError} /> : <Report report={report.data} maxError={maxError} noneLabel={task.none_label} />;
 }
 
-function Report({ report, maxError, noneLabel }: { report: ModelReport; maxError: number; noneLabel: string }) {
+function HoldoutNote({ examples }: { examples: number }) {
+  return (
+    <p class="hint" id="holdout-definition">
+      Every figure on this page scores the live version now on <strong>today's holdout</strong>: the task's {num(examples)} held-out examples (a fixed share of its examples, never trained on, plus every audited request). The
+      Versions page gives each version's accuracy on the holdout of the day it was trained.
+    </p>
+  );
+}
+
+function CurveSection({ report, maxError, what }: { report: { curve: CurvePoint[]; chosen: CurvePoint | null; holdout_examples: number; threshold_reason: string | null }; maxError: number; what: string }) {
+  return (
+    <Section title={`Coverage vs ${what}`} id="curve-title">
+      {report.curve.length === 0 ? <Empty title="No curve: the holdout is empty" /> : <CurveChart curve={report.curve} chosen={report.chosen} maxError={maxError} />}
+      <p class="hint">
+        Across: the share of today's {num(report.holdout_examples)} held-out examples the specialist would answer (coverage) at each threshold; up: its {what} on them. The dot is the threshold in use.
+      </p>
+      {report.threshold_reason ? (
+        <p class="hint reason">
+          <strong>How the threshold was chosen</strong> when the live version was installed (by a retrain, a promotion or a roll-back), on the held-out examples of that moment it may answer (audited requests may have joined the holdout since): {report.threshold_reason}
+        </p>
+      ) : null}
+    </Section>
+  );
+}
+
+/** A structured task's report: whole-object exact match, its coverage curve, and per field how often the specialist agrees. */
+export function StructuredReportView({ report, maxError }: { report: StructuredReport; maxError: number }) {
+  const chosen = report.chosen;
+  return (
+    <>
+      <HoldoutNote examples={report.holdout_examples} />
+      <dl class="stats-row">
+        <Stat label="Model" value={`v${report.model_version}`} detail={`scored on today's holdout of ${num(report.holdout_examples)}`} />
+        <Stat label="Exact match" value={pct(report.exact_match)} detail={`answers right in every field, on ${num(report.holdout_examples)} held-out examples`} />
+        <Stat label="Threshold" value={report.threshold === null ? "none" : prob(report.threshold)} detail={report.threshold === null ? "the specialist answers nothing" : "answers at or above this confidence"} />
+        <Stat label="Coverage at threshold" value={pct(chosen?.coverage ?? null)} detail={chosen ? `${pct(chosen.accuracy)} exact there` : undefined} />
+      </dl>
+      <CurveSection report={report} maxError={maxError} what="exact match" />
+      <PerField rows={report.per_field} holdout={report.holdout_examples} />
+    </>
+  );
+}
+
+type FieldRow = StructuredReport["per_field"][number];
+
+export function PerField({ rows, holdout }: { rows: FieldRow[]; holdout: number }) {
+  const columns = useMemo<Column<FieldRow>[]>(
+    () => [
+      { key: "field", label: "Field", value: (r) => r.field, render: (r) => <Breakable text={r.field} /> },
+      { key: "agreement", label: "Agreement", value: (r) => r.agreement, render: (r) => <F1 value={r.agreement} text={pct(r.agreement)} />, numeric: true, first: "asc" },
+      { key: "with_value", label: "With a value", value: (r) => r.with_value, render: (r) => `${num(r.with_value)} of ${num(holdout)}`, numeric: true },
+    ],
+    [holdout],
+  );
+  return (
+    <Section title="Per field" id="per-field-title">
+      <p class="hint">How often the specialist's value of each field equals the reference on the holdout, and how many references give the field a value (not null, not empty). Fields only the teacher answers are not listed.</p>
+      <SortableTable caption="Agreement per field on the holdout; click a header to sort" columns={columns} rows={rows} rowKey={(r) => r.field} empty="No field the specialist learns." />
+    </Section>
+  );
+}
+
+function Report({ report, maxError, noneLabel }: { report: ModelReport; maxError: number; noneLabel: string | null }) {
   const chosen = report.chosen;
   // Held-out texts the teacher called "none of these": the specialist's recall there is how often it learned to pass them on.
   const none = report.per_label.find((l) => l.label === noneLabel);
   return (
     <>
-      <p class="hint" id="holdout-definition">
-        Every figure on this page scores the live version now on <strong>today's holdout</strong>: the task's {num(report.holdout_examples)} held-out examples (a fixed share of its examples, never trained on, plus every audited
-        request). The Versions page gives each version's accuracy on the holdout of the day it was trained.
-      </p>
+      <HoldoutNote examples={report.holdout_examples} />
       <dl class="stats-row">
         <Stat label="Model" value={`v${report.model_version}`} detail={`scored on today's holdout of ${num(report.holdout_examples)}`} />
         <Stat label="Accuracy" value={pct(report.accuracy)} detail={`on ${num(report.holdout_examples)} held-out examples · macro F1 ${prob(report.macro_f1)}`} />
@@ -57,17 +118,7 @@ function Report({ report, maxError, noneLabel }: { report: ModelReport; maxError
           <Stat label="None of these" value={pct(none.support / report.holdout_examples)} detail={`${num(none.support)} held-out texts the teacher called none · the specialist recognises ${pct(none.recall)}`} />
         ) : null}
       </dl>
-      <Section title="Coverage vs accuracy" id="curve-title">
-        {report.curve.length === 0 ? <Empty title="No curve: the holdout is empty" /> : <CurveChart curve={report.curve} chosen={chosen} maxError={maxError} />}
-        <p class="hint">
-          Across: the share of today's {num(report.holdout_examples)} held-out examples the specialist would answer (coverage) at each threshold; up: its accuracy on them. The dot is the threshold in use.
-        </p>
-        {report.threshold_reason ? (
-          <p class="hint reason">
-            <strong>How the threshold was chosen</strong> when the live version was installed (by a retrain, a promotion or a roll-back), on the held-out examples of that moment it may answer (audited requests may have joined the holdout since): {report.threshold_reason}
-          </p>
-        ) : null}
-      </Section>
+      <CurveSection report={report} maxError={maxError} what="accuracy" />
       <Confusions report={report} />
       <PerLabel rows={report.per_label} />
     </>
@@ -167,7 +218,7 @@ function PerLabel({ rows }: { rows: LabelMetrics[] }) {
   );
 }
 
-function F1({ value }: { value: number | null }) {
+function F1({ value, text }: { value: number | null; text?: string }) {
   const cls = value === null ? "" : value < 0.6 ? "bad" : value < 0.8 ? "meh" : "good";
-  return <span class={`f1 ${cls}`}>{prob(value)}</span>;
+  return <span class={`f1 ${cls}`}>{text ?? prob(value)}</span>;
 }

@@ -1,6 +1,7 @@
 // A task's request log: newest first, a page at a time (the gateway's keyset pages), filtered by
 // who answered, label, time and text; a request opens with what the teacher said about it.
 import { useMemo, useState } from "preact/hooks";
+import { AnswerView } from "../components/AnswerView.js";
 import type { LoggedRequest, RequestQuery, RequestSource, TaskDetail } from "../api/types.js";
 import { RequestDetail } from "../components/RequestDetail.js";
 import { SortableTable, type Column } from "../components/SortableTable.js";
@@ -8,6 +9,7 @@ import { useLiveRefresh } from "../components/live.js";
 import { useApi } from "../components/session.js";
 import { ErrorBox, Loading, SelectField } from "../components/ui.js";
 import { dateTime, money, num, prob } from "../lib/format.js";
+import { answerFields } from "../lib/structured.js";
 
 const PAGE_SIZE = 50;
 
@@ -34,7 +36,8 @@ function queryOf(f: FilterForm): RequestQuery {
 }
 
 export function RequestsTab({ name, task }: { name: string; task: TaskDetail }) {
-  const labels = task.definition.labels.map((l) => l.name);
+  const labels = (task.definition.labels ?? []).map((l) => l.name);
+  const fields = useMemo(() => answerFields(task.definition.output), [task]);
   const hashed = task.definition.privacy === "hash_inputs";
   const [form, setForm] = useState<FilterForm>(NO_FILTER);
   const [applied, setApplied] = useState<RequestQuery>({});
@@ -57,7 +60,7 @@ export function RequestsTab({ name, task }: { name: string; task: TaskDetail }) 
       { key: "time", label: "Time", value: (r) => r.created_at, render: (r) => dateTime(r.created_at), numeric: true },
       { key: "key", label: "Key", value: (r) => r.key_name ?? "" },
       { key: "input", label: "Input", value: (r) => r.input ?? "", render: (r) => (r.input === null ? <span class="muted">hashed</span> : <span class="col-text">{r.input}</span>) },
-      { key: "answer", label: "Answer", value: (r) => r.label ?? "", render: (r) => <span class="col-label">{r.label ?? "none"}</span> },
+      { key: "answer", label: "Answer", value: (r) => r.label ?? "", render: (r) => <span class="col-label"><AnswerView fields={fields} label={r.label} compact /></span> },
       { key: "source", label: "Answered by", value: (r) => r.source, render: (r) => (r.status === "ok" ? r.source : `${r.source} (${r.status})`) },
       { key: "confidence", label: "Confidence / threshold", value: (r) => r.confidence, render: (r) => `${prob(r.confidence)} / ${prob(r.threshold)}`, numeric: true },
       { key: "latency", label: "Latency (ms)", value: (r) => r.latency_ms, render: (r) => num(r.latency_ms, 2), numeric: true },
@@ -74,7 +77,7 @@ export function RequestsTab({ name, task }: { name: string; task: TaskDetail }) 
         ),
       },
     ],
-    [],
+    [fields],
   );
 
   return (
@@ -89,7 +92,7 @@ export function RequestsTab({ name, task }: { name: string; task: TaskDetail }) 
             <option value="none">nobody</option>
           </select>
         </div>
-        <SelectField id="requests-label" label="Answer" value={form.label} anyLabel="any label" options={labels.map((v) => ({ value: v, label: v }))} onChange={field("label")} />
+        {fields === null ? <SelectField id="requests-label" label="Answer" value={form.label} anyLabel="any label" options={labels.map((v) => ({ value: v, label: v }))} onChange={field("label")} /> : null}
         <div class="field">
           <label for="requests-since">From</label>
           <input id="requests-since" type="datetime-local" value={form.since} onInput={field("since")} />
@@ -107,7 +110,7 @@ export function RequestsTab({ name, task }: { name: string; task: TaskDetail }) 
         </button>
       </form>
       {hashed ? <p class="notice">This task keeps only hashes of its inputs: they are not shown and cannot be searched.</p> : null}
-      {open !== null ? <RequestDetail key={open} task={name} id={open} labels={labels} hashed={hashed} onClose={() => setOpen(null)} /> : null}
+      {open !== null ? <RequestDetail key={open} task={name} id={open} labels={labels} fields={fields} hashed={hashed} onClose={() => setOpen(null)} /> : null}
       {page.loading && !page.data ? <Loading what="Loading requests" /> : null}
       {page.error ? <ErrorBox error={page.error} title="Could not load the requests" onRetry={page.reload} /> : null}
       {page.data ? (

@@ -1,11 +1,12 @@
 // The review queue of a task: audited disagreements, low-confidence specialist answers and
 // invalid teacher answers, worked through with ReviewQueue.
-import { useCallback, useState } from "preact/hooks";
-import type { ReviewKind, TaskDetail } from "../api/types.js";
+import { useCallback, useMemo, useState } from "preact/hooks";
+import type { ReviewKind, StructuredObject, TaskDetail } from "../api/types.js";
 import { ReviewQueue } from "../components/ReviewQueue.js";
 import { useApi, useSession } from "../components/session.js";
 import { Empty, ErrorBox, isMissingRoute, Loading, Segmented } from "../components/ui.js";
 import { lowConfidenceDefinition } from "../lib/review-queue.js";
+import { answerFields } from "../lib/structured.js";
 
 type KindFilter = ReviewKind | "all";
 
@@ -13,11 +14,13 @@ export function ReviewTab({ name, task }: { name: string; task: TaskDetail }) {
   const { api } = useSession();
   const [kind, setKind] = useState<KindFilter>("all");
   const queue = useApi((a) => a.review(name, kind, 50), [name, kind]);
-  const noneLabel = task.none_label;
-  const names = task.definition.labels.map((l) => l.name);
+  const fields = useMemo(() => answerFields(task.definition.output), [task]);
+  // A structured task has no "none of these" (nor labels): its items are corrected field by field.
+  const noneLabel = task.none_label ?? "";
+  const names = (task.definition.labels ?? []).map((l) => l.name);
   // "None of these" is an answer a person may search for too.
-  const labels = names.includes(noneLabel) ? names : [...names, noneLabel];
-  const onFeedback = useCallback((id: string, label: string) => api.feedback(name, id, label), [api, name]);
+  const labels = fields !== null || names.includes(noneLabel) ? names : [...names, noneLabel];
+  const onFeedback = useCallback((id: string, answer: string | StructuredObject) => api.feedback(name, id, answer), [api, name]);
   const pending = queue.data?.pending;
   const count = (k: ReviewKind) => (pending ? ` (${pending[k]})` : "");
   const options = [
@@ -47,7 +50,7 @@ export function ReviewTab({ name, task }: { name: string; task: TaskDetail }) {
           <ErrorBox error={queue.error} title="Could not load the review queue" onRetry={queue.reload} />
         )
       ) : null}
-      {queue.data ? <ReviewQueue key={kind} items={queue.data.data} labels={labels} noneLabel={noneLabel} onFeedback={onFeedback} onReload={() => queue.reload()} /> : null}
+      {queue.data ? <ReviewQueue key={kind} items={queue.data.data} labels={labels} noneLabel={noneLabel} fields={fields} onFeedback={onFeedback} onReload={() => queue.reload()} /> : null}
     </>
   );
 }

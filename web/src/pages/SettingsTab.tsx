@@ -4,6 +4,7 @@ import { errorMessage } from "../api/client.js";
 import type { TaskDetail } from "../api/types.js";
 import { useSession } from "../components/session.js";
 import { Section } from "../components/ui.js";
+import { answerFields, type AnswerField } from "../lib/structured.js";
 import { changedFields, FIELD_INFO, FIELDS, formFrom, settingsPatch, validateSettings, type SettingsField, type SettingsForm } from "../lib/settings.js";
 
 export function SettingsTab({ name, task, onSaved }: { name: string; task: TaskDetail; onSaved: () => void }) {
@@ -67,8 +68,10 @@ export function SettingsTab({ name, task, onSaved }: { name: string; task: TaskD
     );
   };
 
+  const fields = answerFields(def.output);
   return (
     <form onSubmit={submit} noValidate>
+      {fields !== null ? <AnswerFields fields={fields} /> : null}
       <Section title="Routing target" id="routing-title">
         <p class="muted">The specialist answers only where it can keep its error below the max error with this confidence; the audit re-asks the teacher about a share of its answers.</p>
         <div class="form-grid">{FIELDS.filter((f) => FIELD_INFO[f].group === "routing").map(field)}</div>
@@ -112,5 +115,36 @@ export function SettingsTab({ name, task, onSaved }: { name: string; task: TaskD
         </div>
       ) : null}
     </form>
+  );
+}
+
+const KIND_TEXT: Record<AnswerField["kind"], string> = {
+  choice: "one of",
+  boolean: "yes or no",
+  tags: "any of",
+  extract: "copied from the text",
+  extract_list: "every value copied from the text",
+  teacher_only: "only the teacher answers it",
+};
+
+/** A structured task's answer fields (what a label task lists as labels); changed only in the task's definition. */
+function AnswerFields({ fields }: { fields: readonly AnswerField[] }) {
+  return (
+    <Section title="Answer fields" id="fields-title">
+      <p class="muted">This is a structured task: each answer is an object with these fields. They are set in the task's definition.</p>
+      <dl class="kv field-kinds">
+        {fields.map((f) => (
+          <div key={f.name}>
+            <dt>{f.name}</dt>
+            <dd>
+              {KIND_TEXT[f.kind]}
+              {f.values ? `: ${f.values.join(", ")}` : ""}
+              {f.nullable ? " (may be none)" : ""}
+              {f.description ? <span class="muted"> — {f.description}</span> : null}
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </Section>
   );
 }

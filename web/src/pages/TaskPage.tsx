@@ -33,8 +33,8 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
               <dd>{task.data.model_version ? `v${task.data.model_version}` : "none yet"}</dd>
             </div>
             <div>
-              <dt>Labels</dt>
-              <dd>{def?.labels.length}</dd>
+              <dt>{def?.output ? "Fields" : "Labels"}</dt>
+              <dd title={def?.output ? Object.keys(def.output.properties).join(", ") : undefined}>{def?.output ? Object.keys(def.output.properties).length : def?.labels?.length}</dd>
             </div>
             <div>
               <dt>Teacher</dt>
@@ -61,7 +61,7 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
           {tab === "versions" ? <VersionsTab name={name} task={task.data} onChanged={task.reload} /> : null}
           {tab === "settings" ? <SettingsTab name={name} task={task.data} onSaved={task.reload} /> : null}
           {tab === "review" ? <ReviewTab name={name} task={task.data} /> : null}
-          {tab === "explain" ? <ExplainTab name={name} /> : null}
+          {tab === "explain" ? <ExplainTab name={name} task={task.data} /> : null}
           {tab === "data" ? <DataTab name={name} task={task.data} onRetrained={task.reload} /> : null}
         </div>
       ) : null}

@@ -1,0 +1,154 @@
+// A structured task in the dashboard, end to end: Debian's Chromium (driven by playwright-core)
+// against a test gateway whose simulated teacher answers money-transfer requests with objects.
+// The task is created and trained through the API; the page then shows its answers as fields: the
+// playground with each field's confidence and the extracted values highlighted in the text, the
+// request log, and the quality page's per-field table. Screenshots land in test-results/e2e/.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { structuredAnswerKey } from "../../src/teacher/sim-structured-key.js";
+import { SimulatedTeacher } from "../../src/teacher/simulated-teacher.js";
+import { TRANSFER_FIELDS, transferRequests } from "../helpers/transfer-requests.js";
+import { startTestGateway, stopTestGateway, type TestGateway } from "../server/helpers.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const SHOTS = join(ROOT, "test-results", "e2e");
+const TASK = "transfers";
+const WAIT = 20_000;
+
+const TRAIN = transferRequests(400, 41);
+/** A text the teacher never saw: the specialist must answer it itself. */
+const FRESH = transferRequests(200, 42).find((r) => r.object.intent === "send_money" && !TRAIN.some((t) => t.text === r.text))!;
+
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && !process.env.CI) console.warn(`structured dashboard e2e skipped: ${CHROMIUM} is missing (install it with .ci/chromium.sh)`);
+
+describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured task (Chromium, end to end)", () => {
+  let g: TestGateway;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`${CHROMIUM} is missing; CI must install Debian's Chromium with .ci/chromium.sh before the tests`);
+    if (!existsSync(join(ROOT, "web", "dist", "index.html"))) execFileSync("npm", ["run", "build:web"], { cwd: ROOT, stdio: "ignore" });
+    mkdirSync(SHOTS, { recursive: true });
+    const key = structuredAnswerKey({ fields: TRANSFER_FIELDS, gold: [...TRAIN, FRESH], accuracy: 1 });
+    g = await startTestGateway(undefined, { teacher: new SimulatedTeacher({ key }) });
+    const created = await g.request("POST", "/v1/tasks", {
+      body: {
+        name: TASK,
+        instructions: "Read the banking app user's request.",
+        output: {
+          properties: {
+            intent: { enum: ["send_money", "request_money", "check_balance"] },
+            amount: { extract: true },
+            currency: { type: ["string", "null"], enum: ["EUR", "USD", "GBP"] },
+            recipient: { type: "string", "x-extract": true },
+            urgent: { type: "boolean" },
+          },
+        },
+        teacher: { name: "sim" },
+        routing: { max_error: 0.1, confidence_level: 0.95, audit_rate: 0 },
+        training: { retrain_every: 1000, min_examples: 50, holdout_fraction: 0.3, seed: 1 },
+      },
+    });
+    expect(created.status).toBe(201);
+    const taught = await g.request("POST", `/v1/tasks/${TASK}/predict`, { key: g.predictKey, body: { inputs: TRAIN.map((t) => t.text) } });
+    expect(taught.status).toBe(200);
+    const retrain = await g.request("POST", `/v1/tasks/${TASK}/retrain`);
+    expect(retrain.body.promoted).toBe(true);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 })).newPage();
+    page.setDefaultTimeout(WAIT);
+    page.on("pageerror", (e) => pageErrors.push(`page error: ${e.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error") pageErrors.push(`console.error: ${m.text()}`);
+    });
+    await page.goto(`${g.url}/`);
+    await page.getByLabel("Admin API key").fill(g.adminKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Tasks", level: 1 }).waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (g) await stopTestGateway(g);
+  });
+
+  it("playground: the specialist's answer as fields with confidences, its extracted values highlighted in the text", async () => {
+    await page.goto(`${g.url}/#/tasks/${TASK}/explain`);
+    // The header counts fields, not labels (a structured task has none).
+    expect(await page.locator(".head-facts dt:has-text('Fields') + dd").innerText()).toBe("5");
+    await page.getByLabel("Text to classify").fill(FRESH.text);
+    await page.getByRole("button", { name: "Explain" }).click();
+    const result = page.getByRole("region", { name: "What the router would do" });
+    const list = result.locator(".field-list");
+    await list.waitFor();
+    const shown = await list.locator(".field-item").evaluateAll((els) => els.map((el) => [el.querySelector("dt")!.textContent, el.querySelector("dd")!.textContent]));
+    expect(shown.map(([name]) => name)).toEqual(TRANSFER_FIELDS.map((f) => f.name));
+    const value = (name: string) => shown.find(([n]) => n === name)![1]!;
+    expect(value("intent")).toMatch(/^send_money \d+%$/);
+    expect(value("recipient")).toMatch(new RegExp(`^${FRESH.object.recipient as string} \\d+%$`));
+    // Extracted values are marked in the text with their field's name.
+    const recipient = result.locator(".highlighted-text mark[data-field=recipient]");
+    await recipient.waitFor();
+    expect(await recipient.evaluate((m) => m.firstChild!.textContent)).toBe(FRESH.object.recipient);
+    expect(await recipient.locator(".hl-field").innerText()).toMatch(/recipient/i);
+    // Without the field names, the highlighted paragraph is the text itself, untouched.
+    const plain = await result.locator(".highlighted-text").evaluate((p) => {
+      const copy = p.cloneNode(true) as HTMLElement;
+      copy.querySelectorAll(".hl-field").forEach((l) => l.remove());
+      return copy.textContent;
+    });
+    expect(plain).toBe(FRESH.text);
+    expect(await result.locator(".route-decision").innerText()).toMatch(/^(Specialist answers|Sent to the teacher)$/);
+    expect(await result.getByText(/^\{/).count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, "structured-playground-1280.png"), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("requests and quality: answers as fields in the log, agreement per field instead of a confusion matrix", async () => {
+    await page.goto(`${g.url}/#/tasks/${TASK}/requests`);
+    const table = page.getByRole("table", { name: "Requests, newest first" });
+    const firstAnswer = table.locator("tbody tr").first().locator(".field-list.compact");
+    await firstAnswer.waitFor();
+    expect(await firstAnswer.locator("dt").allInnerTexts()).toEqual(TRANSFER_FIELDS.map((f) => f.name));
+    expect(await table.locator("tbody").innerText()).not.toContain('{"intent"');
+
+    await page.goto(`${g.url}/#/tasks/${TASK}/quality`);
+    const perField = page.getByRole("table", { name: /Agreement per field/ });
+    await perField.waitFor();
+    const fields = await perField.locator("tbody tr td:first-child").allInnerTexts();
+    expect(fields).toEqual(TRANSFER_FIELDS.map((f) => f.name));
+    await page.locator("dt:has-text('Exact match') + dd").waitFor();
+    expect(await page.getByText("Top confusions").count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, "structured-quality-1280.png"), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("every other page opens on a structured task without an error: fields listed where labels would be", async () => {
+    await page.goto(`${g.url}/#/`);
+    await page.getByRole("article", { name: TASK }).waitFor();
+    for (const tab of ["traffic", "examples", "versions", "settings", "review", "data"]) {
+      await page.goto(`${g.url}/#/tasks/${TASK}${tab === "traffic" ? "" : `/${tab}`}`);
+      await page.locator(".tab-body").waitFor();
+      await page.waitForLoadState("networkidle");
+      expect(await page.locator(".error-box").count(), tab).toBe(0);
+      if (tab === "settings") expect(await page.locator(".field-kinds dt").allInnerTexts()).toEqual(TRANSFER_FIELDS.map((f) => f.name));
+      if (tab === "examples") {
+        const first = page.locator("tbody tr").first().locator(".field-list.compact");
+        await first.waitFor();
+        expect(await first.locator("dt").allInnerTexts()).toEqual(TRANSFER_FIELDS.map((f) => f.name));
+      }
+    }
+    expect(pageErrors).toEqual([]);
+  });
+});

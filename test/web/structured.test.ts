@@ -1,0 +1,116 @@
+// The dashboard's reading of a structured task: its fields agree with the gateway's own compiler
+// (src/task/output-schema.ts) on every form of output block; answers, values and spans as shown;
+// the correction form gives back the object the gateway takes as `output`.
+import { describe, expect, it } from "vitest";
+import { ApiClient } from "../../web/src/api/client.js";
+import { answerFields, answerSummary, highlightSegments, outputFormFrom, outputFromForm, parseAnswer, spansOf, valueText } from "../../web/src/lib/structured.js";
+import { compileOutput, OutputSchema, type OutputSpec } from "../../src/task/output-schema.js";
+
+const BLOCKS: OutputSpec[] = [
+  {
+    properties: {
+      intent: { enum: ["send_money", "request_money", "check_balance"], description: "What the user wants." },
+      amount: { extract: true },
+      currency: { type: ["string", "null"], enum: ["EUR", "USD", "GBP"] },
+      recipient: { type: "string", "x-extract": true },
+      urgent: { type: "boolean" },
+    },
+  },
+  {
+    type: "object",
+    properties: {
+      topics: { type: "array", items: { type: "string", enum: ["a", "b"] } },
+      people: { type: "array", items: { type: "string", "x-extract": true } },
+      summary: { type: "string" },
+      count: { type: "integer" },
+      score: { type: ["number", "null"] },
+      flags: { type: "array", items: { type: "boolean" } },
+      maybe: { type: "boolean", nullable: true },
+      tone: { enum: ["calm", "angry", null] },
+    },
+    required: ["topics", "people", "summary", "count"],
+  },
+  { properties: { tags: { tags: ["x", "y", "z"] }, names: { extract_list: true }, pick: { type: "string", enum: ["p", "q"] } }, required: ["tags"] },
+];
+
+describe("answerFields", () => {
+  it("agrees with the gateway's compiler on kinds, values and nullability", () => {
+    for (const block of BLOCKS) {
+      const parsed = OutputSchema.parse(block);
+      const server = compileOutput(parsed).map((f) => ({ name: f.name, kind: f.kind, values: f.values, nullable: f.nullable, valueType: f.valueType }));
+      const web = answerFields(parsed)!.map((f) => ({ name: f.name, kind: f.kind, values: f.values, nullable: f.nullable, valueType: f.valueType }));
+      expect(web).toEqual(server);
+    }
+  });
+
+  it("is null for a label task", () => {
+    expect(answerFields(undefined)).toBeNull();
+  });
+});
+
+describe("answers as shown", () => {
+  const fields = answerFields(BLOCKS[0])!;
+  it("reads the canonical JSON back, and only objects", () => {
+    expect(parseAnswer('{"intent":"send_money","amount":"40"}')).toEqual({ intent: "send_money", amount: "40" });
+    expect(parseAnswer("card_arrival")).toBeNull();
+    expect(parseAnswer("[1]")).toBeNull();
+    expect(parseAnswer(null)).toBeNull();
+  });
+
+  it("writes values briefly and the whole answer on one line", () => {
+    expect([valueText(null), valueText(true), valueText(false), valueText([]), valueText(["a", "b"]), valueText(3)]).toEqual(["—", "yes", "no", "—", "a, b", "3"]);
+    expect(answerSummary(fields, { intent: "send_money", amount: "40", currency: null, recipient: "Anna", urgent: false })).toBe("intent: send_money · amount: 40 · currency: — · recipient: Anna · urgent: no");
+  });
+});
+
+describe("highlightSegments", () => {
+  it("cuts the text at the spans, dropping overlapping and out-of-range ones", () => {
+    const text = "send 40 euros to Anna";
+    const spans = [
+      { field: "recipient", start: 17, end: 21 },
+      { field: "amount", start: 5, end: 7 },
+      { field: "overlap", start: 6, end: 9 },
+      { field: "outside", start: 19, end: 40 },
+    ];
+    expect(highlightSegments(text, spans)).toEqual([{ text: "send " }, { text: "40", field: "amount" }, { text: " euros to " }, { text: "Anna", field: "recipient" }]);
+    expect(highlightSegments(text, [])).toEqual([{ text }]);
+  });
+
+  it("takes the spans of a prediction's fields", () => {
+    expect(spansOf({ intent: { confidence: 0.9 }, recipient: { spans: [{ start: 1, end: 3 }] } })).toEqual([{ field: "recipient", start: 1, end: 3 }]);
+    expect(spansOf(undefined)).toEqual([]);
+  });
+});
+
+describe("the correction form", () => {
+  it("gives back the answer it was prefilled with", () => {
+    const fields = answerFields(BLOCKS[0])!;
+    const answer = { intent: "request_money", amount: "40", currency: null, recipient: "Anna", urgent: true };
+    expect(outputFromForm(fields, outputFormFrom(fields, answer))).toEqual(answer);
+  });
+
+  it("turns empty text into null, lines into lists, and typed values into their JSON type", () => {
+    const fields = answerFields(OutputSchema.parse(BLOCKS[1]))!;
+    const answer = { topics: ["a"], people: ["Anna", "Bob"], summary: "s", count: 3, score: null, flags: [true, false], maybe: null, tone: "calm" };
+    const form = outputFormFrom(fields, answer);
+    expect(form.people).toBe("Anna\nBob");
+    expect(form.maybe).toBe("");
+    expect(outputFromForm(fields, form)).toEqual(answer);
+    expect(outputFromForm(fields, { ...form, people: " Carla \n\n", summary: "  ", maybe: "false" })).toMatchObject({ people: ["Carla"], summary: null, maybe: false });
+  });
+});
+
+describe("ApiClient for structured tasks", () => {
+  it("sends a corrected object as output, a label as label", async () => {
+    const bodies: unknown[] = [];
+    const api = new ApiClient("k", "", async (_url, init) => {
+      bodies.push(JSON.parse(String(init?.body)));
+      return new Response("{}", { status: 200 });
+    });
+    await api.feedback("t", "r1", { intent: "send_money" });
+    await api.feedback("t", "r2", "lbl");
+    await api.editExample("t", 7, { intent: "check_balance" });
+    await api.predict("t", "hello", "specialist");
+    expect(bodies).toEqual([{ request_id: "r1", output: { intent: "send_money" } }, { request_id: "r2", label: "lbl" }, { output: { intent: "check_balance" } }, { input: "hello", route: "specialist" }]);
+  });
+});

@@ -1,0 +1,166 @@
+// A structured task as the dashboard sees it: the fields of its output block (kinds only: the
+// gateway has validated the block already), its answers read back from their canonical JSON, values
+// as short text, extracted spans cut into highlightable segments, and the correction form's state.
+// The gateway's own compiler (src/task/output-schema.ts) pulls zod into a bundle; this reads the
+// same block, and test/web/structured.test.ts checks it agrees with that compiler.
+import type { OutputSpec, StructuredObject } from "../api/types.js";
+
+export type FieldKind = "choice" | "boolean" | "tags" | "extract" | "extract_list" | "teacher_only";
+
+export interface AnswerField {
+  name: string;
+  kind: FieldKind;
+  /** The enum of a choice or tags field. */
+  values?: string[];
+  /** A choice, boolean or value that may be null (extract fields always may). */
+  nullable: boolean;
+  /** teacher_only fields: the JSON type of the value, and whether it is a list. */
+  valueType?: { type: "string" | "number" | "integer" | "boolean"; list: boolean };
+  description?: string;
+}
+
+type Raw = Record<string, unknown>;
+const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function types(raw: Raw): string[] {
+  return raw.type === undefined ? [] : Array.isArray(raw.type) ? raw.type.map(String) : [String(raw.type)];
+}
+
+/** A property's kind, following the short forms (enum, tags, extract, extract_list) and the full JSON Schema form. */
+function classify(raw: Raw): Omit<AnswerField, "name" | "nullable" | "description"> & { nullable: boolean } {
+  const t = types(raw);
+  const nullable = t.includes("null") || raw.nullable === true;
+  const stringsOf = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+  if (Array.isArray(raw.tags)) return { kind: "tags", values: stringsOf(raw.tags), nullable: false };
+  if (raw.extract_list === true) return { kind: "extract_list", nullable: false };
+  if (raw.extract === true || raw["x-extract"] === true) return { kind: "extract", nullable: true };
+  const type = t.find((x) => x !== "null") ?? (raw.enum !== undefined ? "string" : "string");
+  if (type === "array") {
+    const item = isObject(raw.items) ? classify(raw.items) : { kind: "teacher_only" as const, nullable: false };
+    if (item.kind === "choice") return { kind: "tags", values: item.values, nullable: false };
+    if (item.kind === "extract") return { kind: "extract_list", nullable: false };
+    const itemType = item.kind === "boolean" ? "boolean" : (item.valueType?.type ?? "string");
+    return { kind: "teacher_only", valueType: { type: itemType, list: true }, nullable: false };
+  }
+  if (type === "boolean") return { kind: "boolean", nullable };
+  if (type === "number" || type === "integer") return { kind: "teacher_only", valueType: { type, list: false }, nullable };
+  if (Array.isArray(raw.enum)) return { kind: "choice", values: stringsOf(raw.enum), nullable: nullable || raw.enum.includes(null) };
+  return { kind: "teacher_only", valueType: { type: "string", list: false }, nullable };
+}
+
+/** The fields of a structured task's output block, in its order; null for a label task (no block). */
+export function answerFields(output: OutputSpec | undefined): AnswerField[] | null {
+  if (output === undefined || !isObject(output.properties)) return null;
+  const required = output.required === undefined ? null : new Set(output.required);
+  return Object.entries(output.properties).map(([name, raw]) => {
+    const c = isObject(raw) ? classify(raw) : { kind: "teacher_only" as const, nullable: true };
+    const optional = required !== null && !required.has(name);
+    // As the gateway: an optional choice, boolean or value is nullable; a list is empty instead.
+    const nullable = c.kind === "extract" || ((c.nullable || optional) && c.kind !== "tags" && c.kind !== "extract_list");
+    const description = isObject(raw) && typeof raw.description === "string" ? { description: raw.description } : {};
+    return { name, ...c, nullable, ...description };
+  });
+}
+
+/** The object an answer's label stands for (its canonical JSON), or null for no answer or a label that is not an object. */
+export function parseAnswer(label: string | null | undefined): StructuredObject | null {
+  if (label === null || label === undefined) return null;
+  try {
+    const v: unknown = JSON.parse(label);
+    return isObject(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A value as short text: "—" for none (null, an empty list), yes/no, lists joined by commas. */
+export function valueText(value: unknown): string {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (Array.isArray(value)) return value.length === 0 ? "—" : value.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(", ");
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** "intent: send_money · amount: 40 · …": the whole answer on one line (a table cell's title, a search). */
+export function answerSummary(fields: readonly AnswerField[], object: StructuredObject): string {
+  return fields.map((f) => `${f.name}: ${valueText(object[f.name])}`).join(" · ");
+}
+
+// --- highlighting extracted values ---
+
+export interface FieldSpan {
+  field: string;
+  start: number;
+  end: number;
+}
+
+export type Segment = { text: string; field?: undefined } | { text: string; field: string };
+
+/**
+ * The text cut at the spans: plain stretches and highlighted ones, each labelled with its field.
+ * Spans outside the text or overlapping an earlier one (by start, longer first) are left out.
+ */
+export function highlightSegments(text: string, spans: readonly FieldSpan[]): Segment[] {
+  const valid = spans
+    .filter((s) => Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.end <= text.length && s.start < s.end)
+    .sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Segment[] = [];
+  let at = 0;
+  for (const s of valid) {
+    if (s.start < at) continue;
+    if (s.start > at) out.push({ text: text.slice(at, s.start) });
+    out.push({ text: text.slice(s.start, s.end), field: s.field });
+    at = s.end;
+  }
+  if (at < text.length) out.push({ text: text.slice(at) });
+  return out;
+}
+
+/** The spans of a prediction's `fields`, each with its field's name. */
+export function spansOf(fields: Record<string, { confidence?: number; spans?: { start: number; end: number }[] }> | undefined): FieldSpan[] {
+  if (fields === undefined) return [];
+  return Object.entries(fields).flatMap(([field, f]) => (f.spans ?? []).map((s) => ({ field, start: s.start, end: s.end })));
+}
+
+// --- the correction form ---
+
+/** What each input holds: select and text values as strings, checkboxes as booleans, multi-selects as string lists. */
+export type FormValue = string | boolean | string[];
+export type OutputForm = Record<string, FormValue>;
+
+/** Whether a boolean is edited as a checkbox (true/false) or, when it may be null, as a select (yes/no/none). */
+export const isCheckbox = (f: AnswerField) => (f.kind === "boolean" || (f.kind === "teacher_only" && f.valueType?.type === "boolean" && !f.valueType.list)) && !f.nullable;
+
+/** The form prefilled with an answer (null: an empty form). List values of free kinds are one per line. */
+export function outputFormFrom(fields: readonly AnswerField[], object: StructuredObject | null): OutputForm {
+  const form: OutputForm = {};
+  for (const f of fields) {
+    const v = object?.[f.name];
+    if (f.kind === "tags") form[f.name] = Array.isArray(v) ? v.map(String) : [];
+    else if (isCheckbox(f)) form[f.name] = v === true;
+    else if (f.kind === "boolean" || (f.valueType?.type === "boolean" && !f.valueType.list)) form[f.name] = v === true ? "true" : v === false ? "false" : "";
+    else if (Array.isArray(v)) form[f.name] = v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join("\n");
+    else form[f.name] = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return form;
+}
+
+function scalar(f: AnswerField, s: string): unknown {
+  const type = f.kind === "boolean" ? "boolean" : (f.valueType?.type ?? "string");
+  if (type === "number" || type === "integer") return Number(s);
+  if (type === "boolean") return s === "true";
+  return s;
+}
+
+/** The object a form stands for, as the gateway takes it: empty text is null, a list one value per line. */
+export function outputFromForm(fields: readonly AnswerField[], form: OutputForm): StructuredObject {
+  const out: StructuredObject = {};
+  for (const f of fields) {
+    const v = form[f.name];
+    if (typeof v === "boolean" || Array.isArray(v)) out[f.name] = v;
+    else if (f.kind === "extract_list" || f.valueType?.list) out[f.name] = v.split("\n").map((x) => x.trim()).filter((x) => x !== "").map((x) => scalar(f, x));
+    else if (v.trim() === "") out[f.name] = null;
+    else out[f.name] = f.kind === "extract" || f.kind === "choice" ? v : scalar(f, v.trim());
+  }
+  return out;
+}
