@@ -134,6 +134,18 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured t
     expect(pageErrors).toEqual([]);
   });
 
+  it("data: imports answer objects from a JSONL file, without a label column to map", async () => {
+    const rows = transferRequests(3, 97).map((r) => ({ text: r.text, output: r.object }));
+    const before = (await g.request("GET", `/v1/tasks/${TASK}`)).body.cascade.examples as number;
+    await page.goto(`${g.url}/#/tasks/${TASK}/data`);
+    await page.getByLabel(/^File \(CSV/).setInputFiles({ name: "objects.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(rows.map((r) => JSON.stringify(r)).join("\n") + "\n") });
+    expect(await page.getByLabel("Label column").count()).toBe(0);
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.getByRole("status").filter({ hasText: /Imported 3 of 3 rows/ }).waitFor({ timeout: WAIT });
+    expect((await g.request("GET", `/v1/tasks/${TASK}`)).body.cascade.examples).toBe(before + 3);
+    expect(pageErrors).toEqual([]);
+  });
+
   it("every other page opens on a structured task without an error: fields listed where labels would be", async () => {
     await page.goto(`${g.url}/#/`);
     await page.getByRole("article", { name: TASK }).waitFor();

@@ -9,6 +9,8 @@ import { badRequest, conflict, notFound } from "../http/errors.js";
 import { modelReport } from "../runtime/model-report.js";
 import { structuredModelReport } from "../runtime/structured-report.js";
 import { TextClassifier } from "../../engine/classifier.js";
+import { StructuredSpecialist } from "../../engine/structured-specialist.js";
+import { fieldsView } from "../runtime/predict.js";
 import { learnableFields } from "../../engine/structured-answer.js";
 import { isStructuredTask, outputFields } from "../../task/structured.js";
 import { enumParam, integerParam, singleValues, timeParam, type Query } from "../http/query-params.js";
@@ -151,7 +153,10 @@ function explain(rt: TaskRuntime, input: string) {
   // The text is scored once: the decision and the top labels come from the same assessment.
   const a = specialist === null ? null : assess(specialist, input, router.settings);
   const decision = router.decideFrom(a);
+  // A structured specialist's object and its fields (the prediction assess just made, kept by it).
+  const structured = specialist instanceof StructuredSpecialist ? specialist.predict(input) : null;
   return {
+    ...(structured === null ? {} : { output: structured.object, fields: fieldsView(structured) }),
     model_version: modelVersion(rt),
     label: a?.label ?? null,
     confidence: a?.confidence ?? null,

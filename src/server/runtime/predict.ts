@@ -6,7 +6,7 @@ import { NoSpecialistError, type CascadeAnswer } from "../../cascade/cascade.js"
 import type { RouteMode } from "../../cascade/router.js";
 import { textHash, type RequestInput } from "../../store/index.js";
 import { parseCanonical, type StructuredObject } from "../../engine/structured-answer.js";
-import { StructuredSpecialist } from "../../engine/structured-specialist.js";
+import { StructuredSpecialist, type StructuredPrediction } from "../../engine/structured-specialist.js";
 import { isStructuredTask } from "../../task/structured.js";
 import type { TeacherAnswer } from "../../teacher/types.js";
 import { badRequest, conflict, HttpError } from "../http/errors.js";
@@ -45,11 +45,16 @@ function structuredParts(rt: TaskRuntime, input: string, answer: CascadeAnswer):
   const output = answer.label === null ? null : parseCanonical(answer.label);
   const specialist = rt.cascade.specialist;
   if (answer.source !== "specialist" || !(specialist instanceof StructuredSpecialist)) return { output };
+  return { output, fields: fieldsView(specialist.predict(input)) };
+}
+
+/** Each field's probability and its values' spans, as predict and explain report them. */
+export function fieldsView(prediction: StructuredPrediction): NonNullable<PredictResult["fields"]> {
   const fields: NonNullable<PredictResult["fields"]> = {};
-  for (const [name, f] of Object.entries(specialist.predict(input).fields)) {
+  for (const [name, f] of Object.entries(prediction.fields)) {
     fields[name] = f.spans === undefined ? { confidence: f.confidence } : { confidence: f.confidence, spans: f.spans.map(({ start, end, text, probability }) => ({ start, end, text, probability })) };
   }
-  return { output, fields };
+  return fields;
 }
 
 const ROUTE_MODES: readonly RouteMode[] = ["auto", "specialist", "teacher"];

@@ -17,7 +17,6 @@ import type {
   LoggedRequestDetail,
   ModelList,
   AnyReport,
-  PredictResult,
   StructuredObject,
   NewApiKey,
   PromoteReply,
@@ -157,8 +156,6 @@ export class ApiClient {
   /** A label (label task) or an object (structured task: sent as `output`). */
   feedback = (name: string, requestId: string, answer: string | StructuredObject) =>
     this.request<FeedbackReply>("POST", `${task(name)}/feedback`, { json: typeof answer === "string" ? { request_id: requestId, label: answer } : { request_id: requestId, output: answer } });
-  /** One prediction; the playground forces the specialist for a structured task's fields and spans (logged, never the teacher). */
-  predict = (name: string, input: string, route?: "auto" | "specialist" | "teacher") => this.request<PredictResult>("POST", `${task(name)}/predict`, { json: route === undefined ? { input } : { input, route } });
   explain = (name: string, input: string) => this.request<Explanation>("POST", `${task(name)}/explain`, { json: { input } });
   requests = (name: string, query: RequestQuery) => this.request<RequestPage>("GET", `${task(name)}/requests`, { query: { ...query } });
   loggedRequest = (name: string, id: string) => this.request<LoggedRequestDetail>("GET", `${task(name)}/requests/${encodeURIComponent(id)}`);

@@ -212,6 +212,9 @@ export interface Explanation {
   scope_score: number | null;
   threshold: number | null;
   route: { decision: "specialist" | "teacher"; reason: RouteReason };
+  /** Structured tasks with a specialist: its object and each field's probability and spans. */
+  output?: Record<string, unknown>;
+  fields?: PredictResult["fields"];
 }
 
 export interface BadRow {

@@ -1,5 +1,7 @@
 // Importing labelled examples: pick a CSV/JSONL/JSON file, preview its first rows, map its text
-// and label columns, upload with progress, see each rejected line; then retrain.
+// and label columns, upload with progress, see each rejected line; then retrain. A structured
+// task's rows carry an object (JSONL/JSON `{"text", "output"}`, or CSV with a column per field):
+// there is no label column to map.
 import { useState } from "preact/hooks";
 import { ApiError, errorMessage } from "../api/client.js";
 import type { BadRow, ImportReply, RetrainReply, TaskDetail } from "../api/types.js";
@@ -20,6 +22,7 @@ function isBadRows(x: unknown): x is BadRow[] {
 
 export function DataTab({ name, task, onRetrained }: { name: string; task: TaskDetail; onRetrained: () => void }) {
   const { api } = useSession();
+  const structured = task.definition.output !== undefined;
   const [chosen, setChosen] = useState<Chosen | null>(null);
   const [readError, setReadError] = useState<string | null>(null);
   const [textColumn, setTextColumn] = useState<string | null>(null);
@@ -61,7 +64,7 @@ export function DataTab({ name, task, onRetrained }: { name: string; task: TaskD
     try {
       const result = await api.importExamples(name, chosen.file, {
         contentType: CONTENT_TYPES[chosen.preview.format],
-        query: importQuery(chosen.preview.format, textColumn, labelColumn, partial),
+        query: importQuery(chosen.preview.format, textColumn, structured ? null : labelColumn, partial),
         onProgress: (loaded, total) => setUpload({ loaded, total: total || chosen.file.size }),
       });
       setReply(result);
@@ -74,21 +77,8 @@ export function DataTab({ name, task, onRetrained }: { name: string; task: TaskD
 
   const columns = chosen?.preview.columns ?? [];
   const mappable = chosen !== null && chosen.preview.format !== "json" && columns.length > 0;
-  const sameColumn = mappable && textColumn !== null && textColumn === labelColumn;
+  const sameColumn = mappable && !structured && textColumn !== null && textColumn === labelColumn;
   const rejected = reply?.rejected ?? failure?.rows ?? [];
-
-  if (task.definition.output !== undefined) {
-    return (
-      <>
-        <Section title="Import labelled examples" id="import-title">
-          <p class="notice">
-            This is a structured task: the gateway does not import its examples over the API yet. Correct its answers on the Review and Requests pages (each correction becomes a gold example), or declare a JSONL examples file for it in the configuration.
-          </p>
-        </Section>
-        <RetrainSection name={name} onRetrained={onRetrained} />
-      </>
-    );
-  }
 
   return (
     <>
@@ -98,7 +88,10 @@ export function DataTab({ name, task, onRetrained }: { name: string; task: TaskD
             <label for="import-file">File (CSV with a header row, JSONL, or a JSON array)</label>
             <input id="import-file" type="file" accept=".csv,.jsonl,.ndjson,.json,text/csv,application/json,application/x-ndjson" onChange={onFile} aria-describedby="import-file-hint" />
             <p id="import-file-hint" class="hint">
-              Up to 100,000 rows and 64 MiB. Labels must be among the task's {task.definition.labels?.length ?? 0} labels.
+              Up to 100,000 rows and 64 MiB.{" "}
+              {structured
+                ? 'Each row is an answer object: JSONL or JSON {"text": …, "output": {…}}, or CSV with a column per field (tags as a|b, true/false, empty for none). Extracted values must occur in the text.'
+                : `Labels must be among the task's ${task.definition.labels?.length ?? 0} labels.`}
             </p>
           </div>
           {readError ? (
@@ -122,7 +115,7 @@ export function DataTab({ name, task, onRetrained }: { name: string; task: TaskD
                 {mappable ? (
                   <>
                     <ColumnSelect id="text-column" label="Text column" columns={columns} value={textColumn} onChange={setTextColumn} />
-                    <ColumnSelect id="label-column" label="Label column" columns={columns} value={labelColumn} onChange={setLabelColumn} />
+                    {structured ? null : <ColumnSelect id="label-column" label="Label column" columns={columns} value={labelColumn} onChange={setLabelColumn} />}
                   </>
                 ) : null}
                 <div class="field checkbox-field">

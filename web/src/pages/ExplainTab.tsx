@@ -1,9 +1,8 @@
 // The playground: what the router would do with a text (label, confidence, top labels, route and
-// why), without calling the teacher or logging anything. For a structured task the specialist's
-// object comes from a prediction forced to the specialist (each field's confidence, the extracted
-// values highlighted in the text): that is logged as a request, and never reaches the teacher.
+// why), without calling the teacher or logging anything. For a structured task, the specialist's
+// object with each field's confidence, and the extracted values highlighted in the text.
 import { useMemo, useState } from "preact/hooks";
-import type { Explanation, PredictResult, TaskDetail } from "../api/types.js";
+import type { Explanation, TaskDetail } from "../api/types.js";
 import { FieldList, HighlightedText } from "../components/AnswerView.js";
 import { useSession } from "../components/session.js";
 import { Breakable, Empty, ErrorBox, isMissingRoute, Section } from "../components/ui.js";
@@ -14,8 +13,6 @@ import { answerFields, spansOf, type AnswerField } from "../lib/structured.js";
 interface Tried {
   input: string;
   explanation: Explanation;
-  /** A structured task's specialist answer (none before its first model). */
-  prediction: PredictResult | null;
 }
 
 export function ExplainTab({ name, task }: { name: string; task?: TaskDetail }) {
@@ -33,9 +30,7 @@ export function ExplainTab({ name, task }: { name: string; task?: TaskDetail }) 
     setBusy(true);
     setError(null);
     try {
-      const explanation = await api.explain(name, input);
-      const prediction = fields !== null && explanation.model_version !== null ? await api.predict(name, input, "specialist") : null;
-      setResult({ input, explanation, prediction });
+      setResult({ input, explanation: await api.explain(name, input) });
     } catch (err) {
       setError(err);
     } finally {
@@ -61,7 +56,7 @@ export function ExplainTab({ name, task }: { name: string; task?: TaskDetail }) 
               aria-describedby="explain-hint"
             />
             <p id="explain-hint" class="hint">
-              {fields === null ? "Nothing is logged and the teacher is not called." : "The teacher is not called; the specialist's answer is fetched as a prediction routed to it, which the request log keeps."} <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs it.
+              Nothing is logged and the teacher is not called. <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs it.
             </p>
             <button type="submit" class="button primary" disabled={busy || text.trim() === ""}>
               {busy ? "Asking…" : "Explain"}
@@ -81,17 +76,17 @@ export function ExplainTab({ name, task }: { name: string; task?: TaskDetail }) 
             <ErrorBox error={error} title="Could not explain" />
           )
         ) : null}
-        {result ? <Result input={result.input} e={result.explanation} prediction={result.prediction} fields={fields} /> : !error ? <Empty title="No text yet">Type a message and press Explain.</Empty> : null}
+        {result ? <Result input={result.input} e={result.explanation} fields={fields} /> : !error ? <Empty title="No text yet">Type a message and press Explain.</Empty> : null}
       </div>
     </div>
   );
 }
 
-function Result({ input, e, prediction, fields }: { input: string; e: Explanation; prediction: PredictResult | null; fields: readonly AnswerField[] | null }) {
+function Result({ input, e, fields }: { input: string; e: Explanation; fields: readonly AnswerField[] | null }) {
   const { decision, why } = routeSummary(e);
   return (
     <Section title="What the router would do" id="explain-result-title">
-      {fields === null ? <p class="muted small quote">“{input.length > 160 ? `${input.slice(0, 159)}…` : input}”</p> : <HighlightedText text={input} spans={spansOf(prediction?.fields)} fields={fields} />}
+      {fields === null ? <p class="muted small quote">“{input.length > 160 ? `${input.slice(0, 159)}…` : input}”</p> : <HighlightedText text={input} spans={spansOf(e.fields)} fields={fields} />}
       <div class={`route route-${e.route.decision}`}>
         <p class="route-decision">{decision}</p>
         <p class="route-why">{why}</p>
@@ -129,7 +124,7 @@ function Result({ input, e, prediction, fields }: { input: string; e: Explanatio
       {fields !== null ? (
         <>
           <h3 class="subhead">Specialist's answer</h3>
-          {prediction?.output ? <FieldList fields={fields} object={prediction.output} confidence={prediction.fields} /> : <p class="muted">No specialist yet: the teacher answers every request until the first model is trained.</p>}
+          {e.output ? <FieldList fields={fields} object={e.output} confidence={e.fields} /> : <p class="muted">No specialist yet: the teacher answers every request until the first model is trained.</p>}
         </>
       ) : null}
       {e.top.length > 0 ? (
