@@ -196,7 +196,10 @@ describe("OpenAPI document", () => {
 
     expect(Object.keys(schemas.PredictResult.properties)).toEqual(expect.arrayContaining(["output", "fields"]));
     expect(schemas.PredictResult.required).not.toContain("output");
-    expect(schemas.PredictResult.properties.fields.additionalProperties.properties).toHaveProperty("spans");
+    expect(schemas.PredictResult.properties.fields.$ref).toBe("#/components/schemas/FieldPredictions");
+    expect(schemas.FieldPredictions.additionalProperties.properties).toHaveProperty("spans");
+    expect(schemas.Explanation.properties.fields.$ref).toBe("#/components/schemas/FieldPredictions");
+    expect(schemas.Explanation.properties).toHaveProperty("output");
 
     const [byLabel, byOutput] = schemas.FeedbackRequest.oneOf;
     expect(byLabel.required.sort()).toEqual(["label", "request_id"]);

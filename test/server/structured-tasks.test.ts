@@ -81,6 +81,12 @@ describe("structured tasks on the gateway", () => {
     expect(sent.fields.intent.confidence).toBeGreaterThan(0.5);
     const [span] = sent.fields.recipient.spans;
     expect(sent.input.slice(span.start, span.end)).toBe(gold.object.recipient);
+    // The playground's explanation shows the same object and fields, and logs nothing.
+    const logged = (await g.request("GET", "/v1/tasks/transfers/stats")).body.requests;
+    const explained = await g.request("POST", "/v1/tasks/transfers/explain", { body: { input: sent.input } });
+    expect(explained.body.output).toEqual(sent.output);
+    expect(explained.body.fields).toEqual(sent.fields);
+    expect((await g.request("GET", "/v1/tasks/transfers/stats")).body.requests).toBe(logged);
   });
 
   it("answers chat completions with the object as JSON content, honouring a json_schema response_format", async () => {

@@ -253,20 +253,21 @@ function componentSchemas(): Record<string, Schema> {
         route,
         ...decision,
         output: nullable({ ...ref("StructuredObject"), description: "Structured tasks only: the answer as its object (`label` holds the same object as canonical JSON); null when nobody gave a valid answer." }),
-        fields: {
-          type: "object",
-          description: "Structured tasks, specialist answers only: per field, the specialist's probability for its value and, for extracted fields, the spans it marked in the input.",
-          additionalProperties: object(
-            {
-              confidence: num("The specialist's probability for the field's value."),
-              spans: arrayOf(object({ start: int("UTF-16 offset in the input."), end: int("UTF-16 offset, exclusive."), text: str("The input's characters there."), probability: num() }), { description: "Extract and extract_list fields only." }),
-            },
-            ["spans"],
-          ),
-        },
+        fields: { ...ref("FieldPredictions"), description: "Structured tasks, specialist answers only." },
       },
       ["output", "fields"],
     ),
+    FieldPredictions: {
+      type: "object",
+      description: "Per field, the specialist's probability for its value and, for extracted fields, the spans it marked in the input.",
+      additionalProperties: object(
+        {
+          confidence: num("The specialist's probability for the field's value."),
+          spans: arrayOf(object({ start: int("UTF-16 offset in the input."), end: int("UTF-16 offset, exclusive."), text: str("The input's characters there."), probability: num() }), { description: "Extract and extract_list fields only." }),
+        },
+        ["spans"],
+      ),
+    },
     PredictBatch: object({ data: arrayOf(ref("PredictResult")) }),
     FeedbackRequest: {
       description: "`label` for a label task; `output` for a structured task, checked as a teacher's object is (every required field, choices from their enums, extracted values found in the input).",
@@ -454,7 +455,9 @@ function insightSchemas(): Record<string, Schema> {
         decision: oneOfStrings(["specialist", "teacher"]),
         reason: oneOfStrings(["no_specialist", "no_threshold", "below_threshold", "out_of_scope", "out_of_scope_label", "confident"]),
       }),
-    }),
+      output: { ...ref("StructuredObject"), description: "Structured tasks with a specialist: its object for the text (`label` is its canonical JSON)." },
+      fields: { ...ref("FieldPredictions"), description: "Structured tasks with a specialist: its fields' probabilities and spans." },
+    }, ["output", "fields"]),
   };
 }
 
