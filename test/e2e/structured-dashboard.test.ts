@@ -11,7 +11,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { structuredAnswerKey } from "../../src/teacher/sim-structured-key.js";
 import { SimulatedTeacher } from "../../src/teacher/simulated-teacher.js";
-import { TRANSFER_FIELDS, transferRequests } from "../helpers/transfer-requests.js";
+import { TRANSFER_FIELDS, TRANSFER_OUTPUT, transferRequests } from "../helpers/transfer-requests.js";
 import { startTestGateway, stopTestGateway, type TestGateway } from "../server/helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -43,15 +43,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured t
       body: {
         name: TASK,
         instructions: "Read the banking app user's request.",
-        output: {
-          properties: {
-            intent: { enum: ["send_money", "request_money", "check_balance"] },
-            amount: { extract: true },
-            currency: { type: ["string", "null"], enum: ["EUR", "USD", "GBP"] },
-            recipient: { type: "string", "x-extract": true },
-            urgent: { type: "boolean" },
-          },
-        },
+        output: TRANSFER_OUTPUT,
         teacher: { name: "sim" },
         routing: { max_error: 0.1, confidence_level: 0.95, audit_rate: 0 },
         training: { retrain_every: 1000, min_examples: 50, holdout_fraction: 0.3, seed: 1 },

@@ -11,6 +11,17 @@ export const TRANSFER_FIELDS: OutputField[] = [
   { name: "urgent", kind: "boolean" },
 ];
 
+/** The same fields as a task's output block: the mixed full and short forms a user writes. */
+export const TRANSFER_OUTPUT = {
+  properties: {
+    intent: { enum: ["send_money", "request_money", "check_balance"], description: "What the user wants." },
+    amount: { extract: true },
+    currency: { type: ["string", "null"], enum: ["EUR", "USD", "GBP"] },
+    recipient: { type: "string", "x-extract": true },
+    urgent: { type: "boolean" },
+  },
+};
+
 const NAMES = ["Anna", "Bob", "Carla Diaz", "Dmitri", "Emma Stone", "Farid", "Greta", "Hugo Berg", "Ines", "Jonas", "Kemal", "Lena Fox"];
 const CURRENCIES: [string, string][] = [["EUR", "euros"], ["USD", "dollars"], ["GBP", "pounds"]];
 

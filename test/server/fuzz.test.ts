@@ -84,6 +84,18 @@ function nearlyValid(good: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<
     return out;
   });
 }
+/** A copy of `body` with the value at a dotted `path` replaced, or removed (`drop`, below the top level). */
+function withChange(original: Record<string, unknown>, path: string, value: unknown, drop: boolean): Record<string, unknown> {
+  const body = structuredClone(original);
+  const keys = path.split(".");
+  let at: Record<string, unknown> = body;
+  for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
+  const last = keys[keys.length - 1];
+  if (drop && keys.length > 1) delete at[last];
+  else at[last] = value;
+  return body;
+}
+
 /** A valid task body with one field (or one nested field) replaced by a value of any type. */
 const taskWithWrongField = fc
   .tuple(
@@ -91,16 +103,7 @@ const taskWithWrongField = fc
     wrong,
     fc.boolean(),
   )
-  .map(([path, value, drop]) => {
-    const body = structuredClone(taskBody(`fuzz-${Math.random().toString(36).slice(2, 10)}`)) as Record<string, unknown>;
-    const keys = path.split(".");
-    let at: Record<string, unknown> = body;
-    for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
-    const last = keys[keys.length - 1];
-    if (drop && keys.length > 1) delete at[last];
-    else at[last] = value;
-    return body;
-  });
+  .map(([path, value, drop]) => withChange(taskBody(`fuzz-${Math.random().toString(36).slice(2, 10)}`), path, value, drop));
 
 const inputText = fc.string({ maxLength: 40 });
 
@@ -111,16 +114,7 @@ const structuredTaskWithWrongField = fc
     fc.oneof(wrong, fieldSpec()),
     fc.boolean(),
   )
-  .map(([path, value, drop]) => {
-    const body = structuredClone(structuredBody(`fuzz-${Math.random().toString(36).slice(2, 10)}`)) as Record<string, unknown>;
-    const keys = path.split(".");
-    let at: Record<string, unknown> = body;
-    for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
-    const last = keys[keys.length - 1];
-    if (drop && keys.length > 1) delete at[last];
-    else at[last] = value;
-    return body;
-  });
+  .map(([path, value, drop]) => withChange(structuredBody(`fuzz-${Math.random().toString(36).slice(2, 10)}`), path, value, drop));
 
 /** Field schemas, near the forms an output block takes (src/task/output-schema.ts), with wrong values mixed in. */
 function fieldSpec(): fc.Arbitrary<Record<string, unknown>> {

@@ -6,21 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalAnswer, type StructuredObject } from "../../src/engine/structured-answer.js";
 import { structuredAnswerKey } from "../../src/teacher/sim-structured-key.js";
 import { SimulatedTeacher } from "../../src/teacher/simulated-teacher.js";
-import { TRANSFER_FIELDS, transferRequests, type TransferRequest } from "../helpers/transfer-requests.js";
+import { TRANSFER_FIELDS, TRANSFER_OUTPUT, transferRequests, type TransferRequest } from "../helpers/transfer-requests.js";
 import { createFreshTask, startTestGateway, stopTestGateway, type TestGateway } from "./helpers.js";
 
 const ROWS = transferRequests(40, 7);
 const teacher = new SimulatedTeacher({ key: structuredAnswerKey({ fields: TRANSFER_FIELDS, gold: ROWS, accuracy: 1 }) });
 
-const OUTPUT = {
-  properties: {
-    intent: { enum: ["send_money", "request_money", "check_balance"] },
-    amount: { extract: true },
-    currency: { type: ["string", "null"], enum: ["EUR", "USD", "GBP"] },
-    recipient: { type: "string", "x-extract": true },
-    urgent: { type: "boolean" },
-  },
-};
 /** Every kind of field a CSV cell maps to: tags, extracted lists, optional booleans, teacher-only numbers. */
 const TICKET_OUTPUT = {
   properties: {
@@ -42,7 +33,7 @@ afterAll(async () => {
   await stopTestGateway(g);
 });
 
-const newTask = (output: object = OUTPUT) => createFreshTask(g, "six", structured(output));
+const newTask = (output: object = TRANSFER_OUTPUT) => createFreshTask(g, "six", structured(output));
 const post = (task: string, body: string, contentType: string, query = "") => g.request("POST", `/v1/tasks/${task}/examples${query}`, { rawBody: body, contentType });
 const jsonl = (rows: unknown[]): string => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
 const csvField = (s: string): string => (/[",\r\n|]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalAnswer } from "../../src/engine/structured-answer.js";
 import { structuredAnswerKey } from "../../src/teacher/sim-structured-key.js";
 import { SimulatedTeacher } from "../../src/teacher/simulated-teacher.js";
-import { TRANSFER_FIELDS, transferRequests } from "../helpers/transfer-requests.js";
+import { TRANSFER_FIELDS, TRANSFER_OUTPUT, transferRequests } from "../helpers/transfer-requests.js";
 import { startTestGateway, stopTestGateway, type TestGateway } from "./helpers.js";
 
 const TRAIN = transferRequests(400, 41);
@@ -18,16 +18,7 @@ const slipping = structuredAnswerKey({ fields: TRANSFER_FIELDS, gold: FRESH.slic
 const key = { ...right, answers: new Map([...right.answers, ...slipping.answers]), gold: new Map([...right.gold, ...slipping.gold]) };
 const teacher = new SimulatedTeacher({ key });
 
-const OUTPUT = {
-  properties: {
-    intent: { enum: ["send_money", "request_money", "check_balance"], description: "What the user wants." },
-    amount: { extract: true },
-    currency: { type: ["string", "null"], enum: ["EUR", "USD", "GBP"] },
-    recipient: { type: "string", "x-extract": true },
-    urgent: { type: "boolean" },
-  },
-};
-const taskBody = (name: string, output: object = OUTPUT) => ({
+const taskBody = (name: string, output: object = TRANSFER_OUTPUT) => ({
   name,
   instructions: "Read the banking app user's request.",
   output,
@@ -50,7 +41,7 @@ describe("structured tasks on the gateway", () => {
     expect(created.status).toBe(201);
     expect(created.body.definition.output.properties.amount).toEqual({ extract: true });
     expect(created.body.notices).toBeUndefined();
-    const noted = await g.request("POST", "/v1/tasks", { body: taskBody("transfers-noted", { properties: { ...OUTPUT.properties, note: { type: "string" } } }) });
+    const noted = await g.request("POST", "/v1/tasks", { body: taskBody("transfers-noted", { properties: { ...TRANSFER_OUTPUT.properties, note: { type: "string" } } }) });
     expect(noted.status).toBe(201);
     expect(noted.body.notices).toEqual([expect.stringMatching(/^field note is teacher-only/)]);
     const both = await g.request("POST", "/v1/tasks", { body: { ...taskBody("both"), labels: [{ name: "a" }, { name: "b" }] } });

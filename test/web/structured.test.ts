@@ -5,17 +5,10 @@ import { describe, expect, it } from "vitest";
 import { ApiClient } from "../../web/src/api/client.js";
 import { answerFields, answerSummary, highlightSegments, outputFormFrom, outputFromForm, parseAnswer, spansOf, valueText } from "../../web/src/lib/structured.js";
 import { compileOutput, OutputSchema, type OutputSpec } from "../../src/task/output-schema.js";
+import { TRANSFER_OUTPUT } from "../helpers/transfer-requests.js";
 
 const BLOCKS: OutputSpec[] = [
-  {
-    properties: {
-      intent: { enum: ["send_money", "request_money", "check_balance"], description: "What the user wants." },
-      amount: { extract: true },
-      currency: { type: ["string", "null"], enum: ["EUR", "USD", "GBP"] },
-      recipient: { type: "string", "x-extract": true },
-      urgent: { type: "boolean" },
-    },
-  },
+  TRANSFER_OUTPUT,
   {
     type: "object",
     properties: {
