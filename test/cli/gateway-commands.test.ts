@@ -113,10 +113,10 @@ describe("apprentice tasks", () => {
     const table = await gw("tasks", "list");
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^name\s+labels\s+examples\s+model$/);
+    expect(lines[0]).toMatch(/^name\s+answers\s+examples\s+model$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/))).toEqual([
-      ["other", String(LABELS.length), "0", "none"],
-      ["topics", String(LABELS.length), "0", "none"],
+      ["other", String(LABELS.length), "labels", "0", "none"],
+      ["topics", String(LABELS.length), "labels", "0", "none"],
     ]);
 
     const json = await gw("tasks", "list", "--json");
@@ -152,6 +152,19 @@ describe("apprentice tasks", () => {
     const again = await gw("tasks", "delete", "other", "--yes");
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("404");
+  });
+
+  it("creates, shows and lists a structured task by its fields, saying which only the teacher answers", async () => {
+    const task = { name: "transfers", instructions: "Read the request.", teacher: { name: "sim" }, output: { properties: { intent: { enum: ["send", "ask"] }, amount: { extract: true }, note: { type: "string" } } } };
+    const created = await gw("tasks", "create", file("transfers.yaml", toYaml(task)));
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain("created task transfers (3 fields)");
+    expect(created.stdout).toMatch(/field note is teacher-only/);
+    const shown = await gw("tasks", "show", "transfers");
+    expect(shown.stdout).toMatch(/^\s+fields\s+3: intent, amount, note$/m);
+    const listed = await gw("tasks", "list");
+    expect(listed.stdout.split("\n").find((l) => l.startsWith("transfers"))?.split(/\s+/)).toEqual(["transfers", "3", "fields", "0", "none"]);
+    expect((await gw("tasks", "delete", "transfers", "--yes")).code).toBe(0);
   });
 
   it("fails to train a task without examples, saying why", async () => {
