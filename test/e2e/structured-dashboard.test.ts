@@ -121,6 +121,8 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured t
     const fields = await perField.locator("tbody tr td:first-child").allInnerTexts();
     expect(fields).toEqual(TRANSFER_FIELDS.map((f) => f.name));
     await page.locator("dt:has-text('Exact match') + dd").waitFor();
+    // The curve is named after what it measures: whole objects right in every field.
+    await page.getByRole("img", { name: /^Coverage–exact match curve/ }).waitFor();
     expect(await page.getByText("Top confusions").count()).toBe(0);
     await page.screenshot({ path: join(SHOTS, "structured-quality-1280.png"), fullPage: true });
     expect(pageErrors).toEqual([]);

@@ -7,9 +7,10 @@ import { asList, TOOLTIP_BASE, tooltipContent } from "./tooltip.js";
 
 /**
  * The coverage–accuracy trade-off of the live model on its holdout: each threshold answers a
- * share of inputs (coverage) at some accuracy. The threshold in use is marked.
+ * share of inputs (coverage) at some accuracy. The threshold in use is marked. `measure` names
+ * that accuracy ("exact match" for a structured task: right in every field).
  */
-export function CurveChart({ curve, chosen, maxError }: { curve: CurvePoint[]; chosen: CurvePoint | null; maxError: number | null }) {
+export function CurveChart({ curve, chosen, maxError, measure = "accuracy" }: { curve: CurvePoint[]; chosen: CurvePoint | null; maxError: number | null; measure?: string }) {
   const option = useMemo<ChartOption>(() => {
     const points = curve.slice().sort((a, b) => a.coverage - b.coverage);
     return {
@@ -22,7 +23,7 @@ export function CurveChart({ curve, chosen, maxError }: { curve: CurvePoint[]; c
           if (point === undefined) return tooltipContent(null, []);
           return tooltipContent(`threshold ${prob(point.threshold)}`, [
             { name: "coverage", value: pct(point.coverage) },
-            { name: "accuracy", value: pct(point.accuracy), marker: "accent" },
+            { name: measure, value: pct(point.accuracy), marker: "accent" },
           ]);
         },
       },
@@ -31,7 +32,7 @@ export function CurveChart({ curve, chosen, maxError }: { curve: CurvePoint[]; c
       yAxis: { type: "value", scale: true, max: 1, axisLabel: { formatter: (v: number) => pct(v, 0), color: COLORS.muted }, splitLine: { lineStyle: { color: COLORS.grid } } },
       series: [
         {
-          name: "accuracy",
+          name: measure,
           type: "line",
           data: points.map((p) => [p.coverage, p.accuracy]),
           showSymbol: false,
@@ -54,8 +55,8 @@ export function CurveChart({ curve, chosen, maxError }: { curve: CurvePoint[]; c
         },
       ],
     };
-  }, [curve, chosen, maxError]);
-  const over = `Coverage–accuracy curve over ${curve.length} threshold${curve.length === 1 ? "" : "s"}`;
-  const label = chosen ? `${over}; the live threshold ${prob(chosen.threshold)} answers ${pct(chosen.coverage)} at ${pct(chosen.accuracy)} accuracy` : `${over}; no threshold in use`;
+  }, [curve, chosen, maxError, measure]);
+  const over = `Coverage–${measure} curve over ${curve.length} threshold${curve.length === 1 ? "" : "s"}`;
+  const label = chosen ? `${over}; the live threshold ${prob(chosen.threshold)} answers ${pct(chosen.coverage)} at ${pct(chosen.accuracy)} ${measure}` : `${over}; no threshold in use`;
   return <EChart option={option} label={label} />;
 }

@@ -52,7 +52,7 @@ function HoldoutNote({ examples }: { examples: number }) {
 function CurveSection({ report, maxError, what }: { report: { curve: CurvePoint[]; chosen: CurvePoint | null; holdout_examples: number; threshold_reason: string | null }; maxError: number; what: string }) {
   return (
     <Section title={`Coverage vs ${what}`} id="curve-title">
-      {report.curve.length === 0 ? <Empty title="No curve: the holdout is empty" /> : <CurveChart curve={report.curve} chosen={report.chosen} maxError={maxError} />}
+      {report.curve.length === 0 ? <Empty title="No curve: the holdout is empty" /> : <CurveChart curve={report.curve} chosen={report.chosen} maxError={maxError} measure={what} />}
       <p class="hint">
         Across: the share of today's {num(report.holdout_examples)} held-out examples the specialist would answer (coverage) at each threshold; up: its {what} on them. The dot is the threshold in use.
       </p>
