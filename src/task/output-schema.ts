@@ -78,8 +78,14 @@ export function teacherOnlyNotices(fields: readonly TaskOutputField[]): string[]
   return fields.filter((f) => f.kind === "teacher_only").map((f) => `field ${f.name} is teacher-only: ${teacherOnlyWhy(f.valueType)}`);
 }
 
+/** "an integer", "a number", "a list of string values": what a teacher-only field holds, for messages. */
+export function valueTypeName(t: TeacherOnlyType): string {
+  if (t.list) return `a list of ${t.type} values`;
+  return t.type === "integer" ? "an integer" : `a ${t.type}`;
+}
+
 function teacherOnlyWhy(t: TeacherOnlyType | undefined): string {
-  const what = t === undefined ? "its value" : t.list ? `a list of ${t.type} values` : t.type === "string" ? "a free string" : t.type === "integer" ? "an integer" : `a ${t.type}`;
+  const what = t === undefined ? "its value" : t.type === "string" && !t.list ? "a free string" : valueTypeName(t);
   const hint =
     t?.type === "string"
       ? 'give it an enum (a choice), or mark it extract: true when it is copied from the text'

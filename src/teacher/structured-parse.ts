@@ -4,7 +4,7 @@
 // be found there. A value that is not in the text is reported, never dropped or mended — the
 // answer becomes training data, and the extractor can only learn spans that exist.
 import { canonicalAnswer, locateValue, type StructuredObject } from "../engine/structured-answer.js";
-import type { TaskOutputField } from "../task/output-schema.js";
+import { valueTypeName, type TaskOutputField } from "../task/output-schema.js";
 import { jsonObjectsIn, unwrapFence } from "./json-in-text.js";
 
 /** `label` is the canonical JSON of `object` (canonicalAnswer); extracted values are the input's own characters. */
@@ -59,7 +59,8 @@ function checkField(field: TaskOutputField, given: StructuredObject, text: strin
     case "extract_list":
       return eachOf(value, (v) => copiedFrom(text, v));
     case "teacher_only":
-      return hasType(field, value) ? { value } : { invalid: `${describe(value)} is not ${typeName(field)}` };
+      // hasType takes any value when the field declares no type.
+      return hasType(field, value) ? { value } : { invalid: `${describe(value)} is not ${valueTypeName(field.valueType!)}` };
   }
 }
 
@@ -101,9 +102,3 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-/** "an integer", "a string", "a list of numbers": what a teacher-only field holds, for messages. */
-function typeName(field: TaskOutputField): string {
-  const type = field.valueType?.type ?? "value";
-  if (field.valueType?.list === true) return `a list of ${type}s`;
-  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
-}
