@@ -8,7 +8,7 @@
 // the cap, without holding the body or the rows it would have become.
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { DatasetReader, type Dataset, type DatasetFormat, type DatasetOptions } from "../../data/dataset.js";
+import { DatasetReader, type Dataset, type DatasetFormat, type DatasetOptions, type Example } from "../../data/dataset.js";
 import { DatasetError, RowLimitError, type BadRow } from "../../data/errors.js";
 import { ObjectDatasetReader, type ObjectDataset } from "../../data/object-dataset.js";
 import type { ExampleFilter, ExampleRecord } from "../../store/examples.js";
@@ -229,40 +229,30 @@ function checkBody(body: ImportBody, task: AnyTask): { rows: number; accepted: {
   const replaced = () => conflict(`task "${task.name}" was replaced by a task of the other kind during the import; nothing was imported; send it again`);
   if (isStructuredTask(task)) {
     if (body.kind !== "objects") throw replaced();
-    return checkObjectRows(body.dataset);
+    // Each object was checked by the reader, against the fields and its text.
+    return splitRows(body.dataset.examples.map(({ text, answer, line }) => ({ text, label: answer, line })), body.dataset.badRows, () => null);
   }
   if (body.kind !== "labels") throw replaced();
-  return checkRows(body.dataset, new Set(answerLabels(task)));
+  const labels = new Set(answerLabels(task));
+  // readDataset requires a label by default, so `label` is always set here.
+  return splitRows(body.dataset.examples, body.dataset.badRows, (label) => (label !== undefined && labels.has(label) ? null : `label ${JSON.stringify(label)} is not one of the task's labels`));
 }
 
-/** A structured task's rows: each object was checked by the reader; the gateway adds its own text checks. */
-function checkObjectRows(dataset: ObjectDataset) {
-  const rows = dataset.examples.length + dataset.badRows.length;
+/**
+ * Splits the rows read into the rows to import and the rejected ones (by line): the reader's bad
+ * rows, rows whose text the gateway cannot store, and rows whose answer `answerProblem` refuses.
+ */
+function splitRows(read: readonly Example[], badRows: readonly BadRow[], answerProblem: (label: string | undefined) => string | null) {
   const accepted: { text: string; label: string }[] = [];
-  const rejected = dataset.badRows.map(reworded);
-  for (const { text, answer, line } of dataset.examples) {
+  const rejected = badRows.map(reworded);
+  for (const { text, label, line } of read) {
     const problem = textProblem(text);
-    if (problem !== null) rejected.push({ line, reason: `text ${problem}` });
-    else accepted.push({ text, label: answer });
+    const refused = problem === null ? answerProblem(label) : `text ${problem}`;
+    if (refused !== null) rejected.push({ line, reason: refused });
+    else accepted.push({ text, label: label! });
   }
   rejected.sort((a, b) => a.line - b.line);
-  return { rows, accepted, rejected };
-}
-
-/** Splits the rows read into the rows to import and the rejected ones (by line). */
-function checkRows(dataset: Dataset, labels: ReadonlySet<string>) {
-  const rows = dataset.examples.length + dataset.badRows.length;
-  const accepted: { text: string; label: string }[] = [];
-  const rejected = dataset.badRows.map(reworded);
-  for (const { text, label, line } of dataset.examples) {
-    // readDataset requires a label by default, so `label` is always set here.
-    const problem = textProblem(text);
-    if (problem !== null) rejected.push({ line, reason: `text ${problem}` });
-    else if (label !== undefined && labels.has(label)) accepted.push({ text, label });
-    else rejected.push({ line, reason: `label ${JSON.stringify(label)} is not one of the task's labels` });
-  }
-  rejected.sort((a, b) => a.line - b.line);
-  return { rows, accepted, rejected };
+  return { rows: read.length + badRows.length, accepted, rejected };
 }
 
 function rejectedMessage(rejected: BadRow[], format: DatasetFormat): string {
