@@ -3,7 +3,7 @@
 // which makes off-schema answers impossible; the prompt keeps them rare when it is off.
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { ResponseFormatJSONSchema } from "openai/resources/shared";
-import { outputJsonSchema, type TaskOutputField } from "../task/output-schema.js";
+import { outputJsonSchema, valueTypeName, type TaskOutputField } from "../task/output-schema.js";
 import type { StructuredTask } from "../task/structured.js";
 import type { FewShotExample } from "./types.js";
 
@@ -41,8 +41,7 @@ function fieldHolds(f: TaskOutputField): string {
       return "a list of every passage of the message that is one, each copied from it ([] when none)";
     case "teacher_only": {
       const t = f.valueType ?? { type: "string", list: false };
-      const noun = t.type === "integer" ? "integer" : t.type;
-      return t.list ? `a list of ${noun} values` : `${t.type === "integer" ? "an" : "a"} ${noun}${orNull}`;
+      return `${valueTypeName(t)}${t.list ? "" : orNull}`;
     }
   }
 }
