@@ -62,6 +62,7 @@ export function buildStructuredMessages(
   return messages;
 }
 
-export function structuredResponseFormat(fields: readonly TaskOutputField[]): ResponseFormatJSONSchema {
-  return { type: "json_schema", json_schema: { name: "answer", strict: true, schema: outputJsonSchema(fields) } };
+/** The strict structured-output request for the fields' object; `name` is the schema's name (a-z, A-Z, 0-9, _ or -). */
+export function structuredResponseFormat(fields: readonly TaskOutputField[], name = "answer"): ResponseFormatJSONSchema {
+  return { type: "json_schema", json_schema: { name, strict: true, schema: outputJsonSchema(fields) } };
 }

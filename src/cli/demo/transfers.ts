@@ -13,11 +13,12 @@ import type { StructuredSpecialist } from "../../engine/structured-specialist.js
 import { trainStructuredSpecialist } from "../../engine/structured-train.js";
 import { DEFAULT_TEACHER, SIM_TEACHER } from "../../server/runtime/teachers.js";
 import { knobsOf } from "../../task/definition.js";
-import { outputJsonSchema, type TaskOutputField } from "../../task/output-schema.js";
+import type { TaskOutputField } from "../../task/output-schema.js";
 import { isStructuredTask, outputFields, type StructuredTask } from "../../task/structured.js";
 import { loadAnyTaskFile } from "../../task/task-file.js";
 import { structuredAnswerKey } from "../../teacher/sim-structured-key.js";
 import { SimulatedTeacher } from "../../teacher/simulated-teacher.js";
+import { structuredResponseFormat } from "../../teacher/structured-prompt.js";
 import type { Teacher } from "../../teacher/types.js";
 import { DEFAULT_STRUCTURED_SIM_ACCURACY } from "../simulate-structured.js";
 
@@ -96,7 +97,7 @@ export function transfersTeacher(data: TransfersData, accuracy = DEFAULT_STRUCTU
 
 /** The response_format an application sends for the task's object, as OpenAI's strict structured outputs want it. */
 export function transfersResponseFormat(data: Pick<TransfersData, "task" | "fields">) {
-  return { type: "json_schema" as const, json_schema: { name: data.task.name.replace(/[^A-Za-z0-9_-]/g, "_"), strict: true, schema: outputJsonSchema(data.fields) } };
+  return structuredResponseFormat(data.fields, data.task.name.replace(/[^A-Za-z0-9_-]/g, "_"));
 }
 
 /** A reply's message content as the canonical answer it stands for (null when it is not the task's object). */
