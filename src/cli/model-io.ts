@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { TextClassifier } from "../engine/classifier.js";
-import { kindOf } from "../engine/model-container.js";
+import { modelKindOf } from "../engine/model-container.js";
 import { decodeModel, encodeModel, type Quantization } from "../engine/model-file.js";
 import type { MultiLabelClassifier } from "../engine/multilabel-classifier.js";
 import { decodeMultiLabelModel } from "../engine/multilabel-model-file.js";
@@ -51,20 +51,11 @@ export type AnyModel = { kind: "label"; model: TextClassifier } | { kind: "spans
 /** Reads a model file of any kind the CLI handles, chosen by the kind its header declares. */
 export async function loadAnyModel(path: string): Promise<AnyModel> {
   const bytes = await readModelBytes(path);
-  const kind = declaredKind(bytes);
+  // A file that is no model, or a corrupt one, is refused here with the decoders' own messages.
+  const kind = decodeOrExplain(path, bytes, modelKindOf);
   if (kind === "spans") return { kind, model: decodeOrExplain(path, bytes, decodeSpanModel) };
   if (kind === "multilabel") return { kind, model: decodeOrExplain(path, bytes, decodeMultiLabelModel) };
   return { kind: "label", model: decodeOrExplain(path, bytes, decodeModel) };
-}
-
-/** The header's kind, read without any checks (the decoder makes them); "label" when unreadable. */
-function declaredKind(bytes: Uint8Array): string {
-  try {
-    const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(12, true);
-    return kindOf(JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + length))) as Record<string, unknown>);
-  } catch {
-    return "label";
-  }
 }
 
 function decodeOrExplain<T>(path: string, bytes: Uint8Array, decode: (b: Uint8Array) => T): T {
