@@ -88,7 +88,7 @@ export function encodeContainer(header: object, sections: readonly { info: Secti
 }
 
 /** The kind a decoded header declares: "label" for the classifier's files, which carry none. */
-export function kindOf(header: Record<string, unknown>): string {
+function kindOf(header: Record<string, unknown>): string {
   return header.kind === undefined ? "label" : String(header.kind);
 }
 
