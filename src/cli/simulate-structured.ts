@@ -6,7 +6,7 @@ import { Cascade } from "../cascade/cascade.js";
 import type { LabelledText } from "../cascade/holdout-scores.js";
 import { structuredKind } from "../cascade/specialist-kind.js";
 import { readObjectDataset, type ObjectRecord } from "../data/object-dataset.js";
-import { teacherOnlyNotices, type TaskOutputField } from "../task/output-schema.js";
+import { teacherOnlyNotices, type TaskOutputField } from "../task/output-fields.js";
 import { outputFields, type StructuredTask } from "../task/structured.js";
 import type { Teacher } from "../teacher/types.js";
 import { CliError, UsageError } from "./errors.js";

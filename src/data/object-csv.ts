@@ -5,7 +5,7 @@
 // checkStructuredObject (through object-dataset.ts), so a cell that maps to nothing valid (`yes`
 // for a boolean, `12a` for a number) is passed on as written and refused there, naming its field.
 // Pure (no Node APIs).
-import type { TaskOutputField } from "../task/output-schema.js";
+import type { TaskOutputField } from "../task/output-fields.js";
 import { DatasetError } from "./errors.js";
 
 /** Where the text and each field's cell are in a CSV row; fields without a column are absent (null). */

@@ -6,7 +6,7 @@
 // also from a JSON array or from CSV (object-csv.ts maps a row to its record). Pure (no Node
 // APIs): the CLI reads the file, the gateway streams a body.
 import type { StructuredObject } from "../engine/structured-answer.js";
-import type { TaskOutputField } from "../task/output-schema.js";
+import type { TaskOutputField } from "../task/output-fields.js";
 import { checkStructuredObject } from "../teacher/structured-parse.js";
 import { CsvParser } from "./csv.js";
 import { badRowsMessage, DEFAULT_MAX_TEXT_LENGTH } from "./dataset.js";

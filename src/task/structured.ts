@@ -3,7 +3,8 @@
 // label task's, so both kinds share one schema for it and one error style.
 import type { z } from "zod";
 import { parseTask, TaskError, TaskSchema, validateTask, type Task } from "./definition.js";
-import { compileOutput, OutputSchema, type TaskOutputField } from "./output-schema.js";
+import { compileOutput, type TaskOutputField } from "./output-fields.js";
+import { OutputSchema } from "./output-schema.js";
 
 /** The label task's fields minus those about labels (a structured answer has no single label, nor a "none"), plus `output`. */
 export const StructuredTaskSchema = TaskSchema.omit({ labels: true, out_of_scope_label: true, none: true }).extend({

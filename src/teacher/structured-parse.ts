@@ -4,7 +4,7 @@
 // be found there. A value that is not in the text is reported, never dropped or mended — the
 // answer becomes training data, and the extractor can only learn spans that exist.
 import { canonicalAnswer, locateValue, type StructuredObject } from "../engine/structured-answer.js";
-import { valueTypeName, type TaskOutputField } from "../task/output-schema.js";
+import { valueTypeName, type TaskOutputField } from "../task/output-fields.js";
 import { jsonObjectsIn, unwrapFence } from "./json-in-text.js";
 
 /** `label` is the canonical JSON of `object` (canonicalAnswer); extracted values are the input's own characters. */

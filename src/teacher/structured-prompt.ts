@@ -3,7 +3,7 @@
 // which makes off-schema answers impossible; the prompt keeps them rare when it is off.
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { ResponseFormatJSONSchema } from "openai/resources/shared";
-import { outputJsonSchema, valueTypeName, type TaskOutputField } from "../task/output-schema.js";
+import { outputJsonSchema, valueTypeName, type TaskOutputField } from "../task/output-fields.js";
 import type { StructuredTask } from "../task/structured.js";
 import type { FewShotExample } from "./types.js";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compileOutput, MAX_ENUM_VALUES, MAX_FIELDS, OutputSchema, outputJsonSchema, teacherOnlyNotices, type TaskOutputField } from "../../src/task/output-schema.js";
+import { compileOutput, MAX_ENUM_VALUES, MAX_FIELDS, outputJsonSchema, teacherOnlyNotices, type TaskOutputField } from "../../src/task/output-fields.js";
+import { OutputSchema } from "../../src/task/output-schema.js";
 import { TaskError } from "../../src/task/definition.js";
 import { parseStructuredTask } from "../../src/task/structured.js";
 

@@ -1,7 +1,7 @@
 // The OpenAI teacher on a structured task, through the official SDK against the local fake server.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { TaskInput } from "../../src/task/definition.js";
-import { outputJsonSchema } from "../../src/task/output-schema.js";
+import { outputJsonSchema } from "../../src/task/output-fields.js";
 import { outputFields } from "../../src/task/structured.js";
 import { OpenAITeacher } from "../../src/teacher/openai-teacher.js";
 import { FakeOpenAIServer, reply } from "./fake-openai-server.js";

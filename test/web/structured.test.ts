@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { ApiClient } from "../../web/src/api/client.js";
 import { answerFields, answerSummary, highlightSegments, outputFormFrom, outputFromForm, parseAnswer, spansOf, valueText } from "../../web/src/lib/structured.js";
-import { compileOutput, OutputSchema, type OutputSpec } from "../../src/task/output-schema.js";
+import type { OutputSpec } from "../../src/task/output-fields.js";
+import { OutputSchema } from "../../src/task/output-schema.js";
 import { TRANSFER_OUTPUT } from "../helpers/transfer-requests.js";
 
 const BLOCKS: OutputSpec[] = [
@@ -27,13 +28,23 @@ const BLOCKS: OutputSpec[] = [
 ];
 
 describe("answerFields", () => {
-  it("agrees with the gateway's compiler on kinds, values and nullability", () => {
-    for (const block of BLOCKS) {
-      const parsed = OutputSchema.parse(block);
-      const server = compileOutput(parsed).map((f) => ({ name: f.name, kind: f.kind, values: f.values, nullable: f.nullable, valueType: f.valueType }));
-      const web = answerFields(parsed)!.map((f) => ({ name: f.name, kind: f.kind, values: f.values, nullable: f.nullable, valueType: f.valueType }));
-      expect(web).toEqual(server);
-    }
+  it("reads every form of field as the gateway does: kinds, values, nullability and value types", () => {
+    const fields = answerFields(OutputSchema.parse(BLOCKS[1]))!.map((f) => ({ name: f.name, kind: f.kind, values: f.values, nullable: f.nullable, valueType: f.valueType }));
+    expect(fields).toEqual([
+      { name: "topics", kind: "tags", values: ["a", "b"], nullable: false, valueType: undefined },
+      { name: "people", kind: "extract_list", values: undefined, nullable: false, valueType: undefined },
+      { name: "summary", kind: "teacher_only", values: undefined, nullable: false, valueType: { type: "string", list: false } },
+      { name: "count", kind: "teacher_only", values: undefined, nullable: false, valueType: { type: "integer", list: false } },
+      { name: "score", kind: "teacher_only", values: undefined, nullable: true, valueType: { type: "number", list: false } },
+      { name: "flags", kind: "teacher_only", values: undefined, nullable: true, valueType: { type: "boolean", list: true } },
+      { name: "maybe", kind: "boolean", values: undefined, nullable: true, valueType: undefined },
+      { name: "tone", kind: "choice", values: ["calm", "angry"], nullable: true, valueType: undefined },
+    ]);
+    expect(answerFields(OutputSchema.parse(BLOCKS[2]))!.map((f) => [f.name, f.kind, f.nullable])).toEqual([
+      ["tags", "tags", false],
+      ["names", "extract_list", false],
+      ["pick", "choice", true],
+    ]);
   });
 
   it("is null for a label task", () => {

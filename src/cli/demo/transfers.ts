@@ -13,7 +13,7 @@ import type { StructuredSpecialist } from "../../engine/structured-specialist.js
 import { trainStructuredSpecialist } from "../../engine/structured-train.js";
 import { DEFAULT_TEACHER, SIM_TEACHER } from "../../server/runtime/teachers.js";
 import { knobsOf } from "../../task/definition.js";
-import type { TaskOutputField } from "../../task/output-schema.js";
+import type { TaskOutputField } from "../../task/output-fields.js";
 import { isStructuredTask, outputFields, type StructuredTask } from "../../task/structured.js";
 import { loadAnyTaskFile } from "../../task/task-file.js";
 import { structuredAnswerKey } from "../../teacher/sim-structured-key.js";

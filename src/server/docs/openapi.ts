@@ -41,7 +41,8 @@ import { exampleExportRouteDocs } from "../routes/example-export.js";
 import { DEFAULT_PAGE_LIMIT, exampleFilterDocs, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "../routes/examples.js";
 import { BUCKET_MS, DEFAULT_REVIEW_LIMIT, MAX_REVIEW_LIMIT, MAX_TRAFFIC_BUCKETS, TOP_LABELS } from "../routes/insights.js";
 import { CURVE_POINTS, TOP_CONFUSIONS } from "../runtime/model-report.js";
-import { FIELD_NAME_PATTERN, MAX_ENUM_VALUES, MAX_FIELDS, OutputSchema } from "../../task/output-schema.js";
+import { FIELD_NAME_PATTERN, MAX_ENUM_VALUES, MAX_FIELDS } from "../../task/output-fields.js";
+import { OutputSchema } from "../../task/output-schema.js";
 import { MAX_BATCH_CHARS, MAX_PREDICT_INPUTS, MAX_TEXT_CHARS } from "../routes/tasks.js";
 
 export const ROLE_EXTENSION = "x-apprentice-role";

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Store } from "../../store/index.js";
 import { textFault } from "../../data/text.js";
 import { parseAnyTask, isStructuredTask, outputFields, type AnyTask } from "../../task/structured.js";
-import { teacherOnlyNotices } from "../../task/output-schema.js";
+import { teacherOnlyNotices } from "../../task/output-fields.js";
 import { fieldDifferences, parseCanonical, type OutputField } from "../../engine/structured-answer.js";
 import { readJsonObjectBody } from "../http/body-stream.js";
 import { badRequest, conflict, HttpError, notFound } from "../http/errors.js";

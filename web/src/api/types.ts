@@ -9,7 +9,7 @@ import type { LoggedRequest } from "../../../src/server/routes/requests.js";
 import type { ApiKeyRecord } from "../../../src/store/api-keys.js";
 import type { ExampleChanges as StoreExampleChanges } from "../../../src/store/examples.js";
 import type { TeacherBudget } from "../../../src/task/definition.js";
-import type { OutputSpec } from "../../../src/task/output-schema.js";
+import type { OutputSpec } from "../../../src/task/output-fields.js";
 import type { StructuredModelReport } from "../../../src/server/runtime/structured-report.js";
 import type { PredictResult } from "../../../src/server/runtime/predict.js";
 import type { StructuredObject } from "../../../src/engine/structured-answer.js";

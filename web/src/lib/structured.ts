@@ -1,65 +1,20 @@
 // A structured task as the dashboard sees it: the fields of its output block (kinds only: the
 // gateway has validated the block already), its answers read back from their canonical JSON, values
 // as short text, extracted spans cut into highlightable segments, and the correction form's state.
-// The gateway's own compiler (src/task/output-schema.ts) pulls zod into a bundle; this reads the
-// same block, and test/web/structured.test.ts checks it agrees with that compiler.
+// The fields are compiled by the gateway's own code (src/task/output-fields.ts: no zod, no Node).
 import type { OutputSpec, StructuredObject } from "../api/types.js";
+import { compileOutput, type TaskOutputField } from "../../../src/task/output-fields.js";
 
-export type FieldKind = "choice" | "boolean" | "tags" | "extract" | "extract_list" | "teacher_only";
+/** A field of a structured task's answer: the gateway's own compiled form (src/task/output-fields.ts). */
+export type AnswerField = TaskOutputField;
+export type FieldKind = AnswerField["kind"];
 
-export interface AnswerField {
-  name: string;
-  kind: FieldKind;
-  /** The enum of a choice or tags field. */
-  values?: string[];
-  /** A choice, boolean or value that may be null (extract fields always may). */
-  nullable: boolean;
-  /** teacher_only fields: the JSON type of the value, and whether it is a list. */
-  valueType?: { type: "string" | "number" | "integer" | "boolean"; list: boolean };
-  description?: string;
-}
-
-type Raw = Record<string, unknown>;
-const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
-
-function types(raw: Raw): string[] {
-  return raw.type === undefined ? [] : Array.isArray(raw.type) ? raw.type.map(String) : [String(raw.type)];
-}
-
-/** A property's kind, following the short forms (enum, tags, extract, extract_list) and the full JSON Schema form. */
-function classify(raw: Raw): Omit<AnswerField, "name" | "nullable" | "description"> & { nullable: boolean } {
-  const t = types(raw);
-  const nullable = t.includes("null") || raw.nullable === true;
-  const stringsOf = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-  if (Array.isArray(raw.tags)) return { kind: "tags", values: stringsOf(raw.tags), nullable: false };
-  if (raw.extract_list === true) return { kind: "extract_list", nullable: false };
-  if (raw.extract === true || raw["x-extract"] === true) return { kind: "extract", nullable: true };
-  const type = t.find((x) => x !== "null") ?? (raw.enum !== undefined ? "string" : "string");
-  if (type === "array") {
-    const item = isObject(raw.items) ? classify(raw.items) : { kind: "teacher_only" as const, nullable: false };
-    if (item.kind === "choice") return { kind: "tags", values: item.values, nullable: false };
-    if (item.kind === "extract") return { kind: "extract_list", nullable: false };
-    const itemType = item.kind === "boolean" ? "boolean" : (item.valueType?.type ?? "string");
-    return { kind: "teacher_only", valueType: { type: itemType, list: true }, nullable: false };
-  }
-  if (type === "boolean") return { kind: "boolean", nullable };
-  if (type === "number" || type === "integer") return { kind: "teacher_only", valueType: { type, list: false }, nullable };
-  if (Array.isArray(raw.enum)) return { kind: "choice", values: stringsOf(raw.enum), nullable: nullable || raw.enum.includes(null) };
-  return { kind: "teacher_only", valueType: { type: "string", list: false }, nullable };
-}
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The fields of a structured task's output block, in its order; null for a label task (no block). */
 export function answerFields(output: OutputSpec | undefined): AnswerField[] | null {
-  if (output === undefined || !isObject(output.properties)) return null;
-  const required = output.required === undefined ? null : new Set(output.required);
-  return Object.entries(output.properties).map(([name, raw]) => {
-    const c = isObject(raw) ? classify(raw) : { kind: "teacher_only" as const, nullable: true };
-    const optional = required !== null && !required.has(name);
-    // As the gateway: an optional choice, boolean or value is nullable; a list is empty instead.
-    const nullable = c.kind === "extract" || ((c.nullable || optional) && c.kind !== "tags" && c.kind !== "extract_list");
-    const description = isObject(raw) && typeof raw.description === "string" ? { description: raw.description } : {};
-    return { name, ...c, nullable, ...description };
-  });
+  // The gateway validated the block when the task was stored.
+  return output === undefined ? null : compileOutput(output);
 }
 
 /** The object an answer's label stands for (its canonical JSON), or null for no answer or a label that is not an object. */
