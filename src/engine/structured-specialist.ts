@@ -58,10 +58,12 @@ export class StructuredSpecialist {
     readonly parts: StructuredParts,
   ) {
     for (const f of fields) {
-      const model = f.kind === "tags" ? parts.tags.get(f.name) : parts.choices.get(f.name);
       if (f.kind === "extract" || f.kind === "extract_list") continue;
+      const model = f.kind === "tags" ? parts.tags.get(f.name) : parts.choices.get(f.name);
       if (model === undefined) throw new Error(`no model for field "${f.name}"`);
-      const values = "classifier" in model ? model.classifier.labels : f.kind === "tags" ? ((model.constant.value as string[]).map((v) => JSON.stringify(v))) : [JSON.stringify(model.constant.value)];
+      // Classifier labels are the JSON of each value; a constant knows its own value (each of its tags).
+      const constant = "constant" in model ? model.constant.value : null;
+      const values = "classifier" in model ? model.classifier.labels : (f.kind === "tags" ? (constant as string[]) : [constant]).map((v) => JSON.stringify(v));
       this.#known.set(f.name, new Set(values));
     }
   }
