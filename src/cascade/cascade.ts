@@ -61,7 +61,21 @@ export interface HandleOptions {
   learn?: boolean;
   /** Recorded with the examples this request adds (ExampleStore implementations may keep it). */
   cause?: ExampleCause;
+  /**
+   * This request's own teacher, instead of the cascade's: a captured call's teacher is the
+   * upstream LLM's answer to that very call. `purpose` as in TeacherGate.
+   */
+  ask?: AskTeacher;
+  /**
+   * Shadow mode: the router decides as it would (audit draw included), but the teacher answers
+   * every request, and the specialist's would-be answer is compared with it (CascadeAnswer.shadow).
+   * A would-be answer drawn for an audit is counted as the live audit would count it, so a shadow
+   * run and a served run of the same traffic take the same decisions.
+   */
+  shadow?: boolean;
 }
+
+export type AskTeacher = (text: string, purpose: "answer" | "audit") => Promise<TeacherAnswer>;
 
 /**
  * Admits a teacher call (resolving with what to call once its cost is known) or refuses it
@@ -96,6 +110,11 @@ export interface CascadeAnswer {
   degraded?: boolean;
   /** Teacher cost of this request (audits included). */
   cost: number;
+  /**
+   * Shadow mode, when the router would have let the specialist answer: its label, and whether
+   * the teacher's answer agreed (absent when the teacher failed).
+   */
+  shadow?: { label: string; agreed?: boolean };
 }
 
 export interface RetrainReport {
@@ -127,6 +146,9 @@ export interface CascadeStats {
   audits: number;
   /** Audits where the teacher's label differed from the specialist's. */
   disagreements: number;
+  /** Shadow requests the router would have let the specialist answer, and how many of those the teacher answered differently. */
+  shadow_answers: number;
+  shadow_disagreements: number;
   /** Audit alarms that tightened the threshold. */
   tightenings: number;
   examples: number;
@@ -213,6 +235,8 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     degraded_answers: 0,
     audits: 0,
     disagreements: 0,
+    shadow_answers: 0,
+    shadow_disagreements: 0,
     tightenings: 0,
     human_labels: 0,
     versions: 0,
@@ -258,17 +282,20 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
    * before one is trained).
    */
   async handle(text: string, options: HandleOptions = {}): Promise<CascadeAnswer> {
-    const { gold, route: mode = "auto", gate, learn = true, cause } = options;
+    const { gold, route: mode = "auto", gate, learn = true, cause, ask, shadow = false } = options;
     if (this.#shiftGuardUntil !== 0 && this.#c.requests >= this.#shiftGuardUntil) this.#endShiftGuard();
     const route = mode === "auto" ? this.router.route(text) : this.router.force(text, mode);
     if (route === null) throw new NoSpecialistError(`task "${this.task.name}" has no specialist yet: it trains once ${this.task.training.min_examples} examples are stored`);
+    const teacherAnswers = shadow || route.decision === "teacher";
     // Refused before anything is counted: the request is not handled.
-    const settleAnswer = route.decision === "teacher" && gate !== undefined ? await gate("answer") : undefined;
+    const settleAnswer = teacherAnswers && gate !== undefined ? await gate("answer") : undefined;
     this.#c.requests++;
     const version = this.#version;
     let answer: CascadeAnswer;
-    if (route.decision === "teacher") {
-      const t = await this.#ask(text);
+    if (shadow) {
+      answer = await this.#shadow(text, route, version, ask, settleAnswer, learn, cause);
+    } else if (route.decision === "teacher") {
+      const t = await this.#ask(text, "answer", ask);
       settleAnswer?.(t.cost);
       const ok = t.status === "ok" && t.label !== null;
       if (ok && learn) this.#addTeacherExample(text, t.label!, false, cause);
@@ -289,16 +316,12 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
       answer = { label, source: "specialist", route, version, audited, failed: false, cost: 0 };
       if (audited) {
         this.#c.audits++;
-        const t = await this.#ask(text);
+        const t = await this.#ask(text, "audit", ask);
         settleAudit?.(t.cost);
         answer.teacher = t;
         answer.cost = t.cost;
         if (t.status === "ok" && t.label !== null) {
-          answer.agreed = t.label === label;
-          if (!answer.agreed) this.#c.disagreements++;
-          if (learn) this.#addTeacherExample(text, t.label, true, cause);
-          // A version promoted while the teacher was answering is not the one audited.
-          if (version === this.#version) this.#recordAudit(answer.agreed);
+          answer.agreed = this.#audited(text, label, t.label, version, learn, cause);
         }
       }
     }
@@ -308,6 +331,46 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     }
     this.#maybeRetrain();
     return answer;
+  }
+
+  /** A shadow request (HandleOptions.shadow): the teacher answers, the specialist's would-be answer is compared. */
+  async #shadow(text: string, route: RouteDecision, version: number, ask: AskTeacher | undefined, settle: ((cost: number) => void) | undefined, learn: boolean, cause: ExampleCause | undefined): Promise<CascadeAnswer> {
+    const t = await this.#ask(text, "answer", ask);
+    settle?.(t.cost);
+    const ok = t.status === "ok" && t.label !== null;
+    const answer: CascadeAnswer = { label: ok ? t.label : null, source: "teacher", route, version, audited: false, teacher: t, failed: !ok, cost: t.cost };
+    const wouldAnswer = route.decision === "specialist";
+    if (wouldAnswer) {
+      this.#c.shadow_answers++;
+      answer.shadow = { label: route.prediction! };
+    }
+    if (!ok) return answer;
+    if (!wouldAnswer) {
+      if (learn) this.#addTeacherExample(text, t.label!, false, cause);
+      return answer;
+    }
+    const agreed = t.label === route.prediction;
+    answer.shadow!.agreed = agreed;
+    if (!agreed) this.#c.shadow_disagreements++;
+    if (route.audit) {
+      // Drawn for an audit: counted as serving would count it.
+      this.#c.audits++;
+      answer.audited = true;
+      answer.agreed = this.#audited(text, route.prediction!, t.label!, version, learn, cause);
+    } else if (learn) {
+      this.#addTeacherExample(text, t.label!, false, cause);
+    }
+    return answer;
+  }
+
+  /** The teacher's answer to an audit of `label`: counted, learned from, and fed to the live audit; returns whether they agree. */
+  #audited(text: string, label: string, teacherLabel: string, version: number, learn: boolean, cause: ExampleCause | undefined): boolean {
+    const agreed = teacherLabel === label;
+    if (!agreed) this.#c.disagreements++;
+    if (learn) this.#addTeacherExample(text, teacherLabel, true, cause);
+    // A version promoted while the teacher was answering is not the one audited.
+    if (version === this.#version) this.#recordAudit(agreed);
+    return agreed;
   }
 
   /** A person's label: it replaces the teacher's for the same text and is never replaced by it. */
@@ -532,9 +595,9 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     return forced === null ? null : { ...forced, reason: route.reason };
   }
 
-  async #ask(text: string): Promise<TeacherAnswer> {
+  async #ask(text: string, purpose: "answer" | "audit", ask: AskTeacher | undefined): Promise<TeacherAnswer> {
     this.#c.teacher_calls++;
-    const t = await this.teacher.classify(text, this.#fewShot.length > 0 ? { fewShot: this.#fewShot } : {});
+    const t = ask !== undefined ? await ask(text, purpose) : await this.teacher.classify(text, this.#fewShot.length > 0 ? { fewShot: this.#fewShot } : {});
     this.#c.cost += t.cost;
     if (t.status !== "ok" || t.label === null) this.#c.teacher_failures++;
     return t;

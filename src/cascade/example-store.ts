@@ -20,7 +20,7 @@ export interface StoredExample {
 
 /** The request behind a teacher example: which way it came in and the API key that sent it. */
 export interface ExampleCause {
-  via: "predict" | "chat";
+  via: "predict" | "chat" | "capture";
   keyId: number | null;
   keyName: string | null;
 }

@@ -27,7 +27,10 @@ import { DEFAULT_RETENTION, RequestLogPruner, type RetentionOptions } from "./op
 import { registerStatic } from "./http/static.js";
 import { TaskRuntimes, type RuntimeLogger, type TeacherBreakerOptions } from "./runtime/task-runtime.js";
 import type { TeacherRegistry } from "./runtime/teachers.js";
-import type { UpstreamOptions } from "./openai/upstream.js";
+import { Upstream, type UpstreamOptions } from "./openai/upstream.js";
+import { Capture } from "./capture/capture.js";
+import { DEFAULT_CAPTURE, type CaptureSettings } from "./capture/capture-settings.js";
+import { registerCaptureRoutes } from "./capture/capture-routes.js";
 
 export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
 
@@ -46,6 +49,8 @@ export interface BuildAppOptions {
   backgroundRetrain?: boolean;
   /** Where chat completions for models other than `task:<name>` are forwarded (none: 404). */
   upstream?: UpstreamOptions;
+  /** Which forwarded calls become captured tasks (default DEFAULT_CAPTURE; false: pure pass-through). Needs an upstream. */
+  capture?: CaptureSettings | false;
   /** Extra chat-completions model names, each pointing to "task:<name>". */
   modelAliases?: Record<string, string>;
   /** "buffered" (default): reply first, write the log within FLUSH_MS; "sync": commit before replying. */
@@ -173,7 +178,11 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   registerInsightRoutes(app, { store, runtimes });
   registerRequestRoutes(app, store);
   registerKeyRoutes(app, store);
-  registerOpenAIRoutes(app, { store, runtimes, metrics, aliases: options.modelAliases ?? {}, ...(options.upstream ? { upstream: options.upstream } : {}) });
+  const upstream = options.upstream === undefined ? undefined : new Upstream(options.upstream);
+  const captureSettings = options.capture ?? DEFAULT_CAPTURE;
+  const capture = upstream === undefined || captureSettings === false ? undefined : new Capture({ store, runtimes, upstream, log: requestLog, settings: captureSettings, metrics, logger: log });
+  registerOpenAIRoutes(app, { store, runtimes, metrics, aliases: options.modelAliases ?? {}, upstream, capture });
+  if (capture !== undefined) registerCaptureRoutes(app, { store, runtimes, capture });
   registerOpenApi(app);
   registerStatic(app);
 

@@ -116,6 +116,7 @@ export async function startGateway(options: StartOptions = {}): Promise<Gateway>
   const app = buildApp({
     ...options,
     ...(upstream ? { upstream } : {}),
+    ...(options.capture === undefined && config?.capture !== undefined ? { capture: config.capture } : {}),
     ...(rateLimit === undefined ? {} : { rateLimit }),
     ...(retention === undefined ? {} : { retention }),
     ...(authFailures === undefined ? {} : { authFailures }),

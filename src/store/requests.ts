@@ -39,10 +39,31 @@ export interface RequestInput {
   key_name?: string | null;
   /** The router's confidence threshold when it was answered (default null: none). */
   threshold?: number | null;
+  /** Answered in shadow mode (default false), and there the specialist's would-be answer (see migration 008). */
+  shadow?: boolean;
+  shadow_label?: string | null;
+}
+
+/**
+ * What shadow mode measured over a window: how many of the shadow requests the specialist would
+ * have answered, and how often the LLM's answer differed from its would-be answer.
+ */
+export interface ShadowStats {
+  requests: number;
+  /** Shadow requests the LLM answered validly: the ones agreement can be judged on. */
+  judged: number;
+  /** Requests the router would have let the specialist answer, and those the LLM answered validly. */
+  would_answer: number;
+  would_answer_judged: number;
+  /** Of those judged, how many the LLM answered differently. */
+  disagreements: number;
+  /** The LLM's cost over the shadow requests, and over the ones the specialist would have answered. */
+  cost: number;
+  would_answer_cost: number;
 }
 
 /** A logged request as the repository returns it: the table's row with a real boolean and numbers for the time and key id. */
-export type RequestRecord = Omit<RequestsTable, "audited" | "created_at" | "key_id"> & { audited: boolean; created_at: number; key_id: number | null };
+export type RequestRecord = Omit<RequestsTable, "audited" | "created_at" | "key_id" | "shadow"> & { audited: boolean; created_at: number; key_id: number | null; shadow: boolean };
 
 export interface DailyRequestStats {
   /** The UTC day, `YYYY-MM-DD`. */
@@ -140,10 +161,10 @@ function reviewConditions(options: ReviewOptions): Record<ReviewKind, (eb: EB) =
 }
 
 /** A validated row, ready for the requests table. */
-type RequestRow = Omit<RequestsTable, "audited" | "created_at" | "key_id"> & { audited: 0 | 1; created_at: number; key_id: number | null };
+type RequestRow = Omit<RequestsTable, "audited" | "created_at" | "key_id" | "shadow"> & { audited: 0 | 1; created_at: number; key_id: number | null; shadow: 0 | 1 };
 
 /** The columns in the order the compiled bulk inserts bind them. */
-const ROW_COLUMNS = ["id", "task", "input", "input_hash", "label", "confidence", "source", "model_version", "latency_ms", "cost", "audited", "teacher_label", "status", "created_at", "key_id", "key_name", "threshold"] as const satisfies readonly (keyof RequestRow)[];
+const ROW_COLUMNS = ["id", "task", "input", "input_hash", "label", "confidence", "source", "model_version", "latency_ms", "cost", "audited", "teacher_label", "status", "created_at", "key_id", "key_name", "threshold", "shadow", "shadow_label"] as const satisfies readonly (keyof RequestRow)[];
 /** Rows per bulk INSERT statement, largest first: a batch is cut into these sizes (see #bulkInsert). */
 const BULK_SIZES = [256, 64, 16, 4, 1] as const;
 
@@ -421,6 +442,37 @@ export class RequestLog {
     };
   }
 
+  /** Shadow mode's figures for one task over [since, until) (ShadowStats), of one model version when given. */
+  async shadowStats(task: string, window: { since?: number; until?: number; version?: number } = {}): Promise<ShadowStats> {
+    let query = this.#window(task, window.since ?? 0, window.until ?? null).where("shadow", "=", 1);
+    if (window.version !== undefined) query = query.where("model_version", "=", window.version);
+    const row = await query
+      .select((eb) => {
+        const judged = eb("teacher_label", "is not", null);
+        const would = eb("shadow_label", "is not", null);
+        return [
+          eb.fn.countAll<number | string>().as("requests"),
+          countWhen(eb, judged).as("judged"),
+          countWhen(eb, would).as("would_answer"),
+          countWhen(eb, eb.and([would, judged])).as("would_answer_judged"),
+          countWhen(eb, eb.and([would, judged, eb("teacher_label", "<>", eb.ref("shadow_label"))])).as("disagreements"),
+          eb.fn.sum<number | string | null>("cost").as("cost"),
+          eb.fn.sum<number | string | null>(eb.case().when(would).then(eb.ref("cost")).else(eb.lit(0)).end()).as("would_answer_cost"),
+        ];
+      })
+      .executeTakeFirstOrThrow();
+    const r = row as unknown as Record<keyof ShadowStats, number | string | null>;
+    return {
+      requests: toNumber(r.requests),
+      judged: toNumber(r.judged),
+      would_answer: toNumber(r.would_answer),
+      would_answer_judged: toNumber(r.would_answer_judged),
+      disagreements: toNumber(r.disagreements),
+      cost: toNumber(r.cost),
+      would_answer_cost: toNumber(r.would_answer_cost),
+    };
+  }
+
   /**
    * The answer and the teacher's of each audit that disagreed over [since, until), newest first,
    * at most `limit`: a structured task reads from them which fields its specialist gets wrong.
@@ -572,12 +624,14 @@ export class RequestLog {
       key_id: r.key_id ?? null,
       key_name: r.key_name ?? null,
       threshold: r.threshold ?? null,
+      shadow: (r.shadow === true ? 1 : 0) as 0 | 1,
+      shadow_label: r.shadow_label ?? null,
     };
   }
 }
 
 function toRecord(row: Selectable<RequestsTable>): RequestRecord {
-  return { ...row, created_at: toNumber(row.created_at), audited: row.audited === 1, key_id: toNullableNumber(row.key_id) };
+  return { ...row, created_at: toNumber(row.created_at), audited: row.audited === 1, key_id: toNullableNumber(row.key_id), shadow: row.shadow === 1 };
 }
 
 /** Start of the bucket holding `t`: floor, like the SQL integer division for the non-negative times stored. */

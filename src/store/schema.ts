@@ -30,10 +30,10 @@ export const EXAMPLE_SOURCES: readonly ExampleSource[] = ["human", "feedback", "
  * What caused an example (migration 004): an import (the API's, the configuration file's or the
  * demo's seed), a person's feedback, a teacher answer to a request through predict or chat
  * completions, a live audit of a specialist answer, or an admin's edit in the console (no
- * migration: the column has no CHECK).
+ * migration: the column has no CHECK), or the upstream's answer to a captured call (likewise).
  */
-export type ExampleOrigin = "import" | "feedback" | "predict" | "chat" | "audit" | "edit";
-export const EXAMPLE_ORIGINS: readonly ExampleOrigin[] = ["import", "feedback", "predict", "chat", "audit", "edit"];
+export type ExampleOrigin = "import" | "feedback" | "predict" | "chat" | "capture" | "audit" | "edit";
+export const EXAMPLE_ORIGINS: readonly ExampleOrigin[] = ["import", "feedback", "predict", "chat", "capture", "audit", "edit"];
 
 export type RequestSource = "specialist" | "teacher" | "none";
 export const REQUEST_SOURCES: readonly RequestSource[] = ["specialist", "teacher", "none"];
@@ -127,6 +127,10 @@ export interface RequestsTable {
   key_name: string | null;
   /** The router's confidence threshold when the request was answered (NULL: none, or before migration 005). */
   threshold: number | null;
+  /** 1: answered in shadow mode, the upstream LLM answering (migration 008). */
+  shadow: ColumnType<number, 0 | 1 | undefined, 0 | 1>;
+  /** Shadow mode: the specialist's answer when the router would have let it answer (NULL otherwise). */
+  shadow_label: string | null;
 }
 
 export interface ModelVersionsTable {

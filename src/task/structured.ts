@@ -3,12 +3,15 @@
 // label task's, so both kinds share one schema for it and one error style.
 import type { z } from "zod";
 import { parseTask, TaskError, TaskSchema, validateTask, type Task } from "./definition.js";
+import { CaptureBlockSchema } from "./capture.js";
 import { compileOutput, type TaskOutputField } from "./output-fields.js";
 import { OutputSchema } from "./output-schema.js";
 
 /** The label task's fields minus those about labels (a structured answer has no single label, nor a "none"), plus `output`. */
 export const StructuredTaskSchema = TaskSchema.omit({ labels: true, out_of_scope_label: true, none: true }).extend({
   output: OutputSchema,
+  /** Present on a task the gateway captured from the traffic it forwards (README "Capture"). */
+  capture: CaptureBlockSchema.optional(),
 });
 
 export type StructuredTask = z.infer<typeof StructuredTaskSchema>;
@@ -23,6 +26,11 @@ export function parseStructuredTask(input: unknown): StructuredTask {
 
 export function isStructuredTask(task: AnyTask): task is StructuredTask {
   return "output" in task;
+}
+
+/** A task the gateway captured from forwarded traffic: it has a capture block. */
+export function isCapturedTask(task: AnyTask): task is StructuredTask & { capture: NonNullable<StructuredTask["capture"]> } {
+  return isStructuredTask(task) && task.capture !== undefined;
 }
 
 /**

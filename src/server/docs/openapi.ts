@@ -38,6 +38,7 @@ import { keyRouteDocs, keySchemas } from "../routes/keys.js";
 import { requestRouteDocs, requestSchemas } from "../routes/requests.js";
 import { exampleEditRouteDocs, exampleEditSchemas } from "../routes/example-edits.js";
 import { exampleExportRouteDocs } from "../routes/example-export.js";
+import { captureRouteDocs, captureSchemas } from "../capture/capture-routes.js";
 import { DEFAULT_PAGE_LIMIT, exampleFilterDocs, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "../routes/examples.js";
 import { BUCKET_MS, DEFAULT_REVIEW_LIMIT, MAX_REVIEW_LIMIT, MAX_TRAFFIC_BUCKETS, TOP_LABELS } from "../routes/insights.js";
 import { CURVE_POINTS, TOP_CONFUSIONS } from "../runtime/model-report.js";
@@ -328,6 +329,7 @@ function componentSchemas(): Record<string, Schema> {
     ),
     ...insightSchemas(),
     ...keySchemas(),
+    ...captureSchemas(),
     ...requestSchemas(),
     ...exampleEditSchemas(),
     ModelVersion: object({
@@ -776,7 +778,7 @@ function routes(): RouteDoc[] {
     },
   ];
 
-  return [...opsRoutes, ...taskRoutes, ...exampleRoutes, ...exampleEditRouteDocs(), ...exampleExportRouteDocs(), ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...requestRouteDocs(), ...keyRouteDocs(), ...openaiRoutes];
+  return [...opsRoutes, ...taskRoutes, ...exampleRoutes, ...exampleEditRouteDocs(), ...exampleExportRouteDocs(), ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...requestRouteDocs(), ...keyRouteDocs(), ...captureRouteDocs(), ...openaiRoutes];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -853,6 +855,7 @@ export function buildOpenApiDocument(): Schema {
       { name: "Requests", description: "A task's request log, searched and paged (for the dashboard's Requests page)." },
       { name: "Keys", description: "The gateway's API keys: create (the secret is shown once), list, revoke." },
       { name: "Insights", description: "Traffic over time, the live model's report, the review queue and routing explanations (for the dashboard)." },
+      { name: "Capture", description: "Tasks found in forwarded chat completions that ask for a structured answer: shadow figures, and the switch to serve." },
       { name: "OpenAI-compatible", description: "Use any OpenAI client with `baseURL: <gateway>/v1` and `model: \"task:<name>\"`." },
       { name: "Operations", description: "Health checks and metrics (no key)." },
       { name: "Documentation", description: "This document and its web page (no key)." },

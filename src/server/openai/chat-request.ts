@@ -103,3 +103,13 @@ export function answerContent(format: AnswerFormat, label: string, answerText: s
   if (format.kind === "object") return label;
   return format.kind === "text" ? (answerText ?? label) : JSON.stringify({ [format.property]: label });
 }
+
+/** A message's text: a string, or its text parts joined by newlines (null: no text at all). */
+export function contentText(content: unknown): string | null {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    const parts = content.filter((p): p is { type: "text"; text: string } => typeof p === "object" && p !== null && (p as { type?: unknown }).type === "text" && typeof (p as { text?: unknown }).text === "string");
+    return parts.length === 0 ? null : parts.map((p) => p.text).join("\n");
+  }
+  return null;
+}

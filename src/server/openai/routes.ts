@@ -11,37 +11,28 @@ import { predictOne, type PredictResult } from "../runtime/predict.js";
 import { checkText } from "../routes/tasks.js";
 import type { GatewayMetrics } from "../operations/metrics.js";
 import type { TaskRuntimes } from "../runtime/task-runtime.js";
-import { Upstream, type UpstreamOptions } from "./upstream.js";
-import { answerContent, answerFormat, objectFormat, refuseUnsupported } from "./chat-request.js";
+import type { Upstream } from "./upstream.js";
+import type { Capture } from "../capture/capture.js";
+import { answerContent, answerFormat, contentText, objectFormat, refuseUnsupported } from "./chat-request.js";
+import { completionBody, roughUsage, streamCompletion, wantsUsage } from "./completion.js";
 
 export const TASK_MODEL_PREFIX = "task:";
-
-/** About four characters a token: a rough count for `usage`. */
-export function roughTokens(text: string): number {
-  return text.length === 0 ? 0 : Math.max(1, Math.ceil(text.length / 4));
-}
-
-function contentText(content: unknown): string | null {
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) {
-    const parts = content.filter((p): p is { type: "text"; text: string } => typeof p === "object" && p !== null && (p as { type?: unknown }).type === "text" && typeof (p as { text?: unknown }).text === "string");
-    return parts.length === 0 ? null : parts.map((p) => p.text).join("\n");
-  }
-  return null;
-}
 
 export interface OpenAIRouteDeps {
   store: Store;
   runtimes: TaskRuntimes;
-  metrics?: GatewayMetrics;
-  upstream?: UpstreamOptions;
+  metrics?: GatewayMetrics | undefined;
+  /** Where calls for other models go (none: they are refused). */
+  upstream?: Upstream | undefined;
+  /** Captures forwarded calls that ask for a structured answer (none: they are only forwarded). */
+  capture?: Capture | undefined;
   /** Model names that stand for a task: alias → "task:<name>". */
   aliases: Record<string, string>;
 }
 
 export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps): void {
   const { store, runtimes, metrics, aliases } = deps;
-  const upstream = deps.upstream === undefined ? undefined : new Upstream(deps.upstream);
+  const { upstream, capture } = deps;
   const aliasOf = new Map(Object.entries(aliases));
   const predict = { config: { access: "predict" as const } };
 
@@ -74,7 +65,8 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     if (typeof model !== "string" || model === "") throw badRequest('"model" is required');
     const taskModel = aliasOf.get(model) ?? model;
     if (!taskModel.startsWith(TASK_MODEL_PREFIX)) {
-      if (upstream !== undefined) return upstream.forward(body, reply, metrics);
+      if (capture !== undefined) return capture.chat(body, request, reply);
+      if (upstream !== undefined) return upstream.forward(body, reply, { metrics });
       throw modelNotFound(`The model \`${model}\` does not exist: this gateway serves "task:<name>" models only (no upstream LLM is configured)`);
     }
     const name = taskModel.slice(TASK_MODEL_PREFIX.length);
@@ -99,16 +91,9 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     // "None of these" with an upstream model configured: the app gets the LLM's own reply, as it would without Apprentice.
     if (none?.upstream_model !== undefined && upstream !== undefined) {
       reply.raw.setHeader("x-apprentice-request-id", result.request_id);
-      return upstream.forward({ ...body, model: none.upstream_model }, reply, metrics);
+      return upstream.forward({ ...body, model: none.upstream_model }, reply, { metrics });
     }
     const content = answerContent(format, label, structured ? undefined : (none?.answer ?? task.labels.find((l) => l.name === label)?.answer));
-    const finish = "stop";
-    // Named after the logged request: the completion's id leads to its row in the request log.
-    const id = `chatcmpl-${result.request_id}`;
-    const created = Math.floor(Date.now() / 1000);
-    const promptTokens = messages.reduce((n: number, m: unknown) => n + roughTokens(contentText((m as { content?: unknown })?.content) ?? ""), 0);
-    const completionTokens = roughTokens(content);
-    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
     // What the gateway decided, beside the OpenAI fields: the prediction result without the echoed
     // input and route (spelled out: a rest pattern copied the object on a slow path).
     const apprentice = {
@@ -121,31 +106,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
       status: result.status,
       degraded: result.degraded,
     };
-
-    if (body.stream === true) {
-      const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
-      const base = { id, object: "chat.completion.chunk", created, model };
-      const chunks: object[] = [
-        { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] },
-        { ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }] },
-        { ...base, choices: [{ index: 0, delta: {}, finish_reason: finish }], apprentice },
-      ];
-      if (includeUsage) chunks.push({ ...base, choices: [], usage });
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-request-id": result.request_id });
-      for (const c of chunks) raw.write(`data: ${JSON.stringify(c)}\n\n`);
-      raw.end("data: [DONE]\n\n");
-      return reply;
-    }
-    return {
-      id,
-      object: "chat.completion",
-      created,
-      model,
-      choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: finish }],
-      usage,
-      apprentice,
-    };
+    const parts = { id: `chatcmpl-${result.request_id}`, requestId: result.request_id, model, content, usage: roughUsage(messages, content, contentText), apprentice };
+    return body.stream === true ? streamCompletion(reply, parts, wantsUsage(body)) : completionBody(parts);
   });
 }

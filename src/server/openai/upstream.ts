@@ -47,6 +47,27 @@ export function upstreamFromEnv(env: NodeJS.ProcessEnv = process.env): UpstreamO
   return { baseURL, ...(apiKey ? { apiKey } : {}) };
 }
 
+/** Largest successful reply kept for capture (a captured answer is a small JSON object; a bigger reply is relayed, not learned). */
+const MAX_CAPTURED_BYTES = 1024 * 1024;
+
+/**
+ * What was relayed, handed to whoever captures it once the app has it all: `body` is the whole
+ * successful reply (status < 400), null for a failure (relayed as it came; status 0 when the
+ * upstream never answered or the client went away), for a reply broken off, or for one longer
+ * than MAX_CAPTURED_BYTES.
+ */
+export interface RelayedReply {
+  status: number;
+  streamed: boolean;
+  body: string | null;
+}
+
+export interface ForwardOptions {
+  metrics?: GatewayMetrics | undefined;
+  /** Called once, after the reply's last byte went to the app and off its path, whenever forward() returns rather than throws. */
+  tap?: (reply: RelayedReply) => void;
+}
+
 /** Why the exchange with the upstream stopped before a reply could be relayed. */
 class UpstreamStop extends Error {
   constructor(readonly kind: "connect_timeout" | "timeout" | "client_gone") {
@@ -71,7 +92,16 @@ export class Upstream {
   }
 
   /** Forwards a chat-completions body and relays the reply on `reply` (hijacked for a success). */
-  async forward(body: unknown, reply: FastifyReply, metrics?: GatewayMetrics): Promise<FastifyReply> {
+  async forward(body: unknown, reply: FastifyReply, options: ForwardOptions = {}): Promise<FastifyReply> {
+    const { metrics } = options;
+    let tapped = false;
+    const tap = (relayed: RelayedReply): void => {
+      if (tapped || options.tap === undefined) return;
+      tapped = true;
+      const take = options.tap;
+      setImmediate(() => take(relayed));
+    };
+    const failed = (status: number): RelayedReply => ({ status, streamed: false, body: null });
     const o = this.#options;
     const clientGone = new AbortController();
     const onClose = (): void => {
@@ -84,7 +114,10 @@ export class Upstream {
     try {
       release = await this.#slots.acquire(AbortSignal.any([clientGone.signal, AbortSignal.timeout(o.queueTimeoutMs)]));
     } catch {
-      if (clientGone.signal.aborted) return reply;
+      if (clientGone.signal.aborted) {
+        tap(failed(0));
+        return reply;
+      }
       throw new HttpError(503, `the upstream LLM is busy: ${o.concurrency} requests to it are in flight (the gateway's bound, upstream.concurrency) and none finished within ${o.queueTimeoutMs} ms; retry shortly`, "api_error", "upstream_busy", undefined, { "retry-after": "1" });
     }
 
@@ -98,7 +131,10 @@ export class Upstream {
       reply.raw.off("close", onClose);
       metrics?.upstreamCalls.inc({ status: "0" });
       const kind = err instanceof UpstreamStop ? err.kind : null;
-      if (kind === "client_gone") return reply;
+      if (kind === "client_gone") {
+        tap(failed(0));
+        return reply;
+      }
       if (kind === "connect_timeout") throw new HttpError(504, `the upstream LLM did not accept a connection within ${o.connectTimeoutMs} ms`, "api_error", "upstream_timeout");
       if (kind === "timeout") throw new HttpError(504, `the upstream LLM did not answer within ${o.timeoutMs} ms`, "api_error", "upstream_timeout");
       // The error may carry request details; only a generic message goes back (never the key).
@@ -127,20 +163,50 @@ export class Upstream {
         throw new HttpError(502, `the upstream LLM broke off its HTTP ${status} answer`, "api_error", "upstream_unreachable");
       } finally {
         finish();
+        tap(failed(status));
       }
     }
 
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(status, headers);
+    const streamed = /^text\/event-stream/i.test(headers["content-type"] ?? "");
     // A streamed reply may run as long as the generation does: only silence ends it.
-    if (/^text\/event-stream/i.test(headers["content-type"] ?? "")) exchange.idleTimeout(o.idleTimeoutMs, res);
+    if (streamed) exchange.idleTimeout(o.idleTimeoutMs, res);
     res.once("end", () => raw.end());
+    if (options.tap !== undefined) keepFor(res, (text) => tap({ status, streamed, body: text }));
     res.once("close", finish);
     // The upstream broke off mid-reply, or a timeout cut it: the status is already sent, so the connection is cut.
     res.once("error", () => raw.destroy());
     res.pipe(raw, { end: false });
     return reply;
+  }
+
+  /**
+   * Sends a chat-completions body for the gateway's own use (a captured task's audit) and reads the
+   * whole reply, which goes to no client: status 0 when the upstream could not be reached, was
+   * busy or timed out; `text` null when the reply was over MAX_CAPTURED_BYTES.
+   */
+  async call(body: unknown, metrics?: GatewayMetrics): Promise<{ status: number; text: string | null }> {
+    const o = this.#options;
+    let release: () => void;
+    try {
+      release = await this.#slots.acquire(AbortSignal.timeout(o.queueTimeoutMs));
+    } catch {
+      return { status: 0, text: null };
+    }
+    const exchange = new Exchange(this.#url, o, new AbortController().signal);
+    try {
+      const res = await exchange.send(JSON.stringify(body));
+      metrics?.upstreamCalls.inc({ status: String(res.statusCode ?? 0) });
+      return { status: res.statusCode ?? 0, text: await readCapped(res, MAX_CAPTURED_BYTES) };
+    } catch {
+      metrics?.upstreamCalls.inc({ status: "0" });
+      return { status: 0, text: null };
+    } finally {
+      exchange.end();
+      release();
+    }
   }
 }
 
@@ -202,6 +268,23 @@ class Exchange {
     // Aborting a finished exchange changes nothing; an unfinished one is cut and its socket closed.
     if (this.#req !== null && !this.#req.destroyed && this.#res?.complete !== true) this.#controller.abort(new UpstreamStop("client_gone"));
   }
+}
+
+/**
+ * Keeps a copy of the bytes the reply relays (up to MAX_CAPTURED_BYTES) and hands them over once
+ * it ended (the tap runs in a later turn: the relay is not slowed, and an error in the taker
+ * cannot reach it); the first of end and close counts.
+ */
+function keepFor(res: IncomingMessage, take: (text: string | null) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_CAPTURED_BYTES) chunks.push(chunk);
+  });
+  res.once("end", () => take(size > MAX_CAPTURED_BYTES ? null : Buffer.concat(chunks).toString("utf8")));
+  // Broken off (the upstream or a timeout cut it, or the client went away): nothing to learn.
+  res.once("close", () => take(null));
 }
 
 /** The body as text, or null when it is longer than `max` bytes (the rest is not read). */

@@ -2,7 +2,7 @@
 // request-log row it leaves. Shared by the predict route and the OpenAI-compatible chat route.
 import { Readable } from "node:stream";
 import type { FastifyReply } from "fastify";
-import { NoSpecialistError, type CascadeAnswer } from "../../cascade/cascade.js";
+import { NoSpecialistError, type AskTeacher, type CascadeAnswer } from "../../cascade/cascade.js";
 import type { RouteMode } from "../../cascade/router.js";
 import { textHash, type RequestInput } from "../../store/index.js";
 import { parseCanonical, type StructuredObject } from "../../engine/structured-answer.js";
@@ -65,9 +65,9 @@ export function routeMode(x: unknown): RouteMode {
   throw badRequest(`"route" must be one of ${ROUTE_MODES.join(", ")}`);
 }
 
-async function answerOf(rt: TaskRuntime, input: string, route: RouteMode, caller: RequestCaller | undefined): Promise<CascadeAnswer> {
+async function answerOf(rt: TaskRuntime, input: string, route: RouteMode, caller: RequestCaller | undefined, teacher: Pick<PredictOptions, "ask" | "shadow">): Promise<CascadeAnswer> {
   try {
-    return await rt.handle(input, route, caller);
+    return await rt.handle(input, route, caller, teacher);
   } catch (err) {
     if (err instanceof NoSpecialistError) throw conflict(`${err.message}; use route "auto" or "teacher" until then`);
     throw err;
@@ -79,15 +79,19 @@ export interface PredictOptions {
   route?: RouteMode;
   /** The request's key and route: budgets, the examples' provenance, whether the task learns from it. */
   caller?: RequestCaller;
+  /** A captured call's own teacher, the upstream's answer to it (HandleOptions.ask). */
+  ask?: AskTeacher;
+  /** Shadow mode (HandleOptions.shadow): the teacher answers, the specialist's would-be answer is logged beside it. */
+  shadow?: boolean;
 }
 
 /** Answers one input through the task's cascade; the caller logs the returned row under `id`. */
-async function answerOne(rt: TaskRuntime, input: string, id: string, options: PredictOptions): Promise<{ result: PredictResult; row: RequestInput; teacher: TeacherAnswer | undefined }> {
-  const { metrics, route = "auto", caller } = options;
+export async function answerOne(rt: TaskRuntime, input: string, id: string, options: PredictOptions): Promise<{ result: PredictResult; row: RequestInput; teacher: TeacherAnswer | undefined; answer: CascadeAnswer }> {
+  const { metrics, route = "auto", caller, ask, shadow = false } = options;
   const started = performance.now();
   // The request's own time: its row may be written a few milliseconds later (request-log-buffer.ts).
   const receivedAt = Date.now();
-  const answer = await answerOf(rt, input, route, caller);
+  const answer = await answerOf(rt, input, route, caller, { ask, shadow });
   const latency = Math.round((performance.now() - started) * 1000) / 1000;
   const teacher = answer.teacher;
   const degraded = answer.degraded === true;
@@ -116,12 +120,14 @@ async function answerOne(rt: TaskRuntime, input: string, id: string, options: Pr
     key_name: caller?.key?.name ?? null,
     // Read after answering: the threshold this answer was routed by (a retrain may move it later).
     threshold: rt.cascade.router.threshold,
+    shadow,
+    shadow_label: answer.shadow?.label ?? null,
   };
   metrics?.predictions.inc({ task: rt.task.name, source });
   if (teacher !== undefined && teacher !== null) metrics?.teacherCalls.inc({ task: rt.task.name, status: teacher.status });
   rt.scheduleRetrain();
   const result: PredictResult = { input, label: answer.label, confidence, source, route, model_version: version, request_id: id, latency_ms: latency, status, degraded, ...structuredParts(rt, input, answer) };
-  return { result, row, teacher };
+  return { result, row, teacher, answer };
 }
 
 /**

@@ -5,7 +5,7 @@
 // trains in a worker thread (trainInWorker), so requests keep being answered, and keep adding
 // examples, while a candidate trains; one retrain at a time per task, across gateway instances
 // too (the store's retrain lease: the others serve what it promotes).
-import { Cascade, type CascadeAnswer, type RetrainOutcome, type RetrainReport } from "../../cascade/cascade.js";
+import { Cascade, type CascadeAnswer, type HandleOptions, type RetrainOutcome, type RetrainReport } from "../../cascade/cascade.js";
 import { specialistKindOf, type Specialist } from "../../cascade/specialist-kind.js";
 import type { RouteMode } from "../../cascade/router.js";
 import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../../cascade/example-store.js";
@@ -240,11 +240,12 @@ export class TaskRuntime {
    */
   readonly #onSpendError = (err: unknown): void => this.#options.logger?.error({ err, task: this.task.name }, "could not add a teacher call's cost to its budget");
 
-  async handle(text: string, route: RouteMode = "auto", caller?: RequestCaller): Promise<CascadeAnswer> {
+  async handle(text: string, route: RouteMode = "auto", caller?: RequestCaller, teacher: Pick<HandleOptions, "ask" | "shadow"> = {}): Promise<CascadeAnswer> {
     const key = caller?.key ?? null;
     const gate = teacherGate(this.#options.store, this.task, key, this.#onSpendError);
     const answer = await this.cascade.handle(text, {
       route,
+      ...teacher,
       ...(gate === undefined ? {} : { gate }),
       ...(caller === undefined ? {} : { learn: learnsFrom(this.task, key), cause: { via: caller.via, keyId: key?.id ?? null, keyName: key?.name ?? null } }),
     });

@@ -13,7 +13,7 @@ import { roundMoney } from "../http/money.js";
 /** Who sent a prediction request, and through which route. */
 export interface RequestCaller {
   key: ApiKeyRecord | null;
-  via: "predict" | "chat";
+  via: "predict" | "chat" | "capture";
 }
 
 const PERIODS: readonly SpendPeriod[] = ["hour", "day"];

@@ -10,6 +10,8 @@ import * as m003 from "./003_retrain_leases.js";
 import * as m004 from "./004_teacher_spend.js";
 import * as m005 from "./005_console.js";
 import * as m006 from "./006_example_deletions.js";
+import * as m007 from "./007_long_answers.js";
+import * as m008 from "./008_shadow.js";
 
 export interface StoreMigration {
   up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void>;
@@ -22,6 +24,8 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   "004_teacher_spend": m004,
   "005_console": m005,
   "006_example_deletions": m006,
+  "007_long_answers": m007,
+  "008_shadow": m008,
 };
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {

@@ -1,0 +1,37 @@
+// The `capture:` block of the gateway's configuration file (README "Capture"): which forwarded
+// calls may become captured tasks, how their inputs are kept, when a task may take over by itself,
+// and what the upstream's tokens cost (for the savings the console shows).
+import { z } from "zod";
+
+const PriceSchema = z.object({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }).strict();
+
+export const CaptureSettingsSchema = z
+  .object({
+    /** Only calls to these models are captured (absent: every model). */
+    models: z.array(z.string().min(1)).min(1).optional(),
+    /** Calls to these models pass through untouched. */
+    exclude_models: z.array(z.string().min(1)).default([]),
+    /** Calls sent with these API keys (by name) pass through untouched. */
+    exclude_keys: z.array(z.string().min(1)).default([]),
+    /** The request log of captured tasks keeps the input (`keep_inputs`) or only its hash (`hash_inputs`). */
+    privacy: z.enum(["keep_inputs", "hash_inputs"]).default("keep_inputs"),
+    /**
+     * Switch a captured task from shadow to serve by itself once `min_requests` shadow calls the
+     * specialist would have answered were judged, and their disagreement is provably within the
+     * task's max_error (false: an admin switches; a task's own capture.auto_serve wins).
+     */
+    auto_serve: z.union([z.literal(false), z.object({ min_requests: z.number().int().min(1).default(200) }).strict()]).default(false),
+    /** At most this many captured tasks: a caller cannot make the gateway create tasks without end. */
+    max_tasks: z.number().int().min(1).max(10_000).default(50),
+    /** The upstream's prices per model, per million tokens (absent: savings are counted in calls and tokens only). */
+    prices: z.record(z.string().min(1), PriceSchema).default({}),
+  })
+  .strict();
+
+export type CaptureSettings = z.infer<typeof CaptureSettingsSchema>;
+
+/** What a gateway without a `capture:` block does: capture with the defaults above. */
+export const DEFAULT_CAPTURE: CaptureSettings = CaptureSettingsSchema.parse({});
+
+/** The auto_serve bar used when a task's own auto_serve is true but the gateway's is off. */
+export const DEFAULT_AUTO_SERVE_REQUESTS = 200;

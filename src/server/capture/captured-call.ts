@@ -1,0 +1,121 @@
+// Which forwarded chat completions belong to a captured task, and what of them the task keeps
+// (README "Capture"). A call is captured when it asks for a structured answer — a json_schema
+// response_format, or exactly one tool that it forces — or names its task in the
+// X-Apprentice-Task header. Its task is found by a fingerprint of what makes the call the same
+// task: the model, the system and developer messages, and the answer's schema (with its name and
+// how it is asked for). The input is the last user message's text.
+import { createHash } from "node:crypto";
+import { contentText } from "../openai/chat-request.js";
+
+export const TASK_HEADER = "x-apprentice-task";
+
+export interface CapturedCall {
+  /** Hex SHA-256 of the call's canonical form (fingerprintOf). */
+  fingerprint: string;
+  /** The task the X-Apprentice-Task header names, if any. */
+  header: string | null;
+  model: string;
+  via: "response_format" | "tool";
+  /** The json_schema's name, or the forced tool's. */
+  schemaName: string | undefined;
+  /** The answer's JSON schema (null: the header names the task, and the call asks for no schema). */
+  schema: Record<string, unknown> | null;
+  /** The system and developer messages' text, in order. */
+  system: string;
+  /** The last user message's text: what the specialist reads. */
+  input: string;
+}
+
+/** Why a forwarded call is not captured (counted in apprentice_capture_skipped_total). */
+export type SkipReason = "no_schema" | "no_user_text" | "several_choices" | "not_forced_tool" | "bad_header";
+
+export type CaptureReading = { call: CapturedCall } | { skip: SkipReason } | null;
+
+const HEADER_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/**
+ * Reads a chat-completions body (already a JSON object) and its header: the captured call, the
+ * reason it cannot be, or null when nothing marks it as a task at all (plain chat traffic).
+ */
+export function readCapturedCall(body: Record<string, unknown>, taskHeader: string | string[] | undefined): CaptureReading {
+  const header = typeof taskHeader === "string" ? taskHeader.trim() : null;
+  const answer = answerSchema(body);
+  if (answer === null && header === null) return null;
+  if (header !== null && !HEADER_NAME.test(header)) return { skip: "bad_header" };
+  if (answer !== null && "skip" in answer) return answer;
+  if (body.n !== undefined && body.n !== null && body.n !== 1) return { skip: "several_choices" };
+  const messages = Array.isArray(body.messages) ? (body.messages as unknown[]) : [];
+  const input = lastUserText(messages);
+  if (input === null) return { skip: "no_user_text" };
+  const system = messages
+    .filter((m) => isRecord(m) && (m.role === "system" || m.role === "developer"))
+    .map((m) => contentText((m as Record<string, unknown>).content) ?? "")
+    .join("\n\n");
+  const model = typeof body.model === "string" ? body.model : "";
+  const via = answer?.via ?? "response_format";
+  const schema = answer?.schema ?? null;
+  const schemaName = answer?.name;
+  return { call: { fingerprint: fingerprintOf({ model, system, via, schemaName, schema }), header, model, via, schemaName, schema, system, input } };
+}
+
+type AnswerSchema = { via: "response_format" | "tool"; name: string | undefined; schema: Record<string, unknown> } | { skip: SkipReason };
+
+/** The schema the call asks its answer to follow, or null when it asks for none. */
+function answerSchema(body: Record<string, unknown>): AnswerSchema | null {
+  const rf = body.response_format;
+  if (isRecord(rf) && rf.type === "json_schema" && isRecord(rf.json_schema) && isRecord(rf.json_schema.schema)) {
+    const name = typeof rf.json_schema.name === "string" ? rf.json_schema.name : undefined;
+    return { via: "response_format", name, schema: rf.json_schema.schema };
+  }
+  const tools = Array.isArray(body.tools) ? body.tools.filter((t) => isRecord(t) && t.type === "function" && isRecord(t.function)) : [];
+  if (tools.length === 0) return null;
+  const forced = forcedTool(body.tool_choice, tools as { function: Record<string, unknown> }[]);
+  if (forced === null) return { skip: "not_forced_tool" };
+  const parameters = forced.function.parameters;
+  if (!isRecord(parameters)) return { skip: "no_schema" };
+  return { via: "tool", name: typeof forced.function.name === "string" ? forced.function.name : undefined, schema: parameters };
+}
+
+/** The one tool the call forces: tool_choice names it, or is "required" with a single tool. */
+function forcedTool(choice: unknown, tools: { function: Record<string, unknown> }[]): { function: Record<string, unknown> } | null {
+  if (choice === "required") return tools.length === 1 ? tools[0] : null;
+  if (isRecord(choice) && choice.type === "function" && isRecord(choice.function)) {
+    const name = choice.function.name;
+    return tools.find((t) => t.function.name === name) ?? null;
+  }
+  return null;
+}
+
+function lastUserText(messages: unknown[]): string | null {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (isRecord(m) && m.role === "user") {
+      const text = contentText(m.content);
+      return text === null || text.trim() === "" ? null : text;
+    }
+  }
+  return null;
+}
+
+/**
+ * The fingerprint of a call's task: SHA-256 over its canonical form, where object keys are sorted
+ * and runs of whitespace in the prompt are one space, so re-serialising a schema or re-indenting a
+ * prompt keeps the task, while any change of wording, schema, name or model makes a new one.
+ */
+export function fingerprintOf(parts: { model: string; system: string; via: string; schemaName: string | undefined; schema: unknown }): string {
+  const canonical = canonicalJson({ ...parts, schemaName: parts.schemaName ?? null, system: parts.system.replace(/\s+/g, " ").trim() });
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (isRecord(value)) {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
