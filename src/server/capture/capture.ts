@@ -20,7 +20,7 @@ import type { CaptureMode } from "../../task/capture.js";
 import { parseStructuredAnswer } from "../../teacher/structured-parse.js";
 import { truncateRaw, type TeacherAnswer } from "../../teacher/types.js";
 import type { GatewayMetrics } from "../operations/metrics.js";
-import { completionBody, roughUsage, streamCompletion, wantsUsage } from "../openai/completion.js";
+import { apprenticeField, completionBody, roughUsage, streamCompletion, wantsUsage } from "../openai/completion.js";
 import { contentText } from "../openai/chat-request.js";
 import type { RelayedReply, Upstream } from "../openai/upstream.js";
 import { answerOne } from "../runtime/predict.js";
@@ -107,8 +107,9 @@ export class Capture {
   /** A shadow call, after its reply went to the app: the task learns the upstream's answer. */
   async #shadow(call: CapturedCall, relayed: RelayedReply, id: string, caller: RequestCaller): Promise<void> {
     try {
+      const known = (await this.#known()).has(call.fingerprint);
       let rt = await this.#runtimeOf(call);
-      if (rt === null) {
+      if (rt === null && known) {
         // Its task was deleted (with its data) since: the call founds it again.
         this.#tasks?.delete(call.fingerprint);
         rt = await this.#runtimeOf(call);
@@ -153,7 +154,6 @@ export class Capture {
     if (result.source !== "specialist" || result.label === null) return reply;
     const content = JSON.stringify(parseCanonical(result.label));
     const messages = Array.isArray(body.messages) ? (body.messages as unknown[]) : [];
-    const apprentice = { source: result.source, confidence: result.confidence, model_version: result.model_version, request_id: result.request_id, task: task.name, latency_ms: result.latency_ms };
     const parts = {
       id: `chatcmpl-${result.request_id}`,
       requestId: result.request_id,
@@ -161,9 +161,11 @@ export class Capture {
       content,
       ...(call.via === "tool" ? { tool: { name: call.schemaName ?? "answer" } } : {}),
       usage: roughUsage(messages, content, contentText),
-      apprentice,
+      apprentice: apprenticeField(result),
     };
-    return body.stream === true ? streamCompletion(reply, parts, wantsUsage(body)) : completionBody(parts);
+    if (body.stream === true) return streamCompletion(reply, parts, wantsUsage(body));
+    // Serialised here: the route's compiled ChatCompletion schema has no tool calls, and would drop them.
+    return reply.type("application/json; charset=utf-8").send(JSON.stringify(completionBody(parts)));
   }
 
   /** The upstream's answer to a captured call as a teacher's answer: checked against the task's fields like any teacher's. */

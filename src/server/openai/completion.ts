@@ -2,6 +2,7 @@
 // specialist answer), in the shape the OpenAI SDKs read: one object, or the same as a stream of
 // chunks. The answer is the message content, or one tool call whose arguments it is.
 import type { FastifyReply } from "fastify";
+import type { PredictResult } from "../runtime/predict.js";
 
 export interface CompletionParts {
   /** `chatcmpl-<request id>`: the completion's id leads to its row in the request log. */
@@ -16,6 +17,23 @@ export interface CompletionParts {
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   /** What the gateway decided, beside the OpenAI fields. */
   apprentice: object;
+}
+
+/**
+ * What the gateway decided, beside the OpenAI fields: the prediction result without the echoed
+ * input and route (spelled out: a rest pattern copied the object on a slow path).
+ */
+export function apprenticeField(result: PredictResult) {
+  return {
+    label: result.label,
+    confidence: result.confidence,
+    source: result.source,
+    model_version: result.model_version,
+    request_id: result.request_id,
+    latency_ms: result.latency_ms,
+    status: result.status,
+    degraded: result.degraded,
+  };
 }
 
 /** About four characters a token: a rough count for `usage`. */

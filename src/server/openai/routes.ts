@@ -14,7 +14,7 @@ import type { TaskRuntimes } from "../runtime/task-runtime.js";
 import type { Upstream } from "./upstream.js";
 import type { Capture } from "../capture/capture.js";
 import { answerContent, answerFormat, contentText, objectFormat, refuseUnsupported } from "./chat-request.js";
-import { completionBody, roughUsage, streamCompletion, wantsUsage } from "./completion.js";
+import { apprenticeField, completionBody, roughUsage, streamCompletion, wantsUsage } from "./completion.js";
 
 export const TASK_MODEL_PREFIX = "task:";
 
@@ -94,18 +94,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
       return upstream.forward({ ...body, model: none.upstream_model }, reply, { metrics });
     }
     const content = answerContent(format, label, structured ? undefined : (none?.answer ?? task.labels.find((l) => l.name === label)?.answer));
-    // What the gateway decided, beside the OpenAI fields: the prediction result without the echoed
-    // input and route (spelled out: a rest pattern copied the object on a slow path).
-    const apprentice = {
-      label,
-      confidence: result.confidence,
-      source: result.source,
-      model_version: result.model_version,
-      request_id: result.request_id,
-      latency_ms: result.latency_ms,
-      status: result.status,
-      degraded: result.degraded,
-    };
+    const apprentice = apprenticeField(result);
     const parts = { id: `chatcmpl-${result.request_id}`, requestId: result.request_id, model, content, usage: roughUsage(messages, content, contentText), apprentice };
     return body.stream === true ? streamCompletion(reply, parts, wantsUsage(body)) : completionBody(parts);
   });
