@@ -4,7 +4,7 @@
 // extracted field (an extracted value counts only when it is exactly the reference's string), each
 // with the share of objects in which the field is exactly right. Pure, like the rest of the engine.
 import { coverageAccuracyCurve, expectedCalibrationError, LabelTally, type CoveragePoint, type ScoredPrediction } from "./metrics.js";
-import { canonicalAnswer, fieldDifferences, type OutputField, type StructuredObject } from "./structured-answer.js";
+import { canonicalAnswer, fieldDifferences, learnableFields, type OutputField, type StructuredObject } from "./structured-answer.js";
 
 /** A choice or boolean field: one value per object, right or wrong. */
 export interface ChoiceFieldMetrics {
@@ -54,8 +54,12 @@ function valuesOf(v: unknown): Set<string> {
   return new Set((Array.isArray(v) ? v : [v]).map(String));
 }
 
-/** Figures of `predicted` against `reference` (the same objects' gold answers, same order) on `fields`. */
-export function evaluateStructured(fields: readonly OutputField[], reference: readonly StructuredObject[], predicted: readonly PredictedObject[]): StructuredEvaluation {
+/**
+ * Figures of `predicted` against `reference` (the same objects' gold answers, same order) on the
+ * learnable `fields`: a teacher-only field is no part of what a specialist answers, so not scored.
+ */
+export function evaluateStructured(allFields: readonly OutputField[], reference: readonly StructuredObject[], predicted: readonly PredictedObject[]): StructuredEvaluation {
+  const fields = learnableFields(allFields);
   if (reference.length !== predicted.length) throw new RangeError("reference and predictions differ in length");
   const n = reference.length;
   const wrong = new Map<string, number>(fields.map((f) => [f.name, 0]));
@@ -73,12 +77,11 @@ export function evaluateStructured(fields: readonly OutputField[], reference: re
     objects.push({ confidence: predicted[i].confidence, correct: canonicalAnswer(fields, guess) === canonicalAnswer(fields, gold) });
   });
   const share = (k: number) => (n === 0 ? 0 : k / n);
-  const per_field = fields.flatMap((f): FieldMetrics[] => {
+  const per_field = fields.map((f): FieldMetrics => {
     const right = share(n - wrong.get(f.name)!);
-    if (f.kind === "choice" || f.kind === "boolean") return [{ field: f.name, kind: f.kind, accuracy: right }];
-    if (f.kind === "teacher_only") return [];
+    if (f.kind === "choice" || f.kind === "boolean") return { field: f.name, kind: f.kind, accuracy: right };
     const { precision, recall, f1, perLabel } = tallies.get(f.name)!.summary();
-    return [{ field: f.name, kind: f.kind, precision, recall, f1, support: perLabel[0]?.support ?? 0, exact: right }];
+    return { field: f.name, kind: f.kind as ValuesFieldMetrics["kind"], precision, recall, f1, support: perLabel[0]?.support ?? 0, exact: right };
   });
   return {
     n,
