@@ -3,7 +3,7 @@
 // field: accuracy for a choice or boolean, and precision/recall/F1 over the values of a tags or
 // extracted field (an extracted value counts only when it is exactly the reference's string), each
 // with the share of objects in which the field is exactly right. Pure, like the rest of the engine.
-import { coverageAccuracyCurve, expectedCalibrationError, LabelTally, type CoveragePoint, type ScoredPrediction } from "./metrics.js";
+import { coverageAccuracyCurve, expectedCalibrationError, LabelTally, type CoveragePoint, type LabelMetrics, type ScoredPrediction } from "./metrics.js";
 import { canonicalAnswer, fieldDifferences, learnableFields, type OutputField, type StructuredObject } from "./structured-answer.js";
 
 /** A choice or boolean field: one value per object, right or wrong. */
@@ -14,16 +14,14 @@ export interface ChoiceFieldMetrics {
   accuracy: number;
 }
 
-/** A tags or extracted field: any number of values per object (an extract field none or one). */
-export interface ValuesFieldMetrics {
+/**
+ * A tags or extracted field: any number of values per object (an extract field none or one).
+ * Micro figures over values (nothing predicted has precision 1, nothing to find recall 1);
+ * `support` is how many values the references hold.
+ */
+export interface ValuesFieldMetrics extends Omit<LabelMetrics, "label"> {
   field: string;
   kind: "tags" | "extract" | "extract_list";
-  /** Micro figures over values; nothing predicted has precision 1, nothing to find recall 1. */
-  precision: number;
-  recall: number;
-  f1: number;
-  /** How many values the references hold. */
-  support: number;
   /** Share of objects whose values are exactly the reference's (none included). */
   exact: number;
 }
