@@ -11,6 +11,8 @@ import type { MultiLabelClassifier } from "../engine/multilabel-classifier.js";
 import { decodeMultiLabelModel } from "../engine/multilabel-model-file.js";
 import type { SpanExtractor } from "../engine/span-extractor.js";
 import { decodeSpanModel } from "../engine/span-model-file.js";
+import { decodeStructuredModel } from "../engine/structured-model-file.js";
+import type { StructuredSpecialist } from "../engine/structured-specialist.js";
 import { CliError } from "./errors.js";
 
 export type SaveModelOptions = { quantize?: Quantization };
@@ -46,7 +48,11 @@ export async function loadModelFile(path: string): Promise<TextClassifier> {
   return decodeOrExplain(path, await readModelBytes(path), decodeModel);
 }
 
-export type AnyModel = { kind: "label"; model: TextClassifier } | { kind: "spans"; model: SpanExtractor } | { kind: "multilabel"; model: MultiLabelClassifier };
+export type AnyModel =
+  | { kind: "label"; model: TextClassifier }
+  | { kind: "spans"; model: SpanExtractor }
+  | { kind: "multilabel"; model: MultiLabelClassifier }
+  | { kind: "structured"; model: StructuredSpecialist };
 
 /** Reads a model file of any kind the CLI handles, chosen by the kind its header declares. */
 export async function loadAnyModel(path: string): Promise<AnyModel> {
@@ -55,6 +61,7 @@ export async function loadAnyModel(path: string): Promise<AnyModel> {
   const kind = decodeOrExplain(path, bytes, modelKindOf);
   if (kind === "spans") return { kind, model: decodeOrExplain(path, bytes, decodeSpanModel) };
   if (kind === "multilabel") return { kind, model: decodeOrExplain(path, bytes, decodeMultiLabelModel) };
+  if (kind === "structured") return { kind, model: decodeOrExplain(path, bytes, decodeStructuredModel) };
   return { kind: "label", model: decodeOrExplain(path, bytes, decodeModel) };
 }
 

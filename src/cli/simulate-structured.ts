@@ -5,13 +5,13 @@
 import { Cascade } from "../cascade/cascade.js";
 import type { LabelledText } from "../cascade/holdout-scores.js";
 import { structuredKind } from "../cascade/specialist-kind.js";
-import { readObjectDataset, type ObjectRecord } from "../data/object-dataset.js";
-import { teacherOnlyNotices, type TaskOutputField } from "../task/output-fields.js";
+import type { ObjectRecord } from "../data/object-dataset.js";
+import { teacherOnlyNotices } from "../task/output-fields.js";
 import { outputFields, type StructuredTask } from "../task/structured.js";
 import type { Teacher } from "../teacher/types.js";
-import { CliError, UsageError } from "./errors.js";
+import { CliError } from "./errors.js";
 import { warnAll } from "./output.js";
-import { parseDataFile } from "./spans.js";
+import { loadObjects, refuseLabelFlags } from "./structured.js";
 
 /**
  * The simulated teacher's share of whole objects exactly right. Higher than the label default
@@ -33,22 +33,6 @@ export interface StructuredSimFlags {
   teacherAccuracy?: number;
 }
 
-/** The flags that mean something only for labels: refused rather than silently ignored. */
-function refuseLabelFlags(flags: StructuredSimFlags): void {
-  const given = [
-    flags.labelColumn !== undefined && "--label-column (a structured task's gold answers are each line's \"output\" object)",
-    flags.noneRate !== undefined && "--none-rate (a structured task has no \"none of these\" label)",
-    flags.format === "csv" && "--format csv (a structured task's files are JSONL)",
-  ].filter((x) => x !== false);
-  if (given.length > 0) throw new UsageError(`for a structured task, these apply to label tasks only: ${given.join("; ")}`);
-}
-
-async function loadObjects(path: string, fields: readonly TaskOutputField[], flags: StructuredSimFlags): Promise<ObjectRecord[]> {
-  const ds = await parseDataFile(path, (content) => readObjectDataset(content, fields, { textField: flags.textColumn, onBadRow: flags.onBadRow, source: path }));
-  if (ds.badRows.length > 0) warnAll([`${path}: skipped ${ds.badRows.length} bad ${ds.badRows.length === 1 ? "line" : "lines"} (first: line ${ds.badRows[0].line}: ${ds.badRows[0].reason})`]);
-  return ds.examples;
-}
-
 /** The cascade compares answers as strings: an object's canonical JSON. */
 const asLabelled = (records: readonly ObjectRecord[]): LabelledText[] => records.map((r) => ({ text: r.text, label: r.answer }));
 
@@ -57,8 +41,8 @@ export async function structuredSimulation(task: StructuredTask, kind: "sim" | "
   refuseLabelFlags(flags);
   const fields = outputFields(task);
   warnAll(teacherOnlyNotices(fields));
-  const stream = await loadObjects(flags.stream, fields, flags);
-  const holdout = flags.holdout === undefined ? undefined : await loadObjects(flags.holdout, fields, flags);
+  const stream = (await loadObjects(flags.stream, fields, flags)).examples;
+  const holdout = flags.holdout === undefined ? undefined : (await loadObjects(flags.holdout, fields, flags)).examples;
   const teacher = await buildTeacher(kind, task, [...stream, ...(holdout ?? [])], flags.teacherAccuracy ?? DEFAULT_STRUCTURED_SIM_ACCURACY);
   const cascade = new Cascade({ task, kind: structuredKind(fields), teacher });
   return { stream: asLabelled(stream), holdout: holdout && asLabelled(holdout), teacher, cascade, fields };

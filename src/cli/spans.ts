@@ -13,7 +13,7 @@ import { explainDatasetError } from "./dataset.js";
 import { CliError } from "./errors.js";
 import { bytes, count, fixed, keyValues, percent, seconds } from "./format.js";
 
-export type DataKind = "spans" | "multilabel" | "label";
+export type DataKind = "spans" | "multilabel" | "label" | "structured";
 
 const CONLL_EXTENSIONS = new Set([".conll", ".bio", ".iob", ".tsv"]);
 
@@ -29,7 +29,8 @@ async function readText(path: string): Promise<string> {
 /**
  * The model kind a file's data calls for: a CoNLL/BIO file, or JSONL whose records have a
  * `spans` field → spans; JSONL records with a `labels` array, or CSV with a `labels` column and
- * no single-label column → multilabel; anything else → label.
+ * no single-label column → multilabel; JSONL records with an `output` object → structured (gold
+ * objects, which need the task's output block to be read); anything else → label.
  */
 export async function detectDataKind(path: string, format?: string): Promise<DataKind> {
   const ext = extname(path).toLowerCase();
@@ -43,6 +44,7 @@ export async function detectDataKind(path: string, format?: string): Promise<Dat
   const first = parseJsonl(content.slice(0, 1 << 20)).records[0]?.value;
   if (first && Object.hasOwn(first, "spans")) return "spans";
   if (first && Array.isArray(first.labels)) return "multilabel";
+  if (first && typeof first.output === "object" && first.output !== null && !Array.isArray(first.output)) return "structured";
   return "label";
 }
 

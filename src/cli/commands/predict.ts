@@ -7,6 +7,7 @@ import { UsageError } from "../errors.js";
 import { loadAnyModel } from "../model-io.js";
 import { datasetOptions, formatOption, onBadRowOption, positiveInt, textColumnOption, type DatasetFlags } from "../options.js";
 import { warnAll } from "../output.js";
+import { structuredPredictionJson } from "../structured.js";
 
 export const DEFAULT_TOP = 3;
 /** Lines are written in batches so a large file neither builds one huge string nor many tiny writes. */
@@ -36,7 +37,10 @@ With a span model: {"text", "spans": [{"start", "end", "label", "text", "probabi
 "probability"}, offsets in UTF-16 code units (end exclusive), "probability" the chance that the
 whole answer is exactly right. With a multi-label model: {"text", "labels": [{"label",
 "probability"}, …], "probability"}, the predicted labels (possibly none) most probable first, and
-"probability" the chance that the predicted set is exactly right.
+"probability" the chance that the predicted set is exactly right. With a structured model:
+{"text", "output": {…}, "confidence", "fields": {"<field>": {"confidence", "spans"?}, …}}, the
+object, the chance that it is right in every field, and each field's (for extracted fields, the
+spans their values were copied from).
 
 Examples:
   $ apprentice predict --model model.bin "my card hasn't arrived" "what's the exchange rate?"
@@ -67,6 +71,8 @@ Examples:
         if (loaded.kind === "spans") {
           const { spans, probability } = loaded.model.predict(text);
           batch.push(JSON.stringify({ text, spans, probability }));
+        } else if (loaded.kind === "structured") {
+          batch.push(JSON.stringify(structuredPredictionJson(text, loaded.model.predict(text))));
         } else if (loaded.kind === "multilabel") {
           const { labels, probability } = loaded.model.predict(text);
           batch.push(JSON.stringify({ text, labels, probability }));

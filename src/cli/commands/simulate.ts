@@ -12,7 +12,6 @@ import { simulate, type Checkpoint, type SimulationResult } from "../../cascade/
 import { describeDatasetWarnings } from "../../data/dataset-report.js";
 import { localTeacherSettings, noneLabel, type Task } from "../../task/definition.js";
 import { isStructuredTask, type AnyTask, type StructuredTask } from "../../task/structured.js";
-import { loadAnyTaskFile } from "../../task/task-file.js";
 import type { Teacher } from "../../teacher/types.js";
 import { loadDataset } from "../dataset.js";
 import { CliError, PROGRAM, UsageError } from "../errors.js";
@@ -20,6 +19,7 @@ import { count, fixed, keyValues, percent } from "../format.js";
 import { datasetOptions, formatOption, integer, labelColumnOption, onBadRowOption, textColumnOption, type DatasetFlags } from "../options.js";
 import { printLines, warnAll } from "../output.js";
 import { DEFAULT_STRUCTURED_SIM_ACCURACY, structuredSimulation } from "../simulate-structured.js";
+import { loadTask } from "../structured.js";
 
 type SimulateFlags = Omit<DatasetFlags, "data"> & {
   stream: string;
@@ -123,14 +123,6 @@ async function structuredRun(task: StructuredTask, kind: "sim" | "openai", flags
 
 function withSeed<T extends AnyTask>(task: T, seed: number | undefined): T {
   return seed === undefined ? task : { ...task, training: { ...task.training, seed } };
-}
-
-async function loadTask(path: string): Promise<AnyTask> {
-  try {
-    return await loadAnyTaskFile(path);
-  } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), { cause: err });
-  }
 }
 
 /**
