@@ -182,7 +182,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const captureSettings = options.capture ?? DEFAULT_CAPTURE;
   const capture = upstream === undefined || captureSettings === false ? undefined : new Capture({ store, runtimes, upstream, log: requestLog, settings: captureSettings, metrics, logger: log });
   registerOpenAIRoutes(app, { store, runtimes, metrics, aliases: options.modelAliases ?? {}, upstream, capture });
-  if (capture !== undefined) registerCaptureRoutes(app, { store, runtimes, capture });
+  registerCaptureRoutes(app, { store, runtimes });
   registerOpenApi(app);
   registerStatic(app);
 

@@ -1,5 +1,6 @@
 // Captured tasks over HTTP (admin only), for the console's "Discovered" page: list them with what
-// shadow mode measured, read one, and switch its mode. Every other task route (examples, models,
+// shadow mode measured, read one, and switch its mode (also on a gateway without an upstream,
+// which keeps the tasks another instance captured). Every other task route (examples, models,
 // requests, deletion) works for them as for any task. Documented beside the routes
 // (captureRouteDocs, captureSchemas); openapi.ts collects them.
 import type { FastifyInstance } from "fastify";
@@ -10,7 +11,7 @@ import { isCapturedTask } from "../../task/structured.js";
 import { arrayOf, bool, epochMs, fromZod, int, jsonReply, json, nullable, num, object, oneOfStrings, ref, str, type RouteDoc, type Schema } from "../docs/openapi-shapes.js";
 import { badRequest, notFound } from "../http/errors.js";
 import type { TaskRuntimes } from "../runtime/task-runtime.js";
-import type { Capture } from "./capture.js";
+import { setCaptureMode } from "./capture-mode.js";
 import { discoveredTask } from "./discovered.js";
 
 const ModeChangeSchema = z
@@ -24,8 +25,8 @@ const ModeChangeSchema = z
 
 type NameParams = { Params: { name: string } };
 
-export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store; runtimes: TaskRuntimes; capture: Capture }): void {
-  const { store, runtimes, capture } = deps;
+export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store; runtimes: TaskRuntimes }): void {
+  const { store, runtimes } = deps;
   const admin = { config: { access: "admin" as const } };
 
   async function capturedRecord(name: string) {
@@ -51,7 +52,7 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
     const parsed = ModeChangeSchema.safeParse(request.body);
     if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
     const { mode = record.definition.capture.mode, auto_serve } = parsed.data;
-    await capture.setMode(record.name, mode, auto_serve);
+    await setCaptureMode(store, runtimes, record.name, mode, auto_serve);
     return discoveredTask(store, await capturedRecord(record.name), await runtimes.get(record.name));
   });
 }

@@ -30,6 +30,7 @@ import type { TaskRuntime, TaskRuntimes } from "../runtime/task-runtime.js";
 import { readCapturedCall, TASK_HEADER, type CapturedCall } from "./captured-call.js";
 import { capturedTaskDefinition, capturedTaskName } from "./captured-task.js";
 import { readUpstreamReply } from "./upstream-reply.js";
+import { setCaptureMode } from "./capture-mode.js";
 import { DEFAULT_AUTO_SERVE_REQUESTS, type CaptureSettings } from "./capture-settings.js";
 
 export interface CaptureDeps {
@@ -276,19 +277,8 @@ export class Capture {
     if (stats.would_answer_judged < minRequests) return;
     const bound = clopperPearsonUpper(stats.disagreements, stats.would_answer_judged, confidence_level);
     if (bound > max_error) return;
-    await this.setMode(task.name, "serve");
+    await setCaptureMode(this.#deps.store, this.#deps.runtimes, task.name, "serve");
     this.#deps.logger?.info({ task: task.name, judged: stats.would_answer_judged, disagreements: stats.disagreements, bound }, "auto_serve: the captured task's bound is proven on shadow traffic; it now serves");
-  }
-
-  /** Switches a captured task's mode (and its own auto_serve when given); returns the updated task. */
-  async setMode(name: string, mode: CaptureMode, autoServe?: boolean): Promise<StructuredTask> {
-    const { store, runtimes } = this.#deps;
-    const record = await store.tasks.get(name);
-    if (record === null || !isCapturedTask(record.definition)) throw new Error(`no captured task "${name}"`);
-    const definition: StructuredTask = { ...record.definition, capture: { ...record.definition.capture, mode, ...(autoServe === undefined ? {} : { auto_serve: autoServe }) } };
-    await store.tasks.update(name, definition);
-    await runtimes.drop(name);
-    return definition;
   }
 }
 

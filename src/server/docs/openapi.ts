@@ -44,6 +44,7 @@ import { BUCKET_MS, DEFAULT_REVIEW_LIMIT, MAX_REVIEW_LIMIT, MAX_TRAFFIC_BUCKETS,
 import { CURVE_POINTS, TOP_CONFUSIONS } from "../runtime/model-report.js";
 import { FIELD_NAME_PATTERN, MAX_ENUM_VALUES, MAX_FIELDS } from "../../task/output-fields.js";
 import { OutputSchema } from "../../task/output-schema.js";
+import { CaptureBlockSchema } from "../../task/capture.js";
 import { MAX_BATCH_CHARS, MAX_PREDICT_INPUTS, MAX_TEXT_CHARS } from "../routes/tasks.js";
 
 export const ROLE_EXTENSION = "x-apprentice-role";
@@ -86,7 +87,7 @@ const feedbackText = str("The request's input: needed when the task keeps only a
 
 /** A structured task as the API takes it: the label task's gateway settings (a teacher named, not configured) without its label keys, plus `output`. */
 function structuredGatewayTask() {
-  return GatewayTaskSchema.omit({ labels: true, out_of_scope_label: true, none: true }).extend({ output: OutputSchema });
+  return GatewayTaskSchema.omit({ labels: true, out_of_scope_label: true, none: true }).extend({ output: OutputSchema, capture: CaptureBlockSchema.optional() });
 }
 
 /** A generated structured task schema with its `output` block pointing at the hand-written OutputBlock (zod only knows it as a record). */

@@ -19,7 +19,6 @@ export const TRANSFER_SCHEMA = {
 
 const NAMES = ["Anna", "Ben", "Carla", "David", "Emma", "Felix", "Greta", "Hugo", "Ida", "Jonas", "Klara", "Lena", "Mia", "Noah", "Otto", "Paul"];
 const TEMPLATES = ["Send {n} {cur} to {name}", "Please transfer {n} {cur} to {name} today", "pay {name} {n} {cur}", "Can you wire {n} {cur} to {name}?", "I need to send {name} {n} {cur} for the rent"];
-const CURRENCIES: Record<string, string> = { euros: "EUR", dollars: "USD" };
 
 /** `count` distinct transfer messages; `offset` starts further along the same sequence. */
 export function transferTexts(count: number, offset = 0): string[] {
