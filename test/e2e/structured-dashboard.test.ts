@@ -2,14 +2,20 @@
 // against a test gateway whose simulated teacher answers money-transfer requests with objects.
 // The task is created and trained through the API; the page then shows its answers as fields: the
 // playground with each field's confidence and the extracted values highlighted in the text, the
-// request log, and the quality page's per-field table. Screenshots land in test-results/e2e/.
+// request log, and the quality page's per-field table. The gateway also forwards other models to a
+// simulated upstream LLM: calls sent through it with the openai client become a captured task, which
+// the Discovered page shows and switches to serve. Screenshots land in test-results/e2e/.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import OpenAI from "openai";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileOutput } from "../../src/task/output-fields.js";
 import { structuredAnswerKey } from "../../src/teacher/sim-structured-key.js";
+import { lastUserText, startSimulatedLlm, type SimulatedLlm } from "../../src/teacher/simulated-llm-server.js";
+import { structuredResponseFormat } from "../../src/teacher/structured-prompt.js";
 import { SimulatedTeacher } from "../../src/teacher/simulated-teacher.js";
 import { TRANSFER_FIELDS, TRANSFER_OUTPUT, transferRequests } from "../helpers/transfer-requests.js";
 import { startTestGateway, stopTestGateway, type TestGateway } from "../server/helpers.js";
@@ -24,11 +30,16 @@ const TRAIN = transferRequests(400, 41);
 /** A text the teacher never saw: the specialist must answer it itself. */
 const FRESH = transferRequests(200, 42).find((r) => r.object.intent === "send_money" && !TRAIN.some((t) => t.text === r.text))!;
 
+/** What the app sends its own LLM through the gateway: the gateway captures these calls. */
+const CAPTURED = transferRequests(400, 43);
+const APP_MODEL = "gpt-4o-mini";
+
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && !process.env.CI) console.warn(`structured dashboard e2e skipped: ${CHROMIUM} is missing (install it with .ci/chromium.sh)`);
 
 describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured task (Chromium, end to end)", () => {
   let g: TestGateway;
+  let llm: SimulatedLlm;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
@@ -38,7 +49,9 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured t
     if (!existsSync(join(ROOT, "web", "dist", "index.html"))) execFileSync("npm", ["run", "build:web"], { cwd: ROOT, stdio: "ignore" });
     mkdirSync(SHOTS, { recursive: true });
     const key = structuredAnswerKey({ fields: TRANSFER_FIELDS, gold: [...TRAIN, FRESH], accuracy: 1 });
-    g = await startTestGateway(undefined, { teacher: new SimulatedTeacher({ key }) });
+    const appAnswers = new Map(CAPTURED.map((r) => [r.text, JSON.stringify(r.object)]));
+    llm = await startSimulatedLlm((body) => ({ content: appAnswers.get(lastUserText(body)) ?? "{}" }));
+    g = await startTestGateway(undefined, { teacher: new SimulatedTeacher({ key }), upstream: { baseURL: llm.url, apiKey: "sk-simulated" } });
     const created = await g.request("POST", "/v1/tasks", {
       body: {
         name: TASK,
@@ -73,6 +86,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured t
   afterAll(async () => {
     await browser?.close();
     if (g) await stopTestGateway(g);
+    await llm?.close();
   });
 
   it("playground: the specialist's answer as fields with confidences, its extracted values highlighted in the text", async () => {
@@ -155,6 +169,45 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured t
         expect(await first.locator("dt").allInnerTexts()).toEqual(TRANSFER_FIELDS.map((f) => f.name));
       }
     }
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("discovered: the app's structured calls to its LLM become a captured task, shown and switched to serve", async () => {
+    const app = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: g.predictKey, maxRetries: 0 });
+    const responseFormat = structuredResponseFormat(compileOutput(TRANSFER_OUTPUT), "transfer");
+    for (const r of CAPTURED) {
+      const reply = await app.chat.completions.create({ model: APP_MODEL, messages: [{ role: "system", content: "Read the banking app user's request." }, { role: "user", content: r.text }], response_format: responseFormat });
+      expect(JSON.parse(reply.choices[0].message.content!)).toEqual(r.object);
+    }
+    // The request log is written a few milliseconds after each reply.
+    await expect.poll(async () => (await g.request("GET", "/v1/captured")).body.data[0]?.shadow.requests, { timeout: WAIT }).toBe(CAPTURED.length);
+    const name = (await g.request("GET", "/v1/captured")).body.data[0].name as string;
+
+    await page.goto(`${g.url}/#/`);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Discovered" }).click();
+    const card = page.getByRole("article", { name });
+    await card.waitFor();
+    expect(await card.locator(".shadow-sentence").innerText()).toMatch(new RegExp(`^The specialist would (have answered \\d+%|not have answered any) of these ${CAPTURED.length} calls`));
+    expect(await card.locator(".kv").innerText()).toContain(APP_MODEL);
+    expect(await card.locator(".captured-fields code").allInnerTexts()).toEqual(TRANSFER_FIELDS.map((f) => f.name));
+    expect(await card.locator(".captured-samples li").count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, "discovered-1280.png"), fullPage: true });
+
+    await card.getByRole("radio", { name: "Serve" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("button", { name: "Confirm" }).click();
+    await card.getByRole("status").filter({ hasText: "Now in serve mode." }).waitFor();
+    expect((await g.request("GET", `/v1/captured/${name}`)).body.capture.mode).toBe("serve");
+    await card.locator(".badge-mode-serve").waitFor();
+    // Served, the app still gets its answer in the shape it asked for.
+    const served = await app.chat.completions.create({ model: APP_MODEL, messages: [{ role: "system", content: "Read the banking app user's request." }, { role: "user", content: CAPTURED[0].text }], response_format: responseFormat });
+    expect(Object.keys(JSON.parse(served.choices[0].message.content!) as object).sort()).toEqual(TRANSFER_FIELDS.map((f) => f.name).sort());
+
+    // The captured task is an ordinary task for the other pages.
+    await card.getByRole("link", { name: "Requests" }).click();
+    const log = page.getByRole("table", { name: "Requests, newest first" });
+    await log.locator("tbody tr .field-list.compact").first().waitFor();
+    expect(await page.locator(".error-box").count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 });

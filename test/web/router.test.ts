@@ -11,6 +11,7 @@ describe("parseHash", () => {
     expect(parseHash("#/tasks/a%20b/data")).toEqual({ page: "task", task: "a b", tab: "data" });
     expect(parseHash("#/tasks/banking-demo/requests")).toEqual({ page: "task", task: "banking-demo", tab: "requests" });
     expect(parseHash("#/keys")).toEqual({ page: "keys" });
+    expect(parseHash("#/discovered")).toEqual({ page: "discovered" });
   });
 
   it("reports unknown pages", () => {

@@ -4,6 +4,7 @@ import { ApiClient } from "./api/client.js";
 import { SessionContext, storedKey, storeKey, type Session } from "./components/session.js";
 import { Empty } from "./components/ui.js";
 import { parseHash, type Route } from "./lib/router.js";
+import { DiscoveredPage } from "./pages/DiscoveredPage.js";
 import { KeysPage } from "./pages/KeysPage.js";
 import { Overview } from "./pages/Overview.js";
 import { SignIn } from "./pages/SignIn.js";
@@ -32,7 +33,7 @@ export function App() {
   const session = useMemo<Session | null>(() => (key === null ? null : { api: new ApiClient(key), signOut }), [key, signOut]);
 
   useEffect(() => {
-    const title = route.page === "task" ? `${route.task} · Apprentice` : route.page === "keys" ? "API keys · Apprentice" : "Apprentice dashboard";
+    const title = route.page === "task" ? `${route.task} · Apprentice` : route.page === "keys" ? "API keys · Apprentice" : route.page === "discovered" ? "Discovered · Apprentice" : "Apprentice dashboard";
     document.title = title;
   }, [route]);
 
@@ -65,6 +66,9 @@ export function App() {
           <a href="#/" aria-current={route.page === "overview" ? "page" : undefined}>
             Overview
           </a>
+          <a href="#/discovered" aria-current={route.page === "discovered" ? "page" : undefined}>
+            Discovered
+          </a>
           <a href="#/keys" aria-current={route.page === "keys" ? "page" : undefined}>
             Keys
           </a>
@@ -78,6 +82,7 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1}>
         {route.page === "overview" ? <Overview /> : null}
+        {route.page === "discovered" ? <DiscoveredPage /> : null}
         {route.page === "keys" ? <KeysPage /> : null}
         {route.page === "task" ? <TaskPage key={route.task} name={route.task} tab={route.tab} /> : null}
         {route.page === "not_found" ? (

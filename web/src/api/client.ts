@@ -17,6 +17,8 @@ import type {
   LoggedRequestDetail,
   ModelList,
   AnyReport,
+  CaptureChange,
+  DiscoveredTask,
   StructuredObject,
   NewApiKey,
   PromoteReply,
@@ -94,6 +96,7 @@ export interface UploadOptions {
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 const task = (name: string) => `/v1/tasks/${encodeURIComponent(name)}`;
+const captured = (name: string) => `/v1/captured/${encodeURIComponent(name)}`;
 
 export class ApiClient {
   constructor(
@@ -159,6 +162,8 @@ export class ApiClient {
   explain = (name: string, input: string) => this.request<Explanation>("POST", `${task(name)}/explain`, { json: { input } });
   requests = (name: string, query: RequestQuery) => this.request<RequestPage>("GET", `${task(name)}/requests`, { query: { ...query } });
   loggedRequest = (name: string, id: string) => this.request<LoggedRequestDetail>("GET", `${task(name)}/requests/${encodeURIComponent(id)}`);
+  capturedTasks = () => this.request<{ data: DiscoveredTask[] }>("GET", "/v1/captured");
+  changeCapture = (name: string, change: CaptureChange) => this.request<DiscoveredTask>("PATCH", captured(name), { json: change });
   keys = () => this.request<{ data: ApiKey[] }>("GET", "/v1/keys");
   createKey = (key: NewApiKey) => this.request<ApiKeyCreated>("POST", "/v1/keys", { json: key });
   revokeKey = (id: number) => this.request<ApiKey>("DELETE", `/v1/keys/${id}`);

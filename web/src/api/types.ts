@@ -13,8 +13,17 @@ import type { OutputSpec } from "../../../src/task/output-fields.js";
 import type { StructuredModelReport } from "../../../src/server/runtime/structured-report.js";
 import type { PredictResult } from "../../../src/server/runtime/predict.js";
 import type { StructuredObject } from "../../../src/engine/structured-answer.js";
+import type { DiscoveredTask, ShadowSummary } from "../../../src/server/capture/discovered.js";
+import type { CaptureBlock, CaptureMode } from "../../../src/task/capture.js";
 
 export type { AuditSummary, CascadeStats, ImportReply, RouteReason, OutputSpec, PredictResult, StructuredObject };
+/** GET /v1/captured: tasks the gateway found in the calls it forwards to the upstream LLM. */
+export type { CaptureMode, DiscoveredTask, ShadowSummary };
+/** PATCH /v1/captured/:name. */
+export interface CaptureChange {
+  mode?: CaptureMode;
+  auto_serve?: boolean;
+}
 export type AuditStatus = AuditSummary["status"];
 export type DailyStats = ServerTaskStats["daily"][number];
 /** GET /v1/tasks/:name/stats: the log's figures plus what the gateway serves. */
@@ -55,6 +64,8 @@ export interface TaskDefinition {
   privacy: "keep_inputs" | "hash_inputs";
   /** `name`: the declared teacher; provider and model only in tasks stored before teachers were declared. */
   teacher: { name?: string; provider?: string; model?: string };
+  /** A captured task's call (its teacher is the upstream LLM the app calls). */
+  capture?: CaptureBlock;
 }
 
 export interface TaskRecord {

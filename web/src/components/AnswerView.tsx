@@ -7,7 +7,7 @@ import { pct } from "../lib/format.js";
 import { answerSummary, highlightSegments, parseAnswer, valueText, type AnswerField, type FieldSpan } from "../lib/structured.js";
 import { Breakable } from "./ui.js";
 
-export function FieldList({ fields, object, confidence, compact = false }: { fields: readonly AnswerField[]; object: StructuredObject; confidence?: Record<string, { confidence: number }>; compact?: boolean }) {
+export function FieldList({ fields, object, confidence, compact = false }: { fields: readonly Pick<AnswerField, "name">[]; object: StructuredObject; confidence?: Record<string, { confidence: number }>; compact?: boolean }) {
   return (
     <dl class={`field-list${compact ? " compact" : ""}`} title={compact ? answerSummary(fields, object) : undefined}>
       {fields.map((f) => {

@@ -3,6 +3,7 @@
 import { Fragment, type ComponentChildren } from "preact";
 import { ApiError, errorMessage } from "../api/client.js";
 import type { AuditStatus } from "../api/types.js";
+import { TAB_TITLES, taskHref, type TaskTab } from "../lib/router.js";
 
 export function Loading({ what = "Loading" }: { what?: string }) {
   return (
@@ -136,5 +137,18 @@ export function SelectField({ id, label, value, anyLabel, options, onChange }: {
         ))}
       </select>
     </div>
+  );
+}
+
+/** Links to some of a task's pages, by their tab titles. */
+export function TaskLinks({ name, tabs }: { name: string; tabs: readonly TaskTab[] }) {
+  return (
+    <nav class="card-links" aria-label={`${name} pages`}>
+      {tabs.map((t) => (
+        <a key={t} href={taskHref(name, t)}>
+          {TAB_TITLES[t]}
+        </a>
+      ))}
+    </nav>
   );
 }

@@ -15,7 +15,7 @@ export const TAB_TITLES: Record<TaskTab, string> = {
   data: "Data",
 };
 
-export type Route = { page: "overview" } | { page: "keys" } | { page: "task"; task: string; tab: TaskTab } | { page: "not_found"; path: string };
+export type Route = { page: "overview" } | { page: "keys" } | { page: "discovered" } | { page: "task"; task: string; tab: TaskTab } | { page: "not_found"; path: string };
 
 /** `#/tasks/banking/review` → { page: "task", task: "banking", tab: "review" }. */
 export function parseHash(hash: string): Route {
@@ -23,6 +23,7 @@ export function parseHash(hash: string): Route {
   const parts = path.split("/").filter((p) => p !== "");
   if (parts.length === 0) return { page: "overview" };
   if (parts.length === 1 && parts[0] === "keys") return { page: "keys" };
+  if (parts.length === 1 && parts[0] === "discovered") return { page: "discovered" };
   if (parts[0] === "tasks" && parts.length >= 2 && parts.length <= 3) {
     let task: string;
     try {

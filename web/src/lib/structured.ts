@@ -37,7 +37,7 @@ export function valueText(value: unknown): string {
 }
 
 /** "intent: send_money · amount: 40 · …": the whole answer on one line (a table cell's title, a search). */
-export function answerSummary(fields: readonly AnswerField[], object: StructuredObject): string {
+export function answerSummary(fields: readonly Pick<AnswerField, "name">[], object: StructuredObject): string {
   return fields.map((f) => `${f.name}: ${valueText(object[f.name])}`).join(" · ");
 }
 

@@ -5,7 +5,7 @@ import type { ApiClient } from "../api/client.js";
 import type { TaskRecord, TaskStats } from "../api/types.js";
 import { useLiveRefresh } from "../components/live.js";
 import { useApi } from "../components/session.js";
-import { AuditBadge, Empty, ErrorBox, Loading, Segmented } from "../components/ui.js";
+import { AuditBadge, Empty, ErrorBox, Loading, Segmented, TaskLinks } from "../components/ui.js";
 import { money, num, pct } from "../lib/format.js";
 import { taskHref } from "../lib/router.js";
 
@@ -130,12 +130,7 @@ function TaskCard({ row, window }: { row: Row; window: Window }) {
           </p>
         </>
       ) : null}
-      <nav class="card-links" aria-label={`${task.name} pages`}>
-        <a href={taskHref(task.name)}>Traffic</a>
-        <a href={taskHref(task.name, "quality")}>Quality</a>
-        <a href={taskHref(task.name, "review")}>Review</a>
-        <a href={taskHref(task.name, "explain")}>Playground</a>
-      </nav>
+      <TaskLinks name={task.name} tabs={["traffic", "quality", "review", "explain"]} />
     </article>
   );
 }

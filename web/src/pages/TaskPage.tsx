@@ -38,7 +38,7 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
             </div>
             <div>
               <dt>Teacher</dt>
-              <dd>{def ? (def.teacher.name ?? def.teacher.provider ?? "") : ""}</dd>
+              <dd>{def?.capture ? <a href="#/discovered">{def.capture.model} (captured)</a> : def ? (def.teacher.name ?? def.teacher.provider ?? "") : ""}</dd>
             </div>
           </dl>
         ) : null}
