@@ -13,6 +13,7 @@ import type { TaskRuntime } from "../runtime/task-runtime.js";
 /** The window the daily figures are averaged over. */
 const WINDOW_DAYS = 7;
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const SAMPLES = 5;
 
 export interface ShadowSummary extends ShadowStats {
@@ -39,7 +40,7 @@ export interface DiscoveredTask {
   /** Shadow mode over the last WINDOW_DAYS days, every version; and for the live version alone. */
   shadow: ShadowSummary;
   shadow_live_version: ShadowSummary | null;
-  /** Per day over the window: calls, the LLM's cost, and what the calls the specialist would have answered cost (the saving). */
+  /** Per day over the window (or since the task was first seen, at least an hour): calls, the LLM's cost, and what the calls the specialist would have answered cost (the saving). */
   per_day: { calls: number; cost: number; saving: number; saved_calls: number };
   /** A few of the LLM's answers (none under privacy: hash_inputs). */
   samples: { text: string; output: StructuredObject }[];
@@ -63,7 +64,8 @@ export function shadowSummary(stats: ShadowStats, task: Pick<StructuredTask, "ro
 export async function discoveredTask(store: Store, record: TaskRecord & { definition: StructuredTask & { capture: CaptureBlock } }, rt: TaskRuntime | null, now = Date.now()): Promise<DiscoveredTask> {
   const task = record.definition;
   const since = Math.max(record.created_at, now - WINDOW_DAYS * DAY_MS);
-  const days = Math.max(1, (now - since) / DAY_MS);
+  // A task first seen an hour ago projects its day from that hour (not less: a few minutes say too little).
+  const days = Math.max(HOUR_MS, now - since) / DAY_MS;
   const version = rt?.modelVersion ?? 0;
   const [all, live, examples, samples] = await Promise.all([
     store.requests.shadowStats(task.name, { since }),

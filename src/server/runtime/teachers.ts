@@ -5,7 +5,7 @@
 // so no key is ever sent anywhere its operator did not pair it with. Keys are read once, here.
 import { z } from "zod";
 import { knobsOf, TaskError, TEACHER_ENDPOINT_DEFAULTS, TEACHER_ENDPOINT_FIELDS, TeacherEndpointSchema, type TeacherEndpoint } from "../../task/definition.js";
-import { parseAnyTask, type AnyTask } from "../../task/structured.js";
+import { isCapturedTask, parseAnyTask, type AnyTask } from "../../task/structured.js";
 import { OpenAITeacher, Semaphore, type OpenAITeacherOptions, type Teacher, type TeacherAnswer } from "../../teacher/index.js";
 import type { TeacherFactory } from "./task-runtime.js";
 
@@ -138,6 +138,12 @@ export class TeacherRegistry {
     if (name !== undefined) {
       const problem = this.problem(name);
       return problem === null ? { declared: this.#declared.get(name)!, legacy: false } : { declared: null, problem };
+    }
+    if (isCapturedTask(task)) {
+      return {
+        declared: null,
+        problem: `task "${task.name}" is a captured task: its teacher is the upstream's own answer to each captured call to ${task.capture.model}, so it has no teacher to ask directly; to ask one (predict with route "teacher", or when the specialist is unsure on /v1/tasks/${task.name}/predict), an admin names a declared teacher with PATCH /v1/tasks/${task.name} {"teacher": {"name": ...}}`,
+      };
     }
     const { provider, base_url } = task.teacher;
     const candidates = [...this.#declared.values()].filter((d) => d.problem === null);

@@ -65,6 +65,13 @@ describe("capture in shadow mode", () => {
     expect(data.every((r) => r.shadow && r.source === "teacher")).toBe(true);
     // Cost from the simulated usage at the configured prices.
     expect(data.every((r) => r.cost > 0)).toBe(true);
+    // A task first seen minutes ago projects its day from an hour: 2 calls an hour are 48 a day.
+    const report = (await g.request("GET", `/v1/captured/${task}`)).body;
+    expect(report.per_day.calls).toBeCloseTo(48, 6);
+    expect(report.shadow).toMatchObject({ requests: 2, judged: 2, would_answer: 0 });
+    // Its teacher is the upstream's answer to each call: there is none to ask directly, and the task says so.
+    const described = (await g.request("GET", `/v1/tasks/${task}`)).body;
+    expect(described.teacher).toMatchObject({ status: "unavailable", reason: expect.stringMatching(/is a captured task: its teacher is the upstream's own answer/) });
   });
 
   it("keeps the task for a re-serialised schema and a re-indented prompt, and links a changed prompt to it", async () => {
