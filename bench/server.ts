@@ -1,6 +1,7 @@
 // npm run bench:server [-- --connections N] [--duration S] [--pipelining N] [--batches N]
 //                          [--max-error X] [--log info|off] [--phases chat,structured,mixed,predict,batch]
 //                          [--rounds N] [--calibrate US,US,…] [--workers N] [--warmup S] [--quick]
+//                          [--capture-rounds N] [--capture-duration S]
 //
 // HTTP throughput and latency of the gateway on loopback, with autocannon. The server under test
 // runs in its own process (bench/lib/server-child.ts, forked), autocannon in this one, so on a
@@ -41,7 +42,16 @@
 // fresh process, spinning that many µs of CPU per request before it answers. It shows what the
 // 50% target leaves a server on this machine: how much work per request costs how much throughput.
 //
-// Writes bench/results/server.json and the server section of bench/README.md.
+// Capture (`--phases capture`, bench/lib/capture-overhead.ts), first, before any other server
+// starts: what capture costs a call forwarded to an upstream LLM. The simulated upstream called
+// directly, through a gateway with capture off and through one with capture on, with json_schema
+// calls (every one captured and learned in shadow mode), plain and streamed, in
+// `--capture-rounds` rotated rounds of `--capture-duration` s runs; every reply through a gateway
+// is checked byte for byte against the upstream's own. `--phases capture` runs it alone (~2.5 min).
+//
+// Writes bench/results/server.json and the server section of bench/README.md (when every other
+// phase ran), and bench/results/server-capture.json and the server-capture section (when the
+// capture phase ran; not while profiling with BENCH_CHILD_EXECARGV).
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,6 +59,7 @@ import autocannon from "autocannon";
 import { loadTransfersData, transfersResponseFormat } from "../src/cli/demo/transfers.js";
 import { loadDatasetFile } from "../src/data/dataset-file.js";
 import { argValue, numberFlag, REPO_ROOT } from "./lib/banking77.js";
+import { captureMarkdown, measureCaptureOverhead } from "./lib/capture-overhead.js";
 import { cpuMs, createBenchStore, heapMb, rssMb, startChild, stopChild } from "./lib/child.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
 
@@ -69,10 +80,12 @@ const settings = {
   calibrate: (argValue("--calibrate") ?? (quick ? "" : "25,50,100")).split(",").filter((x) => x !== "").map(Number),
   max_error: numberFlag("--max-error", 0.1),
   log: argValue("--log") ?? "info",
-  phases: (argValue("--phases") ?? "chat,structured,mixed,predict,batch").split(","),
+  phases: (argValue("--phases") ?? "capture,chat,structured,mixed,predict,batch").split(","),
+  capture_rounds: numberFlag("--capture-rounds", quick ? 1 : 5),
+  capture_duration_s: numberFlag("--capture-duration", quick ? 2 : 4),
 };
 const PHASES = ["chat", "structured", "mixed", "predict", "batch"];
-for (const p of settings.phases) if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase "${p}" (known: ${PHASES.join(", ")})`);
+for (const p of settings.phases) if (p !== "capture" && !PHASES.includes(p)) throw new Error(`--phases: unknown phase "${p}" (known: capture, ${PHASES.join(", ")})`);
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const pct = (x: number, d = 1) => `${(100 * x).toFixed(d)}%`;
@@ -225,8 +238,27 @@ function scanLog(path: string): { failed_responses: number; warnings_or_errors: 
   return { failed_responses: failed, warnings_or_errors: bad, samples };
 }
 
+/** The capture section: measured, printed, and recorded in its own results file and README section. */
+async function captureSection(childFlags: string[]): Promise<void> {
+  const result = await measureCaptureOverhead({ connections: settings.connections, duration_s: settings.capture_duration_s, warmup_s: settings.warmup_s, rounds: settings.capture_rounds, log: settings.log, childFlags });
+  const date = new Date().toISOString();
+  const machine = { cpus: cpus().length, node: process.version };
+  const md = captureMarkdown(result, date, machine);
+  console.log(md);
+  if (childFlags.length === 0) {
+    const path = writeResult("server-capture", { benchmark: "server-capture", date, machine, ...result });
+    updateReadmeSection("server-capture", md);
+    console.error(`wrote ${path} and the server-capture section of bench/README.md`);
+  }
+}
+
 async function main() {
   const started = performance.now();
+  const childFlags = process.env.BENCH_CHILD_EXECARGV?.split(" ").filter(Boolean) ?? [];
+  if (settings.phases.includes("capture")) {
+    await captureSection(childFlags);
+    if (settings.phases.every((p) => p === "capture")) return;
+  }
   const labelled = async (f: string) => (await loadDatasetFile(join(DEMO_DIR, f), { textColumn: "text", labelColumn: "label" })).examples.map((e) => ({ text: e.text, label: e.label! }));
   const train = await labelled("train.csv");
   const test = await labelled("test.csv");
@@ -234,8 +266,7 @@ async function main() {
   console.error(`settings: ${JSON.stringify(settings)}`);
 
   // (1) The ceiling: a bare Fastify process, idle while the gateway is measured and vice versa.
-  // BENCH_CHILD_EXECARGV: extra Node flags for both server processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const childFlags = process.env.BENCH_CHILD_EXECARGV?.split(" ").filter(Boolean) ?? [];
+  // BENCH_CHILD_EXECARGV (read above): extra Node flags for the server processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const bareChildren = [{ processes: 1, child: await startChild(["bare"], "/dev/null", childFlags) }];
   if (settings.workers > 1) bareChildren.push({ processes: settings.workers, child: await startChild(["bare", "0", String(settings.workers)], "/dev/null", childFlags) });
   const ceilingRequests = testTexts.map((text): autocannon.Request => ({ method: "POST", path: "/v1/chat/completions", headers: { "content-type": "application/json" }, body: chatBody(text) }));

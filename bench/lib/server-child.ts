@@ -11,6 +11,13 @@
 //                                             `apprentice serve` with a configuration's teachers:), on a
 //                                             fixed port (a restart keeps its URL), background
 //                                             retrains on, request log "buffered" or "sync"
+//   server-child.ts capture-gateway DB_PATH LOG UPSTREAM_URL on|off
+//                                             the gateway with an upstream LLM at UPSTREAM_URL, capture
+//                                             on (the default settings: shadow mode, no auto_serve) or
+//                                             off (`capture: false`, pure pass-through), one process
+//   server-child.ts simulated-llm             the simulated upstream LLM (startSimulatedLlm), answering
+//                                             each transfers-demo text with its gold object's JSON
+//                                             (a map lookup: cheap, and the same every time)
 //
 // With PROCESSES > 1 the server runs in that many node:cluster workers sharing the port, as
 // `apprentice serve --workers N` runs the gateway; this process is then their primary.
@@ -28,6 +35,7 @@ import { openStore } from "../../src/store/index.js";
 import { loadTransfersData } from "../../src/cli/demo/transfers.js";
 import { isStructuredTask } from "../../src/task/structured.js";
 import { SimulatedTeacher, structuredAnswerKey } from "../../src/teacher/index.js";
+import { lastUserText, startSimulatedLlm } from "../../src/teacher/simulated-llm-server.js";
 import { REPO_ROOT } from "./banking77.js";
 
 const DEMO_DIR = join(REPO_ROOT, "examples/banking-demo");
@@ -82,11 +90,30 @@ async function taskGateway(dbPath: string, log: string, port: number, requestLog
   return g.url;
 }
 
+async function captureGateway(dbPath: string, log: string, upstreamUrl: string, capture: string): Promise<string> {
+  if (capture !== "on" && capture !== "off") throw new Error(`capture must be on or off, got ${capture}`);
+  const store = await openStore(dbPath);
+  // capture on: no `capture` option, as a gateway whose configuration has no capture block.
+  const g = await startGateway({ store, host: "127.0.0.1", port: 0, upstream: { baseURL: upstreamUrl }, ...(capture === "off" ? { capture: false as const } : {}), logger: log === "off" ? false : { level: log }, rateLimit: false, handleSignals: true });
+  return g.url;
+}
+
+async function simulatedLlm(): Promise<string> {
+  const transfers = await loadTransfersData(false);
+  const answers = new Map(transfers.gold.map((r) => [r.text, JSON.stringify(r.object)]));
+  const llm = await startSimulatedLlm((body) => ({ content: answers.get(lastUserText(body)) ?? "{}" }));
+  // Nothing to flush: exit at once (a gateway's keep-alive connections would hold close() open).
+  process.once("SIGTERM", () => process.exit(0));
+  return llm.url;
+}
+
 const [mode, ...args] = process.argv.slice(2);
 const processes = Number((mode === "bare" ? args[1] : mode === "gateway" ? args[2] : undefined) ?? 1);
 
 async function start(): Promise<string> {
   if (mode === "bare") return bare(Number(args[0] ?? 0));
+  if (mode === "simulated-llm") return simulatedLlm();
+  if (mode === "capture-gateway") return captureGateway(args[0], args[1] ?? "info", args[2], args[3]);
   const [dbPath, log = "info", port, requestLog = "buffered", teachers = "{}"] = args;
   return mode === "task-gateway" ? taskGateway(dbPath, log, Number(port), requestLog, teachers) : gateway(dbPath, log);
 }
