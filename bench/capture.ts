@@ -37,7 +37,7 @@ import { openStore } from "../src/store/index.js";
 import { lastUserText, startSimulatedLlm, type SimulatedLlm } from "../src/teacher/simulated-llm-server.js";
 import { argValue, numberFlag, REPO_ROOT } from "./lib/banking77.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
-import { ORDER_SEEDS, pct, runInlineOrder, snipsStream, snipsStructured, TEACHER_ACCURACY, type SnipsItem } from "./lib/snips-structured.js";
+import { ORDER_SEEDS, pct, runInlineOrder, runSummary, snipsStream, snipsStructured, TEACHER_ACCURACY, type SnipsItem } from "./lib/snips-structured.js";
 import { medianAndWorst } from "./lib/spread.js";
 
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
@@ -231,21 +231,7 @@ async function runCaptured(seed: number, stream: readonly SnipsItem[]): Promise<
 
 /** bench:structured's figures for one order: the in-process cascade on the same stream. */
 async function inlineFigures(seed: number) {
-  const inline = await runInlineOrder(setting, seed, { limit, label: "in-process" });
-  const r = inline.result;
-  const h = r.holdout!;
-  return {
-    teacher_share: round(r.teacher_calls / r.requests),
-    specialist_share: round(r.specialist_answers / r.requests),
-    exact_match: round(r.accuracy),
-    teacher_only_exact_match: round(r.teacher_only_accuracy!),
-    disagreement: r.specialist_error_vs_teacher === null ? null : round(r.specialist_error_vs_teacher),
-    retrains: r.retrains,
-    versions: r.versions,
-    seconds: round(inline.seconds, 1),
-    holdout_teacher_share: round(h.holdout_teacher_share),
-    holdout_disagreement: h.holdout_specialist_error_vs_teacher === null ? null : round(h.holdout_specialist_error_vs_teacher),
-  };
+  return runSummary(await runInlineOrder(setting, seed, { limit, label: "in-process" }));
 }
 type InlineFigures = Awaited<ReturnType<typeof inlineFigures>>;
 
@@ -317,7 +303,7 @@ const spread = {
   captured_exact_match_vs_upstream_only: of((o) => o.captured.exact_match - o.captured.teacher_only_exact_match, "min"),
   structured_exact_match_vs_teacher_only: of((o) => o.structured.exact_match - o.structured.teacher_only_exact_match, "min"),
   captured_disagreement: of((o) => o.captured.disagreement ?? 0, "max"),
-  structured_disagreement: of((o) => o.structured.disagreement ?? 0, "max"),
+  structured_disagreement: of((o) => o.structured.specialist_disagreement ?? 0, "max"),
   holdout_taken_over_share: of((o) => o.captured.holdout_shadow.taken_over_share, "min"),
   holdout_bound: of((o) => o.captured.holdout_shadow.bound ?? 1, "max"),
 };
@@ -355,7 +341,7 @@ if (!process.argv.includes("--quick") && orders >= 3) {
       `${o.teacher_share_difference >= 0 ? "+" : ""}${(100 * o.teacher_share_difference).toFixed(1)} pt`,
       `${pct(o.captured.exact_match)} (${pct(o.captured.teacher_only_exact_match)})`,
       pct(o.structured.exact_match),
-      `${pct(o.captured.disagreement)} / ${pct(o.structured.disagreement)}`,
+      `${pct(o.captured.disagreement)} / ${pct(o.structured.specialist_disagreement)}`,
       `${o.captured.holdout_shadow.taken_over} of ${o.captured.holdout_shadow.calls} (${pct(o.captured.holdout_shadow.taken_over_share)}), ${pct(o.captured.holdout_shadow.agreement)}, ${pct(o.captured.holdout_shadow.bound)}${o.captured.holdout_shadow.proven ? " (proven)" : ""}`,
       `${o.captured.seconds} / ${o.structured.seconds}`,
     ]),

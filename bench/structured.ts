@@ -18,7 +18,7 @@ import { fieldDifferences, parseCanonical } from "../src/engine/structured-answe
 import { argValue, numberFlag, REPO_ROOT } from "./lib/banking77.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
 import { medianAndWorst } from "./lib/spread.js";
-import { ORDER_SEEDS, pct, runInlineOrder, snipsStructured, TEACHER_ACCURACY, VALIDATION_SEEDS, type InlineRun as Run } from "./lib/snips-structured.js";
+import { ORDER_SEEDS, pct, runInlineOrder, runSummary, snipsStructured, TEACHER_ACCURACY, VALIDATION_SEEDS, type InlineRun as Run } from "./lib/snips-structured.js";
 import { latencyPercentiles } from "./lib/timing.js";
 
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
@@ -50,27 +50,7 @@ function fieldDisagreement(run: Run): Record<string, number> {
 }
 
 function summary(run: Run) {
-  const r = run.result;
-  const h = r.holdout!;
-  return {
-    order: run.seed,
-    requests: r.requests,
-    teacher_share: round(r.teacher_calls / r.requests),
-    exact_match: round(r.accuracy),
-    teacher_only_exact_match: round(r.teacher_only_accuracy!),
-    specialist_disagreement: r.specialist_error_vs_teacher === null ? null : round(r.specialist_error_vs_teacher),
-    audits: r.audits,
-    tightenings: r.tightenings,
-    versions: r.versions,
-    retrains: r.retrains,
-    holdout_teacher_share: round(h.holdout_teacher_share),
-    holdout_exact_match: round(h.holdout_accuracy),
-    holdout_teacher_only_exact_match: round(h.holdout_teacher_only_accuracy!),
-    holdout_specialist_disagreement: h.holdout_specialist_error_vs_teacher === null ? null : round(h.holdout_specialist_error_vs_teacher),
-    holdout_field_disagreement: fieldDisagreement(run),
-    seconds: round(run.seconds, 1),
-    training_seconds: round(run.retrains.reduce((s, x) => s + x.seconds, 0), 1),
-  };
+  return { ...runSummary(run), holdout_field_disagreement: fieldDisagreement(run) };
 }
 type Summary = ReturnType<typeof summary>;
 

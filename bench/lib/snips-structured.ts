@@ -84,3 +84,30 @@ export async function runInlineOrder(setting: SnipsStructured, seed: number, opt
   });
   return { seed, result, cascade, retrains, seconds: (performance.now() - t0) / 1000 };
 }
+
+const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** An in-process run's figures: the stream's, and the final cascade's on the holdout (as bench:structured reports them). */
+export function runSummary(run: InlineRun) {
+  const r = run.result;
+  const h = r.holdout!;
+  return {
+    order: run.seed,
+    requests: r.requests,
+    teacher_share: round(r.teacher_calls / r.requests),
+    specialist_share: round(r.specialist_answers / r.requests),
+    exact_match: round(r.accuracy),
+    teacher_only_exact_match: round(r.teacher_only_accuracy!),
+    specialist_disagreement: r.specialist_error_vs_teacher === null ? null : round(r.specialist_error_vs_teacher),
+    audits: r.audits,
+    tightenings: r.tightenings,
+    versions: r.versions,
+    retrains: r.retrains,
+    holdout_teacher_share: round(h.holdout_teacher_share),
+    holdout_exact_match: round(h.holdout_accuracy),
+    holdout_teacher_only_exact_match: round(h.holdout_teacher_only_accuracy!),
+    holdout_specialist_disagreement: h.holdout_specialist_error_vs_teacher === null ? null : round(h.holdout_specialist_error_vs_teacher),
+    seconds: round(run.seconds, 1),
+    training_seconds: round(run.retrains.reduce((s, x) => s + x.seconds, 0), 1),
+  };
+}
