@@ -14,79 +14,23 @@
 // --orders N (default 3) replays N shuffled stream orders (seeds 101, 202, …), reported as median
 // and worst. --quick: 1 order. --validation: orders 42 and 7, never the reported ones; prints only.
 import { join, resolve } from "node:path";
-import { Cascade, type CascadeTask, type RetrainReport } from "../src/cascade/cascade.js";
-import { simulate, type SimulationResult } from "../src/cascade/simulation.js";
-import { structuredKind } from "../src/cascade/specialist-kind.js";
-import { mulberry32, shuffleInPlace } from "../src/engine/random.js";
 import { fieldDifferences, parseCanonical } from "../src/engine/structured-answer.js";
-import type { StructuredSpecialist } from "../src/engine/structured-specialist.js";
-import { RoutingSchema, TaskTeacherSchema, TrainingSchema } from "../src/task/definition.js";
-import { structuredAnswerKey } from "../src/teacher/sim-structured-key.js";
-import { SimulatedTeacher } from "../src/teacher/simulated-teacher.js";
 import { argValue, numberFlag, REPO_ROOT } from "./lib/banking77.js";
 import { markdownTable, updateReadmeSection, writeResult } from "./lib/report.js";
 import { medianAndWorst } from "./lib/spread.js";
-import { loadSnips, snipsAnswers, snipsFields } from "./lib/snips.js";
+import { ORDER_SEEDS, pct, runInlineOrder, runSummary, snipsStructured, TEACHER_ACCURACY, VALIDATION_SEEDS, type InlineRun as Run } from "./lib/snips-structured.js";
 import { latencyPercentiles } from "./lib/timing.js";
 
-/**
- * The teacher's whole-object accuracy. LLMs prompted with a schema name the intent of a SNIPS query
- * nearly always right (reported figures are in the mid to high 90s); they slip more on copying
- * every slot value with exact boundaries (reported slot F1 of prompted LLMs ranges from the 60s to
- * the low 90s with few-shot examples). 85% of whole objects exactly right is a strong prompted
- * teacher, near the 83% the label benchmark gives its Banking77 teacher.
- */
-const TEACHER_ACCURACY = 0.85;
-const ORDER_SEEDS = [101, 202, 303, 404, 505];
-const VALIDATION_SEEDS = [42, 7];
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
-const pct = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? "n/a" : `${(100 * x).toFixed(d)}%`);
 
 const dataDir = resolve(argValue("--data-dir") ?? join(REPO_ROOT, "../shared/datasets/snips"));
 const validation = process.argv.includes("--validation");
 const orders = validation ? VALIDATION_SEEDS.length : process.argv.includes("--quick") ? 1 : numberFlag("--orders", 3);
 const seeds = (validation ? VALIDATION_SEEDS : ORDER_SEEDS).slice(0, orders);
 
-const trainRows = loadSnips(dataDir, "train.jsonl");
-const testRows = loadSnips(dataDir, "test.jsonl");
-const fields = snipsFields([...trainRows, ...testRows]);
-const train = snipsAnswers(fields, trainRows);
-const test = snipsAnswers(fields, testRows);
-const key = structuredAnswerKey({ fields, gold: [...train, ...test], accuracy: TEACHER_ACCURACY, seed: 1 });
-const teacher = new SimulatedTeacher({ key });
-const kind = structuredKind(fields);
-const task: CascadeTask = {
-  name: "snips",
-  routing: RoutingSchema.parse({ max_error: 0.05, confidence_level: 0.95, audit_rate: 0.05 }),
-  training: TrainingSchema.parse({}),
-  teacher: TaskTeacherSchema.parse({}),
-};
+const setting = snipsStructured(dataDir);
+const { train, test, fields, key, task } = setting;
 console.error(`SNIPS structured: ${train.length} stream / ${test.length} holdout texts, ${fields.length} fields; teacher wrong on ${key.mistakes} of ${key.answers.size} texts`);
-
-interface Run {
-  seed: number;
-  result: SimulationResult;
-  cascade: Cascade<StructuredSpecialist, CascadeTask>;
-  retrains: RetrainReport[];
-  seconds: number;
-}
-
-async function runOrder(seed: number): Promise<Run> {
-  const retrains: RetrainReport[] = [];
-  const cascade = new Cascade({ task, kind, teacher, onRetrain: (r) => retrains.push(r) });
-  const stream = shuffleInPlace([...train], mulberry32(seed));
-  const t0 = performance.now();
-  const result = await simulate(cascade, {
-    stream,
-    holdout: test,
-    onCheckpoint: (c) =>
-      console.error(
-        `[order ${seed}] ${c.requests} requests: teacher ${pct(c.teacher_calls / c.requests)}, last window specialist ${pct(c.window_coverage)}, ` +
-          `exact match ${pct(c.accuracy)} (teacher only ${pct(c.teacher_only_accuracy)}), v${c.version}, threshold ${c.threshold?.toFixed(3) ?? "none"}`,
-      ),
-  });
-  return { seed, result, cascade, retrains, seconds: (performance.now() - t0) / 1000 };
-}
 
 /**
  * Per field, the share of the final cascade's specialist answers on the holdout that differ from
@@ -106,27 +50,7 @@ function fieldDisagreement(run: Run): Record<string, number> {
 }
 
 function summary(run: Run) {
-  const r = run.result;
-  const h = r.holdout!;
-  return {
-    order: run.seed,
-    requests: r.requests,
-    teacher_share: round(r.teacher_calls / r.requests),
-    exact_match: round(r.accuracy),
-    teacher_only_exact_match: round(r.teacher_only_accuracy!),
-    specialist_disagreement: r.specialist_error_vs_teacher === null ? null : round(r.specialist_error_vs_teacher),
-    audits: r.audits,
-    tightenings: r.tightenings,
-    versions: r.versions,
-    retrains: r.retrains,
-    holdout_teacher_share: round(h.holdout_teacher_share),
-    holdout_exact_match: round(h.holdout_accuracy),
-    holdout_teacher_only_exact_match: round(h.holdout_teacher_only_accuracy!),
-    holdout_specialist_disagreement: h.holdout_specialist_error_vs_teacher === null ? null : round(h.holdout_specialist_error_vs_teacher),
-    holdout_field_disagreement: fieldDisagreement(run),
-    seconds: round(run.seconds, 1),
-    training_seconds: round(run.retrains.reduce((s, x) => s + x.seconds, 0), 1),
-  };
+  return { ...runSummary(run), holdout_field_disagreement: fieldDisagreement(run) };
 }
 type Summary = ReturnType<typeof summary>;
 
@@ -146,7 +70,7 @@ function spread(all: Summary[]) {
 
 const runs: Run[] = [];
 for (const seed of seeds) {
-  const run = await runOrder(seed);
+  const run = await runInlineOrder(setting, seed);
   runs.push(run);
   console.error(JSON.stringify(summary(run)));
 }

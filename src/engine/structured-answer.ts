@@ -70,13 +70,18 @@ function normalizeChar(c: string): string {
 export function locateValue(text: string, value: string, from = 0): { start: number; end: number } | null {
   const needle = value.trim().replace(/\s+/g, " ").toLowerCase();
   if (needle.length === 0) return null;
-  // A whole-word occurrence first: "VI" in "Woodsfield VI", not in "serving".
+  // A whole-word occurrence first: "VI" in "Woodsfield VI", not in "serving"; among those, one
+  // written exactly as the value: "my" in "Paint My Masterpiece to my playlist" is the second.
   let inside: { start: number; end: number } | null = null;
+  let word: { start: number; end: number } | null = null;
   for (let at = matchAt(text, needle, from); at !== null; at = matchAt(text, needle, at.start + 1)) {
-    if (!isWordChar(text[at.start - 1]) && !isWordChar(text[at.end])) return at;
+    if (!isWordChar(text[at.start - 1]) && !isWordChar(text[at.end])) {
+      if (text.slice(at.start, at.end) === value) return at;
+      word ??= at;
+    }
     inside ??= at;
   }
-  return inside;
+  return word ?? inside;
 }
 
 function isWordChar(c: string | undefined): boolean {

@@ -47,6 +47,14 @@ describe("locateValue", () => {
     expect(locateValue("serving", "vi")).toEqual({ start: 3, end: 5 });
   });
 
+  it("prefers the occurrence written exactly as the value over an earlier one in another case", () => {
+    const text = "Include When I Paint My Masterpiece in my Acoustic Spring playlist.";
+    expect(locateValue(text, "my")).toEqual({ start: text.indexOf(" my ") + 1, end: text.indexOf(" my ") + 3 });
+    expect(locateValue(text, "My")).toEqual({ start: text.indexOf("My"), end: text.indexOf("My") + 2 });
+    // No exact one: the first whole-word occurrence in any case, as before.
+    expect(locateValue(text, "MY")).toEqual({ start: text.indexOf("My"), end: text.indexOf("My") + 2 });
+  });
+
   it("searches from an offset, and returns null for a value not in the text or empty", () => {
     expect(locateValue("50 and 50", "50", 1)).toEqual({ start: 7, end: 9 });
     expect(locateValue("send money", "Anna")).toBeNull();

@@ -36,6 +36,8 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
   }
 
   app.get("/v1/captured", admin, async () => {
+    // Shadow figures are read from the request log: rows still in its buffer count too.
+    await app.requestLog.flush();
     const records = (await store.tasks.list()).filter((r) => isCapturedTask(r.definition));
     const data = [];
     for (const r of records) data.push(await discoveredTask(store, { ...r, definition: r.definition as never }, await runtimes.get(r.name)));
@@ -44,6 +46,7 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
 
   app.get<NameParams>("/v1/captured/:name", admin, async (request) => {
     const record = await capturedRecord(request.params.name);
+    await app.requestLog.flush();
     return discoveredTask(store, record, await runtimes.get(record.name));
   });
 
@@ -53,6 +56,7 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
     if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
     const { mode = record.definition.capture.mode, auto_serve } = parsed.data;
     await setCaptureMode(store, runtimes, record.name, mode, auto_serve);
+    await app.requestLog.flush();
     return discoveredTask(store, await capturedRecord(record.name), await runtimes.get(record.name));
   });
 }
