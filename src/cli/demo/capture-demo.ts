@@ -4,20 +4,18 @@
 // (it knows the bundled transfer messages, right on most of them like a real model). The gateway
 // captures the calls as a task, learns it in shadow mode, switches it to serve by itself once
 // shadow traffic proves the bound (auto_serve), and from then on answers the calls it is sure of.
-import { mkdir, rm } from "node:fs/promises";
-import { dirname } from "node:path";
 import OpenAI from "openai";
 import { parseCanonical } from "../../engine/structured-answer.js";
 import type { StructuredSpecialist } from "../../engine/structured-specialist.js";
 import { trainStructuredSpecialist } from "../../engine/structured-train.js";
 import type { DiscoveredTask } from "../../server/capture/discovered.js";
 import { startGateway, type Gateway } from "../../server/start.js";
-import { openStore, type Store } from "../../store/index.js";
 import { outputJsonSchema } from "../../task/output-fields.js";
 import { structuredAnswerKey } from "../../teacher/sim-structured-key.js";
 import { lastUserText, startSimulatedLlm, type SimulatedLlm } from "../../teacher/simulated-llm-server.js";
 import { DEFAULT_STRUCTURED_SIM_ACCURACY } from "../simulate-structured.js";
 import { fixed, percent } from "../format.js";
+import { freshDemoStore } from "./demo-gateway.js";
 import { loadTransfersData, type TransfersData } from "./transfers.js";
 
 /** The model the app calls, and its price per million tokens (gpt-4o-mini's list price). */
@@ -56,11 +54,7 @@ function transferLlm(data: TransfersData) {
 export async function startCaptureDemo(options: { port: number; host: string; db: string; handleSignals?: boolean }): Promise<CaptureDemo> {
   const data = await loadTransfersData(false);
   const llm = await startSimulatedLlm(transferLlm(data));
-  await mkdir(dirname(options.db), { recursive: true });
-  for (const suffix of ["", "-wal", "-shm"]) await rm(options.db + suffix, { force: true });
-  const store: Store = await openStore(options.db);
-  const adminKey = (await store.apiKeys.create("demo admin", "admin")).key;
-  const predictKey = (await store.apiKeys.create("demo app", "predict")).key;
+  const { store, adminKey, predictKey } = await freshDemoStore(options.db);
   const gateway = await startGateway({
     store,
     port: options.port,
