@@ -1,6 +1,5 @@
 // Migration 007 rebuilds SQLite's examples table to drop the 200-character label CHECK: the rows,
 // their ids and revisions survive, and ids are still never reused.
-import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
 import { migrationProvider } from "../../src/store/migrations/index.js";
+import { SqliteDatabase } from "../../src/store/sqlite-driver.js";
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,7 +16,7 @@ describe("migration 007 on SQLite", () => {
   it("keeps every example with its id, and new ids continue past deleted ones", async () => {
     dir = mkdtempSync(join(tmpdir(), "apprentice-m007-"));
     const path = join(dir, "old.db");
-    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(path) }) });
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new SqliteDatabase(path) }) });
     const { error } = await new Migrator({ db, provider: migrationProvider("sqlite") }).migrateTo("006_example_deletions");
     expect(error).toBeUndefined();
     await sql`insert into tasks (name, definition, created_at, updated_at) values ('t', '{}', 1, 1)`.execute(db);
