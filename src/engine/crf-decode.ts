@@ -15,7 +15,7 @@
 // Viterbi and the forward pass share one loop over the incoming edges; the backward pass stops at
 // the last token a span marginal needs. crf.ts stays the reference (and training's code); a test
 // checks this against it on random models.
-import { spanMarginal, tagCount, type CrfWeights } from "./crf.js";
+import { RESCUE_BELOW, rescueForwardStep, spanMarginal, tagCount, type CrfWeights, type TransitionGraph } from "./crf.js";
 import { RowTable } from "./span-features.js";
 
 /** Below this log-ratio to the best tag, a tag's weight is taken as zero (as in crf.ts). */
@@ -67,8 +67,11 @@ export class CrfDecoder {
   private readonly expIToI: Float64Array;
   private readonly start: Float64Array;
   private readonly expStart: Float64Array;
-  /** exp(transition / T), L × L, for span marginals. */
+  /** exp(transition / T), L × L, for span marginals (and, with the graph, a forward step redone: rescueForwardStep). */
   private readonly expTransition: Float64Array;
+  private readonly graph: TransitionGraph;
+  /** Σ exp(start / T) over the tags a path may start with: the first token's incoming mass. */
+  private readonly startMass: number;
   private readonly invT: number;
 
   emit = new Float64Array(0);
@@ -159,6 +162,10 @@ export class CrfDecoder {
     this.start = w.start;
     this.expStart = Float64Array.from(w.start, (v) => Math.exp(v / temperature));
     this.expTransition = Float64Array.from(w.transition, (v) => Math.exp(v / temperature));
+    this.graph = w.graph;
+    let startMass = 0;
+    for (let y = 0; y <= K; y++) startMass += this.expStart[y];
+    this.startMass = startMass;
     this.u = new Float64Array(L);
   }
 
@@ -286,6 +293,11 @@ export class CrfDecoder {
       delta[y] = -Infinity;
       alpha[y] = 0;
     }
+    if (!(c > this.startMass * RESCUE_BELOW)) {
+      const rescued = this.rescue(0);
+      c = rescued.mass;
+      logZ += rescued.shift;
+    }
     scale[0] = c;
     for (let y = 0; y < L; y++) alpha[y] /= c;
     for (let t = 1; t < tokens; t++) {
@@ -302,6 +314,7 @@ export class CrfDecoder {
       }
       delta[cur] = top + emit[cur];
       // Times the tag's weight, and into the scale, in tag order (as crf.ts, which does it in a loop of its own).
+      let incoming = sum;
       c = sum * psi[cur];
       alpha[cur] = c;
       // Into B-k, from O and the span-to-span moves.
@@ -328,6 +341,7 @@ export class CrfDecoder {
           j++;
         }
         delta[cur + 1 + k] = top + emit[cur + 1 + k];
+        incoming += sum;
         const a = sum * psi[cur + 1 + k];
         alpha[cur + 1 + k] = a;
         c += a;
@@ -337,9 +351,16 @@ export class CrfDecoder {
         const b = prev + 1 + k;
         const i = prev + 1 + K + k;
         delta[cur + 1 + K + k] = Math.max(delta[b] + bToI[k], delta[i] + iToI[k]) + emit[cur + 1 + K + k];
-        const a = (alpha[b] * expBToI[k] + alpha[i] * expIToI[k]) * psi[cur + 1 + K + k];
+        const into = alpha[b] * expBToI[k] + alpha[i] * expIToI[k];
+        incoming += into;
+        const a = into * psi[cur + 1 + K + k];
         alpha[cur + 1 + K + k] = a;
         c += a;
+      }
+      if (!(c > incoming * RESCUE_BELOW)) {
+        const rescued = this.rescue(t);
+        c = rescued.mass;
+        logZ += rescued.shift;
       }
       scale[t] = c;
       const inv = 1 / c;
@@ -395,6 +416,11 @@ export class CrfDecoder {
       if (delta[prev + y] + this.iToI[k] > top) arg = y;
     }
     return arg;
+  }
+
+  /** Token t's forward step again, exactly, its kept mass being too small a share of its incoming mass (rescueForwardStep, as crf.ts). */
+  private rescue(t: number): { mass: number; shift: number } {
+    return rescueForwardStep(this.graph, this.tags, this.labelCount, t, this.emit, this.psi, this.alpha, this.expTransition, this.expStart, this.invT);
   }
 
   /** The backward pass of the last `decode`, from the last token down to token `downTo`. */

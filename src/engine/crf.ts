@@ -107,7 +107,6 @@ export class ChainScratch {
   /** Training: tag marginal minus gold indicator, per token and tag. */
   residual = new Float64Array(0);
   scale = new Float64Array(0);
-  shift = new Float64Array(0);
   backPointer = new Int32Array(0);
   best = new Float64Array(0);
 
@@ -125,7 +124,6 @@ export class ChainScratch {
     if (this.scale.length < tokens) {
       const cap = Math.max(tokens, this.scale.length * 2);
       this.scale = new Float64Array(cap);
-      this.shift = new Float64Array(cap);
     }
     if (this.best.length < tags) this.best = new Float64Array(tags);
   }
@@ -212,14 +210,13 @@ export function forwardBackward(w: CrfWeights, tokens: number, s: ChainScratch, 
   if (tokens === 0) return 0;
   const K = w.labelCount;
   const L = tagCount(K);
-  const { emit, psi, alpha, beta, scale, shift } = s;
+  const { emit, psi, alpha, beta, scale } = s;
   const invT = 1 / temperature;
   let logZ = 0;
   for (let t = 0; t < tokens; t++) {
     const o = t * L;
     let max = -Infinity;
     for (let y = 0; y < L; y++) if (emit[o + y] > max) max = emit[o + y];
-    shift[t] = max;
     for (let y = 0; y < L; y++) {
       // Math.exp is the costliest step of decoding; a tag e^-30 below the best one adds nothing.
       const d = (emit[o + y] - max) * invT;
@@ -234,12 +231,20 @@ export function forwardBackward(w: CrfWeights, tokens: number, s: ChainScratch, 
     c += alpha[y];
   }
   for (let y = K + 1; y < L; y++) alpha[y] = 0;
+  let incoming = 0;
+  for (let y = 0; y <= K; y++) incoming += expStart[y];
+  if (!(c > incoming * RESCUE_BELOW)) {
+    const rescued = rescueForwardStep(w.graph, L, K, 0, emit, psi, alpha, expTransition, expStart, invT);
+    c = rescued.mass;
+    logZ += rescued.shift;
+  }
   scale[0] = c;
   for (let y = 0; y < L; y++) alpha[y] /= c;
   const { inStart, inFrom, outStart, outTo } = w.graph;
   for (let t = 1; t < tokens; t++) {
     const prev = (t - 1) * L;
     const cur = t * L;
+    incoming = 0;
     for (let y = 0; y < L; y++) {
       let sum = 0;
       for (let j = inStart[y]; j < inStart[y + 1]; j++) {
@@ -247,11 +252,17 @@ export function forwardBackward(w: CrfWeights, tokens: number, s: ChainScratch, 
         sum += alpha[prev + p] * expTransition[p * L + y];
       }
       alpha[cur + y] = sum;
+      incoming += sum;
     }
     c = 0;
     for (let y = 0; y < L; y++) {
       alpha[cur + y] *= psi[cur + y];
       c += alpha[cur + y];
+    }
+    if (!(c > incoming * RESCUE_BELOW)) {
+      const rescued = rescueForwardStep(w.graph, L, K, t, emit, psi, alpha, expTransition, expStart, invT);
+      c = rescued.mass;
+      logZ += rescued.shift;
     }
     scale[t] = c;
     const inv = 1 / c;
@@ -278,6 +289,52 @@ export function forwardBackward(w: CrfWeights, tokens: number, s: ChainScratch, 
     }
   }
   return logZ;
+}
+
+/**
+ * A forward step's kept mass below this share of its incoming mass is done again (rescueForwardStep).
+ * The fast step drops tags more than e^-30 below the token's best tag, so what it drops is below
+ * e^-30 of the incoming mass; above this share that is within e^-15 (3e-7) of what it keeps.
+ */
+export const RESCUE_BELOW = Math.exp(-15);
+/** Largest log weight a rescued step gives a tag (see rescueForwardStep). */
+const MAX_RESCUED_LOG_WEIGHT = 700;
+
+/**
+ * A forward step done again, exactly. The fast step weighs each tag by its emission against the
+ * token's best tag and drops tags more than e^-30 below it. That is safe while the best tag is
+ * one the paths reach; when it is an I- tag whose B- had (almost) no mass at the token before,
+ * the step drops the tags that carry the mass: log Z came out -∞ (every probability NaN; a
+ * transfer message did it to a specialist trained on 250 examples) or hundreds of nats off.
+ * Here each tag is weighed by its incoming mass times its emission, against the best such
+ * product, with nothing dropped; tags with no incoming mass get weight 0, which changes nothing a
+ * marginal reads (only paths through tags with forward mass count). A weight is capped at e^700,
+ * reached only by a tag with incoming mass below e^-700, so nothing overflows. Fills `psi` and
+ * the unnormalised `alpha` of token t; returns the step's mass and what log Z gains from its new
+ * shift (the caller had added the token's largest emission / T). Rare, so plain Math.exp and
+ * Math.log; crf-decode.ts calls this same function.
+ */
+export function rescueForwardStep(graph: TransitionGraph, L: number, K: number, t: number, emit: Float64Array, psi: Float64Array, alpha: Float64Array, expTransition: Float64Array, expStart: Float64Array, invT: number): { mass: number; shift: number } {
+  const cur = t * L;
+  const prev = cur - L;
+  let oldMax = -Infinity;
+  for (let y = 0; y < L; y++) if (emit[cur + y] > oldMax) oldMax = emit[cur + y];
+  // Incoming mass of each tag, before its emission: alpha holds it until weighed.
+  let top = -Infinity;
+  for (let y = 0; y < L; y++) {
+    let into = 0;
+    if (t === 0) into = y <= K ? expStart[y] : 0;
+    else for (let j = graph.inStart[y]; j < graph.inStart[y + 1]; j++) into += alpha[prev + graph.inFrom[j]] * expTransition[graph.inFrom[j] * L + y];
+    alpha[cur + y] = into;
+    if (into > 0) top = Math.max(top, Math.log(into) + emit[cur + y] * invT);
+  }
+  let mass = 0;
+  for (let y = 0; y < L; y++) {
+    psi[cur + y] = alpha[cur + y] > 0 ? Math.exp(Math.min(emit[cur + y] * invT - top, MAX_RESCUED_LOG_WEIGHT)) : 0;
+    alpha[cur + y] *= psi[cur + y];
+    mass += alpha[cur + y];
+  }
+  return { mass, shift: top - oldMax * invT };
 }
 
 /** exp(x / T) of every entry (transitions and start scores for forwardBackward). */

@@ -73,6 +73,39 @@ describe("linear-chain CRF", () => {
     }
   });
 
+  it("keeps log Z and span marginals exact when a token's best tag is one no path can reach", () => {
+    // Token 0's best tag is I-0 (no path starts inside a span), token 1's is I-1, whose only way
+    // in, B-1 at token 0, has start weight e^-1000: every reachable tag is far below the best one,
+    // the fast forward step drops them all, and without its rescue log Z was -∞ and the marginals NaN.
+    const K = 2;
+    const n = 4;
+    const w = randomCrf(K, 5, 23);
+    w.start[1 + 1] = -1000;
+    const s = new ChainScratch();
+    const rows = randomRows(n, 2, 5, 5);
+    const L = tagCount(K);
+    const I0 = 1 + K;
+    const I1 = 2 + K;
+    const paths = allPaths(w, n);
+    for (const T of [1, 0.5, 3]) {
+      emissions(w, rows, n, 2, s);
+      s.emit[0 * L + I0] += 300;
+      s.emit[1 * L + I1] += 300;
+      const scores = paths.map((p) => sequenceScore(w, n, s, p) / T);
+      const top = Math.max(...scores);
+      const exactLogZ = top + Math.log(scores.reduce((a, x) => a + Math.exp(x - top), 0));
+      const expT = expScaled(w.transition, T);
+      const logZ = forwardBackward(w, n, s, expT, expScaled(w.start, T), T);
+      expect(logZ).toBeCloseTo(exactLogZ, 9);
+      for (const [label, first, last] of [[0, 1, 2], [1, 2, 3], [0, 3, 3]] as const) {
+        const B = 1 + label;
+        const I = 1 + K + label;
+        const want = paths.reduce((a, p, i) => (p[first] === B && p.slice(first + 1, last + 1).every((y) => y === I) && p[last + 1] !== I ? a + Math.exp(scores[i] - exactLogZ) : a), 0);
+        expect(spanMarginal(w, n, s, expT, label, first, last)).toBeCloseTo(want, 10);
+      }
+    }
+  });
+
   it("has the analytic gradient of its loss (numerical check)", () => {
     const K = 2;
     const L = tagCount(K);
