@@ -143,7 +143,7 @@ async function runCaptured(seed: number, stream: readonly SnipsItem[]): Promise<
       handleSignals: false,
       env: {},
       upstream: { baseURL: llm.url, apiKey: "sk-bench-upstream" },
-      capture: { models: [MODEL], exclude_models: [], exclude_keys: [], privacy: "keep_inputs", auto_serve: false, max_tasks: 5, prices: {} },
+      capture: { models: [MODEL], exclude_models: [], exclude_keys: [], privacy: "keep_inputs", auto_serve: false, max_tasks: 5, task_defaults: {}, prices: {} },
       rateLimit: false,
       retention: false,
     });

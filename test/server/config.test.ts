@@ -64,6 +64,8 @@ describe("configuration validation", () => {
       [{ teacher: { base_url: "http://127.0.0.1:9/v1" } }, /teacher\.base_url: declare the teacher under teachers:/],
       [{ teachers: { "Big Model": {} } }, /teachers\.Big Model/],
       [{ teachers: { llm: { api_key: "sk-in-the-file" } } }, /teachers\.llm: Unrecognized key: "api_key"/],
+      [{ capture: { task_defaults: { routing: { max_error: 2 } } } }, /capture\.task_defaults\.routing\.max_error: /],
+      [{ capture: { task_defaults: { training: { learn_from_keys: ["a"] } } } }, /capture\.task_defaults\.training: Unrecognized key: "learn_from_keys"/],
     ];
     for (const [data, message] of cases) expect(() => parseConfig(data, "apprentice.yaml", dir), JSON.stringify(data)).toThrow(message);
     expect(parseConfig(null, "empty.yaml", dir)).toMatchObject({ tasks: [], keys: [], aliases: {}, server: {} });

@@ -2,6 +2,7 @@
 // calls may become captured tasks, how their inputs are kept, when a task may take over by itself,
 // and what the upstream's tokens cost (for the savings the console shows).
 import { z } from "zod";
+import { RoutingSchema, TrainingSchema } from "../../task/definition.js";
 
 const PriceSchema = z.object({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }).strict();
 
@@ -23,6 +24,18 @@ export const CaptureSettingsSchema = z
     auto_serve: z.union([z.literal(false), z.object({ min_requests: z.number().int().min(1).default(200) }).strict()]).default(false),
     /** At most this many captured tasks: a caller cannot make the gateway create tasks without end. */
     max_tasks: z.number().int().min(1).max(10_000).default(50),
+    /**
+     * Routing and training settings a newly captured task starts with, instead of a task's
+     * defaults (max_error 5%…): the error a team accepts from the specialists its calls become.
+     * A task's own settings, changed later with PATCH /v1/tasks/:name, win.
+     */
+    task_defaults: z
+      .object({
+        routing: RoutingSchema.partial().strict().optional(),
+        training: TrainingSchema.omit({ learn_from_keys: true }).partial().strict().optional(),
+      })
+      .strict()
+      .default({}),
     /** The upstream's prices per model, per million tokens (absent: savings are counted in calls and tokens only). */
     prices: z.record(z.string().min(1), PriceSchema).default({}),
   })

@@ -34,7 +34,7 @@ export function capturedTaskName(call: CapturedCall): string {
 }
 
 /** The definition of the task `call` founds, or why it cannot have one (the schema's first problem). */
-export function capturedTaskDefinition(call: CapturedCall & { schema: Record<string, unknown> }, settings: Pick<CaptureSettings, "privacy">, follows?: string): StructuredTask | { problem: string } {
+export function capturedTaskDefinition(call: CapturedCall & { schema: Record<string, unknown> }, settings: Pick<CaptureSettings, "privacy" | "task_defaults">, follows?: string): StructuredTask | { problem: string } {
   const properties = call.schema.properties;
   if (typeof properties !== "object" || properties === null || Array.isArray(properties)) return { problem: "the schema is not an object with properties" };
   const output: Record<string, unknown> = {
@@ -52,6 +52,7 @@ export function capturedTaskDefinition(call: CapturedCall & { schema: Record<str
       // The reply to a call has gone to the app already when the LLM fails: nothing may stand in for it.
       teacher: { on_failure: "fail" },
       privacy: settings.privacy,
+      ...settings.task_defaults,
       capture: {
         fingerprints: [call.fingerprint],
         model: call.model,

@@ -29,7 +29,7 @@ async function capturedTasks(gateway: TestGateway) {
 
 beforeAll(async () => {
   llm = await startSimulatedLlm(transferLlm);
-  g = await startTestGateway(undefined, { upstream: { baseURL: llm.url, apiKey: "sk-upstream-secret-capture" }, options: { capture: { exclude_models: ["gpt-private"], exclude_keys: [], models: undefined, privacy: "keep_inputs", auto_serve: false, max_tasks: 5, prices: { "gpt-sim": { input_per_mtok: 1, output_per_mtok: 2 } } } } });
+  g = await startTestGateway(undefined, { upstream: { baseURL: llm.url, apiKey: "sk-upstream-secret-capture" }, options: { capture: { exclude_models: ["gpt-private"], exclude_keys: [], models: undefined, privacy: "keep_inputs", auto_serve: false, max_tasks: 5, task_defaults: { routing: { max_error: 0.12 }, training: { min_examples: 40 } }, prices: { "gpt-sim": { input_per_mtok: 1, output_per_mtok: 2 } } } } });
   app = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: g.predictKey, maxRetries: 0 });
   direct = new OpenAI({ baseURL: llm.url, apiKey: "unused", maxRetries: 0 });
 });
@@ -72,6 +72,9 @@ describe("capture in shadow mode", () => {
     // Its teacher is the upstream's answer to each call: there is none to ask directly, and the task says so.
     const described = (await g.request("GET", `/v1/tasks/${task}`)).body;
     expect(described.teacher).toMatchObject({ status: "unavailable", reason: expect.stringMatching(/is a captured task: its teacher is the upstream's own answer/) });
+    // It starts with the gateway's capture.task_defaults, the rest a task's defaults.
+    expect(described.definition.routing).toMatchObject({ max_error: 0.12, confidence_level: 0.95 });
+    expect(described.definition.training).toMatchObject({ min_examples: 40, retrain_every: 250 });
   });
 
   it("keeps the task for a re-serialised schema and a re-indented prompt, and links a changed prompt to it", async () => {
