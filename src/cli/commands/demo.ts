@@ -10,6 +10,7 @@ import type { TaskStats } from "../../server/runtime/task-stats.js";
 import { DEMO_DB, startDemoGateway, type DemoGateway } from "../demo/demo-gateway.js";
 import { replayTraffic, type ReplayResult } from "../demo/replay.js";
 import { canonicalContent, transfersResponseFormat } from "../demo/transfers.js";
+import { captureSummary, captureTraffic, captureTryLines, replayCapturedCalls, startCaptureDemo } from "../demo/capture-demo.js";
 import { CliError, UsageError } from "../errors.js";
 import { fixed, percent, table } from "../format.js";
 import { printLines } from "../output.js";
@@ -104,6 +105,31 @@ function tryLines(demo: DemoGateway): string[] {
   ];
 }
 
+function portInUse(err: unknown, port: number): unknown {
+  return (err as NodeJS.ErrnoException).code === "EADDRINUSE" ? new CliError(`port ${port} is in use: pass --port with a free one (0 picks any)`) : err;
+}
+
+async function runCaptureDemo(flags: { port: number; host: string; db: string; serve: boolean }): Promise<void> {
+  const demo = await startCaptureDemo(flags).catch((err: unknown) => {
+    throw portInUse(err, flags.port);
+  });
+  printLines([
+    "Apprentice demo --capture: an app reads money transfers with gpt-4o-mini (json_schema answers); its OpenAI client's base URL is the gateway.",
+    `Upstream LLM: simulated, offline, at ${demo.llm.url}`,
+    `Gateway: ${demo.gateway.url} (database ${flags.db}); capture on, captured tasks may err on 10% of the calls they answer.`,
+    `Replaying ${captureTraffic(demo.data).length} calls (every fourth streamed)…`,
+  ]);
+  const replay = await replayCapturedCalls(demo, (line) => printLines([line]));
+  const summary = ["", ...captureSummary(replay, demo), ""];
+  if (!flags.serve) {
+    printLines([...summary, "The gateway has stopped (--no-serve).", ""]);
+    await demo.close();
+    return;
+  }
+  printLines([...summary, ...captureTryLines(demo), "", "Serving until Ctrl-C."]);
+  await new Promise<never>(() => {});
+}
+
 export function registerDemo(program: Command): void {
   program
     .command("demo")
@@ -112,13 +138,14 @@ export function registerDemo(program: Command): void {
     .option("--host <host>", "address to listen on", DEFAULT_HOST)
     .option("--db <path>", "the demo's SQLite database (replaced on every run)", DEMO_DB)
     .option("--no-serve", "exit after the replay instead of serving until Ctrl-C")
-    .action(async (flags: { port: number; host: string; db: string; serve: boolean }) => {
+    .option("--capture", "instead: an app calls gpt-4o-mini (a local simulated LLM) through the gateway, which captures the calls as a task, learns it in shadow mode and takes it over")
+    .action(async (flags: { port: number; host: string; db: string; serve: boolean; capture?: boolean }) => {
+      if (flags.capture === true) return runCaptureDemo(flags);
       let demo: DemoGateway;
       try {
         demo = await startDemoGateway(flags);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`port ${flags.port} is in use: pass --port with a free one (0 picks any)`);
-        throw err;
+        throw portInUse(err, flags.port);
       }
       const { task, seed, traffic } = demo.data;
       const transfers = demo.transfers;

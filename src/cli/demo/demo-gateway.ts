@@ -14,7 +14,7 @@ import { loadDatasetFile } from "../../data/dataset-file.js";
 import type { Example } from "../../data/dataset.js";
 import { trainClassifier } from "../../engine/train.js";
 import { startGateway, type Gateway } from "../../server/start.js";
-import { openStore } from "../../store/index.js";
+import { openStore, type Store } from "../../store/index.js";
 import { knobsOf, labelNames, type Task } from "../../task/definition.js";
 import { loadTaskFile } from "../../task/task-file.js";
 import { DEFAULT_TEACHER, SIM_TEACHER } from "../../server/runtime/teachers.js";
@@ -79,16 +79,21 @@ export function openAIConfigured(env: NodeJS.ProcessEnv = process.env): boolean 
   return Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL);
 }
 
+/** The demo's own database, made afresh so every run tells the same story, with an admin and a predict key. */
+export async function freshDemoStore(db: string): Promise<{ store: Store; adminKey: string; predictKey: string }> {
+  await mkdir(dirname(db), { recursive: true });
+  for (const suffix of ["", "-wal", "-shm"]) await rm(db + suffix, { force: true });
+  const store = await openStore(db);
+  const adminKey = (await store.apiKeys.create("demo admin", "admin")).key;
+  const predictKey = (await store.apiKeys.create("demo app", "predict")).key;
+  return { store, adminKey, predictKey };
+}
+
 /** `handleSignals: false` leaves SIGINT/SIGTERM alone (for tests that start the demo in-process). */
 export async function startDemoGateway(options: { port: number; host: string; db: string; handleSignals?: boolean }): Promise<DemoGateway> {
   const useOpenAI = openAIConfigured();
   const [data, transfers] = await Promise.all([loadDemoData(useOpenAI), loadTransfersData(useOpenAI)]);
-  // The demo's own database, made afresh so every run tells the same story.
-  await mkdir(dirname(options.db), { recursive: true });
-  for (const suffix of ["", "-wal", "-shm"]) await rm(options.db + suffix, { force: true });
-  const store = await openStore(options.db);
-  const adminKey = (await store.apiKeys.create("demo admin", "admin")).key;
-  const predictKey = (await store.apiKeys.create("demo app", "predict")).key;
+  const { store, adminKey, predictKey } = await freshDemoStore(options.db);
   const sim = useOpenAI ? null : { labels: simulatedTeacher(data), structured: transfersTeacher(transfers) };
   const gateway = await startGateway({
     store,
