@@ -18,6 +18,8 @@ import { StoreConflictError, type Store } from "../../store/index.js";
 import { isCapturedTask, isStructuredTask, outputFields, type AnyTask, type StructuredTask } from "../../task/structured.js";
 import type { CaptureMode } from "../../task/capture.js";
 import { parseStructuredAnswer } from "../../teacher/structured-parse.js";
+import { parseLabel } from "../../teacher/parse.js";
+import { answerLabels } from "../../task/definition.js";
 import { truncateRaw, type TeacherAnswer } from "../../teacher/types.js";
 import type { GatewayMetrics } from "../operations/metrics.js";
 import { apprenticeField, completionBody, roughUsage, streamCompletion, wantsUsage } from "../openai/completion.js";
@@ -86,10 +88,6 @@ export class Capture {
     const caller: RequestCaller = { key: request.apiKey, via: "capture" };
     const name = (await this.#known()).get(call.fingerprint) ?? (call.header !== null ? call.header : undefined);
     const rt = name === undefined ? null : await this.#deps.runtimes.get(name);
-    if (rt !== null && !isStructuredTask(rt.task)) {
-      metrics?.captureSkipped.inc({ reason: "label_task" });
-      return relay();
-    }
     const mode = rt === null ? "shadow" : modeOf(rt.task);
     if (mode === "off") return relay();
     if (mode === "serve" && rt !== null) return this.#serve(rt, call, body, request, reply, caller);
@@ -115,7 +113,7 @@ export class Capture {
         this.#tasks?.delete(call.fingerprint);
         rt = await this.#runtimeOf(call);
       }
-      if (rt === null || !isStructuredTask(rt.task)) return;
+      if (rt === null) return;
       const answer = this.#answerOf(relayed, call, rt.task);
       const ask: AskTeacher = async () => answer;
       const { row } = await answerOne(rt, call.input, id, { metrics: this.#deps.metrics, caller, ask, shadow: true });
@@ -169,8 +167,12 @@ export class Capture {
     return reply.type("application/json; charset=utf-8").send(JSON.stringify(completionBody(parts)));
   }
 
-  /** The upstream's answer to a captured call as a teacher's answer: checked against the task's fields like any teacher's. */
-  #answerOf(relayed: RelayedReply, call: CapturedCall, task: StructuredTask): TeacherAnswer {
+  /**
+   * The upstream's answer to a captured call as a teacher's answer: checked against the task's
+   * fields like any teacher's, or, for a label task the header names, read as one of its answers
+   * (tolerantly, as a teacher's reply is: a near-miss is invalid, never the closest label).
+   */
+  #answerOf(relayed: RelayedReply, call: CapturedCall, task: AnyTask): TeacherAnswer {
     const price = this.#deps.settings.prices[call.model];
     const base = { usage: { input_tokens: 0, output_tokens: 0 }, cost: 0, latency_ms: 0, attempts: 1 };
     if (relayed.status === 0 || relayed.status >= 400) return { ...base, label: null, status: "error", reason: relayed.status === 0 ? "the upstream LLM gave no reply" : `the upstream LLM answered HTTP ${relayed.status}` };
@@ -181,7 +183,7 @@ export class Capture {
       if (price !== undefined) base.cost = (read.usage.prompt_tokens * price.input_per_mtok + read.usage.completion_tokens * price.output_per_mtok) / 1e6;
     }
     if (read.json === null) return { ...base, label: null, status: "invalid", reason: read.problem ?? "no answer" };
-    const parsed = parseStructuredAnswer(read.json, call.input, outputFields(task));
+    const parsed = isStructuredTask(task) ? parseStructuredAnswer(read.json, call.input, outputFields(task)) : parseLabel(read.json, answerLabels(task));
     if ("invalid" in parsed) return { ...base, label: null, status: "invalid", reason: parsed.invalid, raw: truncateRaw(read.json) };
     return { ...base, label: parsed.label, status: "ok", raw: truncateRaw(read.json) };
   }
