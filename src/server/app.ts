@@ -200,6 +200,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.addHook("onListen", async () => retention?.start());
   app.addHook("onClose", async () => {
     await retention?.stop();
+    // Calls relayed in shadow mode are learned before the log's last rows are written.
+    await capture?.idle();
     await requestLog.flush();
     await runtimes.closeAll();
   });

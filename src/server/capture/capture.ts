@@ -45,12 +45,29 @@ export interface CaptureDeps {
   logger?: FastifyBaseLogger | undefined;
 }
 
+/**
+ * Shadow calls waiting to be learned, at most, and their relayed bytes, at most: past either, a
+ * call's reply still goes to the app at once but is not learned (counted as status "shed").
+ * Learning takes one call a turn of the event loop, after the I/O that turn brought, so relaying
+ * comes first: an idle gateway learns every call within a turn or two, a saturated one learns
+ * what its spare turns allow instead of slowing every relay (README "Capture").
+ */
+const MAX_WAITING_CALLS = 1000;
+const MAX_WAITING_BYTES = 32 * 1024 * 1024;
 /** How often (captured calls of one task) shadow mode's figures are read to see whether auto_serve may switch it. */
 const AUTO_SERVE_CHECK_EVERY = 25;
 /** Fingerprints remembered as refused (their schema cannot be a task), bounded. */
 const MAX_REFUSED = 1000;
 
 type Body = Record<string, unknown>;
+
+/** A relayed shadow call, waiting to be learned. */
+interface WaitingCall {
+  call: CapturedCall;
+  relayed: RelayedReply;
+  id: string;
+  caller: RequestCaller;
+}
 
 export class Capture {
   readonly #deps: CaptureDeps;
@@ -62,6 +79,10 @@ export class Capture {
   /** Fingerprints whose schema cannot be a task, and why. */
   readonly #refused = new Map<string, string>();
   readonly #sinceCheck = new Map<string, number>();
+  /** Shadow calls relayed and not yet learned, oldest first, and the size of their replies. */
+  #waiting: WaitingCall[] = [];
+  #waitingBytes = 0;
+  #draining: Promise<void> | null = null;
 
   constructor(deps: CaptureDeps) {
     this.#deps = deps;
@@ -91,7 +112,34 @@ export class Capture {
     const mode = rt === null ? "shadow" : modeOf(rt.task);
     if (mode === "off") return relay();
     if (mode === "serve" && rt !== null) return this.#serve(rt, call, body, request, reply, caller);
-    return upstream.forward(body, reply, { metrics, tap: (relayed) => void this.#shadow(call, relayed, request.id, caller) });
+    return upstream.forward(body, reply, { metrics, tap: (relayed) => this.#enqueue({ call, relayed, id: request.id, caller }) });
+  }
+
+  /** Resolves once every relayed shadow call has been learned (shutdown, tests). */
+  async idle(): Promise<void> {
+    while (this.#draining !== null) await this.#draining;
+  }
+
+  #enqueue(waiting: WaitingCall): void {
+    const bytes = waiting.relayed.body?.length ?? 0;
+    if (this.#waiting.length >= MAX_WAITING_CALLS || this.#waitingBytes + bytes > MAX_WAITING_BYTES) {
+      this.#deps.metrics?.captured.inc({ mode: "shadow", status: "shed" });
+      return;
+    }
+    this.#waiting.push(waiting);
+    this.#waitingBytes += bytes;
+    this.#draining ??= this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#waiting.length > 0) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const next = this.#waiting.shift()!;
+      this.#waitingBytes -= next.relayed.body?.length ?? 0;
+      await this.#shadow(next.call, next.relayed, next.id, next.caller);
+    }
+    // Cleared in the same step as the last check, so a call queued after it starts a new drain.
+    this.#draining = null;
   }
 
   #captures(request: FastifyRequest, model: unknown): boolean {

@@ -35,7 +35,7 @@ export class GatewayMetrics {
     },
   });
   /** Chat completions forwarded to the upstream LLM, by HTTP status (0: unreachable). */
-  readonly captured = new Counter({ name: "apprentice_captured_calls_total", help: "Captured calls learned from, by the task's mode (shadow, serve) and the upstream answer's status (ok, invalid, error; specialist: the specialist answered).", labelNames: ["mode", "status"] as const, registers: [this.registry] });
+  readonly captured = new Counter({ name: "apprentice_captured_calls_total", help: "Captured calls learned from, by the task's mode (shadow, serve) and the upstream answer's status (ok, invalid, error; specialist: the specialist answered; shed: relayed but not learned, the gateway being too busy).", labelNames: ["mode", "status"] as const, registers: [this.registry] });
   readonly captureSkipped = new Counter({ name: "apprentice_capture_skipped_total", help: "Forwarded calls that asked for a structured answer but were not captured, by reason.", labelNames: ["reason"] as const, registers: [this.registry] });
   readonly upstreamCalls = new Counter({ name: "apprentice_upstream_requests_total", help: "Chat completions passed through to the upstream LLM, by status.", labelNames: ["status"] as const, registers: [this.registry] });
   /** HTTP request latency, by method, route pattern and status code. */
