@@ -14,7 +14,7 @@ import { startGateway, type Gateway } from "../../server/start.js";
 import { outputJsonSchema } from "../../task/output-fields.js";
 import { lastUserText, startSimulatedLlm, type SimulatedLlm } from "../../teacher/simulated-llm-server.js";
 import { fixed, percent } from "../format.js";
-import { freshDemoStore } from "./demo-gateway.js";
+import { demoServerOptions, freshDemoStore } from "./demo-gateway.js";
 import { loadTransfersData, type GoldObject, type TransfersData } from "./transfers.js";
 
 /** The model the app calls, and its price per million tokens (gpt-4o-mini's list price). */
@@ -66,11 +66,7 @@ export async function startCaptureDemo(options: { port: number; host: string; db
   const llm = await startSimulatedLlm(transferLlm(data));
   const { store, adminKey, predictKey } = await freshDemoStore(options.db);
   const gateway = await startGateway({
-    store,
-    port: options.port,
-    host: options.host,
-    logger: false,
-    handleSignals: options.handleSignals,
+    ...demoServerOptions(store, options),
     upstream: { baseURL: llm.url },
     capture: { exclude_models: [], exclude_keys: [], privacy: "keep_inputs", auto_serve: false, max_tasks: 50, task_defaults: TASK_DEFAULTS, prices: { [APP_MODEL]: PRICE } },
   });

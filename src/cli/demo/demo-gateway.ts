@@ -89,18 +89,18 @@ export async function freshDemoStore(db: string): Promise<{ store: Store; adminK
   return { store, adminKey, predictKey };
 }
 
-/** `handleSignals: false` leaves SIGINT/SIGTERM alone (for tests that start the demo in-process). */
+/** Where and how a demo's gateway listens, quietly; `handleSignals: false` leaves SIGINT/SIGTERM alone (for tests that start a demo in-process). */
+export function demoServerOptions(store: Store, options: { port: number; host: string; handleSignals?: boolean }) {
+  return { store, port: options.port, host: options.host, logger: false as const, handleSignals: options.handleSignals };
+}
+
 export async function startDemoGateway(options: { port: number; host: string; db: string; handleSignals?: boolean }): Promise<DemoGateway> {
   const useOpenAI = openAIConfigured();
   const [data, transfers] = await Promise.all([loadDemoData(useOpenAI), loadTransfersData(useOpenAI)]);
   const { store, adminKey, predictKey } = await freshDemoStore(options.db);
   const sim = useOpenAI ? null : { labels: simulatedTeacher(data), structured: transfersTeacher(transfers) };
   const gateway = await startGateway({
-    store,
-    port: options.port,
-    host: options.host,
-    logger: false,
-    handleSignals: options.handleSignals,
+    ...demoServerOptions(store, options),
     ...(sim === null ? {} : { simulatedTeacher: (task) => (isStructuredTask(task) ? sim.structured : sim.labels) }),
   });
   // Both tasks seeded and trained side by side (each retrain trains in a worker thread).
