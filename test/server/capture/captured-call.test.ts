@@ -99,6 +99,18 @@ describe("fingerprints", () => {
     const prints = variants.map(fingerprintOf);
     expect(new Set([base.fingerprint, ...prints]).size).toBe(variants.length + 1);
   });
+
+  it("come out of the cache of repeated calls as fingerprintOf gives them, never another call's", () => {
+    const prompts = ["Read the transfer.", "Read the transfer!", "Read the  transfer.", "Read the transfer. "];
+    for (let round = 0; round < 3; round++)
+      for (const prompt of prompts) {
+        const call = callOf({ ...(transferCall("send 5 EUR to Ann", {}) as unknown as Record<string, unknown>), messages: [{ role: "system", content: prompt }, { role: "user", content: "send 5 EUR to Ann" }] });
+        expect(call.fingerprint).toBe(fingerprintOf({ model: call.model, system: call.system, via: call.via, schemaName: call.schemaName, schema: call.schema }));
+      }
+    // Whitespace runs are one space, so four prompts are two tasks.
+    const prints = prompts.map((prompt) => callOf({ ...(transferCall("x", {}) as unknown as Record<string, unknown>), messages: [{ role: "system", content: prompt }, { role: "user", content: "x" }] }).fingerprint);
+    expect(new Set(prints).size).toBe(2);
+  });
 });
 
 describe("readUpstreamReply", () => {
