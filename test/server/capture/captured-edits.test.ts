@@ -102,6 +102,9 @@ describe("renaming a captured task", () => {
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.message).toMatch(/^name: /);
     expect((await g.request("PATCH", "/v1/captured/missing", { body: { name: "other" } })).status).toBe(404);
+    // The generic route still refuses renames, and says where a captured task's is.
+    const generic = await g.request("PATCH", "/v1/tasks/transfers", { body: { name: "other" } });
+    expect([generic.status, generic.body.error.message]).toEqual([400, expect.stringContaining('PATCH /v1/captured/transfers {"name": ...}')]);
     // A declared task is not a captured one: this route leaves it alone.
     expect((await g.request("PATCH", "/v1/captured/taken", { body: { name: "other" } })).status).toBe(404);
     expect(await snapshot(["transfers", "taken"])).toEqual(before);
