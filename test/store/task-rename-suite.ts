@@ -125,6 +125,16 @@ export function taskRenameSuite(target: StoreTarget): void {
       expect((await store.tasks.syncState("target"))!.revision).toBeGreaterThan(revision);
       expect((await store.examples.changesAfter("target", T0)).added).toBe(1);
       expect((await store.examples.all("support")).map((e) => e.text)).toEqual(["where is my parcel"]);
+      // Inside a transaction that fails later (a merge whose next step throws), nothing moves.
+      await store.tasks.create(task("second"));
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.examples.moveAll("target", "second");
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+      expect(await store.examples.count("second")).toBe(0);
+      expect(await store.examples.count("target")).toBe(2);
       await expect(store.examples.moveAll("support", "missing")).rejects.toBeInstanceOf(StoreNotFoundError);
       await expect(store.examples.moveAll("missing", "target")).rejects.toBeInstanceOf(StoreNotFoundError);
       expect(await store.examples.count("target")).toBe(2);
