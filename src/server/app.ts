@@ -182,7 +182,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const captureSettings = options.capture ?? DEFAULT_CAPTURE;
   const capture = upstream === undefined || captureSettings === false ? undefined : new Capture({ store, runtimes, upstream, log: requestLog, settings: captureSettings, metrics, logger: log });
   registerOpenAIRoutes(app, { store, runtimes, metrics, aliases: options.modelAliases ?? {}, upstream, capture });
-  registerCaptureRoutes(app, { store, runtimes });
+  registerCaptureRoutes(app, { store, runtimes, capture });
   registerOpenApi(app);
   registerStatic(app);
 

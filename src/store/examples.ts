@@ -262,6 +262,33 @@ export class ExampleRepository {
     });
   }
 
+  /**
+   * Moves every example of `from` into `into` in one transaction, each with its label, source,
+   * origin, key and holdout side; a text `into` has already stays as `into` has it (its label may
+   * be a person's) and its copy stays with `from`. The moved rows count as added to `into` now
+   * (its revision and clock), so other instances and "changes since the live version" see them.
+   * Labels move as stored: the caller makes sure both tasks read them alike.
+   */
+  async moveAll(from: string, into: string): Promise<{ moved: number; kept_existing: number }> {
+    const now = this.ctx.now();
+    return inTransaction(this.ctx.db, async (trx) => {
+      // Both tasks' write locks, the target's with its revision bump (as in addMany).
+      const bumped = await trx.updateTable("tasks").set({ revision: sql<number>`revision + 1` }).where("name", "=", into).returning("revision").executeTakeFirst();
+      if (bumped === undefined) throw new StoreNotFoundError(`no task "${into}"`);
+      const source = await trx.updateTable("tasks").set({ revision: sql<number>`revision + 1` }).where("name", "=", from).returning("revision").executeTakeFirst();
+      if (source === undefined) throw new StoreNotFoundError(`no task "${from}"`);
+      const existing = trx.selectFrom("examples").select("text_hash").where("task", "=", into);
+      const moved = await trx
+        .updateTable("examples")
+        .set({ task: into, revision: toNumber(bumped.revision), created_at: now, updated_at: now })
+        .where("task", "=", from)
+        .where("text_hash", "not in", existing)
+        .executeTakeFirst();
+      const left = await trx.selectFrom("examples").select((eb) => eb.fn.countAll().as("n")).where("task", "=", from).executeTakeFirst();
+      return { moved: Number(moved.numUpdatedRows), kept_existing: toNumber(left?.n as number | string | bigint | undefined) };
+    });
+  }
+
   /** Hashes of the texts deleted by the task's writes with revision in (after, upTo] (see changedSince). */
   async removedSince(task: string, after: number, upTo: number): Promise<string[]> {
     const rows = await this.ctx.db

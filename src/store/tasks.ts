@@ -1,8 +1,9 @@
 // AnyTask definitions, stored as validated JSON: a definition read back always has every default.
 import { TaskError } from "../task/definition.js";
 import { parseAnyTask, type AnyTask } from "../task/structured.js";
-import { toNullableNumber, toNumber, type StoreContext } from "./context.js";
+import { inTransaction, toNullableNumber, toNumber, type StoreContext } from "./context.js";
 import { StoreConflictError, StoreError, StoreNotFoundError } from "./errors.js";
+import { renameTaskRows } from "./task-rename.js";
 
 export interface TaskRecord {
   name: string;
@@ -121,7 +122,7 @@ export class TaskRepository {
     return rows.map(toRecord);
   }
 
-  /** Replaces a task's definition (a task cannot be renamed). Throws StoreNotFoundError if there is no such task. */
+  /** Replaces a task's definition (its name stays: see rename). Throws StoreNotFoundError if there is no such task. */
   async update(name: string, task: AnyTask): Promise<TaskRecord> {
     const definition = parseAnyTask(task);
     if (definition.name !== name) {
@@ -136,6 +137,20 @@ export class TaskRepository {
       .executeTakeFirst();
     if (row === undefined) throw new StoreNotFoundError(`no task "${name}"`);
     return { name, definition, created_at: toNumber(row.created_at), updated_at: now };
+  }
+
+  /**
+   * Renames a task with its examples, example deletions, model versions, request log and teacher
+   * spend, in one transaction (joined when called inside Store.transaction): all of it moves, or
+   * nothing does. Throws StoreNotFoundError if there is no task `from`, StoreConflictError if `to`
+   * is taken, TaskError if `to` is not a valid task name.
+   */
+  async rename(from: string, to: string): Promise<TaskRecord> {
+    if (from === to) throw new StoreConflictError(`task "${to}" already has that name`);
+    await inTransaction(this.ctx.db, (trx) => renameTaskRows(trx, this.ctx.dialect, from, to, this.ctx.now()));
+    const record = await this.get(to);
+    if (record === null) throw new StoreNotFoundError(`no task "${to}" after renaming "${from}"`);
+    return record;
   }
 
   /** Deletes a task with its examples and model versions (its request log stays). Returns whether it existed. */

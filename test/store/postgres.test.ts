@@ -8,6 +8,7 @@ import { parseTask } from "../../src/task/definition.js";
 import { openStore, StoreOpenError } from "../../src/store/index.js";
 import { MIGRATIONS } from "../../src/store/migrations/index.js";
 import { storeSuite } from "./store-suite.js";
+import { taskRenameSuite } from "./task-rename-suite.js";
 import { PG_URL_VARIABLE, postgresTarget } from "./targets.js";
 
 const url = process.env[PG_URL_VARIABLE];
@@ -29,6 +30,7 @@ if (url === undefined || url === "") {
   }
 } else {
   storeSuite(postgresTarget(url));
+  taskRenameSuite(postgresTarget(url));
   postgresSpecifics(url);
 }
 

@@ -10,10 +10,13 @@ import { openStore, StoreMigrationError, StoreOpenError } from "../../src/store/
 import { SAFETY_NET_PAGES } from "../../src/store/sqlite-checkpointer.js";
 import { SqliteDatabase as Database } from "../../src/store/sqlite-driver.js";
 import { storeSuite } from "./store-suite.js";
+import { taskRenameSuite } from "./task-rename-suite.js";
 import { sqliteFileTarget, sqliteMemoryTarget } from "./targets.js";
 
 storeSuite(sqliteFileTarget());
 storeSuite(sqliteMemoryTarget());
+taskRenameSuite(sqliteFileTarget());
+taskRenameSuite(sqliteMemoryTarget());
 
 describe("SQLite specifics", () => {
   const dir = mkdtempSync(join(tmpdir(), "apprentice-sqlite-"));

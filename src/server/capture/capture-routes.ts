@@ -1,32 +1,55 @@
 // Captured tasks over HTTP (admin only), for the console's "Discovered" page: list them with what
-// shadow mode measured, read one, and switch its mode (also on a gateway without an upstream,
-// which keeps the tasks another instance captured). Every other task route (examples, models,
-// requests, deletion) works for them as for any task. Documented beside the routes
+// shadow mode measured, read one, switch its mode, rename it, describe its fields, merge it into
+// another captured task, delete it (also on a gateway without an upstream, which keeps the tasks
+// another instance captured). Every other task route (examples, models, requests) works for them
+// as for any task. Each body's schema is declared beside its route and documented from it
 // (captureRouteDocs, captureSchemas); openapi.ts collects them.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Store } from "../../store/index.js";
 import { CAPTURE_MODES } from "../../task/capture.js";
+import { TASK_NAME_PATTERN } from "../../task/definition.js";
 import { isCapturedTask } from "../../task/structured.js";
 import { arrayOf, bool, epochMs, fromZod, int, jsonReply, json, nullable, num, object, oneOfStrings, ref, str, type RouteDoc, type Schema } from "../docs/openapi-shapes.js";
 import { badRequest, notFound } from "../http/errors.js";
 import type { TaskRuntimes } from "../runtime/task-runtime.js";
-import { setCaptureMode } from "./capture-mode.js";
+import type { Capture } from "./capture.js";
+import { deleteCaptured, mergeCaptured, MAX_FIELD_DESCRIPTION, renameCaptured, withDescriptions, type CapturedEditDeps } from "./captured-task-edits.js";
 import { discoveredTask } from "./discovered.js";
 
-const ModeChangeSchema = z
+const TaskName = z.string().regex(TASK_NAME_PATTERN, "use 1-64 characters a-z, 0-9, '_' or '-', starting with a letter or digit");
+
+const CapturedTaskChangeSchema = z
   .object({
     mode: z.enum(CAPTURE_MODES).optional(),
     /** The task's own auto_serve (null: follow the gateway's capture.auto_serve). */
     auto_serve: z.boolean().optional(),
+    /** A new name: the task moves with its examples, versions, request log and fingerprints. */
+    name: TaskName.optional(),
+    /** Output field → its new description ("" removes it); only existing fields, kinds and values unchanged. */
+    descriptions: z.record(z.string(), z.string().max(MAX_FIELD_DESCRIPTION)).optional(),
   })
   .strict()
-  .refine((b) => b.mode !== undefined || b.auto_serve !== undefined, "give mode, auto_serve or both");
+  .refine((b) => b.mode !== undefined || b.auto_serve !== undefined || b.name !== undefined || b.descriptions !== undefined, "give mode, auto_serve, name or descriptions (any of them together)");
+
+const MergeSchema = z
+  .object({
+    /** The captured task that takes this one's examples and calls. */
+    into: TaskName,
+  })
+  .strict();
 
 type NameParams = { Params: { name: string } };
 
-export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store; runtimes: TaskRuntimes }): void {
+function parsed<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success) throw badRequest(result.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+  return result.data;
+}
+
+export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store; runtimes: TaskRuntimes; capture?: Capture | undefined }): void {
   const { store, runtimes } = deps;
+  const edits: CapturedEditDeps = { store, runtimes, capture: deps.capture, flush: () => app.requestLog.flush() };
   const admin = { config: { access: "admin" as const } };
 
   async function capturedRecord(name: string) {
@@ -52,12 +75,38 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
 
   app.patch<NameParams>("/v1/captured/:name", admin, async (request) => {
     const record = await capturedRecord(request.params.name);
-    const parsed = ModeChangeSchema.safeParse(request.body);
-    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
-    const { mode = record.definition.capture.mode, auto_serve } = parsed.data;
-    await setCaptureMode(store, runtimes, record.name, mode, auto_serve);
+    const change = parsed(CapturedTaskChangeSchema, request.body);
+    // Everything is checked before anything changes: a bad description never leaves a renamed task.
+    const output = change.descriptions === undefined ? undefined : withDescriptions(record.definition, change.descriptions);
+    let name = record.name;
+    if (change.name !== undefined && change.name !== name) {
+      await renameCaptured(edits, name, change.name);
+      name = change.name;
+    }
+    if (output !== undefined || change.mode !== undefined || change.auto_serve !== undefined) {
+      const current = await capturedRecord(name);
+      const { mode = current.definition.capture.mode, auto_serve } = change;
+      const capture = { ...current.definition.capture, mode, ...(auto_serve === undefined ? {} : { auto_serve }) };
+      await store.tasks.update(name, { ...current.definition, ...(output === undefined ? {} : { output }), capture });
+      await runtimes.drop(name);
+    }
     await app.requestLog.flush();
-    return discoveredTask(store, await capturedRecord(record.name), await runtimes.get(record.name));
+    return discoveredTask(store, await capturedRecord(name), await runtimes.get(name));
+  });
+
+  app.post<NameParams>("/v1/captured/:name/merge", admin, async (request) => {
+    const record = await capturedRecord(request.params.name);
+    const { into } = parsed(MergeSchema, request.body);
+    const counts = await mergeCaptured(edits, record.definition, into);
+    await app.requestLog.flush();
+    const target = await capturedRecord(into);
+    return { merged: record.name, into, ...counts, task: await discoveredTask(store, target, await runtimes.get(into)) };
+  });
+
+  app.delete<NameParams>("/v1/captured/:name", admin, async (request, reply) => {
+    const record = await capturedRecord(request.params.name);
+    await deleteCaptured(edits, record.name);
+    return reply.code(204).send();
   });
 }
 
@@ -96,7 +145,19 @@ export function captureSchemas(): Record<string, Schema> {
       },
       ["description"],
     ),
-    CaptureModeChange: { ...fromZod(ModeChangeSchema, "input"), description: "`serve`: the specialist answers where its threshold allows; `shadow`: it only watches; `off`: calls pass through untouched." },
+    CapturedTaskChange: {
+      ...fromZod(CapturedTaskChangeSchema, "input"),
+      description:
+        "Any of: `mode` (`serve`: the specialist answers where its threshold allows; `shadow`: it only watches; `off`: calls pass through untouched); `auto_serve`; `name`, a new name the task moves to with all its data, its calls following it; `descriptions`, new descriptions of existing output fields (their kinds and values stay). Everything is checked before anything changes.",
+    },
+    CapturedTaskMerge: { ...fromZod(MergeSchema, "input"), description: "The captured task to merge into: it must answer with the same fields (names, order, kinds, choice values)." },
+    CapturedTaskMerged: object({
+      merged: str("The task merged away (now deleted)."),
+      into: str(),
+      moved: int("Examples moved into the target."),
+      kept_existing: int("Examples whose text the target had already: the target's label was kept."),
+      task: ref("DiscoveredTask"),
+    }),
   };
 }
 
@@ -125,11 +186,37 @@ export function captureRouteDocs(): RouteDoc[] {
       method: "patch",
       path: "/v1/captured/{name}",
       tag: "Capture",
-      summary: "Switch a captured task between shadow, serve and off",
+      summary: "Switch a captured task's mode, rename it, or describe its fields",
+      description: "A rename moves the task with its examples, example deletions, model versions, request log and teacher spend in one transaction; its fingerprints go with it, so the app's next call lands in the renamed task. Descriptions change nothing but descriptions (PATCH /v1/tasks/{name} can change anything).",
       access: "admin",
-      body: json(ref("CaptureModeChange"), { mode: "serve" }),
-      ok: { 200: jsonReply("The task after the change.", ref("DiscoveredTask")) },
-      errors: { 400: "The body is invalid; the message names the field.", 404: "No captured task of this name." },
+      body: json(ref("CapturedTaskChange"), { name: "transfers", descriptions: { amount: "The amount, digits only." } }),
+      ok: { 200: jsonReply("The task after the change (under its new name).", ref("DiscoveredTask")) },
+      errors: { 400: "The body is invalid, or names an output field the task does not have; the message names it.", 404: "No captured task of this name.", 409: "The new name is taken." },
+    },
+    {
+      method: "post",
+      path: "/v1/captured/{name}/merge",
+      tag: "Capture",
+      summary: "Merge a captured task into another captured task",
+      description: "Its examples move into the target (origin and source kept; a text the target has already keeps the target's label), its fingerprints join the target's so later calls go there, and it is deleted, in one transaction. Its request log stays under its name. A declared (non-captured) target is refused.",
+      access: "admin",
+      body: json(ref("CapturedTaskMerge"), { into: "transfer-3fa2c1d04b" }),
+      ok: { 200: jsonReply("What moved, and the target after the merge.", ref("CapturedTaskMerged")) },
+      errors: {
+        400: "The body is invalid, or names the task itself.",
+        404: "No captured task of this name, or no target.",
+        409: "The target is not a captured structured task, its fields differ (the message names the first difference), or the fingerprints would exceed 100.",
+      },
+    },
+    {
+      method: "delete",
+      path: "/v1/captured/{name}",
+      tag: "Capture",
+      summary: "Delete a captured task with its examples and model versions",
+      description: "As DELETE /v1/tasks/{name}, for captured tasks only; the request log stays. The app's next call of the task founds it again, empty, in shadow mode.",
+      access: "admin",
+      ok: { 204: { description: "Deleted." } },
+      errors: { 404: "No captured task of this name." },
     },
   ];
 }

@@ -107,8 +107,18 @@ export class Capture {
     }
     const call = reading.call;
     const caller: RequestCaller = { key: request.apiKey, via: "capture" };
-    const name = (await this.#known()).get(call.fingerprint) ?? (call.header !== null ? call.header : undefined);
-    const rt = name === undefined ? null : await this.#deps.runtimes.get(name);
+    let name = (await this.#known()).get(call.fingerprint);
+    let rt = name === undefined ? null : await this.#deps.runtimes.get(name);
+    if (name !== undefined && rt === null) {
+      // Its task was renamed, merged or deleted (maybe by another instance): the store says where its calls go now.
+      this.forget();
+      name = (await this.#known()).get(call.fingerprint);
+      rt = name === undefined ? null : await this.#deps.runtimes.get(name);
+    }
+    if (name === undefined && call.header !== null) {
+      name = call.header;
+      rt = await this.#deps.runtimes.get(name);
+    }
     const mode = rt === null ? "shadow" : modeOf(rt.task);
     if (mode === "off") return relay();
     if (mode === "serve" && rt !== null) return this.#serve(rt, call, body, request, reply, caller);
@@ -157,8 +167,9 @@ export class Capture {
       const known = (await this.#known()).has(call.fingerprint);
       let rt = await this.#runtimeOf(call);
       if (rt === null && known) {
-        // Its task was deleted (with its data) since: the call founds it again.
-        this.#tasks?.delete(call.fingerprint);
+        // Its task was renamed, merged or deleted since: read the store again, where the call
+        // finds the task its fingerprint went to, or founds its own again (a deletion).
+        this.forget();
         rt = await this.#runtimeOf(call);
       }
       if (rt === null) return;
@@ -282,6 +293,9 @@ export class Capture {
     if (call.schema === null) return refuse("no_schema", `the X-Apprentice-Task header names "${name}", which does not exist, and the call gives no schema to found it with`);
     const records = await store.tasks.list();
     const captured = records.filter((r) => isCapturedTask(r.definition));
+    // A task renamed or merged by another instance since this one read the store has the fingerprint under another name.
+    const moved = captured.find((r) => isCapturedTask(r.definition) && r.definition.capture.fingerprints.includes(call.fingerprint));
+    if (moved !== undefined) return this.#remember(call.fingerprint, moved.name);
     if (captured.length >= settings.max_tasks) {
       metrics?.captureSkipped.inc({ reason: "task_limit" });
       return null;

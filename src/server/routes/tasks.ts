@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { StoreConflictError, StoreError, StoreNotFoundError, textHash, type Store } from "../../store/index.js";
 import { textFault } from "../../data/text.js";
-import { parseAnyTask, isStructuredTask, outputFields, type AnyTask } from "../../task/structured.js";
+import { parseAnyTask, isCapturedTask, isStructuredTask, outputFields, type AnyTask } from "../../task/structured.js";
 import { teacherOnlyNotices } from "../../task/output-fields.js";
 import { fieldDifferences, parseCanonical, type OutputField } from "../../engine/structured-answer.js";
 import { readJsonObjectBody } from "../http/body-stream.js";
@@ -132,7 +132,10 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps & { tea
     const existing = await store.tasks.get(name);
     if (existing === null) throw notFound(`no task "${name}"`);
     if (!isObject(request.body)) throw badRequest("the body must be a JSON object with the task's fields to change");
-    if (request.body.name !== undefined && request.body.name !== name) throw badRequest(`cannot rename task "${name}": create a new task instead`);
+    if (request.body.name !== undefined && request.body.name !== name) {
+      // A captured task can be renamed (its data and calls move with it); a declared one is recreated under the new name.
+      throw badRequest(isCapturedTask(existing.definition) ? `cannot rename task "${name}" here: it is a captured task, renamed with PATCH /v1/captured/${name} {"name": ...}` : `cannot rename task "${name}": create a new task instead`);
+    }
     // A change that leaves the teacher block alone keeps it as stored (a task from before teachers were declared included).
     const task = toTask({ ...existing.definition, ...request.body, name }, teachers, hasUpstream, request.body.teacher !== undefined);
     try {

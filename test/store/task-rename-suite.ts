@@ -1,0 +1,143 @@
+// Renaming a task and moving examples between tasks, run on every dialect like the shared store
+// suite (sqlite.test.ts, postgres.test.ts). Every test gets an empty database of its own.
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseTask, TaskError } from "../../src/task/definition.js";
+import { StoreConflictError, StoreNotFoundError, type Store } from "../../src/store/index.js";
+import type { Location, StoreTarget } from "./targets.js";
+
+const T0 = Date.UTC(2024, 0, 1, 0, 0, 0);
+const HOUR = 3_600_000;
+
+const task = (name: string) => parseTask({ name, instructions: "Classify the customer message.", labels: [{ name: "billing" }, { name: "shipping" }, { name: "other" }] });
+
+/** Every row of the database that names `name`, per table: what a rename must move. */
+async function rowsOf(store: Store, name: string) {
+  const count = async (table: "examples" | "example_deletions" | "model_versions" | "requests") =>
+    Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).where("task", "=", name).executeTakeFirstOrThrow()).n);
+  const spend = await store.db.selectFrom("teacher_spend").select(["period", "calls"]).where("scope", "=", `task:${name}`).orderBy("period").execute();
+  return {
+    task: (await store.tasks.get(name)) !== null,
+    examples: await count("examples"),
+    example_deletions: await count("example_deletions"),
+    model_versions: await count("model_versions"),
+    requests: await count("requests"),
+    spend: spend.map((s) => `${s.period}:${Number(s.calls)}`),
+  };
+}
+
+export function taskRenameSuite(target: StoreTarget): void {
+  describe(`renaming tasks on ${target.name}`, () => {
+    let location: Location;
+    let store: Store;
+    let clock: number;
+
+    beforeEach(async () => {
+      clock = T0;
+      location = await target.fresh();
+      store = await location.open({ now: () => clock });
+      await store.tasks.create(task("support"));
+      await store.examples.addMany("support", [
+        { text: "where is my parcel", label: "shipping", source: "human", origin: "feedback" },
+        { text: "I was charged twice", label: "billing", source: "teacher", holdout: true, origin: "capture" },
+        { text: "hello there", label: "other", source: "teacher" },
+      ]);
+      await store.examples.remove("support", ["hello there"]);
+      await store.models.add("support", { artifact: new Uint8Array([1, 2, 3]), metrics: {}, threshold: 0.5, status: "promoted" });
+      await store.requests.insert({ id: "r1", task: "support", input: "hi", source: "none", latency_ms: 1, status: "ok" });
+      await store.teacherSpend.reserve([{ scope: "task:support", period: "hour" }, { scope: "task:support", period: "day" }]);
+    });
+    afterEach(async () => {
+      await store.close();
+      await location.cleanup();
+    });
+    afterAll(() => target.dispose());
+
+    it("moves the task and every row keyed by its name, keeping its definition and history", async () => {
+      const before = await store.tasks.get("support");
+      const revision = (await store.tasks.syncState("support"))!.revision;
+      const rows = await rowsOf(store, "support");
+      expect(rows).toEqual({ task: true, examples: 2, example_deletions: 1, model_versions: 1, requests: 1, spend: ["day:1", "hour:1"] });
+      clock = T0 + HOUR;
+      const renamed = await store.tasks.rename("support", "helpdesk");
+      expect(renamed).toMatchObject({ name: "helpdesk", created_at: T0, updated_at: T0 + HOUR });
+      expect(renamed.definition).toEqual({ ...before!.definition, name: "helpdesk" });
+      expect(await rowsOf(store, "helpdesk")).toEqual(rows);
+      expect(await rowsOf(store, "support")).toEqual({ task: false, examples: 0, example_deletions: 0, model_versions: 0, requests: 0, spend: [] });
+      // Rows keep what they were: labels, sources, origins, holdout sides, the promoted version.
+      const examples = await store.examples.all("helpdesk");
+      expect(examples.map((e) => [e.text, e.label, e.source, e.origin, e.holdout])).toEqual([
+        ["where is my parcel", "shipping", "human", "feedback", false],
+        ["I was charged twice", "billing", "teacher", "capture", true],
+      ]);
+      expect((await store.models.promoted("helpdesk"))?.version).toBe(1);
+      expect((await store.requests.get("r1"))?.task).toBe("helpdesk");
+      // The task's revision moves with it: other instances' sync sees no spurious change.
+      expect((await store.tasks.syncState("helpdesk"))?.revision).toBe(revision);
+      // Writes under the new name work; the old name is free for a new task.
+      await store.examples.addMany("helpdesk", [{ text: "refund please", label: "billing", source: "human" }]);
+      expect(await store.examples.count("helpdesk")).toBe(3);
+      await store.tasks.create(task("support"));
+      expect(await store.examples.count("support")).toBe(0);
+    });
+
+    it("adds the teacher spend to counters a deleted task of the new name left", async () => {
+      await store.teacherSpend.reserve([{ scope: "task:helpdesk", period: "day" }]);
+      await store.tasks.rename("support", "helpdesk");
+      expect((await rowsOf(store, "helpdesk")).spend).toEqual(["day:2", "hour:1"]);
+    });
+
+    it("changes nothing when it fails: a taken name, a missing task, an invalid name, the same name", async () => {
+      await store.tasks.create(task("taken"));
+      const rows = await rowsOf(store, "support");
+      await expect(store.tasks.rename("support", "taken")).rejects.toBeInstanceOf(StoreConflictError);
+      await expect(store.tasks.rename("missing", "other-name")).rejects.toBeInstanceOf(StoreNotFoundError);
+      await expect(store.tasks.rename("support", "Not A Name")).rejects.toBeInstanceOf(TaskError);
+      await expect(store.tasks.rename("support", "support")).rejects.toBeInstanceOf(StoreConflictError);
+      expect(await rowsOf(store, "support")).toEqual(rows);
+      expect(await rowsOf(store, "taken")).toEqual({ task: true, examples: 0, example_deletions: 0, model_versions: 0, requests: 0, spend: [] });
+      expect(await store.tasks.get("other-name")).toBeNull();
+    });
+
+    it("rolls back with the transaction it joins", async () => {
+      const rows = await rowsOf(store, "support");
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.tasks.rename("support", "helpdesk");
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+      expect(await rowsOf(store, "support")).toEqual(rows);
+      expect(await store.tasks.get("helpdesk")).toBeNull();
+    });
+
+    it("moves examples into another task, keeping the target's copy of a text it has", async () => {
+      await store.tasks.create(task("target"));
+      await store.examples.addMany("target", [{ text: "where is my parcel", label: "other", source: "human", origin: "edit" }]);
+      const revision = (await store.tasks.syncState("target"))!.revision;
+      clock = T0 + HOUR;
+      expect(await store.examples.moveAll("support", "target")).toEqual({ moved: 1, kept_existing: 1 });
+      const moved = await store.examples.all("target");
+      expect(moved.map((e) => [e.text, e.label, e.source, e.origin, e.holdout]).sort()).toEqual([
+        ["I was charged twice", "billing", "teacher", "capture", true],
+        ["where is my parcel", "other", "human", "edit", false],
+      ]);
+      // Added to the target now, at a new revision: other instances' sync and "changes since" see them.
+      expect((await store.tasks.syncState("target"))!.revision).toBeGreaterThan(revision);
+      expect((await store.examples.changesAfter("target", T0)).added).toBe(1);
+      expect((await store.examples.all("support")).map((e) => e.text)).toEqual(["where is my parcel"]);
+      // Inside a transaction that fails later (a merge whose next step throws), nothing moves.
+      await store.tasks.create(task("second"));
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.examples.moveAll("target", "second");
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+      expect(await store.examples.count("second")).toBe(0);
+      expect(await store.examples.count("target")).toBe(2);
+      await expect(store.examples.moveAll("support", "missing")).rejects.toBeInstanceOf(StoreNotFoundError);
+      await expect(store.examples.moveAll("missing", "target")).rejects.toBeInstanceOf(StoreNotFoundError);
+      expect(await store.examples.count("target")).toBe(2);
+    });
+  });
+}
