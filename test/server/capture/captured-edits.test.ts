@@ -1,37 +1,19 @@
 // Renaming a captured task, describing its fields, merging it into another and deleting it
 // (PATCH/POST/DELETE /v1/captured/…): the task's data moves with it, the app's later calls follow
 // its fingerprints to where it now is, and a refused change changes nothing.
-import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulatedLlm, type SimulatedLlm } from "../../../src/teacher/simulated-llm-server.js";
+import { describe, expect, it } from "vitest";
 import { parseStructuredTask } from "../../../src/task/structured.js";
 import { parseTask } from "../../../src/task/definition.js";
-import { startTestGateway, stopTestGateway, type TestGateway } from "../helpers.js";
-import { SYSTEM_PROMPT, TRANSFER_SCHEMA, transferAnswer, transferCall, transferLlm, transferTexts } from "./transfer-calls.js";
+import { learnedCalls, useCaptureGateway } from "./capture-gateway.js";
+import { SYSTEM_PROMPT, TRANSFER_SCHEMA, transferAnswer, transferCall, transferTexts } from "./transfer-calls.js";
 
-let llm: SimulatedLlm;
-let g: TestGateway;
-let app: OpenAI;
-
-beforeAll(async () => {
-  llm = await startSimulatedLlm(transferLlm);
-  g = await startTestGateway(undefined, { upstream: { baseURL: llm.url, apiKey: "sk-upstream-edits" } });
-  app = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: g.predictKey, maxRetries: 0 });
-});
-afterAll(async () => {
-  await stopTestGateway(g);
-  await llm.close();
-});
-
-/** Captured calls the gateway has learned from so far (counted once the call's row is handed to the request log). */
-async function learned(): Promise<number> {
-  return (await g.app.metrics.captured.get()).values.reduce((s, v) => s + v.value, 0);
-}
+const fx = useCaptureGateway("sk-upstream-edits");
+const learned = () => learnedCalls(fx.g);
 
 /** Sends one app call with this system prompt (and schema) and waits until the gateway has learned from it. */
 async function send(text: string, system = SYSTEM_PROMPT, schema: object = TRANSFER_SCHEMA): Promise<void> {
   const before = await learned();
-  await app.chat.completions.create({
+  await fx.app.chat.completions.create({
     ...transferCall(text),
     messages: [
       { role: "system", content: system },
@@ -40,27 +22,27 @@ async function send(text: string, system = SYSTEM_PROMPT, schema: object = TRANS
     response_format: { type: "json_schema", json_schema: { name: "transfer", strict: true, schema: schema as Record<string, unknown> } },
   });
   for (let n = 0; (await learned()) <= before && n < 4000; n++) await new Promise((r) => setImmediate(r));
-  await g.app.requestLog.flush();
+  await fx.g.app.requestLog.flush();
 }
 
 type Captured = { name: string; capture: { fingerprints: string[]; follows?: string; mode: string }; examples: number; fields: { name: string; kind: string; values?: string[] }[] };
 
 async function captured(): Promise<Captured[]> {
-  return (await g.request("GET", "/v1/captured")).body.data as Captured[];
+  return (await fx.g.request("GET", "/v1/captured")).body.data as Captured[];
 }
 
 /** The one captured task founded by calls with this system prompt. */
 async function taskOf(system: string): Promise<Captured> {
   await send(transferTexts(1, 500 + system.length)[0], system);
-  const record = (await g.store.tasks.list()).find((r) => "capture" in r.definition && r.definition.instructions === system)!;
+  const record = (await fx.g.store.tasks.list()).find((r) => "capture" in r.definition && r.definition.instructions === system)!;
   return (await captured()).find((t) => t.name === record.name)!;
 }
 
 /** Everything a refused change must leave as it was. */
 async function snapshot(names: string[]) {
   return {
-    tasks: (await g.store.tasks.list()).map((r) => [r.name, JSON.stringify(r.definition)]),
-    rows: await Promise.all(names.map(async (n) => [n, await g.store.examples.count(n), await g.store.requests.count(n)])),
+    tasks: (await fx.g.store.tasks.list()).map((r) => [r.name, JSON.stringify(r.definition)]),
+    rows: await Promise.all(names.map(async (n) => [n, await fx.g.store.examples.count(n), await fx.g.store.requests.count(n)])),
   };
 }
 
@@ -71,52 +53,52 @@ describe("renaming a captured task", () => {
   it("moves it with its examples and request log, and the app's next call lands in it", async () => {
     original = await taskOf(system);
     await send(transferTexts(1, 10)[0], system);
-    const examples = await g.store.examples.count(original.name);
-    const requests = await g.store.requests.count(original.name);
+    const examples = await fx.g.store.examples.count(original.name);
+    const requests = await fx.g.store.requests.count(original.name);
     expect([examples, requests]).toEqual([2, 2]);
 
-    const res = await g.request("PATCH", `/v1/captured/${original.name}`, { body: { name: "transfers" } });
+    const res = await fx.g.request("PATCH", `/v1/captured/${original.name}`, { body: { name: "transfers" } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: "transfers", examples: 2, capture: { fingerprints: original.capture.fingerprints } });
-    expect((await g.request("GET", `/v1/captured/${original.name}`)).status).toBe(404);
-    expect([await g.store.examples.count("transfers"), await g.store.requests.count("transfers")]).toEqual([2, 2]);
-    expect(await g.store.requests.count(original.name)).toBe(0);
+    expect((await fx.g.request("GET", `/v1/captured/${original.name}`)).status).toBe(404);
+    expect([await fx.g.store.examples.count("transfers"), await fx.g.store.requests.count("transfers")]).toEqual([2, 2]);
+    expect(await fx.g.store.requests.count(original.name)).toBe(0);
 
     const text = transferTexts(1, 11)[0];
     await send(text, system);
-    expect(await g.store.examples.count("transfers")).toBe(3);
-    expect(await g.store.requests.count("transfers")).toBe(3);
-    expect((await g.store.examples.all("transfers")).map((e) => JSON.parse(e.label))).toContainEqual(transferAnswer(text));
+    expect(await fx.g.store.examples.count("transfers")).toBe(3);
+    expect(await fx.g.store.requests.count("transfers")).toBe(3);
+    expect((await fx.g.store.examples.all("transfers")).map((e) => JSON.parse(e.label))).toContainEqual(transferAnswer(text));
     // The fingerprint's own name (the schema's and the fingerprint's start) is never founded again.
-    expect(await g.store.tasks.get(original.name)).toBeNull();
+    expect(await fx.g.store.tasks.get(original.name)).toBeNull();
     expect((await captured()).map((t) => t.name)).not.toContain(original.name);
   });
 
   it("refuses a taken name (409), an invalid name (400) and a missing task (404), changing nothing", async () => {
-    await g.store.tasks.create(parseTask({ name: "taken", instructions: "x", labels: [{ name: "a" }, { name: "b" }] }));
+    await fx.g.store.tasks.create(parseTask({ name: "taken", instructions: "x", labels: [{ name: "a" }, { name: "b" }] }));
     const before = await snapshot(["transfers", "taken"]);
-    const taken = await g.request("PATCH", "/v1/captured/transfers", { body: { name: "taken", mode: "off" } });
+    const taken = await fx.g.request("PATCH", "/v1/captured/transfers", { body: { name: "taken", mode: "off" } });
     expect(taken.status).toBe(409);
     expect(taken.body.error.message).toMatch(/"taken" already exists/);
-    const invalid = await g.request("PATCH", "/v1/captured/transfers", { body: { name: "Not A Name" } });
+    const invalid = await fx.g.request("PATCH", "/v1/captured/transfers", { body: { name: "Not A Name" } });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.message).toMatch(/^name: /);
-    expect((await g.request("PATCH", "/v1/captured/missing", { body: { name: "other" } })).status).toBe(404);
+    expect((await fx.g.request("PATCH", "/v1/captured/missing", { body: { name: "other" } })).status).toBe(404);
     // The generic route still refuses renames, and says where a captured task's is.
-    const generic = await g.request("PATCH", "/v1/tasks/transfers", { body: { name: "other" } });
+    const generic = await fx.g.request("PATCH", "/v1/tasks/transfers", { body: { name: "other" } });
     expect([generic.status, generic.body.error.message]).toEqual([400, expect.stringContaining('PATCH /v1/captured/transfers {"name": ...}')]);
     // A declared task is not a captured one: this route leaves it alone.
-    expect((await g.request("PATCH", "/v1/captured/taken", { body: { name: "other" } })).status).toBe(404);
+    expect((await fx.g.request("PATCH", "/v1/captured/taken", { body: { name: "other" } })).status).toBe(404);
     expect(await snapshot(["transfers", "taken"])).toEqual(before);
   });
 });
 
 describe("describing a captured task's fields", () => {
   it("changes the descriptions and nothing else", async () => {
-    const before = (await g.store.tasks.get("transfers"))!.definition as ReturnType<typeof parseStructuredTask>;
-    const res = await g.request("PATCH", "/v1/captured/transfers", { body: { descriptions: { currency: "ISO 4217 code.", amount: "" } } });
+    const before = (await fx.g.store.tasks.get("transfers"))!.definition as ReturnType<typeof parseStructuredTask>;
+    const res = await fx.g.request("PATCH", "/v1/captured/transfers", { body: { descriptions: { currency: "ISO 4217 code.", amount: "" } } });
     expect(res.status).toBe(200);
-    const after = (await g.store.tasks.get("transfers"))!.definition as ReturnType<typeof parseStructuredTask>;
+    const after = (await fx.g.store.tasks.get("transfers"))!.definition as ReturnType<typeof parseStructuredTask>;
     const props = after.output.properties as Record<string, Record<string, unknown>>;
     expect(props.currency.description).toBe("ISO 4217 code.");
     expect(props.amount).not.toHaveProperty("description");
@@ -130,15 +112,15 @@ describe("describing a captured task's fields", () => {
 
   it("refuses an unknown field or too long a text, and then renames nothing either", async () => {
     const before = await snapshot(["transfers"]);
-    const unknown = await g.request("PATCH", "/v1/captured/transfers", { body: { name: "renamed", descriptions: { iban: "The IBAN." } } });
+    const unknown = await fx.g.request("PATCH", "/v1/captured/transfers", { body: { name: "renamed", descriptions: { iban: "The IBAN." } } });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toMatch(/no output field "iban" \(its fields: amount, currency, recipient\)/);
-    const long = await g.request("PATCH", "/v1/captured/transfers", { body: { descriptions: { amount: "x".repeat(2001) } } });
+    const long = await fx.g.request("PATCH", "/v1/captured/transfers", { body: { descriptions: { amount: "x".repeat(2001) } } });
     expect(long.status).toBe(400);
     expect(long.body.error.message).toMatch(/^descriptions\.amount: /);
-    expect((await g.request("PATCH", "/v1/captured/transfers", { body: { description: "typo" } })).status).toBe(400);
+    expect((await fx.g.request("PATCH", "/v1/captured/transfers", { body: { description: "typo" } })).status).toBe(400);
     expect(await snapshot(["transfers"])).toEqual(before);
-    expect(await g.store.tasks.get("renamed")).toBeNull();
+    expect(await fx.g.store.tasks.get("renamed")).toBeNull();
   });
 });
 
@@ -154,7 +136,7 @@ describe("merging a captured task into another", () => {
     const narrower = { ...TRANSFER_SCHEMA, properties: { ...TRANSFER_SCHEMA.properties, currency: { type: "string", enum: ["EUR", "USD", "GBP"] } } };
     await send(transferTexts(1, 700)[0], "Other fields.", narrower);
     const other = (await captured()).find((t) => t.fields.some((f) => f.values?.includes("GBP")))!;
-    await g.store.tasks.create(parseStructuredTask({ name: "declared", instructions: "Read it.", output: TRANSFER_SCHEMA }));
+    await fx.g.store.tasks.create(parseStructuredTask({ name: "declared", instructions: "Read it.", output: TRANSFER_SCHEMA }));
 
     const before = await snapshot([source.name, "transfers", other.name, "declared"]);
     const cases: [unknown, number, RegExp][] = [
@@ -167,10 +149,10 @@ describe("merging a captured task into another", () => {
       [{}, 400, /^into: /],
     ];
     for (const [body, status, message] of cases) {
-      const res = await g.request("POST", `/v1/captured/${source.name}/merge`, { body });
+      const res = await fx.g.request("POST", `/v1/captured/${source.name}/merge`, { body });
       expect([res.status, res.body.error.message]).toEqual([status, expect.stringMatching(message)]);
     }
-    expect((await g.request("POST", "/v1/captured/missing/merge", { body: { into: "transfers" } })).status).toBe(404);
+    expect((await fx.g.request("POST", "/v1/captured/missing/merge", { body: { into: "transfers" } })).status).toBe(404);
     expect(await snapshot([source.name, "transfers", other.name, "declared"])).toEqual(before);
   });
 
@@ -178,29 +160,29 @@ describe("merging a captured task into another", () => {
     const shared = transferTexts(1, 11)[0];
     // A person corrected the target's example of the shared text: their label must survive the merge.
     const corrected = JSON.stringify({ ...transferAnswer(shared), recipient: "Corrected" });
-    await g.store.examples.addMany("transfers", [{ text: shared, label: corrected, source: "human", origin: "edit" }]);
-    const sourceExamples = await g.store.examples.all(source.name);
+    await fx.g.store.examples.addMany("transfers", [{ text: shared, label: corrected, source: "human", origin: "edit" }]);
+    const sourceExamples = await fx.g.store.examples.all(source.name);
     expect(sourceExamples).toHaveLength(2);
-    const targetBefore = await g.store.examples.count("transfers");
+    const targetBefore = await fx.g.store.examples.count("transfers");
     const targetFingerprints = (await captured()).find((t) => t.name === "transfers")!.capture.fingerprints;
 
-    const res = await g.request("POST", `/v1/captured/${source.name}/merge`, { body: { into: "transfers" } });
+    const res = await fx.g.request("POST", `/v1/captured/${source.name}/merge`, { body: { into: "transfers" } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ merged: source.name, into: "transfers", moved: 1, kept_existing: 1 });
     expect(res.body.task.capture.fingerprints).toEqual([...targetFingerprints, ...source.capture.fingerprints]);
-    expect(await g.store.tasks.get(source.name)).toBeNull();
-    const examples = await g.store.examples.all("transfers");
+    expect(await fx.g.store.tasks.get(source.name)).toBeNull();
+    const examples = await fx.g.store.examples.all("transfers");
     expect(examples).toHaveLength(targetBefore + 1);
     expect(examples.find((e) => e.text === shared)).toMatchObject({ label: corrected, source: "human", origin: "edit" });
     const moved = sourceExamples.find((e) => e.text !== shared)!;
     expect(examples.find((e) => e.text === moved.text)).toMatchObject({ label: moved.label, source: moved.source, origin: "capture" });
 
-    const requests = await g.store.requests.count("transfers");
+    const requests = await fx.g.store.requests.count("transfers");
     const later = transferTexts(1, 900)[0];
     await send(later, changed);
-    expect(await g.store.requests.count("transfers")).toBe(requests + 1);
-    expect((await g.store.examples.all("transfers")).map((e) => e.text)).toContain(later);
-    expect(await g.store.tasks.get(source.name)).toBeNull();
+    expect(await fx.g.store.requests.count("transfers")).toBe(requests + 1);
+    expect((await fx.g.store.examples.all("transfers")).map((e) => e.text)).toContain(later);
+    expect(await fx.g.store.tasks.get(source.name)).toBeNull();
   });
 });
 
@@ -208,18 +190,18 @@ describe("deleting a captured task", () => {
   it("deletes it with its data, and the next call founds it again, empty", async () => {
     const system = "Delete me: read the money transfer.";
     const task = await taskOf(system);
-    const res = await g.request("DELETE", `/v1/captured/${task.name}`);
+    const res = await fx.g.request("DELETE", `/v1/captured/${task.name}`);
     expect(res.status).toBe(204);
-    expect(await g.store.tasks.get(task.name)).toBeNull();
-    expect((await g.request("DELETE", `/v1/captured/${task.name}`)).status).toBe(404);
-    expect((await g.request("DELETE", "/v1/captured/declared")).status).toBe(404);
-    expect(await g.store.tasks.get("declared")).not.toBeNull();
+    expect(await fx.g.store.tasks.get(task.name)).toBeNull();
+    expect((await fx.g.request("DELETE", `/v1/captured/${task.name}`)).status).toBe(404);
+    expect((await fx.g.request("DELETE", "/v1/captured/declared")).status).toBe(404);
+    expect(await fx.g.store.tasks.get("declared")).not.toBeNull();
 
     const text = transferTexts(1, 950)[0];
     await send(text, system);
-    const again = (await g.store.tasks.get(task.name))!;
+    const again = (await fx.g.store.tasks.get(task.name))!;
     expect(again).not.toBeNull();
-    expect((await g.store.examples.all(task.name)).map((e) => e.text)).toEqual([text]);
+    expect((await fx.g.store.examples.all(task.name)).map((e) => e.text)).toEqual([text]);
   });
 });
 
@@ -228,12 +210,12 @@ describe("a change made by another gateway instance", () => {
     const system = "Elsewhere: read the money transfer.";
     const task = await taskOf(system);
     // What another instance's PATCH does to the database; this instance's fingerprint map still has the old name.
-    await g.store.tasks.rename(task.name, "renamed-elsewhere");
+    await fx.g.store.tasks.rename(task.name, "renamed-elsewhere");
     // This instance's periodic sync (every second by default) finds the loaded task gone from the store.
-    await g.app.runtimes.syncAll();
+    await fx.g.app.runtimes.syncAll();
     await send(transferTexts(1, 960)[0], system);
-    expect(await g.store.requests.count("renamed-elsewhere")).toBe(2);
-    expect(await g.store.examples.count("renamed-elsewhere")).toBe(2);
-    expect(await g.store.tasks.get(task.name)).toBeNull();
+    expect(await fx.g.store.requests.count("renamed-elsewhere")).toBe(2);
+    expect(await fx.g.store.examples.count("renamed-elsewhere")).toBe(2);
+    expect(await fx.g.store.tasks.get(task.name)).toBeNull();
   });
 });
