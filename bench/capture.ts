@@ -31,6 +31,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import { canonicalAnswer, parseCanonical } from "../src/engine/structured-answer.js";
+import { CaptureSettingsSchema } from "../src/server/capture/capture-settings.js";
 import type { Gateway } from "../src/server/start.js";
 import { startGateway } from "../src/server/start.js";
 import { openStore } from "../src/store/index.js";
@@ -143,7 +144,7 @@ async function runCaptured(seed: number, stream: readonly SnipsItem[]): Promise<
       handleSignals: false,
       env: {},
       upstream: { baseURL: llm.url, apiKey: "sk-bench-upstream" },
-      capture: { models: [MODEL], exclude_models: [], exclude_keys: [], privacy: "keep_inputs", auto_serve: false, max_tasks: 5, task_defaults: {}, prices: {} },
+      capture: CaptureSettingsSchema.parse({ models: [MODEL], max_tasks: 5 }),
       rateLimit: false,
       retention: false,
     });

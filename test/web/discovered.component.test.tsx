@@ -43,6 +43,7 @@ function task(overrides: Partial<DiscoveredTask> = {}): DiscoveredTask {
     ],
     privacy: "keep_inputs",
     model_version: 3,
+    shed_calls: 0,
     threshold: 0.9,
     examples: 817,
     shadow: shadow(),
@@ -125,6 +126,13 @@ describe("DiscoveredPage", () => {
     expect(within(card).getByRole("link", { name: "Requests" }).getAttribute("href")).toBe(`#/tasks/${NAME}/requests`);
     // The badge follows the live model's figures, which auto-serve reads.
     expect(within(card).getByText("not proven yet")).toBeTruthy();
+    expect(card.textContent).not.toContain("Not learned");
+  });
+
+  it("says how many calls the gateway was too busy to learn", async () => {
+    renderPage([task({ shed_calls: 1234 })], () => ({ status: 500, body: {} }));
+    const card = (await screen.findByRole("heading", { name: NAME })).closest("article")!;
+    expect(card.textContent).toMatch(/Not learned\s*1,234 calls since the gateway started/);
   });
 
   it("switches the mode only after the confirmation, with the right body, and shows the new mode", async () => {

@@ -9,6 +9,7 @@ import OpenAI from "openai";
 import { parseCanonical } from "../../engine/structured-answer.js";
 import type { StructuredSpecialist } from "../../engine/structured-specialist.js";
 import { trainStructuredSpecialist } from "../../engine/structured-train.js";
+import { CaptureSettingsSchema } from "../../server/capture/capture-settings.js";
 import type { DiscoveredTask } from "../../server/capture/discovered.js";
 import { startGateway, type Gateway } from "../../server/start.js";
 import { outputJsonSchema } from "../../task/output-fields.js";
@@ -68,7 +69,7 @@ export async function startCaptureDemo(options: { port: number; host: string; db
   const gateway = await startGateway({
     ...demoServerOptions(store, options),
     upstream: { baseURL: llm.url },
-    capture: { exclude_models: [], exclude_keys: [], privacy: "keep_inputs", auto_serve: false, max_tasks: 50, task_defaults: TASK_DEFAULTS, prices: { [APP_MODEL]: PRICE } },
+    capture: CaptureSettingsSchema.parse({ task_defaults: TASK_DEFAULTS, prices: { [APP_MODEL]: PRICE } }),
   });
   return {
     gateway,

@@ -51,6 +51,7 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
   const { store, runtimes } = deps;
   const edits: CapturedEditDeps = { store, runtimes, capture: deps.capture, flush: () => app.requestLog.flush() };
   const admin = { config: { access: "admin" as const } };
+  const shedCalls = (name: string) => deps.capture?.shedCalls(name) ?? 0;
 
   async function capturedRecord(name: string) {
     const record = await store.tasks.get(name);
@@ -63,14 +64,14 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
     await app.requestLog.flush();
     const records = (await store.tasks.list()).filter((r) => isCapturedTask(r.definition));
     const data = [];
-    for (const r of records) data.push(await discoveredTask(store, { ...r, definition: r.definition as never }, await runtimes.get(r.name)));
+    for (const r of records) data.push(await discoveredTask(store, { ...r, definition: r.definition as never }, await runtimes.get(r.name), shedCalls(r.name)));
     return { data };
   });
 
   app.get<NameParams>("/v1/captured/:name", admin, async (request) => {
     const record = await capturedRecord(request.params.name);
     await app.requestLog.flush();
-    return discoveredTask(store, record, await runtimes.get(record.name));
+    return discoveredTask(store, record, await runtimes.get(record.name), shedCalls(record.name));
   });
 
   app.patch<NameParams>("/v1/captured/:name", admin, async (request) => {
@@ -91,7 +92,7 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
       await runtimes.drop(name);
     }
     await app.requestLog.flush();
-    return discoveredTask(store, await capturedRecord(name), await runtimes.get(name));
+    return discoveredTask(store, await capturedRecord(name), await runtimes.get(name), shedCalls(name));
   });
 
   app.post<NameParams>("/v1/captured/:name/merge", admin, async (request) => {
@@ -100,7 +101,7 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
     const counts = await mergeCaptured(edits, record.definition, into);
     await app.requestLog.flush();
     const target = await capturedRecord(into);
-    return { merged: record.name, into, ...counts, task: await discoveredTask(store, target, await runtimes.get(into)) };
+    return { merged: record.name, into, ...counts, task: await discoveredTask(store, target, await runtimes.get(into), shedCalls(into)) };
   });
 
   app.delete<NameParams>("/v1/captured/:name", admin, async (request, reply) => {
@@ -138,6 +139,7 @@ export function captureSchemas(): Record<string, Schema> {
         model_version: nullable(int()),
         threshold: nullable(num()),
         examples: int(),
+        shed_calls: int("Calls this instance relayed since it started without learning them (its learning queue was full): not in the shadow figures."),
         shadow: ref("ShadowSummary"),
         shadow_live_version: nullable(ref("ShadowSummary")),
         per_day: object({ calls: num(), cost: num(), saving: num(), saved_calls: num() }),

@@ -22,6 +22,11 @@ export const CaptureSettingsSchema = z
      * task's max_error (false: an admin switches; a task's own capture.auto_serve wins).
      */
     auto_serve: z.union([z.literal(false), z.object({ min_requests: z.number().int().min(1).default(200) }).strict()]).default(false),
+    /**
+     * Shadow calls waiting to be learned, at most (calls, and megabytes of their replies): past
+     * either, a call is relayed but not learned, counted per task (`shed_calls` in /v1/captured).
+     */
+    learn_queue: z.object({ calls: z.number().int().min(0).max(100_000).default(1000), megabytes: z.number().min(0).max(1024).default(32) }).strict().default({ calls: 1000, megabytes: 32 }),
     /** At most this many captured tasks: a caller cannot make the gateway create tasks without end. */
     max_tasks: z.number().int().min(1).max(10_000).default(50),
     /**

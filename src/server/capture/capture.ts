@@ -45,15 +45,8 @@ export interface CaptureDeps {
   logger?: FastifyBaseLogger | undefined;
 }
 
-/**
- * Shadow calls waiting to be learned, at most, and their relayed bytes, at most: past either, a
- * call's reply still goes to the app at once but is not learned (counted as status "shed").
- * Learning takes one call a turn of the event loop, after the I/O that turn brought, so relaying
- * comes first: an idle gateway learns every call within a turn or two, a saturated one learns
- * what its spare turns allow instead of slowing every relay (README "Capture").
- */
-const MAX_WAITING_CALLS = 1000;
-const MAX_WAITING_BYTES = 32 * 1024 * 1024;
+/** Tasks whose shed calls are counted, at most (a header may name any task). */
+const MAX_SHED_COUNTS = 1000;
 /** How often (captured calls of one task) shadow mode's figures are read to see whether auto_serve may switch it. */
 const AUTO_SERVE_CHECK_EVERY = 25;
 /** Fingerprints remembered as refused (their schema cannot be a task), bounded. */
@@ -79,10 +72,18 @@ export class Capture {
   /** Fingerprints whose schema cannot be a task, and why. */
   readonly #refused = new Map<string, string>();
   readonly #sinceCheck = new Map<string, number>();
-  /** Shadow calls relayed and not yet learned, oldest first, and the size of their replies. */
+  /**
+   * Shadow calls relayed and not yet learned, oldest first, and the size of their replies. At most
+   * settings.learn_queue of them wait: past it, a call's reply still goes to the app at once but
+   * is not learned (shed, counted). Learning takes one call a turn of the event loop, after the
+   * I/O that turn brought, so relaying comes first: an idle gateway learns every call within a
+   * turn or two, a saturated one learns what its spare turns allow instead of slowing every relay.
+   */
   #waiting: WaitingCall[] = [];
   #waitingBytes = 0;
   #draining: Promise<void> | null = null;
+  /** Calls shed since this instance started, by task. */
+  readonly #shed = new Map<string, number>();
 
   constructor(deps: CaptureDeps) {
     this.#deps = deps;
@@ -130,10 +131,18 @@ export class Capture {
     while (this.#draining !== null) await this.#draining;
   }
 
+  /** Calls of `task` this instance relayed without learning them, since it started. */
+  shedCalls(task: string): number {
+    return this.#shed.get(task) ?? 0;
+  }
+
   #enqueue(waiting: WaitingCall): void {
     const bytes = waiting.relayed.body?.length ?? 0;
-    if (this.#waiting.length >= MAX_WAITING_CALLS || this.#waitingBytes + bytes > MAX_WAITING_BYTES) {
+    const limit = this.#deps.settings.learn_queue;
+    if (this.#waiting.length >= limit.calls || this.#waitingBytes + bytes > limit.megabytes * 1024 * 1024) {
       this.#deps.metrics?.captured.inc({ mode: "shadow", status: "shed" });
+      const task = this.#tasks?.get(waiting.call.fingerprint) ?? waiting.call.header;
+      if (task !== null && (this.#shed.has(task) || this.#shed.size < MAX_SHED_COUNTS)) this.#shed.set(task, this.shedCalls(task) + 1);
       return;
     }
     this.#waiting.push(waiting);

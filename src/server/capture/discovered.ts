@@ -37,6 +37,8 @@ export interface DiscoveredTask {
   model_version: number | null;
   threshold: number | null;
   examples: number;
+  /** Calls this instance relayed since it started without learning them (too busy): not in the figures below. */
+  shed_calls: number;
   /** Shadow mode over the last WINDOW_DAYS days, every version; and for the live version alone. */
   shadow: ShadowSummary;
   shadow_live_version: ShadowSummary | null;
@@ -61,7 +63,7 @@ export function shadowSummary(stats: ShadowStats, task: Pick<StructuredTask, "ro
   };
 }
 
-export async function discoveredTask(store: Store, record: TaskRecord & { definition: StructuredTask & { capture: CaptureBlock } }, rt: TaskRuntime | null, now = Date.now()): Promise<DiscoveredTask> {
+export async function discoveredTask(store: Store, record: TaskRecord & { definition: StructuredTask & { capture: CaptureBlock } }, rt: TaskRuntime | null, shedCalls: number, now = Date.now()): Promise<DiscoveredTask> {
   const task = record.definition;
   const since = Math.max(record.created_at, now - WINDOW_DAYS * DAY_MS);
   // A task first seen an hour ago projects its day from that hour (not less: a few minutes say too little).
@@ -83,6 +85,7 @@ export async function discoveredTask(store: Store, record: TaskRecord & { defini
     model_version: version === 0 ? null : version,
     threshold: rt?.cascade.router.threshold ?? null,
     examples,
+    shed_calls: shedCalls,
     shadow: shadowSummary(all, task),
     shadow_live_version: live === null ? null : shadowSummary(live, task),
     per_day: {

@@ -136,6 +136,28 @@ describe("capture settings", () => {
     expect(await g.store.examples.count(name)).toBe(texts.length);
   });
 
+  it("relays the calls it has no room to learn, and counts them per task", async () => {
+    app = await start({});
+    const texts = transferTexts(6);
+    await app.chat.completions.create(transferCall(texts[0]));
+    const [{ name }] = await until(captured, (t) => t.length === 1);
+    await until(() => g.store.requests.count(name), (n) => n >= 1);
+    // The same database under a gateway whose learning queue holds nothing: every call is shed.
+    const { dir, adminKey, predictKey } = g;
+    await g.close();
+    g = await startTestGateway({ dir, adminKey, predictKey }, { upstream: { baseURL: llm.url }, options: { capture: CaptureSettingsSchema.parse({ learn_queue: { calls: 0 } }) } });
+    app = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: g.predictKey, maxRetries: 0 });
+    for (const text of texts.slice(1)) {
+      const reply = await app.chat.completions.create(transferCall(text));
+      expect(JSON.parse(reply.choices[0].message.content!)).toEqual(transferAnswer(text));
+    }
+    const report = (await g.request("GET", `/v1/captured/${name}`)).body;
+    expect(report.shed_calls).toBe(texts.length - 1);
+    expect(report.shadow.requests).toBe(1);
+    expect(await g.store.examples.count(name)).toBe(1);
+    expect((await g.app.metrics.captured.get()).values.find((v) => v.labels.status === "shed")?.value).toBe(texts.length - 1);
+  });
+
   it("serves a forced tool call as a tool call", async () => {
     app = await start({});
     const tools = [{ type: "function" as const, function: { name: "record_transfer", parameters: TRANSFER_SCHEMA } }];

@@ -3,6 +3,7 @@
 // calls must become a captured task that learns in shadow mode and serves once switched.
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CaptureSettingsSchema } from "../../../src/server/capture/capture-settings.js";
 import { startSimulatedLlm, type SimulatedLlm } from "../../../src/teacher/simulated-llm-server.js";
 import { startTestGateway, stopTestGateway, type TestGateway } from "../helpers.js";
 import { SYSTEM_PROMPT, TRANSFER_SCHEMA, transferAnswer, transferCall, transferLlm, transferTexts } from "./transfer-calls.js";
@@ -29,7 +30,7 @@ async function capturedTasks(gateway: TestGateway) {
 
 beforeAll(async () => {
   llm = await startSimulatedLlm(transferLlm);
-  g = await startTestGateway(undefined, { upstream: { baseURL: llm.url, apiKey: "sk-upstream-secret-capture" }, options: { capture: { exclude_models: ["gpt-private"], exclude_keys: [], models: undefined, privacy: "keep_inputs", auto_serve: false, max_tasks: 5, task_defaults: { routing: { max_error: 0.12 }, training: { min_examples: 40 } }, prices: { "gpt-sim": { input_per_mtok: 1, output_per_mtok: 2 } } } } });
+  g = await startTestGateway(undefined, { upstream: { baseURL: llm.url, apiKey: "sk-upstream-secret-capture" }, options: { capture: CaptureSettingsSchema.parse({ exclude_models: ["gpt-private"], max_tasks: 5, task_defaults: { routing: { max_error: 0.12 }, training: { min_examples: 40 } }, prices: { "gpt-sim": { input_per_mtok: 1, output_per_mtok: 2 } } }) } });
   app = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: g.predictKey, maxRetries: 0 });
   direct = new OpenAI({ baseURL: llm.url, apiKey: "unused", maxRetries: 0 });
 });
