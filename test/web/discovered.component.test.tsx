@@ -43,6 +43,7 @@ function task(overrides: Partial<DiscoveredTask> = {}): DiscoveredTask {
     ],
     privacy: "keep_inputs",
     model_version: 3,
+    served: { requests: 0, by_specialist: 0, cost: 0 },
     shed_calls: 0,
     threshold: 0.9,
     examples: 817,
@@ -127,6 +128,12 @@ describe("DiscoveredPage", () => {
     // The badge follows the live model's figures, which auto-serve reads.
     expect(within(card).getByText("not proven yet")).toBeTruthy();
     expect(card.textContent).not.toContain("Not learned");
+  });
+
+  it("says how many served calls the specialist answered", async () => {
+    renderPage([task({ served: { requests: 200, by_specialist: 130, cost: 0.01 } })], () => ({ status: 500, body: {} }));
+    const card = (await screen.findByRole("heading", { name: NAME })).closest("article")!;
+    expect(card.textContent).toMatch(/Served\s*130 of 200 calls answered by the specialist \(65%\)/);
   });
 
   it("says how many calls the gateway was too busy to learn", async () => {

@@ -139,6 +139,7 @@ export function captureSchemas(): Record<string, Schema> {
         model_version: nullable(int()),
         threshold: nullable(num()),
         examples: int(),
+        served: object({ requests: int("Calls answered in serve mode over the window."), by_specialist: int("Of them, answered by the specialist (not sent to the LLM)."), cost: num("What the LLM calls among them cost.") }),
         shed_calls: int("Calls this instance relayed since it started without learning them (its learning queue was full): not in the shadow figures."),
         shadow: ref("ShadowSummary"),
         shadow_live_version: nullable(ref("ShadowSummary")),

@@ -195,5 +195,9 @@ describe("from shadow to serve", () => {
     }
     expect(served).toBe(answered);
     expect(llm.calls - callsBefore).toBe(replay.length - answered);
+    // The report counts what serving did beside what shadow mode measured.
+    const report = (await g.request("GET", `/v1/captured/${task}`)).body;
+    expect(report.served).toMatchObject({ requests: replay.length, by_specialist: answered });
+    expect(report.shadow.requests).toBe(before + replay.length);
   });
 });

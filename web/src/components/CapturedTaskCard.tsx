@@ -34,6 +34,7 @@ export function CapturedTaskCard({ task, onChanged }: { task: DiscoveredTask; on
         <Fact label="Would save" value={dailySaving(task)} />
         <Fact label="Specialist" value={task.model_version === null ? "none yet" : `v${task.model_version}, ${num(task.examples)} examples`} />
         <Fact label="First seen" value={dateTime(task.created_at)} />
+        {task.served.requests > 0 ? <Fact label="Served" value={`${num(task.served.by_specialist)} of ${num(task.served.requests)} calls answered by the specialist (${pct(task.served.by_specialist / task.served.requests, 0)})`} /> : null}
         {task.shed_calls > 0 ? <Fact label="Not learned" value={`${num(task.shed_calls)} calls since the gateway started: it was too busy to learn them (not in the figures)`} /> : null}
         {capture.follows !== undefined ? <Fact label="Follows" value={<a href={taskHref(capture.follows)}>{capture.follows}</a>} /> : null}
       </dl>
