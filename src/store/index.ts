@@ -9,6 +9,6 @@ export { RequestLog, REVIEW_KINDS, type RequestInput, type RequestRecord, type R
 export type { RequestCursor, RequestFilter } from "./request-search.js";
 export { ModelRepository, type NewModelVersion, type ModelVersionInfo, type PromotedModel, type ModelMetrics } from "./models.js";
 export { ApiKeyRepository, API_KEY_PREFIX, type ApiKeyRecord, type ApiKeyPermissions, type RevokeOutcome } from "./api-keys.js";
-export { TeacherSpendRepository, SPEND_PERIOD_MS, windowStart, type SpendLimit, type SpendPeriod, type SpendUsage, type SpendWindow, type Reservation } from "./teacher-spend.js";
+export { TeacherSpendRepository, SPEND_PERIOD_MS, windowStart, taskScope, keyScope, type SpendLimit, type SpendPeriod, type SpendUsage, type SpendWindow, type Reservation } from "./teacher-spend.js";
 export { EXAMPLE_ORIGINS, REQUEST_SOURCES } from "./schema.js";
 export type { Database, ExampleOrigin, ExampleSource, RequestSource, RequestStatus, ModelStatus, ApiKeyRole } from "./schema.js";

@@ -7,9 +7,7 @@ import { parseAnyTask } from "../task/structured.js";
 import { lockTask, type StoreDialect } from "./context.js";
 import { StoreConflictError, StoreNotFoundError } from "./errors.js";
 import type { Database } from "./schema.js";
-
-/** The budget scope of a task's teacher spend (see server/runtime/teacher-budget.ts taskScope). */
-const taskScope = (name: string) => `task:${name}`;
+import { taskScope } from "./teacher-spend.js";
 
 /** Renames `from` to `to` inside `trx` (a transaction). Throws StoreNotFoundError / StoreConflictError / TaskError (an invalid name). */
 export async function renameTaskRows(trx: Kysely<Database>, dialect: StoreDialect, from: string, to: string, now: number): Promise<void> {

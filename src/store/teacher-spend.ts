@@ -37,6 +37,10 @@ export type Reservation =
   | { ok: true; windows: SpendWindow[] }
   | { ok: false; limit: SpendLimit; kind: "calls" | "cost"; used: SpendUsage };
 
+/** The spend scope of a task's teacher calls, and of an API key's: the budgets' counters are kept under these. */
+export const taskScope = (task: string): string => `task:${task}`;
+export const keyScope = (id: number): string => `key:${id}`;
+
 export function windowStart(period: SpendPeriod, now: number): number {
   return Math.floor(now / SPEND_PERIOD_MS[period]) * SPEND_PERIOD_MS[period];
 }

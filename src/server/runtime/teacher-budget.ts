@@ -4,7 +4,7 @@
 // Nothing here runs for a request the specialist answers without an audit: the store is asked only
 // before a teacher call, and only when a budget applies to it.
 import type { TeacherGate } from "../../cascade/cascade.js";
-import type { ApiKeyRecord, Reservation, SpendLimit, SpendPeriod, Store } from "../../store/index.js";
+import { keyScope, taskScope, type ApiKeyRecord, type Reservation, type SpendLimit, type SpendPeriod, type Store } from "../../store/index.js";
 import type { TeacherBudget } from "../../task/definition.js";
 import type { AnyTask } from "../../task/structured.js";
 import { HttpError } from "../http/errors.js";
@@ -28,9 +28,6 @@ function limitsOf(scope: string, budget: TeacherBudget | null | undefined): Spen
   }
   return out;
 }
-
-export const taskScope = (task: string): string => `task:${task}`;
-export const keyScope = (id: number): string => `key:${id}`;
 
 /** Every budget a teacher call for this task and key draws on (empty: none applies). */
 export function budgetLimits(task: AnyTask, key: ApiKeyRecord | null): SpendLimit[] {
