@@ -1,17 +1,28 @@
-// Switching a captured task between shadow, serve and off: by an admin (PATCH /v1/captured/:name)
-// or by auto_serve. The mode is part of the task's definition, so every gateway instance sharing
-// the database follows it (their runtimes reload a changed definition).
+// Switching a captured task between shadow, serve and off, and its own auto_serve and field
+// descriptions: by an admin (PATCH /v1/captured/:name) or by auto_serve. All are part of the
+// task's definition, so every gateway instance sharing the database follows them (their runtimes
+// reload a changed definition).
 import type { Store } from "../../store/index.js";
 import type { CaptureMode } from "../../task/capture.js";
 import { isCapturedTask, type StructuredTask } from "../../task/structured.js";
 import type { TaskRuntimes } from "../runtime/task-runtime.js";
 
-/** Sets a captured task's mode (and its own auto_serve when given); returns the updated definition, or null when there is no such captured task. */
-export async function setCaptureMode(store: Store, runtimes: TaskRuntimes, name: string, mode: CaptureMode, autoServe?: boolean): Promise<StructuredTask | null> {
+/** What an admin or auto_serve changes in a captured task's definition without renaming it. */
+export interface CapturedTaskChange {
+  mode?: CaptureMode | undefined;
+  /** The task's own auto_serve. */
+  auto_serve?: boolean | undefined;
+  /** A new output block (descriptions changed, fields not: see captured-task-edits.ts). */
+  output?: StructuredTask["output"] | undefined;
+}
+
+/** Applies `change` to a captured task and reloads its runtime; returns the updated definition, or null when there is no such captured task. */
+export async function changeCapturedTask(store: Store, runtimes: TaskRuntimes, name: string, change: CapturedTaskChange): Promise<StructuredTask | null> {
   const record = await store.tasks.get(name);
   if (record === null || !isCapturedTask(record.definition)) return null;
-  const capture = { ...record.definition.capture, mode, ...(autoServe === undefined ? {} : { auto_serve: autoServe }) };
-  const definition: StructuredTask = { ...record.definition, capture };
+  const { mode = record.definition.capture.mode, auto_serve, output } = change;
+  const capture = { ...record.definition.capture, mode, ...(auto_serve === undefined ? {} : { auto_serve }) };
+  const definition: StructuredTask = { ...record.definition, ...(output === undefined ? {} : { output }), capture };
   await store.tasks.update(name, definition);
   await runtimes.drop(name);
   return definition;

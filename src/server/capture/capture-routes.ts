@@ -14,6 +14,7 @@ import { arrayOf, bool, epochMs, fromZod, int, jsonReply, json, nullable, num, o
 import { badRequest, notFound } from "../http/errors.js";
 import type { TaskRuntimes } from "../runtime/task-runtime.js";
 import type { Capture } from "./capture.js";
+import { changeCapturedTask } from "./capture-mode.js";
 import { deleteCaptured, mergeCaptured, MAX_FIELD_DESCRIPTION, renameCaptured, withDescriptions, type CapturedEditDeps } from "./captured-task-edits.js";
 import { discoveredTask } from "./discovered.js";
 
@@ -85,11 +86,7 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
       name = change.name;
     }
     if (output !== undefined || change.mode !== undefined || change.auto_serve !== undefined) {
-      const current = await capturedRecord(name);
-      const { mode = current.definition.capture.mode, auto_serve } = change;
-      const capture = { ...current.definition.capture, mode, ...(auto_serve === undefined ? {} : { auto_serve }) };
-      await store.tasks.update(name, { ...current.definition, ...(output === undefined ? {} : { output }), capture });
-      await runtimes.drop(name);
+      if ((await changeCapturedTask(store, runtimes, name, { mode: change.mode, auto_serve: change.auto_serve, output })) === null) throw notFound(`no captured task "${name}"`);
     }
     await app.requestLog.flush();
     return discoveredTask(store, await capturedRecord(name), await runtimes.get(name), shedCalls(name));

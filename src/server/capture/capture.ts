@@ -32,7 +32,7 @@ import type { TaskRuntime, TaskRuntimes } from "../runtime/task-runtime.js";
 import { readCapturedCall, TASK_HEADER, type CapturedCall } from "./captured-call.js";
 import { capturedTaskDefinition, capturedTaskName } from "./captured-task.js";
 import { readUpstreamReply } from "./upstream-reply.js";
-import { setCaptureMode } from "./capture-mode.js";
+import { changeCapturedTask } from "./capture-mode.js";
 import { DEFAULT_AUTO_SERVE_REQUESTS, type CaptureSettings } from "./capture-settings.js";
 
 export interface CaptureDeps {
@@ -350,7 +350,7 @@ export class Capture {
     if (stats.would_answer_judged < minRequests) return;
     const bound = clopperPearsonUpper(stats.disagreements, stats.would_answer_judged, confidence_level);
     if (bound > max_error) return;
-    await setCaptureMode(this.#deps.store, this.#deps.runtimes, task.name, "serve");
+    await changeCapturedTask(this.#deps.store, this.#deps.runtimes, task.name, { mode: "serve" });
     this.#deps.logger?.info({ task: task.name, judged: stats.would_answer_judged, disagreements: stats.disagreements, bound }, "auto_serve: the captured task's bound is proven on shadow traffic; it now serves");
   }
 }
