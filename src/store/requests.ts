@@ -62,6 +62,15 @@ export interface ShadowStats {
   would_answer_cost: number;
 }
 
+/** What serve mode did for a task (its requests that were not shadow calls). */
+export interface ServedStats {
+  requests: number;
+  /** Of them, answered by the specialist. */
+  by_specialist: number;
+  /** The teacher's (the LLM's) cost over them. */
+  cost: number;
+}
+
 /** A logged request as the repository returns it: the table's row with a real boolean and numbers for the time and key id. */
 export type RequestRecord = Omit<RequestsTable, "audited" | "created_at" | "key_id" | "shadow"> & { audited: boolean; created_at: number; key_id: number | null; shadow: boolean };
 
@@ -471,6 +480,16 @@ export class RequestLog {
       cost: toNumber(r.cost),
       would_answer_cost: toNumber(r.would_answer_cost),
     };
+  }
+
+  /** The requests of one task over [since, until) that were answered, not shadowed (ServedStats). */
+  async servedStats(task: string, window: { since?: number; until?: number } = {}): Promise<ServedStats> {
+    const row = await this.#window(task, window.since ?? 0, window.until ?? null)
+      .where("shadow", "=", 0)
+      .select((eb) => [eb.fn.countAll<number | string>().as("requests"), countWhen(eb, eb("source", "=", "specialist")).as("by_specialist"), eb.fn.sum<number | string | null>("cost").as("cost")])
+      .executeTakeFirstOrThrow();
+    const r = row as unknown as Record<keyof ServedStats, number | string | null>;
+    return { requests: toNumber(r.requests), by_specialist: toNumber(r.by_specialist), cost: toNumber(r.cost) };
   }
 
   /**

@@ -546,6 +546,22 @@ export function storeSuite(target: StoreTarget): void {
         expect(await store.requests.get("missing")).toBeNull();
       });
 
+      it("sums a window's shadow calls and served calls apart (captured tasks' figures)", async () => {
+        const shadow = (id: string, over: Partial<RequestInput>) => base(id, { source: "teacher", shadow: true, label: "billing", teacher_label: "billing", ...over });
+        await store.requests.insertMany([
+          shadow("s1", { shadow_label: "billing", cost: 0.25, created_at: T0 }),
+          shadow("s2", { shadow_label: "refund", cost: 0.25, created_at: T0 + 1 }),
+          shadow("s3", { shadow_label: null, cost: 0.5, created_at: T0 + 2 }),
+          base("v1", { label: "billing", created_at: T0 + 3 }),
+          base("v2", { source: "teacher", label: "refund", teacher_label: "refund", cost: 0.125, created_at: T0 + 4 }),
+          base("old", { created_at: T0 - 10 }),
+        ]);
+        expect(await store.requests.shadowStats("support", { since: T0 })).toEqual({ requests: 3, judged: 3, would_answer: 2, would_answer_judged: 2, disagreements: 1, cost: 1, would_answer_cost: 0.5 });
+        expect(await store.requests.servedStats("support", { since: T0 })).toEqual({ requests: 2, by_specialist: 1, cost: 0.125 });
+        expect(await store.requests.servedStats("support")).toEqual({ requests: 3, by_specialist: 2, cost: 0.125 });
+        expect(await store.requests.servedStats("nobody")).toEqual({ requests: 0, by_specialist: 0, cost: 0 });
+      });
+
       it("records the key that sent a request and the threshold it was routed by (migration 005)", async () => {
         await store.requests.insertMany([base("k1", { key_id: 7, key_name: "batch jobs", threshold: 0.8125 }), base("k2")]);
         expect(await store.requests.get("k1")).toMatchObject({ key_id: 7, key_name: "batch jobs", threshold: 0.8125 });

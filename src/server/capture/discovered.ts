@@ -4,7 +4,7 @@
 // routing is held to), and what that would save.
 import { clopperPearsonUpper } from "../../cascade/binomial.js";
 import { parseCanonical, type StructuredObject } from "../../engine/structured-answer.js";
-import type { ShadowStats, Store, TaskRecord } from "../../store/index.js";
+import type { ServedStats, ShadowStats, Store, TaskRecord } from "../../store/index.js";
 import { outputFields, type StructuredTask } from "../../task/structured.js";
 import type { CaptureBlock } from "../../task/capture.js";
 import { roundMoney } from "../http/money.js";
@@ -38,7 +38,7 @@ export interface DiscoveredTask {
   threshold: number | null;
   examples: number;
   /** Calls answered in serve mode over the window, and how many of them the specialist answered itself (the rest went to the LLM). */
-  served: { requests: number; by_specialist: number; cost: number };
+  served: ServedStats;
   /** Calls this instance relayed since it started without learning them (too busy): not in the figures below. */
   shed_calls: number;
   /** Shadow mode over the last WINDOW_DAYS days, every version; and for the live version alone. */
@@ -71,9 +71,9 @@ export async function discoveredTask(store: Store, record: TaskRecord & { defini
   // A task first seen an hour ago projects its day from that hour (not less: a few minutes say too little).
   const days = Math.max(HOUR_MS, now - since) / DAY_MS;
   const version = rt?.modelVersion ?? 0;
-  const [all, every, live, examples, samples] = await Promise.all([
+  const [all, served, live, examples, samples] = await Promise.all([
     store.requests.shadowStats(task.name, { since }),
-    store.requests.stats(task.name, { since }),
+    store.requests.servedStats(task.name, { since }),
     version === 0 ? null : store.requests.shadowStats(task.name, { version }),
     store.examples.count(task.name),
     task.privacy === "hash_inputs" ? [] : store.examples.page(task.name, { limit: SAMPLES, source: "teacher" }),
@@ -88,8 +88,7 @@ export async function discoveredTask(store: Store, record: TaskRecord & { defini
     model_version: version === 0 ? null : version,
     threshold: rt?.cascade.router.threshold ?? null,
     examples,
-    // Every logged call of a captured task is a shadow call or a served one.
-    served: { requests: every.requests - all.requests, by_specialist: every.by_source.specialist, cost: roundMoney(every.cost - all.cost) },
+    served: { ...served, cost: roundMoney(served.cost) },
     shed_calls: shedCalls,
     shadow: shadowSummary(all, task),
     shadow_live_version: live === null ? null : shadowSummary(live, task),
