@@ -26,7 +26,7 @@ export const CaptureSettingsSchema = z
      * Shadow calls waiting to be learned, at most (calls, and megabytes of their replies): past
      * either, a call is relayed but not learned, counted per task (`shed_calls` in /v1/captured).
      */
-    learn_queue: z.object({ calls: z.number().int().min(0).max(100_000).default(1000), megabytes: z.number().min(0).max(1024).default(32) }).strict().default({ calls: 1000, megabytes: 32 }),
+    learn_queue: z.object({ calls: z.number().int().min(0).max(100_000).default(1000), megabytes: z.number().min(0).max(1024).default(32) }).strict().prefault({}),
     /** At most this many captured tasks: a caller cannot make the gateway create tasks without end. */
     max_tasks: z.number().int().min(1).max(10_000).default(50),
     /**
