@@ -22,12 +22,6 @@ import { loadTransfersData, type GoldObject, type TransfersData } from "./transf
 export const APP_MODEL = "gpt-4o-mini";
 const PRICE = { input_per_mtok: 0.15, output_per_mtok: 0.6 };
 const SYSTEM_PROMPT = "Read the money transfer the customer asks for. Copy amounts, names and dates exactly as written.";
-/**
- * What the team accepts from a specialist its calls become (capture.task_defaults): the bundled
- * transfers task's own settings. At a task's defaults (5%, a retrain every 250) the 950 messages
- * are too few to prove a threshold.
- */
-const TASK_DEFAULTS = { routing: { max_error: 0.1 }, training: { retrain_every: 100, min_examples: 60, holdout_fraction: 0.3 } };
 /** Calls sent while the task is in shadow mode; the rest are sent once it serves. */
 const SHADOW_CALLS = 650;
 const REPORT_EVERY = 150;
@@ -66,10 +60,16 @@ export async function startCaptureDemo(options: { port: number; host: string; db
   const data = await loadTransfersData(false);
   const llm = await startSimulatedLlm(transferLlm(data));
   const { store, adminKey, predictKey } = await freshDemoStore(options.db);
+  // What the team accepts from a specialist its calls become (capture.task_defaults): the bundled
+  // transfers task's own settings, as the main demo runs it. At a task's defaults (5%, a retrain
+  // every 250) the 950 messages are too few to prove a threshold.
+  const { max_error } = data.task.routing;
+  const { retrain_every, min_examples, holdout_fraction } = data.task.training;
+  const taskDefaults = { routing: { max_error }, training: { retrain_every, min_examples, holdout_fraction } };
   const gateway = await startGateway({
     ...demoServerOptions(store, options),
     upstream: { baseURL: llm.url },
-    capture: CaptureSettingsSchema.parse({ task_defaults: TASK_DEFAULTS, prices: { [APP_MODEL]: PRICE } }),
+    capture: CaptureSettingsSchema.parse({ task_defaults: taskDefaults, prices: { [APP_MODEL]: PRICE } }),
   });
   return {
     gateway,
