@@ -2,14 +2,15 @@
 // answers as examples, retrains the specialist as examples pile up, and keeps the live audit.
 //
 // Held-out evidence. Every example is assigned to the holdout by a hash of its text (probability
-// holdout_fraction), except audited examples, which are always held out: they are the only
-// labels that still arrive from the region the specialist answers (everything it is confident
-// about stops reaching the teacher once it answers), so they are exactly the evidence the
-// threshold needs, and the model, already confident there, has little to learn from them. The
-// holdout is never trained on. Its mix over-represents the hard texts the specialist passes on
-// (they all reach the teacher, the easy ones only through audits), which tends to make the
-// measured error of a high-confidence slice pessimistic rather than optimistic, and the measured
-// coverage lower than the live one (simulation.ts measures the live error directly).
+// holdout_fraction before the specialist answers, answeringHoldoutShare once it does), except
+// audited examples, which are always held out: they are the only labels that still arrive from
+// the region the specialist answers (everything it is confident about stops reaching the teacher
+// once it answers), so they are exactly the evidence the threshold needs, and the model, already
+// confident there, has little to learn from them. The holdout is never trained on. Its mix still
+// over-represents the hard texts the specialist passes on (held out at twice the audit rate at the
+// defaults), which tends to make the measured error of a high-confidence slice pessimistic rather
+// than optimistic, and the measured coverage lower than the live one (simulation.ts measures the
+// live error directly).
 //
 // Thresholds are chosen at retrains only (and again on a live-audit alarm). Choosing again for the
 // same version every few dozen new held-out examples was tried on Banking77 and called the teacher
@@ -22,7 +23,7 @@ import type { FewShotExample, Teacher, TeacherAnswer } from "../teacher/types.js
 import { isHoldoutText, MemoryExampleStore, type ExampleCause, type ExampleStore, type StoredExample } from "./example-store.js";
 import { fitScopeCut, scoreHoldout, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
 import { LiveAudit } from "./live-audit.js";
-import { DEFAULT_RETRAIN_GROWTH, RECHOOSE_EVERY, retrainInterval, SHIFT_GUARD_REQUESTS, SHIFT_RETRAIN_EXAMPLES, tightenedTarget } from "./policy.js";
+import { answeringHoldoutShare, DEFAULT_RETRAIN_GROWTH, RECHOOSE_EVERY, retrainInterval, SHIFT_GUARD_REQUESTS, SHIFT_RETRAIN_EXAMPLES, tightenedTarget, YOUNG_LABEL_EXAMPLES } from "./policy.js";
 import { Router, type RouteDecision, type RouteMode } from "./router.js";
 import { classifierKind, type Specialist, type SpecialistKind } from "./specialist-kind.js";
 import { chooseThreshold, type ThresholdChoice } from "./threshold.js";
@@ -185,6 +186,13 @@ export interface PreparedRetrain {
   readonly requested: boolean;
 }
 
+/** A label the live version learned from few examples: how many, how many new training examples since, and at how many the next retrain is due. */
+interface YoungLabel {
+  trained: number;
+  since: number;
+  due: number;
+}
+
 type Counters = Omit<CascadeStats, "examples" | "holdout_examples" | "version" | "threshold" | "threshold_reason" | "coverage">;
 
 /** What training a prepared retrain gave: a candidate model, or the error it threw. */
@@ -215,6 +223,8 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
   #knows: (answer: string) => boolean = () => false;
   /** Training examples per label the live version lacks, since it was promoted. */
   #unknownLabelExamples = new Map<string, number>();
+  /** Labels the live version learned from few examples (see #growYoung): examples it was trained on, and new training examples since. */
+  #youngLabels = new Map<string, YoungLabel>();
   /** Shift guard: while requests < this, the specialist does not answer (0: no guard). */
   #shiftGuardUntil = 0;
   /** New held-out examples since the threshold was last chosen. */
@@ -607,7 +617,11 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
   #addTeacherExample(text: string, label: string, audited: boolean, cause: ExampleCause | undefined): void {
     if (this.store.get(text) !== undefined) return;
     const held = this.#put(text, label, "teacher", audited, undefined, cause);
-    if (this.#specialist === null || this.#knows(label)) return;
+    if (this.#specialist === null) return;
+    if (this.#knows(label)) {
+      if (!held) this.#growYoung(label);
+      return;
+    }
     if (label === this.#none) this.#firstNones(held);
     else this.#unknownLabel(label, held);
   }
@@ -663,6 +677,22 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     if (++this.#heldSinceChoice >= RECHOOSE_EVERY) this.#applyThreshold();
   }
 
+  /**
+   * A label the live version learned from only a few examples (it arrived as a new label, see
+   * #unknownLabel) gets a retrain each time its training examples double, until it has
+   * YOUNG_LABEL_EXAMPLES. In a stationary stream labels are young only near the start, when
+   * retrains are frequent anyway.
+   */
+  #growYoung(label: string): void {
+    const young = this.#youngLabels.get(label);
+    if (young === undefined) return;
+    young.since++;
+    if (young.since < young.due) return;
+    this.#retrainRequested = true;
+    // Due again only when the examples double once more (a rejected candidate must not make every new example a retrain).
+    young.due = young.since + Math.max(SHIFT_RETRAIN_EXAMPLES, young.trained + young.since);
+  }
+
   #endShiftGuard(): void {
     this.#shiftGuardUntil = 0;
     this.router.setThreshold(this.#choice?.threshold ?? null);
@@ -670,7 +700,17 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
 
   /** A new live version: its labels are the known ones, and the shift guard ends with the version that raised it. */
   #learnedLabels(model: S): void {
-    this.#knows = this.kind.knows(model);
+    const knows = this.kind.knows(model);
+    const young = new Map<string, YoungLabel>();
+    const add = (label: string, trained: number) => {
+      if (knows(label) && trained < YOUNG_LABEL_EXAMPLES) young.set(label, { trained, since: 0, due: Math.max(SHIFT_RETRAIN_EXAMPLES, trained) });
+    };
+    for (const [label, y] of this.#youngLabels) add(label, y.trained + y.since);
+    // Only labels that arrived while the specialist answered: in a cold start every label is new
+    // and retrains come often anyway (extra ones there cost teacher share on validation orders).
+    if ((this.#choice?.threshold ?? null) !== null) for (const [label, count] of this.#unknownLabelExamples) add(label, count);
+    this.#youngLabels = young;
+    this.#knows = knows;
     this.#unknownLabelExamples.clear();
     this.#shiftGuardUntil = 0;
   }
@@ -678,7 +718,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
   /** Stores an example; returns whether it is held out. */
   #put(text: string, label: string, source: "teacher" | "human", audited: boolean, holdout: boolean | undefined, cause?: ExampleCause): boolean {
     // A text keeps its side once assigned, so a relabel never moves a held-out text into training.
-    const side = holdout ?? (audited || isHoldoutText(text, this.task.training.seed, this.task.training.holdout_fraction));
+    const side = holdout ?? (audited || isHoldoutText(text, this.task.training.seed, this.#holdoutShare()));
     const isNew = this.store.get(text) === undefined;
     this.store.put({ text, label, source, holdout: side, audited, ...(cause === undefined ? {} : { cause }) });
     this.#changesSinceTrain++;
@@ -687,6 +727,12 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
       this.#scoreWhileRefused({ text, label });
     }
     return side;
+  }
+
+  /** The share of new teacher-answered texts held out: holdout_fraction, or answeringHoldoutShare while the specialist answers. */
+  #holdoutShare(): number {
+    const { holdout_fraction } = this.task.training;
+    return this.router.threshold === null ? holdout_fraction : answeringHoldoutShare(holdout_fraction, this.task.routing.audit_rate);
   }
 
   #recordAudit(agreed: boolean): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Cascade } from "../../src/cascade/cascade.js";
 import { isHoldoutText, MemoryExampleStore } from "../../src/cascade/example-store.js";
-import { retrainInterval, tightenedTarget } from "../../src/cascade/policy.js";
+import { answeringHoldoutShare, retrainInterval, tightenedTarget, YOUNG_LABEL_EXAMPLES } from "../../src/cascade/policy.js";
 import { decodeModel, encodeModel } from "../../src/engine/model-file.js";
 import { trainClassifier } from "../../src/engine/train.js";
 import { goldTeacher, LABELS, ScriptedTeacher, topicTask, topicTexts } from "./fixtures.js";
@@ -317,6 +317,61 @@ describe("Cascade", () => {
     expect(after.some((a) => a.source === "specialist")).toBe(true);
   });
 
+  it("retrains each time a label that arrived new doubles its training examples, until it has a few dozen", async () => {
+    const task = topicTask({ extraLabels: ["finance"] });
+    const stream = topicTexts(400, 1);
+    const fresh = Array.from({ length: 300 }, (_, i) => ({ text: `my bank account loan mortgage interest ${i}`, label: "finance" }));
+    const cascade = new Cascade({ task, teacher: goldTeacher([...stream, ...fresh]), autoRetrain: false });
+    await feed(cascade, stream);
+    cascade.retrain();
+    const trainedFinance = () => [...cascade.store.values()].filter((e) => e.label === "finance" && !e.holdout).length;
+    // Feeds finance texts until a retrain is due; returns how many new training examples that took.
+    const untilDue = async (from: number) => {
+      const before = trainedFinance();
+      let i = from;
+      while (!cascade.retrainDue()) {
+        if (i === fresh.length) throw new Error("no retrain due after every finance text");
+        // The teacher's route: a specialist that already answers the label confidently learns nothing more of it.
+        await cascade.handle(fresh[i++].text, { route: "teacher" });
+      }
+      return { next: i, added: trainedFinance() - before };
+    };
+    let at = (await untilDue(0)).next; // the first few: a new label
+    cascade.retrain();
+    expect(cascade.specialist!.labels).toContain("finance");
+    let trained = trainedFinance();
+    // Young: each doubling of its training examples makes a retrain due, long before the usual interval.
+    while (trained < YOUNG_LABEL_EXAMPLES) {
+      const { next, added } = await untilDue(at);
+      expect(added).toBe(Math.max(5, trained));
+      expect(next - at).toBeLessThan(retrainInterval(cascade.store.size, task.training.retrain_every, 0.1));
+      at = next;
+      cascade.retrain();
+      trained = trainedFinance();
+    }
+    // Grown up: more of its texts make a retrain due only after the usual interval.
+    const changesBefore = at;
+    const { next } = await untilDue(at);
+    expect(next - changesBefore).toBeGreaterThanOrEqual(task.training.retrain_every);
+  });
+
+  it("holds out the texts it passes on at the answering share once it answers, at holdout_fraction before", async () => {
+    const stream = topicTexts(400, 1);
+    const later = topicTexts(300, 9, 70_000);
+    const task = topicTask();
+    const cascade = new Cascade({ task, teacher: goldTeacher([...stream, ...later]), autoRetrain: false });
+    await feed(cascade, stream);
+    for (const t of stream) expect(cascade.store.get(t.text)!.holdout).toBe(isHoldoutText(t.text, task.training.seed, task.training.holdout_fraction));
+    cascade.retrain();
+    expect(cascade.stats().threshold).not.toBeNull();
+    for (const t of later) await cascade.handle(t.text, { route: "teacher" });
+    const share = answeringHoldoutShare(task.training.holdout_fraction, task.routing.audit_rate);
+    expect(share).toBeLessThan(task.training.holdout_fraction);
+    for (const t of later) expect(cascade.store.get(t.text)!.holdout).toBe(isHoldoutText(t.text, task.training.seed, share));
+    // The two shares put some of these texts on different sides, so the check above can fail.
+    expect(later.some((t) => isHoldoutText(t.text, task.training.seed, share) !== isHoldoutText(t.text, task.training.seed, task.training.holdout_fraction))).toBe(true);
+  });
+
   it("answers a failed teacher call with the failure, counts it and learns nothing from it", async () => {
     const stream = topicTexts(10);
     const teacher = new ScriptedTeacher((text) => (text === stream[3].text ? null : stream.find((t) => t.text === text)!.label));
@@ -347,6 +402,12 @@ describe("policy", () => {
   it("grows the retrain interval with the data", () => {
     expect(retrainInterval(100, 250, 0.1)).toBe(250);
     expect(retrainInterval(5000, 250, 0.1)).toBe(500);
+  });
+
+  it("holds out half of holdout_fraction while the specialist answers, never less than the audit rate", () => {
+    expect(answeringHoldoutShare(0.2, 0.05)).toBe(0.1);
+    expect(answeringHoldoutShare(0.2, 0.15)).toBe(0.15);
+    expect(answeringHoldoutShare(0.2, 0)).toBe(0.1);
   });
 
   it("halves the target once, then pauses the specialist", () => {
