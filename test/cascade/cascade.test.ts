@@ -2,12 +2,24 @@ import { describe, expect, it } from "vitest";
 import { Cascade } from "../../src/cascade/cascade.js";
 import { isHoldoutText, MemoryExampleStore } from "../../src/cascade/example-store.js";
 import { answeringHoldoutShare, retrainInterval, tightenedTarget, YOUNG_LABEL_EXAMPLES } from "../../src/cascade/policy.js";
+import type { TextClassifier } from "../../src/engine/classifier.js";
 import { decodeModel, encodeModel } from "../../src/engine/model-file.js";
 import { trainClassifier } from "../../src/engine/train.js";
 import { goldTeacher, LABELS, ScriptedTeacher, topicTask, topicTexts } from "./fixtures.js";
 
 /** The next label in LABELS: a consistent wrong answer. */
 const rotate = (label: string) => LABELS[(LABELS.indexOf(label) + 1) % LABELS.length];
+
+/** A stand-in model answering each text as `answer` says (label and confidence): the router only calls predict and reads labels. */
+function scriptedModel(answer: (text: string) => { label: string; confidence: number }): TextClassifier {
+  return {
+    labels: LABELS,
+    predict(text: string) {
+      const { label, confidence } = answer(text);
+      return { label, index: LABELS.indexOf(label), confidence, unknownShare: 0 };
+    },
+  } as unknown as TextClassifier;
+}
 
 async function feed(cascade: Cascade, texts: readonly { text: string; label: string }[]) {
   const answers = [];
@@ -123,6 +135,30 @@ describe("Cascade", () => {
     expect(cascade.stats()).toMatchObject({ version: 1, versions: 1, rejected_versions: 1, retrains: 2 });
     // The kept version still answers with a threshold chosen on the current holdout.
     expect(v2.threshold?.threshold).not.toBeNull();
+  });
+
+  it("does not promote a more accurate candidate that proves no threshold where the live version proves one", async () => {
+    const stream = topicTexts(400, 1);
+    const cascade = new Cascade({ task: topicTask(), teacher: goldTeacher(stream), autoRetrain: false });
+    await feed(cascade, stream);
+    const held = [...cascade.store.values()].filter((e) => e.holdout);
+    const rank = new Map(held.map((e, i) => [e.text, i / held.length]));
+    const at = (text: string) => rank.get(text) ?? 1;
+    const gold = (text: string) => cascade.store.get(text)?.label ?? LABELS[0];
+    // Live: 90% right, its mistakes all unconfident, so its confident 60% proves the target.
+    cascade.restore(scriptedModel((t) => (at(t) < 0.1 ? { label: rotate(gold(t)), confidence: 0.3 } : { label: gold(t), confidence: at(t) < 0.4 ? 0.3 : 0.99 })), 1);
+    expect(cascade.stats().threshold).toBe(0.99);
+    // Candidate: 95% right, but its mistakes are its most confident answers: no slice passes.
+    const prepared = cascade.prepareRetrain()!;
+    const report = cascade.acceptCandidate(scriptedModel((t) => (at(t) < 0.05 ? { label: rotate(gold(t)), confidence: 0.99 } : { label: gold(t), confidence: 0.5 })), prepared);
+    expect(report.candidateAccuracy!).toBeGreaterThan(report.currentAccuracy!);
+    expect(report).toMatchObject({ promoted: false, version: 1 });
+    expect(report.reason).toMatch(/proves no threshold/);
+    expect(cascade.stats().threshold).toBe(0.99);
+    // A candidate that proves one is promoted as before.
+    const next = cascade.acceptCandidate(scriptedModel((t) => ({ label: gold(t), confidence: 0.9 })), cascade.prepareRetrain()!);
+    expect(next).toMatchObject({ promoted: true, version: 2 });
+    expect(cascade.stats().threshold).toBe(0.9);
   });
 
   it("restores a saved version: it routes at once and the next retrain compares against it", async () => {
