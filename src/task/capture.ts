@@ -8,6 +8,9 @@ export const CAPTURE_MODES = ["shadow", "serve", "off"] as const;
 export type CaptureMode = (typeof CAPTURE_MODES)[number];
 
 /** A fingerprint: the hex SHA-256 of a call's model, system prompt and answer schema (src/server/capture/captured-call.ts). */
+/** At most this many fingerprints in one task (a merge adds up both tasks'). */
+export const MAX_FINGERPRINTS = 100;
+
 const Fingerprint = z.string().regex(/^[0-9a-f]{64}$/, "a fingerprint is 64 lowercase hex digits");
 
 export const CaptureBlockSchema = z
@@ -21,7 +24,7 @@ export const CaptureBlockSchema = z
     /** Switch to `serve` by itself once shadow traffic proves the bound (absent: the gateway's capture.auto_serve). */
     auto_serve: z.boolean().optional(),
     /** The calls of this task: the first is the one it was found by; a merge adds the merged task's. */
-    fingerprints: z.array(Fingerprint).min(1).max(100),
+    fingerprints: z.array(Fingerprint).min(1).max(MAX_FINGERPRINTS),
     /** The model name the app calls. */
     model: z.string().min(1).max(200),
     /** How the app asks for its answer: a json_schema response_format, or one forced tool (whose arguments are the answer). */

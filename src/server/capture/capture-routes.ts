@@ -9,13 +9,14 @@ import { z } from "zod";
 import type { Store } from "../../store/index.js";
 import { CAPTURE_MODES } from "../../task/capture.js";
 import { TASK_NAME_PATTERN } from "../../task/definition.js";
+import { MAX_DESCRIPTION_CHARS } from "../../task/output-fields.js";
 import { isCapturedTask } from "../../task/structured.js";
 import { arrayOf, bool, epochMs, fromZod, int, jsonReply, json, nullable, num, object, oneOfStrings, ref, str, type RouteDoc, type Schema } from "../docs/openapi-shapes.js";
 import { badRequest, notFound } from "../http/errors.js";
 import type { TaskRuntimes } from "../runtime/task-runtime.js";
 import type { Capture } from "./capture.js";
 import { changeCapturedTask } from "./capture-mode.js";
-import { deleteCaptured, mergeCaptured, MAX_FIELD_DESCRIPTION, renameCaptured, withDescriptions, type CapturedEditDeps } from "./captured-task-edits.js";
+import { deleteCaptured, mergeCaptured, renameCaptured, withDescriptions, type CapturedEditDeps } from "./captured-task-edits.js";
 import { discoveredTask } from "./discovered.js";
 
 const TaskName = z.string().regex(TASK_NAME_PATTERN, "use 1-64 characters a-z, 0-9, '_' or '-', starting with a letter or digit");
@@ -28,7 +29,7 @@ const CapturedTaskChangeSchema = z
     /** A new name: the task moves with its examples, versions, request log and fingerprints. */
     name: TaskName.optional(),
     /** Output field → its new description ("" removes it); only existing fields, kinds and values unchanged. */
-    descriptions: z.record(z.string(), z.string().max(MAX_FIELD_DESCRIPTION)).optional(),
+    descriptions: z.record(z.string(), z.string().max(MAX_DESCRIPTION_CHARS)).optional(),
   })
   .strict()
   .refine((b) => b.mode !== undefined || b.auto_serve !== undefined || b.name !== undefined || b.descriptions !== undefined, "give mode, auto_serve, name or descriptions (any of them together)");

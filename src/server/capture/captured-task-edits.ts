@@ -6,7 +6,7 @@
 // never founds a new task under the old name.
 import { StoreConflictError, StoreNotFoundError, type Store, type StoreRepositories } from "../../store/index.js";
 import { TaskError } from "../../task/definition.js";
-import { MAX_DESCRIPTION_CHARS } from "../../task/output-fields.js";
+import { MAX_FINGERPRINTS } from "../../task/capture.js";
 import { firstFieldDifference } from "../../task/output-match.js";
 import { isCapturedTask, isStructuredTask, outputFields, parseStructuredTask, type StructuredTask } from "../../task/structured.js";
 import { badRequest, conflict, notFound } from "../http/errors.js";
@@ -23,11 +23,6 @@ export interface CapturedEditDeps {
 }
 
 type CapturedTask = StructuredTask & { capture: NonNullable<StructuredTask["capture"]> };
-
-/** The longest field description accepted (the output block's own limit). */
-export const MAX_FIELD_DESCRIPTION = MAX_DESCRIPTION_CHARS;
-/** At most this many fingerprints in a capture block (task/capture.ts). */
-const MAX_FINGERPRINTS = 100;
 
 /**
  * The task's output block with these fields' descriptions set ("" removes one), kinds and values
@@ -116,8 +111,6 @@ export async function mergeCaptured(deps: CapturedEditDeps, source: CapturedTask
   }
   const difference = firstFieldDifference(outputFields(source), outputFields(target));
   if (difference !== null) throw conflict(`cannot merge "${name}" into "${into}": their answers differ: ${difference}`);
-  const fingerprints = [...new Set([...target.capture.fingerprints, ...source.capture.fingerprints])];
-  if (fingerprints.length > MAX_FINGERPRINTS) throw conflict(`cannot merge "${name}" into "${into}": together they have ${fingerprints.length} fingerprints, over the limit of ${MAX_FINGERPRINTS}`);
 
   await deps.flush();
   await dropAll(runtimes, [name, into]);
@@ -129,9 +122,11 @@ export async function mergeCaptured(deps: CapturedEditDeps, source: CapturedTask
       const current = (await tx.tasks.get(into))?.definition;
       if (current === undefined || !isCapturedTask(current)) throw new StoreNotFoundError(`no captured task "${into}"`);
       const { follows, ...capture } = current.capture;
+      const fingerprints = [...new Set([...capture.fingerprints, ...source.capture.fingerprints])];
+      if (fingerprints.length > MAX_FINGERPRINTS) throw new StoreConflictError(`together they have ${fingerprints.length} fingerprints, over the limit of ${MAX_FINGERPRINTS}`);
       // A task that followed the merged one follows what that one followed (the chain of the app's changes).
       const nextFollows = follows === name ? (source.capture.follows === into ? undefined : source.capture.follows) : follows;
-      const merged = { ...capture, fingerprints: [...new Set([...current.capture.fingerprints, ...source.capture.fingerprints])], ...(nextFollows === undefined ? {} : { follows: nextFollows }) };
+      const merged = { ...capture, fingerprints, ...(nextFollows === undefined ? {} : { follows: nextFollows }) };
       await tx.tasks.update(into, { ...current, capture: merged });
       const followers = await repointFollowers(tx, name, into);
       await tx.tasks.delete(name);
@@ -139,6 +134,7 @@ export async function mergeCaptured(deps: CapturedEditDeps, source: CapturedTask
     });
   } catch (err) {
     if (err instanceof StoreNotFoundError) throw notFound(err.message);
+    if (err instanceof StoreConflictError) throw conflict(`cannot merge "${name}" into "${into}": ${err.message}`);
     throw err;
   }
   await dropAll(runtimes, [name, into, ...result.followers]);

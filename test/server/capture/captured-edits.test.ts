@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { parseStructuredTask } from "../../../src/task/structured.js";
 import { parseTask } from "../../../src/task/definition.js";
+import { MAX_FINGERPRINTS } from "../../../src/task/capture.js";
 import { learnedCalls, useCaptureGateway } from "./capture-gateway.js";
 import { SYSTEM_PROMPT, TRANSFER_SCHEMA, transferAnswer, transferCall, transferTexts } from "./transfer-calls.js";
 
@@ -137,11 +138,16 @@ describe("merging a captured task into another", () => {
     await send(transferTexts(1, 700)[0], "Other fields.", narrower);
     const other = (await captured()).find((t) => t.fields.some((f) => f.values?.includes("GBP")))!;
     await fx.g.store.tasks.create(parseStructuredTask({ name: "declared", instructions: "Read it.", output: TRANSFER_SCHEMA }));
+    // A captured task with the same fields whose fingerprints are at the limit already.
+    const transfers = (await fx.g.store.tasks.get("transfers"))!.definition as { capture: object };
+    const full = Array.from({ length: MAX_FINGERPRINTS }, (_, i) => i.toString(16).padStart(64, "0"));
+    await fx.g.store.tasks.create(parseStructuredTask({ ...transfers, name: "crowded", capture: { ...transfers.capture, fingerprints: full } }));
 
-    const before = await snapshot([source.name, "transfers", other.name, "declared"]);
+    const before = await snapshot([source.name, "transfers", other.name, "declared", "crowded"]);
     const cases: [unknown, number, RegExp][] = [
       [{ into: other.name }, 409, /field "currency" lacks values the target's has: "GBP"/],
       [{ into: "declared" }, 409, /"declared" was declared, not captured/],
+      [{ into: "crowded" }, 409, new RegExp(`together they have ${MAX_FINGERPRINTS + 1} fingerprints, over the limit of ${MAX_FINGERPRINTS}`)],
       [{ into: "taken" }, 409, /label task/],
       [{ into: "nowhere" }, 404, /no task "nowhere"/],
       [{ into: source.name }, 400, /the task itself/],
@@ -153,7 +159,7 @@ describe("merging a captured task into another", () => {
       expect([res.status, res.body.error.message]).toEqual([status, expect.stringMatching(message)]);
     }
     expect((await fx.g.request("POST", "/v1/captured/missing/merge", { body: { into: "transfers" } })).status).toBe(404);
-    expect(await snapshot([source.name, "transfers", other.name, "declared"])).toEqual(before);
+    expect(await snapshot([source.name, "transfers", other.name, "declared", "crowded"])).toEqual(before);
   });
 
   it("moves its examples (the target's labels kept), adds its fingerprints, deletes it, and later calls go to the target", async () => {
