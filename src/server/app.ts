@@ -14,6 +14,8 @@ import { registerExampleEditRoutes } from "./routes/example-edits.js";
 import { registerExampleExportRoute } from "./routes/example-export.js";
 import { registerExampleRoutes } from "./routes/examples.js";
 import { registerOpenApi } from "./docs/openapi.js";
+import { collectRouteSpecs } from "./docs/route-spec-docs.js";
+import { checkRepliesAgainstSpecs } from "./http/route.js";
 import { registerModelRoutes } from "./routes/models.js";
 import { registerInsightRoutes } from "./routes/insights.js";
 import { registerKeyRoutes } from "./routes/keys.js";
@@ -71,6 +73,8 @@ export interface BuildAppOptions {
   authFailures?: AuthFailureLimit | false;
   /** /metrics needs a key (any role) instead of being open (default false). */
   metricsRequireKey?: boolean;
+  /** Check every declared route's JSON replies against their schemas (development and tests; see http/route.ts). */
+  checkReplies?: boolean;
 }
 
 declare module "fastify" {
@@ -155,6 +159,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`, "invalid_request_error", "not_found")));
 
   // Before auth, so that a refused request still tells an allowed origin why.
+  const routeSpecs = collectRouteSpecs(app);
+  if (options.checkReplies === true) checkRepliesAgainstSpecs(app);
   if (options.cors !== undefined) registerCors(app, options.cors);
   app.decorate("authFailures", registerAuth(app, store, options.authFailures));
   if (options.rateLimit !== false) registerRateLimit(app, options.rateLimit ?? DEFAULT_RATE_LIMIT);
@@ -183,7 +189,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const capture = upstream === undefined || captureSettings === false ? undefined : new Capture({ store, runtimes, upstream, log: requestLog, settings: captureSettings, metrics, logger: log });
   registerOpenAIRoutes(app, { store, runtimes, metrics, aliases: options.modelAliases ?? {}, upstream, capture });
   registerCaptureRoutes(app, { store, runtimes, capture });
-  registerOpenApi(app);
+  registerOpenApi(app, routeSpecs);
   registerStatic(app);
 
   // Graceful shutdown: a keep-alive connection that finishes its request after close() began would

@@ -92,6 +92,7 @@ export async function startTestGateway(
     host: "127.0.0.1",
     logger: false,
     handleSignals: false,
+    checkReplies: true,
     simulatedTeacher: () => teacher,
     env: extra.env ?? {},
     ...(extra.teachers === undefined ? {} : { teachers: extra.teachers }),

@@ -56,7 +56,7 @@ describe("API keys over HTTP", () => {
       [{ name: "x", role: "predict", teacher_budget: { calls_per_hour: -1 } }, /^teacher_budget\.calls_per_hour: /],
       [{ name: "x", role: "predict", teacher_budget: { calls_per_week: 1 } }, /^teacher_budget: .*calls_per_week/],
       [{ name: "x", role: "predict", secret: "apx_mine" }, /secret/],
-      [["x"], /^the body /],
+      [["x"], /^the body: /],
     ];
     for (const [body, message] of cases) {
       const res = await g.request("POST", "/v1/keys", { body });

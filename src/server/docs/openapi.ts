@@ -12,6 +12,8 @@ import { GatewayTaskSchema, TaskSchema } from "../../task/definition.js";
 import { StructuredTaskSchema } from "../../task/structured.js";
 import type { RouteAccess } from "../http/auth.js";
 import { docsPage } from "./docs-page.js";
+import type { RouteSpec } from "../http/route.js";
+import { routeDocOf } from "./route-spec-docs.js";
 import {
   arrayOf,
   bool,
@@ -34,7 +36,6 @@ import {
   type RouteDoc,
   type Schema,
 } from "./openapi-shapes.js";
-import { keyRouteDocs, keySchemas } from "../routes/keys.js";
 import { requestRouteDocs, requestSchemas } from "../routes/requests.js";
 import { exampleEditRouteDocs, exampleEditSchemas } from "../routes/example-edits.js";
 import { exampleExportRouteDocs } from "../routes/example-export.js";
@@ -329,7 +330,6 @@ function componentSchemas(): Record<string, Schema> {
       { additionalProperties: true },
     ),
     ...insightSchemas(),
-    ...keySchemas(),
     ...captureSchemas(),
     ...requestSchemas(),
     ...exampleEditSchemas(),
@@ -779,7 +779,7 @@ function routes(): RouteDoc[] {
     },
   ];
 
-  return [...opsRoutes, ...taskRoutes, ...exampleRoutes, ...exampleEditRouteDocs(), ...exampleExportRouteDocs(), ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...requestRouteDocs(), ...keyRouteDocs(), ...captureRouteDocs(), ...openaiRoutes];
+  return [...opsRoutes, ...taskRoutes, ...exampleRoutes, ...exampleEditRouteDocs(), ...exampleExportRouteDocs(), ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...requestRouteDocs(), ...captureRouteDocs(), ...openaiRoutes];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -834,9 +834,13 @@ function packageVersion(): string {
   return pkg.version ?? "0.0.0";
 }
 
-export function buildOpenApiDocument(): Schema {
+/** The document for the hand-described routes below and the declared ones in `specs` (http/route.ts). */
+export function buildOpenApiDocument(specs: readonly RouteSpec[] = []): Schema {
+  const declaredSchemas: Record<string, Schema> = {};
+  const declared = specs.map((spec) => routeDocOf(spec, declaredSchemas));
+  const declaredKeys = new Set(declared.map((r) => `${r.method} ${r.path}`));
   const paths: Record<string, Record<string, Schema>> = {};
-  for (const route of routes()) (paths[route.path] ??= {})[route.method] = operation(route);
+  for (const route of [...routes().filter((r) => !declaredKeys.has(`${r.method} ${r.path}`)), ...declared]) (paths[route.path] ??= {})[route.method] = operation(route);
   return {
     openapi: "3.1.0",
     info: {
@@ -875,7 +879,7 @@ export function buildOpenApiDocument(): Schema {
             "A missing or unknown key gets 401, a key whose role may not use the route 403, too many requests from one key 429 with `Retry-After`.",
         },
       },
-      schemas: componentSchemas(),
+      schemas: { ...componentSchemas(), ...declaredSchemas },
       responses: errorResponseComponents(),
     },
   };
@@ -893,8 +897,8 @@ export function componentSchema(name: string): Schema {
 }
 
 /** Serves GET /openapi.json and GET /docs, both open. Register after the other routes. */
-export function registerOpenApi(app: FastifyInstance): void {
-  const document = JSON.stringify(buildOpenApiDocument());
+export function registerOpenApi(app: FastifyInstance, specs: readonly RouteSpec[]): void {
+  const document = JSON.stringify(buildOpenApiDocument(specs));
   const page = docsPage();
   const open = { config: { access: "open" as const } };
   app.get("/openapi.json", open, async (_request, reply) => reply.header("content-type", "application/json; charset=utf-8").send(document));

@@ -1,5 +1,39 @@
-// Query-string parameters shared by the routes: one value per name, integers in a range, times.
+// Query-string and path parameters shared by the routes: one value per name, integers in a range,
+// times. The zod schemas (…Schema) are for routes declared with route.ts; their messages follow
+// the parameter's name (route.ts's requestProblem puts it first).
+import { z } from "zod";
 import { badRequest } from "./errors.js";
+
+/** A path segment or query value that must be a positive integer (a record's id). */
+export function positiveIdSchema(description: string, example: number) {
+  const message = "must be a positive integer";
+  return z.coerce.number({ error: message }).int(message).min(1, message).meta({ description, examples: [example] });
+}
+
+/** An integer query parameter from `min` to `max`, `fallback` when absent. */
+export function integerSchema(description: string, min: number, max: number, fallback: number) {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback).describe(description);
+}
+
+/** One of `values`, `fallback` when absent. */
+export function enumSchema<const T extends readonly [string, ...string[]]>(description: string, values: T, fallback: T[number]) {
+  return z.enum(values, { error: `must be one of ${values.join(", ")}` }).default(fallback as never).describe(description);
+}
+
+/** `?since=`/`?until=`: epoch milliseconds or an ISO 8601 date, as epoch milliseconds. */
+export function timeSchema(description: string) {
+  return z
+    .string()
+    .transform((value, ctx) => {
+      const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+      if (Number.isFinite(ms)) return ms;
+      ctx.addIssue({ code: "custom", message: `must be epoch milliseconds or an ISO 8601 date, got "${value}"` });
+      return z.NEVER;
+    })
+    .optional()
+    .describe(description);
+}
 
 export type Query = Record<string, string | string[] | undefined>;
 

@@ -1,0 +1,91 @@
+// The OpenAPI description of routes declared with http/route.ts: their zod schemas as JSON Schema.
+// A zod schema given an id (`.meta({ id: "ApiKey", description })`) is a component of the
+// document: hoisted into `components.schemas` and referred to by `$ref`.
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { RouteSpec } from "../http/route.js";
+import type { Content, ParameterDoc, ResponseDoc, RouteDoc, Schema } from "./openapi-shapes.js";
+
+/** Epoch milliseconds, documented as `<what>, epoch milliseconds`. */
+export const epochMsSchema = (what: string) => z.number().int().describe(`${what}, epoch milliseconds`);
+
+/** The specs of the routes registered on `app` from now on, in registration order (call before registering them). */
+export function collectRouteSpecs(app: FastifyInstance): RouteSpec[] {
+  const specs: RouteSpec[] = [];
+  app.addHook("onRoute", (options) => {
+    const spec = options.config?.spec;
+    if (spec !== undefined && !(Array.isArray(options.method) ? options.method : [options.method]).every((m) => m === "HEAD")) specs.push(spec);
+  });
+  return specs;
+}
+
+const DEFS = "#/$defs/";
+const COMPONENTS = "#/components/schemas/";
+
+/**
+ * JSON Schema for `schema`, its components moved into `components` (a component whose input and
+ * output forms differ is kept twice, the input one named `<id>Input`).
+ */
+export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output", components: Record<string, Schema>): Schema {
+  const generated = z.toJSONSchema(schema, { io, target: "draft-2020-12", unrepresentable: "any", cycles: "ref" }) as Schema;
+  const { $schema: _s, $defs, ...root } = generated as Schema & { $defs?: Record<string, Schema> };
+  const names = new Map<string, string>();
+  for (const [id, def] of Object.entries($defs ?? {})) {
+    const existing = components[id];
+    const name = existing === undefined || JSON.stringify(existing) === JSON.stringify(def) ? id : `${id}Input`;
+    names.set(id, name);
+  }
+  const relink = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(relink);
+    if (typeof node !== "object" || node === null) return node;
+    const out: Schema = {};
+    for (const [k, v] of Object.entries(node)) {
+      // zod bounds every integer by the safe range; that says nothing to a reader.
+      if ((k === "minimum" || k === "maximum") && Math.abs(v as number) === Number.MAX_SAFE_INTEGER) continue;
+      out[k] = k === "$ref" && typeof v === "string" && v.startsWith(DEFS) ? COMPONENTS + (names.get(v.slice(DEFS.length)) ?? v.slice(DEFS.length)) : relink(v);
+    }
+    return out;
+  };
+  for (const [id, def] of Object.entries($defs ?? {})) components[names.get(id)!] ??= relink(def) as Schema;
+  return relink(root) as Schema;
+}
+
+/** Each property of an object schema as a parameter. */
+function parametersOf(schema: z.ZodType, components: Record<string, Schema>): ParameterDoc[] {
+  const json = jsonSchemaOf(schema, "input", components);
+  const properties = (json.properties ?? {}) as Record<string, Schema>;
+  return Object.entries(properties).map(([name, property]) => {
+    const { description, examples, ...rest } = property as Schema & { description?: string; examples?: unknown[] };
+    return { name, description: description ?? "", schema: rest, ...(Array.isArray(examples) && examples.length > 0 ? { example: examples[0] } : {}) };
+  });
+}
+
+/** The document's description of one declared route. */
+export function routeDocOf(spec: RouteSpec, components: Record<string, Schema>): RouteDoc {
+  const path = spec.url.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+  const ok: Record<string, ResponseDoc> = {};
+  for (const [status, reply] of Object.entries(spec.replies)) {
+    const content: Content = { ...(reply.content ?? {}) };
+    if (reply.schema !== undefined) content["application/json"] = { schema: jsonSchemaOf(reply.schema, "output", components), ...(reply.example === undefined ? {} : { example: reply.example }) };
+    ok[status] = { description: reply.description, ...(Object.keys(content).length > 0 ? { content } : {}), ...(reply.headers === undefined ? {} : { headers: reply.headers }) };
+  }
+  const body: Content | undefined =
+    spec.body !== undefined
+      ? { "application/json": { schema: jsonSchemaOf(spec.body, "input", components), ...(spec.bodyExample === undefined ? {} : { example: spec.bodyExample }) } }
+      : spec.rawBody;
+  const pathParams = spec.params === undefined ? undefined : Object.fromEntries(parametersOf(spec.params, components).map((p) => [p.name, p]));
+  const query = spec.query === undefined ? [] : parametersOf(spec.query, components);
+  return {
+    method: spec.method.toLowerCase() as RouteDoc["method"],
+    path,
+    tag: spec.tag,
+    summary: spec.summary,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    access: spec.access,
+    ...(query.length > 0 ? { query } : {}),
+    ...(body === undefined ? {} : { body }),
+    ok,
+    ...(pathParams === undefined ? {} : { pathParams }),
+    errors: { 400: spec.query === undefined ? "The route takes no query parameters." : "A query parameter is invalid (the message names it).", ...spec.errors },
+  };
+}
