@@ -6,9 +6,6 @@ import { z } from "zod";
 import type { RouteSpec } from "../http/route.js";
 import type { Content, ParameterDoc, ResponseDoc, RouteDoc, Schema } from "./openapi-shapes.js";
 
-/** Epoch milliseconds, documented as `<what>, epoch milliseconds`. */
-export const epochMsSchema = (what: string) => z.number().int().describe(`${what}, epoch milliseconds`);
-
 /** The specs of the routes registered on `app` from now on, in registration order (call before registering them). */
 export function collectRouteSpecs(app: FastifyInstance): RouteSpec[] {
   const specs: RouteSpec[] = [];

@@ -10,7 +10,7 @@ import { TeacherBudgetSchema } from "../../task/definition.js";
 import { badRequest, HttpError, notFound } from "../http/errors.js";
 import { positiveIdSchema } from "../http/query-params.js";
 import { route } from "../http/route.js";
-import { epochMsSchema } from "../docs/route-spec-docs.js";
+import { epochMsSchema } from "../http/api-schemas.js";
 
 export const MAX_KEY_NAME_CHARS = 100;
 
