@@ -8,6 +8,7 @@ import { registerCors, type CorsOptions } from "./http/cors.js";
 import { errorBody, HttpError } from "./http/errors.js";
 import { lazyChildLoggerFactory } from "./lazy-child-logger.js";
 import { lingerIfBodyUnread } from "./lingering-close.js";
+import { registerHealthRoutes } from "./operations/health.js";
 import { GatewayMetrics, registerMetrics } from "./operations/metrics.js";
 import { registerMoneyRounding } from "./http/money.js";
 import { registerExampleEditRoutes } from "./routes/example-edits.js";
@@ -167,15 +168,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   registerMetrics(app, metrics, { cluster: options.clusterMetrics === true, requireKey: options.metricsRequireKey === true });
   const retention = options.retention === false ? null : new RequestLogPruner(store, options.retention ?? { defaults: DEFAULT_RETENTION }, runtimeLogger(log));
   app.decorate("retention", retention);
-  app.get("/healthz", { config: { access: "open" } }, async () => ({ ok: true }));
-  app.get("/readyz", { config: { access: "open" } }, async (_request, reply) => {
-    try {
-      await store.ping();
-      return { ok: true };
-    } catch {
-      return reply.code(503).send({ ok: false, error: "database unreachable" });
-    }
-  });
+  registerHealthRoutes(app, store);
   registerTaskRoutes(app, { store, runtimes, metrics, teachers: options.teachers, hasUpstream: options.upstream !== undefined });
   registerExampleRoutes(app, { store, runtimes });
   registerExampleEditRoutes(app, { store, runtimes });
@@ -189,8 +182,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const capture = upstream === undefined || captureSettings === false ? undefined : new Capture({ store, runtimes, upstream, log: requestLog, settings: captureSettings, metrics, logger: log });
   registerOpenAIRoutes(app, { store, runtimes, metrics, aliases: options.modelAliases ?? {}, upstream, capture });
   registerCaptureRoutes(app, { store, runtimes, capture });
-  registerOpenApi(app, routeSpecs);
   registerStatic(app);
+  registerOpenApi(app, routeSpecs);
 
   // Graceful shutdown: a keep-alive connection that finishes its request after close() began would
   // otherwise stay open until its idle timeout and hold the shutdown up; tell the client to go.

@@ -12,7 +12,7 @@ import { GatewayTaskSchema, TaskSchema } from "../../task/definition.js";
 import { StructuredTaskSchema } from "../../task/structured.js";
 import type { RouteAccess } from "../http/auth.js";
 import { docsPage } from "./docs-page.js";
-import type { RouteSpec } from "../http/route.js";
+import { IGNORED_QUERY, route, type RouteSpec } from "../http/route.js";
 import { routeDocOf } from "./route-spec-docs.js";
 import {
   arrayOf,
@@ -174,7 +174,6 @@ function componentSchemas(): Record<string, Schema> {
         ["details"],
       ),
     }),
-    Health: object({ ok: bool() }),
     // Input: what a client sends (settings with defaults may be left out). Output: what is stored.
     // Either kind of task: `labels` makes a label task, `output` a structured one (both: 400).
     TaskInput: { description: "A label task (`labels`: the teacher picks one) or a structured task (`output`: the teacher answers a JSON object of the block's fields); giving both, or neither, is refused.", oneOf: [ref("LabelTaskInput"), ref("StructuredTaskInput")] },
@@ -558,55 +557,6 @@ function insightRoutes(): RouteDoc[] {
 }
 
 function routes(): RouteDoc[] {
-  const opsRoutes: RouteDoc[] = [
-    { method: "get", path: "/healthz", tag: "Operations", summary: "Liveness: the process answers", access: "open", ok: { 200: jsonReply("Alive.", ref("Health"), { ok: true }) } },
-    {
-      method: "get",
-      path: "/readyz",
-      tag: "Operations",
-      summary: "Readiness: the database answers",
-      access: "open",
-      ok: {
-        200: jsonReply("Ready.", ref("Health"), { ok: true }),
-        503: jsonReply("The database is unreachable.", object({ ok: { const: false }, error: str() }), { ok: false, error: "database unreachable" }),
-      },
-    },
-    {
-      method: "get",
-      path: "/metrics",
-      tag: "Operations",
-      summary: "Prometheus metrics",
-      description: "Predictions by task and source, teacher calls, upstream requests and request latency: counts and task names only, never inputs or keys.",
-      access: "open",
-      ok: { 200: { description: "Prometheus text exposition format.", content: { "text/plain": { schema: str() } } } },
-    },
-    { method: "get", path: "/openapi.json", tag: "Documentation", summary: "This OpenAPI document", access: "open", ok: { 200: jsonReply("The OpenAPI 3.1 document.", { type: "object" }) } },
-    { method: "get", path: "/docs", tag: "Documentation", summary: "The API documentation as a web page", access: "open", ok: { 200: { description: "A self-contained HTML page that renders /openapi.json.", content: { "text/html": { schema: str() } } } } },
-    {
-      method: "get",
-      path: "/",
-      tag: "Dashboard",
-      summary: "The dashboard (a single-page app; it asks for an admin key itself)",
-      description: "web/dist/index.html, built by `npm run build:web`, under a strict Content-Security-Policy; 503 with a plain-text hint when the dashboard is not built.",
-      access: "open",
-      ok: {
-        200: { description: "The dashboard's HTML page.", content: { "text/html": { schema: str() } } },
-        503: { description: "The dashboard is not built (run `npm run build:web`).", content: { "text/plain": { schema: str() } } },
-      },
-    },
-    {
-      method: "get",
-      path: "/assets/*",
-      tag: "Dashboard",
-      summary: "The dashboard's scripts and styles (content-hashed names, cached for a year)",
-      access: "open",
-      ok: {
-        200: { description: "The file, with `Cache-Control: public, max-age=31536000, immutable`.", content: { "text/javascript": { schema: str() }, "text/css": { schema: str() } } },
-        404: { description: "No such file (paths outside the assets directory are refused).", content: { "text/plain": { schema: str() } } },
-      },
-    },
-  ];
-
   const taskRoutes: RouteDoc[] = [
     {
       method: "post",
@@ -779,7 +729,7 @@ function routes(): RouteDoc[] {
     },
   ];
 
-  return [...opsRoutes, ...taskRoutes, ...exampleRoutes, ...exampleEditRouteDocs(), ...exampleExportRouteDocs(), ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...requestRouteDocs(), ...captureRouteDocs(), ...openaiRoutes];
+  return [...taskRoutes, ...exampleRoutes, ...exampleEditRouteDocs(), ...exampleExportRouteDocs(), ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...requestRouteDocs(), ...captureRouteDocs(), ...openaiRoutes];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -898,11 +848,14 @@ export function componentSchema(name: string): Schema {
 
 /** Serves GET /openapi.json and GET /docs, both open. Register after the other routes. */
 export function registerOpenApi(app: FastifyInstance, specs: readonly RouteSpec[]): void {
-  const document = JSON.stringify(buildOpenApiDocument(specs));
+  const doc = { method: "GET", access: "open", tag: "Documentation", query: IGNORED_QUERY } as const;
+  const openApiRoute = { ...doc, url: "/openapi.json", summary: "This OpenAPI document", replies: { 200: { description: "The OpenAPI 3.1 document.", content: { "application/json": { schema: { type: "object" } } } } } };
+  const pageRoute = { ...doc, url: "/docs", summary: "The API documentation as a web page", replies: { 200: { description: "A self-contained HTML page that renders /openapi.json.", content: { "text/html": { schema: { type: "string" } } } } } };
+  // The document describes these two routes too, so it is built from their specs as well.
+  const document = JSON.stringify(buildOpenApiDocument([...specs, openApiRoute, pageRoute]));
   const page = docsPage();
-  const open = { config: { access: "open" as const } };
-  app.get("/openapi.json", open, async (_request, reply) => reply.header("content-type", "application/json; charset=utf-8").send(document));
-  app.get("/docs", open, async (_request, reply) =>
+  route(app, openApiRoute, async (_input, _request, reply) => reply.header("content-type", "application/json; charset=utf-8").send(document));
+  route(app, pageRoute, async (_input, _request, reply) =>
     reply
       .header("content-type", "text/html; charset=utf-8")
       .header("content-security-policy", page.csp)

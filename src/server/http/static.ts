@@ -7,6 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import { extname, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { IGNORED_QUERY, route, type RouteSpec } from "./route.js";
 
 export const DEFAULT_DIST_DIR = fileURLToPath(new URL("../../../web/dist", import.meta.url));
 
@@ -67,13 +68,24 @@ function secure(reply: FastifyReply): FastifyReply {
 export function registerStatic(app: FastifyInstance, options: StaticOptions = {}): void {
   const dist = resolve(options.distDir ?? DEFAULT_DIST_DIR);
   const assets = resolve(dist, "assets");
-  const open = { config: { access: "open" as const } };
+  const page = (summary: string, url: string, description: string | undefined, replies: RouteSpec["replies"]) =>
+    ({ method: "GET", url, access: "open", tag: "Dashboard", summary, ...(description === undefined ? {} : { description }), query: IGNORED_QUERY, replies }) as const;
+  const text = (type: string) => ({ [type]: { schema: { type: "string" } } });
 
   const notBuilt = (reply: FastifyReply) => secure(reply).code(503).header("content-type", "text/plain; charset=utf-8").header("cache-control", "no-store").send(NOT_BUILT_MESSAGE);
   const notFound = (reply: FastifyReply) => secure(reply).code(404).header("content-type", "text/plain; charset=utf-8").send("Not found.");
 
   // Read on each request (it is small): a rebuild shows up without restarting the gateway.
-  app.get("/", open, async (_request, reply) => {
+  const index = page(
+    "The dashboard (a single-page app; it asks for an admin key itself)",
+    "/",
+    "web/dist/index.html, built by `npm run build:web`, under a strict Content-Security-Policy; 503 with a plain-text hint when the dashboard is not built.",
+    {
+      200: { description: "The dashboard's HTML page.", content: text("text/html") },
+      503: { description: "The dashboard is not built (run `npm run build:web`).", content: text("text/plain") },
+    },
+  );
+  route(app, index, async (_input, _request, reply) => {
     let html: Buffer;
     try {
       html = await readFile(resolve(dist, "index.html"));
@@ -83,8 +95,12 @@ export function registerStatic(app: FastifyInstance, options: StaticOptions = {}
     return secure(reply).header("content-type", "text/html; charset=utf-8").header("cache-control", "no-cache").send(html);
   });
 
-  app.get<{ Params: { "*": string } }>("/assets/*", open, async (request, reply) => {
-    const file = resolveInside(assets, request.params["*"] ?? "");
+  const files = page("The dashboard's scripts and styles (content-hashed names, cached for a year)", "/assets/*", undefined, {
+    200: { description: "The file, with `Cache-Control: public, max-age=31536000, immutable`.", content: { ...text("text/javascript"), ...text("text/css") } },
+    404: { description: "No such file (paths outside the assets directory are refused).", content: text("text/plain") },
+  });
+  route(app, files, async ({ params }, _request, reply) => {
+    const file = resolveInside(assets, params["*"] ?? "");
     if (file === null) return notFound(reply);
     let size: number;
     try {

@@ -8,6 +8,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { CircuitState } from "../../teacher/circuit-breaker.js";
 import { shareWorkerMetrics } from "./cluster-metrics.js";
 import { HttpError } from "../http/errors.js";
+import { IGNORED_QUERY, route } from "../http/route.js";
 import { HttpLatencyHistogram } from "./http-latency.js";
 
 /** The circuit gauge's values. */
@@ -62,7 +63,19 @@ export function registerMetrics(app: FastifyInstance, metrics: GatewayMetrics, o
     metrics.httpDuration.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
-  app.get("/metrics", { config: { access: options.requireKey === true ? "predict" : "open" } }, async (_request, reply) => {
+  const spec = {
+    method: "GET",
+    url: "/metrics",
+    access: options.requireKey === true ? "predict" : "open",
+    tag: "Operations",
+    summary: "Prometheus metrics",
+    description:
+      "Predictions by task and source, teacher calls, upstream requests and request latency: counts and task names only, never inputs or keys. " +
+      "Open unless the gateway is configured to want a key (`server.metrics_require_key`), then any role's key.",
+    query: IGNORED_QUERY,
+    replies: { 200: { description: "Prometheus text exposition format.", content: { "text/plain": { schema: { type: "string" } } } } },
+  } as const;
+  route(app, spec, async (_input, _request, reply) => {
     let text: string;
     if (clusterText === undefined) text = await metrics.registry.metrics();
     else {
