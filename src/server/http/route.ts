@@ -32,7 +32,7 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   description?: string;
   /** The path parameters; absent: each is a string, documented by docs/openapi.ts's shared table. */
   params?: P;
-  /** The query parameters (a z.object); absent: the route takes none and refuses any. */
+  /** The query parameters (a z.object, which refuses undeclared ones); absent: the route takes none and refuses any. */
   query?: Q;
   /** A JSON body, parsed before the handler runs. */
   body?: B;
@@ -82,6 +82,15 @@ export function requestProblem(error: z.ZodError, where: "path" | "query" | "bod
   return `${where === "query" ? "query parameter" : "path parameter"} ${path}: ${issue.message}`;
 }
 
+/**
+ * The query schema as checked: a plain z.object refuses parameters it does not declare (a misspelt
+ * `limt` must not be ignored); z.looseObject (IGNORED_QUERY) and z.strictObject are taken as given.
+ */
+function strictQuery(query: z.ZodType | undefined): z.ZodType {
+  if (query === undefined) return NO_QUERY;
+  return query instanceof z.ZodObject && query._zod.def.catchall === undefined ? query.strict() : query;
+}
+
 function parsed<T extends z.ZodType>(schema: T, value: unknown, where: "path" | "query" | "body"): z.output<T> {
   const result = schema.safeParse(value);
   if (!result.success) throw badRequest(requestProblem(result.error, where));
@@ -109,7 +118,7 @@ export function route<P extends z.ZodType | undefined = undefined, Q extends z.Z
     if (schema === undefined) throw new Error(`${spec.method} ${spec.url}: reply ${status} has no schema to serialize with`);
     response[status] = serializerSchema(schema);
   }
-  const query = spec.query ?? NO_QUERY;
+  const query = strictQuery(spec.query);
   app.route({
     method: spec.method,
     url: spec.url,
@@ -141,7 +150,8 @@ export function checkRepliesAgainstSpecs(app: FastifyInstance): void {
     const result = schema.safeParse(JSON.parse(payload));
     if (result.success) return payload;
     const problem = requestProblem(result.error, "body").replace(/^the body: /, "");
+    const status = reply.statusCode;
     void reply.code(500);
-    return JSON.stringify({ error: { message: `reply ${reply.statusCode} of ${spec.method} ${spec.url} does not match its declared schema: ${problem}`, type: "server_error", code: "reply_schema_mismatch" } });
+    return JSON.stringify({ error: { message: `reply ${status} of ${spec.method} ${spec.url} does not match its declared schema: ${problem}`, type: "server_error", code: "reply_schema_mismatch" } });
   });
 }
