@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { TASK_NAME_PATTERN, TEACHER_ENDPOINT_FIELDS, TeacherBudgetSchema, TeacherKnobsSchema } from "../task/definition.js";
+import { TASK_NAME_PATTERN, TEACHER_ENDPOINT_FIELDS, TeacherBudgetSchema, TeacherKnobsSchema, zodProblems } from "../task/definition.js";
 import { CaptureSettingsSchema } from "./capture/capture-settings.js";
 import { DeclaredTeacherSchema } from "./runtime/teachers.js";
 
@@ -129,8 +129,7 @@ export function parseConfig(data: unknown, source: string, baseDir: string): Gat
   }
   const result = ConfigSchema.safeParse(data ?? {});
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
-    throw new ConfigError(`configuration ${source} is invalid: ${problems.join("; ")}`);
+    throw new ConfigError(`configuration ${source} is invalid: ${zodProblems(result.error, "(config)")}`);
   }
   return { ...result.data, baseDir };
 }

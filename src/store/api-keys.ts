@@ -12,7 +12,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { inTransaction, toNullableNumber, toNumber, type StoreContext } from "./context.js";
 import { StoreError } from "./errors.js";
 import { sha256Hex } from "./hash.js";
-import { TeacherBudgetSchema, type TeacherBudget } from "../task/definition.js";
+import { TeacherBudgetSchema, zodProblems, type TeacherBudget } from "../task/definition.js";
 import { API_KEY_ROLES, type ApiKeyRole } from "./schema.js";
 
 export const API_KEY_PREFIX = "apx_";
@@ -56,7 +56,7 @@ function permissionColumns(role: ApiKeyRole, permissions: ApiKeyPermissions): { 
   const budget = permissions.teacher_budget ?? null;
   if (budget !== null) {
     const parsed = TeacherBudgetSchema.safeParse(budget);
-    if (!parsed.success) throw new StoreError(`teacher budget: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(budget)"}: ${i.message}`).join("; ")}`);
+    if (!parsed.success) throw new StoreError(`teacher budget: ${zodProblems(parsed.error, "(budget)")}`);
   }
   return { force_teacher: (permissions.force_teacher ?? role === "admin") ? 1 : 0, teacher_budget: budget === null ? null : JSON.stringify(budget) };
 }

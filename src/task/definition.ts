@@ -197,6 +197,11 @@ export function parseTask(input: unknown): Task {
   return task;
 }
 
+/** Every problem zod found, each named by its path (`whole` names the root), joined by "; ". */
+export function zodProblems(error: z.ZodError, whole: string): string {
+  return error.issues.map((i) => `${i.path.join(".") || whole}: ${i.message}`).join("; ");
+}
+
 /**
  * Validates against a task schema (labels or structured): every problem is named by its path, and
  * text that would not read back as sent (U+0000, lone surrogates: see textFault) is refused by field.
@@ -204,8 +209,7 @@ export function parseTask(input: unknown): Task {
 export function validateTask<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(task)"}: ${i.message}`);
-    throw new TaskError(`invalid task: ${problems.join("; ")}`);
+    throw new TaskError(`invalid task: ${zodProblems(result.error, "(task)")}`);
   }
   const fault = findTextFault(result.data);
   if (fault !== null) throw new TaskError(`invalid task: ${fault.path}: ${fault.fault}`);
