@@ -27,11 +27,6 @@ export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output", componen
   const generated = z.toJSONSchema(schema, { io, target: "draft-2020-12", unrepresentable: "any", cycles: "ref" }) as Schema;
   const { $schema: _s, $defs, ...root } = generated as Schema & { $defs?: Record<string, Schema> };
   const names = new Map<string, string>();
-  for (const [id, def] of Object.entries($defs ?? {})) {
-    const existing = components[id];
-    const name = existing === undefined || JSON.stringify(existing) === JSON.stringify(def) ? id : `${id}Input`;
-    names.set(id, name);
-  }
   const relink = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(relink);
     if (typeof node !== "object" || node === null) return node;
@@ -43,6 +38,11 @@ export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output", componen
     }
     return out;
   };
+  // Compared as stored (relinked): the raw form's integer bounds would make every reuse a twin.
+  for (const [id, def] of Object.entries($defs ?? {})) {
+    const existing = components[id];
+    names.set(id, existing === undefined || JSON.stringify(existing) === JSON.stringify(relink(def)) ? id : `${id}Input`);
+  }
   for (const [id, def] of Object.entries($defs ?? {})) components[names.get(id)!] ??= relink(def) as Schema;
   return relink(root) as Schema;
 }
