@@ -898,7 +898,12 @@ export function componentSchema(name: string): Schema {
 
 /** Serves GET /openapi.json and GET /docs, both open. Register after the other routes. */
 export function registerOpenApi(app: FastifyInstance, specs: readonly RouteSpec[]): void {
-  const document = JSON.stringify(buildOpenApiDocument(specs));
+  // Built when the app is ready: a route registered in a plugin (the examples import's own
+  // content-type scope) is only added, and its spec collected, once the plugins load.
+  let document = "";
+  app.addHook("onReady", async () => {
+    document = JSON.stringify(buildOpenApiDocument(specs));
+  });
   const page = docsPage();
   const open = { config: { access: "open" as const } };
   app.get("/openapi.json", open, async (_request, reply) => reply.header("content-type", "application/json; charset=utf-8").send(document));

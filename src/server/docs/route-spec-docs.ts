@@ -69,7 +69,9 @@ export function routeDocOf(spec: RouteSpec, components: Record<string, Schema>):
   const body: Content | undefined =
     spec.body !== undefined
       ? { "application/json": { schema: jsonSchemaOf(spec.body, "input", components), ...(spec.bodyExample === undefined ? {} : { example: spec.bodyExample }) } }
-      : spec.rawBody;
+      : spec.rawBody === undefined
+        ? undefined
+        : Object.fromEntries(Object.entries(spec.rawBody).map(([type, { schema, ...rest }]) => [type, { schema: jsonSchemaOf(schema, "input", components), ...rest }]));
   const pathParams = spec.params === undefined ? undefined : Object.fromEntries(parametersOf(spec.params, components).map((p) => [p.name, p]));
   const query = spec.query === undefined ? [] : parametersOf(spec.query, components);
   return {

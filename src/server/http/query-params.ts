@@ -21,6 +21,11 @@ export function enumSchema<const T extends readonly [string, ...string[]]>(descr
   return z.enum(values, { error: `must be one of ${values.join(", ")}` }).default(fallback as never).describe(description);
 }
 
+/** A string query parameter: given at most once (a repeated one arrives as an array, refused here). */
+export function stringSchema() {
+  return z.string({ error: "must be given at most once" });
+}
+
 /** `?since=`/`?until=`: epoch milliseconds or an ISO 8601 date, as epoch milliseconds. */
 export function timeSchema(description: string) {
   return z
