@@ -76,10 +76,3 @@ export function timeParam(value: string | undefined, name: "since" | "until"): {
   if (!Number.isFinite(ms)) throw badRequest(`"${name}" must be epoch milliseconds or an ISO 8601 date, got "${value}"`);
   return { [name]: ms };
 }
-
-/** A path segment that must be a positive integer id (an API key's, an example's): 400 naming `what` otherwise. */
-export function positiveId(raw: string, what: string): number {
-  const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-  if (!(id >= 1)) throw badRequest(`${what} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return id;
-}
