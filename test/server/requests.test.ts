@@ -74,13 +74,13 @@ describe("GET /v1/tasks/:name/requests", () => {
 
   it("refuses bad parameters with a 400 naming them, an unknown task with 404, predict keys with 403", async () => {
     const cases: [string, RegExp][] = [
-      ["?limit=0", /^limit must be/],
-      ["?limit=201", /^limit must be/],
-      ["?source=robot", /^source must be one of any, specialist, teacher, none/],
-      ["?before=yesterday", /^before must be/],
-      ["?since=soon", /"since" must be/],
+      ["?limit=0", /^query parameter limit: must be an integer from 1 to 200/],
+      ["?limit=201", /^query parameter limit: must be/],
+      ["?source=robot", /^query parameter source: must be one of any, specialist, teacher, none/],
+      ["?before=yesterday", /^query parameter before: must be the "next_before" of a previous page/],
+      ["?since=soon", /^query parameter since: must be epoch milliseconds or an ISO 8601 date/],
       ["?colour=red", /unknown query parameter "colour"/],
-      ["?label=a&label=b", /label is given more than once/],
+      ["?label=a&label=b", /^query parameter label: must be given at most once/],
     ];
     for (const [query, message] of cases) {
       const res = await page(query);

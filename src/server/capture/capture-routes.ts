@@ -2,17 +2,17 @@
 // shadow mode measured, read one, switch its mode, rename it, describe its fields, merge it into
 // another captured task, delete it (also on a gateway without an upstream, which keeps the tasks
 // another instance captured). Every other task route (examples, models, requests) works for them
-// as for any task. Each body's schema is declared beside its route and documented from it
-// (captureRouteDocs, captureSchemas); openapi.ts collects them.
+// as for any task. Each route is declared once with its schemas (http/route.ts).
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Store } from "../../store/index.js";
-import { CAPTURE_MODES } from "../../task/capture.js";
+import { CAPTURE_MODES, CaptureBlockSchema, MAX_FINGERPRINTS } from "../../task/capture.js";
 import { TASK_NAME_PATTERN } from "../../task/definition.js";
 import { MAX_DESCRIPTION_CHARS } from "../../task/output-fields.js";
 import { isCapturedTask } from "../../task/structured.js";
-import { arrayOf, bool, epochMs, fromZod, int, jsonReply, json, nullable, num, object, oneOfStrings, ref, str, type RouteDoc, type Schema } from "../docs/openapi-shapes.js";
-import { badRequest, notFound } from "../http/errors.js";
+import { epochMsSchema, StructuredObjectSchema } from "../http/api-schemas.js";
+import { notFound } from "../http/errors.js";
+import { route } from "../http/route.js";
 import type { TaskRuntimes } from "../runtime/task-runtime.js";
 import type { Capture } from "./capture.js";
 import { changeCapturedTask } from "./capture-mode.js";
@@ -32,28 +32,77 @@ const CapturedTaskChangeSchema = z
     descriptions: z.record(z.string(), z.string().max(MAX_DESCRIPTION_CHARS)).optional(),
   })
   .strict()
-  .refine((b) => b.mode !== undefined || b.auto_serve !== undefined || b.name !== undefined || b.descriptions !== undefined, "give mode, auto_serve, name or descriptions (any of them together)");
+  .refine((b) => b.mode !== undefined || b.auto_serve !== undefined || b.name !== undefined || b.descriptions !== undefined, "give mode, auto_serve, name or descriptions (any of them together)")
+  .meta({
+    id: "CapturedTaskChange",
+    description:
+      "Any of: `mode` (`serve`: the specialist answers where its threshold allows; `shadow`: it only watches; `off`: calls pass through untouched); `auto_serve`; `name`, a new name the task moves to with all its data, its calls following it; `descriptions`, new descriptions of existing output fields (their kinds and values stay). Everything is checked before anything changes.",
+  });
 
 const MergeSchema = z
   .object({
     /** The captured task that takes this one's examples and calls. */
     into: TaskName,
   })
-  .strict();
+  .strict()
+  .meta({ id: "CapturedTaskMerge", description: "The captured task to merge into: it must answer with the same fields (names, order, kinds, choice values)." });
 
-type NameParams = { Params: { name: string } };
+const ShadowSummarySchema = z
+  .object({
+    requests: z.number().int().describe("Calls answered in shadow mode."),
+    judged: z.number().int().describe("Of those, the ones the LLM answered validly."),
+    would_answer: z.number().int().describe("Calls the router would have let the specialist answer."),
+    would_answer_judged: z.number().int().describe("Of those, the ones the LLM answered validly."),
+    disagreements: z.number().int().describe("Of those, the ones where the LLM's answer differed from the specialist's."),
+    cost: z.number().describe("The LLM's cost of the shadow calls (capture.prices)."),
+    would_answer_cost: z.number().describe("The LLM's cost of the calls the specialist would have answered."),
+    would_answer_share: z.number().nullable().describe("would_answer / requests."),
+    disagreement_bound: z.number().nullable().describe("Clopper–Pearson upper bound on the disagreement, at confidence_level."),
+    max_error: z.number(),
+    confidence_level: z.number(),
+    proven: z.boolean().describe("The bound is within max_error."),
+  })
+  .meta({ id: "ShadowSummary" });
 
-function parsed<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (!result.success) throw badRequest(result.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
-  return result.data;
-}
+const DiscoveredTaskSchema = z
+  .object({
+    name: z.string(),
+    description: z.string().optional(),
+    capture: CaptureBlockSchema,
+    created_at: epochMsSchema("When the first call was captured"),
+    fields: z.array(z.object({ name: z.string(), kind: z.string(), values: z.array(z.string()).optional() })),
+    privacy: z.enum(["keep_inputs", "hash_inputs"]),
+    model_version: z.number().int().nullable(),
+    threshold: z.number().nullable(),
+    examples: z.number().int(),
+    served: z.object({
+      requests: z.number().int().describe("Calls answered in serve mode over the window."),
+      by_specialist: z.number().int().describe("Of them, answered by the specialist (not sent to the LLM)."),
+      cost: z.number().describe("What the LLM calls among them cost."),
+    }),
+    shed_calls: z.number().int().describe("Calls this instance relayed since it started without learning them (its learning queue was full): not in the shadow figures."),
+    shadow: ShadowSummarySchema,
+    shadow_live_version: ShadowSummarySchema.nullable(),
+    per_day: z.object({ calls: z.number(), cost: z.number(), saving: z.number(), saved_calls: z.number() }),
+    samples: z.array(z.object({ text: z.string(), output: StructuredObjectSchema })),
+  })
+  .meta({ id: "DiscoveredTask" });
+
+const CapturedTaskMergedSchema = z
+  .object({
+    merged: z.string().describe("The task merged away (now deleted)."),
+    into: z.string(),
+    moved: z.number().int().describe("Examples moved into the target."),
+    kept_existing: z.number().int().describe("Examples whose text the target had already: the target's label was kept."),
+    task: DiscoveredTaskSchema,
+  })
+  .meta({ id: "CapturedTaskMerged" });
 
 export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store; runtimes: TaskRuntimes; capture?: Capture | undefined }): void {
   const { store, runtimes } = deps;
   const edits: CapturedEditDeps = { store, runtimes, capture: deps.capture, flush: () => app.requestLog.flush() };
-  const admin = { config: { access: "admin" as const } };
   const shedCalls = (name: string) => deps.capture?.shedCalls(name) ?? 0;
+  const noSuchTask = "No captured task of this name.";
 
   async function capturedRecord(name: string) {
     const record = await store.tasks.get(name);
@@ -61,163 +110,121 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
     return { ...record, definition: record.definition };
   }
 
-  app.get("/v1/captured", admin, async () => {
-    // Shadow figures are read from the request log: rows still in its buffer count too.
-    await app.requestLog.flush();
-    const records = (await store.tasks.list()).filter((r) => isCapturedTask(r.definition));
-    const data = [];
-    for (const r of records) data.push(await discoveredTask(store, { ...r, definition: r.definition as never }, await runtimes.get(r.name), shedCalls(r.name)));
-    return { data };
-  });
-
-  app.get<NameParams>("/v1/captured/:name", admin, async (request) => {
-    const record = await capturedRecord(request.params.name);
-    await app.requestLog.flush();
-    return discoveredTask(store, record, await runtimes.get(record.name), shedCalls(record.name));
-  });
-
-  app.patch<NameParams>("/v1/captured/:name", admin, async (request) => {
-    const record = await capturedRecord(request.params.name);
-    const change = parsed(CapturedTaskChangeSchema, request.body);
-    // Everything is checked before anything changes: a bad description never leaves a renamed task.
-    const output = change.descriptions === undefined ? undefined : withDescriptions(record.definition, change.descriptions);
-    let name = record.name;
-    if (change.name !== undefined && change.name !== name) {
-      await renameCaptured(edits, name, change.name);
-      name = change.name;
-    }
-    if (output !== undefined || change.mode !== undefined || change.auto_serve !== undefined) {
-      if ((await changeCapturedTask(store, runtimes, name, { mode: change.mode, auto_serve: change.auto_serve, output })) === null) throw notFound(`no captured task "${name}"`);
-    }
-    await app.requestLog.flush();
-    return discoveredTask(store, await capturedRecord(name), await runtimes.get(name), shedCalls(name));
-  });
-
-  app.post<NameParams>("/v1/captured/:name/merge", admin, async (request) => {
-    const record = await capturedRecord(request.params.name);
-    const { into } = parsed(MergeSchema, request.body);
-    const counts = await mergeCaptured(edits, record.definition, into);
-    await app.requestLog.flush();
-    const target = await capturedRecord(into);
-    return { merged: record.name, into, ...counts, task: await discoveredTask(store, target, await runtimes.get(into), shedCalls(into)) };
-  });
-
-  app.delete<NameParams>("/v1/captured/:name", admin, async (request, reply) => {
-    const record = await capturedRecord(request.params.name);
-    await deleteCaptured(edits, record.name);
-    return reply.code(204).send();
-  });
-}
-
-export function captureSchemas(): Record<string, Schema> {
-  const shadow = object({
-    requests: int("Calls answered in shadow mode."),
-    judged: int("Of those, the ones the LLM answered validly."),
-    would_answer: int("Calls the router would have let the specialist answer."),
-    would_answer_judged: int("Of those, the ones the LLM answered validly."),
-    disagreements: int("Of those, the ones where the LLM's answer differed from the specialist's."),
-    cost: num("The LLM's cost of the shadow calls (capture.prices)."),
-    would_answer_cost: num("The LLM's cost of the calls the specialist would have answered."),
-    would_answer_share: nullable(num("would_answer / requests.")),
-    disagreement_bound: nullable(num("Clopper–Pearson upper bound on the disagreement, at confidence_level.")),
-    max_error: num(),
-    confidence_level: num(),
-    proven: bool("The bound is within max_error."),
-  });
-  return {
-    ShadowSummary: shadow,
-    DiscoveredTask: object(
-      {
-        name: str(),
-        description: str(),
-        capture: object({ mode: oneOfStrings(CAPTURE_MODES), fingerprints: arrayOf(str()), model: str(), via: oneOfStrings(["response_format", "tool"]) }, [], { additionalProperties: true }),
-        created_at: epochMs("When the first call was captured"),
-        fields: arrayOf(object({ name: str(), kind: str(), values: arrayOf(str()) }, ["values"])),
-        privacy: oneOfStrings(["keep_inputs", "hash_inputs"]),
-        model_version: nullable(int()),
-        threshold: nullable(num()),
-        examples: int(),
-        served: object({ requests: int("Calls answered in serve mode over the window."), by_specialist: int("Of them, answered by the specialist (not sent to the LLM)."), cost: num("What the LLM calls among them cost.") }),
-        shed_calls: int("Calls this instance relayed since it started without learning them (its learning queue was full): not in the shadow figures."),
-        shadow: ref("ShadowSummary"),
-        shadow_live_version: nullable(ref("ShadowSummary")),
-        per_day: object({ calls: num(), cost: num(), saving: num(), saved_calls: num() }),
-        samples: arrayOf(object({ text: str(), output: { type: "object", additionalProperties: true } })),
-      },
-      ["description"],
-    ),
-    CapturedTaskChange: {
-      ...fromZod(CapturedTaskChangeSchema, "input"),
-      description:
-        "Any of: `mode` (`serve`: the specialist answers where its threshold allows; `shadow`: it only watches; `off`: calls pass through untouched); `auto_serve`; `name`, a new name the task moves to with all its data, its calls following it; `descriptions`, new descriptions of existing output fields (their kinds and values stay). Everything is checked before anything changes.",
-    },
-    CapturedTaskMerge: { ...fromZod(MergeSchema, "input"), description: "The captured task to merge into: it must answer with the same fields (names, order, kinds, choice values)." },
-    CapturedTaskMerged: object({
-      merged: str("The task merged away (now deleted)."),
-      into: str(),
-      moved: int("Examples moved into the target."),
-      kept_existing: int("Examples whose text the target had already: the target's label was kept."),
-      task: ref("DiscoveredTask"),
-    }),
-  };
-}
-
-export function captureRouteDocs(): RouteDoc[] {
-  return [
+  route(
+    app,
     {
-      method: "get",
-      path: "/v1/captured",
+      method: "GET",
+      url: "/v1/captured",
+      access: "admin",
       tag: "Capture",
       summary: "List the captured tasks with what shadow mode measured",
-      description: "Tasks the gateway found in forwarded chat completions that ask for a structured answer (README \"Capture\"). Shadow figures cover the last 7 days; `per_day` averages them.",
-      access: "admin",
-      ok: { 200: jsonReply("The captured tasks.", object({ data: arrayOf(ref("DiscoveredTask")) })) },
-      errors: {},
+      description: 'Tasks the gateway found in forwarded chat completions that ask for a structured answer (README "Capture"). Shadow figures cover the last 7 days; `per_day` averages them.',
+      replies: { 200: { description: "The captured tasks.", schema: z.object({ data: z.array(DiscoveredTaskSchema) }) } },
     },
+    async () => {
+      // Shadow figures are read from the request log: rows still in its buffer count too.
+      await app.requestLog.flush();
+      const records = (await store.tasks.list()).filter((r) => isCapturedTask(r.definition));
+      const data = [];
+      for (const r of records) data.push(await discoveredTask(store, { ...r, definition: r.definition as never }, await runtimes.get(r.name), shedCalls(r.name)));
+      return { data };
+    },
+  );
+
+  route(
+    app,
     {
-      method: "get",
-      path: "/v1/captured/{name}",
+      method: "GET",
+      url: "/v1/captured/:name",
+      access: "admin",
       tag: "Capture",
       summary: "One captured task",
-      access: "admin",
-      ok: { 200: jsonReply("The task.", ref("DiscoveredTask")) },
-      errors: { 404: "No captured task of this name." },
+      replies: { 200: { description: "The task.", schema: DiscoveredTaskSchema } },
+      errors: { 404: noSuchTask },
     },
+    async ({ params }) => {
+      const record = await capturedRecord(params.name);
+      await app.requestLog.flush();
+      return discoveredTask(store, record, await runtimes.get(record.name), shedCalls(record.name));
+    },
+  );
+
+  route(
+    app,
     {
-      method: "patch",
-      path: "/v1/captured/{name}",
+      method: "PATCH",
+      url: "/v1/captured/:name",
+      access: "admin",
       tag: "Capture",
       summary: "Switch a captured task's mode, rename it, or describe its fields",
-      description: "A rename moves the task with its examples, example deletions, model versions, request log and teacher spend in one transaction; its fingerprints go with it, so the app's next call lands in the renamed task. Descriptions change nothing but descriptions (PATCH /v1/tasks/{name} can change anything).",
-      access: "admin",
-      body: json(ref("CapturedTaskChange"), { name: "transfers", descriptions: { amount: "The amount, digits only." } }),
-      ok: { 200: jsonReply("The task after the change (under its new name).", ref("DiscoveredTask")) },
-      errors: { 400: "The body is invalid, or names an output field the task does not have; the message names it.", 404: "No captured task of this name.", 409: "The new name is taken." },
+      description:
+        "A rename moves the task with its examples, example deletions, model versions, request log and teacher spend in one transaction; its fingerprints go with it, so the app's next call lands in the renamed task. Descriptions change nothing but descriptions (PATCH /v1/tasks/{name} can change anything).",
+      body: CapturedTaskChangeSchema,
+      bodyExample: { name: "transfers", descriptions: { amount: "The amount, digits only." } },
+      replies: { 200: { description: "The task after the change (under its new name).", schema: DiscoveredTaskSchema } },
+      errors: { 400: "The body is invalid, or names an output field the task does not have; the message names it.", 404: noSuchTask, 409: "The new name is taken." },
     },
+    async ({ params, body: change }) => {
+      const record = await capturedRecord(params.name);
+      // Everything is checked before anything changes: a bad description never leaves a renamed task.
+      const output = change.descriptions === undefined ? undefined : withDescriptions(record.definition, change.descriptions);
+      let name = record.name;
+      if (change.name !== undefined && change.name !== name) {
+        await renameCaptured(edits, name, change.name);
+        name = change.name;
+      }
+      if (output !== undefined || change.mode !== undefined || change.auto_serve !== undefined) {
+        if ((await changeCapturedTask(store, runtimes, name, { mode: change.mode, auto_serve: change.auto_serve, output })) === null) throw notFound(`no captured task "${name}"`);
+      }
+      await app.requestLog.flush();
+      return discoveredTask(store, await capturedRecord(name), await runtimes.get(name), shedCalls(name));
+    },
+  );
+
+  route(
+    app,
     {
-      method: "post",
-      path: "/v1/captured/{name}/merge",
+      method: "POST",
+      url: "/v1/captured/:name/merge",
+      access: "admin",
       tag: "Capture",
       summary: "Merge a captured task into another captured task",
-      description: "Its examples move into the target (origin and source kept; a text the target has already keeps the target's label), its fingerprints join the target's so later calls go there, and it is deleted, in one transaction. Its request log stays under its name. A declared (non-captured) target is refused.",
-      access: "admin",
-      body: json(ref("CapturedTaskMerge"), { into: "transfer-3fa2c1d04b" }),
-      ok: { 200: jsonReply("What moved, and the target after the merge.", ref("CapturedTaskMerged")) },
+      description:
+        "Its examples move into the target (origin and source kept; a text the target has already keeps the target's label), its fingerprints join the target's so later calls go there, and it is deleted, in one transaction. Its request log stays under its name. A declared (non-captured) target is refused.",
+      body: MergeSchema,
+      bodyExample: { into: "transfer-3fa2c1d04b" },
+      replies: { 200: { description: "What moved, and the target after the merge.", schema: CapturedTaskMergedSchema } },
       errors: {
         400: "The body is invalid, or names the task itself.",
         404: "No captured task of this name, or no target.",
-        409: "The target is not a captured structured task, its fields differ (the message names the first difference), or the fingerprints would exceed 100.",
+        409: `The target is not a captured structured task, its fields differ (the message names the first difference), or the fingerprints would exceed ${MAX_FINGERPRINTS}.`,
       },
     },
+    async ({ params, body: { into } }) => {
+      const record = await capturedRecord(params.name);
+      const counts = await mergeCaptured(edits, record.definition, into);
+      await app.requestLog.flush();
+      const target = await capturedRecord(into);
+      return { merged: record.name, into, ...counts, task: await discoveredTask(store, target, await runtimes.get(into), shedCalls(into)) };
+    },
+  );
+
+  route(
+    app,
     {
-      method: "delete",
-      path: "/v1/captured/{name}",
+      method: "DELETE",
+      url: "/v1/captured/:name",
+      access: "admin",
       tag: "Capture",
       summary: "Delete a captured task with its examples and model versions",
       description: "As DELETE /v1/tasks/{name}, for captured tasks only; the request log stays. The app's next call of the task founds it again, empty, in shadow mode.",
-      access: "admin",
-      ok: { 204: { description: "Deleted." } },
-      errors: { 404: "No captured task of this name." },
+      replies: { 204: { description: "Deleted." } },
+      errors: { 404: noSuchTask },
     },
-  ];
+    async ({ params }, _request, reply) => {
+      const record = await capturedRecord(params.name);
+      await deleteCaptured(edits, record.name);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -1,6 +1,6 @@
 // The vocabulary of the OpenAPI document (openapi.ts): how a route is described, schema
-// shorthands and the shared error responses. Route files that declare their own documentation
-// beside their handlers (routes/keys.ts, routes/requests.ts) use it too.
+// shorthands and the shared error responses. Routes declared with http/route.ts use its error
+// statuses, and its shorthands for the replies they document as given (a CSV file).
 import { z } from "zod";
 import type { RouteAccess } from "../http/auth.js";
 
@@ -51,8 +51,6 @@ export const bool = (description?: string): Schema => (description === undefined
 export const nullable = (s: Schema): Schema => ({ ...s, type: [s.type, "null"] });
 export const arrayOf = (items: Schema, extra: Schema = {}): Schema => ({ type: "array", items, ...extra });
 export const epochMs = (what: string): Schema => int(`${what}, epoch milliseconds`);
-/** The `{id}` path parameter of a record numbered from 1: `what` says whose id and where it comes from. */
-export const positiveIdParam = (what: string, example: number): Record<"id", ParameterDoc> => ({ id: { name: "id", description: what, schema: { type: "integer", minimum: 1 }, example } });
 export const oneOfStrings = (values: readonly string[], description?: string): Schema => ({ ...str(description), enum: [...values] });
 
 /** An object whose properties are all required except the ones named in `optional`. */

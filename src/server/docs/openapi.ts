@@ -1,13 +1,12 @@
 // The gateway's OpenAPI 3.1 document (GET /openapi.json) and a docs page that renders it (GET /docs).
 // Most routes are described here by hand, in one table, because their files carry no schemas; the
-// newer route files declare their documentation beside their handlers (keyRouteDocs,
-// requestRouteDocs) and it is collected here. test/server/openapi.test.ts compares the table with
+// routes declared with http/route.ts are described from their specs (route-spec-docs.ts), which
+// replace the table's entries. test/server/openapi.test.ts compares the table with
 // the routes Fastify actually registered
 // (method, path and `config.access`), so a route added without documentation fails the tests.
 // The task schema is generated from the zod validator so the two cannot drift apart.
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
-import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../../store/schema.js";
 import { GatewayTaskSchema, TaskSchema } from "../../task/definition.js";
 import { StructuredTaskSchema } from "../../task/structured.js";
 import type { RouteAccess } from "../http/auth.js";
@@ -29,18 +28,12 @@ import {
   oneOfStrings,
   ref,
   str,
-  type Content,
   type ErrorStatus,
   type ParameterDoc,
   type ResponseDoc,
   type RouteDoc,
   type Schema,
 } from "./openapi-shapes.js";
-import { requestRouteDocs, requestSchemas } from "../routes/requests.js";
-import { exampleEditRouteDocs, exampleEditSchemas } from "../routes/example-edits.js";
-import { exampleExportRouteDocs } from "../routes/example-export.js";
-import { captureRouteDocs, captureSchemas } from "../capture/capture-routes.js";
-import { DEFAULT_PAGE_LIMIT, exampleFilterDocs, IMPORT_BODY_LIMIT, IMPORT_MEDIA_TYPES, MAX_IMPORT_ROWS, MAX_PAGE_LIMIT } from "../routes/examples.js";
 import { BUCKET_MS, DEFAULT_REVIEW_LIMIT, MAX_REVIEW_LIMIT, MAX_TRAFFIC_BUCKETS, TOP_LABELS } from "../routes/insights.js";
 import { CURVE_POINTS, TOP_CONFUSIONS } from "../runtime/model-report.js";
 import { FIELD_NAME_PATTERN, MAX_ENUM_VALUES, MAX_FIELDS } from "../../task/output-fields.js";
@@ -213,35 +206,6 @@ function componentSchemas(): Record<string, Schema> {
         }),
       ],
     },
-    LabelledText: object({ text: str(), label: str() }),
-    StructuredText: object({ text: str(), output: ref("StructuredObject") }),
-    ExampleImport: object({
-      format: oneOfStrings([...new Set(Object.values(IMPORT_MEDIA_TYPES))], "The body format that was read."),
-      rows: int("Rows read from the body."),
-      accepted: int("Rows that passed validation."),
-      rejected: arrayOf(object({ line: int("The row's line in the body (for a JSON array: its position)."), reason: str("Why; for a structured task's row it names the field, e.g. `output: field amount: \"40\" does not occur in the input`.") }), { description: "Invalid rows; with `partial=true` the valid ones are imported anyway." }),
-      added: int("Texts stored for the first time."),
-      unchanged_or_updated: int("Accepted rows whose text was already stored."),
-      examples: int("The task's example count after the import."),
-    }),
-    Example: object({
-      id: int(),
-      text: str(),
-      label: str("The label; for a structured task, its object as canonical JSON (fields in task order)."),
-      source: oneOfStrings(EXAMPLE_SOURCES),
-      holdout: bool("Held out from training: used for the routing threshold and to compare versions."),
-      audited: bool("Came from a live audit of the specialist."),
-      created_at: epochMs("Creation time"),
-      updated_at: epochMs("When its label or source last changed"),
-      origin: nullable(oneOfStrings(EXAMPLE_ORIGINS, "What caused the current label: an import, feedback, a teacher answer through predict or chat completions, an audit, or an admin's edit; null for examples stored before this was recorded.")),
-      key_id: nullable(int("The API key whose request caused it (null: none, e.g. the configuration file's import).")),
-      key_name: nullable(str("That key's name.")),
-    }),
-    ExamplePage: object({
-      data: arrayOf(ref("Example")),
-      next_after: nullable(int("Pass as `after` for the next page; null on the last page.")),
-      total: int("Examples matching the filters."),
-    }),
     PredictRequest: {
       description: `Either one \`input\` or up to ${MAX_PREDICT_INPUTS} \`inputs\` (each at most ${MAX_TEXT_CHARS} characters).`,
       oneOf: [
@@ -329,9 +293,6 @@ function componentSchemas(): Record<string, Schema> {
       { additionalProperties: true },
     ),
     ...insightSchemas(),
-    ...captureSchemas(),
-    ...requestSchemas(),
-    ...exampleEditSchemas(),
     ModelVersion: object({
       task: str(),
       version: int(),
@@ -482,26 +443,6 @@ const STRUCTURED_TASK_EXAMPLE = {
   output: { properties: { intent: { enum: ["send_money", "request_money"] }, amount: { extract: true }, recipient: { extract: true }, urgent: { type: "boolean" } } },
 };
 
-/** The import route's bodies, one per media type it accepts (same rows in each format). */
-function importBodies(): Content {
-  const rows = [
-    { text: "my card has not arrived", label: "card_arrival" },
-    { text: "I lost my card", label: "lost_card" },
-  ];
-  const byFormat: Record<string, { schema: Schema; example: unknown }> = {
-    json: { schema: { oneOf: [arrayOf(ref("LabelledText"), { minItems: 1, description: "A label task's rows." }), arrayOf(ref("StructuredText"), { minItems: 1, description: "A structured task's rows." })] }, example: rows },
-    jsonl: { schema: str("One JSON object a line: `{text, label}` for a label task, `{text, output: {...}}` for a structured task."), example: rows.map((r) => JSON.stringify(r)).join("\n") + "\n" },
-    csv: {
-      schema: str(
-        "RFC 4180 CSV with a header row. A label task: `text` and `label` columns. A structured task: `text` and one column per field (an optional field's may be left out; no other columns): " +
-          "tags and lists as `a|b`, booleans `true`/`false`, numbers as written, an empty cell for null (an empty list).",
-      ),
-      example: ["text,label", ...rows.map((r) => `${r.text},${r.label}`)].join("\n") + "\n",
-    },
-  };
-  return Object.fromEntries(Object.entries(IMPORT_MEDIA_TYPES).map(([mediaType, format]) => [mediaType, byFormat[format]]));
-}
-
 function insightRoutes(): RouteDoc[] {
   return [
     {
@@ -587,46 +528,6 @@ function routes(): RouteDoc[] {
       errors: { 404: NOT_FOUND_TASK },
     },
     { method: "delete", path: "/v1/tasks/{name}", tag: "Tasks", summary: "Delete a task with its examples, requests and models", access: "admin", ok: { 204: { description: "Deleted." } }, errors: { 404: NOT_FOUND_TASK } },
-  ];
-
-  const exampleRoutes: RouteDoc[] = [
-    {
-      method: "post",
-      path: "/v1/tasks/{name}/examples",
-      tag: "Examples",
-      summary: "Import labelled examples",
-      description:
-        "A JSON array of `{text, label}`, NDJSON/JSONL (one such object a line) or CSV with a header row naming `text` and `label` columns, in UTF-8. " +
-        "For a structured task each row carries its object instead: `{text, output: {...}}` in JSON and JSONL, one column per field in CSV (e.g. `text,intent,amount,urgent`), " +
-        "each object checked as a teacher's answer is (a row whose extracted value is not in its text is rejected, naming the field); `label_column` is refused. " +
-        `At most ${MAX_IMPORT_ROWS} rows and ${IMPORT_BODY_LIMIT / 1024 / 1024} MiB per request. ` +
-        "Without `partial=true` the import is all or nothing: any invalid row gives 400 with every bad row listed in `error.details`. " +
-        "A text already stored keeps one example (a new human label replaces a teacher's).",
-      access: "admin",
-      query: [
-        { name: "partial", description: "`true`: import the valid rows and list the rejected ones in the reply.", schema: { type: "boolean", default: false } },
-        { name: "text_column", description: "The column (CSV) or field (JSONL, JSON) holding the text; an unknown one gives 400 naming the columns present.", schema: { ...str(), default: "text" } },
-        { name: "label_column", description: "The column or field holding the label; default the first of `label`, `category`, `intent`, `class`.", schema: str() },
-      ],
-      body: importBodies(),
-      ok: { 200: jsonReply("What was imported.", ref("ExampleImport"), { format: "json", rows: 1, accepted: 1, rejected: [], added: 1, unchanged_or_updated: 0, examples: 301 }) },
-      errors: { 404: NOT_FOUND_TASK, 413: `The body is larger than ${IMPORT_BODY_LIMIT / 1024 / 1024} MiB or has more than ${MAX_IMPORT_ROWS} rows.`, 415: "Not one of the accepted media types, or not UTF-8." },
-    },
-    {
-      method: "get",
-      path: "/v1/tasks/{name}/examples",
-      tag: "Examples",
-      summary: "Page through a task's examples",
-      description: "Ordered by id; pass the reply's `next_after` as `after` for the next page.",
-      access: "admin",
-      query: [
-        { name: "limit", description: `Page size, at most ${MAX_PAGE_LIMIT}.`, schema: { type: "integer", minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT } },
-        { name: "after", description: "Return examples with an id greater than this.", schema: { type: "integer", minimum: 0 } },
-        ...exampleFilterDocs(),
-      ],
-      ok: { 200: jsonReply("A page of examples.", ref("ExamplePage")) },
-      errors: { 400: "A query parameter is invalid.", 404: NOT_FOUND_TASK },
-    },
   ];
 
   const predictionRoutes: RouteDoc[] = [
@@ -729,7 +630,7 @@ function routes(): RouteDoc[] {
     },
   ];
 
-  return [...taskRoutes, ...exampleRoutes, ...exampleEditRouteDocs(), ...exampleExportRouteDocs(), ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...requestRouteDocs(), ...captureRouteDocs(), ...openaiRoutes];
+  return [...taskRoutes, ...predictionRoutes, ...trainingRoutes, ...insightRoutes(), ...openaiRoutes];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -846,13 +747,18 @@ export function componentSchema(name: string): Schema {
   return schema;
 }
 
-/** Serves GET /openapi.json and GET /docs, both open. Register after the other routes. */
+/** Serves GET /openapi.json and GET /docs, both open; the document is built once the app is ready, from every declared route. */
 export function registerOpenApi(app: FastifyInstance, specs: readonly RouteSpec[]): void {
   const doc = { method: "GET", access: "open", tag: "Documentation", query: IGNORED_QUERY } as const;
   const openApiRoute = { ...doc, url: "/openapi.json", summary: "This OpenAPI document", replies: { 200: { description: "The OpenAPI 3.1 document.", content: { "application/json": { schema: { type: "object" } } } } } };
   const pageRoute = { ...doc, url: "/docs", summary: "The API documentation as a web page", replies: { 200: { description: "A self-contained HTML page that renders /openapi.json.", content: { "text/html": { schema: { type: "string" } } } } } };
-  // The document describes these two routes too, so it is built from their specs as well.
-  const document = JSON.stringify(buildOpenApiDocument([...specs, openApiRoute, pageRoute]));
+  // Built when the app is ready: a route registered in a plugin (the examples import's own
+  // content-type scope) is only added, and its spec collected, once the plugins load. These two
+  // routes are among the specs by then.
+  let document = "";
+  app.addHook("onReady", async () => {
+    document = JSON.stringify(buildOpenApiDocument(specs));
+  });
   const page = docsPage();
   route(app, openApiRoute, async (_input, _request, reply) => reply.header("content-type", "application/json; charset=utf-8").send(document));
   route(app, pageRoute, async (_input, _request, reply) =>

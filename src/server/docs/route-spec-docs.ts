@@ -27,11 +27,6 @@ export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output", componen
   const generated = z.toJSONSchema(schema, { io, target: "draft-2020-12", unrepresentable: "any", cycles: "ref" }) as Schema;
   const { $schema: _s, $defs, ...root } = generated as Schema & { $defs?: Record<string, Schema> };
   const names = new Map<string, string>();
-  for (const [id, def] of Object.entries($defs ?? {})) {
-    const existing = components[id];
-    const name = existing === undefined || JSON.stringify(existing) === JSON.stringify(def) ? id : `${id}Input`;
-    names.set(id, name);
-  }
   const relink = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(relink);
     if (typeof node !== "object" || node === null) return node;
@@ -43,6 +38,11 @@ export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output", componen
     }
     return out;
   };
+  // Compared as stored (relinked): the raw form's integer bounds would make every reuse a twin.
+  for (const [id, def] of Object.entries($defs ?? {})) {
+    const existing = components[id];
+    names.set(id, existing === undefined || JSON.stringify(existing) === JSON.stringify(relink(def)) ? id : `${id}Input`);
+  }
   for (const [id, def] of Object.entries($defs ?? {})) components[names.get(id)!] ??= relink(def) as Schema;
   return relink(root) as Schema;
 }
@@ -69,7 +69,9 @@ export function routeDocOf(spec: RouteSpec, components: Record<string, Schema>):
   const body: Content | undefined =
     spec.body !== undefined
       ? { "application/json": { schema: jsonSchemaOf(spec.body, "input", components), ...(spec.bodyExample === undefined ? {} : { example: spec.bodyExample }) } }
-      : spec.rawBody;
+      : spec.rawBody === undefined
+        ? undefined
+        : Object.fromEntries(Object.entries(spec.rawBody).map(([type, { schema, ...rest }]) => [type, { schema: jsonSchemaOf(schema, "input", components), ...rest }]));
   const pathParams = spec.params === undefined ? undefined : Object.fromEntries(parametersOf(spec.params, components).map((p) => [p.name, p]));
   const query = spec.query === undefined ? [] : parametersOf(spec.query, components);
   return {

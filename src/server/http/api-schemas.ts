@@ -2,9 +2,17 @@
 // referred to by `$ref` in /openapi.json (route-spec-docs.ts hoists every schema with an id).
 import { z } from "zod";
 import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../../store/schema.js";
+import { TASK_NAME_PATTERN } from "../../task/definition.js";
 
 /** Epoch milliseconds, documented as `<what>, epoch milliseconds`. */
 export const epochMsSchema = (what: string) => z.number().int().describe(`${what}, epoch milliseconds`);
+
+/**
+ * The `:name` path parameter, for the routes whose spec declares their other path parameters (it
+ * says what docs/openapi.ts's shared table says of it). Not checked against the pattern: an
+ * unknown name is the route's 404.
+ */
+export const taskNameParamSchema = z.string().meta({ description: "The task's name.", pattern: TASK_NAME_PATTERN.source, examples: ["banking-demo"] });
 
 export const StructuredObjectSchema = z.record(z.string(), z.unknown()).meta({
   id: "StructuredObject",

@@ -21,6 +21,11 @@ export function enumSchema<const T extends readonly [string, ...string[]]>(descr
   return z.enum(values, { error: `must be one of ${values.join(", ")}` }).default(fallback as never).describe(description);
 }
 
+/** A string query parameter: given at most once (a repeated one arrives as an array, refused here). */
+export function stringSchema() {
+  return z.string({ error: "must be given at most once" });
+}
+
 /** `?since=`/`?until=`: epoch milliseconds or an ISO 8601 date, as epoch milliseconds. */
 export function timeSchema(description: string) {
   return z
@@ -70,11 +75,4 @@ export function timeParam(value: string | undefined, name: "since" | "until"): {
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(ms)) throw badRequest(`"${name}" must be epoch milliseconds or an ISO 8601 date, got "${value}"`);
   return { [name]: ms };
-}
-
-/** A path segment that must be a positive integer id (an API key's, an example's): 400 naming `what` otherwise. */
-export function positiveId(raw: string, what: string): number {
-  const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-  if (!(id >= 1)) throw badRequest(`${what} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return id;
 }

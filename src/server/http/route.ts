@@ -22,6 +22,9 @@ export interface ReplySpec {
   headers?: Record<string, unknown>;
 }
 
+/** Media type → its schema (a CSV body's is a described z.string()) and an example. */
+export type RawContent = Record<string, { schema: z.ZodType; example?: unknown }>;
+
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
   method: Method;
   /** Fastify's form: `/v1/tasks/:name`. */
@@ -37,8 +40,11 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   /** A JSON body, parsed before the handler runs. */
   body?: B;
   bodyExample?: unknown;
-  /** A body the handler reads itself (streamed imports, several media types): documented here, checked there. */
-  rawBody?: Content;
+  /**
+   * A body the handler reads itself (streamed imports, several media types): documented here,
+   * as a declared body is (its components hoisted), and checked there.
+   */
+  rawBody?: RawContent;
   /** Success replies by status. */
   replies: Record<number, ReplySpec>;
   /** Statuses whose reply is written by a serializer compiled from its schema (hot routes; unknown keys are dropped). */
@@ -91,7 +97,11 @@ function strictQuery(query: z.ZodType | undefined): z.ZodType {
   return query instanceof z.ZodObject && query._zod.def.catchall === undefined ? query.strict() : query;
 }
 
-function parsed<T extends z.ZodType>(schema: T, value: unknown, where: "path" | "query" | "body"): z.output<T> {
+/**
+ * `value` parsed by `schema`, or the 400 route() answers. Exported for the hooks that must refuse
+ * a request before its body is read (a streamed import checks its query first).
+ */
+export function parsed<T extends z.ZodType>(schema: T, value: unknown, where: "path" | "query" | "body"): z.output<T> {
   const result = schema.safeParse(value);
   if (!result.success) throw badRequest(requestProblem(result.error, where));
   return result.data;

@@ -4,13 +4,15 @@
 // (csv-write.ts: formula-looking cells get a leading `'`); JSONL lines are the API's example objects.
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
 import { csvRow } from "../../data/csv-write.js";
 import type { ExampleFilter, ExampleRecord } from "../../store/examples.js";
 import type { Store } from "../../store/index.js";
 import { notFound } from "../http/errors.js";
-import { oneOfStrings, str, type RouteDoc } from "../docs/openapi-shapes.js";
-import { enumParam, singleValues, type Query } from "../http/query-params.js";
-import { exampleFilter, exampleFilterDocs, exampleView, FILTER_PARAMS } from "./examples.js";
+import { str } from "../docs/openapi-shapes.js";
+import { enumSchema } from "../http/query-params.js";
+import { route } from "../http/route.js";
+import { exampleFilter, ExampleFilterQuery, exampleView } from "./example-page.js";
 
 /** Rows read from the store per query while exporting. */
 export const EXPORT_CHUNK = 1000;
@@ -40,45 +42,38 @@ async function* exportChunks(store: Store, task: string, filter: ExampleFilter, 
   }
 }
 
-export function registerExampleExportRoute(app: FastifyInstance, store: Store): void {
-  app.get<{ Params: { name: string }; Querystring: Query }>("/v1/tasks/:name/examples/export", { config: { access: "admin" } }, async (request, reply) => {
-    const params = singleValues(request.query, ["format", ...FILTER_PARAMS]);
-    const format = enumParam(params, "format", EXPORT_FORMATS, "csv");
-    const filter = exampleFilter(params);
-    const { name } = request.params;
-    // The task row, not its runtime: an export must not load every example into memory.
-    if ((await store.tasks.get(name)) === null) throw notFound(`no task "${name}"`);
-    // Task names are [a-z0-9_-], safe in a header as they are.
-    return reply
-      .type(MEDIA_TYPES[format])
-      .header("content-disposition", `attachment; filename="${name}-examples.${format}"`)
-      .send(Readable.from(exportChunks(store, name, filter, format)));
-  });
-}
+const ExportQuery = z.object({ format: enumSchema("File format.", EXPORT_FORMATS, "csv"), ...ExampleFilterQuery.shape }).strict();
 
-export function exampleExportRouteDocs(): RouteDoc[] {
-  return [
+export function registerExampleExportRoute(app: FastifyInstance, store: Store): void {
+  route(
+    app,
     {
-      method: "get",
-      path: "/v1/tasks/{name}/examples/export",
+      method: "GET",
+      url: "/v1/tasks/:name/examples/export",
+      access: "admin",
       tag: "Examples",
       summary: "Download a task's examples as CSV or JSONL",
       description:
         `Every example matching the filters, in id order, streamed. CSV columns: ${CSV_COLUMNS.join(", ")} (times in ISO 8601, UTC). ` +
         "A CSV cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading single quote, so that a spreadsheet shows it as text instead of running it as a formula; strip it to read the original value. " +
         "JSONL: one Example object per line.",
-      access: "admin",
-      query: [
-        { name: "format", description: "File format.", schema: { ...oneOfStrings(EXPORT_FORMATS), default: "csv" } },
-        ...exampleFilterDocs(),
-      ],
-      ok: {
+      query: ExportQuery,
+      replies: {
         200: {
           description: "The file, as an attachment.",
           content: { "text/csv": { schema: str("CSV, RFC 4180, CRLF line ends, a header row.") }, "application/x-ndjson": { schema: str("One Example per line.") } },
         },
       },
-      errors: { 400: "A query parameter is invalid (the message names it).", 404: "No such task." },
+      errors: { 404: "No such task." },
     },
-  ];
+    async ({ params: { name }, query: { format, ...filters } }, _request, reply) => {
+      // The task row, not its runtime: an export must not load every example into memory.
+      if ((await store.tasks.get(name)) === null) throw notFound(`no task "${name}"`);
+      // Task names are [a-z0-9_-], safe in a header as they are.
+      return reply
+        .type(MEDIA_TYPES[format])
+        .header("content-disposition", `attachment; filename="${name}-examples.${format}"`)
+        .send(Readable.from(exportChunks(store, name, exampleFilter(filters), format)));
+    },
+  );
 }

@@ -1,31 +1,33 @@
-// Labelled examples of a task: bulk import from a JSON array, JSONL or CSV body, and keyset paging
-// through what is stored. Imports are all or nothing unless the caller asks for ?partial=true, and
-// every row read is either accepted or listed with its line and reason; ?text_column= and
-// ?label_column= name the columns (or fields) to read. A structured task's rows carry an object
-// instead of a label — {"text", "output": {...}} in JSONL or JSON, a column per field in CSV — read
-// and checked by ObjectDatasetReader, the checks a teacher's object goes through. The body is parsed as it arrives, and its
-// byte and row caps are enforced while reading: a flood of rows is refused at the first row over
-// the cap, without holding the body or the rows it would have become.
+// Labelled examples of a task: bulk import from a JSON array, JSONL or CSV body (paging through
+// what is stored is example-page.ts's). Imports are all or nothing unless the caller asks for
+// ?partial=true, and every row read is either accepted or listed with its line and reason;
+// ?text_column= and ?label_column= name the columns (or fields) to read. A structured task's rows
+// carry an object instead of a label — {"text", "output": {...}} in JSONL or JSON, a column per
+// field in CSV — read and checked by ObjectDatasetReader, the checks a teacher's object goes
+// through. The body is parsed as it arrives, and its byte and row caps are enforced while reading:
+// a flood of rows is refused at the first row over the cap, without holding the body or the rows
+// it would have become.
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { z } from "zod";
 import { DatasetReader, type Dataset, type DatasetFormat, type DatasetOptions, type Example } from "../../data/dataset.js";
 import { DatasetError, RowLimitError, type BadRow } from "../../data/errors.js";
 import { ObjectDatasetReader, type ObjectDataset } from "../../data/object-dataset.js";
-import type { ExampleFilter, ExampleRecord } from "../../store/examples.js";
-import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../../store/schema.js";
+import type { ApiKeyRecord } from "../../store/index.js";
 import { answerLabels } from "../../task/definition.js";
 import { isStructuredTask, outputFields, type AnyTask } from "../../task/structured.js";
+import { StructuredObjectSchema } from "../http/api-schemas.js";
 import { readBodyText } from "../http/body-stream.js";
-import { badRequest, conflict, HttpError, notFound } from "../http/errors.js";
-import { oneOfStrings, str, type ParameterDoc } from "../docs/openapi-shapes.js";
-import { enumParam, integerParam, singleValues, type Query } from "../http/query-params.js";
+import { badRequest, conflict, HttpError } from "../http/errors.js";
+import { stringSchema } from "../http/query-params.js";
+import { parsed, route } from "../http/route.js";
+import type { TaskRuntime } from "../runtime/task-runtime.js";
+import { registerExamplePageRoute } from "./example-page.js";
 import { MAX_TEXT_CHARS, runtimeOf, textProblem, type RouteDeps } from "./tasks.js";
 
 export const MAX_IMPORT_ROWS = 100_000;
 /** A full 100,000-row import of long texts does not fit the app-wide 5 MiB default. */
 export const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
-export const DEFAULT_PAGE_LIMIT = 100;
-export const MAX_PAGE_LIMIT = 1000;
 /** How many rejected rows an error message names; `details` always lists them all. */
 const REJECTED_IN_MESSAGE = 5;
 
@@ -36,28 +38,78 @@ export const IMPORT_MEDIA_TYPES: Readonly<Record<string, DatasetFormat>> = {
   "text/csv": "csv",
 };
 
-type ExamplesRoute = { Params: { name: string }; Querystring: Query };
-
 /** What the body parser makes of an import: labelled rows for a label task, objects for a structured one. */
 type ImportBody = { kind: "labels"; dataset: Dataset } | { kind: "objects"; dataset: ObjectDataset };
 
-export interface ImportReply {
-  format: DatasetFormat;
-  rows: number;
-  accepted: number;
-  rejected: BadRow[];
-  added: number;
-  unchanged_or_updated: number;
-  examples: number;
+const ImportQuery = z
+  .object({
+    partial: z
+      .enum(["true", "false"], { error: 'must be "true" or "false"' })
+      .default("false")
+      .transform((value) => value === "true")
+      .describe("`true`: import the valid rows and list the rejected ones in the reply."),
+    text_column: stringSchema()
+      .min(1, "must not be empty")
+      .optional()
+      .meta({ description: "The column (CSV) or field (JSONL, JSON) holding the text; an unknown one gives 400 naming the columns present.", default: "text" }),
+    label_column: stringSchema().min(1, "must not be empty").optional().describe("The column or field holding the label; default the first of `label`, `category`, `intent`, `class`."),
+  })
+  .strict();
+
+const LabelledTextSchema = z.object({ text: z.string(), label: z.string() }).meta({ id: "LabelledText" });
+const StructuredTextSchema = z.object({ text: z.string(), output: StructuredObjectSchema }).meta({ id: "StructuredText" });
+
+const ExampleImportSchema = z
+  .object({
+    format: z.enum([...new Set(Object.values(IMPORT_MEDIA_TYPES))]).describe("The body format that was read."),
+    rows: z.number().int().describe("Rows read from the body."),
+    accepted: z.number().int().describe("Rows that passed validation."),
+    rejected: z
+      .array(
+        z.object({
+          line: z.number().int().describe("The row's line in the body (for a JSON array: its position)."),
+          reason: z.string().describe('Why; for a structured task\'s row it names the field, e.g. `output: field amount: "40" does not occur in the input`.'),
+        }),
+      )
+      .describe("Invalid rows; with `partial=true` the valid ones are imported anyway."),
+    added: z.number().int().describe("Texts stored for the first time."),
+    unchanged_or_updated: z.number().int().describe("Accepted rows whose text was already stored."),
+    examples: z.number().int().describe("The task's example count after the import."),
+  })
+  .meta({ id: "ExampleImport" });
+
+export type ImportReply = z.output<typeof ExampleImportSchema>;
+
+/** The import's bodies, one per media type it accepts (the same rows in each format). */
+function importBodies() {
+  const rows = [
+    { text: "my card has not arrived", label: "card_arrival" },
+    { text: "I lost my card", label: "lost_card" },
+  ];
+  const byFormat: Record<DatasetFormat, { schema: z.ZodType; example: unknown }> = {
+    json: {
+      schema: z.xor([z.array(LabelledTextSchema).min(1).describe("A label task's rows."), z.array(StructuredTextSchema).min(1).describe("A structured task's rows.")]),
+      example: rows,
+    },
+    jsonl: {
+      schema: z.string().describe("One JSON object a line: `{text, label}` for a label task, `{text, output: {...}}` for a structured task."),
+      example: rows.map((r) => JSON.stringify(r)).join("\n") + "\n",
+    },
+    csv: {
+      schema: z
+        .string()
+        .describe(
+          "RFC 4180 CSV with a header row. A label task: `text` and `label` columns. A structured task: `text` and one column per field (an optional field's may be left out; no other columns): " +
+            "tags and lists as `a|b`, booleans `true`/`false`, numbers as written, an empty cell for null (an empty list).",
+        ),
+      example: ["text,label", ...rows.map((r) => `${r.text},${r.label}`)].join("\n") + "\n",
+    },
+  };
+  return Object.fromEntries(Object.entries(IMPORT_MEDIA_TYPES).map(([mediaType, format]) => [mediaType, byFormat[format]]));
 }
 
-export type ExampleView = Pick<ExampleRecord, "id" | "text" | "label" | "source" | "holdout" | "audited" | "created_at" | "updated_at" | "origin" | "key_id" | "key_name">;
-
-export interface ExamplesPage {
-  data: ExampleView[];
-  next_after: number | null;
-  total: number;
-}
+/** The `:name` of the examples route, the only route in the import's scope. */
+const taskName = (request: FastifyRequest): string => (request.params as { name: string }).name;
 
 export function registerExampleRoutes(app: FastifyInstance, deps: RouteDeps): void {
   // Encapsulated, so that replacing the JSON parser with a raw-text one stays inside this plugin
@@ -67,10 +119,8 @@ export function registerExampleRoutes(app: FastifyInstance, deps: RouteDeps): vo
     // The parser gets the body as a stream (no parseAs) and turns it into a Dataset as it arrives;
     // an error here makes Fastify close the connection after the reply, so the rest is not read.
     scope.addContentTypeParser(Object.keys(IMPORT_MEDIA_TYPES), async (request: FastifyRequest, payload: Readable): Promise<ImportBody> => {
-      // Only the examples route is in this scope.
-      const route = request as FastifyRequest<ExamplesRoute>;
-      const { format, columns } = importOptions(route);
-      const { task } = await runtimeOf(deps.runtimes, route.params.name);
+      const { format, columns } = importOptions(request);
+      const { task } = await runtimeOf(deps.runtimes, taskName(request));
       const read = { maxTextLength: MAX_TEXT_CHARS, source: "the body", maxRows: MAX_IMPORT_ROWS };
       if (isStructuredTask(task)) {
         const reader = new ObjectDatasetReader(outputFields(task), { ...read, format, textField: columns.textColumn });
@@ -80,58 +130,59 @@ export function registerExampleRoutes(app: FastifyInstance, deps: RouteDeps): vo
       return { kind: "labels", dataset: await readBody(payload, request.headers["content-length"], reader) };
     });
 
-    scope.post<ExamplesRoute>(
-      "/v1/tasks/:name/examples",
+    // Before the body is read: a wrong media type, query or task must not cost a 64 MiB upload.
+    scope.addHook("preParsing", async (request) => {
+      const { columns } = importOptions(request);
+      const { task } = await runtimeOf(deps.runtimes, taskName(request));
+      if (isStructuredTask(task) && columns.labelColumn !== undefined) {
+        throw badRequest(`task "${task.name}" is a structured task: it takes no label column; send each row's object as "output" (JSONL, JSON) or one column per field (CSV)`);
+      }
+    });
+
+    route(
+      scope,
       {
-        config: { access: "admin" },
+        method: "POST",
+        url: "/v1/tasks/:name/examples",
+        access: "admin",
+        tag: "Examples",
+        summary: "Import labelled examples",
+        description:
+          "A JSON array of `{text, label}`, NDJSON/JSONL (one such object a line) or CSV with a header row naming `text` and `label` columns, in UTF-8. " +
+          "For a structured task each row carries its object instead: `{text, output: {...}}` in JSON and JSONL, one column per field in CSV (e.g. `text,intent,amount,urgent`), " +
+          "each object checked as a teacher's answer is (a row whose extracted value is not in its text is rejected, naming the field); `label_column` is refused. " +
+          `At most ${MAX_IMPORT_ROWS} rows and ${IMPORT_BODY_LIMIT / 1024 / 1024} MiB per request. ` +
+          "Without `partial=true` the import is all or nothing: any invalid row gives 400 with every bad row listed in `error.details`. " +
+          "A text already stored keeps one example (a new human label replaces a teacher's).",
+        query: ImportQuery,
+        rawBody: importBodies(),
         bodyLimit: IMPORT_BODY_LIMIT,
-        // Before the body is read: a wrong media type, query or task must not cost a 64 MiB upload.
-        preParsing: async (request) => {
-          const { columns } = importOptions(request);
-          const { task } = await runtimeOf(deps.runtimes, request.params.name);
-          if (isStructuredTask(task) && columns.labelColumn !== undefined) {
-            throw badRequest(`task "${task.name}" is a structured task: it takes no label column; send each row's object as "output" (JSONL, JSON) or one column per field (CSV)`);
-          }
+        replies: {
+          200: {
+            description: "What was imported.",
+            schema: ExampleImportSchema,
+            example: { format: "json", rows: 1, accepted: 1, rejected: [], added: 1, unchanged_or_updated: 0, examples: 301 },
+          },
+        },
+        errors: {
+          400: "A query parameter is invalid, the body cannot be read (not UTF-8, malformed, no text or label column), or, without `partial=true`, a row is invalid (`error.details` lists every bad row); the message says which.",
+          404: "No such task.",
+          413: `The body is larger than ${IMPORT_BODY_LIMIT / 1024 / 1024} MiB or has more than ${MAX_IMPORT_ROWS} rows.`,
+          415: "Not one of the accepted media types, or not UTF-8.",
         },
       },
-      async (request) => importExamples(request, deps),
+      async ({ params, query, body }, request) => {
+        const rt = await runtimeOf(deps.runtimes, params.name);
+        // Set by the stream parser above, the only one in this scope (preParsing refused other media types).
+        return importExamples(rt, body as ImportBody | undefined, formatOf(request.headers["content-type"]), query.partial, request.apiKey);
+      },
     );
-
-    scope.get<ExamplesRoute>("/v1/tasks/:name/examples", { config: { access: "admin" } }, async (request) => pageExamples(request, deps));
   });
+
+  registerExamplePageRoute(app, deps.store);
 }
 
-async function pageExamples(request: FastifyRequest<ExamplesRoute>, deps: RouteDeps): Promise<ExamplesPage> {
-  const { after, limit, filter } = pageOptions(request.query);
-  const { name } = request.params;
-  // The task row, not its runtime: paging must not load every example into memory.
-  if ((await deps.store.tasks.get(name)) === null) throw notFound(`no task "${name}"`);
-  // One row more than asked tells whether another page exists without a second query.
-  const rows = await deps.store.examples.page(name, { after, limit: limit + 1, ...filter });
-  const data = rows.slice(0, limit).map(exampleView);
-  return { data, next_after: rows.length > limit ? data[data.length - 1].id : null, total: await deps.store.examples.count(name, filter) };
-}
-
-/** An example as the API shows it (the store's record without its task, hash and revision). */
-export const exampleView = ({ id, text, label, source, holdout, audited, created_at, updated_at, origin, key_id, key_name }: ExampleRecord): ExampleView => ({
-  id,
-  text,
-  label,
-  source,
-  holdout,
-  audited,
-  created_at,
-  updated_at,
-  origin,
-  key_id,
-  key_name,
-});
-
-async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: RouteDeps): Promise<ImportReply> {
-  const { format, partial } = importOptions(request);
-  const rt = await runtimeOf(deps.runtimes, request.params.name);
-  // Set by the stream parser above, the only one in this scope (preParsing refused other media types).
-  const body = request.body as ImportBody | undefined;
+async function importExamples(rt: TaskRuntime, body: ImportBody | undefined, format: DatasetFormat, partial: boolean, key: ApiKeyRecord | null): Promise<ImportReply> {
   if (body === undefined) throw badRequest("the body is empty: send the examples");
   const { rows, accepted, rejected } = checkBody(body, rt.task);
   if (rows === 0) throw badRequest("the body is empty: send the examples");
@@ -139,7 +190,7 @@ async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: Rout
 
   const before = rt.cascade.store.size;
   if (accepted.length > 0) {
-    await rt.addHumanLabels(accepted, "import", request.apiKey);
+    await rt.addHumanLabels(accepted, "import", key);
     rt.scheduleRetrain();
   }
   const added = rt.cascade.store.size - before;
@@ -148,23 +199,11 @@ async function importExamples(request: FastifyRequest<ExamplesRoute>, deps: Rout
 
 type ColumnMapping = Pick<DatasetOptions, "textColumn" | "labelColumn">;
 
-function importOptions(request: FastifyRequest<ExamplesRoute>): { format: DatasetFormat; partial: boolean; columns: ColumnMapping } {
-  const params = singleValues(request.query, ["partial", "text_column", "label_column"]);
-  const partial = params.get("partial");
-  if (partial !== undefined && partial !== "true" && partial !== "false") throw badRequest(`partial must be "true" or "false", got ${JSON.stringify(partial)}`);
-  return { format: formatOf(request.headers["content-type"]), partial: partial === "true", columns: columnMapping(params) };
-}
-
-/** `?text_column=` and `?label_column=`: which columns (CSV) or fields (JSONL, JSON) hold the text and the label. */
-function columnMapping(params: Map<string, string>): ColumnMapping {
-  const columns: ColumnMapping = {};
-  for (const [param, option] of [["text_column", "textColumn"], ["label_column", "labelColumn"]] as const) {
-    const name = params.get(param);
-    if (name === undefined) continue;
-    if (name === "") throw badRequest(`${param} must not be empty`);
-    columns[option] = name;
-  }
-  return columns;
+/** The body's format and the query's columns, checked (400, 415) before anything is read. */
+function importOptions(request: FastifyRequest): { format: DatasetFormat; columns: ColumnMapping } {
+  const { text_column, label_column } = parsed(ImportQuery, request.query ?? {}, "query");
+  const columns: ColumnMapping = { ...(text_column === undefined ? {} : { textColumn: text_column }), ...(label_column === undefined ? {} : { labelColumn: label_column }) };
+  return { format: formatOf(request.headers["content-type"]), columns };
 }
 
 function formatOf(contentType: string | undefined): DatasetFormat {
@@ -273,51 +312,3 @@ function httpWording(message: string): string {
 }
 
 const reworded = (row: BadRow): BadRow => ({ line: row.line, reason: httpWording(row.reason) });
-
-/** The filters GET …/examples and its export take. */
-export const FILTER_PARAMS = ["source", "origin", "label", "holdout", "q"] as const;
-/** `origin=none`: examples whose cause was not recorded (stored before migration 004). */
-export const ORIGIN_FILTERS = [...EXAMPLE_ORIGINS, "none"] as const;
-
-/** FILTER_PARAMS as the OpenAPI document describes them. */
-export function exampleFilterDocs(): ParameterDoc[] {
-  return [
-    { name: "source", description: "Only examples from this source.", schema: oneOfStrings(EXAMPLE_SOURCES) },
-    { name: "origin", description: "Only examples of this origin (`none`: not recorded, stored before origins were).", schema: oneOfStrings(ORIGIN_FILTERS) },
-    { name: "label", description: "Only examples with this label.", schema: str() },
-    { name: "holdout", description: "Only held-out (`true`) or training (`false`) examples.", schema: oneOfStrings(["true", "false"]) },
-    { name: "q", description: "Text the example contains, case-insensitive (ASCII letters only on SQLite).", schema: str() },
-  ];
-}
-
-function pageOptions(query: Query): { after: number; limit: number; filter: ExampleFilter } {
-  const params = singleValues(query, ["limit", "after", ...FILTER_PARAMS]);
-  const limit = integerParam(params, "limit", DEFAULT_PAGE_LIMIT, 1, MAX_PAGE_LIMIT);
-  const after = integerParam(params, "after", 0, 0, Number.MAX_SAFE_INTEGER);
-  return { after, limit, filter: exampleFilter(params) };
-}
-
-/** The filter named by FILTER_PARAMS, each checked (400 naming a bad one). */
-export function exampleFilter(params: Map<string, string>): ExampleFilter {
-  const filter: ExampleFilter = {};
-  const source = params.get("source");
-  if (source !== undefined) filter.source = enumParam(params, "source", EXAMPLE_SOURCES, "human");
-  const origin = params.get("origin");
-  if (origin !== undefined) {
-    const value = enumParam(params, "origin", ORIGIN_FILTERS, "none");
-    filter.origin = value === "none" ? null : value;
-  }
-  const label = params.get("label");
-  if (label !== undefined) {
-    if (label === "") throw badRequest("label must not be empty");
-    filter.label = label;
-  }
-  const holdout = params.get("holdout");
-  if (holdout !== undefined) filter.holdout = enumParam(params, "holdout", ["true", "false"], "false") === "true";
-  const text = params.get("q");
-  if (text !== undefined) {
-    if (text.length > MAX_TEXT_CHARS) throw badRequest(`q is longer than ${MAX_TEXT_CHARS} characters`);
-    if (text !== "") filter.text = text;
-  }
-  return filter;
-}

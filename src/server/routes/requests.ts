@@ -1,11 +1,14 @@
 // A task's request log over HTTP (admin only), for the dashboard's Requests page: pages of
 // requests newest first, filtered by source, label, time and text, and one request with what the
-// teacher said about it. Documented beside the handlers (requestRouteDocs, requestSchemas).
+// teacher said about it.
 import type { FastifyInstance } from "fastify";
-import { REQUEST_SOURCES, type RequestCursor, type RequestFilter, type RequestRecord, type RequestSource, type Store } from "../../store/index.js";
+import { z } from "zod";
+import { REQUEST_SOURCES, type RequestCursor, type RequestFilter, type RequestRecord, type Store } from "../../store/index.js";
+import { EXAMPLE_SOURCES, REQUEST_STATUSES } from "../../store/schema.js";
+import { epochMsSchema, taskNameParamSchema } from "../http/api-schemas.js";
 import { badRequest, notFound } from "../http/errors.js";
-import { arrayOf, bool, epochMs, int, jsonReply, nullable, num, object, oneOfStrings, ref, str, type RouteDoc, type Schema } from "../docs/openapi-shapes.js";
-import { enumParam, integerParam, singleValues, timeParam, type Query } from "../http/query-params.js";
+import { enumSchema, integerSchema, stringSchema, timeSchema } from "../http/query-params.js";
+import { route } from "../http/route.js";
 import { MAX_TEXT_CHARS } from "./tasks.js";
 
 export const DEFAULT_REQUEST_PAGE = 50;
@@ -13,12 +16,68 @@ export const MAX_REQUEST_PAGE = 200;
 const SOURCE_FILTERS = ["any", ...REQUEST_SOURCES] as const;
 
 /** `before` on the wire: `<created_at>:<id>` of the last request of the previous page. */
-function cursorParam(raw: string | undefined): RequestCursor | null {
-  if (raw === undefined) return null;
+const CursorSchema = stringSchema().transform((raw, ctx): RequestCursor => {
   const match = /^(\d{1,16}):(.{1,200})$/.exec(raw);
-  if (match === null) throw badRequest(`before must be the "next_before" of a previous page (<time>:<id>), got ${JSON.stringify(raw)}`);
-  return { created_at: Number(match[1]), id: match[2] };
-}
+  if (match !== null) return { created_at: Number(match[1]), id: match[2] };
+  ctx.addIssue({ code: "custom", message: `must be the "next_before" of a previous page (<time>:<id>), got ${JSON.stringify(raw)}` });
+  return z.NEVER;
+});
+
+const RequestSearchQuery = z
+  .object({
+    limit: integerSchema(`Page size, at most ${MAX_REQUEST_PAGE}.`, 1, MAX_REQUEST_PAGE, DEFAULT_REQUEST_PAGE),
+    before: CursorSchema.optional().describe("The previous page's `next_before`."),
+    source: enumSchema("Who answered.", SOURCE_FILTERS, "any"),
+    label: stringSchema().optional().describe("Only requests answered with this label."),
+    since: timeSchema("Window start (inclusive): epoch milliseconds or an ISO 8601 date."),
+    until: timeSchema("Window end (exclusive): epoch milliseconds or an ISO 8601 date."),
+    q: stringSchema()
+      .max(MAX_TEXT_CHARS, `is longer than ${MAX_TEXT_CHARS} characters`)
+      .optional()
+      .describe("Text the input contains, case-insensitive (ASCII letters only on SQLite). Refused (400) for tasks that keep only a hash of their inputs."),
+  })
+  .strict();
+
+const LoggedRequestSchema = z
+  .object({
+    id: z.string().describe("The request id (a prediction's `request_id`)."),
+    created_at: epochMsSchema("When the request arrived"),
+    key_id: z.number().int().nullable().describe("The API key that sent it (null: logged before keys were recorded)."),
+    key_name: z.string().nullable().describe("That key's name when the request was logged."),
+    input: z.string().nullable().describe("The input; null when the task keeps only its hash (`privacy: hash_inputs`)."),
+    label: z.string().nullable().describe("The label answered; null when nobody could answer."),
+    source: z.enum(REQUEST_SOURCES).describe("Who answered."),
+    status: z.enum(REQUEST_STATUSES),
+    confidence: z.number().nullable().describe("The specialist's confidence in its answer; null when it did not answer."),
+    threshold: z.number().nullable().describe("The router's confidence threshold when the request was answered; null without one, or for requests logged before it was recorded."),
+    model_version: z.number().int().nullable(),
+    latency_ms: z.number(),
+    cost: z.number().describe("Teacher cost of the request, in the currency of the task's prices."),
+    audited: z.boolean().describe("The teacher was also asked, to check the specialist's answer."),
+    teacher_label: z.string().nullable().describe("The teacher's label when it was asked and answered validly."),
+  })
+  .meta({ id: "LoggedRequest" });
+
+const RequestPageSchema = z
+  .object({
+    data: z.array(LoggedRequestSchema).describe("Newest first."),
+    next_before: z.string().nullable().describe("Pass as `before` for the next (older) page; null on the last page."),
+  })
+  .meta({ id: "RequestPage" });
+
+const LoggedRequestDetailSchema = z
+  .intersection(
+    LoggedRequestSchema,
+    z.object({
+      teacher_asked: z.boolean().describe("The teacher was called for this request (it answered, audited, or failed)."),
+      audit_agreed: z.boolean().nullable().describe("Audited requests: whether the teacher's label is the one answered; null otherwise."),
+      example: z
+        .object({ label: z.string(), source: z.enum(EXAMPLE_SOURCES), origin: z.string().nullable(), updated_at: epochMsSchema("Last change") })
+        .nullable()
+        .describe("The example the task now holds for this input's text (e.g. after feedback); null when there is none or the input was not kept."),
+    }),
+  )
+  .meta({ id: "LoggedRequestDetail" });
 
 const cursorText = (cursor: RequestCursor | null): string | null => (cursor === null ? null : `${cursor.created_at}:${cursor.id}`);
 
@@ -46,121 +105,65 @@ function requestView(r: RequestRecord) {
 }
 
 export function registerRequestRoutes(app: FastifyInstance, store: Store): void {
-  const admin = { config: { access: "admin" as const } };
-
-  app.get<{ Params: { name: string }; Querystring: Query }>("/v1/tasks/:name/requests", admin, async (request) => {
-    const params = singleValues(request.query, ["limit", "before", "source", "label", "since", "until", "q"]);
-    const limit = integerParam(params, "limit", DEFAULT_REQUEST_PAGE, 1, MAX_REQUEST_PAGE);
-    const after = cursorParam(params.get("before"));
-    const source = enumParam(params, "source", SOURCE_FILTERS, "any");
-    const text = params.get("q");
-    if (text !== undefined && text.length > MAX_TEXT_CHARS) throw badRequest(`q is longer than ${MAX_TEXT_CHARS} characters`);
-    const window = { ...timeParam(params.get("since"), "since"), ...timeParam(params.get("until"), "until") };
-    const task = await store.tasks.get(request.params.name);
-    if (task === null) throw notFound(`no task "${request.params.name}"`);
-    if (text !== undefined && text !== "" && task.definition.privacy === "hash_inputs") {
-      throw badRequest(`q: task "${task.name}" keeps only a hash of its inputs (privacy: hash_inputs), so its requests cannot be searched by text`);
-    }
-    const filter: RequestFilter = {
-      ...window,
-      ...(source === "any" ? {} : { source: source as RequestSource }),
-      ...(params.has("label") ? { label: params.get("label")! } : {}),
-      ...(text === undefined ? {} : { text }),
-    };
-    await app.requestLog.flush();
-    const page = await store.requests.search(task.name, filter, limit, after);
-    return { data: page.data.map(requestView), next_before: cursorText(page.next) };
-  });
-
-  app.get<{ Params: { name: string; id: string }; Querystring: Query }>("/v1/tasks/:name/requests/:id", admin, async (request) => {
-    singleValues(request.query, []);
-    const { name, id } = request.params;
-    if ((await store.tasks.get(name)) === null) throw notFound(`no task "${name}"`);
-    // The logger first: a request answered in the last few milliseconds may not be written yet.
-    const logged = await app.requestLog.get(id);
-    if (logged === null || logged.task !== name) throw notFound(`no request "${id}" for task "${name}"`);
-    const example = logged.input === null ? null : await store.examples.get(name, logged.input);
-    return {
-      ...requestView(logged),
-      teacher_asked: logged.source === "teacher" || logged.audited || logged.status === "teacher_invalid" || logged.status === "teacher_error",
-      audit_agreed: logged.audited && logged.teacher_label !== null && logged.label !== null ? logged.teacher_label === logged.label : null,
-      example: example === null ? null : { label: example.label, source: example.source, origin: example.origin, updated_at: example.updated_at },
-    };
-  });
-}
-
-export function requestSchemas(): Record<string, Schema> {
-  return {
-    LoggedRequest: object({
-      id: str("The request id (a prediction's `request_id`)."),
-      created_at: epochMs("When the request arrived"),
-      key_id: nullable(int("The API key that sent it (null: logged before keys were recorded).")),
-      key_name: nullable(str("That key's name when the request was logged.")),
-      input: nullable(str("The input; null when the task keeps only its hash (`privacy: hash_inputs`).")),
-      label: nullable(str("The label answered; null when nobody could answer.")),
-      source: oneOfStrings(REQUEST_SOURCES, "Who answered."),
-      status: oneOfStrings(["ok", "teacher_invalid", "teacher_error", "degraded"]),
-      confidence: nullable(num("The specialist's confidence in its answer; null when it did not answer.")),
-      threshold: nullable(num("The router's confidence threshold when the request was answered; null without one, or for requests logged before it was recorded.")),
-      model_version: nullable(int()),
-      latency_ms: num(),
-      cost: num("Teacher cost of the request, in the currency of the task's prices."),
-      audited: bool("The teacher was also asked, to check the specialist's answer."),
-      teacher_label: nullable(str("The teacher's label when it was asked and answered validly.")),
-    }),
-    RequestPage: object({
-      data: arrayOf(ref("LoggedRequest"), { description: "Newest first." }),
-      next_before: nullable(str("Pass as `before` for the next (older) page; null on the last page.")),
-    }),
-    LoggedRequestDetail: {
-      allOf: [
-        ref("LoggedRequest"),
-        object({
-          teacher_asked: bool("The teacher was called for this request (it answered, audited, or failed)."),
-          audit_agreed: nullable(bool("Audited requests: whether the teacher's label is the one answered; null otherwise.")),
-          example: nullable({
-            ...object({ label: str(), source: oneOfStrings(["human", "feedback", "teacher", "import"]), origin: nullable(str()), updated_at: epochMs("Last change") }),
-            description: "The example the task now holds for this input's text (e.g. after feedback); null when there is none or the input was not kept.",
-          }),
-        }),
-      ],
-    },
-  };
-}
-
-export function requestRouteDocs(): RouteDoc[] {
-  return [
+  route(
+    app,
     {
-      method: "get",
-      path: "/v1/tasks/{name}/requests",
+      method: "GET",
+      url: "/v1/tasks/:name/requests",
+      access: "admin",
       tag: "Requests",
       summary: "Search a task's request log, newest first, a page at a time",
       description:
         "Keyset pagination: pass the reply's `next_before` as `before` for the next page (stable while new requests arrive). " +
-        "Rows are kept as long as retention allows (README \"Retention\").",
-      access: "admin",
-      query: [
-        { name: "limit", description: `Page size, at most ${MAX_REQUEST_PAGE}.`, schema: { type: "integer", minimum: 1, maximum: MAX_REQUEST_PAGE, default: DEFAULT_REQUEST_PAGE } },
-        { name: "before", description: "The previous page's `next_before`.", schema: str() },
-        { name: "source", description: "Who answered.", schema: { ...oneOfStrings(SOURCE_FILTERS), default: "any" } },
-        { name: "label", description: "Only requests answered with this label.", schema: str() },
-        { name: "since", description: "Window start (inclusive): epoch milliseconds or an ISO 8601 date.", schema: str() },
-        { name: "until", description: "Window end (exclusive): epoch milliseconds or an ISO 8601 date.", schema: str() },
-        { name: "q", description: "Text the input contains, case-insensitive (ASCII letters only on SQLite). Refused (400) for tasks that keep only a hash of their inputs.", schema: str() },
-      ],
-      ok: { 200: jsonReply("A page of requests.", ref("RequestPage")) },
-      errors: { 400: "A query parameter is invalid (the message names it).", 404: "No such task." },
+        'Rows are kept as long as retention allows (README "Retention").',
+      query: RequestSearchQuery,
+      replies: { 200: { description: "A page of requests.", schema: RequestPageSchema } },
+      errors: { 404: "No such task." },
     },
+    async ({ params: { name }, query: { limit, before, source, label, since, until, q } }) => {
+      const task = await store.tasks.get(name);
+      if (task === null) throw notFound(`no task "${name}"`);
+      if (q !== undefined && q !== "" && task.definition.privacy === "hash_inputs") {
+        throw badRequest(`q: task "${task.name}" keeps only a hash of its inputs (privacy: hash_inputs), so its requests cannot be searched by text`);
+      }
+      const filter: RequestFilter = {
+        ...(since === undefined ? {} : { since }),
+        ...(until === undefined ? {} : { until }),
+        ...(source === "any" ? {} : { source }),
+        ...(label === undefined ? {} : { label }),
+        ...(q === undefined ? {} : { text: q }),
+      };
+      await app.requestLog.flush();
+      const page = await store.requests.search(task.name, filter, limit, before ?? null);
+      return { data: page.data.map(requestView), next_before: cursorText(page.next) };
+    },
+  );
+
+  route(
+    app,
     {
-      method: "get",
-      path: "/v1/tasks/{name}/requests/{id}",
+      method: "GET",
+      url: "/v1/tasks/:name/requests/:id",
+      access: "admin",
       tag: "Requests",
       summary: "One logged request, with the teacher's answer, the audit's result and the example its text became",
       description: "To correct its label, send the id to the feedback route.",
-      access: "admin",
-      pathParams: { id: { name: "id", description: "The request id.", schema: str(), example: "018f3a2b…" } },
-      ok: { 200: jsonReply("The request.", ref("LoggedRequestDetail")) },
+      params: z.object({ name: taskNameParamSchema, id: z.string().meta({ description: "The request id.", examples: ["018f3a2b…"] }) }),
+      replies: { 200: { description: "The request.", schema: LoggedRequestDetailSchema } },
       errors: { 404: "No such task, or no such request for this task." },
     },
-  ];
+    async ({ params: { name, id } }) => {
+      if ((await store.tasks.get(name)) === null) throw notFound(`no task "${name}"`);
+      // The logger first: a request answered in the last few milliseconds may not be written yet.
+      const logged = await app.requestLog.get(id);
+      if (logged === null || logged.task !== name) throw notFound(`no request "${id}" for task "${name}"`);
+      const example = logged.input === null ? null : await store.examples.get(name, logged.input);
+      return {
+        ...requestView(logged),
+        teacher_asked: logged.source === "teacher" || logged.audited || logged.status === "teacher_invalid" || logged.status === "teacher_error",
+        audit_agreed: logged.audited && logged.teacher_label !== null && logged.label !== null ? logged.teacher_label === logged.label : null,
+        example: example === null ? null : { label: example.label, source: example.source, origin: example.origin, updated_at: example.updated_at },
+      };
+    },
+  );
 }

@@ -2,7 +2,8 @@
 // imported from there (type-only: nothing from src/ reaches the bundle), so the two cannot drift.
 import type { CascadeStats, RetrainReport } from "../../../src/cascade/cascade.js";
 import type { RouteReason } from "../../../src/cascade/router.js";
-import type { ExampleView, ImportReply } from "../../../src/server/routes/examples.js";
+import type { ExampleView } from "../../../src/server/routes/example-page.js";
+import type { ImportReply } from "../../../src/server/routes/examples.js";
 import type { AuditSummary, TaskStats as ServerTaskStats } from "../../../src/server/runtime/task-stats.js";
 import type { BudgetWindowUse } from "../../../src/server/runtime/teacher-budget.js";
 import type { LoggedRequest } from "../../../src/server/routes/requests.js";
