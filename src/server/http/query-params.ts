@@ -4,16 +4,23 @@
 import { z } from "zod";
 import { badRequest } from "./errors.js";
 
+/** Decimal digits as the number they spell; anything else ("1e3", "", " 5") is left for the number schema to refuse. */
+const digitsToNumber = (value: unknown) => (typeof value === "string" && /^\d{1,15}$/.test(value) ? Number(value) : value);
+
 /** A path segment or query value that must be a positive integer (a record's id). */
 export function positiveIdSchema(description: string, example: number) {
   const message = "must be a positive integer";
-  return z.coerce.number({ error: message }).int(message).min(1, message).meta({ description, examples: [example] });
+  // Metadata other than the description goes on the inner schema: zod documents a preprocess by it.
+  return z.preprocess(digitsToNumber, z.number({ error: message }).int(message).min(1, message).meta({ examples: [example] })).describe(description);
 }
 
 /** An integer query parameter from `min` to `max`, `fallback` when absent. */
 export function integerSchema(description: string, min: number, max: number, fallback: number) {
   const message = `must be an integer from ${min} to ${max}`;
-  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback).describe(description);
+  return z
+    .preprocess(digitsToNumber, z.number({ error: message }).int(message).min(min, message).max(max, message).meta({ default: fallback }))
+    .default(fallback)
+    .describe(description);
 }
 
 /** One of `values`, `fallback` when absent. */
