@@ -27,11 +27,6 @@ export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output", componen
   const generated = z.toJSONSchema(schema, { io, target: "draft-2020-12", unrepresentable: "any", cycles: "ref" }) as Schema;
   const { $schema: _s, $defs, ...root } = generated as Schema & { $defs?: Record<string, Schema> };
   const names = new Map<string, string>();
-  for (const [id, def] of Object.entries($defs ?? {})) {
-    const existing = components[id];
-    const name = existing === undefined || JSON.stringify(existing) === JSON.stringify(def) ? id : `${id}Input`;
-    names.set(id, name);
-  }
   const relink = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(relink);
     if (typeof node !== "object" || node === null) return node;
@@ -43,6 +38,11 @@ export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output", componen
     }
     return out;
   };
+  // Compared as stored (relinked): the raw form's refs and integer bounds would tell every second use apart.
+  for (const [id, def] of Object.entries($defs ?? {})) {
+    const existing = components[id];
+    names.set(id, existing === undefined || JSON.stringify(existing) === JSON.stringify(relink(def)) ? id : `${id}Input`);
+  }
   for (const [id, def] of Object.entries($defs ?? {})) components[names.get(id)!] ??= relink(def) as Schema;
   return relink(root) as Schema;
 }
@@ -66,10 +66,11 @@ export function routeDocOf(spec: RouteSpec, components: Record<string, Schema>):
     if (reply.schema !== undefined) content["application/json"] = { schema: jsonSchemaOf(reply.schema, "output", components), ...(reply.example === undefined ? {} : { example: reply.example }) };
     ok[status] = { description: reply.description, ...(Object.keys(content).length > 0 ? { content } : {}), ...(reply.headers === undefined ? {} : { headers: reply.headers }) };
   }
+  const jsonBody = spec.body ?? (spec.rawBody instanceof z.ZodType ? spec.rawBody : undefined);
   const body: Content | undefined =
-    spec.body !== undefined
-      ? { "application/json": { schema: jsonSchemaOf(spec.body, "input", components), ...(spec.bodyExample === undefined ? {} : { example: spec.bodyExample }) } }
-      : spec.rawBody;
+    jsonBody !== undefined
+      ? { "application/json": { schema: jsonSchemaOf(jsonBody, "input", components), ...(spec.bodyExample === undefined ? {} : { example: spec.bodyExample }) } }
+      : (spec.rawBody as Content | undefined);
   const pathParams = spec.params === undefined ? undefined : Object.fromEntries(parametersOf(spec.params, components).map((p) => [p.name, p]));
   const query = spec.query === undefined ? [] : parametersOf(spec.query, components);
   return {
