@@ -2,6 +2,7 @@
 // referred to by `$ref` in /openapi.json (route-spec-docs.ts hoists every schema with an id).
 import { z } from "zod";
 import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../../store/schema.js";
+import { TASK_NAME_PATTERN } from "../../task/definition.js";
 
 /** Epoch milliseconds, documented as `<what>, epoch milliseconds`. */
 export const epochMsSchema = (what: string) => z.number().int().describe(`${what}, epoch milliseconds`);
@@ -32,3 +33,10 @@ export const ExampleSchema = z
     key_name: z.string().nullable().describe("That key's name."),
   })
   .meta({ id: "Example" });
+
+/**
+ * A task's `:name` in the path of a route that declares its other path parameters (absent
+ * params, docs/openapi.ts's shared table describes it the same way). The pattern is documented,
+ * not checked: a name that fits no task is a 404 whatever its spelling.
+ */
+export const taskNameSchema = z.string().meta({ description: "The task's name.", pattern: TASK_NAME_PATTERN.source, examples: ["banking-demo"] });
