@@ -20,6 +20,13 @@ import { ChatCompletionRequestSchema, ChatCompletionSchema, OpenAIModelListSchem
 
 export const TASK_MODEL_PREFIX = "task:";
 
+/**
+ * Query parameters an OpenAI client adds of its own accord (a proxy's or a provider's, such as
+ * Azure's api-version) are ignored as they were before: the surface mirrors OpenAI's, which takes
+ * none, and refusing them would break a client for a parameter that names nothing here.
+ */
+const CLIENT_QUERY = z.looseObject({});
+
 export interface OpenAIRouteDeps {
   store: Store;
   runtimes: TaskRuntimes;
@@ -45,6 +52,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     {
       method: "GET",
       url: "/v1/models",
+      query: CLIENT_QUERY,
       access: "predict",
       tag: "OpenAI-compatible",
       summary: "List the tasks as `task:<name>` models",
@@ -64,6 +72,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     {
       method: "GET",
       url: "/v1/models/:id",
+      query: CLIENT_QUERY,
       access: "predict",
       tag: "OpenAI-compatible",
       summary: "One `task:<name>` model or alias (the SDKs' models.retrieve)",
@@ -84,6 +93,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     {
       method: "POST",
       url: "/v1/chat/completions",
+      query: CLIENT_QUERY,
       access: "predict",
       tag: "OpenAI-compatible",
       summary: "Chat completions: `task:<name>` models, or pass-through to the upstream LLM",
