@@ -46,7 +46,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { loadDatasetFile } from "../src/data/dataset-file.js";
-import { MAX_PREDICT_INPUTS } from "../src/server/routes/tasks.js";
+import { MAX_PREDICT_INPUTS } from "../src/server/routes/prediction-schemas.js";
 import { openStore } from "../src/store/index.js";
 import { SqliteDatabase } from "../src/store/sqlite-driver.js";
 import { call, seededRandom } from "../test/crash/harness.js";

@@ -22,7 +22,8 @@
 import { Agent } from "node:http";
 import type { PredictResult } from "../../src/server/runtime/predict.js";
 import { IMPORT_BODY_LIMIT, MAX_IMPORT_ROWS } from "../../src/server/routes/examples.js";
-import { MAX_BATCH_CHARS, MAX_PREDICT_INPUTS } from "../../src/server/routes/tasks.js";
+import { MAX_PREDICT_INPUTS } from "../../src/server/routes/prediction-schemas.js";
+import { MAX_BATCH_CHARS } from "../../src/server/routes/predictions.js";
 import { attackRequest, errorCode, type AttackRequest } from "./attack-http.js";
 import { randomTexts } from "./random-text.js";
 

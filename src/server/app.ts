@@ -26,6 +26,8 @@ import { DEFAULT_RATE_LIMIT, registerRateLimit, type RateLimit } from "./http/ra
 import { registerOpenAIRoutes } from "./openai/routes.js";
 import { requestId } from "./http/request-id.js";
 import { registerTaskRoutes } from "./routes/tasks.js";
+import { registerPredictionRoutes } from "./routes/predictions.js";
+import { registerTrainingRoutes } from "./routes/training.js";
 import { DEFAULT_RETENTION, RequestLogPruner, type RetentionOptions } from "./operations/retention.js";
 import { registerStatic } from "./http/static.js";
 import { TaskRuntimes, type RuntimeLogger, type TeacherBreakerOptions } from "./runtime/task-runtime.js";
@@ -170,6 +172,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.decorate("retention", retention);
   registerHealthRoutes(app, store);
   registerTaskRoutes(app, { store, runtimes, metrics, teachers: options.teachers, hasUpstream: options.upstream !== undefined });
+  registerPredictionRoutes(app, { store, runtimes, metrics });
+  registerTrainingRoutes(app, { store, runtimes });
   registerExampleRoutes(app, { store, runtimes });
   registerExampleEditRoutes(app, { store, runtimes });
   registerExampleExportRoute(app, store);

@@ -8,7 +8,8 @@ import type { CascadeAnswer } from "../../src/cascade/cascade.js";
 import { SLICE_MS } from "../../src/server/http/event-loop-share.js";
 import { predictMany } from "../../src/server/runtime/predict.js";
 import type { RequestLogger } from "../../src/server/runtime/request-log-buffer.js";
-import { MAX_BATCH_CHARS, MAX_TEXT_CHARS } from "../../src/server/routes/tasks.js";
+import { MAX_BATCH_CHARS } from "../../src/server/routes/predictions.js";
+import { MAX_TEXT_CHARS } from "../../src/server/routes/tasks.js";
 import type { TaskRuntime } from "../../src/server/runtime/task-runtime.js";
 import { GOLD, startTestGateway, stopTestGateway, taskBody, type TestGateway } from "../server/helpers.js";
 
@@ -181,7 +182,7 @@ describe("big batches", () => {
   it("refuses a text over the per-text limit, naming the input and the limit", async () => {
     const res = await g.request("POST", `/v1/tasks/${TASK}/predict`, { key: g.predictKey, body: { inputs: ["fine", "x".repeat(MAX_TEXT_CHARS + 1)] } });
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toBe(`inputs[1] is longer than ${MAX_TEXT_CHARS} characters`);
+    expect(res.body.error.message).toBe(`inputs.1: is longer than ${MAX_TEXT_CHARS} characters`);
   });
 
   it("refuses a batch over the body limit with 413 naming the limit", async () => {

@@ -29,8 +29,8 @@ describe("lone surrogates", () => {
   it("are refused in predict inputs, naming the input", async () => {
     const before = await examples();
     expectRefused(await g.request("POST", `/v1/tasks/${TASK}/predict`, { key: g.predictKey, body: { input: LONE } }), "input");
-    expectRefused(await g.request("POST", `/v1/tasks/${TASK}/predict`, { key: g.predictKey, body: { inputs: [GOLD[0].text, LONE] } }), "inputs[1]");
-    expectRefused(await g.request("POST", `/v1/tasks/${TASK}/explain`, { body: { input: LONE } }), '"input"');
+    expectRefused(await g.request("POST", `/v1/tasks/${TASK}/predict`, { key: g.predictKey, body: { inputs: [GOLD[0].text, LONE] } }), "inputs.1: ");
+    expectRefused(await g.request("POST", `/v1/tasks/${TASK}/explain`, { body: { input: LONE } }), "input: ");
     expect(await examples()).toBe(before);
   });
 
@@ -47,7 +47,7 @@ describe("lone surrogates", () => {
     expect(answered.status).toBe(200);
     const before = await examples();
     const res = await g.request("POST", `/v1/tasks/${TASK}/feedback`, { body: { request_id: answered.body.request_id, label: GOLD[0].label, text: LONE } });
-    expectRefused(res, '"text"');
+    expectRefused(res, "text: ");
     expect(await examples()).toBe(before);
   });
 

@@ -70,7 +70,7 @@ describe("online learning", () => {
     expect(future.body).toMatchObject({ requests: 0, coverage: 0, cost_saved: null });
     const bad = await g.request("GET", "/v1/tasks/learn/stats?since=yesterday");
     expect(bad.status).toBe(400);
-    expect(bad.body.error.message).toMatch(/"since" must be epoch milliseconds or an ISO 8601 date/);
+    expect(bad.body.error.message).toMatch(/query parameter since: must be epoch milliseconds or an ISO 8601 date/);
   });
 
   it("turns feedback into a human example", async () => {

@@ -1,6 +1,8 @@
-// Keeps /openapi.json true to the gateway: every route Fastify registers must be documented with
-// the role its `config.access` enforces, and every documented route must exist. A route added
-// without documentation fails here.
+// Keeps /openapi.json true to the gateway: every route Fastify registers is documented with the
+// role its `config.access` enforces, and every documented route exists. The document is built
+// from the routes' own declarations (http/route.ts), so this holds by construction; these tests
+// check the construction (routes inside plugins, HEAD, roles) on the real gateway, and
+// test/server/route.test.ts that a route registered without a declaration stops the start.
 import type { RouteOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { TaskSchema } from "../../src/task/definition.js";
@@ -113,13 +115,13 @@ describe("OpenAPI document", () => {
   it("documents every registered route", () => {
     const documented = documentedRoutes(doc);
     const missing = [...registeredRoutes().keys()].filter((k) => !documented.has(k));
-    expect(missing, "routes registered but missing from src/server/docs/openapi.ts").toEqual([]);
+    expect(missing, "routes registered but missing from /openapi.json").toEqual([]);
   });
 
   it("documents only routes that exist", () => {
     const routes = registeredRoutes();
     const extra = [...documentedRoutes(doc).keys()].filter((k) => !routes.has(k));
-    expect(extra, "routes documented in src/server/docs/openapi.ts but not registered").toEqual([]);
+    expect(extra, "routes in /openapi.json but not registered").toEqual([]);
   });
 
   it("documents each route's role as the one its config.access enforces", () => {
@@ -210,14 +212,14 @@ describe("OpenAPI document", () => {
     expect(edit.oneOf.map((o: Json) => o.required)).toEqual([["label"], ["output"]]);
 
     expect(schemas.ModelReport.oneOf).toEqual([{ $ref: "#/components/schemas/LabelModelReport" }, { $ref: "#/components/schemas/StructuredModelReport" }]);
-    expect(schemas.StructuredModelReport.properties.kind).toEqual({ const: "structured" });
+    expect(schemas.StructuredModelReport.properties.kind).toEqual({ type: "string", const: "structured" });
     expect(schemas.StructuredModelReport.required).toEqual(expect.arrayContaining(["kind", "exact_match", "per_field", "curve"]));
     expect(schemas.StructuredModelReport.properties.per_field.items.required).toEqual(["field", "agreement", "with_value"]);
 
     const created = doc.paths["/v1/tasks"].post.responses["201"].content["application/json"].schema;
     expect(created).toEqual({ $ref: "#/components/schemas/TaskCreated" });
-    expect(schemas.TaskCreated.allOf[1].properties.notices.type).toBe("array");
-    expect(schemas.TaskCreated.allOf[1].required).toEqual([]);
+    expect(schemas.TaskCreated.properties.notices.type).toBe("array");
+    expect(schemas.TaskCreated.required.sort()).toEqual(["created_at", "definition", "name", "updated_at"]);
 
     const imports = doc.paths["/v1/tasks/{name}/examples"].post.requestBody.content;
     expect(imports["application/json"].schema.oneOf.map((o: Json) => o.items.$ref)).toEqual(["#/components/schemas/LabelledText", "#/components/schemas/StructuredText"]);

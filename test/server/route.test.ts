@@ -4,6 +4,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { registerOpenApi } from "../../src/server/docs/openapi.js";
 import { collectRouteSpecs, routeDocOf } from "../../src/server/docs/route-spec-docs.js";
 import { errorBody, HttpError } from "../../src/server/http/errors.js";
 import { integerSchema, positiveIdSchema, timeSchema } from "../../src/server/http/query-params.js";
@@ -24,7 +25,7 @@ function build(options: { check?: boolean; reply?: unknown } = {}) {
     if (err instanceof HttpError) return reply.code(err.statusCode).send(errorBody(err.message, err.type, err.code));
     return reply.code(500).send(errorBody("internal error", "server_error", "internal_error"));
   });
-  const specs = collectRouteSpecs(app);
+  const routes = collectRouteSpecs(app);
   if (options.check === true) checkRepliesAgainstSpecs(app);
   const seen: unknown[] = [];
   route(
@@ -46,7 +47,7 @@ function build(options: { check?: boolean; reply?: unknown } = {}) {
       return options.reply ?? { id: input.params.id, name: input.body.name, secret: "not in the schema" };
     },
   );
-  return { specs, seen };
+  return { specs: routes.specs, seen };
 }
 
 const post = (url: string, body: unknown) => app.inject({ method: "POST", url, payload: body as object });
@@ -106,5 +107,22 @@ describe("route()", () => {
     expect(doc.ok[200].content?.["application/json"].schema).toEqual({ $ref: "#/components/schemas/TestItem" });
     expect(components.TestItem).toMatchObject({ description: "An item.", properties: { name: { type: "string", description: "What it is called." } } });
     expect(doc.body?.["application/json"].schema).toMatchObject({ type: "object", required: ["name"], additionalProperties: false });
+  });
+
+  it("serves the document built from the declared routes, and refuses to start with a route registered without a spec", async () => {
+    app = Fastify();
+    const routes = collectRouteSpecs(app);
+    route(app, { method: "GET", url: "/things", access: "open", tag: "Test", summary: "List things", replies: { 200: { description: "Things.", schema: z.object({ data: z.array(Item) }) } } }, () => ({ data: [] }));
+    registerOpenApi(app, routes);
+    const doc = (await app.inject({ method: "GET", url: "/openapi.json" })).json();
+    expect(Object.keys(doc.paths).sort()).toEqual(["/docs", "/openapi.json", "/things"]);
+    expect(doc.components.schemas.TestItem).toBeDefined();
+    await app.close();
+
+    app = Fastify();
+    const more = collectRouteSpecs(app);
+    registerOpenApi(app, more);
+    app.get("/hidden", async () => ({}));
+    await expect(app.ready()).rejects.toThrow(/undocumented: GET \/hidden/);
   });
 });

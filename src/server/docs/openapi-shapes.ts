@@ -1,13 +1,11 @@
 // The vocabulary of the OpenAPI document (openapi.ts): how a route is described, schema
 // shorthands and the shared error responses. Routes declared with http/route.ts use its error
 // statuses, and its shorthands for the replies they document as given (a CSV file).
-import { z } from "zod";
 import type { RouteAccess } from "../http/auth.js";
 
 export type Schema = Record<string, unknown>;
 /** Media type → schema (and an example, shown on the docs page). */
 export type Content = Record<string, { schema: Schema; example?: unknown }>;
-export type Method = "get" | "post" | "patch" | "delete";
 
 export interface ParameterDoc {
   name: string;
@@ -23,7 +21,7 @@ export interface ResponseDoc {
 }
 
 export interface RouteDoc {
-  method: Method;
+  method: "get" | "post" | "patch" | "delete";
   /** OpenAPI form: `{name}` for path parameters. */
   path: string;
   tag: string;
@@ -46,26 +44,16 @@ export interface RouteDoc {
 export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 export const str = (description?: string): Schema => (description === undefined ? { type: "string" } : { type: "string", description });
 export const int = (description?: string): Schema => (description === undefined ? { type: "integer" } : { type: "integer", description });
-export const num = (description?: string): Schema => (description === undefined ? { type: "number" } : { type: "number", description });
-export const bool = (description?: string): Schema => (description === undefined ? { type: "boolean" } : { type: "boolean", description });
 export const nullable = (s: Schema): Schema => ({ ...s, type: [s.type, "null"] });
-export const arrayOf = (items: Schema, extra: Schema = {}): Schema => ({ type: "array", items, ...extra });
-export const epochMs = (what: string): Schema => int(`${what}, epoch milliseconds`);
-export const oneOfStrings = (values: readonly string[], description?: string): Schema => ({ ...str(description), enum: [...values] });
 
 /** An object whose properties are all required except the ones named in `optional`. */
 export function object(properties: Record<string, Schema>, optional: string[] = [], extra: Schema = {}): Schema {
   return { type: "object", properties, required: Object.keys(properties).filter((k) => !optional.includes(k)), ...extra };
 }
 
-export const json = (schema: Schema, example?: unknown): Content => ({ "application/json": example === undefined ? { schema } : { schema, example } });
+const json = (schema: Schema, example?: unknown): Content => ({ "application/json": example === undefined ? { schema } : { schema, example } });
 export const jsonReply = (description: string, schema: Schema, example?: unknown): ResponseDoc => ({ description, content: json(schema, example) });
 
-/** zod's JSON Schema without its `$schema` key (OpenAPI 3.1 schemas are 2020-12 already). */
-export function fromZod(schema: z.ZodType, io: "input" | "output"): Schema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, target: "draft-2020-12" }) as Schema;
-  return rest;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Errors: every error body has the same shape, so each status is one shared response component.

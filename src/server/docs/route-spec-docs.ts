@@ -3,18 +3,32 @@
 // document: hoisted into `components.schemas` and referred to by `$ref`.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { RouteSpec } from "../http/route.js";
+import type { RawContent, RouteSpec } from "../http/route.js";
+import { taskNameSchema } from "../http/api-schemas.js";
 import type { Content, ParameterDoc, ResponseDoc, RouteDoc, Schema } from "./openapi-shapes.js";
 
-/** The specs of the routes registered on `app` from now on, in registration order (call before registering them). */
-export function collectRouteSpecs(app: FastifyInstance): RouteSpec[] {
-  const specs: RouteSpec[] = [];
-  app.addHook("onRoute", (options) => {
-    const spec = options.config?.spec;
-    if (spec !== undefined && !(Array.isArray(options.method) ? options.method : [options.method]).every((m) => m === "HEAD")) specs.push(spec);
-  });
-  return specs;
+/** What collectRouteSpecs saw: the declared routes' specs, and any route registered without one ("GET /x"). */
+export interface CollectedRoutes {
+  specs: RouteSpec[];
+  undeclared: string[];
 }
+
+/** The routes registered on `app` from now on, in registration order (call before registering them). */
+export function collectRouteSpecs(app: FastifyInstance): CollectedRoutes {
+  const routes: CollectedRoutes = { specs: [], undeclared: [] };
+  app.addHook("onRoute", (options) => {
+    // Not part of the API: the HEAD Fastify adds for every GET, and CORS preflights (http/cors.ts).
+    const methods = (Array.isArray(options.method) ? options.method : [options.method]).filter((m) => m !== "HEAD" && m !== "OPTIONS");
+    if (methods.length === 0) return;
+    const spec = options.config?.spec;
+    if (spec !== undefined) routes.specs.push(spec);
+    else routes.undeclared.push(`${methods.join("|")} ${options.url}`);
+  });
+  return routes;
+}
+
+/** How a route that declares no params is documented: its `:name` is a task's (the only such parameter). */
+const UNDECLARED_PARAMS = z.object({ name: taskNameSchema });
 
 const DEFS = "#/$defs/";
 const COMPONENTS = "#/components/schemas/";
@@ -38,7 +52,7 @@ export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output", componen
     }
     return out;
   };
-  // Compared as stored (relinked): the raw form's integer bounds would make every reuse a twin.
+  // Compared as stored (relinked): the raw form's refs and integer bounds would tell every second use apart.
   for (const [id, def] of Object.entries($defs ?? {})) {
     const existing = components[id];
     names.set(id, existing === undefined || JSON.stringify(existing) === JSON.stringify(relink(def)) ? id : `${id}Input`);
@@ -66,13 +80,14 @@ export function routeDocOf(spec: RouteSpec, components: Record<string, Schema>):
     if (reply.schema !== undefined) content["application/json"] = { schema: jsonSchemaOf(reply.schema, "output", components), ...(reply.example === undefined ? {} : { example: reply.example }) };
     ok[status] = { description: reply.description, ...(Object.keys(content).length > 0 ? { content } : {}), ...(reply.headers === undefined ? {} : { headers: reply.headers }) };
   }
+  const jsonBody = spec.body ?? (spec.rawBody instanceof z.ZodType ? spec.rawBody : undefined);
   const body: Content | undefined =
-    spec.body !== undefined
-      ? { "application/json": { schema: jsonSchemaOf(spec.body, "input", components), ...(spec.bodyExample === undefined ? {} : { example: spec.bodyExample }) } }
+    jsonBody !== undefined
+      ? { "application/json": { schema: jsonSchemaOf(jsonBody, "input", components), ...(spec.bodyExample === undefined ? {} : { example: spec.bodyExample }) } }
       : spec.rawBody === undefined
         ? undefined
-        : Object.fromEntries(Object.entries(spec.rawBody).map(([type, { schema, ...rest }]) => [type, { schema: jsonSchemaOf(schema, "input", components), ...rest }]));
-  const pathParams = spec.params === undefined ? undefined : Object.fromEntries(parametersOf(spec.params, components).map((p) => [p.name, p]));
+        : Object.fromEntries(Object.entries(spec.rawBody as RawContent).map(([type, { schema, ...rest }]) => [type, { schema: jsonSchemaOf(schema, "input", components), ...rest }]));
+  const pathParams = Object.fromEntries(parametersOf(spec.params ?? UNDECLARED_PARAMS, components).map((p) => [p.name, p]));
   const query = spec.query === undefined ? [] : parametersOf(spec.query, components);
   return {
     method: spec.method.toLowerCase() as RouteDoc["method"],
@@ -84,7 +99,7 @@ export function routeDocOf(spec: RouteSpec, components: Record<string, Schema>):
     ...(query.length > 0 ? { query } : {}),
     ...(body === undefined ? {} : { body }),
     ok,
-    ...(pathParams === undefined ? {} : { pathParams }),
+    pathParams,
     errors: { 400: spec.query === undefined ? "The route takes no query parameters." : "A query parameter is invalid (the message names it).", ...spec.errors },
   };
 }

@@ -7,12 +7,6 @@ import { TASK_NAME_PATTERN } from "../../task/definition.js";
 /** Epoch milliseconds, documented as `<what>, epoch milliseconds`. */
 export const epochMsSchema = (what: string) => z.number().int().describe(`${what}, epoch milliseconds`);
 
-/**
- * The `:name` path parameter, for the routes whose spec declares their other path parameters (it
- * says what docs/openapi.ts's shared table says of it). Not checked against the pattern: an
- * unknown name is the route's 404.
- */
-export const taskNameParamSchema = z.string().meta({ description: "The task's name.", pattern: TASK_NAME_PATTERN.source, examples: ["banking-demo"] });
 
 export const StructuredObjectSchema = z.record(z.string(), z.unknown()).meta({
   id: "StructuredObject",
@@ -40,3 +34,9 @@ export const ExampleSchema = z
     key_name: z.string().nullable().describe("That key's name."),
   })
   .meta({ id: "Example" });
+
+/**
+ * A task's `:name` in a route's path (routes that declare no params are documented with it too).
+ * The pattern is documented, not checked: a name that fits no task is a 404 whatever its spelling.
+ */
+export const taskNameSchema = z.string().meta({ description: "The task's name.", pattern: TASK_NAME_PATTERN.source, examples: ["banking-demo"] });

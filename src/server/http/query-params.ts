@@ -1,8 +1,6 @@
-// Query-string and path parameters shared by the routes: one value per name, integers in a range,
-// times. The zod schemas (…Schema) are for routes declared with route.ts; their messages follow
-// the parameter's name (route.ts's requestProblem puts it first).
+// Query-string and path parameters shared by the routes, as zod schemas for route.ts: ids, integers
+// in a range, enums, times. Their messages follow the parameter's name (requestProblem puts it first).
 import { z } from "zod";
-import { badRequest } from "./errors.js";
 
 /** Decimal digits as the number they spell; anything else ("1e3", "", " 5") is left for the number schema to refuse. */
 const digitsToNumber = (value: unknown) => (typeof value === "string" && /^\d{1,15}$/.test(value) ? Number(value) : value);
@@ -35,8 +33,7 @@ export function stringSchema() {
 
 /** `?since=`/`?until=`: epoch milliseconds or an ISO 8601 date, as epoch milliseconds. */
 export function timeSchema(description: string) {
-  return z
-    .string()
+  return stringSchema()
     .transform((value, ctx) => {
       const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
       if (Number.isFinite(ms)) return ms;
@@ -45,41 +42,4 @@ export function timeSchema(description: string) {
     })
     .optional()
     .describe(description);
-}
-
-export type Query = Record<string, string | string[] | undefined>;
-
-/** The query as one value per name; a misspelt or repeated parameter is an error, not ignored. */
-export function singleValues(query: Query | undefined, allowed: readonly string[]): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const [name, value] of Object.entries(query ?? {})) {
-    if (!allowed.includes(name)) throw badRequest(`unknown query parameter ${JSON.stringify(name)}; this route takes ${allowed.join(", ")}`);
-    if (Array.isArray(value)) throw badRequest(`query parameter ${name} is given more than once`);
-    if (value !== undefined) values.set(name, value);
-  }
-  return values;
-}
-
-export function integerParam(params: Map<string, string>, name: string, fallback: number, min: number, max: number): number {
-  const raw = params.get(name);
-  if (raw === undefined) return fallback;
-  const value = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
-  if (!(value >= min && value <= max)) throw badRequest(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-/** One of `values`, or `fallback` when absent. */
-export function enumParam<T extends string>(params: Map<string, string>, name: string, values: readonly T[], fallback: T): T {
-  const raw = params.get(name);
-  if (raw === undefined) return fallback;
-  if (!(values as readonly string[]).includes(raw)) throw badRequest(`${name} must be one of ${values.join(", ")}, got ${JSON.stringify(raw)}`);
-  return raw as T;
-}
-
-/** `?since=`/`?until=`: epoch milliseconds or an ISO 8601 date. */
-export function timeParam(value: string | undefined, name: "since" | "until"): { since?: number; until?: number } {
-  if (value === undefined) return {};
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) throw badRequest(`"${name}" must be epoch milliseconds or an ISO 8601 date, got "${value}"`);
-  return { [name]: ms };
 }

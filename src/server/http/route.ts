@@ -41,10 +41,13 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   body?: B;
   bodyExample?: unknown;
   /**
-   * A body the handler reads itself (streamed imports, several media types): documented here,
-   * as a declared body is (its components hoisted), and checked there.
+   * A body the handler reads itself, documented here (its components hoisted) and checked there:
+   * streamed imports and several media types (RawContent), or a JSON body given as a zod schema
+   * that documents it but does not parse it, when its checks need the task's definition (which
+   * kind of answer it takes) or speak another API's language (OpenAI's errors, a pass-through body
+   * that must reach the upstream untouched).
    */
-  rawBody?: RawContent;
+  rawBody?: RawContent | z.ZodType;
   /** Success replies by status. */
   replies: Record<number, ReplySpec>;
   /** Statuses whose reply is written by a serializer compiled from its schema (hot routes; unknown keys are dropped). */

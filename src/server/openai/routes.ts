@@ -2,11 +2,12 @@
 // The reply's content is the predicted label's `answer` text when the task defines one, else the
 // label; a "none of these" answer follows the task's `none` block (a reply, or the upstream's own).
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
 import type { Store } from "../../store/index.js";
 import { noneLabel } from "../../task/definition.js";
 import { isStructuredTask, outputFields } from "../../task/structured.js";
 import { badRequest, HttpError } from "../http/errors.js";
-import { componentSchema } from "../docs/openapi.js";
+import { route } from "../http/route.js";
 import { predictOne, type PredictResult } from "../runtime/predict.js";
 import { checkText } from "../routes/tasks.js";
 import type { GatewayMetrics } from "../operations/metrics.js";
@@ -15,8 +16,16 @@ import type { Upstream } from "./upstream.js";
 import type { Capture } from "../capture/capture.js";
 import { answerContent, answerFormat, contentText, objectFormat, refuseUnsupported } from "./chat-request.js";
 import { apprenticeField, completionBody, roughUsage, streamCompletion, wantsUsage } from "./completion.js";
+import { ChatCompletionRequestSchema, ChatCompletionSchema, OpenAIModelListSchema, OpenAIModelSchema } from "./schemas.js";
 
 export const TASK_MODEL_PREFIX = "task:";
+
+/**
+ * Query parameters an OpenAI client adds of its own accord (a proxy's or a provider's, such as
+ * Azure's api-version) are ignored as they were before: the surface mirrors OpenAI's, which takes
+ * none, and refusing them would break a client for a parameter that names nothing here.
+ */
+const CLIENT_QUERY = z.looseObject({});
 
 export interface OpenAIRouteDeps {
   store: Store;
@@ -34,68 +43,126 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
   const { store, runtimes, metrics, aliases } = deps;
   const { upstream, capture } = deps;
   const aliasOf = new Map(Object.entries(aliases));
-  const predict = { config: { access: "predict" as const } };
 
   /** A model object of the list and of models.retrieve, for a task created at `createdMs`. */
   const modelEntry = (id: string, createdMs: number) => ({ id, object: "model", created: Math.floor(createdMs / 1000), owned_by: "apprentice" });
   const modelNotFound = (message: string) => new HttpError(404, message, "invalid_request_error", "model_not_found");
-  app.get("/v1/models", predict, async () => {
-    const tasks = await store.tasks.list();
-    const created = new Map(tasks.map((t) => [`${TASK_MODEL_PREFIX}${t.name}`, t.created_at]));
-    const aliased = [...aliasOf].filter(([, target]) => created.has(target)).map(([alias, target]) => modelEntry(alias, created.get(target)!));
-    return { object: "list", data: [...[...created].map(([id, at]) => modelEntry(id, at)), ...aliased] };
-  });
+  route(
+    app,
+    {
+      method: "GET",
+      url: "/v1/models",
+      query: CLIENT_QUERY,
+      access: "predict",
+      tag: "OpenAI-compatible",
+      summary: "List the tasks as `task:<name>` models",
+      replies: { 200: { description: "The models.", schema: OpenAIModelListSchema } },
+    },
+    async () => {
+      const tasks = await store.tasks.list();
+      const created = new Map(tasks.map((t) => [`${TASK_MODEL_PREFIX}${t.name}`, t.created_at]));
+      const aliased = [...aliasOf].filter(([, target]) => created.has(target)).map(([alias, target]) => modelEntry(alias, created.get(target)!));
+      return { object: "list", data: [...[...created].map(([id, at]) => modelEntry(id, at)), ...aliased] };
+    },
+  );
 
   // The SDKs' models.retrieve(): one entry of the list above, or OpenAI's model_not_found.
-  app.get<{ Params: { id: string } }>("/v1/models/:id", predict, async (request) => {
-    const id = request.params.id;
-    const target = aliasOf.get(id) ?? id;
-    const task = target.startsWith(TASK_MODEL_PREFIX) ? await store.tasks.get(target.slice(TASK_MODEL_PREFIX.length)) : null;
-    if (task === null) throw modelNotFound(`The model \`${id}\` does not exist`);
-    return modelEntry(id, task.created_at);
-  });
+  route(
+    app,
+    {
+      method: "GET",
+      url: "/v1/models/:id",
+      query: CLIENT_QUERY,
+      access: "predict",
+      tag: "OpenAI-compatible",
+      summary: "One `task:<name>` model or alias (the SDKs' models.retrieve)",
+      params: z.object({ id: z.string().meta({ description: "A model id: `task:<name>` or an alias.", examples: ["task:banking-demo"] }) }),
+      replies: { 200: { description: "The model.", schema: OpenAIModelSchema } },
+      errors: { 404: "No such task model or alias (`model_not_found`)." },
+    },
+    async ({ params: { id } }) => {
+      const target = aliasOf.get(id) ?? id;
+      const task = target.startsWith(TASK_MODEL_PREFIX) ? await store.tasks.get(target.slice(TASK_MODEL_PREFIX.length)) : null;
+      if (task === null) throw modelNotFound(`The model \`${id}\` does not exist`);
+      return modelEntry(id, task.created_at);
+    },
+  );
 
-  // The documented ChatCompletion schema serializes the task replies: a compiled serializer took
-  // half the time JSON.stringify did on them. Streams and pass-through replies are written raw.
-  const chat = { ...predict, schema: { response: { 200: componentSchema("ChatCompletion") } } };
-  app.post("/v1/chat/completions", chat, async (request, reply) => {
-    const body = request.body as Record<string, unknown> | null;
-    if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("the body must be a JSON object");
-    const model = body.model;
-    if (typeof model !== "string" || model === "") throw badRequest('"model" is required');
-    const taskModel = aliasOf.get(model) ?? model;
-    if (!taskModel.startsWith(TASK_MODEL_PREFIX)) {
-      if (capture !== undefined) return capture.chat(body, request, reply);
-      if (upstream !== undefined) return upstream.forward(body, reply, { metrics });
-      throw modelNotFound(`The model \`${model}\` does not exist: this gateway serves "task:<name>" models only (no upstream LLM is configured)`);
-    }
-    const name = taskModel.slice(TASK_MODEL_PREFIX.length);
-    const rt = await runtimes.get(name);
-    if (rt === null) throw modelNotFound(`The model \`${model}\` does not exist: no task "${name}"`);
-    refuseUnsupported(body);
-    const task = rt.task;
-    const structured = isStructuredTask(task);
-    const format = structured ? objectFormat(body.response_format, outputFields(task)) : answerFormat(body.response_format, task.labels);
-    const messages = body.messages;
-    if (!Array.isArray(messages) || messages.length === 0) throw badRequest('"messages" must be a non-empty array');
-    const lastUser = messages.findLastIndex((m: unknown) => typeof m === "object" && m !== null && (m as { role?: unknown }).role === "user");
-    const input = lastUser === -1 ? null : contentText((messages[lastUser] as { content?: unknown }).content);
-    if (input === null || input.trim() === "") throw badRequest('"messages" needs a user message with text content');
-    checkText(input, `messages[${lastUser}].content`);
+  route(
+    app,
+    {
+      method: "POST",
+      url: "/v1/chat/completions",
+      query: CLIENT_QUERY,
+      access: "predict",
+      tag: "OpenAI-compatible",
+      summary: "Chat completions: `task:<name>` models, or pass-through to the upstream LLM",
+      description:
+        "For `model: \"task:<name>\"` (or a model alias configured for a task) the last user message is classified and the reply's content is the label's `answer` (or the label). " +
+        "A \"none of these\" answer follows the task's `none` block: its `answer`, or with `upstream_model` the request forwarded to the upstream LLM under that model and its reply relayed (header `x-apprentice-request-id` names the logged request). " +
+        "Any other model is forwarded unchanged to the configured upstream LLM, whose status and body are relayed (including its own errors). " +
+        "`stream: true` answers with server-sent events (`chat.completion.chunk` objects, then `data: [DONE]`). " +
+        "For a task model, `response_format` `json_object` makes the content `{\"label\": …}`, and `json_schema` fills the schema's one (required) string property with the label; " +
+        "For a structured task the content is always the object's JSON; `text`, `json_object` and a `json_schema` of type object naming every field are accepted; a schema lacking a field or requiring another is refused with 400. " +
+        "A schema a label cannot fill, `n` other than 1, `tools`/`functions`, a `tool_choice` that forces a call, `logprobs` and audio output are refused with 400 (`unsupported_parameter` or `unsupported_response_format`, naming the parameter).",
+      // Checked by chat-request.ts in OpenAI's terms, and only for task models: another model's body goes to the upstream as sent.
+      rawBody: ChatCompletionRequestSchema,
+      bodyExample: { model: "task:banking-demo", messages: [{ role: "user", content: "my card has not arrived" }] },
+      replies: {
+        200: {
+          description: "A chat completion, or its chunks as server-sent events when `stream` is true.",
+          schema: ChatCompletionSchema,
+          content: { "text/event-stream": { schema: { type: "string", description: "`data: <chat.completion.chunk JSON>` events, ending with `data: [DONE]`." } } },
+        },
+      },
+      // A compiled serializer took half the time JSON.stringify did on the task replies. Streams and pass-through replies are written raw.
+      serialize: [200],
+      errors: {
+        400: "A parameter or response_format the task model cannot honour (named in the error).",
+        404: "No such task model, or no upstream LLM is configured for other models.",
+        502: "The teacher's answer was not a label and no specialist answer stands in, or the upstream LLM is unreachable.",
+        503: "The teacher is unavailable and no specialist answer stands in.",
+      },
+    },
+    async ({ body: raw }, request, reply) => {
+      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw badRequest("the body must be a JSON object");
+      const body = raw as Record<string, unknown>;
+      const model = body.model;
+      if (typeof model !== "string" || model === "") throw badRequest('"model" is required');
+      const taskModel = aliasOf.get(model) ?? model;
+      if (!taskModel.startsWith(TASK_MODEL_PREFIX)) {
+        if (capture !== undefined) return capture.chat(body, request, reply);
+        if (upstream !== undefined) return upstream.forward(body, reply, { metrics });
+        throw modelNotFound(`The model \`${model}\` does not exist: this gateway serves "task:<name>" models only (no upstream LLM is configured)`);
+      }
+      const name = taskModel.slice(TASK_MODEL_PREFIX.length);
+      const rt = await runtimes.get(name);
+      if (rt === null) throw modelNotFound(`The model \`${model}\` does not exist: no task "${name}"`);
+      refuseUnsupported(body);
+      const task = rt.task;
+      const structured = isStructuredTask(task);
+      const format = structured ? objectFormat(body.response_format, outputFields(task)) : answerFormat(body.response_format, task.labels);
+      const messages = body.messages;
+      if (!Array.isArray(messages) || messages.length === 0) throw badRequest('"messages" must be a non-empty array');
+      const lastUser = messages.findLastIndex((m: unknown) => typeof m === "object" && m !== null && (m as { role?: unknown }).role === "user");
+      const input = lastUser === -1 ? null : contentText((messages[lastUser] as { content?: unknown }).content);
+      if (input === null || input.trim() === "") throw badRequest('"messages" needs a user message with text content');
+      checkText(input, `messages[${lastUser}].content`);
 
-    const result: PredictResult = await predictOne(app.requestLog, rt, input, request.id, { metrics, caller: { key: request.apiKey, via: "chat" } });
-    // predictOne throws (503/502) after logging when there is no label to answer with.
-    const label = result.label;
-    if (label === null) throw new Error(`prediction ${result.request_id} has no label`);
-    const none = !structured && label === noneLabel(task) ? task.none : undefined;
-    // "None of these" with an upstream model configured: the app gets the LLM's own reply, as it would without Apprentice.
-    if (none?.upstream_model !== undefined && upstream !== undefined) {
-      reply.raw.setHeader("x-apprentice-request-id", result.request_id);
-      return upstream.forward({ ...body, model: none.upstream_model }, reply, { metrics });
-    }
-    const content = answerContent(format, label, structured ? undefined : (none?.answer ?? task.labels.find((l) => l.name === label)?.answer));
-    const apprentice = apprenticeField(result);
-    const parts = { id: `chatcmpl-${result.request_id}`, requestId: result.request_id, model, content, usage: roughUsage(messages, content, contentText), apprentice };
-    return body.stream === true ? streamCompletion(reply, parts, wantsUsage(body)) : completionBody(parts);
-  });
+      const result: PredictResult = await predictOne(app.requestLog, rt, input, request.id, { metrics, caller: { key: request.apiKey, via: "chat" } });
+      // predictOne throws (503/502) after logging when there is no label to answer with.
+      const label = result.label;
+      if (label === null) throw new Error(`prediction ${result.request_id} has no label`);
+      const none = !structured && label === noneLabel(task) ? task.none : undefined;
+      // "None of these" with an upstream model configured: the app gets the LLM's own reply, as it would without Apprentice.
+      if (none?.upstream_model !== undefined && upstream !== undefined) {
+        reply.raw.setHeader("x-apprentice-request-id", result.request_id);
+        return upstream.forward({ ...body, model: none.upstream_model }, reply, { metrics });
+      }
+      const content = answerContent(format, label, structured ? undefined : (none?.answer ?? task.labels.find((l) => l.name === label)?.answer));
+      const apprentice = apprenticeField(result);
+      const parts = { id: `chatcmpl-${result.request_id}`, requestId: result.request_id, model, content, usage: roughUsage(messages, content, contentText), apprentice };
+      return body.stream === true ? streamCompletion(reply, parts, wantsUsage(body)) : completionBody(parts);
+    },
+  );
 }

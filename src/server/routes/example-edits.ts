@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { ExampleRecord, Store } from "../../store/index.js";
 import { isStructuredTask } from "../../task/structured.js";
 import { AnswerError, givenAnswer } from "../runtime/answers.js";
-import { epochMsSchema, ExampleSchema, StructuredObjectSchema, taskNameParamSchema } from "../http/api-schemas.js";
+import { epochMsSchema, ExampleSchema, StructuredObjectSchema, taskNameSchema } from "../http/api-schemas.js";
 import { badRequest, notFound } from "../http/errors.js";
 import { integerSchema, positiveIdSchema } from "../http/query-params.js";
 import { route } from "../http/route.js";
@@ -21,7 +21,7 @@ import type { TaskRuntime } from "../runtime/task-runtime.js";
 export const MAX_DISAGREEMENT_SCAN = 2000;
 export const DEFAULT_DISAGREEMENT_SCAN = 500;
 
-const ExampleParams = z.object({ name: taskNameParamSchema, id: positiveIdSchema("The example's id (from GET …/examples).", 42) });
+const ExampleParams = z.object({ name: taskNameSchema, id: positiveIdSchema("The example's id (from GET …/examples).", 42) });
 
 const ExampleEditSchema = z.xor(
   [

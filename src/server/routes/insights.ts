@@ -3,9 +3,10 @@
 // do with a text (without asking the teacher or logging anything).
 import type { FastifyInstance } from "fastify";
 import { assess } from "../../cascade/router.js";
-import { REVIEW_KINDS, StoreError, type ReviewItem, type TrafficBucket } from "../../store/index.js";
+import { StoreError, type ReviewItem, type TrafficBucket } from "../../store/index.js";
 import { noneAnswerOf } from "../runtime/answers.js";
 import { badRequest, conflict, notFound } from "../http/errors.js";
+import { route } from "../http/route.js";
 import { modelReport } from "../runtime/model-report.js";
 import { structuredModelReport } from "../runtime/structured-report.js";
 import { TextClassifier } from "../../engine/classifier.js";
@@ -13,21 +14,23 @@ import { StructuredSpecialist } from "../../engine/structured-specialist.js";
 import { fieldsView } from "../runtime/predict.js";
 import { learnableFields } from "../../engine/structured-answer.js";
 import { isStructuredTask, outputFields } from "../../task/structured.js";
-import { enumParam, integerParam, singleValues, timeParam, type Query } from "../http/query-params.js";
-import { checkText, runtimeOf, type RouteDeps } from "./tasks.js";
+import { NOT_FOUND_TASK, runtimeOf, type RouteDeps } from "./tasks.js";
 import { costPerTeacherCall, costSaved } from "../runtime/task-stats.js";
 import type { TaskRuntime } from "../runtime/task-runtime.js";
+import {
+  BUCKET_MS,
+  ExplainRequestSchema,
+  ExplanationSchema,
+  MAX_TRAFFIC_BUCKETS,
+  ModelReportSchema,
+  ReviewQuery,
+  ReviewQueueSchema,
+  TOP_LABELS,
+  TrafficQuery,
+  TrafficSchema,
+} from "./insight-schemas.js";
 
-export const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
-export type BucketName = keyof typeof BUCKET_MS;
-export const BUCKET_NAMES = Object.keys(BUCKET_MS) as BucketName[];
-export const MAX_TRAFFIC_BUCKETS = 2000;
-export const DEFAULT_TRAFFIC_WINDOW_MS = 24 * 3_600_000;
-export const DEFAULT_REVIEW_LIMIT = 50;
-export const MAX_REVIEW_LIMIT = 200;
-/** Labels listed with their probabilities in review items and explanations. */
-export const TOP_LABELS = 5;
-const REVIEW_QUERY_KINDS = ["all", ...REVIEW_KINDS] as const;
+const DEFAULT_TRAFFIC_WINDOW_MS = 24 * 3_600_000;
 
 /**
  * "Low confidence" in the review queue: a specialist answer whose confidence is closer to the
@@ -39,74 +42,116 @@ export function lowConfidenceBelow(threshold: number | null): number | null {
   return threshold === null ? null : threshold + (1 - threshold) / 2;
 }
 
-type InsightRoute = { Params: { name: string }; Querystring: Query };
-
 interface TrafficPoint extends Omit<TrafficBucket, "teacher_calls"> {
   cost_saved: number | null;
 }
 
 export function registerInsightRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { store, runtimes } = deps;
-  const admin = { config: { access: "admin" as const } };
 
-  app.get<InsightRoute>("/v1/tasks/:name/traffic", admin, async (request) => {
-    const { name } = request.params;
-    const params = singleValues(request.query, ["since", "until", "bucket"]);
-    const bucket = enumParam(params, "bucket", BUCKET_NAMES, "hour");
-    const window = trafficWindow(params, BUCKET_MS[bucket]);
-    // The task row, not its runtime: reading the log needs no model in memory.
-    const record = await store.tasks.get(name);
-    if (record === null) throw notFound(`no task "${name}"`);
-    let buckets: TrafficBucket[];
-    try {
+  route(
+    app,
+    {
+      method: "GET",
+      url: "/v1/tasks/:name/traffic",
+      access: "admin",
+      tag: "Insights",
+      summary: "Requests, sources, cost and savings over time, in buckets",
+      query: TrafficQuery,
+      replies: { 200: { description: "The series.", schema: TrafficSchema } },
+      errors: { 400: `A parameter is invalid, \`since\` is not before \`until\`, or the window needs more than ${MAX_TRAFFIC_BUCKETS} buckets.`, 404: NOT_FOUND_TASK },
+    },
+    async ({ params: { name }, query }) => {
+      const { bucket } = query;
+      const window = trafficWindow(query, BUCKET_MS[bucket]);
+      // The task row, not its runtime: reading the log needs no model in memory.
+      const record = await store.tasks.get(name);
+      if (record === null) throw notFound(`no task "${name}"`);
+      let buckets: TrafficBucket[];
+      try {
+        await app.requestLog.flush();
+        buckets = await store.requests.series(name, { ...window, noneLabel: noneAnswerOf(record.definition) }, BUCKET_MS[bucket]);
+      } catch (err) {
+        if (err instanceof StoreError) throw badRequest(err.message);
+        throw err;
+      }
+      return { bucket, bucket_ms: BUCKET_MS[bucket], ...window, series: withSavings(buckets) };
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "GET",
+      url: "/v1/tasks/:name/report",
+      access: "admin",
+      tag: "Insights",
+      summary: "The live model on the holdout: coverage–accuracy curve, confusion matrix, per-label figures",
+      replies: { 200: { description: "The report: per label for a label task, per field for a structured task.", schema: ModelReportSchema } },
+      errors: { 404: NOT_FOUND_TASK, 409: "The task has no model yet." },
+    },
+    async ({ params }) => {
+      const rt = await runtimeOf(runtimes, params.name);
+      const model = rt.cascade.specialist;
+      if (model === null) throw conflict(`task "${rt.task.name}" has no model yet: it trains once ${rt.task.training.min_examples} examples are stored`);
+      const holdout = [...rt.cascade.store.values()].filter((e) => e.holdout);
+      const threshold = rt.cascade.router.threshold;
+      const { settings } = rt.cascade.router;
+      const report = isStructuredTask(rt.task)
+        ? structuredModelReport(model, holdout, settings, learnableFields(outputFields(rt.task)), threshold)
+        : modelReport(model as TextClassifier, holdout, settings, rt.task.labels.map((l) => l.name), threshold);
+      return { model_version: modelVersion(rt), threshold, threshold_reason: rt.cascade.thresholdChoice?.reason ?? "no threshold chosen yet", ...report };
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "GET",
+      url: "/v1/tasks/:name/review",
+      access: "admin",
+      tag: "Insights",
+      summary: "Requests to review: audit disagreements, low-confidence answers, invalid teacher answers",
+      description:
+        "A request leaves the queue once its text has a human or feedback example (e.g. after the feedback route). Requests whose input was not kept (`privacy: hash_inputs`) are never listed. " +
+        "`all` lists disagreements, then invalid teacher answers, then low-confidence answers, each request once; disagreements and invalid answers newest first, low-confidence answers least confident first.",
+      query: ReviewQuery,
+      replies: { 200: { description: "The queue.", schema: ReviewQueueSchema } },
+      errors: { 404: NOT_FOUND_TASK },
+    },
+    async ({ params, query: { kind, limit } }) => {
+      const rt = await runtimeOf(runtimes, params.name);
       await app.requestLog.flush();
-      buckets = await store.requests.series(name, { ...window, noneLabel: noneAnswerOf(record.definition) }, BUCKET_MS[bucket]);
-    } catch (err) {
-      if (err instanceof StoreError) throw badRequest(err.message);
-      throw err;
-    }
-    return { bucket, bucket_ms: BUCKET_MS[bucket], ...window, series: withSavings(buckets) };
-  });
+      const below = lowConfidenceBelow(rt.cascade.router.threshold);
+      const options = below === null ? {} : { lowConfidenceBelow: below };
+      const items = await store.requests.review(rt.task.name, kind, limit, options);
+      const pending = await store.requests.reviewCounts(rt.task.name, options);
+      return { data: items.map((item) => reviewView(rt, item)), pending, low_confidence_below: below };
+    },
+  );
 
-  app.get<InsightRoute>("/v1/tasks/:name/report", admin, async (request) => {
-    singleValues(request.query, []);
-    const rt = await runtimeOf(runtimes, request.params.name);
-    const model = rt.cascade.specialist;
-    if (model === null) throw conflict(`task "${rt.task.name}" has no model yet: it trains once ${rt.task.training.min_examples} examples are stored`);
-    const holdout = [...rt.cascade.store.values()].filter((e) => e.holdout);
-    const threshold = rt.cascade.router.threshold;
-    const { settings } = rt.cascade.router;
-    const report = isStructuredTask(rt.task)
-      ? structuredModelReport(model, holdout, settings, learnableFields(outputFields(rt.task)), threshold)
-      : modelReport(model as TextClassifier, holdout, settings, rt.task.labels.map((l) => l.name), threshold);
-    return { model_version: modelVersion(rt), threshold, threshold_reason: rt.cascade.thresholdChoice?.reason ?? "no threshold chosen yet", ...report };
-  });
-
-  app.get<InsightRoute>("/v1/tasks/:name/review", admin, async (request) => {
-    const params = singleValues(request.query, ["kind", "limit"]);
-    const kind = enumParam(params, "kind", REVIEW_QUERY_KINDS, "all");
-    const limit = integerParam(params, "limit", DEFAULT_REVIEW_LIMIT, 1, MAX_REVIEW_LIMIT);
-    const rt = await runtimeOf(runtimes, request.params.name);
-    await app.requestLog.flush();
-    const below = lowConfidenceBelow(rt.cascade.router.threshold);
-    const options = below === null ? {} : { lowConfidenceBelow: below };
-    const items = await store.requests.review(rt.task.name, kind, limit, options);
-    const pending = await store.requests.reviewCounts(rt.task.name, options);
-    return { data: items.map((item) => reviewView(rt, item)), pending, low_confidence_below: below };
-  });
-
-  app.post<{ Params: { name: string } }>("/v1/tasks/:name/explain", admin, async (request) => {
-    const input = checkText((request.body as { input?: unknown } | null)?.input, '"input"');
-    const rt = await runtimeOf(runtimes, request.params.name);
-    return explain(rt, input);
-  });
+  route(
+    app,
+    {
+      method: "POST",
+      url: "/v1/tasks/:name/explain",
+      access: "admin",
+      tag: "Insights",
+      summary: "What the router would do with a text, without calling the teacher or logging",
+      body: ExplainRequestSchema,
+      bodyExample: { input: "my card has not arrived" },
+      replies: { 200: { description: "The decision and the specialist's view of the text.", schema: ExplanationSchema } },
+      errors: { 400: "`input` is missing, empty, too long or not storable as sent.", 404: NOT_FOUND_TASK },
+    },
+    async ({ params, body: { input } }) => explain(await runtimeOf(runtimes, params.name), input),
+  );
 }
 
 /** The window of a traffic request; 400 when it is empty or needs too many buckets. */
-function trafficWindow(params: Map<string, string>, bucketMs: number): { since: number; until: number } {
-  const until = timeParam(params.get("until"), "until").until ?? Date.now();
+function trafficWindow(given: { since?: number; until?: number }, bucketMs: number): { since: number; until: number } {
+  const until = given.until ?? Date.now();
   // Without `since`: the 24 hours before `until` (before now when neither is given).
-  const since = timeParam(params.get("since"), "since").since ?? until - DEFAULT_TRAFFIC_WINDOW_MS;
+  const since = given.since ?? until - DEFAULT_TRAFFIC_WINDOW_MS;
   if (!(since < until)) throw badRequest(`"since" must be before "until", got ${since} and ${until}`);
   const buckets = Math.floor((until - 1) / bucketMs) - Math.floor(since / bucketMs) + 1;
   if (buckets > MAX_TRAFFIC_BUCKETS) {

@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { REQUEST_SOURCES, type RequestCursor, type RequestFilter, type RequestRecord, type Store } from "../../store/index.js";
 import { EXAMPLE_SOURCES, REQUEST_STATUSES } from "../../store/schema.js";
-import { epochMsSchema, taskNameParamSchema } from "../http/api-schemas.js";
+import { epochMsSchema, taskNameSchema } from "../http/api-schemas.js";
 import { badRequest, notFound } from "../http/errors.js";
 import { enumSchema, integerSchema, stringSchema, timeSchema } from "../http/query-params.js";
 import { route } from "../http/route.js";
@@ -148,7 +148,7 @@ export function registerRequestRoutes(app: FastifyInstance, store: Store): void 
       tag: "Requests",
       summary: "One logged request, with the teacher's answer, the audit's result and the example its text became",
       description: "To correct its label, send the id to the feedback route.",
-      params: z.object({ name: taskNameParamSchema, id: z.string().meta({ description: "The request id.", examples: ["018f3a2b…"] }) }),
+      params: z.object({ name: taskNameSchema, id: z.string().meta({ description: "The request id.", examples: ["018f3a2b…"] }) }),
       replies: { 200: { description: "The request.", schema: LoggedRequestDetailSchema } },
       errors: { 404: "No such task, or no such request for this task." },
     },

@@ -9,7 +9,7 @@ import { parseCanonical, type StructuredObject } from "../../engine/structured-a
 import { StructuredSpecialist, type StructuredPrediction } from "../../engine/structured-specialist.js";
 import { isStructuredTask } from "../../task/structured.js";
 import type { TeacherAnswer } from "../../teacher/types.js";
-import { badRequest, conflict, HttpError } from "../http/errors.js";
+import { conflict, HttpError } from "../http/errors.js";
 import { sliceWait } from "../http/event-loop-share.js";
 import type { GatewayMetrics } from "../operations/metrics.js";
 import { requestId } from "../http/request-id.js";
@@ -55,14 +55,6 @@ export function fieldsView(prediction: StructuredPrediction): NonNullable<Predic
     fields[name] = f.spans === undefined ? { confidence: f.confidence } : { confidence: f.confidence, spans: f.spans.map(({ start, end, text, probability }) => ({ start, end, text, probability })) };
   }
   return fields;
-}
-
-const ROUTE_MODES: readonly RouteMode[] = ["auto", "specialist", "teacher"];
-
-export function routeMode(x: unknown): RouteMode {
-  if (x === undefined) return "auto";
-  if (typeof x === "string" && (ROUTE_MODES as readonly string[]).includes(x)) return x as RouteMode;
-  throw badRequest(`"route" must be one of ${ROUTE_MODES.join(", ")}`);
 }
 
 async function answerOf(rt: TaskRuntime, input: string, route: RouteMode, caller: RequestCaller | undefined, teacher: Pick<PredictOptions, "ask" | "shadow">): Promise<CascadeAnswer> {
