@@ -231,8 +231,7 @@ export class Capture {
       apprentice: apprenticeField(result),
     };
     if (body.stream === true) return streamCompletion(reply, parts, wantsUsage(body));
-    // Serialised here: the route's compiled ChatCompletion schema has no tool calls, and would drop them.
-    return reply.type("application/json; charset=utf-8").send(JSON.stringify(completionBody(parts)));
+    return reply.send(completionBody(parts));
   }
 
   /**
