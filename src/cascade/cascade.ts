@@ -205,8 +205,8 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
   readonly store: ExampleStore;
   readonly router: Router<S>;
   readonly audit = new LiveAudit();
-  /** The teacher's "none of these" (see noneLabel), when the task's answers have one. */
-  readonly #none: string | undefined;
+  /** Whether an answer is "none of these" (SpecialistKind.isNone): never when the task's answers have none. */
+  readonly #isNone: (answer: string) => boolean;
   readonly #trainOptions: Partial<Omit<TrainOptions, "onProgress">>;
   readonly #autoRetrain: boolean;
   readonly #growth: number;
@@ -263,13 +263,13 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     this.store = options.store ?? new MemoryExampleStore();
     // A label task's kind unless told otherwise (a Task is what a label task is).
     this.kind = options.kind ?? (classifierKind(this.task as unknown as Task) as unknown as SpecialistKind<S>);
-    this.#none = this.kind.none;
+    this.#isNone = this.kind.isNone ?? (() => false);
     this.#trainOptions = { seed: this.task.training.seed, ...options.trainOptions };
     this.#autoRetrain = options.autoRetrain ?? true;
     this.#growth = options.retrainGrowth ?? DEFAULT_RETRAIN_GROWTH;
     this.#gridRatio = options.gridRatio;
     this.#onRetrain = options.onRetrain;
-    this.router = new Router({ routing: this.task.routing, outOfScopeLabel: this.#none, seed: this.task.training.seed });
+    this.router = new Router({ routing: this.task.routing, ...(this.kind.isNone === undefined ? {} : { isNone: this.kind.isNone }), seed: this.task.training.seed });
     for (const e of this.store.values()) if (e.holdout) this.#holdoutCount++;
   }
 
@@ -629,7 +629,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
       if (!held) this.#growYoung(label);
       return;
     }
-    if (label === this.#none) this.#firstNones(held);
+    if (this.#isNone(label)) this.#firstNones(label, held);
     else this.#unknownLabel(label, held);
   }
 
@@ -641,11 +641,13 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
    * SHIFT_RETRAIN_EXAMPLES of them can be trained on, so the specialist learns a none class and
    * the router sends what it predicts as none to the teacher.
    */
-  #firstNones(heldOut: boolean): void {
+  #firstNones(answer: string, heldOut: boolean): void {
     if (heldOut) return;
-    const none = this.#none!;
-    const count = (this.#unknownLabelExamples.get(none) ?? 0) + 1;
-    this.#unknownLabelExamples.set(none, count);
+    // Counted under the first none answer since the promotion: a structured task's differ in
+    // their other fields, and any one of them tells whether a candidate learned none (learnsNew).
+    const key = [...this.#unknownLabelExamples.keys()].find(this.#isNone) ?? answer;
+    const count = (this.#unknownLabelExamples.get(key) ?? 0) + 1;
+    this.#unknownLabelExamples.set(key, count);
     if (count >= SHIFT_RETRAIN_EXAMPLES) this.#retrainRequested = true;
   }
 

@@ -41,7 +41,7 @@ export class HoldoutScores {
     if (a.scope === "in_scope") {
       this.inScope.push({ confidence: a.confidence, correct: ok });
       this.unknownShares.push(a.unknownShare);
-      this.none.push(example.label === this.settings.outOfScopeLabel);
+      this.none.push(this.settings.isNone?.(example.label) === true);
     }
   }
 

@@ -28,8 +28,8 @@ export interface RouteDecision {
 
 export interface RouterSettings {
   routing: Pick<RoutingTarget, "audit_rate" | "out_of_scope_max">;
-  /** The task's "none of the above" label: the specialist never answers with it. */
-  outOfScopeLabel?: string;
+  /** Whether an answer is "none of these" (SpecialistKind.isNone): the specialist never answers one. */
+  isNone?: (answer: string) => boolean;
   /** Seeds the audit draws. */
   seed: number;
 }
@@ -53,16 +53,13 @@ export interface Assessment {
 export function assess(specialist: Specialist, text: string, settings: RouterSettings): Assessment {
   const p = specialist.predict(text);
   const unknownShare = p.unknownShare;
+  const none = settings.isNone?.(p.label) === true;
   // Unfamiliar text first: the label of a text the model cannot read says nothing.
-  const scope =
-    unknownShare > settings.routing.out_of_scope_max
-      ? "out_of_scope"
-      : p.label === settings.outOfScopeLabel
-        ? "out_of_scope_label"
-        : "in_scope";
+  const scope = unknownShare > settings.routing.out_of_scope_max ? "out_of_scope" : none ? "out_of_scope_label" : "in_scope";
   // A specialist that learned the none class and predicts it says the text is out of scope: its
-  // scope score is that of the best real label (at most 1 − P(none)), not its confidence in none.
-  const inScopeConfidence = p.label === settings.outOfScopeLabel ? (specialist.lastTop?.(2)[1]?.probability ?? 0) : p.confidence;
+  // scope score is that of the best real label (at most 1 − P(none)), not its confidence in none
+  // (0 for a specialist that cannot say: a structured one).
+  const inScopeConfidence = none ? (specialist.lastTop?.(2)[1]?.probability ?? 0) : p.confidence;
   return { label: p.label, index: p.index, confidence: p.confidence, unknownShare, score: scopeScore(inScopeConfidence, unknownShare), scope };
 }
 

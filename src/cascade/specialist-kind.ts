@@ -11,6 +11,7 @@ import type { StructuredSpecialist } from "../engine/structured-specialist.js";
 import { trainStructuredSpecialist, type StructuredTrainOptions } from "../engine/structured-train.js";
 import { trainClassifier, TrainingError, type TrainOptions } from "../engine/train.js";
 import { answerLabels, labelNames, noneLabel, type Task } from "../task/definition.js";
+import { noneAnswerTest } from "../task/output-fields.js";
 import { isStructuredTask, outputFields, type AnyTask } from "../task/structured.js";
 import type { LabelledText } from "./holdout-scores.js";
 
@@ -41,7 +42,13 @@ export interface SpecialistKind<S extends Specialist> extends SpecialistTrainer<
   isAnswer(answer: string): boolean;
   /** Whether a gold answer is in the task's scope (not "none of these" nor outside its labels). */
   inScope(answer: string): boolean;
-  /** The task's "none of these" answer, when it has one: the specialist never answers it. */
+  /**
+   * Whether an answer is "none of these" (absent: the task has no such answer): a label task's
+   * none label, or a structured answer with a choice field answered NONE_LABEL. The specialist
+   * never answers one: the router sends such a prediction to the teacher.
+   */
+  isNone?: (answer: string) => boolean;
+  /** A label task's none label: the gold answer of an out-of-scope text (simulations). */
   none?: string;
   /** A predicate: whether the trained model knows every part of an answer (the shift guard's question). */
   knows(model: S): (answer: string) => boolean;
@@ -87,6 +94,7 @@ export function classifierKind(task: Pick<Task, "labels" | "out_of_scope_label">
     ...classifierTrainer,
     isAnswer: (answer) => answers.has(answer),
     inScope: (answer) => labels.has(answer),
+    isNone: (answer) => answer === none,
     none,
     knows(model) {
       const known = new Set(model.labels);
@@ -97,6 +105,7 @@ export function classifierKind(task: Pick<Task, "labels" | "out_of_scope_label">
 
 /** A structured task: answers are canonical objects, the specialist one model per field kind. */
 export function structuredKind(fields: readonly OutputField[], options: Partial<Omit<StructuredTrainOptions, "classifier">> = {}): SpecialistKind<StructuredSpecialist> {
+  const isNone = noneAnswerTest(fields);
   return {
     ...structuredTrainer(fields, options),
     isAnswer(answer) {
@@ -106,7 +115,8 @@ export function structuredKind(fields: readonly OutputField[], options: Partial<
         return false;
       }
     },
-    inScope: () => true,
+    inScope: isNone === undefined ? () => true : (answer) => !isNone(answer),
+    ...(isNone === undefined ? {} : { isNone }),
     knows: (model) => (answer) => model.knows(answer),
   };
 }

@@ -21,6 +21,8 @@ import { loadObjects, refuseLabelFlags } from "./structured.js";
  * bench:structured uses on SNIPS.
  */
 export const DEFAULT_STRUCTURED_SIM_ACCURACY = 0.85;
+/** How often the simulated teacher answers "none of these" for a text (a structured task: a choice) that fits nothing offered: an LLM mostly does. */
+export const DEFAULT_SIM_NONE_RATE = 0.9;
 
 export interface StructuredSimFlags {
   stream: string;
@@ -43,15 +45,16 @@ export async function structuredSimulation(task: StructuredTask, kind: "sim" | "
   warnAll(teacherOnlyNotices(fields));
   const stream = (await loadObjects(flags.stream, fields, flags)).examples;
   const holdout = flags.holdout === undefined ? undefined : (await loadObjects(flags.holdout, fields, flags)).examples;
-  const teacher = await buildTeacher(kind, task, [...stream, ...(holdout ?? [])], flags.teacherAccuracy ?? DEFAULT_STRUCTURED_SIM_ACCURACY);
+  const teacher = await buildTeacher(kind, task, [...stream, ...(holdout ?? [])], flags.teacherAccuracy ?? DEFAULT_STRUCTURED_SIM_ACCURACY, flags.noneRate ?? DEFAULT_SIM_NONE_RATE);
   const cascade = new Cascade({ task, kind: structuredKind(fields), teacher });
   return { stream: asLabelled(stream), holdout: holdout && asLabelled(holdout), teacher, cascade, fields };
 }
 
-async function buildTeacher(kind: "sim" | "openai", task: StructuredTask, gold: ObjectRecord[], accuracy: number): Promise<Teacher> {
+async function buildTeacher(kind: "sim" | "openai", task: StructuredTask, gold: ObjectRecord[], accuracy: number, noneRate: number): Promise<Teacher> {
   // Loaded on demand: the OpenAI SDK is only needed by the openai teacher.
   const { createTeacher } = await import("../teacher/index.js");
-  const sim = { gold, accuracy, seed: task.training.seed };
+  // Gold "none of these" in a choice field marks an out-of-scope text: the simulated teacher says so at noneRate.
+  const sim = { gold, accuracy, seed: task.training.seed, outOfScope: { rate: noneRate } };
   try {
     return kind === "sim" ? createTeacher(task, { kind, sim }) : createTeacher(task, { kind });
   } catch (err) {

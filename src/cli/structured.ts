@@ -36,7 +36,6 @@ export async function loadStructuredTask(path: string, why: string): Promise<Str
 
 export interface LabelOnlyFlags {
   labelColumn?: string;
-  noneRate?: number;
   format?: string;
   kind?: string;
 }
@@ -45,7 +44,6 @@ export interface LabelOnlyFlags {
 export function refuseLabelFlags(flags: LabelOnlyFlags, subject = "a structured task"): void {
   const given = [
     flags.labelColumn !== undefined && `--label-column (${subject}'s gold answers are each line's "output" object)`,
-    flags.noneRate !== undefined && `--none-rate (${subject} has no "none of these" label)`,
     flags.format !== undefined && flags.format !== "jsonl" && `--format ${flags.format} (${subject}'s files are JSONL)`,
     flags.kind !== undefined && `--kind (the task's output block decides the models)`,
   ].filter((x) => x !== false);

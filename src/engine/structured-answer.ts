@@ -20,6 +20,13 @@ export interface OutputField {
   nullable?: boolean;
   /** Shown to the teacher. */
   description?: string;
+  /**
+   * A choice field that offers "none of these" (the task layer's NONE_LABEL, src/task/none.ts): an
+   * answer besides its values for a message that fits none of them, given by the teacher or a
+   * person, learned as a class of its own, never answered by the specialist. Every choice field
+   * of a declared task offers it; a captured task's follow the app's schema and do not.
+   */
+  offersNone?: boolean;
 }
 
 export type FieldValue = string | boolean | string[] | null;

@@ -25,7 +25,7 @@ interface StructuredFileHeader {
 const KINDS: readonly OutputFieldKind[] = ["choice", "boolean", "tags", "extract", "extract_list"];
 
 /** Only the OutputField keys: a task's fields carry more (`required`…) that the model does not use. */
-const fieldOf = ({ name, kind, values, nullable, description }: OutputField): OutputField => ({ name, kind, values, nullable, description });
+const fieldOf = ({ name, kind, values, nullable, description, offersNone }: OutputField): OutputField => ({ name, kind, values, nullable, description, ...(offersNone === true ? { offersNone } : {}) });
 
 const isExtract = (f: OutputField) => f.kind === "extract" || f.kind === "extract_list";
 
@@ -94,14 +94,15 @@ function decodePart<M>(file: DecodedContainer, section: string, what: string, de
 
 function isField(f: unknown): f is OutputField {
   if (typeof f !== "object" || f === null) return false;
-  const { name, kind, values, nullable, description } = f as Partial<Record<keyof OutputField, unknown>>;
+  const { name, kind, values, nullable, description, offersNone } = f as Partial<Record<keyof OutputField, unknown>>;
   return (
     typeof name === "string" &&
     /^[A-Za-z]/.test(name) &&
     KINDS.includes(kind as OutputFieldKind) &&
     (values === undefined || (Array.isArray(values) && values.every((v) => typeof v === "string"))) &&
     (nullable === undefined || typeof nullable === "boolean") &&
-    (description === undefined || typeof description === "string")
+    (description === undefined || typeof description === "string") &&
+    (offersNone === undefined || typeof offersNone === "boolean")
   );
 }
 

@@ -1,6 +1,6 @@
 // The request log: one row per gateway request, written after the answer, read for statistics.
 import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from "kysely";
-import { executeInBackground, inTransaction, toNullableNumber, toNumber, type StoreContext } from "./context.js";
+import { executeInBackground, inTransaction, toNullableNumber, toNumber, type StoreContext, type StoreDialect } from "./context.js";
 import { StoreConflictError, StoreError } from "./errors.js";
 import { textHash } from "./hash.js";
 import { searchRows, type RequestCursor, type RequestFilter } from "./request-search.js";
@@ -101,9 +101,9 @@ export interface RequestStats {
   audited: number;
   /** Audited requests where the teacher's label differs from the returned one. */
   disagreements: number;
-  /** Requests answered with the window's `noneLabel` ("none of these"; 0 when none is given). */
+  /** Requests answered "none of these" (the window's `none`; 0 when it gives none). */
   none_answers: number;
-  /** Audited requests the teacher answered with `noneLabel`: the specialist gave a label to an out-of-scope input. */
+  /** Audited requests the teacher answered "none of these": the specialist gave a label to an out-of-scope input. */
   audited_none: number;
   cost: number;
   /** Nearest-rank percentiles of latency_ms; null without requests. */
@@ -121,7 +121,7 @@ export interface TrafficBucket {
   specialist: number;
   teacher: number;
   none: number;
-  /** Requests answered with the series' `noneLabel` ("none of these"; 0 when none is given). */
+  /** Requests answered "none of these" (the series' `none`; 0 when it gives none). */
   none_of_these: number;
   /** Requests on which the teacher was called (as RequestStats.teacher_calls counts them). */
   teacher_calls: number;
@@ -190,8 +190,29 @@ interface QueuedInsert {
   reject(err: unknown): void;
 }
 
-/** What stats and series count as "none of these" without a none label: no label is empty, so nothing. */
-const NO_LABEL = "";
+/**
+ * What stats and series count as a "none of these" answer: a label task's none label, or a
+ * structured answer (canonical JSON) holding any of `markers`, one per choice field offering none
+ * (noneMarkers, src/task/output-fields.ts: `"intent":"none_of_these"`, which no value can fake).
+ */
+export type NoneAnswers = { label: string } | { markers: readonly string[] };
+
+/** The window options that say what counts as a none answer: `none`, or `noneLabel` for `{label: noneLabel}`. */
+export interface NoneWindow {
+  none?: NoneAnswers;
+  noneLabel?: string;
+}
+
+/** Whether `column` holds a none answer (false for every row when nothing counts as one). */
+function isNoneAnswer(eb: EB, column: "label" | "teacher_label", window: NoneWindow, dialect: StoreDialect): Expression<SqlBool> {
+  const none = window.none ?? (window.noneLabel === undefined ? undefined : { label: window.noneLabel });
+  if (none === undefined) return eb.lit(false);
+  if ("label" in none) return eb(column, "=", none.label);
+  if (none.markers.length === 0) return eb.lit(false);
+  // A case-sensitive substring test on both dialects (LIKE folds case on SQLite, and _ is a wildcard).
+  const position = dialect === "postgres" ? "strpos" : "instr";
+  return eb.or(none.markers.map((m) => sql<SqlBool>`${sql.raw(position)}(${sql.ref(column)}, ${m}) > 0`));
+}
 
 export class RequestLog {
   /** Single inserts waiting for the next group commit (see insert()). */
@@ -397,11 +418,11 @@ export class RequestLog {
   }
 
   /** Counts, cost, latency and a daily series for one task over [since, until). */
-  async stats(task: string, window: { since?: number | Date; until?: number | Date; noneLabel?: string } = {}): Promise<RequestStats> {
+  async stats(task: string, window: { since?: number | Date; until?: number | Date } & NoneWindow = {}): Promise<RequestStats> {
     const since = window.since === undefined ? 0 : +window.since;
     const until = window.until === undefined ? null : +window.until;
     const base = () => this.#window(task, since, until);
-    const none = window.noneLabel ?? NO_LABEL;
+    const dialect = this.ctx.dialect;
 
     const totals = await base()
       .select((eb) => [
@@ -411,8 +432,8 @@ export class RequestLog {
         countWhen(eb, teacherCalled(eb)).as("teacher_calls"),
         countWhen(eb, eb("audited", "=", 1)).as("audited"),
         countWhen(eb, disagreed(eb)).as("disagreements"),
-        countWhen(eb, eb("label", "=", none)).as("none_answers"),
-        countWhen(eb, eb.and([eb("audited", "=", 1), eb("teacher_label", "=", none)])).as("audited_none"),
+        countWhen(eb, isNoneAnswer(eb, "label", window, dialect)).as("none_answers"),
+        countWhen(eb, eb.and([eb("audited", "=", 1), isNoneAnswer(eb, "teacher_label", window, dialect)])).as("audited_none"),
         eb.fn.sum<number | string | null>("cost").as("cost"),
       ])
       .executeTakeFirstOrThrow();
@@ -430,7 +451,7 @@ export class RequestLog {
       return row === undefined ? null : row.latency_ms;
     };
 
-    const days = await this.#buckets(task, since, until, DAY_MS, none);
+    const days = await this.#buckets(task, since, until, DAY_MS, window);
 
     return {
       task,
@@ -512,11 +533,11 @@ export class RequestLog {
    * `until − 1`, oldest first, those without requests as zeros. The first and last buckets count
    * only the part inside the window, so the series adds up to stats() over the same window.
    */
-  async series(task: string, window: { since: number; until: number; noneLabel?: string }, bucketMs: number): Promise<TrafficBucket[]> {
+  async series(task: string, window: { since: number; until: number } & NoneWindow, bucketMs: number): Promise<TrafficBucket[]> {
     const { since, until } = window;
     if (!Number.isSafeInteger(bucketMs) || bucketMs < 1) throw new StoreError(`bucket size must be a positive integer of milliseconds, got ${bucketMs}`);
     if (!(Number.isSafeInteger(since) && Number.isSafeInteger(until) && since < until)) throw new StoreError(`the window must be integer epoch milliseconds with since < until, got ${since} to ${until}`);
-    const rows = await this.#buckets(task, since, until, bucketMs, window.noneLabel ?? NO_LABEL);
+    const rows = await this.#buckets(task, since, until, bucketMs, window);
     return fillBuckets(rows, bucketStart(since, bucketMs), bucketStart(until - 1, bucketMs), bucketMs);
   }
 
@@ -586,8 +607,8 @@ export class RequestLog {
     return until === null ? query : query.where("created_at", "<", until);
   }
 
-  /** The buckets of [since, until) that have requests, oldest first; `none` is the label counted as none_of_these. */
-  async #buckets(task: string, since: number, until: number | null, bucketMs: number, none: string): Promise<TrafficBucket[]> {
+  /** The buckets of [since, until) that have requests, oldest first; `none` says what is counted as none_of_these. */
+  async #buckets(task: string, since: number, until: number | null, bucketMs: number, none: NoneWindow): Promise<TrafficBucket[]> {
     // Integer division of epoch ms, the same expression on both dialects. Literal (not bound) so
     // PostgreSQL sees the same expression in SELECT and GROUP BY.
     const bucket = sql<number | string>`${sql.ref("created_at")} / ${sql.lit(bucketMs)}`;
@@ -596,7 +617,7 @@ export class RequestLog {
         bucket.as("bucket"),
         eb.fn.countAll<number | string>().as("requests"),
         ...REQUEST_SOURCES.map((s) => countWhen(eb, eb("source", "=", s)).as(s)),
-        countWhen(eb, eb("label", "=", none)).as("none_of_these"),
+        countWhen(eb, isNoneAnswer(eb, "label", none, this.ctx.dialect)).as("none_of_these"),
         countWhen(eb, teacherCalled(eb)).as("teacher_calls"),
         eb.fn.sum<number | string | null>("cost").as("cost"),
       ])

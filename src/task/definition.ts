@@ -2,6 +2,7 @@
 // JSON or YAML file; the gateway stores the same shape. The schema is the documentation.
 import { z } from "zod";
 import { findTextFault } from "../data/text.js";
+import { NONE_LABEL } from "./none.js";
 
 export const TASK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -129,10 +130,13 @@ export const TeacherBudgetSchema = z
   .strict();
 
 /**
- * The chat completion for a "none of these" answer: `answer`, a configured reply; or
- * `upstream_model`: the request is passed to the gateway's upstream LLM under that model and its
- * reply is returned, as the app would have got it without Apprentice. Neither: the none label's
- * `answer` when out_of_scope_label names a label that has one, else the label's name.
+ * The chat completion for a "none of these" answer (a label task's none label; a structured
+ * object with a choice field answered none): `answer`, a configured reply; or `upstream_model`:
+ * the request is passed to the gateway's upstream LLM under that model and its reply is returned,
+ * as the app would have got it without Apprentice. Neither: a label task answers the none label's
+ * `answer` when out_of_scope_label names a label that has one, else the label's name; a
+ * structured task refuses, as OpenAI does a structured output it cannot give
+ * (src/server/openai/completion.ts taskReply).
  */
 export const NoneReplySchema = z
   .object({
@@ -216,11 +220,7 @@ export function validateTask<S extends z.ZodType>(schema: S, input: unknown): z.
   return result.data;
 }
 
-/**
- * The teacher's "none of these" answer when the task names no `out_of_scope_label`: stored and
- * learned as a label of its own, never answered by the specialist (the router sends it on).
- */
-export const NONE_LABEL = "none_of_these";
+export { NONE_LABEL } from "./none.js";
 
 /** The task's name for "none of these": its out_of_scope_label, else NONE_LABEL. */
 export function noneLabel(task: { out_of_scope_label?: string }): string {

@@ -3,7 +3,8 @@
 // compilation are one pass (compile): what output-schema.ts accepts is exactly what compiles. No
 // zod and no Node APIs, so the dashboard reads a task's fields with this same code.
 // The forms a block may take are in output-schema.ts.
-import type { OutputField } from "../engine/structured-answer.js";
+import type { OutputField, StructuredObject } from "../engine/structured-answer.js";
+import { NONE_LABEL } from "./none.js";
 
 /** A letter first: no "__proto__" and the like, since answers are read into plain objects by field name. */
 export const FIELD_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -71,10 +72,58 @@ function teacherOnlyWhy(t: TeacherOnlyType | undefined): string {
   return `${what} is neither chosen from a list nor copied from the input, so the specialist cannot learn it and only the teacher answers it (${hint})`;
 }
 
+// --- "none of these" (NONE_LABEL) for choice fields ---
+
+/**
+ * The fields as a declared task has them: every choice field offers "none of these" (offersNone).
+ * A captured task's fields stay as compiled: its schema is the app's, and its teacher (the app's
+ * own upstream) answers by it.
+ */
+export function offeringNone<F extends OutputField>(fields: readonly F[]): F[] {
+  return fields.map((f) => (f.kind === "choice" ? { ...f, offersNone: true } : f));
+}
+
+/**
+ * What a choice field may be answered: its values, plus NONE_LABEL when it offers none (once:
+ * an enum may hold that value already, which then means "none of these" too).
+ */
+export function choiceAnswers(f: Pick<OutputField, "values" | "offersNone">): readonly string[] {
+  const values = f.values ?? [];
+  return f.offersNone === true && !values.includes(NONE_LABEL) ? [...values, NONE_LABEL] : values;
+}
+
+/** Whether `value` is a field's "none of these" answer. */
+export function isNoneValue(f: Pick<OutputField, "offersNone">, value: unknown): boolean {
+  return f.offersNone === true && value === NONE_LABEL;
+}
+
+/** The fields an object answers "none of these", in field order (a "none answer" has at least one). */
+export function noneFields(fields: readonly OutputField[], object: StructuredObject): string[] {
+  return fields.filter((f) => isNoneValue(f, object[f.name])).map((f) => f.name);
+}
+
+/**
+ * The fragments of canonical JSON (canonicalAnswer) that make an answer a none answer: one per
+ * field offering none, `"<field>":"none_of_these"`. A canonical answer contains one exactly when
+ * that field holds NONE_LABEL: in JSON only a key is a string followed by `:`, and a quote inside
+ * a value is escaped (`\"`), so no value, copied from the text or not, can fake one. Cheap enough
+ * for every routed request, and the request log's counts match the same strings (src/store).
+ */
+export function noneMarkers(fields: readonly OutputField[]): string[] {
+  return fields.filter((f) => f.offersNone === true).map((f) => `${JSON.stringify(f.name)}:${JSON.stringify(NONE_LABEL)}`);
+}
+
+/** Whether a canonical answer is a none answer, or undefined when no field offers none. */
+export function noneAnswerTest(fields: readonly OutputField[]): ((answer: string) => boolean) | undefined {
+  const markers = noneMarkers(fields);
+  if (markers.length === 0) return undefined;
+  return (answer) => markers.some((m) => answer.includes(m));
+}
+
 /**
  * The JSON schema the teacher is held to, under OpenAI's strict mode: every property required,
  * no other properties, and an optional value written as a type union with null (and null in its
- * enum, or the enum would refuse it).
+ * enum, or the enum would refuse it). A choice field offering none has NONE_LABEL in its enum.
  */
 export function outputJsonSchema(fields: readonly TaskOutputField[]): Record<string, unknown> {
   return {
@@ -89,7 +138,7 @@ function fieldJsonSchema(f: TaskOutputField): Record<string, unknown> {
   const orNull = (type: string) => (f.nullable ? [type, "null"] : type);
   switch (f.kind) {
     case "choice":
-      return { type: orNull("string"), enum: f.nullable ? [...(f.values ?? []), null] : [...(f.values ?? [])] };
+      return { type: orNull("string"), enum: f.nullable ? [...choiceAnswers(f), null] : [...choiceAnswers(f)] };
     case "boolean":
       return { type: orNull("boolean") };
     case "tags":

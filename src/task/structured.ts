@@ -4,11 +4,14 @@
 import type { z } from "zod";
 import { parseTask, TaskError, TaskSchema, validateTask, type Task } from "./definition.js";
 import { CaptureBlockSchema } from "./capture.js";
-import { compileOutput, type TaskOutputField } from "./output-fields.js";
+import { compileOutput, offeringNone, type TaskOutputField } from "./output-fields.js";
 import { OutputSchema } from "./output-schema.js";
 
-/** The label task's fields minus those about labels (a structured answer has no single label, nor a "none"), plus `output`. */
-export const StructuredTaskSchema = TaskSchema.omit({ labels: true, out_of_scope_label: true, none: true }).extend({
+/**
+ * The label task's fields minus those about labels, plus `output`. `none` is the label task's:
+ * what a chat completion answers when a choice field's answer is "none of these".
+ */
+export const StructuredTaskSchema = TaskSchema.omit({ labels: true, out_of_scope_label: true }).extend({
   output: OutputSchema,
   /** Present on a task the gateway captured from the traffic it forwards (README "Capture"). */
   capture: CaptureBlockSchema.optional(),
@@ -21,7 +24,10 @@ export type AnyTask = Task | StructuredTask;
 
 /** Validates a structured task; errors name every path, e.g. `output.properties.amount.type: ...`. */
 export function parseStructuredTask(input: unknown): StructuredTask {
-  return validateTask(StructuredTaskSchema, input);
+  const task = validateTask(StructuredTaskSchema, input);
+  // A captured task answers by the app's own schema, which has no "none of these" to reply to.
+  if (task.capture !== undefined && task.none !== undefined) throw new TaskError("invalid task: none: a captured task follows its app's schema, which offers no \"none of these\"; leave none out");
+  return task;
 }
 
 export function isStructuredTask(task: AnyTask): task is StructuredTask {
@@ -45,15 +51,19 @@ export function parseAnyTask(input: unknown): AnyTask {
   return parseTask(input);
 }
 
-// A task's output block is fixed once parsed: compile it once per task object.
-const compiled = new WeakMap<object, TaskOutputField[]>();
+// A task's output block is fixed once parsed: compile it once per output object (per kind of task).
+const compiled = { declared: new WeakMap<object, TaskOutputField[]>(), captured: new WeakMap<object, TaskOutputField[]>() };
 
-/** The fields of a structured task's answer, in the order its output block lists them. */
-export function outputFields(task: Pick<StructuredTask, "output">): TaskOutputField[] {
-  let fields = compiled.get(task.output);
+/**
+ * The fields of a structured task's answer, in the order its output block lists them. A declared
+ * task's choice fields offer "none of these" (offeringNone); a captured task's are the app's.
+ */
+export function outputFields(task: Pick<StructuredTask, "output" | "capture">): TaskOutputField[] {
+  const cache = task.capture === undefined ? compiled.declared : compiled.captured;
+  let fields = cache.get(task.output);
   if (fields === undefined) {
-    fields = compileOutput(task.output);
-    compiled.set(task.output, fields);
+    fields = task.capture === undefined ? offeringNone(compileOutput(task.output)) : compileOutput(task.output);
+    cache.set(task.output, fields);
   }
   return fields;
 }

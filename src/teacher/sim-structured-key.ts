@@ -3,17 +3,30 @@
 // difficulties: many values to copy, long ones, of rarely seen kinds), and are one of: a value missed, a value's boundary off by a
 // word, or a choice swapped for its confusable partner (always the same partner, as a model's
 // confusions are systematic). Deterministic per text and seed, independent of the order asked.
+//
+// Out-of-scope texts (with `outOfScope`): a gold choice outside its field's values, or "none of
+// these" itself, says the message fits none of them. Like sim-answer-key.ts's label teacher, it
+// answers "none of these" (NONE_LABEL) in that field for a hash-chosen share `rate` of such
+// fields, as an LLM offered it mostly would, and otherwise the value whose texts the message reads
+// most like (the nearest centroid of the field's values), as one forced to choose would; a field
+// that does not offer none always gets the nearest value. The gold of such a field is NONE_LABEL,
+// and `accuracy` counts the in-scope texts only.
+import { DEFAULT_FEATURIZER_CONFIG, Featurizer } from "../engine/featurizer.js";
 import { fmix32, hashRange } from "../engine/hash.js";
+import { LabelCentroids } from "../engine/label-centroids.js";
 import { mulberry32, shuffleInPlace } from "../engine/random.js";
 import { canonicalAnswer, locateValue, type OutputField, type StructuredObject } from "../engine/structured-answer.js";
+import { NONE_LABEL } from "../task/none.js";
 import type { SimulatedAnswerKey } from "./sim-answer-key.js";
 
 export interface StructuredKeyOptions {
   fields: readonly OutputField[];
   gold: readonly { text: string; object: StructuredObject }[];
-  /** Share of distinct texts whose whole object the teacher gets right, 0–1. */
+  /** Share of distinct in-scope texts whose whole object the teacher gets right, 0–1. */
   accuracy: number;
   seed?: number;
+  /** Gold choices outside their field's values are out of scope: `rate` of them are answered NONE_LABEL, the rest the nearest value. */
+  outOfScope?: { rate: number };
 }
 
 export type StructuredMistake = "missed_value" | "boundary" | "confused_choice";
@@ -22,9 +35,17 @@ export type StructuredMistake = "missed_value" | "boundary" | "confused_choice";
 export function structuredAnswerKey(options: StructuredKeyOptions): SimulatedAnswerKey & { kinds: Map<string, StructuredMistake> } {
   const { fields, accuracy } = options;
   if (!(accuracy >= 0 && accuracy <= 1)) throw new RangeError(`accuracy must be in [0, 1], got ${accuracy}`);
+  const oos = options.outOfScope;
+  if (oos !== undefined && !(oos.rate >= 0 && oos.rate <= 1)) throw new RangeError(`outOfScope.rate must be in [0, 1], got ${oos.rate}`);
   const seed = options.seed ?? 1;
   const goldObjects = new Map<string, StructuredObject>();
-  for (const g of options.gold) if (!goldObjects.has(g.text)) goldObjects.set(g.text, g.object);
+  const outside = new Map<string, { object: StructuredObject; fields: OutputField[] }>();
+  for (const g of options.gold) {
+    if (goldObjects.has(g.text) || outside.has(g.text)) continue;
+    const off = oos === undefined ? [] : fields.filter((f) => isOutOfScope(f, g.object[f.name]));
+    if (off.length === 0) goldObjects.set(g.text, g.object);
+    else outside.set(g.text, { object: g.object, fields: off });
+  }
   const texts = [...goldObjects.keys()];
   const partners = confusablePartners(fields, seed);
   const difficulty = difficulties(fields, goldObjects, seed);
@@ -45,7 +66,62 @@ export function structuredAnswerKey(options: StructuredKeyOptions): SimulatedAns
   }
   // A mistake that changes nothing canonically (no value, no choice to confuse) is not one.
   const mistakes = [...answers].filter(([text, a]) => a !== gold.get(text)).length;
+  if (outside.size > 0) {
+    const nearest = nearestValues(fields, goldObjects);
+    for (const [text, { object, fields: off }] of outside) {
+      const right: StructuredObject = { ...object };
+      const answer: StructuredObject = { ...object };
+      for (const f of off) {
+        right[f.name] = NONE_LABEL;
+        const offered = f.offersNone === true && uniform(text, seed, SALT_NONE ^ hashRange(f.name, 0, f.name.length, 0)) < oos!.rate;
+        answer[f.name] = offered ? NONE_LABEL : nearest(f, text);
+      }
+      gold.set(text, canonicalAnswer(fields, right));
+      answers.set(text, canonicalAnswer(fields, answer));
+    }
+  }
   return { answers, gold, mistakes, kinds };
+}
+
+/** Salts the draw of a field's "none of these" (per text and field). */
+const SALT_NONE = 0x510e527f;
+
+/** A gold choice that says the message fits none of the field's values: none itself, or a value outside them. */
+function isOutOfScope(f: OutputField, value: unknown): boolean {
+  if (f.kind !== "choice" || typeof value !== "string") return false;
+  return value === NONE_LABEL || !(f.values ?? []).includes(value);
+}
+
+/**
+ * For a choice field and an out-of-scope text, the field's value whose in-scope texts the text
+ * reads most like (cosine to their centroid, in the engine's feature space); the first value
+ * when none of them has texts.
+ */
+function nearestValues(fields: readonly OutputField[], objects: ReadonlyMap<string, StructuredObject>): (f: OutputField, text: string) => string {
+  const texts = [...objects.keys()];
+  const featurizer = Featurizer.fit(texts.length > 0 ? texts : [""], DEFAULT_FEATURIZER_CONFIG);
+  const vectors = texts.map((t) => featurizer.transform(t));
+  const byField = new Map<string, { values: string[]; centroids: LabelCentroids }>();
+  const centroidsOf = (f: OutputField) => {
+    let c = byField.get(f.name);
+    if (c === undefined) {
+      const values = (f.values ?? []).filter((v) => v !== NONE_LABEL);
+      const index = new Map(values.map((v, i) => [v, i]));
+      const members = texts.map((t, i) => ({ i, label: index.get(objects.get(t)![f.name] as string) })).filter((m) => m.label !== undefined);
+      const centroids = new LabelCentroids(members.map((m) => vectors[m.i]), Int32Array.from(members, (m) => m.label!), values.length, featurizer.featureCount);
+      c = { values, centroids };
+      byField.set(f.name, c);
+    }
+    return c;
+  };
+  return (f, text) => {
+    const { values, centroids } = centroidsOf(f);
+    const cos = new Float64Array(values.length);
+    centroids.cosines(featurizer.transform(text), -1, cos);
+    let best = 0;
+    for (let l = 1; l < cos.length; l++) if (!Number.isNaN(cos[l]) && (Number.isNaN(cos[best]) || cos[l] > cos[best])) best = l;
+    return values[best] ?? NONE_LABEL;
+  };
 }
 
 /** Ranking jitter, as a fraction of the difficulties' standard deviation (±): mistakes are mostly, not only, on the hardest texts. */

@@ -4,7 +4,7 @@
 // be found there. A value that is not in the text is reported, never dropped or mended — the
 // answer becomes training data, and the extractor can only learn spans that exist.
 import { canonicalAnswer, locateValue, type StructuredObject } from "../engine/structured-answer.js";
-import { valueTypeName, type TaskOutputField } from "../task/output-fields.js";
+import { choiceAnswers, valueTypeName, type TaskOutputField } from "../task/output-fields.js";
 import { jsonObjectsIn, unwrapFence } from "./json-in-text.js";
 
 /** `label` is the canonical JSON of `object` (canonicalAnswer); extracted values are the input's own characters. */
@@ -49,7 +49,8 @@ function checkField(field: TaskOutputField, given: StructuredObject, text: strin
   if (value === null) return field.nullable || field.kind === "tags" || field.kind === "extract_list" ? { value: null } : { invalid: "is null, but it may not be absent" };
   switch (field.kind) {
     case "choice":
-      return typeof value === "string" && field.values?.includes(value) ? { value } : { invalid: `${describe(value)} is not one of its values` };
+      // "None of these" is an answer of a field that offers it (choiceAnswers).
+      return typeof value === "string" && choiceAnswers(field).includes(value) ? { value } : { invalid: `${describe(value)} is not one of its values` };
     case "boolean":
       return typeof value === "boolean" ? { value } : { invalid: `${describe(value)} is not true or false` };
     case "tags":

@@ -3,7 +3,8 @@
 // which makes off-schema answers impossible; the prompt keeps them rare when it is off.
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { ResponseFormatJSONSchema } from "openai/resources/shared";
-import { outputJsonSchema, valueTypeName, type TaskOutputField } from "../task/output-fields.js";
+import { NONE_LABEL } from "../task/none.js";
+import { choiceAnswers, outputJsonSchema, valueTypeName, type TaskOutputField } from "../task/output-fields.js";
 import type { StructuredTask } from "../task/structured.js";
 import type { FewShotExample } from "./types.js";
 
@@ -13,6 +14,7 @@ export function buildStructuredSystemPrompt(task: Pick<StructuredTask, "instruct
     return `- ${JSON.stringify(f.name)}: ${fieldHolds(f)}${description ? `. ${description.replace(/\s+/g, " ")}` : ""}`;
   });
   const copies = fields.some((f) => f.kind === "extract" || f.kind === "extract_list");
+  const none = fields.some((f) => f.offersNone === true);
   return [
     task.instructions.trim(),
     "",
@@ -21,6 +23,10 @@ export function buildStructuredSystemPrompt(task: Pick<StructuredTask, "instruct
     "",
     // The gateway checks every copied value against the message and refuses the answer otherwise.
     ...(copies ? ["Copy values taken from the message character for character: do not rephrase, correct, translate or reformat them."] : []),
+    // Forced to choose, a model names the nearest value for a message that fits none, and nothing downstream could tell.
+    ...(none
+      ? [`Answer ${JSON.stringify(NONE_LABEL)} for a field that lists it when the message fits none of that field's other values. That is not null: null means the message does not say.`]
+      : []),
     "Give every field (null where the field allows it and the message does not say). Answer with the JSON object only, without any other text.",
   ].join("\n");
 }
@@ -30,7 +36,7 @@ function fieldHolds(f: TaskOutputField): string {
   const list = (values: readonly string[] | undefined) => (values ?? []).map((v) => JSON.stringify(v)).join(", ");
   switch (f.kind) {
     case "choice":
-      return `one of ${list(f.values)}${orNull}`;
+      return `one of ${list(choiceAnswers(f))}${orNull}`;
     case "boolean":
       return `true or false${orNull}`;
     case "tags":

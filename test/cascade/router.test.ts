@@ -65,7 +65,7 @@ describe("Router", () => {
   it("never answers with the out-of-scope label", () => {
     const text = "lorem ipsum dolor sit amet 3 consectetur";
     expect(withOther.predict(text).label).toBe("other");
-    const router = new Router({ ...SETTINGS, outOfScopeLabel: "other" });
+    const router = new Router({ ...SETTINGS, isNone: (label) => label === "other" });
     router.setSpecialist(withOther, 0);
     expect(router.route(text)).toMatchObject({ decision: "teacher", reason: "out_of_scope_label", prediction: "other" });
     expect(router.route(WEATHER)).toMatchObject({ decision: "specialist", prediction: "weather" });

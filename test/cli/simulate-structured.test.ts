@@ -51,6 +51,23 @@ describe("apprentice simulate, structured task", () => {
     expect(json.teacher_only_accuracy as number).toBeGreaterThan(0.85);
   });
 
+  it('takes gold "none_of_these" as out of scope: the simulated teacher answers it at --none-rate, the specialist never does', async () => {
+    const offTopic = ["what is the weather in Lisbon on Sunday", "recommend a pizza place nearby", "who won the chess final yesterday", "how tall is the Eiffel tower", "tell me a joke about cats", "translate good morning into Spanish", "when does the museum open", "is it going to snow on Mars"];
+    const none = (text: string, i: number) => JSON.stringify({ text: `${text} ${i}`, output: { intent: "none_of_these", amount: null, currency: null, recipient: null, when: null } });
+    const stream = (await readFile(STREAM, "utf8")).trim().split("\n");
+    // One off-topic message in ten, mixed in; eight others held out.
+    const mixed = stream.flatMap((line, i) => (i % 9 === 0 ? [line, none(offTopic[i % offTopic.length], i)] : [line]));
+    await writeFile(join(dir, "with-none.jsonl"), `${mixed.join("\n")}\n`);
+    const holdout = (await readFile(HOLDOUT, "utf8")).trim().split("\n");
+    await writeFile(join(dir, "holdout-none.jsonl"), `${[...holdout, ...offTopic.map((t, i) => none(t, 10_000 + i))].join("\n")}\n`);
+    const r = await run("simulate", "--task", TASK, "--stream", "with-none.jsonl", "--holdout", "holdout-none.jsonl", "--teacher", "sim", "--none-rate", "1", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as Record<string, number | null>;
+    expect(json.holdout_out_of_scope).toBe(offTopic.length);
+    expect(json.holdout_out_of_scope_answered).toBe(0);
+    expect(json.holdout_in_scope_coverage as number).toBeGreaterThan(0);
+  });
+
   it.each([
     ["a value not in its text", { text: "send 50 euros to Anna", output: { intent: "send_money", amount: "70", currency: "EUR", recipient: "Anna", when: null } }, /line 2: output: field amount: "70" does not occur/],
     ["an off-enum choice", { text: "send 50 euros to Anna", output: { intent: "donate", amount: "50", currency: "EUR", recipient: "Anna", when: null } }, /line 2: output: field intent: "donate" is not one of its values/],

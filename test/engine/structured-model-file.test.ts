@@ -69,6 +69,13 @@ describe("structured model file", () => {
     expect(loaded.knows(known.replace("send_money", "close_account"))).toBe(false);
   });
 
+  it("keeps which choice fields offer none of these, and reads files written before the flag", () => {
+    const offering = FIELDS.map((f) => (f.kind === "choice" ? { ...f, offersNone: true } : f));
+    const withNone = trainStructuredSpecialist(offering, examples.slice(0, 60));
+    expect(decodeStructuredModel(encodeStructuredModel(withNone)).fields.filter((f) => f.offersNone).map((f) => f.name)).toEqual(["intent", "currency", "channel"]);
+    expect(decodeStructuredModel(encodeStructuredModel(model)).fields.some((f) => "offersNone" in f)).toBe(false);
+  });
+
   it("loads from a view at an odd offset of a larger buffer", () => {
     const bytes = encodeStructuredModel(model);
     const big = new Uint8Array(bytes.length + 3);

@@ -709,6 +709,29 @@ export function storeSuite(target: StoreTarget): void {
         await expect(store.requests.series("support", window, 0)).rejects.toThrow(/bucket size/);
       });
 
+      it("counts a structured task's none answers by the markers of its choice fields, case and wildcards taken literally", async () => {
+        const object = (intent: string, currency: string | null, recipient: string | null) => JSON.stringify({ intent, currency, recipient });
+        const at = (id: string, over: Partial<RequestInput>) => base(id, { task: "transfers", created_at: T0 + 1000, ...over });
+        await store.requests.insertMany([
+          at("a", { source: "teacher", label: object("none_of_these", null, null) }),
+          at("b", { source: "teacher", label: object("send_money", "none_of_these", "Anna") }),
+          // Not none answers: a copied value that says it (escaped in the JSON), another case, a LIKE wildcard's match.
+          at("c", { label: object("send_money", "EUR", '"intent":"none_of_these"') }),
+          at("d", { label: object("send_money", "EUR", "none_of_these") }),
+          at("e", { label: object("None_Of_These", "EUR", null) }),
+          at("f", { label: object("noneXofXthese", "EUR", null) }),
+          // An audit the teacher answered none: the specialist gave an object to an out-of-scope input.
+          at("g", { audited: true, label: object("send_money", "EUR", null), teacher_label: object("none_of_these", null, null) }),
+        ]);
+        const none = { markers: ['"intent":"none_of_these"', '"currency":"none_of_these"'] };
+        const stats = await store.requests.stats("transfers", { none });
+        expect(stats).toMatchObject({ requests: 7, none_answers: 2, audited_none: 1, audited: 1 });
+        const series = await store.requests.series("transfers", { since: T0, until: T0 + HOUR, none }, HOUR);
+        expect(series.map((b) => b.none_of_these)).toEqual([2]);
+        expect((await store.requests.stats("transfers", { none: { markers: [] } })).none_answers).toBe(0);
+        expect((await store.requests.stats("transfers", { none: { label: object("none_of_these", null, null) } })).none_answers).toBe(1);
+      });
+
       it("lists the review queue until a human or feedback example settles the text", async () => {
         await store.tasks.create(task("support"));
         const at = (minute: number, id: string, over: Partial<RequestInput>) => base(id, { created_at: T0 + minute * 60_000, ...over });

@@ -9,6 +9,8 @@ import type { AddressInfo } from "node:net";
 export type Fault =
   /** A valid completion answering `label` (the normal mode). */
   | { kind: "answer"; label: string }
+  /** A completion whose content is `content` as it is (a structured task's object, say). */
+  | { kind: "content"; content: string }
   /** Accepts the request and never answers: the client's timeout has to end it. */
   | { kind: "timeout" }
   /** Headers at once, then the body a few bytes every `intervalMs` (a slow stream). */
@@ -28,6 +30,7 @@ export type Fault =
 
 export const fault = {
   answer: (label: string): Fault => ({ kind: "answer", label }),
+  content: (content: string): Fault => ({ kind: "content", content }),
   timeout: (): Fault => ({ kind: "timeout" }),
   slowStream: (label: string, intervalMs: number): Fault => ({ kind: "slow_stream", label, intervalMs }),
   slowResponse: (label: string, delayMs: number): Fault => ({ kind: "slow_response", label, delayMs }),
@@ -123,6 +126,8 @@ export class FaultTeacher {
     switch (f.kind) {
       case "answer":
         return send(res, 200, completion(JSON.stringify({ label: f.label })));
+      case "content":
+        return send(res, 200, completion(f.content));
       case "off_label":
         return send(res, 200, completion(JSON.stringify({ label: f.label })));
       case "empty_choices":

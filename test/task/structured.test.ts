@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseTask, TaskError } from "../../src/task/definition.js";
+import { NONE_LABEL, parseTask, TaskError } from "../../src/task/definition.js";
+import { choiceAnswers, noneFields, outputJsonSchema } from "../../src/task/output-fields.js";
 import { isStructuredTask, outputFields, parseAnyTask, parseStructuredTask } from "../../src/task/structured.js";
 import { loadAnyTaskFile, loadTaskFile, parseAnyTaskText } from "../../src/task/task-file.js";
 
@@ -26,6 +27,41 @@ describe("parseStructuredTask", () => {
     expect(() => parseStructuredTask({ ...structuredTask, name: "Bad Name", routing: { max_error: 2 } })).toThrow(/^invalid task: name: .*; routing\.max_error: /);
     expect(() => parseStructuredTask({ name: "s", instructions: "x" })).toThrow(/invalid task: output: /);
     expect(() => parseStructuredTask({ ...structuredTask, instructions: "bad \u0000 text" })).toThrow(/invalid task: instructions: /);
+  });
+});
+
+describe('"none of these" in the choice fields of a structured task', () => {
+  const capture = { fingerprints: ["a".repeat(64)], model: "gpt-app", via: "response_format" };
+  const output = { properties: { intent: { enum: ["a", "b"] }, currency: { enum: ["EUR", null] }, topics: { tags: ["x"] }, flag: { type: "boolean" } } };
+
+  it("is offered by every choice field of a declared task, in the teacher's schema, and by no other field", () => {
+    const fields = outputFields(parseStructuredTask({ name: "s", instructions: "x", output }));
+    expect(fields.map((f) => [f.name, f.offersNone === true])).toEqual([["intent", true], ["currency", true], ["topics", false], ["flag", false]]);
+    expect(fields.map((f) => f.values)).toEqual([["a", "b"], ["EUR"], ["x"], undefined]);
+    const schema = outputJsonSchema(fields) as { properties: Record<string, { enum?: unknown[]; items?: { enum: unknown[] } }> };
+    expect(schema.properties.intent.enum).toEqual(["a", "b", NONE_LABEL]);
+    expect(schema.properties.currency.enum).toEqual(["EUR", NONE_LABEL, null]);
+    expect(schema.properties.topics.items!.enum).toEqual(["x"]);
+  });
+
+  it("is not offered by a captured task's fields: their schema is the app's", () => {
+    const fields = outputFields(parseStructuredTask({ name: "s", instructions: "x", output, capture }));
+    expect(fields.some((f) => f.offersNone === true)).toBe(false);
+    expect((outputJsonSchema(fields) as { properties: { intent: { enum: unknown[] } } }).properties.intent.enum).toEqual(["a", "b"]);
+  });
+
+  it("is offered once when a field's enum holds it already, where it means none of these too", () => {
+    const fields = outputFields(parseStructuredTask({ name: "s", instructions: "x", output: { properties: { intent: { enum: ["a", NONE_LABEL, "b"] } } } }));
+    expect(choiceAnswers(fields[0])).toEqual(["a", NONE_LABEL, "b"]);
+    expect((outputJsonSchema(fields) as { properties: { intent: { enum: unknown[] } } }).properties.intent.enum).toEqual(["a", NONE_LABEL, "b"]);
+    expect(noneFields(fields, { intent: NONE_LABEL })).toEqual(["intent"]);
+  });
+
+  it("takes a none block as a label task does, but not on a captured task", () => {
+    expect(parseStructuredTask({ name: "s", instructions: "x", output, none: { answer: "Sorry." } }).none).toEqual({ answer: "Sorry." });
+    expect(parseStructuredTask({ name: "s", instructions: "x", output, none: { upstream_model: "gpt-up" } }).none).toEqual({ upstream_model: "gpt-up" });
+    expect(() => parseStructuredTask({ name: "s", instructions: "x", output, none: { answer: "a", upstream_model: "m" } })).toThrow(/set answer or upstream_model, not both/);
+    expect(() => parseStructuredTask({ name: "s", instructions: "x", output, capture, none: { answer: "Sorry." } })).toThrow(/^invalid task: none: a captured task follows its app's schema/);
   });
 });
 

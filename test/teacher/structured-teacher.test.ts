@@ -1,8 +1,8 @@
 // The OpenAI teacher on a structured task, through the official SDK against the local fake server.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { TaskInput } from "../../src/task/definition.js";
+import { NONE_LABEL, type TaskInput } from "../../src/task/definition.js";
 import { outputJsonSchema } from "../../src/task/output-fields.js";
-import { outputFields } from "../../src/task/structured.js";
+import { outputFields, parseStructuredTask } from "../../src/task/structured.js";
 import { OpenAITeacher } from "../../src/teacher/openai-teacher.js";
 import { FakeOpenAIServer, reply } from "./fake-openai-server.js";
 import { FAKE_KEY, invoiceTask, recordingSleep } from "./helpers.js";
@@ -40,9 +40,13 @@ describe("OpenAITeacher on a structured task", () => {
     expect(schema.required).toEqual(["intent", "urgent", "topics", "amount", "people", "note"]);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.amount).toEqual({ type: ["string", "null"] });
+    // Every choice field offers "none of these" beside its values; tags and booleans do not.
+    expect(schema.properties.intent).toEqual({ type: "string", enum: ["pay", "refund", NONE_LABEL], description: "What the customer wants." });
+    expect(schema.properties.topics).toEqual({ type: "array", items: { type: "string", enum: ["card", "bank"] } });
     const system: string = body.messages[0].content;
     expect(system).toContain("Read the payment request.");
-    expect(system).toContain('- "intent": one of "pay", "refund". What the customer wants.');
+    expect(system).toContain('- "intent": one of "pay", "refund", "none_of_these". What the customer wants.');
+    expect(system).toContain(`Answer "${NONE_LABEL}" for a field that lists it when the message fits none of that field's other values. That is not null: null means the message does not say.`);
     expect(system).toContain('- "amount": text copied from the message, or null when it is not there');
     expect(system).toContain("character for character");
     expect(body.messages.at(-1)).toEqual({ role: "user", content: TEXT });
@@ -96,6 +100,34 @@ describe("OpenAITeacher on a structured task", () => {
     const { people: _people, ...rest } = answer;
     server.enqueue(object(rest));
     expect(await teacher().classify(TEXT)).toMatchObject({ label: null, status: "invalid", reason: "field people: missing" });
+  });
+
+  it('takes "none of these" for a choice field as a valid answer, and nowhere else', async () => {
+    server.enqueue(object({ ...answer, intent: NONE_LABEL }));
+    expect(await teacher().classify(TEXT)).toMatchObject({ status: "ok", label: CANONICAL.replace('"intent":"refund"', `"intent":"${NONE_LABEL}"`) });
+    server.enqueue(object({ ...answer, topics: [NONE_LABEL] }));
+    expect(await teacher().classify(TEXT)).toMatchObject({ label: null, status: "invalid", reason: `field topics: "${NONE_LABEL}" is not one of its values` });
+  });
+
+  it("offers a captured task's teacher nothing beyond the app's schema", async () => {
+    const captured = parseStructuredTask({ ...invoiceTask(), capture: { fingerprints: ["a".repeat(64)], model: "gpt-app", via: "response_format" } });
+    const t = new OpenAITeacher(captured, { apiKey: FAKE_KEY, baseURL: server.baseURL, sleep: recordingSleep().sleep });
+    server.enqueue(object(answer), object({ ...answer, intent: NONE_LABEL }));
+    expect(await t.classify(TEXT)).toMatchObject({ status: "ok", label: CANONICAL });
+    const body = server.requests[0].body;
+    expect(body.response_format.json_schema.schema.properties.intent.enum).toEqual(["pay", "refund"]);
+    expect(body.messages[0].content).not.toContain(NONE_LABEL);
+    expect(await t.classify(TEXT)).toMatchObject({ label: null, status: "invalid", reason: `field intent: "${NONE_LABEL}" is not one of its values` });
+  });
+
+  it("offers none once when a field's enum already holds it", async () => {
+    const own = invoiceTask();
+    const task = parseStructuredTask({ ...own, output: { ...own.output, properties: { ...own.output.properties, intent: { enum: ["pay", NONE_LABEL, "refund"] } } } });
+    const t = new OpenAITeacher(task, { apiKey: FAKE_KEY, baseURL: server.baseURL, sleep: recordingSleep().sleep });
+    server.enqueue(object({ ...answer, intent: NONE_LABEL }));
+    expect((await t.classify(TEXT)).status).toBe("ok");
+    expect(server.requests[0].body.response_format.json_schema.schema.properties.intent.enum).toEqual(["pay", NONE_LABEL, "refund"]);
+    expect(server.requests[0].body.messages[0].content).toContain('- "intent": one of "pay", "none_of_these", "refund"\n');
   });
 
   it("notes an answer cut off at the token limit", async () => {

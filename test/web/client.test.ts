@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiClient, ApiError, errorFromBody, errorMessage, withQuery } from "../../web/src/api/client.js";
 import { routeSummary } from "../../web/src/lib/explain.js";
+import { answerFields, NONE_LABEL } from "../../web/src/lib/structured.js";
 import type { Explanation } from "../../web/src/api/types.js";
 
 function fakeFetch(status: number, body: string) {
@@ -60,5 +61,13 @@ describe("routeSummary", () => {
     expect(routeSummary({ ...base, unknown_share: 0.45, route: { decision: "teacher", reason: "out_of_scope" } }).why).toMatch(/0\.450 is above its cut 0\.400/);
     expect(routeSummary({ ...base, threshold: null, route: { decision: "teacher", reason: "no_threshold" } }).decision).toBe("Sent to the teacher");
     expect(routeSummary({ ...base, route: { decision: "teacher", reason: "no_specialist" } }).why).toMatch(/no trained specialist/);
+  });
+
+  it("names the fields a structured answer says none of these for, when that sent it to the teacher", () => {
+    const fields = answerFields({ properties: { intent: { enum: ["pay", "refund"] }, currency: { enum: ["EUR", "USD"] }, amount: { extract: true } } })!;
+    const output = { intent: NONE_LABEL, currency: "EUR", amount: null };
+    const e = { ...base, label: JSON.stringify(output), output, route: { decision: "teacher" as const, reason: "out_of_scope_label" as const } };
+    expect(routeSummary(e, fields).why).toBe('The specialist\'s answer says "none of these" for intent, which only the teacher gives.');
+    expect(routeSummary({ ...base, route: { decision: "teacher", reason: "out_of_scope_label" } }).why).toMatch(/best label "card_arrival" is the task's out-of-scope label/);
   });
 });

@@ -9,7 +9,7 @@ import { AnswerView, FieldList, HighlightedText } from "../../web/src/components
 import { OutputEditor } from "../../web/src/components/OutputEditor.js";
 import { ReviewQueue } from "../../web/src/components/ReviewQueue.js";
 import { StructuredReportView } from "../../web/src/pages/QualityTab.js";
-import { answerFields } from "../../web/src/lib/structured.js";
+import { answerFields, NONE_LABEL } from "../../web/src/lib/structured.js";
 
 const FIELDS = answerFields({
   properties: {
@@ -122,7 +122,7 @@ describe("ReviewQueue for a structured task", () => {
 
     // The label keys do nothing here (no digit picks a JSON string); the form is the way.
     fireEvent.keyDown(document.body, { key: "1" });
-    fireEvent.keyDown(document.body, { key: "n" });
+    fireEvent.keyDown(document.body, { key: "/" });
     expect(onFeedback).not.toHaveBeenCalled();
 
     fireEvent.input(screen.getByLabelText("recipient"), { target: { value: "Anna" } });
@@ -134,6 +134,68 @@ describe("ReviewQueue for a structured task", () => {
     fireEvent.keyDown(document.body, { key: "s" });
     await screen.findByText("You are through this batch");
     expect(screen.getByText(/done ·/).textContent).toBe("1 done · 1 skipped · 0 remaining");
+  });
+});
+
+describe('"none of these" in a choice field', () => {
+  const NONE = { ...ANSWER, intent: NONE_LABEL, amount: null, recipient: null };
+  const CAPTURED = answerFields({ properties: { intent: { enum: ["send_money", "request_money"] }, topics: { tags: ["rent", "gift"] } } }, { mode: "shadow" })!;
+  const item = (id: string, teacher: object): ReviewItem => ({
+    request_id: id,
+    kind: "disagreement",
+    input: `what is the weather in Lisbon (${id})`,
+    created_at: Date.now() - 60_000,
+    answer: { label: LABEL, source: "specialist", confidence: 0.6 },
+    teacher_label: JSON.stringify(teacher),
+    top: [],
+  });
+
+  it("is shown as none of these, apart from a value and from null", () => {
+    const { container } = render(<FieldList fields={FIELDS} object={{ ...NONE, currency: null }} confidence={{ intent: { confidence: 0.8 } }} />);
+    expect(shownFields(container)).toMatchObject({ intent: "none of these 80%", currency: "—" });
+    const intent = container.querySelector('[data-field="intent"]')!;
+    expect(intent.classList.contains("field-none")).toBe(true);
+    expect(intent.querySelector(".tag-none")!.textContent).toBe("none of these");
+    expect(container.querySelector('[data-field="currency"] .tag-none')).toBeNull();
+    // A review item's answers show it the same way.
+    const answers = render(<AnswerView fields={FIELDS} label={JSON.stringify(NONE)} />);
+    expect(answers.container.querySelector('[data-field="intent"] .tag-none')).not.toBeNull();
+  });
+
+  it("is an option of each choice field's select, and only there", () => {
+    const onSubmit = vi.fn();
+    render(<OutputEditor fields={FIELDS} initial={ANSWER} submitLabel="Save" idPrefix="t" onSubmit={onSubmit} />);
+    const options = (label: string) => Array.from((screen.getByLabelText(label) as HTMLSelectElement).options).map((o) => [o.value, o.textContent]);
+    expect(options("intent")).toEqual([["send_money", "send_money"], ["request_money", "request_money"], ["check_balance", "check_balance"], [NONE_LABEL, "none of these"]]);
+    expect(options("currency")).toEqual([["", "— not said —"], ["EUR", "EUR"], ["USD", "USD"], ["GBP", "GBP"], [NONE_LABEL, "none of these"]]);
+    expect(options("topics").map(([v]) => v)).toEqual(["rent", "gift", "loan"]);
+    fireEvent.change(screen.getByLabelText("currency"), { target: { value: NONE_LABEL } });
+    fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(onSubmit).toHaveBeenCalledWith({ ...ANSWER, currency: NONE_LABEL });
+  });
+
+  it("is what the review queue's n gives for the first choice field, on the form as edited", async () => {
+    const onFeedback = vi.fn().mockResolvedValue({ ok: true });
+    const teacher = { ...ANSWER, amount: null, recipient: null };
+    render(<ReviewQueue items={[item("r1", teacher), item("r2", teacher)]} labels={[]} noneLabel={NONE_LABEL} fields={FIELDS} onFeedback={onFeedback} />);
+    expect(screen.getByText(/none of these for/).textContent).toContain("intent");
+    fireEvent.keyDown(document.body, { key: "n" });
+    expect(onFeedback).toHaveBeenCalledWith("r1", { ...teacher, intent: NONE_LABEL });
+    await screen.findByText(/\(r2\)/);
+    // A field changed in the form first is kept; the button does what n does.
+    fireEvent.click(screen.getByLabelText("urgent"));
+    fireEvent.click(screen.getByRole("button", { name: /None of these \(intent\)/ }));
+    expect(onFeedback).toHaveBeenLastCalledWith("r2", { ...teacher, urgent: true, intent: NONE_LABEL });
+    await screen.findByText("You are through this batch");
+  });
+
+  it("is not offered for a captured task, whose schema is the app's", () => {
+    const onFeedback = vi.fn().mockResolvedValue({ ok: true });
+    render(<ReviewQueue items={[item("r1", { intent: "send_money", topics: [] })]} labels={[]} noneLabel="" fields={CAPTURED} onFeedback={onFeedback} />);
+    fireEvent.keyDown(document.body, { key: "n" });
+    expect(onFeedback).not.toHaveBeenCalled();
+    expect(screen.queryByRole("button", { name: /None of these/ })).toBeNull();
+    expect(Array.from((screen.getByLabelText("intent") as HTMLSelectElement).options).map((o) => o.value)).toEqual(["send_money", "request_money"]);
   });
 });
 

@@ -3,7 +3,8 @@
 // the correction form gives back the object the gateway takes as `output`.
 import { describe, expect, it } from "vitest";
 import { ApiClient } from "../../web/src/api/client.js";
-import { answerFields, answerSummary, highlightSegments, outputFormFrom, outputFromForm, parseAnswer, spansOf, valueText } from "../../web/src/lib/structured.js";
+import { answerFields, answerSummary, highlightSegments, NONE_LABEL, noneField, outputFormFrom, outputFromForm, parseAnswer, spansOf, valueText } from "../../web/src/lib/structured.js";
+import { outputFields, parseStructuredTask } from "../../src/task/structured.js";
 import type { OutputSpec } from "../../src/task/output-fields.js";
 import { OutputSchema } from "../../src/task/output-schema.js";
 import { TRANSFER_OUTPUT } from "../helpers/transfer-requests.js";
@@ -50,6 +51,15 @@ describe("answerFields", () => {
   it("is null for a label task", () => {
     expect(answerFields(undefined)).toBeNull();
   });
+
+  it("offers none of these in every choice field of a declared task, as the gateway does, and none in a captured one's", () => {
+    const task = parseStructuredTask({ name: "t", instructions: "x", output: BLOCKS[0] });
+    expect(answerFields(BLOCKS[0])).toEqual(outputFields(task));
+    expect(answerFields(BLOCKS[0])!.filter((f) => f.offersNone).map((f) => f.name)).toEqual(["intent", "currency"]);
+    expect(answerFields(BLOCKS[0], { mode: "shadow" })!.some((f) => f.offersNone)).toBe(false);
+    expect(noneField(answerFields(BLOCKS[0])!)?.name).toBe("intent");
+    expect(noneField(answerFields(BLOCKS[0], { mode: "shadow" })!)).toBeNull();
+  });
 });
 
 describe("answers as shown", () => {
@@ -64,6 +74,8 @@ describe("answers as shown", () => {
   it("writes values briefly and the whole answer on one line", () => {
     expect([valueText(null), valueText(true), valueText(false), valueText([]), valueText(["a", "b"]), valueText(3)]).toEqual(["—", "yes", "no", "—", "a, b", "3"]);
     expect(answerSummary(fields, { intent: "send_money", amount: "40", currency: null, recipient: "Anna", urgent: false })).toBe("intent: send_money · amount: 40 · currency: — · recipient: Anna · urgent: no");
+    // "None of these" reads as such in a choice field that offers it, and is only text elsewhere.
+    expect(answerSummary(fields, { intent: NONE_LABEL, amount: null, currency: null, recipient: NONE_LABEL, urgent: false })).toBe("intent: none of these · amount: — · currency: — · recipient: none_of_these · urgent: no");
   });
 });
 

@@ -10,7 +10,7 @@ import type { LabelledText } from "../../cascade/holdout-scores.js";
 import { simulationSvg } from "../../cascade/plot-svg.js";
 import { simulate, type Checkpoint, type SimulationResult } from "../../cascade/simulation.js";
 import { describeDatasetWarnings } from "../../data/dataset-report.js";
-import { localTeacherSettings, noneLabel, type Task } from "../../task/definition.js";
+import { localTeacherSettings, NONE_LABEL, noneLabel, type Task } from "../../task/definition.js";
 import { isStructuredTask, type AnyTask, type StructuredTask } from "../../task/structured.js";
 import type { Teacher } from "../../teacher/types.js";
 import { loadDataset } from "../dataset.js";
@@ -18,7 +18,7 @@ import { CliError, PROGRAM, UsageError } from "../errors.js";
 import { count, fixed, keyValues, percent } from "../format.js";
 import { datasetOptions, formatOption, integer, labelColumnOption, onBadRowOption, textColumnOption, type DatasetFlags } from "../options.js";
 import { printLines, warnAll } from "../output.js";
-import { DEFAULT_STRUCTURED_SIM_ACCURACY, structuredSimulation } from "../simulate-structured.js";
+import { DEFAULT_SIM_NONE_RATE, DEFAULT_STRUCTURED_SIM_ACCURACY, structuredSimulation } from "../simulate-structured.js";
 import { loadTask } from "../structured.js";
 
 type SimulateFlags = Omit<DatasetFlags, "data"> & {
@@ -36,8 +36,6 @@ type SimulateFlags = Omit<DatasetFlags, "data"> & {
 
 /** A typical accuracy for a small hosted LLM on a many-label intent task. */
 const DEFAULT_SIM_ACCURACY = 0.83;
-/** How often the simulated teacher answers "none of these" for a text that fits no label (an LLM mostly does). */
-const DEFAULT_SIM_NONE_RATE = 0.9;
 
 function accuracyArg(value: string): number {
   const x = Number(value);
@@ -56,7 +54,7 @@ export function registerSimulate(program: Command): void {
     .addOption(new Option("--teacher <kind>", "sim: simulated from the files' labels; openai: the task's teacher (default: the task's provider)").choices(["sim", "openai"]))
     .addOption(new Option("--teacher-accuracy <x>", `accuracy of the simulated teacher, 0–1 (default: ${DEFAULT_SIM_ACCURACY}; structured task, share of whole objects right: ${DEFAULT_STRUCTURED_SIM_ACCURACY})`).argParser(accuracyArg))
     .option("--holdout <file>", "labelled texts to evaluate the final cascade on (same columns; labels outside the task count as out-of-scope)")
-    .addOption(new Option("--none-rate <x>", `sim: share of out-of-scope texts the teacher answers "none of these" (default ${DEFAULT_SIM_NONE_RATE})`).argParser(accuracyArg))
+    .addOption(new Option("--none-rate <x>", `sim: share of out-of-scope texts the teacher answers "none of these" (structured task: of out-of-scope choice fields, gold "${NONE_LABEL}" or a value outside the field's enum; default ${DEFAULT_SIM_NONE_RATE})`).argParser(accuracyArg))
     .option("--json", "print one JSON object on stdout instead of the summary (structured task: accuracy figures are exact matches of whole objects)")
     .option("--plot <file.svg>", "write an SVG of teacher calls and rolling accuracy")
     .addOption(new Option("--seed <n>", "seed of the run: holdout assignment, audits, training, simulated teacher (default: the task's training.seed)").argParser(integer))

@@ -12,7 +12,7 @@ import { trainStructuredSpecialist } from "../../engine/structured-train.js";
 import { CaptureSettingsSchema } from "../../server/capture/capture-settings.js";
 import type { DiscoveredTask } from "../../server/capture/discovered.js";
 import { startGateway, type Gateway } from "../../server/start.js";
-import { outputJsonSchema } from "../../task/output-fields.js";
+import { compileOutput, outputJsonSchema } from "../../task/output-fields.js";
 import { lastUserText, startSimulatedLlm, type SimulatedLlm } from "../../teacher/simulated-llm-server.js";
 import { fixed, percent } from "../format.js";
 import { demoServerOptions, freshDemoStore } from "./demo-gateway.js";
@@ -114,7 +114,8 @@ export function captureTraffic(data: TransfersData): GoldObject[] {
 export async function replayCapturedCalls(demo: CaptureDemo, progress: (line: string) => void): Promise<CaptureReplay> {
   const { gateway, data } = demo;
   const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: demo.predictKey, maxRetries: 0 });
-  const responseFormat = { type: "json_schema" as const, json_schema: { name: "transfer", strict: true, schema: outputJsonSchema(data.fields) } };
+  // The app's own schema: the output block as written, without the "none of these" a declared task's teacher is offered.
+  const responseFormat = { type: "json_schema" as const, json_schema: { name: "transfer", strict: true, schema: outputJsonSchema(compileOutput(data.task.output)) } };
   const admin = { authorization: `Bearer ${demo.adminKey}` };
   const report = async (): Promise<DiscoveredTask | null> => {
     const res = await fetch(`${gateway.url}/v1/captured`, { headers: admin });

@@ -13,7 +13,7 @@ import type { StructuredSpecialist } from "../../engine/structured-specialist.js
 import { trainStructuredSpecialist } from "../../engine/structured-train.js";
 import { DEFAULT_TEACHER, SIM_TEACHER } from "../../server/runtime/teachers.js";
 import { knobsOf } from "../../task/definition.js";
-import type { TaskOutputField } from "../../task/output-fields.js";
+import { compileOutput, type TaskOutputField } from "../../task/output-fields.js";
 import { isStructuredTask, outputFields, type StructuredTask } from "../../task/structured.js";
 import { loadAnyTaskFile } from "../../task/task-file.js";
 import { structuredAnswerKey } from "../../teacher/sim-structured-key.js";
@@ -95,9 +95,13 @@ export function transfersTeacher(data: TransfersData, accuracy = DEFAULT_STRUCTU
   });
 }
 
-/** The response_format an application sends for the task's object, as OpenAI's strict structured outputs want it. */
-export function transfersResponseFormat(data: Pick<TransfersData, "task" | "fields">) {
-  return structuredResponseFormat(data.fields, data.task.name.replace(/[^A-Za-z0-9_-]/g, "_"));
+/**
+ * The response_format an application sends for the task's object, as OpenAI's strict structured
+ * outputs want it: the app's own schema, the output block as written (no "none of these", which
+ * only the gateway's teacher is offered).
+ */
+export function transfersResponseFormat(data: Pick<TransfersData, "task">) {
+  return structuredResponseFormat(compileOutput(data.task.output), data.task.name.replace(/[^A-Za-z0-9_-]/g, "_"));
 }
 
 /** A reply's message content as the canonical answer it stands for (null when it is not the task's object). */

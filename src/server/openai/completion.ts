@@ -2,7 +2,12 @@
 // specialist answer), in the shape the OpenAI SDKs read: one object, or the same as a stream of
 // chunks. The answer is the message content, or one tool call whose arguments it is.
 import type { FastifyReply } from "fastify";
+import { parseCanonical } from "../../engine/structured-answer.js";
+import { noneLabel } from "../../task/definition.js";
+import { noneAnswerTest, noneFields, type TaskOutputField } from "../../task/output-fields.js";
+import { isStructuredTask, outputFields, type AnyTask } from "../../task/structured.js";
 import type { PredictResult } from "../runtime/predict.js";
+import { answerContent, type AnswerFormat } from "./chat-request.js";
 
 export interface CompletionParts {
   /** `chatcmpl-<request id>`: the completion's id leads to its row in the request log. */
@@ -10,10 +15,12 @@ export interface CompletionParts {
   requestId: string;
   /** The model name as the app asked for it. */
   model: string;
-  /** The answer text: the content, or the tool call's arguments. */
+  /** The answer text: the content, or the tool call's arguments (or the refusal). */
   content: string;
   /** Answer as this tool's call instead of as content. */
   tool?: { name: string };
+  /** `content` is a refusal: the message's `refusal`, its content null (see taskReply). */
+  refusal?: boolean;
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   /** What the gateway decided, beside the OpenAI fields. */
   apprentice: object;
@@ -43,12 +50,61 @@ export function roughTokens(text: string): number {
 
 const toolCallId = (p: CompletionParts) => `call_${p.requestId}`;
 
+/**
+ * What a task model's chat completion says for a prediction (`label`, the answer): the message
+ * content, a refusal, or the request passed on to the upstream LLM.
+ */
+export type TaskReply =
+  /** `refusal`: the content is a refusal (message.content null, message.refusal this text). */
+  | { content: string; refusal?: boolean }
+  /** Forward the request to the upstream LLM under this model and relay its reply. */
+  | { upstream_model: string };
+
+/**
+ * The reply for a task's answer. A label task's is its label's `answer` text (else the label) or
+ * the label as JSON, as `format` asks; a structured task's, its object's JSON. A "none of these"
+ * answer (the none label; a structured object with a choice field answered none) follows the
+ * task's `none` block: `upstream_model` (while the gateway has an upstream LLM) passes the
+ * request on, `answer` is the content. A structured task without either answers as OpenAI does
+ * when a structured output cannot be given: a refusal naming the fields, which the SDKs' parse
+ * helpers surface (message.refusal, parsed null). `hasUpstream`: whether an upstream is configured.
+ */
+export function taskReply(task: AnyTask, format: AnswerFormat, label: string, hasUpstream: boolean): TaskReply {
+  if (isStructuredTask(task)) {
+    const fields = outputFields(task);
+    // A substring test first: most answers are not none, and parsing each would cost every completion.
+    if (!(noneTestOf(fields)?.(label) ?? false)) return { content: answerContent(format, label, undefined) };
+    if (task.none?.upstream_model !== undefined && hasUpstream) return { upstream_model: task.none.upstream_model };
+    if (task.none?.answer !== undefined) return { content: task.none.answer };
+    return { content: noneRefusal(noneFields(fields, parseCanonical(label))), refusal: true };
+  }
+  const none = label === noneLabel(task) ? task.none : undefined;
+  if (none?.upstream_model !== undefined && hasUpstream) return { upstream_model: none.upstream_model };
+  return { content: answerContent(format, label, none?.answer ?? task.labels.find((l) => l.name === label)?.answer) };
+}
+
+/** noneAnswerTest per task's fields (outputFields keeps one array per task), built once. */
+const noneTests = new WeakMap<readonly TaskOutputField[], ((answer: string) => boolean) | undefined>();
+function noneTestOf(fields: readonly TaskOutputField[]): ((answer: string) => boolean) | undefined {
+  if (!noneTests.has(fields)) noneTests.set(fields, noneAnswerTest(fields));
+  return noneTests.get(fields);
+}
+
+/** The refusal of a structured answer some fields of which are "none of these": one sentence naming them. */
+export function noneRefusal(fields: readonly string[]): string {
+  const names = fields.map((f) => JSON.stringify(f));
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  return `The message fits none of the values of ${names.length === 1 ? "field" : "fields"} ${list}, so no answer can be given.`;
+}
+
 /** The chat.completion object. */
 export function completionBody(p: CompletionParts) {
   const message =
-    p.tool === undefined
-      ? { role: "assistant", content: p.content, refusal: null }
-      : { role: "assistant", content: null, refusal: null, tool_calls: [{ id: toolCallId(p), type: "function", function: { name: p.tool.name, arguments: p.content } }] };
+    p.tool !== undefined
+      ? { role: "assistant", content: null, refusal: null, tool_calls: [{ id: toolCallId(p), type: "function", function: { name: p.tool.name, arguments: p.content } }] }
+      : p.refusal === true
+        ? { role: "assistant", content: null, refusal: p.content }
+        : { role: "assistant", content: p.content, refusal: null };
   return {
     id: p.id,
     object: "chat.completion",
@@ -64,12 +120,14 @@ export function completionBody(p: CompletionParts) {
 export function streamCompletion(reply: FastifyReply, p: CompletionParts, includeUsage: boolean): FastifyReply {
   const base = { id: p.id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: p.model };
   const deltas =
-    p.tool === undefined
-      ? [{ role: "assistant", content: "" }, { content: p.content }]
-      : [
+    p.tool !== undefined
+      ? [
           { role: "assistant", content: null, tool_calls: [{ index: 0, id: toolCallId(p), type: "function", function: { name: p.tool.name, arguments: "" } }] },
           { tool_calls: [{ index: 0, function: { arguments: p.content } }] },
-        ];
+        ]
+      : p.refusal === true
+        ? [{ role: "assistant", content: null, refusal: "" }, { refusal: p.content }]
+        : [{ role: "assistant", content: "" }, { content: p.content }];
   const chunks: object[] = [
     ...deltas.map((delta) => ({ ...base, choices: [{ index: 0, delta, finish_reason: null }] })),
     { ...base, choices: [{ index: 0, delta: {}, finish_reason: p.tool === undefined ? "stop" : "tool_calls" }], apprentice: p.apprentice },

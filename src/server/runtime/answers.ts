@@ -2,7 +2,9 @@
 // kind of task: a label of a label task, or an object of a structured task, checked by the rules a
 // teacher's object is held to and turned into its canonical answer (the string the cascade stores).
 import { isStructuredTask, outputFields, type AnyTask } from "../../task/structured.js";
-import { answerLabels, noneLabel } from "../../task/definition.js";
+import type { NoneAnswers } from "../../store/index.js";
+import { answerLabels, NONE_LABEL, noneLabel } from "../../task/definition.js";
+import { noneMarkers } from "../../task/output-fields.js";
 import { checkStructuredObject } from "../../teacher/structured-parse.js";
 
 /** The given answer is not one the task admits; the message names the field and the problem. */
@@ -27,7 +29,19 @@ export function givenAnswer(task: AnyTask, body: { label?: unknown; output?: unk
   return body.label;
 }
 
-/** The task's "none of these" answer; a structured task has none (its fields may be null instead). */
+/**
+ * The task's "none of these" answer, which people may give in reviews and corrections: a label
+ * task's none label; for a structured task, the value a choice field takes (NONE_LABEL), or
+ * nothing when no field offers it (a captured task, or one without choice fields).
+ */
 export function noneAnswerOf(task: AnyTask): string | undefined {
-  return isStructuredTask(task) ? undefined : noneLabel(task);
+  if (!isStructuredTask(task)) return noneLabel(task);
+  return outputFields(task).some((f) => f.offersNone === true) ? NONE_LABEL : undefined;
+}
+
+/** What the request log counts as the task's none answers (its stats' none_answers, audited_none, a series' none_of_these). */
+export function noneAnswersOf(task: AnyTask): NoneAnswers | undefined {
+  if (!isStructuredTask(task)) return { label: noneLabel(task) };
+  const markers = noneMarkers(outputFields(task));
+  return markers.length === 0 ? undefined : { markers };
 }

@@ -77,7 +77,7 @@ export interface TaskRecord {
 }
 
 export interface TaskDetail extends TaskRecord {
-  /** The answer meaning "none of these": the task's out_of_scope_label, else none_of_these; null for a structured task. */
+  /** The answer meaning "none of these": the task's out_of_scope_label, else none_of_these; for a structured task, the value a choice field takes for it (none_of_these), null when no field offers it (a captured task). */
   none_label: string | null;
   model_version: number | null;
   /** The live runtime's figures: what the router uses now (its threshold, the holdout's size). */

@@ -4,21 +4,32 @@
 // Everything is rendered as text nodes: no markup from an answer or an input reaches the page.
 import type { StructuredObject } from "../api/types.js";
 import { pct } from "../lib/format.js";
-import { answerSummary, highlightSegments, parseAnswer, valueText, type AnswerField, type FieldSpan } from "../lib/structured.js";
+import { answerSummary, highlightSegments, isNoneValue, NONE_LABEL, parseAnswer, valueText, type AnswerField, type FieldSpan } from "../lib/structured.js";
 import { Breakable } from "./ui.js";
 
-export function FieldList({ fields, object, confidence, compact = false }: { fields: readonly Pick<AnswerField, "name">[]; object: StructuredObject; confidence?: Record<string, { confidence: number }>; compact?: boolean }) {
+/**
+ * An object as its fields. A choice answered "none of these" (the message fits none of its
+ * values) is shown as such, marked apart from null (the message does not say).
+ */
+export function FieldList({ fields, object, confidence, compact = false }: { fields: readonly Pick<AnswerField, "name" | "offersNone">[]; object: StructuredObject; confidence?: Record<string, { confidence: number }>; compact?: boolean }) {
   return (
     <dl class={`field-list${compact ? " compact" : ""}`} title={compact ? answerSummary(fields, object) : undefined}>
       {fields.map((f) => {
         const c = confidence?.[f.name]?.confidence;
         const v = object[f.name];
         const empty = v === null || v === undefined || (Array.isArray(v) && v.length === 0);
+        const none = isNoneValue(f, v);
         return (
-          <div key={f.name} class="field-item" data-field={f.name}>
+          <div key={f.name} class={`field-item${none ? " field-none" : ""}`} data-field={f.name}>
             <dt>{f.name}</dt>
             <dd class={empty ? "muted" : undefined}>
-              {valueText(v)}
+              {none ? (
+                <span class="tag tag-none" title={`The message fits none of the values of ${f.name} (${NONE_LABEL})`}>
+                  none of these
+                </span>
+              ) : (
+                valueText(v)
+              )}
               {c !== undefined ? <span class="field-confidence"> {pct(c, 0)}</span> : null}
             </dd>
           </div>

@@ -1,10 +1,11 @@
 // A structured task's correction: one input per field, prefilled with an answer — a choice as a
-// select, a boolean as a checkbox (a select when it may be null), tags as a multi-select, an
-// extracted value as text, a list one value per line — submitted as the object the gateway takes
-// as `output`. The gateway checks it like a teacher's answer (an extracted value must be in the text).
+// select (with "none of these" when the field offers it), a boolean as a checkbox (a select when
+// it may be null), tags as a multi-select, an extracted value as text, a list one value per line —
+// submitted as the object the gateway takes as `output`. The gateway checks it like a teacher's
+// answer (an extracted value must be in the text).
 import { useState } from "preact/hooks";
 import type { StructuredObject } from "../api/types.js";
-import { isCheckbox, outputFormFrom, outputFromForm, type AnswerField, type FormValue, type OutputForm } from "../lib/structured.js";
+import { choiceAnswers, isCheckbox, isNoneValue, outputFormFrom, outputFromForm, type AnswerField, type FormValue, type OutputForm } from "../lib/structured.js";
 
 export interface OutputEditorProps {
   fields: readonly AnswerField[];
@@ -15,11 +16,17 @@ export interface OutputEditorProps {
   /** Prefix of the inputs' ids: two editors may share a page. */
   idPrefix: string;
   onSubmit(output: StructuredObject): void;
+  /** Told the object the form stands for after each change (the review queue's `n` starts from it). */
+  onChange?(output: StructuredObject): void;
 }
 
-export function OutputEditor({ fields, initial, busy = false, submitLabel, idPrefix, onSubmit }: OutputEditorProps) {
+export function OutputEditor({ fields, initial, busy = false, submitLabel, idPrefix, onSubmit, onChange }: OutputEditorProps) {
   const [form, setForm] = useState<OutputForm>(() => outputFormFrom(fields, initial));
-  const set = (name: string, v: FormValue) => setForm({ ...form, [name]: v });
+  const set = (name: string, v: FormValue) => {
+    const next = { ...form, [name]: v };
+    setForm(next);
+    onChange?.(outputFromForm(fields, next));
+  };
   const submit = (e: Event) => {
     e.preventDefault();
     onSubmit(outputFromForm(fields, form));
@@ -66,12 +73,14 @@ function FieldInput({ field: f, id, value, onChange }: { field: AnswerField; id:
     );
   }
   if (f.kind === "choice" || f.kind === "boolean" || f.valueType?.type === "boolean") {
-    const options = f.kind === "choice" ? (f.values ?? []).map((v) => ({ value: v, label: v })) : [{ value: "true", label: "yes" }, { value: "false", label: "no" }];
+    // A choice field that offers "none of these" has it as an option of its own, after the values.
+    const options = f.kind === "choice" ? choiceAnswers(f).map((v) => ({ value: v, label: isNoneValue(f, v) ? "none of these" : v })) : [{ value: "true", label: "yes" }, { value: "false", label: "no" }];
     return (
       <>
         {label}
         <select id={id} value={value} onChange={text}>
-          {f.nullable || value === "" ? <option value="">— none —</option> : null}
+          {/* Null: the message does not say (not "none of these", which says it fits no value). */}
+          {f.nullable || value === "" ? <option value="">— not said —</option> : null}
           {options.map((o) => (
             <option key={o.value} value={o.value}>
               {o.label}

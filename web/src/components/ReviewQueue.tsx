@@ -1,13 +1,14 @@
 // Working through review items one at a time: read the text and both answers, pick the right
 // label (1–5 for the top labels, / to search all labels, n for none of these, s to skip). Each pick
 // is sent as feedback and becomes a gold example. A structured task's item is corrected field by
-// field instead (OutputEditor) and sent as an object; only `s` (skip) has a key there.
+// field instead (OutputEditor) and sent as an object; there `n` answers "none of these" in its
+// first choice field that offers it (the others' selects offer it too) and `s` skips.
 import { useEffect, useReducer, useRef, useState } from "preact/hooks";
 import { errorMessage } from "../api/client.js";
 import type { ReviewItem, ReviewKind, StructuredObject } from "../api/types.js";
 import { ago, pct } from "../lib/format.js";
 import { choices, commandForKey, current, emptyQueue, progress, reduceQueue, type Command } from "../lib/review-queue.js";
-import { parseAnswer, type AnswerField } from "../lib/structured.js";
+import { NONE_LABEL, noneField, outputFormFrom, outputFromForm, parseAnswer, type AnswerField } from "../lib/structured.js";
 import { AnswerView } from "./AnswerView.js";
 import { LabelSearch } from "./LabelSearch.js";
 import { OutputEditor } from "./OutputEditor.js";
@@ -50,13 +51,26 @@ export function ReviewQueue({ items, labels, noneLabel, fields = null, onFeedbac
     retry.current = false;
   }, [items]);
 
+  // A structured task: the field `n` answers none, and the object the form holds now (null: untouched, the item's initial answer).
+  const structuredNone = fields === null ? null : noneField(fields);
+  const edited = useRef<{ id: string; output: StructuredObject } | null>(null);
+  const initialOutput = item === null ? null : (parseAnswer(item.teacher_label) ?? parseAnswer(item.answer.label));
+
   const run = (cmd: Command) => {
     if (cmd.type === "search") setSearching(true);
     else if (cmd.type === "skip") {
       setSearching(false);
       dispatch({ type: "skip" });
-    } else pick(cmd.type === "none" ? noneLabel : cmd.label);
+    } else if (cmd.type === "none" && fields !== null) pickStructuredNone();
+    else pick(cmd.type === "none" ? noneLabel : cmd.label);
   };
+
+  /** The form's object with the first none-offering choice field answered "none of these". */
+  function pickStructuredNone() {
+    if (item === null || fields === null || structuredNone === null) return;
+    const current = edited.current?.id === item.request_id ? edited.current.output : outputFromForm(fields, outputFormFrom(fields, initialOutput));
+    pick(`"none of these" for ${structuredNone.name}`, { ...current, [structuredNone.name]: NONE_LABEL });
+  }
 
   /** `label`: what is being saved, as the page says it; `answer`: what is sent (the label itself by default). */
   function pick(label: string, answer: string | StructuredObject = label) {
@@ -70,15 +84,16 @@ export function ReviewQueue({ items, labels, noneLabel, fields = null, onFeedbac
   }
 
   // The latest state for the document-wide key handler.
-  const latest = useRef({ item, searching, run, structured: fields !== null });
-  latest.current = { item, searching, run, structured: fields !== null };
+  const handlerState = { item, searching, run, structured: fields !== null, none: structuredNone !== null };
+  const latest = useRef(handlerState);
+  latest.current = handlerState;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const { item: it, searching: open, run: go, structured } = latest.current;
+      const { item: it, searching: open, run: go, structured, none } = latest.current;
       if (open) return;
       const cmd = commandForKey(e, it, { typing: isTyping(e.target) });
-      // A structured answer has no labels to pick by key: the form corrects it.
-      if (cmd === null || (structured && cmd.type !== "skip")) return;
+      // A structured answer has no labels to pick by key: the form corrects it (n answers none where a field offers it).
+      if (cmd === null || (structured && cmd.type !== "skip" && !(cmd.type === "none" && none))) return;
       e.preventDefault();
       go(cmd);
     };
@@ -160,13 +175,19 @@ export function ReviewQueue({ items, labels, noneLabel, fields = null, onFeedbac
             <OutputEditor
               key={item.request_id}
               fields={fields}
-              initial={parseAnswer(item.teacher_label) ?? parseAnswer(item.answer.label)}
+              initial={initialOutput}
               busy={saving !== null}
               submitLabel="Save correction"
               idPrefix="review-output"
               onSubmit={(output) => pick("the corrected answer", output)}
+              onChange={(output) => (edited.current = { id: item.request_id, output })}
             />
             <div class="button-row">
+              {structuredNone !== null ? (
+                <button type="button" class="button" disabled={saving !== null} onClick={pickStructuredNone} aria-keyshortcuts="n" title={`Save the form's answer with ${structuredNone.name} "none of these": the message fits none of its values`}>
+                  <kbd>n</kbd> None of these ({structuredNone.name})
+                </button>
+              ) : null}
               <button type="button" class="button ghost" onClick={() => run({ type: "skip" })} aria-keyshortcuts="s">
                 <kbd>s</kbd> Skip
               </button>
@@ -217,7 +238,7 @@ export function ReviewQueue({ items, labels, noneLabel, fields = null, onFeedbac
       </article>
       {fields !== null ? (
         <p class="hint keys-hint">
-          Keys: <kbd>s</kbd> skip (outside the form). The form starts from the teacher's answer when there is one, else the returned answer.
+          Keys (outside the form): {structuredNone !== null ? <><kbd>n</kbd> none of these for {structuredNone.name} · </> : null}<kbd>s</kbd> skip. The form starts from the teacher's answer when there is one, else the returned answer.
         </p>
       ) : (
         <p class="hint keys-hint">

@@ -1,8 +1,10 @@
 // Why the router sends an input where it does, in words, from POST /explain's reply.
 import type { Explanation } from "../api/types.js";
 import { prob } from "./format.js";
+import { noneFields, type AnswerField } from "./structured.js";
 
-export function routeSummary(e: Explanation): { decision: string; why: string } {
+/** `fields`: a structured task's (null or absent for a label task). */
+export function routeSummary(e: Explanation, fields: readonly AnswerField[] | null = null): { decision: string; why: string } {
   const decision = e.route.decision === "specialist" ? "Specialist answers" : "Sent to the teacher";
   const c = prob(e.confidence);
   const t = prob(e.threshold);
@@ -13,8 +15,11 @@ export function routeSummary(e: Explanation): { decision: string; why: string } 
       return { decision, why: `Confidence ${c} is below the threshold ${t}.` };
     case "out_of_scope":
       return { decision, why: `The out-of-scope score ${prob(e.unknown_share)} is above its cut ${prob(e.unknown_share_cut)}, whatever the confidence.` };
-    case "out_of_scope_label":
+    case "out_of_scope_label": {
+      const none = fields !== null && e.output ? noneFields(fields, e.output) : [];
+      if (none.length > 0) return { decision, why: `The specialist's answer says "none of these" for ${none.join(", ")}, which only the teacher gives.` };
       return { decision, why: `The specialist's best label "${e.label ?? ""}" is the task's out-of-scope label, which only the teacher gives.` };
+    }
     case "no_threshold":
       return { decision, why: "The live model has no threshold that keeps the error under the task's max error, so it answers nothing yet." };
     case "no_specialist":

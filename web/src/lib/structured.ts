@@ -3,7 +3,10 @@
 // as short text, extracted spans cut into highlightable segments, and the correction form's state.
 // The fields are compiled by the gateway's own code (src/task/output-fields.ts: no zod, no Node).
 import type { OutputSpec, StructuredObject } from "../api/types.js";
-import { compileOutput, type TaskOutputField } from "../../../src/task/output-fields.js";
+import { NONE_LABEL } from "../../../src/task/none.js";
+import { choiceAnswers, compileOutput, isNoneValue, noneFields, offeringNone, type TaskOutputField } from "../../../src/task/output-fields.js";
+
+export { NONE_LABEL, choiceAnswers, isNoneValue, noneFields };
 
 /** A field of a structured task's answer: the gateway's own compiled form (src/task/output-fields.ts). */
 export type AnswerField = TaskOutputField;
@@ -11,10 +14,27 @@ export type FieldKind = AnswerField["kind"];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The fields of a structured task's output block, in its order; null for a label task (no block). */
-export function answerFields(output: OutputSpec | undefined): AnswerField[] | null {
+/**
+ * The fields of a structured task's output block, in its order; null for a label task (no block).
+ * `capture`: the task's capture block. A declared task's choice fields offer "none of these"
+ * (NONE_LABEL), as the gateway's do (src/task/structured.ts outputFields); a captured task's
+ * follow the app's schema and do not.
+ */
+export function answerFields(output: OutputSpec | undefined, capture?: unknown): AnswerField[] | null {
   // The gateway validated the block when the task was stored.
-  return output === undefined ? null : compileOutput(output);
+  if (output === undefined) return null;
+  const fields = compileOutput(output);
+  return capture === undefined ? offeringNone(fields) : fields;
+}
+
+/** The first choice field that offers "none of these": what the review queue's `n` answers none (null: none offers it). */
+export function noneField(fields: readonly AnswerField[]): AnswerField | null {
+  return fields.find((f) => f.offersNone === true) ?? null;
+}
+
+/** A field's value as short text (valueText), "none of these" for a none answer of a field that offers it. */
+export function fieldValueText(f: Pick<AnswerField, "offersNone">, value: unknown): string {
+  return isNoneValue(f, value) ? "none of these" : valueText(value);
 }
 
 /** The object an answer's label stands for (its canonical JSON), or null for no answer or a label that is not an object. */
@@ -37,8 +57,8 @@ export function valueText(value: unknown): string {
 }
 
 /** "intent: send_money · amount: 40 · …": the whole answer on one line (a table cell's title, a search). */
-export function answerSummary(fields: readonly Pick<AnswerField, "name">[], object: StructuredObject): string {
-  return fields.map((f) => `${f.name}: ${valueText(object[f.name])}`).join(" · ");
+export function answerSummary(fields: readonly Pick<AnswerField, "name" | "offersNone">[], object: StructuredObject): string {
+  return fields.map((f) => `${f.name}: ${fieldValueText(f, object[f.name])}`).join(" · ");
 }
 
 // --- highlighting extracted values ---

@@ -34,7 +34,7 @@ function originText(e: Example): string {
 export function ExamplesTab({ name, task }: { name: string; task: TaskDetail }) {
   const { api } = useSession();
   const labels = (task.definition.labels ?? []).map((l) => l.name);
-  const fields = useMemo(() => answerFields(task.definition.output), [task]);
+  const fields = useMemo(() => answerFields(task.definition.output, task.definition.capture), [task]);
   const [form, setForm] = useState<ExampleQuery>({});
   const [applied, setApplied] = useState<ExampleQuery>({});
   // The cursors of the pages before the current one: "Previous" pops one.

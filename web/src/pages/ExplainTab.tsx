@@ -17,7 +17,7 @@ interface Tried {
 
 export function ExplainTab({ name, task }: { name: string; task?: TaskDetail }) {
   const { api } = useSession();
-  const fields = useMemo(() => answerFields(task?.definition.output), [task]);
+  const fields = useMemo(() => answerFields(task?.definition.output, task?.definition.capture), [task]);
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<Tried | null>(null);
@@ -83,7 +83,7 @@ export function ExplainTab({ name, task }: { name: string; task?: TaskDetail }) 
 }
 
 function Result({ input, e, fields }: { input: string; e: Explanation; fields: readonly AnswerField[] | null }) {
-  const { decision, why } = routeSummary(e);
+  const { decision, why } = routeSummary(e, fields);
   return (
     <Section title="What the router would do" id="explain-result-title">
       {fields === null ? <p class="muted small quote">“{input.length > 160 ? `${input.slice(0, 159)}…` : input}”</p> : <HighlightedText text={input} spans={spansOf(e.fields)} fields={fields} />}

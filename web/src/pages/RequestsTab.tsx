@@ -37,7 +37,7 @@ function queryOf(f: FilterForm): RequestQuery {
 
 export function RequestsTab({ name, task }: { name: string; task: TaskDetail }) {
   const labels = (task.definition.labels ?? []).map((l) => l.name);
-  const fields = useMemo(() => answerFields(task.definition.output), [task]);
+  const fields = useMemo(() => answerFields(task.definition.output, task.definition.capture), [task]);
   const hashed = task.definition.privacy === "hash_inputs";
   const [form, setForm] = useState<FilterForm>(NO_FILTER);
   const [applied, setApplied] = useState<RequestQuery>({});

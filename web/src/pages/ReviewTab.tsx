@@ -14,8 +14,8 @@ export function ReviewTab({ name, task }: { name: string; task: TaskDetail }) {
   const { api } = useSession();
   const [kind, setKind] = useState<KindFilter>("all");
   const queue = useApi((a) => a.review(name, kind, 50), [name, kind]);
-  const fields = useMemo(() => answerFields(task.definition.output), [task]);
-  // A structured task has no "none of these" (nor labels): its items are corrected field by field.
+  const fields = useMemo(() => answerFields(task.definition.output, task.definition.capture), [task]);
+  // A structured task has no labels: its items are corrected field by field, "none of these" given per choice field.
   const noneLabel = task.none_label ?? "";
   const names = (task.definition.labels ?? []).map((l) => l.name);
   // "None of these" is an answer a person may search for too.

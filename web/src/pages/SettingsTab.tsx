@@ -68,7 +68,7 @@ export function SettingsTab({ name, task, onSaved }: { name: string; task: TaskD
     );
   };
 
-  const fields = answerFields(def.output);
+  const fields = answerFields(def.output, def.capture);
   return (
     <form onSubmit={submit} noValidate>
       {fields !== null ? <AnswerFields fields={fields} /> : null}
@@ -139,7 +139,8 @@ function AnswerFields({ fields }: { fields: readonly AnswerField[] }) {
             <dd>
               {KIND_TEXT[f.kind]}
               {f.values ? `: ${f.values.join(", ")}` : ""}
-              {f.nullable ? " (may be none)" : ""}
+              {f.nullable ? " (may be null: not said)" : ""}
+              {f.offersNone ? <span class="muted"> · or none of these</span> : null}
               {f.description ? <span class="muted"> — {f.description}</span> : null}
             </dd>
           </div>
