@@ -197,15 +197,14 @@ interface QueuedInsert {
  */
 export type NoneAnswers = { label: string } | { markers: readonly string[] };
 
-/** The window options that say what counts as a none answer: `none`, or `noneLabel` for `{label: noneLabel}`. */
+/** The window option that says what counts as a none answer (absent: nothing does). */
 export interface NoneWindow {
   none?: NoneAnswers;
-  noneLabel?: string;
 }
 
 /** Whether `column` holds a none answer (false for every row when nothing counts as one). */
 function isNoneAnswer(eb: EB, column: "label" | "teacher_label", window: NoneWindow, dialect: StoreDialect): Expression<SqlBool> {
-  const none = window.none ?? (window.noneLabel === undefined ? undefined : { label: window.noneLabel });
+  const { none } = window;
   if (none === undefined) return eb.lit(false);
   if ("label" in none) return eb(column, "=", none.label);
   if (none.markers.length === 0) return eb.lit(false);

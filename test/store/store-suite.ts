@@ -685,7 +685,7 @@ export function storeSuite(target: StoreTarget): void {
         ]);
         // A window starting mid-hour: the first bucket is the whole hour's start, counting only the window's part.
         const window = { since: T0 + 30 * 60_000, until: T0 + 5 * HOUR };
-        const series = await store.requests.series("support", { ...window, noneLabel: "none_of_these" }, HOUR);
+        const series = await store.requests.series("support", { ...window, none: { label: "none_of_these" } }, HOUR);
         expect(series.map((b) => b.start)).toEqual([T0, T0 + HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR, T0 + 4 * HOUR]);
         expect(series.map((b) => b.requests)).toEqual([1, 0, 0, 2, 1]);
         expect(series[0]).toMatchObject({ teacher: 1, specialist: 0, teacher_calls: 1, none_of_these: 1 });
@@ -693,7 +693,7 @@ export function storeSuite(target: StoreTarget): void {
         // Without a none label nothing counts as none of these.
         expect((await store.requests.series("support", window, HOUR)).map((b) => b.none_of_these)).toEqual([0, 0, 0, 0, 0]);
         expect(series[3]).toMatchObject({ specialist: 1, none: 1, teacher_calls: 2 });
-        const stats = await store.requests.stats("support", { ...window, noneLabel: "none_of_these" });
+        const stats = await store.requests.stats("support", { ...window, none: { label: "none_of_these" } });
         expect(stats.none_answers).toBe(1);
         const sum = (f: (b: (typeof series)[number]) => number) => series.reduce((t, b) => t + f(b), 0);
         expect(sum((b) => b.requests)).toBe(stats.requests);

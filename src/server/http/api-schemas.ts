@@ -11,7 +11,7 @@ export const epochMsSchema = (what: string) => z.number().int().describe(`${what
 export const StructuredObjectSchema = z.record(z.string(), z.unknown()).meta({
   id: "StructuredObject",
   description:
-    "A structured task's answer: one key per field of its output block — a choice's value, true/false, a list of tags, a string copied from the input (null: absent), a list of such strings, a teacher-only field's value. " +
+    "A structured task's answer: one key per field of its output block — a choice's value (or `none_of_these`: the message fits none of its values), true/false, a list of tags, a string copied from the input (null: absent), a list of such strings, a teacher-only field's value. " +
     "In requests (feedback, edits, imports) it is checked as a teacher's answer is: every required field given, no other keys, extracted values found in the text.",
   example: { intent: "send_money", amount: "40", recipient: "Anna", urgent: false },
 });

@@ -4,7 +4,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Store } from "../../store/index.js";
-import { noneLabel } from "../../task/definition.js";
 import { isStructuredTask, outputFields } from "../../task/structured.js";
 import { badRequest, HttpError } from "../http/errors.js";
 import { route } from "../http/route.js";
@@ -14,8 +13,8 @@ import type { GatewayMetrics } from "../operations/metrics.js";
 import type { TaskRuntimes } from "../runtime/task-runtime.js";
 import type { Upstream } from "./upstream.js";
 import type { Capture } from "../capture/capture.js";
-import { answerContent, answerFormat, contentText, objectFormat, refuseUnsupported } from "./chat-request.js";
-import { apprenticeField, completionBody, roughUsage, streamCompletion, wantsUsage } from "./completion.js";
+import { answerFormat, contentText, objectFormat, refuseUnsupported } from "./chat-request.js";
+import { apprenticeField, completionBody, roughUsage, streamCompletion, taskReply, wantsUsage } from "./completion.js";
 import { ChatCompletionRequestSchema, ChatCompletionSchema, OpenAIModelListSchema, OpenAIModelSchema } from "./schemas.js";
 
 export const TASK_MODEL_PREFIX = "task:";
@@ -100,6 +99,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
       description:
         "For `model: \"task:<name>\"` (or a model alias configured for a task) the last user message is classified and the reply's content is the label's `answer` (or the label). " +
         "A \"none of these\" answer follows the task's `none` block: its `answer`, or with `upstream_model` the request forwarded to the upstream LLM under that model and its reply relayed (header `x-apprentice-request-id` names the logged request). " +
+          "For a structured task a none answer (a choice field `none_of_these`) follows `none` the same way; without a `none` block the reply is a refusal: `message.content` null and `message.refusal` naming the fields (streamed as `refusal` deltas). " +
         "Any other model is forwarded unchanged to the configured upstream LLM, whose status and body are relayed (including its own errors). " +
         "`stream: true` answers with server-sent events (`chat.completion.chunk` objects, then `data: [DONE]`). " +
         "For a task model, `response_format` `json_object` makes the content `{\"label\": …}`, and `json_schema` fills the schema's one (required) string property with the label; " +
@@ -153,15 +153,14 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
       // predictOne throws (503/502) after logging when there is no label to answer with.
       const label = result.label;
       if (label === null) throw new Error(`prediction ${result.request_id} has no label`);
-      const none = !structured && label === noneLabel(task) ? task.none : undefined;
+      const answer = taskReply(task, format, label, upstream !== undefined);
       // "None of these" with an upstream model configured: the app gets the LLM's own reply, as it would without Apprentice.
-      if (none?.upstream_model !== undefined && upstream !== undefined) {
+      if ("upstream_model" in answer) {
         reply.raw.setHeader("x-apprentice-request-id", result.request_id);
-        return upstream.forward({ ...body, model: none.upstream_model }, reply, { metrics });
+        return upstream!.forward({ ...body, model: answer.upstream_model }, reply, { metrics });
       }
-      const content = answerContent(format, label, structured ? undefined : (none?.answer ?? task.labels.find((l) => l.name === label)?.answer));
       const apprentice = apprenticeField(result);
-      const parts = { id: `chatcmpl-${result.request_id}`, requestId: result.request_id, model, content, usage: roughUsage(messages, content, contentText), apprentice };
+      const parts = { id: `chatcmpl-${result.request_id}`, requestId: result.request_id, model, ...answer, usage: roughUsage(messages, answer.content, contentText), apprentice };
       return body.stream === true ? streamCompletion(reply, parts, wantsUsage(body)) : completionBody(parts);
     },
   );

@@ -31,8 +31,11 @@ export const ChatCompletionSchema = z
         index: z.number().int(),
         message: z.object({
           role: z.literal("assistant"),
-          content: z.string().nullable().describe("The answer; null when it is a tool call."),
-          refusal: z.null(),
+          content: z.string().nullable().describe("The answer; null for a refusal, and for a captured task's tool call."),
+          refusal: z
+            .string()
+            .nullable()
+            .describe('A structured task\'s answer that cannot be given: a choice field answered "none of these" while the task has no `none` block (null otherwise).'),
           tool_calls: z
             .array(z.object({ id: z.string(), type: z.literal("function"), function: z.object({ name: z.string(), arguments: z.string().describe("The answer object's JSON.") }) }))
             .optional()

@@ -41,7 +41,7 @@ export const TrafficSchema = z
           specialist: z.number().int(),
           teacher: z.number().int(),
           none: z.number().int().describe("Requests nobody could answer (the teacher failed)."),
-          none_of_these: z.number().int().describe('Requests answered "none of these" (the task\'s out_of_scope_label, else none_of_these); part of the sources\' counts, not stacked on them.'),
+          none_of_these: z.number().int().describe('Requests answered "none of these" (the task\'s out_of_scope_label, else none_of_these; for a structured task, answers with a choice field `none_of_these`); part of the sources\' counts, not stacked on them.'),
           cost: z.number().describe("Teacher cost, in the currency of the task's prices."),
           cost_saved: z.number().nullable().describe("The bucket's requests priced at the window's mean cost per teacher call, minus their cost; null when the window has no paid teacher call."),
         }),

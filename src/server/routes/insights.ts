@@ -4,7 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import { assess } from "../../cascade/router.js";
 import { StoreError, type ReviewItem, type TrafficBucket } from "../../store/index.js";
-import { noneAnswerOf } from "../runtime/answers.js";
+import { noneAnswersOf } from "../runtime/answers.js";
 import { badRequest, conflict, notFound } from "../http/errors.js";
 import { route } from "../http/route.js";
 import { modelReport } from "../runtime/model-report.js";
@@ -70,7 +70,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: RouteDeps): vo
       let buckets: TrafficBucket[];
       try {
         await app.requestLog.flush();
-        buckets = await store.requests.series(name, { ...window, noneLabel: noneAnswerOf(record.definition) }, BUCKET_MS[bucket]);
+        buckets = await store.requests.series(name, { ...window, none: noneAnswersOf(record.definition) }, BUCKET_MS[bucket]);
       } catch (err) {
         if (err instanceof StoreError) throw badRequest(err.message);
         throw err;

@@ -12,7 +12,7 @@ import { epochMsSchema } from "../http/api-schemas.js";
 const LabelTaskInputSchema = GatewayTaskSchema.meta({ id: "LabelTaskInput" });
 
 /** A structured task as the API takes it: the label task's gateway settings (a teacher named, not configured) without its label keys, plus `output`. */
-const StructuredTaskInputSchema = GatewayTaskSchema.omit({ labels: true, out_of_scope_label: true, none: true })
+const StructuredTaskInputSchema = GatewayTaskSchema.omit({ labels: true, out_of_scope_label: true })
   .extend({ output: OutputSchema, capture: CaptureBlockSchema.optional() })
   .meta({ id: "StructuredTaskInput" });
 
@@ -49,7 +49,7 @@ const CircuitSchema = z.object({
 });
 
 export const TaskDetailSchema = TaskRecordSchema.extend({
-  none_label: z.string().nullable().describe('A label task\'s "none of these" answer (its out_of_scope_label, else `none_of_these`), which people may give in reviews and corrections; null for a structured task.'),
+  none_label: z.string().nullable().describe('A label task\'s "none of these" answer (its out_of_scope_label, else `none_of_these`), which people may give in reviews and corrections; for a structured task the value a choice field takes for it, `none_of_these`, null when no field offers it (a captured task).'),
   model_version: z.number().int().nullable().describe("Live specialist version (0: none yet)."),
   cascade: z
     .record(z.string(), z.unknown())

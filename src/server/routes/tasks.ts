@@ -51,7 +51,7 @@ function toTask(body: unknown, teachers: TeacherRegistry, hasUpstream: boolean, 
     if (isTaskRefusal(err)) throw badRequest(err.message);
     throw err;
   }
-  if (!isStructuredTask(task) && task.none?.upstream_model !== undefined && !hasUpstream) {
+  if (task.none?.upstream_model !== undefined && !hasUpstream) {
     throw badRequest("invalid task: none.upstream_model: this gateway has no upstream LLM to pass none-of-these requests to (set APPRENTICE_UPSTREAM_BASE_URL or OPENAI_BASE_URL), so set none.answer instead");
   }
   return task;

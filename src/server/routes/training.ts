@@ -11,7 +11,7 @@ import { epochMsSchema } from "../http/api-schemas.js";
 import { badRequest, conflict } from "../http/errors.js";
 import { timeSchema } from "../http/query-params.js";
 import { route } from "../http/route.js";
-import { noneAnswerOf } from "../runtime/answers.js";
+import { noneAnswersOf } from "../runtime/answers.js";
 import { RetrainBusyError } from "../runtime/task-runtime.js";
 import { taskStats } from "../runtime/task-stats.js";
 import { taskBudgetUse } from "../runtime/teacher-budget.js";
@@ -56,9 +56,9 @@ const StatsSchema = z
     teacher_calls: count.describe("Requests on which the teacher was called: answered by it, audited, or its answer was invalid or failed."),
     audited: count,
     disagreements: count.describe("Audits where the teacher disagreed with the answer given."),
-    none_answers: count.describe('Requests answered "none of these" (the task\'s out_of_scope_label, else none_of_these).'),
+    none_answers: count.describe('Requests answered "none of these" (the task\'s out_of_scope_label, else none_of_these; for a structured task, answers with a choice field `none_of_these`).'),
     none_share: z.number().describe("none_answers / requests (0 without requests)."),
-    audited_none: count.describe('Audits the teacher answered "none of these": out-of-scope inputs the specialist gave a label (each also a disagreement).'),
+    audited_none: count.describe('Audits the teacher answered "none of these": out-of-scope inputs the specialist gave a label (each also a disagreement); for a structured task, answers with a choice field `none_of_these`.'),
     cost: z.number().describe("Teacher cost, in the currency of the task's prices."),
     latency_p50_ms: z.number().nullable(),
     latency_p95_ms: z.number().nullable(),
@@ -161,7 +161,7 @@ export function registerTrainingRoutes(app: FastifyInstance, deps: RouteDeps): v
       const rt = await runtimeOf(runtimes, params.name);
       try {
         await app.requestLog.flush();
-        const stats = taskStats(await store.requests.stats(rt.task.name, { ...window, noneLabel: noneAnswerOf(rt.task) }), rt.task);
+        const stats = taskStats(await store.requests.stats(rt.task.name, { ...window, none: noneAnswersOf(rt.task) }), rt.task);
         if (isStructuredTask(rt.task)) {
           const disagreements = await store.requests.auditDisagreements(rt.task.name, window, MAX_FIELD_AUDITS);
           stats.audit = { ...stats.audit, field_disagreements: fieldDisagreements(outputFields(rt.task), disagreements) };
