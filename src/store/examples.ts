@@ -5,12 +5,12 @@
 // The rule is applied in SQL (an upsert whose DO UPDATE has a WHERE), the same statement on SQLite
 // and PostgreSQL, so concurrent writers cannot break it; rows of one batch are merged first by the
 // same rule, in order (PostgreSQL refuses to upsert one row twice in a statement).
-import { sql } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { chunks, inTransaction, rowsPerInsert, toNullableNumber, toNumber, type StoreContext } from "./context.js";
 import { StoreError, StoreNotFoundError } from "./errors.js";
 import { textHash } from "./hash.js";
 import { containsText } from "./request-search.js";
-import { EXAMPLE_SOURCES, type ExampleOrigin, type ExampleSource } from "./schema.js";
+import { EXAMPLE_SOURCES, type Database, type ExampleOrigin, type ExampleSource } from "./schema.js";
 
 export interface ExampleInput {
   text: string;
@@ -267,9 +267,12 @@ export class ExampleRepository {
    * origin, key and holdout side; a text `into` has already stays as `into` has it (its label may
    * be a person's) and its copy stays with `from`. The moved rows count as added to `into` now
    * (its revision and clock), so other instances and "changes since the live version" see them.
-   * Labels move as stored: the caller makes sure both tasks read them alike.
+   * Labels move as stored, or as `relabel` rewrites them (a merge of structured tasks whose fields
+   * are in another order: the target's canonical JSON), in the same transaction, a page of rows
+   * at a time; the caller makes sure both tasks read them alike. A rewritten label that is not a
+   * valid label (empty, too long) fails the whole move.
    */
-  async moveAll(from: string, into: string): Promise<{ moved: number; kept_existing: number }> {
+  async moveAll(from: string, into: string, relabel?: (label: string) => string): Promise<{ moved: number; kept_existing: number }> {
     const now = this.ctx.now();
     return inTransaction(this.ctx.db, async (trx) => {
       // Both tasks' write locks, the target's with its revision bump (as in addMany).
@@ -277,6 +280,7 @@ export class ExampleRepository {
       if (bumped === undefined) throw new StoreNotFoundError(`no task "${into}"`);
       const source = await trx.updateTable("tasks").set({ revision: sql<number>`revision + 1` }).where("name", "=", from).returning("revision").executeTakeFirst();
       if (source === undefined) throw new StoreNotFoundError(`no task "${from}"`);
+      if (relabel !== undefined) await relabelRows(trx, from, relabel);
       const existing = trx.selectFrom("examples").select("text_hash").where("task", "=", into);
       const moved = await trx
         .updateTable("examples")
@@ -358,6 +362,32 @@ export class ExampleRepository {
 }
 
 /** Applies the ranking rule within one batch, keyed by text hash, keeping first-seen order. */
+/** Rows per statement when moveAll rewrites labels (two bound values a row, far below either dialect's limit). */
+const RELABEL_PAGE_ROWS = 500;
+
+/** Rewrites every label of `task`'s examples through `relabel`, in id order, one UPDATE per page of changed rows. */
+async function relabelRows(trx: Kysely<Database>, task: string, relabel: (label: string) => string): Promise<void> {
+  let after = -1;
+  for (;;) {
+    const page = await trx.selectFrom("examples").select(["id", "label"]).where("task", "=", task).where("id", ">", after).orderBy("id").limit(RELABEL_PAGE_ROWS).execute();
+    if (page.length === 0) return;
+    after = toNumber(page[page.length - 1].id);
+    const changed = page.map((r) => ({ id: toNumber(r.id), label: relabel(r.label) })).filter((r, i) => r.label !== page[i].label);
+    if (changed.length === 0) continue;
+    const cases = sql.join(changed.map((r) => sql`when ${r.id} then ${r.label}`), sql` `);
+    await trx
+      .updateTable("examples")
+      .set({ label: sql<string>`case id ${cases} end` })
+      .where("task", "=", task)
+      .where(
+        "id",
+        "in",
+        changed.map((r) => r.id),
+      )
+      .execute();
+  }
+}
+
 function mergeBatch(rows: readonly ExampleInput[]): Map<string, ExampleInput> {
   const merged = new Map<string, ExampleInput>();
   rows.forEach((row, i) => {

@@ -392,6 +392,34 @@ export class RequestLog {
     return row === undefined ? null : toNumber(row.created_at) + 1;
   }
 
+  /**
+   * Moves up to `limit` of `from`'s newest rows to `into` (a merge), in one statement; returns how
+   * many moved and how many of `from`'s rows are left (its oldest, which retention deletes in
+   * time as any deleted task's). Bounded because a merge holds both tasks' write locks, and on
+   * SQLite the database's: an unbounded UPDATE of a log up to retention's row cap (1 M by
+   * default) would stall every writer for seconds. Rows keep their id, answers and time.
+   */
+  async moveNewest(from: string, into: string, limit: number): Promise<{ moved: number; left: number }> {
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new StoreError(`move limit must be a non-negative integer, got ${limit}`);
+    return inTransaction(this.ctx.db, async (trx) => {
+      const moved =
+        limit === 0
+          ? 0
+          : Number(
+              (
+                await trx
+                  .updateTable("requests")
+                  .set({ task: into })
+                  .where("id", "in", (eb) => eb.selectFrom("requests").select("id").where("task", "=", from).orderBy("created_at", "desc").limit(limit))
+                  .executeTakeFirst()
+              ).numUpdatedRows,
+            );
+      // A count on the (task, created_at) index: a read, far cheaper than moving the rows.
+      const left = await trx.selectFrom("requests").select((eb) => eb.fn.countAll<number | string>().as("n")).where("task", "=", from).executeTakeFirst();
+      return { moved, left: toNumber(left?.n) };
+    });
+  }
+
   /** How many rows the task has in the log (off the event loop where it can be). */
   async count(task: string): Promise<number> {
     const query = this.ctx.db.selectFrom("requests").select((eb) => eb.fn.countAll<number | string>().as("n")).where("task", "=", task).compile();

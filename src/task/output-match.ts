@@ -2,6 +2,8 @@
 // same kind, with the same choice values and the same null-ness. Then an answer stored by one (its
 // canonical JSON, keys in field order) is an answer of the other, unchanged: what merging one
 // task's examples into another needs. Descriptions may differ (they only guide the teacher).
+// sameFieldsInAnyOrder relaxes the order: fields alike but listed otherwise, whose stored answers
+// are the same objects written with their keys in another order (a merge rewrites them).
 import type { TaskOutputField } from "./output-fields.js";
 
 /** The first way `b`'s fields differ from `a`'s (a phrase for a message), or null when they match. */
@@ -29,4 +31,15 @@ export function firstFieldDifference(a: readonly TaskOutputField[], b: readonly 
     if (JSON.stringify(fa.valueType ?? null) !== JSON.stringify(fb.valueType ?? null)) return `${field} holds another type of value in the target`;
   }
   return null;
+}
+
+/**
+ * The first way `b`'s fields differ from `a`'s other than their order (as firstFieldDifference
+ * words it), or null when both have the same fields alike, in whatever order.
+ */
+export function firstDifferenceInAnyOrder(a: readonly TaskOutputField[], b: readonly TaskOutputField[]): string | null {
+  const byName = new Map(b.map((f) => [f.name, f]));
+  // b listed in a's order when it has a's names; otherwise as it is, for the missing / extra message.
+  const reordered = a.every((f) => byName.has(f.name)) && a.length === b.length ? a.map((f) => byName.get(f.name)!) : b;
+  return firstFieldDifference(a, reordered);
 }

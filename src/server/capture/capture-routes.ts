@@ -16,7 +16,7 @@ import { route } from "../http/route.js";
 import type { TaskRuntimes } from "../runtime/task-runtime.js";
 import type { Capture } from "./capture.js";
 import { changeCapturedTask } from "./capture-mode.js";
-import { deleteCaptured, mergeCaptured, renameCaptured, withDescriptions, type CapturedEditDeps } from "./captured-task-edits.js";
+import { deleteCaptured, MERGE_MOVED_REQUESTS_MAX, mergeCaptured, renameCaptured, withDescriptions, type CapturedEditDeps } from "./captured-task-edits.js";
 import { discoveredTask } from "./discovered.js";
 
 const TaskName = z.string().regex(TASK_NAME_PATTERN, "use 1-64 characters a-z, 0-9, '_' or '-', starting with a letter or digit");
@@ -45,7 +45,7 @@ const MergeSchema = z
     into: TaskName,
   })
   .strict()
-  .meta({ id: "CapturedTaskMerge", description: "The captured task to merge into: it must answer with the same fields (names, order, kinds, choice values)." });
+  .meta({ id: "CapturedTaskMerge", description: "The captured task to merge into: it must answer with the same fields (names, kinds, choice values, null-ness), in any order." });
 
 const ShadowSummarySchema = z
   .object({
@@ -94,6 +94,9 @@ const CapturedTaskMergedSchema = z
     into: z.string(),
     moved: z.number().int().describe("Examples moved into the target."),
     kept_existing: z.number().int().describe("Examples whose text the target had already: the target's label was kept."),
+    rewritten: z.boolean().describe("The fields were in another order: the moved answers were rewritten in the target's."),
+    requests_moved: z.number().int().describe("Logged requests of the merged task now the target's (its newest)."),
+    requests_left: z.number().int().describe(`Its older logged requests past the ${MERGE_MOVED_REQUESTS_MAX} moved, left under its name (retention deletes them in time).`),
     task: DiscoveredTaskSchema,
   })
   .meta({ id: "CapturedTaskMerged" });
@@ -190,14 +193,14 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
       tag: "Capture",
       summary: "Merge a captured task into another captured task",
       description:
-        "Its examples move into the target (origin and source kept; a text the target has already keeps the target's label), its fingerprints join the target's so later calls go there, and it is deleted, in one transaction. Its request log stays under its name. A declared (non-captured) target is refused.",
+        `Its examples move into the target (origin and source kept; a text the target has already keeps the target's label; when the fields are alike but in another order, their answers are rewritten in the target's order), its newest ${MERGE_MOVED_REQUESTS_MAX.toLocaleString("en")} logged requests move to the target (older ones stay under its name and age out with retention), its fingerprints join the target's so later calls go there, and it is deleted, in one transaction. A declared (non-captured) target is refused.`,
       body: MergeSchema,
       bodyExample: { into: "transfer-3fa2c1d04b" },
       replies: { 200: { description: "What moved, and the target after the merge.", schema: CapturedTaskMergedSchema } },
       errors: {
         400: "The body is invalid, or names the task itself.",
         404: "No captured task of this name, or no target.",
-        409: `The target is not a captured structured task, its fields differ (the message names the first difference), or the fingerprints would exceed ${MAX_FINGERPRINTS}.`,
+        409: `The target is not a captured structured task, its fields differ other than in order (the message names the first difference), or the fingerprints would exceed ${MAX_FINGERPRINTS}.`,
       },
     },
     async ({ params, body: { into } }) => {

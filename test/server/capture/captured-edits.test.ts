@@ -174,7 +174,8 @@ describe("merging a captured task into another", () => {
 
     const res = await fx.g.request("POST", `/v1/captured/${source.name}/merge`, { body: { into: "transfers" } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ merged: source.name, into: "transfers", moved: 1, kept_existing: 1 });
+    expect(res.body).toMatchObject({ merged: source.name, into: "transfers", moved: 1, kept_existing: 1, rewritten: false, requests_moved: 2, requests_left: 0 });
+    expect(await fx.g.store.requests.count(source.name)).toBe(0);
     expect(res.body.task.capture.fingerprints).toEqual([...targetFingerprints, ...source.capture.fingerprints]);
     expect(await fx.g.store.tasks.get(source.name)).toBeNull();
     const examples = await fx.g.store.examples.all("transfers");
@@ -188,6 +189,78 @@ describe("merging a captured task into another", () => {
     await send(later, changed);
     expect(await fx.g.store.requests.count("transfers")).toBe(requests + 1);
     expect((await fx.g.store.examples.all("transfers")).map((e) => e.text)).toContain(later);
+    expect(await fx.g.store.tasks.get(source.name)).toBeNull();
+  });
+});
+
+describe("merging a captured task whose fields are in another order", () => {
+  const system = "Reordered: read the money transfer.";
+  const props = TRANSFER_SCHEMA.properties;
+  const REORDERED = { ...TRANSFER_SCHEMA, properties: { recipient: props.recipient, currency: props.currency, amount: props.amount }, required: ["recipient", "currency", "amount"] };
+  const keys = (label: string) => Object.keys(JSON.parse(label) as object);
+
+  async function reorderedTask(text: string, schema: object, instructions: string): Promise<Captured> {
+    await send(text, instructions, schema);
+    const record = (await fx.g.store.tasks.list()).find((r) => "capture" in r.definition && r.definition.instructions === instructions)!;
+    return (await captured()).find((t) => t.name === record.name)!;
+  }
+
+  it("still refuses fields that differ in more than their order, changing nothing", async () => {
+    const wider = { ...REORDERED, properties: { ...REORDERED.properties, currency: { type: "string", enum: ["EUR", "USD", "GBP"] } } };
+    const other = await reorderedTask(transferTexts(1, 800)[0], wider, "Reordered and wider.");
+    expect(other.fields.map((f) => f.name)).toEqual(["recipient", "currency", "amount"]);
+    const before = await snapshot([other.name, "transfers"]);
+    const res = await fx.g.request("POST", `/v1/captured/${other.name}/merge`, { body: { into: "transfers" } });
+    expect([res.status, res.body.error.message]).toEqual([409, expect.stringMatching(/their answers differ: field "currency" has values the target's has not: "GBP"$/)]);
+    expect(await snapshot([other.name, "transfers"])).toEqual(before);
+  });
+
+  it("rewrites its answers in the target's field order, moves its request log, and the target keeps learning", async () => {
+    const shared = transferTexts(1, 10)[0];
+    expect(await fx.g.store.examples.get("transfers", shared)).not.toBeNull();
+    const source = await reorderedTask(transferTexts(1, 810)[0], REORDERED, system);
+    await send(transferTexts(1, 811)[0], system, REORDERED);
+    await send(shared, system, REORDERED);
+    expect(source.fields.map((f) => f.name)).toEqual(["recipient", "currency", "amount"]);
+    const sourceExamples = await fx.g.store.examples.all(source.name);
+    expect(sourceExamples).toHaveLength(3);
+    for (const e of sourceExamples) expect(keys(e.label)).toEqual(["recipient", "currency", "amount"]);
+    const targetExamples = await fx.g.store.examples.count("transfers");
+    const targetRequests = await fx.g.store.requests.count("transfers");
+    const sourceRequests = await fx.g.store.requests.count(source.name);
+    expect(sourceRequests).toBe(3);
+    const sharedLabel = (await fx.g.store.examples.get("transfers", shared))!.label;
+
+    const res = await fx.g.request("POST", `/v1/captured/${source.name}/merge`, { body: { into: "transfers" } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ merged: source.name, into: "transfers", moved: 2, kept_existing: 1, rewritten: true, requests_moved: 3, requests_left: 0 });
+    expect(res.body.task.capture.fingerprints).toEqual(expect.arrayContaining(source.capture.fingerprints));
+    expect(res.body.task.fields.map((f: { name: string }) => f.name)).toEqual(["amount", "currency", "recipient"]);
+    expect(await fx.g.store.tasks.get(source.name)).toBeNull();
+
+    // Every answer of the target in its canonical form: its field order, the same objects.
+    const examples = await fx.g.store.examples.all("transfers");
+    expect(examples).toHaveLength(targetExamples + 2);
+    for (const e of examples) expect(keys(e.label)).toEqual(["amount", "currency", "recipient"]);
+    for (const e of sourceExamples.filter((x) => x.text !== shared)) {
+      const moved = examples.find((x) => x.text === e.text)!;
+      expect(JSON.parse(moved.label)).toEqual(JSON.parse(e.label));
+      expect(moved.label).toBe(JSON.stringify(transferAnswer(e.text)));
+    }
+    expect(examples.find((e) => e.text === shared)!.label).toBe(sharedLabel);
+
+    // The request log moved: the target's stats count the merged task's requests.
+    expect(await fx.g.store.requests.count(source.name)).toBe(0);
+    expect(await fx.g.store.requests.count("transfers")).toBe(targetRequests + sourceRequests);
+    const stats = await fx.g.request("GET", "/v1/tasks/transfers/stats");
+    expect(stats.status).toBe(200);
+    expect(stats.body.requests).toBe(targetRequests + sourceRequests);
+
+    // The app's next call with its own field order lands in the target, learned in the target's order.
+    const later = transferTexts(1, 812)[0];
+    await send(later, system, REORDERED);
+    expect(await fx.g.store.requests.count("transfers")).toBe(targetRequests + sourceRequests + 1);
+    expect((await fx.g.store.examples.get("transfers", later))!.label).toBe(JSON.stringify(transferAnswer(later)));
     expect(await fx.g.store.tasks.get(source.name)).toBeNull();
   });
 });
