@@ -139,5 +139,67 @@ export function taskRenameSuite(target: StoreTarget): void {
       await expect(store.examples.moveAll("missing", "target")).rejects.toBeInstanceOf(StoreNotFoundError);
       expect(await store.examples.count("target")).toBe(2);
     });
+
+    it("rewrites the moved labels when asked (fields in another order), in the same transaction", async () => {
+      // Labels as a structured task stores them: canonical JSON with keys in its field order.
+      await store.tasks.create(task("reordered"));
+      await store.tasks.create(task("canonical"));
+      const inSourceOrder = (i: number) => JSON.stringify({ b: `v${i}`, a: i });
+      const rows = Array.from({ length: 1203 }, (_, i) => ({ text: `text ${i}`, label: inSourceOrder(i), source: "teacher" as const, holdout: i % 10 === 0 }));
+      await store.examples.addMany("reordered", rows);
+      await store.examples.addMany("canonical", [{ text: "text 7", label: JSON.stringify({ a: 7, b: "mine" }), source: "human", origin: "edit" }]);
+      const reorder = (label: string) => {
+        const o = JSON.parse(label) as { a: unknown; b: unknown };
+        return JSON.stringify({ a: o.a, b: o.b });
+      };
+      // A transaction that fails after the rewrite leaves every label as it was.
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.examples.moveAll("reordered", "canonical", reorder);
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+      expect((await store.examples.all("reordered")).map((e) => e.label).sort()).toEqual(rows.map((r) => r.label).sort());
+
+      expect(await store.examples.moveAll("reordered", "canonical", reorder)).toEqual({ moved: 1202, kept_existing: 1 });
+      const moved = await store.examples.all("canonical");
+      expect(moved).toHaveLength(1203);
+      for (const e of moved) {
+        const i = Number(e.text.slice(5));
+        expect([e.label, e.holdout]).toEqual(i === 7 ? [JSON.stringify({ a: 7, b: "mine" }), false] : [JSON.stringify({ a: i, b: `v${i}` }), i % 10 === 0]);
+      }
+      // A rewrite to an invalid label fails the whole move.
+      await store.tasks.create(task("third"));
+      await expect(store.examples.moveAll("canonical", "third", () => "")).rejects.toThrow();
+      expect(await store.examples.count("canonical")).toBe(1203);
+      expect(await store.examples.count("third")).toBe(0);
+    });
+
+    it("moves a bounded number of the newest logged requests into another task", async () => {
+      await store.tasks.create(task("target"));
+      for (let i = 0; i < 5; i++) {
+        clock = T0 + i * HOUR;
+        await store.requests.insert({ id: `s${i}`, task: "support", input: `in ${i}`, label: "billing", source: "teacher", latency_ms: 1, cost: 0.5, status: "ok" });
+      }
+      await store.requests.insert({ id: "t1", task: "target", input: "target's", source: "none", latency_ms: 1, status: "ok" });
+      // r1 (from beforeEach, at T0) and s0..s4: the three newest move.
+      expect(await store.requests.moveNewest("support", "target", 3)).toEqual({ moved: 3, left: 3 });
+      const ids = async (name: string) => (await store.db.selectFrom("requests").select("id").where("task", "=", name).execute()).map((r) => r.id).sort();
+      expect(await ids("target")).toEqual(["s2", "s3", "s4", "t1"]);
+      expect((await store.requests.stats("target")).requests).toBe(4);
+      expect((await store.requests.stats("target")).by_source).toMatchObject({ teacher: 3, none: 1 });
+      // Rolled back with the transaction it joins.
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.requests.moveNewest("support", "target", 10);
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+      expect(await store.requests.count("support")).toBe(3);
+      expect(await store.requests.moveNewest("support", "target", 0)).toEqual({ moved: 0, left: 3 });
+      expect(await store.requests.moveNewest("support", "target", 10)).toEqual({ moved: 3, left: 0 });
+      expect(await store.requests.count("target")).toBe(7);
+      await expect(store.requests.moveNewest("support", "target", -1)).rejects.toThrow(/non-negative integer/);
+    });
   });
 }
