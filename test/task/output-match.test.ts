@@ -1,7 +1,7 @@
 // When two structured tasks read answers alike (merging one captured task into another needs it).
 import { describe, expect, it } from "vitest";
 import { compileOutput } from "../../src/task/output-fields.js";
-import { firstFieldDifference } from "../../src/task/output-match.js";
+import { firstDifferenceInAnyOrder, firstFieldDifference } from "../../src/task/output-match.js";
 
 const fields = (properties: Record<string, unknown>, required?: string[]) => compileOutput({ properties, ...(required === undefined ? {} : { required }) });
 const base = { amount: { extract: true }, currency: { enum: ["EUR", "USD"] }, topics: { tags: ["rent", "gift"] } };
@@ -23,5 +23,21 @@ describe("firstFieldDifference", () => {
     ];
     for (const [target, message] of cases) expect(firstFieldDifference(fields(base), fields(target))).toMatch(message);
     expect(firstFieldDifference(fields(base), fields(base, ["amount", "topics"]))).toMatch(/field "currency" may be null or absent in one task and not in the other/);
+  });
+});
+
+describe("firstDifferenceInAnyOrder", () => {
+  it("accepts the same fields in another order, and names any other difference as firstFieldDifference does", () => {
+    const reordered = { topics: base.topics, currency: base.currency, amount: base.amount };
+    expect(firstDifferenceInAnyOrder(fields(base), fields(reordered))).toBeNull();
+    expect(firstFieldDifference(fields(base), fields(reordered))).toMatch(/another order/);
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ topics: base.topics, amount: base.amount }, /field "currency" is not in the target's fields \(topics, amount\)/],
+      [{ iban: { extract: true }, ...reordered }, /the target has a field "iban"/],
+      [{ ...reordered, currency: { extract: true } }, /field "currency" is choice here and extract in the target/],
+      [{ ...reordered, currency: { enum: ["EUR", "USD", "GBP"] } }, /field "currency" lacks values the target's has: "GBP"/],
+    ];
+    for (const [target, message] of cases) expect(firstDifferenceInAnyOrder(fields(base), fields(target))).toMatch(message);
+    expect(firstDifferenceInAnyOrder(fields(base), fields(reordered, ["amount", "topics"]))).toMatch(/field "currency" may be null or absent/);
   });
 });
