@@ -70,7 +70,7 @@ const DiscoveredTaskSchema = z
     description: z.string().optional(),
     capture: CaptureBlockSchema,
     created_at: epochMsSchema("When the first call was captured"),
-    fields: z.array(z.object({ name: z.string(), kind: z.string(), values: z.array(z.string()).optional() })),
+    fields: z.array(z.object({ name: z.string(), kind: z.string(), values: z.array(z.string()).optional(), description: z.string().optional().describe("What the teacher is told the field is (PATCH `descriptions` changes it).") })),
     privacy: z.enum(["keep_inputs", "hash_inputs"]),
     model_version: z.number().int().nullable(),
     threshold: z.number().nullable(),

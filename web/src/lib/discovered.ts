@@ -67,3 +67,42 @@ export function changeText(task: Pick<DiscoveredTask, "name" | "capture" | "shad
     warning: null,
   };
 }
+
+/** The gateway's task name rule (src/task/definition.ts TASK_NAME_PATTERN; a test keeps them equal). */
+export const TASK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** Why `name` cannot be a task's new name, in the gateway's words; null when it can. */
+export function renameProblem(name: string, current: string): string | null {
+  if (name === current) return "That is already its name.";
+  return TASK_NAME_PATTERN.test(name) ? null : "Use 1-64 characters a-z, 0-9, '_' or '-', starting with a letter or digit.";
+}
+
+type Fields = DiscoveredTask["fields"];
+
+/** Whether two captured tasks answer with the same fields: names in order, kinds, choice values (the gateway checks the rest). */
+export function sameFields(a: Fields, b: Fields): boolean {
+  const values = (f: Fields[number]) => JSON.stringify([...(f.values ?? [])].sort());
+  return a.length === b.length && a.every((f, i) => f.name === b[i].name && f.kind === b[i].kind && values(f) === values(b[i]));
+}
+
+/** The other captured tasks that could be merged into `task`. */
+export function mergeCandidates(task: Pick<DiscoveredTask, "name" | "fields">, all: readonly DiscoveredTask[]): DiscoveredTask[] {
+  return all.filter((t) => t.name !== task.name && sameFields(t.fields, task.fields));
+}
+
+/** The descriptions form: the task's own, and each output field's. */
+export interface DescriptionsForm {
+  task: string;
+  fields: Record<string, string>;
+}
+
+export function descriptionsOf(task: Pick<DiscoveredTask, "description" | "fields">): DescriptionsForm {
+  return { task: task.description ?? "", fields: Object.fromEntries(task.fields.map((f) => [f.name, f.description ?? ""])) };
+}
+
+/** What the form changes: the task's description (undefined: unchanged) and the fields' ("" removes one); only what differs. */
+export function describedChanges(task: Pick<DiscoveredTask, "description" | "fields">, form: DescriptionsForm): { description: string | undefined; descriptions: Record<string, string> } {
+  const before = descriptionsOf(task);
+  const descriptions = Object.fromEntries(Object.entries(form.fields).filter(([field, text]) => text.trim() !== before.fields[field]).map(([field, text]) => [field, text.trim()]));
+  return { description: form.task.trim() === before.task ? undefined : form.task.trim(), descriptions };
+}
