@@ -44,6 +44,8 @@ export const REDACT_PATHS = ["req.headers.authorization", 'req.headers["x-api-ke
 
 export interface BuildAppOptions {
   store: Store;
+  /** The built dashboard to serve (default: web/dist of this checkout); the end-to-end tests point it at a build. */
+  dashboardDir?: string;
   /** The teachers the operator declared; tasks refer to them by name. */
   teachers: TeacherRegistry;
   /** false (default) or Fastify logger options; the authorization header is always redacted. */
@@ -186,7 +188,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const capture = upstream === undefined || captureSettings === false ? undefined : new Capture({ store, runtimes, upstream, log: requestLog, settings: captureSettings, metrics, logger: log });
   registerOpenAIRoutes(app, { store, runtimes, metrics, aliases: options.modelAliases ?? {}, upstream, capture });
   registerCaptureRoutes(app, { store, runtimes, capture });
-  registerStatic(app);
+  registerStatic(app, options.dashboardDir === undefined ? {} : { distDir: options.dashboardDir });
   registerOpenApi(app, routeSpecs);
 
   // Graceful shutdown: a keep-alive connection that finishes its request after close() began would

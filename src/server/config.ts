@@ -6,7 +6,8 @@ import { readFile } from "node:fs/promises";
 import { dirname, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { TASK_NAME_PATTERN, TEACHER_ENDPOINT_FIELDS, TeacherBudgetSchema, TeacherKnobsSchema, zodProblems } from "../task/definition.js";
+import { TASK_NAME_PATTERN } from "../task/task-name.js";
+import { TEACHER_ENDPOINT_FIELDS, TeacherBudgetSchema, TeacherKnobsSchema, zodProblems } from "../task/definition.js";
 import { CaptureSettingsSchema } from "./capture/capture-settings.js";
 import { DeclaredTeacherSchema } from "./runtime/teachers.js";
 

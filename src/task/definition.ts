@@ -3,8 +3,7 @@
 import { z } from "zod";
 import { findTextFault } from "../data/text.js";
 import { NONE_LABEL } from "./none.js";
-
-export const TASK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+import { TASK_NAME_PATTERN, TASK_NAME_RULE } from "./task-name.js";
 
 export const LabelSchema = z.object({
   name: z.string().min(1).max(200),
@@ -147,7 +146,7 @@ export const NoneReplySchema = z
   .refine((n) => n.answer === undefined || n.upstream_model === undefined, "set answer or upstream_model, not both");
 
 export const TaskSchema = z.object({
-  name: z.string().regex(TASK_NAME_PATTERN, "use 1-64 characters a-z, 0-9, '_' or '-', starting with a letter or digit"),
+  name: z.string().regex(TASK_NAME_PATTERN, TASK_NAME_RULE),
   description: z.string().max(2000).optional(),
   instructions: z.string().min(1).max(20000),
   labels: z

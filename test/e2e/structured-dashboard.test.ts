@@ -4,7 +4,8 @@
 // playground with each field's confidence and the extracted values highlighted in the text, the
 // request log, and the quality page's per-field table. The gateway also forwards other models to a
 // simulated upstream LLM: calls sent through it with the openai client become a captured task, which
-// the Discovered page shows and switches to serve. Screenshots land in test-results/e2e/.
+// the Discovered page shows, switches to serve, renames and deletes. APPRENTICE_E2E_DIST points it at
+// another dashboard build than web/dist. Screenshots land in test-results/e2e/.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -25,6 +26,10 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SHOTS = join(ROOT, "test-results", "e2e");
 const TASK = "transfers";
 const WAIT = 20_000;
+/** The dashboard build to test (default: web/dist, built if missing). */
+const DIST = process.env.APPRENTICE_E2E_DIST ?? join(ROOT, "web", "dist");
+/** The captured task's name once renamed on the Discovered page. */
+const RENAMED = "app-transfers";
 
 const TRAIN = transferRequests(400, 41);
 /** A text the teacher never saw: the specialist must answer it itself. */
@@ -46,12 +51,12 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured t
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is missing; CI must install Debian's Chromium with .ci/chromium.sh before the tests`);
-    if (!existsSync(join(ROOT, "web", "dist", "index.html"))) execFileSync("npm", ["run", "build:web"], { cwd: ROOT, stdio: "ignore" });
+    if (!existsSync(join(DIST, "index.html")) && process.env.APPRENTICE_E2E_DIST === undefined) execFileSync("npm", ["run", "build:web"], { cwd: ROOT, stdio: "ignore" });
     mkdirSync(SHOTS, { recursive: true });
     const key = structuredAnswerKey({ fields: TRANSFER_FIELDS, gold: [...TRAIN, FRESH], accuracy: 1 });
     const appAnswers = new Map(CAPTURED.map((r) => [r.text, JSON.stringify(r.object)]));
     llm = await startSimulatedLlm((body) => ({ content: appAnswers.get(lastUserText(body)) ?? "{}" }));
-    g = await startTestGateway(undefined, { teacher: new SimulatedTeacher({ key }), upstream: { baseURL: llm.url, apiKey: "sk-simulated" } });
+    g = await startTestGateway(undefined, { teacher: new SimulatedTeacher({ key }), upstream: { baseURL: llm.url, apiKey: "sk-simulated" }, options: { dashboardDir: DIST } });
     const created = await g.request("POST", "/v1/tasks", {
       body: {
         name: TASK,
@@ -172,7 +177,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured t
     expect(pageErrors).toEqual([]);
   });
 
-  it("discovered: the app's structured calls to its LLM become a captured task, shown and switched to serve", async () => {
+  it("discovered: the app's structured calls to its LLM become a captured task, shown, switched to serve, renamed and deleted", async () => {
     const app = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: g.predictKey, maxRetries: 0 });
     const responseFormat = structuredResponseFormat(compileOutput(TRANSFER_OUTPUT), "transfer");
     for (const r of CAPTURED) {
@@ -203,11 +208,30 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured t
     const served = await app.chat.completions.create({ model: APP_MODEL, messages: [{ role: "system", content: "Read the banking app user's request." }, { role: "user", content: CAPTURED[0].text }], response_format: responseFormat });
     expect(Object.keys(JSON.parse(served.choices[0].message.content!) as object).sort()).toEqual(TRANSFER_FIELDS.map((f) => f.name).sort());
 
+    // Renamed on the page: the task moves with its calls, and the card and its links follow the new name.
+    await card.getByRole("button", { name: "Rename", exact: true }).click();
+    await card.getByLabel("New name").fill(RENAMED);
+    await card.getByRole("button", { name: "Rename task" }).click();
+    await page.getByRole("status").filter({ hasText: `Renamed “${name}” to “${RENAMED}”.` }).waitFor();
+    const renamed = page.getByRole("article", { name: RENAMED });
+    await renamed.waitFor();
+    expect(((await g.request("GET", "/v1/captured")).body.data as { name: string }[]).map((t) => t.name)).toEqual([RENAMED]);
+
     // The captured task is an ordinary task for the other pages.
-    await card.getByRole("link", { name: "Requests" }).click();
+    await renamed.getByRole("link", { name: "Requests" }).click();
+    expect(page.url()).toContain(`#/tasks/${RENAMED}/requests`);
     const log = page.getByRole("table", { name: "Requests, newest first" });
     await log.locator("tbody tr .field-list.compact").first().waitFor();
     expect(await page.locator(".error-box").count()).toBe(0);
+
+    // Deleted on the page, after a confirmation naming it.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Discovered" }).click();
+    await page.getByRole("article", { name: RENAMED }).getByRole("button", { name: "Delete…" }).click();
+    const confirm = page.getByRole("dialog", { name: `Delete “${RENAMED}”?` });
+    await confirm.getByRole("button", { name: "Delete task" }).click();
+    await page.getByRole("status").filter({ hasText: `Deleted “${RENAMED}”.` }).waitFor();
+    await page.getByRole("article", { name: RENAMED }).waitFor({ state: "detached" });
+    expect((await g.request("GET", `/v1/captured/${RENAMED}`)).status).toBe(404);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Store } from "../../store/index.js";
 import { CAPTURE_MODES, CaptureBlockSchema, MAX_FINGERPRINTS } from "../../task/capture.js";
-import { TASK_NAME_PATTERN } from "../../task/definition.js";
+import { TASK_NAME_PATTERN, TASK_NAME_RULE } from "../../task/task-name.js";
 import { MAX_DESCRIPTION_CHARS } from "../../task/output-fields.js";
 import { isCapturedTask } from "../../task/structured.js";
 import { epochMsSchema, StructuredObjectSchema } from "../http/api-schemas.js";
@@ -19,7 +19,7 @@ import { changeCapturedTask } from "./capture-mode.js";
 import { deleteCaptured, MERGE_MOVED_REQUESTS_MAX, mergeCaptured, renameCaptured, withDescriptions, type CapturedEditDeps } from "./captured-task-edits.js";
 import { discoveredTask } from "./discovered.js";
 
-const TaskName = z.string().regex(TASK_NAME_PATTERN, "use 1-64 characters a-z, 0-9, '_' or '-', starting with a letter or digit");
+const TaskName = z.string().regex(TASK_NAME_PATTERN, TASK_NAME_RULE);
 
 const CapturedTaskChangeSchema = z
   .object({
@@ -70,7 +70,7 @@ const DiscoveredTaskSchema = z
     description: z.string().optional(),
     capture: CaptureBlockSchema,
     created_at: epochMsSchema("When the first call was captured"),
-    fields: z.array(z.object({ name: z.string(), kind: z.string(), values: z.array(z.string()).optional() })),
+    fields: z.array(z.object({ name: z.string(), kind: z.string(), values: z.array(z.string()).optional(), description: z.string().optional().describe("What the teacher is told the field is (PATCH `descriptions` changes it).") })),
     privacy: z.enum(["keep_inputs", "hash_inputs"]),
     model_version: z.number().int().nullable(),
     threshold: z.number().nullable(),

@@ -32,7 +32,8 @@ export interface DiscoveredTask {
   description: string | undefined;
   capture: CaptureBlock;
   created_at: number;
-  fields: { name: string; kind: string; values?: readonly string[] }[];
+  /** Each output field: its kind, a choice's values, and the description the teacher reads (absent: none). */
+  fields: { name: string; kind: string; values?: readonly string[]; description?: string }[];
   privacy: StructuredTask["privacy"];
   model_version: number | null;
   threshold: number | null;
@@ -83,7 +84,7 @@ export async function discoveredTask(store: Store, record: TaskRecord & { defini
     description: task.description,
     capture: task.capture,
     created_at: record.created_at,
-    fields: outputFields(task).map((f) => ({ name: f.name, kind: f.kind, ...(f.values === undefined ? {} : { values: f.values }) })),
+    fields: outputFields(task).map((f) => ({ name: f.name, kind: f.kind, ...(f.values === undefined ? {} : { values: f.values }), ...(f.description ? { description: f.description } : {}) })),
     privacy: task.privacy,
     model_version: version === 0 ? null : version,
     threshold: rt?.cascade.router.threshold ?? null,

@@ -2,7 +2,7 @@
 // referred to by `$ref` in /openapi.json (route-spec-docs.ts hoists every schema with an id).
 import { z } from "zod";
 import { EXAMPLE_ORIGINS, EXAMPLE_SOURCES } from "../../store/schema.js";
-import { TASK_NAME_PATTERN } from "../../task/definition.js";
+import { TASK_NAME_PATTERN } from "../../task/task-name.js";
 
 /** Epoch milliseconds, documented as `<what>, epoch milliseconds`. */
 export const epochMsSchema = (what: string) => z.number().int().describe(`${what}, epoch milliseconds`);

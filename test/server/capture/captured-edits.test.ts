@@ -109,6 +109,8 @@ describe("describing a captured task's fields", () => {
     expect({ ...after, output: undefined }).toEqual({ ...before, output: undefined });
     expect(res.body.fields).toEqual((await captured()).find((t) => t.name === "transfers")!.fields);
     expect(res.body.fields.map((f: { name: string; kind: string }) => [f.name, f.kind])).toEqual([["amount", "extract"], ["currency", "choice"], ["recipient", "extract"]]);
+    // The Discovered page prefills its form with them.
+    expect(res.body.fields.map((f: { description?: string }) => f.description)).toEqual([undefined, "ISO 4217 code.", undefined]);
   });
 
   it("refuses an unknown field or too long a text, and then renames nothing either", async () => {

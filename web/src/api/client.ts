@@ -18,6 +18,8 @@ import type {
   ModelList,
   AnyReport,
   CaptureChange,
+  CapturedTaskEdit,
+  CapturedTaskMerged,
   DiscoveredTask,
   StructuredObject,
   NewApiKey,
@@ -147,7 +149,7 @@ export class ApiClient {
 
   tasks = () => this.request<{ data: TaskRecord[] }>("GET", "/v1/tasks");
   task = (name: string) => this.request<TaskDetail>("GET", task(name));
-  patchTask = (name: string, patch: { routing?: RoutingSettings; training?: TrainingSettings }) => this.request<TaskRecord>("PATCH", task(name), { json: patch });
+  patchTask = (name: string, patch: { routing?: RoutingSettings; training?: TrainingSettings; description?: string }) => this.request<TaskRecord>("PATCH", task(name), { json: patch });
   stats = (name: string, since?: number) => this.request<TaskStats>("GET", `${task(name)}/stats`, { query: { since } });
   traffic = (name: string, query: { since?: number; until?: number; bucket?: Bucket }) => this.request<Traffic>("GET", `${task(name)}/traffic`, { query });
   report = (name: string) => this.request<AnyReport>("GET", `${task(name)}/report`);
@@ -163,7 +165,10 @@ export class ApiClient {
   requests = (name: string, query: RequestQuery) => this.request<RequestPage>("GET", `${task(name)}/requests`, { query: { ...query } });
   loggedRequest = (name: string, id: string) => this.request<LoggedRequestDetail>("GET", `${task(name)}/requests/${encodeURIComponent(id)}`);
   capturedTasks = () => this.request<{ data: DiscoveredTask[] }>("GET", "/v1/captured");
-  changeCapture = (name: string, change: CaptureChange) => this.request<DiscoveredTask>("PATCH", captured(name), { json: change });
+  changeCapture = (name: string, change: CaptureChange | CapturedTaskEdit) => this.request<DiscoveredTask>("PATCH", captured(name), { json: change });
+  /** Merges captured task `name` into captured task `into`: `name` is deleted. */
+  mergeCaptured = (name: string, into: string) => this.request<CapturedTaskMerged>("POST", `${captured(name)}/merge`, { json: { into } });
+  deleteCaptured = (name: string) => this.request<null>("DELETE", captured(name));
   keys = () => this.request<{ data: ApiKey[] }>("GET", "/v1/keys");
   createKey = (key: NewApiKey) => this.request<ApiKeyCreated>("POST", "/v1/keys", { json: key });
   revokeKey = (id: number) => this.request<ApiKey>("DELETE", `/v1/keys/${id}`);

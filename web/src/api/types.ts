@@ -25,6 +25,19 @@ export interface CaptureChange {
   mode?: CaptureMode;
   auto_serve?: boolean;
 }
+/** PATCH /v1/captured/:name: a new name, and output field → description ("" removes it). */
+export interface CapturedTaskEdit {
+  name?: string;
+  descriptions?: Record<string, string>;
+}
+/** POST /v1/captured/:name/merge: what moved, and the target after the merge. */
+export interface CapturedTaskMerged {
+  merged: string;
+  into: string;
+  moved: number;
+  kept_existing: number;
+  task: DiscoveredTask;
+}
 export type AuditStatus = AuditSummary["status"];
 export type DailyStats = ServerTaskStats["daily"][number];
 /** GET /v1/tasks/:name/stats: the log's figures plus what the gateway serves. */

@@ -1,6 +1,6 @@
 // One captured task on the Discovered page: the call it was found in (model, schema, volume), its
 // fields and a few of the LLM's answers, what shadow mode measured in a sentence and in figures,
-// its mode switch, and links to its ordinary task pages.
+// its mode switch, its edits (rename, describe, merge, delete), and links to its ordinary task pages.
 import type { ComponentChildren } from "preact";
 import type { DiscoveredTask, ShadowSummary } from "../api/types.js";
 import { dailySaving, MODE_TEXT, proofText, shadowSentence } from "../lib/discovered.js";
@@ -8,9 +8,11 @@ import { dateTime, num, pct } from "../lib/format.js";
 import { taskHref } from "../lib/router.js";
 import { FieldList } from "./AnswerView.js";
 import { CaptureControls } from "./CaptureControls.js";
+import { CapturedTaskActions } from "./CapturedTaskActions.js";
 import { TaskLinks } from "./ui.js";
 
-export function CapturedTaskCard({ task, onChanged }: { task: DiscoveredTask; onChanged: (task: DiscoveredTask) => void }) {
+/** `all`: every captured task (those `task` could take in by a merge are among them); `onEdited`: what an edit did, in a sentence. */
+export function CapturedTaskCard({ task, all, onChanged, onEdited }: { task: DiscoveredTask; all: readonly DiscoveredTask[]; onChanged: (task: DiscoveredTask) => void; onEdited: (done: string) => void }) {
   const { capture } = task;
   // What auto-serve reads: the live model's figures (the window's before there is one).
   const proof = task.shadow_live_version ?? task.shadow;
@@ -41,12 +43,14 @@ export function CapturedTaskCard({ task, onChanged }: { task: DiscoveredTask; on
       <ShadowTable task={task} />
       <p class="hint">{proofText(proof)}</p>
       <CaptureControls task={task} onChanged={onChanged} />
+      <CapturedTaskActions task={task} all={all} onEdited={onEdited} />
       <h3>Fields</h3>
       <ul class="captured-fields">
         {task.fields.map((f) => (
           <li key={f.name}>
             <code>{f.name}</code> <span class="tag">{f.kind}</span>
             {f.values !== undefined ? <span class="muted"> {f.values.join(", ")}</span> : null}
+            {f.description !== undefined ? <p class="hint">{f.description}</p> : null}
           </li>
         ))}
       </ul>

@@ -3,6 +3,7 @@
 // the LLM, with the bound and its confidence), what that would save a day, and what a change of
 // mode does before it is confirmed.
 import type { CaptureChange, CaptureMode, DiscoveredTask, ShadowSummary } from "../api/types.js";
+import { TASK_NAME_PATTERN, TASK_NAME_RULE } from "../../../src/task/task-name.js";
 import { money, num, pct } from "./format.js";
 
 export const MODE_TEXT: Record<CaptureMode, { title: string; effect: string }> = {
@@ -66,4 +67,44 @@ export function changeText(task: Pick<DiscoveredTask, "name" | "capture" | "shad
       : "The task stays in its mode until an admin switches it.",
     warning: null,
   };
+}
+
+/** Why `name` cannot be a task's new name, in the gateway's words; null when it can. */
+export function renameProblem(name: string, current: string): string | null {
+  if (name === current) return "That is already its name.";
+  return TASK_NAME_PATTERN.test(name) ? null : `${TASK_NAME_RULE[0].toUpperCase()}${TASK_NAME_RULE.slice(1)}.`;
+}
+
+type Fields = DiscoveredTask["fields"];
+
+/**
+ * Whether two captured tasks answer with the same fields, in any order (a merge rewrites stored
+ * answers into the target's order): names, kinds, choice values. The gateway checks the rest.
+ */
+export function sameFields(a: Fields, b: Fields): boolean {
+  const values = (f: Fields[number]) => JSON.stringify([...(f.values ?? [])].sort());
+  const byName = new Map(b.map((f) => [f.name, f]));
+  return a.length === b.length && a.every((f) => byName.get(f.name)?.kind === f.kind && values(f) === values(byName.get(f.name)!));
+}
+
+/** The other captured tasks that could be merged into `task`. */
+export function mergeCandidates(task: Pick<DiscoveredTask, "name" | "fields">, all: readonly DiscoveredTask[]): DiscoveredTask[] {
+  return all.filter((t) => t.name !== task.name && sameFields(t.fields, task.fields));
+}
+
+/** The descriptions form: the task's own, and each output field's. */
+export interface DescriptionsForm {
+  task: string;
+  fields: Record<string, string>;
+}
+
+export function descriptionsOf(task: Pick<DiscoveredTask, "description" | "fields">): DescriptionsForm {
+  return { task: task.description ?? "", fields: Object.fromEntries(task.fields.map((f) => [f.name, f.description ?? ""])) };
+}
+
+/** What the form changes: the task's description (undefined: unchanged) and the fields' ("" removes one); only what differs. */
+export function describedChanges(task: Pick<DiscoveredTask, "description" | "fields">, form: DescriptionsForm): { description: string | undefined; descriptions: Record<string, string> } {
+  const before = descriptionsOf(task);
+  const descriptions = Object.fromEntries(Object.entries(form.fields).filter(([field, text]) => text.trim() !== before.fields[field]).map(([field, text]) => [field, text.trim()]));
+  return { description: form.task.trim() === before.task ? undefined : form.task.trim(), descriptions };
 }

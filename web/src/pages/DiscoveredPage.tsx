@@ -1,6 +1,8 @@
 // Tasks the gateway found in the calls it forwards to the upstream LLM (captured tasks): what each
-// is, what shadow mode measured and would save, and its mode switch. Without an upstream the
+// is, what shadow mode measured and would save, its mode switch and its edits (what the last edit did
+// stays at the top of the page: a renamed, merged or deleted task's card is gone). Without an upstream the
 // gateway has no capture routes: the page says how to turn capture on instead of failing.
+import { useState } from "preact/hooks";
 import { useLiveRefresh } from "../components/live.js";
 import { CapturedTaskCard } from "../components/CapturedTaskCard.js";
 import { useApi } from "../components/session.js";
@@ -9,7 +11,12 @@ import { Empty, ErrorBox, isMissingRoute, Loading } from "../components/ui.js";
 export function DiscoveredPage() {
   const state = useApi((api) => api.capturedTasks(), []);
   useLiveRefresh(state.reload);
+  const [done, setDone] = useState<string | null>(null);
   const missing = isMissingRoute(state.error);
+  const onEdited = (text: string) => {
+    setDone(text);
+    state.reload();
+  };
   return (
     <div class="page">
       <div class="page-head">
@@ -18,11 +25,16 @@ export function DiscoveredPage() {
           <p class="muted">Tasks found in the chat completions your apps send through the gateway to their LLM. Each starts in shadow mode: the LLM answers every call while a specialist learns from it.</p>
         </div>
       </div>
+      {done !== null ? (
+        <p class="notice success" role="status">
+          {done}
+        </p>
+      ) : null}
       {state.loading && state.data === undefined ? <Loading what="Loading the captured tasks" /> : null}
       {state.error && !missing ? <ErrorBox error={state.error} title="Could not load the captured tasks" onRetry={state.reload} /> : null}
       {missing || state.data?.data.length === 0 ? <HowCaptureWorks on={!missing} /> : null}
       <div class="captured-list" aria-busy={state.loading}>
-        {state.data?.data.map((task) => <CapturedTaskCard key={task.name} task={task} onChanged={state.reload} />)}
+        {state.data?.data.map((task, _i, all) => <CapturedTaskCard key={task.name} task={task} all={all} onChanged={state.reload} onEdited={onEdited} />)}
       </div>
     </div>
   );
