@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { TaskSchema } from "../../src/task/definition.js";
 import { OutputSchema } from "../../src/task/output-schema.js";
 import { StructuredTaskSchema } from "../../src/task/structured.js";
-import { openApiPath, ROLE_EXTENSION } from "../../src/server/docs/openapi.js";
+import { ROLE_EXTENSION } from "../../src/server/docs/openapi.js";
+import { openApiPath } from "../../src/server/docs/route-spec-docs.js";
 import { startTestGateway, stopTestGateway, type TestGateway } from "./helpers.js";
 
 // The routes are registered inside buildApp, before a test could add an onRoute hook, so the

@@ -63,17 +63,11 @@ function errorSchema(): Schema {
 // ---------------------------------------------------------------------------------------------
 // Assembling the document
 
-
 const ROLE_TEXT: Record<RouteAccess, string> = {
   open: "Open: no API key needed.",
   predict: "Needs an API key with the `predict` or `admin` role.",
   admin: "Needs an API key with the `admin` role.",
 };
-
-/** `/v1/tasks/:name` → `/v1/tasks/{name}`: Fastify's path syntax to OpenAPI's. */
-export function openApiPath(fastifyPath: string): string {
-  return fastifyPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
-}
 
 function pathParameters(route: RouteDoc): Schema[] {
   return [...route.path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => {

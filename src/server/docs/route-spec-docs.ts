@@ -71,9 +71,14 @@ function parametersOf(schema: z.ZodType, components: Record<string, Schema>): Pa
   });
 }
 
+/** `/v1/tasks/:name` → `/v1/tasks/{name}`: Fastify's path syntax to OpenAPI's. */
+export function openApiPath(fastifyPath: string): string {
+  return fastifyPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+}
+
 /** The document's description of one declared route. */
 export function routeDocOf(spec: RouteSpec, components: Record<string, Schema>): RouteDoc {
-  const path = spec.url.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+  const path = openApiPath(spec.url);
   const ok: Record<string, ResponseDoc> = {};
   for (const [status, reply] of Object.entries(spec.replies)) {
     const content: Content = { ...(reply.content ?? {}) };
