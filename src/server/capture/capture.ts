@@ -330,9 +330,13 @@ export class Capture {
   }
 
   /**
-   * auto_serve: every AUTO_SERVE_CHECK_EVERY captured calls, shadow mode's figures for the live
-   * version are read; once enough would-be answers were judged and their disagreement's upper
-   * bound is within the task's max_error, the task switches to serve.
+   * auto_serve: every AUTO_SERVE_CHECK_EVERY captured calls, the live version's evidence is read;
+   * once `min_requests` of its would-be answers were judged against the upstream's and their
+   * disagreement is proven within the task's max_error, the task switches to serve. Two kinds of
+   * judged would-be answers count, both calls the version never trained on: the held-out calls its
+   * threshold covers (the threshold is proven on exactly them, at the task's confidence level), and
+   * the shadow calls it saw live. Shadow calls alone started over with every version, so a task
+   * retrained every hundred calls rarely got there.
    */
   async #maybeAutoServe(rt: TaskRuntime): Promise<void> {
     const task = rt.task;
@@ -344,13 +348,21 @@ export class Capture {
     const n = (this.#sinceCheck.get(task.name) ?? 0) + 1;
     this.#sinceCheck.set(task.name, n % AUTO_SERVE_CHECK_EVERY);
     if (n < AUTO_SERVE_CHECK_EVERY) return;
+    const held = rt.cascade.thresholdChoice;
+    if (held !== null && held.threshold !== null && held.covered >= minRequests) {
+      return this.#switchToServe(task.name, { on: "held-out calls", judged: held.covered, disagreements: held.errors, bound: held.upperBound });
+    }
     const stats = await this.#deps.store.requests.shadowStats(task.name, { version: rt.modelVersion });
     const { max_error, confidence_level } = task.routing;
     if (stats.would_answer_judged < minRequests) return;
     const bound = clopperPearsonUpper(stats.disagreements, stats.would_answer_judged, confidence_level);
     if (bound > max_error) return;
-    await changeCapturedTask(this.#deps.store, this.#deps.runtimes, task.name, { mode: "serve" });
-    this.#deps.logger?.info({ task: task.name, judged: stats.would_answer_judged, disagreements: stats.disagreements, bound }, "auto_serve: the captured task's bound is proven on shadow traffic; it now serves");
+    await this.#switchToServe(task.name, { on: "shadow calls", judged: stats.would_answer_judged, disagreements: stats.disagreements, bound });
+  }
+
+  async #switchToServe(name: string, evidence: { on: string; judged: number; disagreements: number; bound: number }): Promise<void> {
+    await changeCapturedTask(this.#deps.store, this.#deps.runtimes, name, { mode: "serve" });
+    this.#deps.logger?.info({ task: name, ...evidence }, "auto_serve: the captured task's bound is proven on calls its live version never trained on; it now serves");
   }
 }
 

@@ -83,7 +83,8 @@ describe("capture settings", () => {
   });
 
   it("auto_serve switches a task to serve once shadow calls prove its bound, and it then answers itself", async () => {
-    app = await start({ auto_serve: { min_requests: 20 } });
+    // More than the ~60 held-out calls could give: the version must prove itself on shadow calls.
+    app = await start({ auto_serve: { min_requests: 100 } });
     const texts = transferTexts(260);
     await app.chat.completions.create(transferCall(texts[0]));
     const [{ name }] = await until(captured, (t) => t.length === 1);
@@ -98,14 +99,14 @@ describe("capture settings", () => {
     expect((await g.request("PATCH", `/v1/captured/${name}`, { body: { auto_serve: true } })).status).toBe(200);
     // Replays: the specialist's would-be answers are judged against the LLM's.
     let mode = "shadow";
-    for (let i = 0; mode === "shadow" && i < 6; i++) {
+    for (let i = 0; mode === "shadow" && i < 10; i++) {
       for (const text of texts.slice(0, 50)) await app.chat.completions.create(transferCall(text));
       mode = (await until(captured, (t) => t[0].capture.mode === "serve")).at(0)!.capture.mode;
     }
     expect(mode).toBe("serve");
     const report = (await g.request("GET", `/v1/captured/${name}`)).body;
     expect(report.shadow_live_version.proven).toBe(true);
-    expect(report.shadow_live_version.would_answer_judged).toBeGreaterThanOrEqual(20);
+    expect(report.shadow_live_version.would_answer_judged).toBeGreaterThanOrEqual(100);
     // Serving: some replay is now answered by the specialist, in the OpenAI shape the app asked for.
     let specialist = 0;
     for (const text of texts.slice(0, 30)) {
@@ -120,6 +121,31 @@ describe("capture settings", () => {
       if (source === "specialist") specialist++;
     }
     expect(specialist).toBeGreaterThan(0);
+  });
+
+  it("auto_serve counts the held-out calls a version's threshold covers: a task retrained after every call batch still switches", async () => {
+    // More than the 25 calls between two checks could judge live: only held-out calls can reach it.
+    app = await start({ auto_serve: { min_requests: 30 } });
+    const texts = transferTexts(260);
+    await app.chat.completions.create(transferCall(texts[0]));
+    const [{ name }] = await until(captured, (t) => t.length === 1);
+    const training = { min_examples: 60, retrain_every: 60, holdout_fraction: 0.3, seed: 1 };
+    expect((await g.request("PATCH", `/v1/tasks/${name}`, { body: { routing: { max_error: 0.2, confidence_level: 0.9, audit_rate: 0 }, training } })).status).toBe(200);
+    expect((await g.request("PATCH", `/v1/captured/${name}`, { body: { auto_serve: false } })).status).toBe(200);
+    for (const text of texts.slice(1, 200)) await app.chat.completions.create(transferCall(text));
+    await until(() => g.store.requests.count(name), (n) => n >= 200);
+    expect((await g.request("POST", `/v1/tasks/${name}/retrain`)).status).toBe(200);
+    await g.app.runtimes.idle();
+    const choice = (await g.app.runtimes.get(name))?.cascade.thresholdChoice;
+    expect(choice?.threshold).not.toBeNull();
+    expect(choice!.covered).toBeGreaterThanOrEqual(30);
+    expect((await g.request("PATCH", `/v1/captured/${name}`, { body: { auto_serve: true } })).status).toBe(200);
+    // One check's worth of new calls switches it: the held-out proof is enough.
+    for (const text of texts.slice(200, 226)) await app.chat.completions.create(transferCall(text));
+    const [task] = await until(captured, (t) => t[0].capture.mode === "serve");
+    expect(task.capture.mode).toBe("serve");
+    const shadow = (await g.request("GET", `/v1/captured/${name}`)).body.shadow_live_version;
+    expect(shadow.would_answer_judged).toBeLessThan(30);
   });
 
   it("learns every relayed call before it stops, those still waiting to be learned included", async () => {
