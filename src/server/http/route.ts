@@ -33,7 +33,7 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   tag: string;
   summary: string;
   description?: string;
-  /** The path parameters; absent: each is a string, documented by docs/openapi.ts's shared table. */
+  /** The path parameters; absent: each is a string, and `:name` is documented as a task's (route-spec-docs.ts). */
   params?: P;
   /** The query parameters (a z.object, which refuses undeclared ones); absent: the route takes none and refuses any. */
   query?: Q;
