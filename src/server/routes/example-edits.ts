@@ -8,7 +8,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ExampleRecord, Store } from "../../store/index.js";
 import { isStructuredTask } from "../../task/structured.js";
-import { AnswerError, givenAnswer } from "../runtime/answers.js";
+import { givenAnswer } from "../runtime/answers.js";
 import { epochMsSchema, ExampleSchema, StructuredObjectSchema, taskNameSchema } from "../http/api-schemas.js";
 import { badRequest, notFound } from "../http/errors.js";
 import { integerSchema, positiveIdSchema } from "../http/query-params.js";
@@ -63,12 +63,7 @@ async function storedExample(store: Store, task: string, id: number): Promise<Ex
 function newAnswer(body: z.output<typeof ExampleEditSchema>, rt: TaskRuntime, text: string): string {
   const key = isStructuredTask(rt.task) ? "output" : "label";
   if (!(key in body)) throw badRequest(key === "label" ? 'the body must be {"label": "..."}' : 'the body must be {"output": {...}}');
-  try {
-    return givenAnswer(rt.task, body, text);
-  } catch (err) {
-    if (err instanceof AnswerError) throw badRequest(err.message);
-    throw err;
-  }
+  return givenAnswer(rt.task, body, text);
 }
 
 /** When the live version was trained (its creation), or null without one. */

@@ -7,7 +7,7 @@ import { isStructuredTask } from "../../task/structured.js";
 import { readJsonObjectBody } from "../http/body-stream.js";
 import { badRequest, conflict, HttpError, notFound } from "../http/errors.js";
 import { requestProblem, route } from "../http/route.js";
-import { AnswerError, givenAnswer } from "../runtime/answers.js";
+import { givenAnswer } from "../runtime/answers.js";
 import { batchReply, predictMany, predictOne } from "../runtime/predict.js";
 import { requireForceTeacher } from "../runtime/teacher-budget.js";
 import { FeedbackReplySchema, FeedbackRequestSchema, LabelFeedbackSchema, OutputFeedbackSchema, PredictReplySchema, PredictRequestSchema } from "./prediction-schemas.js";
@@ -106,13 +106,7 @@ export function registerPredictionRoutes(app: FastifyInstance, deps: RouteDeps):
       const logged = await app.requestLog.get(request_id);
       if (logged === null || logged.task !== rt.task.name) throw notFound(`no request "${request_id}" for task "${rt.task.name}"`);
       const text = feedbackText(logged, given);
-      let label: string;
-      try {
-        label = givenAnswer(rt.task, parsed.data, text);
-      } catch (err) {
-        if (err instanceof AnswerError) throw badRequest(err.message);
-        throw err;
-      }
+      const label = givenAnswer(rt.task, parsed.data, text);
       await rt.addHumanLabels([{ text, label }], "feedback", request.apiKey);
       rt.scheduleRetrain();
       return { ok: true, request_id: logged.id, label, previous_label: logged.label };

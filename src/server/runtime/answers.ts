@@ -6,26 +6,23 @@ import type { NoneAnswers } from "../../store/index.js";
 import { answerLabels, NONE_LABEL, noneLabel } from "../../task/definition.js";
 import { noneMarkers } from "../../task/output-fields.js";
 import { checkStructuredObject } from "../../teacher/structured-parse.js";
-
-/** The given answer is not one the task admits; the message names the field and the problem. */
-export class AnswerError extends Error {
-  override name = "AnswerError";
-}
+import { badRequest } from "../http/errors.js";
 
 /**
  * The answer in a body: `label` for a label task, `output` (an object) for a structured task.
- * `text` is the input the answer is for: an object's extracted values must occur in it.
+ * `text` is the input the answer is for: an object's extracted values must occur in it. An answer
+ * the task does not admit is a 400 whose message names the field and the problem.
  */
 export function givenAnswer(task: AnyTask, body: { label?: unknown; output?: unknown }, text: string): string {
   if (isStructuredTask(task)) {
     const output = body.output;
-    if (typeof output !== "object" || output === null || Array.isArray(output)) throw new AnswerError('output: a structured task takes the answer as {"output": {...}}, an object of its fields');
+    if (typeof output !== "object" || output === null || Array.isArray(output)) throw badRequest('output: a structured task takes the answer as {"output": {...}}, an object of its fields');
     const checked = checkStructuredObject(output as Record<string, unknown>, text, outputFields(task));
-    if ("invalid" in checked) throw new AnswerError(`output: ${checked.invalid}`);
+    if ("invalid" in checked) throw badRequest(`output: ${checked.invalid}`);
     return checked.label;
   }
-  if (typeof body.label !== "string") throw new AnswerError('label: a label task takes the answer as {"label": "..."}');
-  if (!answerLabels(task).includes(body.label)) throw new AnswerError(`label: "${body.label}" is not one of the task's labels`);
+  if (typeof body.label !== "string") throw badRequest('label: a label task takes the answer as {"label": "..."}');
+  if (!answerLabels(task).includes(body.label)) throw badRequest(`label: "${body.label}" is not one of the task's labels`);
   return body.label;
 }
 
