@@ -75,7 +75,10 @@ export interface RouteInput<P extends z.ZodType | undefined, Q extends z.ZodType
 /** The route takes no query parameters: any is refused, as a misspelt one would otherwise be ignored. */
 const NO_QUERY = z.object({}).strict();
 
-/** The route reads no query parameters and ignores any (pages, probes and files: a cache-busting `?v=` must not break them). */
+/**
+ * The route reads no query parameters and ignores any: pages, probes and files (a cache-busting
+ * `?v=` must not break them), and the OpenAI surface (a client's own, such as Azure's api-version).
+ */
 export const IGNORED_QUERY = z.looseObject({});
 
 /** The first problem zod found, as one line naming where it is. */

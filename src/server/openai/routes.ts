@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Store } from "../../store/index.js";
 import { isStructuredTask, outputFields } from "../../task/structured.js";
 import { badRequest, HttpError } from "../http/errors.js";
-import { route } from "../http/route.js";
+import { IGNORED_QUERY, route } from "../http/route.js";
 import { predictOne, type PredictResult } from "../runtime/predict.js";
 import { checkText } from "../routes/tasks.js";
 import type { GatewayMetrics } from "../operations/metrics.js";
@@ -18,13 +18,6 @@ import { apprenticeField, completionBody, roughUsage, streamCompletion, taskRepl
 import { ChatCompletionRequestSchema, ChatCompletionSchema, OpenAIModelListSchema, OpenAIModelSchema } from "./schemas.js";
 
 export const TASK_MODEL_PREFIX = "task:";
-
-/**
- * Query parameters an OpenAI client adds of its own accord (a proxy's or a provider's, such as
- * Azure's api-version) are ignored as they were before: the surface mirrors OpenAI's, which takes
- * none, and refusing them would break a client for a parameter that names nothing here.
- */
-const CLIENT_QUERY = z.looseObject({});
 
 export interface OpenAIRouteDeps {
   store: Store;
@@ -51,7 +44,8 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     {
       method: "GET",
       url: "/v1/models",
-      query: CLIENT_QUERY,
+      // A parameter a client adds of its own accord (a proxy's, Azure's api-version) names nothing here: ignored, not refused.
+      query: IGNORED_QUERY,
       access: "predict",
       tag: "OpenAI-compatible",
       summary: "List the tasks as `task:<name>` models",
@@ -71,7 +65,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     {
       method: "GET",
       url: "/v1/models/:id",
-      query: CLIENT_QUERY,
+      query: IGNORED_QUERY,
       access: "predict",
       tag: "OpenAI-compatible",
       summary: "One `task:<name>` model or alias (the SDKs' models.retrieve)",
@@ -92,14 +86,14 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
     {
       method: "POST",
       url: "/v1/chat/completions",
-      query: CLIENT_QUERY,
+      query: IGNORED_QUERY,
       access: "predict",
       tag: "OpenAI-compatible",
       summary: "Chat completions: `task:<name>` models, or pass-through to the upstream LLM",
       description:
         "For `model: \"task:<name>\"` (or a model alias configured for a task) the last user message is classified and the reply's content is the label's `answer` (or the label). " +
         "A \"none of these\" answer follows the task's `none` block: its `answer`, or with `upstream_model` the request forwarded to the upstream LLM under that model and its reply relayed (header `x-apprentice-request-id` names the logged request). " +
-          "For a structured task a none answer (a choice field `none_of_these`) follows `none` the same way; without a `none` block the reply is a refusal: `message.content` null and `message.refusal` naming the fields (streamed as `refusal` deltas). " +
+        "For a structured task a none answer (a choice field `none_of_these`) follows `none` the same way; without a `none` block the reply is a refusal: `message.content` null and `message.refusal` naming the fields (streamed as `refusal` deltas). " +
         "Any other model is forwarded unchanged to the configured upstream LLM, whose status and body are relayed (including its own errors). " +
         "`stream: true` answers with server-sent events (`chat.completion.chunk` objects, then `data: [DONE]`). " +
         "For a task model, `response_format` `json_object` makes the content `{\"label\": …}`, and `json_schema` fills the schema's one (required) string property with the label; " +

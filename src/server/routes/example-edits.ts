@@ -156,7 +156,7 @@ export function registerExampleEditRoutes(app: FastifyInstance, { store, runtime
       tag: "Examples",
       summary: "The examples added or relabelled since the live version was trained whose label it would predict differently",
       description: "Runs the live version on up to `scan` of the most recently changed examples (no teacher call, nothing logged).",
-      query: z.object({ scan: integerSchema(`How many changed examples to look at, at most ${MAX_DISAGREEMENT_SCAN}.`, 1, MAX_DISAGREEMENT_SCAN, DEFAULT_DISAGREEMENT_SCAN) }).strict(),
+      query: z.object({ scan: integerSchema(`How many changed examples to look at, at most ${MAX_DISAGREEMENT_SCAN}.`, 1, MAX_DISAGREEMENT_SCAN, DEFAULT_DISAGREEMENT_SCAN) }),
       replies: { 200: { description: "The disagreements.", schema: ExampleDisagreementsSchema } },
       errors: { 400: "`scan` is out of range.", 404: "No such task." },
     },

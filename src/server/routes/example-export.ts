@@ -42,7 +42,7 @@ async function* exportChunks(store: Store, task: string, filter: ExampleFilter, 
   }
 }
 
-const ExportQuery = z.object({ format: enumSchema("File format.", EXPORT_FORMATS, "csv"), ...ExampleFilterQuery.shape }).strict();
+const ExportQuery = z.object({ format: enumSchema("File format.", EXPORT_FORMATS, "csv"), ...ExampleFilterQuery.shape });
 
 export function registerExampleExportRoute(app: FastifyInstance, store: Store): void {
   route(

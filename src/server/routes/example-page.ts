@@ -53,8 +53,7 @@ const PageQuery = z
     limit: integerSchema(`Page size, at most ${MAX_PAGE_LIMIT}.`, 1, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT),
     after: integerSchema("Return examples with an id greater than this.", 0, Number.MAX_SAFE_INTEGER, 0),
     ...ExampleFilterQuery.shape,
-  })
-  .strict();
+  });
 
 const ExamplePageSchema = z
   .object({

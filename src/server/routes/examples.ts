@@ -41,6 +41,7 @@ export const IMPORT_MEDIA_TYPES: Readonly<Record<string, DatasetFormat>> = {
 /** What the body parser makes of an import: labelled rows for a label task, objects for a structured one. */
 type ImportBody = { kind: "labels"; dataset: Dataset } | { kind: "objects"; dataset: ObjectDataset };
 
+// Strict itself: the hooks parse it before the body is read, ahead of route()'s own check.
 const ImportQuery = z
   .object({
     partial: z

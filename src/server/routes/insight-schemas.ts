@@ -20,12 +20,12 @@ export const TrafficQuery = z.object({
   since: timeSchema("Window start (inclusive): epoch milliseconds or an ISO 8601 date. Default: 24 hours before `until`."),
   until: timeSchema("Window end (exclusive): epoch milliseconds or an ISO 8601 date. Default: now."),
   bucket: enumSchema(`Bucket size; at most ${MAX_TRAFFIC_BUCKETS} buckets per window.`, BUCKET_NAMES, "hour"),
-}).strict();
+});
 
 export const ReviewQuery = z.object({
   kind: enumSchema("Which queue.", ["all", ...REVIEW_KINDS], "all"),
   limit: integerSchema(`Items at most, up to ${MAX_REVIEW_LIMIT}.`, 1, MAX_REVIEW_LIMIT, DEFAULT_REVIEW_LIMIT),
-}).strict();
+});
 
 export const TrafficSchema = z
   .object({

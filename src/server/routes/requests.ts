@@ -35,8 +35,7 @@ const RequestSearchQuery = z
       .max(MAX_TEXT_CHARS, `is longer than ${MAX_TEXT_CHARS} characters`)
       .optional()
       .describe("Text the input contains, case-insensitive (ASCII letters only on SQLite). Refused (400) for tasks that keep only a hash of their inputs."),
-  })
-  .strict();
+  });
 
 const LoggedRequestSchema = z
   .object({

@@ -115,7 +115,7 @@ const StatsSchema = z
 const WindowQuery = z.object({
   since: timeSchema("Window start (inclusive): epoch milliseconds or an ISO 8601 date, e.g. `2025-01-01`."),
   until: timeSchema("Window end (exclusive): epoch milliseconds or an ISO 8601 date."),
-}).strict();
+});
 
 export function registerTrainingRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { store, runtimes } = deps;
