@@ -43,3 +43,13 @@ export function timeSchema(description: string) {
     .optional()
     .describe(description);
 }
+
+/**
+ * A window of time as `?since=` (inclusive) and `?until=` (exclusive) query parameters, each epoch
+ * milliseconds or an ISO 8601 date; `defaults` says what an absent end means, when the route gives it one.
+ */
+export function timeWindowQuery(defaults: { since?: string; until?: string } = {}) {
+  const end = (what: string, fallback: string | undefined) =>
+    timeSchema(`${what}: epoch milliseconds or an ISO 8601 date, e.g. \`2025-01-01\`.${fallback === undefined ? "" : ` Default: ${fallback}.`}`);
+  return { since: end("Window start (inclusive)", defaults.since), until: end("Window end (exclusive)", defaults.until) };
+}

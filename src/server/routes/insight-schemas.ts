@@ -4,7 +4,7 @@ import { z } from "zod";
 import { REVIEW_KINDS, REQUEST_SOURCES } from "../../store/index.js";
 import { CURVE_POINTS, TOP_CONFUSIONS } from "../runtime/model-report.js";
 import { epochMsSchema, StructuredObjectSchema } from "../http/api-schemas.js";
-import { enumSchema, integerSchema, timeSchema } from "../http/query-params.js";
+import { enumSchema, integerSchema, timeWindowQuery } from "../http/query-params.js";
 import { FieldPredictionsSchema } from "./prediction-schemas.js";
 import { InputTextSchema } from "./tasks.js";
 
@@ -17,8 +17,7 @@ const MAX_REVIEW_LIMIT = 200;
 export const TOP_LABELS = 5;
 
 export const TrafficQuery = z.object({
-  since: timeSchema("Window start (inclusive): epoch milliseconds or an ISO 8601 date. Default: 24 hours before `until`."),
-  until: timeSchema("Window end (exclusive): epoch milliseconds or an ISO 8601 date. Default: now."),
+  ...timeWindowQuery({ since: "24 hours before `until`", until: "now" }),
   bucket: enumSchema(`Bucket size; at most ${MAX_TRAFFIC_BUCKETS} buckets per window.`, BUCKET_NAMES, "hour"),
 });
 

@@ -7,7 +7,7 @@ import { REQUEST_SOURCES, type RequestCursor, type RequestFilter, type RequestRe
 import { EXAMPLE_SOURCES, REQUEST_STATUSES } from "../../store/schema.js";
 import { epochMsSchema, taskNameSchema } from "../http/api-schemas.js";
 import { badRequest, notFound } from "../http/errors.js";
-import { enumSchema, integerSchema, stringSchema, timeSchema } from "../http/query-params.js";
+import { enumSchema, integerSchema, stringSchema, timeWindowQuery } from "../http/query-params.js";
 import { route } from "../http/route.js";
 import { MAX_TEXT_CHARS } from "./tasks.js";
 
@@ -29,8 +29,7 @@ const RequestSearchQuery = z
     before: CursorSchema.optional().describe("The previous page's `next_before`."),
     source: enumSchema("Who answered.", SOURCE_FILTERS, "any"),
     label: stringSchema().optional().describe("Only requests answered with this label."),
-    since: timeSchema("Window start (inclusive): epoch milliseconds or an ISO 8601 date."),
-    until: timeSchema("Window end (exclusive): epoch milliseconds or an ISO 8601 date."),
+    ...timeWindowQuery(),
     q: stringSchema()
       .max(MAX_TEXT_CHARS, `is longer than ${MAX_TEXT_CHARS} characters`)
       .optional()

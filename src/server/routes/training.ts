@@ -9,7 +9,7 @@ import { isStructuredTask, outputFields } from "../../task/structured.js";
 import { fieldDifferences, parseCanonical, type OutputField } from "../../engine/structured-answer.js";
 import { epochMsSchema } from "../http/api-schemas.js";
 import { badRequest, conflict } from "../http/errors.js";
-import { timeSchema } from "../http/query-params.js";
+import { timeWindowQuery } from "../http/query-params.js";
 import { route } from "../http/route.js";
 import { noneAnswersOf } from "../runtime/answers.js";
 import { RetrainBusyError } from "../runtime/task-runtime.js";
@@ -112,10 +112,7 @@ const StatsSchema = z
   })
   .meta({ id: "Stats" });
 
-const WindowQuery = z.object({
-  since: timeSchema("Window start (inclusive): epoch milliseconds or an ISO 8601 date, e.g. `2025-01-01`."),
-  until: timeSchema("Window end (exclusive): epoch milliseconds or an ISO 8601 date."),
-});
+const WindowQuery = z.object(timeWindowQuery());
 
 export function registerTrainingRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { store, runtimes } = deps;
