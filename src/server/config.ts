@@ -7,7 +7,7 @@ import { dirname, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { TASK_NAME_PATTERN } from "../task/task-name.js";
-import { TEACHER_ENDPOINT_FIELDS, TeacherBudgetSchema, TeacherKnobsSchema, zodProblems } from "../task/definition.js";
+import { TEACHER_ENDPOINT_FIELDS, TeacherBudgetSchema, TeacherKnobsSchema, TeacherNameSchema, zodProblems } from "../task/definition.js";
 import { CaptureSettingsSchema } from "./capture/capture-settings.js";
 import { DeclaredTeacherSchema } from "./runtime/teachers.js";
 
@@ -82,7 +82,7 @@ export const ConfigSchema = z
     /** Which calls forwarded to the upstream become captured tasks (README "Capture"); false: pure pass-through. */
     capture: z.union([z.literal(false), CaptureSettingsSchema]).optional(),
     /** The teachers tasks may use, by name: endpoint, key variable, model, prices, limits (README "Teachers"). */
-    teachers: z.record(z.string().regex(TASK_NAME_PATTERN, "a teacher name is 1-64 characters a-z, 0-9, '_' or '-'"), DeclaredTeacherSchema).default({}),
+    teachers: z.record(TeacherNameSchema, DeclaredTeacherSchema).default({}),
     /** What every task declared below starts from (its own settings win): which teacher, and the per-task teacher settings. */
     teacher: TeacherKnobsSchema.partial()
       .extend({ name: z.string().regex(TASK_NAME_PATTERN).optional() })

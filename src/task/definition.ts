@@ -5,6 +5,12 @@ import { findTextFault } from "../data/text.js";
 import { NONE_LABEL } from "./none.js";
 import { TASK_NAME_PATTERN, TASK_NAME_RULE } from "./task-name.js";
 
+/** A task's name: also the name a captured task is renamed or merged to. */
+export const TaskNameSchema = z.string().regex(TASK_NAME_PATTERN, TASK_NAME_RULE);
+
+/** A declared teacher's name (the configuration's `teachers`, a task's `teacher.name`): the task-name rule. */
+export const TeacherNameSchema = z.string().regex(TASK_NAME_PATTERN, "a teacher name is 1-64 characters a-z, 0-9, '_' or '-'");
+
 export const LabelSchema = z.object({
   name: z.string().min(1).max(200),
   /** Shown to the teacher in its prompt, to tell close labels apart. */
@@ -68,7 +74,7 @@ export const TeacherKnobsSchema = z.object({
  * in a local task file, the endpoint fields too (every one optional: see localTeacherSettings).
  */
 export const TaskTeacherSchema = TeacherKnobsSchema.extend({
-  name: z.string().regex(TASK_NAME_PATTERN, "a teacher name is 1-64 characters a-z, 0-9, '_' or '-'").optional(),
+  name: TeacherNameSchema.optional(),
   ...TeacherEndpointSchema.partial().shape,
 });
 
@@ -146,7 +152,7 @@ export const NoneReplySchema = z
   .refine((n) => n.answer === undefined || n.upstream_model === undefined, "set answer or upstream_model, not both");
 
 export const TaskSchema = z.object({
-  name: z.string().regex(TASK_NAME_PATTERN, TASK_NAME_RULE),
+  name: TaskNameSchema,
   description: z.string().max(2000).optional(),
   instructions: z.string().min(1).max(20000),
   labels: z

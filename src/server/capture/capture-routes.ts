@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Store } from "../../store/index.js";
 import { CAPTURE_MODES, CaptureBlockSchema, MAX_FINGERPRINTS } from "../../task/capture.js";
-import { TASK_NAME_PATTERN, TASK_NAME_RULE } from "../../task/task-name.js";
+import { TaskNameSchema } from "../../task/definition.js";
 import { MAX_DESCRIPTION_CHARS } from "../../task/output-fields.js";
 import { isCapturedTask } from "../../task/structured.js";
 import { epochMsSchema, StructuredObjectSchema } from "../http/api-schemas.js";
@@ -19,15 +19,13 @@ import { changeCapturedTask } from "./capture-mode.js";
 import { deleteCaptured, MERGE_MOVED_REQUESTS_MAX, mergeCaptured, renameCaptured, withDescriptions, type CapturedEditDeps } from "./captured-task-edits.js";
 import { discoveredTask } from "./discovered.js";
 
-const TaskName = z.string().regex(TASK_NAME_PATTERN, TASK_NAME_RULE);
-
 const CapturedTaskChangeSchema = z
   .object({
     mode: z.enum(CAPTURE_MODES).optional(),
     /** The task's own auto_serve (null: follow the gateway's capture.auto_serve). */
     auto_serve: z.boolean().optional(),
     /** A new name: the task moves with its examples, versions, request log and fingerprints. */
-    name: TaskName.optional(),
+    name: TaskNameSchema.optional(),
     /** Output field → its new description ("" removes it); only existing fields, kinds and values unchanged. */
     descriptions: z.record(z.string(), z.string().max(MAX_DESCRIPTION_CHARS)).optional(),
   })
@@ -42,7 +40,7 @@ const CapturedTaskChangeSchema = z
 const MergeSchema = z
   .object({
     /** The captured task that takes this one's examples and calls. */
-    into: TaskName,
+    into: TaskNameSchema,
   })
   .strict()
   .meta({ id: "CapturedTaskMerge", description: "The captured task to merge into: it must answer with the same fields (names, kinds, choice values, null-ness), in any order." });
