@@ -6,11 +6,12 @@ import Fastify, { type FastifyInstance } from "fastify";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalAnswer } from "../../src/engine/structured-answer.js";
-import { objectFormat } from "../../src/server/openai/chat-request.js";
+import { specialistKindOf } from "../../src/cascade/specialist-kind.js";
+import { objectFormat, type AnswerFormat } from "../../src/server/openai/chat-request.js";
 import { completionBody, noneRefusal, streamCompletion, taskReply, type CompletionParts } from "../../src/server/openai/completion.js";
 import { NONE_LABEL, parseTask } from "../../src/task/definition.js";
 import { compileOutput, outputJsonSchema } from "../../src/task/output-fields.js";
-import { outputFields, parseStructuredTask } from "../../src/task/structured.js";
+import { outputFields, parseStructuredTask, type AnyTask } from "../../src/task/structured.js";
 import { TRANSFER_OUTPUT } from "../helpers/transfer-requests.js";
 
 const structured = (extra: Record<string, unknown> = {}) => parseStructuredTask({ name: "transfers", instructions: "Read.", output: TRANSFER_OUTPUT, ...extra });
@@ -19,23 +20,25 @@ const OBJECT = { intent: "send_money", amount: "40", currency: "EUR", recipient:
 const NONE = { intent: NONE_LABEL, amount: null, currency: NONE_LABEL, recipient: null, urgent: false };
 const answer = (o: object) => canonicalAnswer(FIELDS, o as Record<string, unknown>);
 const FORMAT = objectFormat(undefined, FIELDS);
+/** taskReply with the task's none test as its cascade has it. */
+const reply = (task: AnyTask, format: AnswerFormat, label: string, hasUpstream: boolean) => taskReply(task, format, label, specialistKindOf(task).isNone, hasUpstream);
 
 describe("taskReply", () => {
   it("answers a structured task's object as its JSON, none or not, when the object has no none", () => {
-    expect(taskReply(structured({ none: { answer: "Sorry." } }), FORMAT, answer(OBJECT), true)).toEqual({ content: answer(OBJECT) });
+    expect(reply(structured({ none: { answer: "Sorry." } }), FORMAT, answer(OBJECT), true)).toEqual({ content: answer(OBJECT) });
   });
 
   it("answers a structured none answer with the configured reply, or the upstream's when there is one", () => {
-    expect(taskReply(structured({ none: { answer: "Sorry." } }), FORMAT, answer(NONE), true)).toEqual({ content: "Sorry." });
+    expect(reply(structured({ none: { answer: "Sorry." } }), FORMAT, answer(NONE), true)).toEqual({ content: "Sorry." });
     const upstream = structured({ none: { upstream_model: "gpt-up" } });
-    expect(taskReply(upstream, FORMAT, answer(NONE), true)).toEqual({ upstream_model: "gpt-up" });
+    expect(reply(upstream, FORMAT, answer(NONE), true)).toEqual({ upstream_model: "gpt-up" });
     // Without an upstream to pass it to, a refusal rather than an object that is not an answer.
-    expect(taskReply(upstream, FORMAT, answer(NONE), false)).toEqual({ content: noneRefusal(["intent", "currency"]), refusal: true });
+    expect(reply(upstream, FORMAT, answer(NONE), false)).toEqual({ content: noneRefusal(["intent", "currency"]), refusal: true });
   });
 
   it("refuses a structured none answer without a none block, naming the fields answered none", () => {
-    expect(taskReply(structured(), FORMAT, answer(NONE), true)).toEqual({ content: 'The message fits none of the values of fields "intent" and "currency", so no answer can be given.', refusal: true });
-    expect(taskReply(structured(), FORMAT, answer({ ...OBJECT, currency: NONE_LABEL }), true)).toEqual({ content: 'The message fits none of the values of field "currency", so no answer can be given.', refusal: true });
+    expect(reply(structured(), FORMAT, answer(NONE), true)).toEqual({ content: 'The message fits none of the values of fields "intent" and "currency", so no answer can be given.', refusal: true });
+    expect(reply(structured(), FORMAT, answer({ ...OBJECT, currency: NONE_LABEL }), true)).toEqual({ content: 'The message fits none of the values of field "currency", so no answer can be given.', refusal: true });
     expect(noneRefusal(["a", "b", "c"])).toBe('The message fits none of the values of fields "a", "b" and "c", so no answer can be given.');
   });
 
@@ -43,18 +46,18 @@ describe("taskReply", () => {
     const output = { properties: { ...TRANSFER_OUTPUT.properties, intent: { enum: ["send_money", NONE_LABEL] } } };
     const captured = parseStructuredTask({ name: "c", instructions: "x", output, capture: { fingerprints: ["c".repeat(64)], model: "m", via: "response_format" } });
     const label = canonicalAnswer(outputFields(captured), { ...OBJECT, intent: NONE_LABEL });
-    expect(taskReply(captured, FORMAT, label, true)).toEqual({ content: label });
+    expect(reply(captured, FORMAT, label, true)).toEqual({ content: label });
   });
 
   it("answers a label task as before: the label's answer, the none block's reply or upstream", () => {
     const task = parseTask({ name: "t", instructions: "x", labels: [{ name: "a", answer: "About a." }, { name: "b" }], none: { answer: "Sorry." } });
-    expect(taskReply(task, { kind: "text" }, "a", true)).toEqual({ content: "About a." });
-    expect(taskReply(task, { kind: "text" }, "b", true)).toEqual({ content: "b" });
-    expect(taskReply(task, { kind: "text" }, NONE_LABEL, true)).toEqual({ content: "Sorry." });
-    expect(taskReply(task, { kind: "json", property: "label" }, NONE_LABEL, true)).toEqual({ content: `{"label":"${NONE_LABEL}"}` });
+    expect(reply(task, { kind: "text" }, "a", true)).toEqual({ content: "About a." });
+    expect(reply(task, { kind: "text" }, "b", true)).toEqual({ content: "b" });
+    expect(reply(task, { kind: "text" }, NONE_LABEL, true)).toEqual({ content: "Sorry." });
+    expect(reply(task, { kind: "json", property: "label" }, NONE_LABEL, true)).toEqual({ content: `{"label":"${NONE_LABEL}"}` });
     const up = parseTask({ name: "t", instructions: "x", labels: [{ name: "a" }, { name: "b" }], none: { upstream_model: "gpt-up" } });
-    expect(taskReply(up, { kind: "text" }, NONE_LABEL, true)).toEqual({ upstream_model: "gpt-up" });
-    expect(taskReply(up, { kind: "text" }, NONE_LABEL, false)).toEqual({ content: NONE_LABEL });
+    expect(reply(up, { kind: "text" }, NONE_LABEL, true)).toEqual({ upstream_model: "gpt-up" });
+    expect(reply(up, { kind: "text" }, NONE_LABEL, false)).toEqual({ content: NONE_LABEL });
   });
 });
 

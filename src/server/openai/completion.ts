@@ -3,8 +3,7 @@
 // chunks. The answer is the message content, or one tool call whose arguments it is.
 import type { FastifyReply } from "fastify";
 import { parseCanonical } from "../../engine/structured-answer.js";
-import { noneLabel } from "../../task/definition.js";
-import { noneAnswerTest, noneFields, type TaskOutputField } from "../../task/output-fields.js";
+import { noneFields } from "../../task/output-fields.js";
 import { isStructuredTask, outputFields, type AnyTask } from "../../task/structured.js";
 import type { PredictResult } from "../runtime/predict.js";
 import { answerContent, type AnswerFormat } from "./chat-request.js";
@@ -67,27 +66,21 @@ export type TaskReply =
  * task's `none` block: `upstream_model` (while the gateway has an upstream LLM) passes the
  * request on, `answer` is the content. A structured task without either answers as OpenAI does
  * when a structured output cannot be given: a refusal naming the fields, which the SDKs' parse
- * helpers surface (message.refusal, parsed null). `hasUpstream`: whether an upstream is configured.
+ * helpers surface (message.refusal, parsed null). `isNone`: the task's test for a none answer (its
+ * cascade's SpecialistKind.isNone, built once per task; absent: it has none); `hasUpstream`:
+ * whether an upstream is configured.
  */
-export function taskReply(task: AnyTask, format: AnswerFormat, label: string, hasUpstream: boolean): TaskReply {
-  if (isStructuredTask(task)) {
-    const fields = outputFields(task);
-    // A substring test first: most answers are not none, and parsing each would cost every completion.
-    if (!(noneTestOf(fields)?.(label) ?? false)) return { content: answerContent(format, label, undefined) };
-    if (task.none?.upstream_model !== undefined && hasUpstream) return { upstream_model: task.none.upstream_model };
-    if (task.none?.answer !== undefined) return { content: task.none.answer };
-    return { content: noneRefusal(noneFields(fields, parseCanonical(label))), refusal: true };
-  }
-  const none = label === noneLabel(task) ? task.none : undefined;
+export function taskReply(task: AnyTask, format: AnswerFormat, label: string, isNone: ((answer: string) => boolean) | undefined, hasUpstream: boolean): TaskReply {
+  // isNone is a substring test for a structured answer: no parsing unless it is a none answer.
+  const answeredNone = isNone?.(label) === true;
+  const none = answeredNone ? task.none : undefined;
   if (none?.upstream_model !== undefined && hasUpstream) return { upstream_model: none.upstream_model };
+  if (isStructuredTask(task)) {
+    if (!answeredNone) return { content: answerContent(format, label, undefined) };
+    if (none?.answer !== undefined) return { content: none.answer };
+    return { content: noneRefusal(noneFields(outputFields(task), parseCanonical(label))), refusal: true };
+  }
   return { content: answerContent(format, label, none?.answer ?? task.labels.find((l) => l.name === label)?.answer) };
-}
-
-/** noneAnswerTest per task's fields (outputFields keeps one array per task), built once. */
-const noneTests = new WeakMap<readonly TaskOutputField[], ((answer: string) => boolean) | undefined>();
-function noneTestOf(fields: readonly TaskOutputField[]): ((answer: string) => boolean) | undefined {
-  if (!noneTests.has(fields)) noneTests.set(fields, noneAnswerTest(fields));
-  return noneTests.get(fields);
 }
 
 /** The refusal of a structured answer some fields of which are "none of these": one sentence naming them. */

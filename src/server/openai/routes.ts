@@ -147,7 +147,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRouteDeps
       // predictOne throws (503/502) after logging when there is no label to answer with.
       const label = result.label;
       if (label === null) throw new Error(`prediction ${result.request_id} has no label`);
-      const answer = taskReply(task, format, label, upstream !== undefined);
+      const answer = taskReply(task, format, label, rt.cascade.kind.isNone, upstream !== undefined);
       // "None of these" with an upstream model configured: the app gets the LLM's own reply, as it would without Apprentice.
       if ("upstream_model" in answer) {
         reply.raw.setHeader("x-apprentice-request-id", result.request_id);
