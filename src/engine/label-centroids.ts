@@ -97,3 +97,17 @@ export class LabelCentroids {
     }
   }
 }
+
+/** The two labels other than `own` with the highest cosine (NaN = no centroid, skipped); -1 if none. */
+export function twoNearestOthers(cos: Float64Array, own: number): [number, number] {
+  let first = -1;
+  let second = -1;
+  for (let l = 0; l < cos.length; l++) {
+    if (l === own || Number.isNaN(cos[l])) continue;
+    if (first < 0 || cos[l] > cos[first]) {
+      second = first;
+      first = l;
+    } else if (second < 0 || cos[l] > cos[second]) second = l;
+  }
+  return [first, second];
+}

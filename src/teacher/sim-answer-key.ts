@@ -31,7 +31,7 @@
 // built from the same inputs answer identically.
 import { DEFAULT_FEATURIZER_CONFIG, Featurizer, type FeaturizerConfig } from "../engine/featurizer.js";
 import { fmix32, hashRange } from "../engine/hash.js";
-import { LabelCentroids } from "../engine/label-centroids.js";
+import { LabelCentroids, twoNearestOthers } from "../engine/label-centroids.js";
 
 export interface AnswerKeyOptions {
   labels: string[];
@@ -135,20 +135,6 @@ export function simulatedAnswerKey(options: AnswerKeyOptions): SimulatedAnswerKe
     answers.set(texts[i], labels[wrong]);
   }
   return { answers, gold, mistakes };
-}
-
-/** The two labels other than `own` with the highest cosine (NaN = no centroid, skipped); -1 if none. */
-function twoNearestOthers(cos: Float64Array, own: number): [number, number] {
-  let first = -1;
-  let second = -1;
-  for (let l = 0; l < cos.length; l++) {
-    if (l === own || Number.isNaN(cos[l])) continue;
-    if (first < 0 || cos[l] > cos[first]) {
-      second = first;
-      first = l;
-    } else if (second < 0 || cos[l] > cos[second]) second = l;
-  }
-  return [first, second];
 }
 
 function standardDeviation(xs: Float64Array): number {

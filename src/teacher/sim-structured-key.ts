@@ -13,7 +13,7 @@
 // and `accuracy` counts the in-scope texts only.
 import { DEFAULT_FEATURIZER_CONFIG, Featurizer } from "../engine/featurizer.js";
 import { fmix32, hashRange } from "../engine/hash.js";
-import { LabelCentroids } from "../engine/label-centroids.js";
+import { LabelCentroids, twoNearestOthers } from "../engine/label-centroids.js";
 import { mulberry32, shuffleInPlace } from "../engine/random.js";
 import { canonicalAnswer, locateValue, type OutputField, type StructuredObject } from "../engine/structured-answer.js";
 import { NONE_LABEL } from "../task/none.js";
@@ -118,9 +118,8 @@ function nearestValues(fields: readonly OutputField[], objects: ReadonlyMap<stri
     const { values, centroids } = centroidsOf(f);
     const cos = new Float64Array(values.length);
     centroids.cosines(featurizer.transform(text), -1, cos);
-    let best = 0;
-    for (let l = 1; l < cos.length; l++) if (!Number.isNaN(cos[l]) && (Number.isNaN(cos[best]) || cos[l] > cos[best])) best = l;
-    return values[best] ?? NONE_LABEL;
+    const [nearest] = twoNearestOthers(cos, -1);
+    return values[Math.max(0, nearest)] ?? NONE_LABEL;
   };
 }
 
