@@ -111,6 +111,35 @@ describe("fingerprints", () => {
     const prints = prompts.map((prompt) => callOf({ ...(transferCall("x", {}) as unknown as Record<string, unknown>), messages: [{ role: "system", content: prompt }, { role: "user", content: "x" }] }).fingerprint);
     expect(new Set(prints).size).toBe(2);
   });
+  it("come out of the cache as fingerprintOf gives them when only the schema, its name, the model or the way of asking differs", () => {
+    // Schemas alike but for one JSON value: a type, a number against its string, an array against an object, a key more.
+    const schemas = [
+      TRANSFER_SCHEMA,
+      { ...TRANSFER_SCHEMA, required: ["amount", "currency"] },
+      { ...TRANSFER_SCHEMA, required: { 0: "amount", 1: "currency", 2: "recipient" } },
+      { ...TRANSFER_SCHEMA, properties: { ...TRANSFER_SCHEMA.properties, amount: { type: "string", description: "The amount, digits only.", maxLength: 12 } } },
+      { ...TRANSFER_SCHEMA, properties: { ...TRANSFER_SCHEMA.properties, amount: { type: "string", description: "The amount, digits only.", maxLength: "12" } } },
+      { ...TRANSFER_SCHEMA, additionalProperties: null },
+      { ...TRANSFER_SCHEMA, extra: false },
+    ];
+    const bodyOf = (schema: unknown, name: string, model: string, tool: boolean): Record<string, unknown> => ({
+      model,
+      messages: [
+        { role: "system", content: SYSTEM_PROMPT },
+        { role: "user", content: "send 5 EUR to Ann" },
+      ],
+      ...(tool ? { tools: [{ type: "function", function: { name, parameters: schema } }], tool_choice: "required" } : { response_format: { type: "json_schema", json_schema: { name, strict: true, schema } } }),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(schemas.length - 1), fc.constantFrom("transfer", "payment"), fc.constantFrom("gpt-4o-mini", "gpt-other"), fc.boolean(), fc.nat(1000)), { minLength: 1, maxLength: 30 }), (calls) => {
+        for (const [i, name, model, tool, seed] of calls) {
+          const call = callOf(bodyOf(shuffledKeys(schemas[i], seed), name, model, tool));
+          expect(call.fingerprint).toBe(fingerprintOf({ model, system: SYSTEM_PROMPT, via: tool ? "tool" : "response_format", schemaName: name, schema: schemas[i] }));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
 });
 
 describe("readUpstreamReply", () => {
