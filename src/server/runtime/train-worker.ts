@@ -38,6 +38,15 @@ if (!isMainThread && parentPort !== null && (workerData as { apprenticeTrainJob?
 }
 
 /**
+ * The nice value of a training thread (Linux, where it is a thread's own; elsewhere it would lower
+ * the whole process, so it is left alone). Retraining competes for the cores with the requests
+ * the gateway relays and answers: on a busy machine a thread at nice 10 gets about a tenth of the
+ * CPU a serving thread gets, so serving keeps its speed and training still moves on under
+ * sustained load; on idle cores it changes nothing.
+ */
+export const TRAINING_NICE = 10;
+
+/**
  * Trains in a fresh worker thread. The worker loads this module's TypeScript source through tsx
  * (registered inside the worker), so it works from the sources with no build step. Rejects with a
  * TrainingError when training is impossible (too few examples, one label…), like the trainer.
@@ -50,7 +59,9 @@ export function trainInWorker(examples: readonly TrainingExample[], options: Wor
   // Resolved here, not in the worker: an eval'd worker resolves bare names from the process's
   // working directory, which need not be this repository (`apprentice serve` run elsewhere).
   const tsxApi = import.meta.resolve("tsx/esm/api");
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(self)}); }).catch((err) => { require("node:worker_threads").parentPort.postMessage({ ok: false, trainingError: false, message: String(err && err.stack || err) }); });`;
+  // The nice value is set first, so the module loader's thread that register() starts inherits it.
+  const lowerPriority = process.platform === "linux" ? `try { require("node:os").setPriority(${TRAINING_NICE}); } catch {}\n` : "";
+  const bootstrap = `${lowerPriority}import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(self)}); }).catch((err) => { require("node:worker_threads").parentPort.postMessage({ ok: false, trainingError: false, message: String(err && err.stack || err) }); });`;
   const job: Job = { examples: examples.map((e) => ({ text: e.text, label: e.label })), options, ...(fields === undefined ? {} : { fields }) };
   const trainer = trainerFor(fields);
   return new Promise<Specialist>((resolve, reject) => {
