@@ -27,6 +27,12 @@ export const CaptureSettingsSchema = z
      * either, a call is relayed but not learned, counted per task (`shed_calls` in /v1/captured).
      */
     learn_queue: z.object({ calls: z.number().int().min(0).max(100_000).default(1000), megabytes: z.number().min(0).max(1024).default(32) }).strict().prefault({}),
+    /**
+     * The most of the event loop learning takes while calls are being relayed (learn-budget.ts):
+     * a saturated gateway relays about this much less, and learns a steady sample of its calls
+     * instead of every one. 1: learning is never held back.
+     */
+    learn_share: z.number().min(0.001).max(1).default(0.01),
     /** At most this many captured tasks: a caller cannot make the gateway create tasks without end. */
     max_tasks: z.number().int().min(1).max(10_000).default(50),
     /**

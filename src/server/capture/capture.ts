@@ -34,6 +34,7 @@ import { capturedTaskDefinition, capturedTaskName } from "./captured-task.js";
 import { readUpstreamReply } from "./upstream-reply.js";
 import { changeCapturedTask } from "./capture-mode.js";
 import { DEFAULT_AUTO_SERVE_REQUESTS, type CaptureSettings } from "./capture-settings.js";
+import { LearnBudget } from "./learn-budget.js";
 
 export interface CaptureDeps {
   store: Store;
@@ -76,17 +77,20 @@ export class Capture {
    * Shadow calls relayed and not yet learned, oldest first, and the size of their replies. At most
    * settings.learn_queue of them wait: past it, a call's reply still goes to the app at once but
    * is not learned (shed, counted). Learning takes one call a turn of the event loop, after the
-   * I/O that turn brought, so relaying comes first: an idle gateway learns every call within a
-   * turn or two, a saturated one learns what its spare turns allow instead of slowing every relay.
+   * I/O that turn brought, and only as much of the loop as #budget allows, so relaying comes
+   * first: an idle gateway learns every call within a turn or two, a saturated one learns a
+   * sample of them instead of slowing every relay.
    */
   #waiting: WaitingCall[] = [];
   #waitingBytes = 0;
   #draining: Promise<void> | null = null;
+  readonly #budget: LearnBudget;
   /** Calls shed since this instance started, by task. */
   readonly #shed = new Map<string, number>();
 
   constructor(deps: CaptureDeps) {
     this.#deps = deps;
+    this.#budget = new LearnBudget(deps.settings.learn_share);
   }
 
   /** Forgets what it knows of tasks (after one was renamed, merged or deleted): the next call reads the store again. */
@@ -123,6 +127,11 @@ export class Capture {
     const mode = rt === null ? "shadow" : modeOf(rt.task);
     if (mode === "off") return relay();
     if (mode === "serve" && rt !== null) return this.#serve(rt, call, body, request, reply, caller);
+    // A full queue sheds the call before it is relayed: no copy of its reply is kept to be dropped.
+    if (this.#waiting.length >= this.#deps.settings.learn_queue.calls) {
+      this.#shedOne(call);
+      return relay();
+    }
     return upstream.forward(body, reply, { metrics, tap: (relayed) => this.#enqueue({ call, relayed, id: request.id, caller }) });
   }
 
@@ -140,9 +149,7 @@ export class Capture {
     const bytes = waiting.relayed.body?.length ?? 0;
     const limit = this.#deps.settings.learn_queue;
     if (this.#waiting.length >= limit.calls || this.#waitingBytes + bytes > limit.megabytes * 1024 * 1024) {
-      this.#deps.metrics?.captured.inc({ mode: "shadow", status: "shed" });
-      const task = this.#tasks?.get(waiting.call.fingerprint) ?? waiting.call.header;
-      if (task !== null && (this.#shed.has(task) || this.#shed.size < MAX_SHED_COUNTS)) this.#shed.set(task, this.shedCalls(task) + 1);
+      this.#shedOne(waiting.call);
       return;
     }
     this.#waiting.push(waiting);
@@ -150,12 +157,25 @@ export class Capture {
     this.#draining ??= this.#drain();
   }
 
+  #learnWait(): number {
+    return this.#budget.wait(this.#deps.upstream.load.inFlight > 0);
+  }
+
+  #shedOne(call: CapturedCall): void {
+    this.#deps.metrics?.captured.inc({ mode: "shadow", status: "shed" });
+    const task = this.#tasks?.get(call.fingerprint) ?? call.header;
+    if (task !== null && (this.#shed.has(task) || this.#shed.size < MAX_SHED_COUNTS)) this.#shed.set(task, this.shedCalls(task) + 1);
+  }
+
   async #drain(): Promise<void> {
     while (this.#waiting.length > 0) {
       await new Promise<void>((resolve) => setImmediate(resolve));
+      for (let wait = this.#learnWait(); wait > 0; wait = this.#learnWait()) await new Promise<void>((resolve) => setTimeout(resolve, wait));
       const next = this.#waiting.shift()!;
       this.#waitingBytes -= next.relayed.body?.length ?? 0;
+      const started = performance.now();
       await this.#shadow(next.call, next.relayed, next.id, next.caller);
+      this.#budget.spend(performance.now() - started);
     }
     // Cleared in the same step as the last check, so a call queued after it starts a new drain.
     this.#draining = null;
