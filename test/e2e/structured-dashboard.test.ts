@@ -184,8 +184,9 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured t
       const reply = await app.chat.completions.create({ model: APP_MODEL, messages: [{ role: "system", content: "Read the banking app user's request." }, { role: "user", content: r.text }], response_format: responseFormat });
       expect(JSON.parse(reply.choices[0].message.content!)).toEqual(r.object);
     }
-    // The request log is written a few milliseconds after each reply.
+    // The request log is written a few milliseconds after each reply, and the first specialist trains in the background.
     await expect.poll(async () => (await g.request("GET", "/v1/captured")).body.data[0]?.shadow.requests, { timeout: WAIT }).toBe(CAPTURED.length);
+    await expect.poll(async () => (await g.request("GET", "/v1/captured")).body.data[0]?.model_version, { timeout: WAIT }).toBeGreaterThan(0);
     const name = (await g.request("GET", "/v1/captured")).body.data[0].name as string;
 
     await page.goto(`${g.url}/#/`);
@@ -216,6 +217,16 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard with a structured t
     const renamed = page.getByRole("article", { name: RENAMED });
     await renamed.waitFor();
     expect(((await g.request("GET", "/v1/captured")).body.data as { name: string }[]).map((t) => t.name)).toEqual([RENAMED]);
+
+    // Described on the page: the task's description and a field's, saved in one request.
+    await renamed.getByRole("button", { name: "Describe", exact: true }).click();
+    await renamed.getByLabel("Task description").fill("Transfer requests from the banking app.");
+    await renamed.getByLabel(`Field ${TRANSFER_FIELDS[0].name}`).fill("Read from the user's message.");
+    await renamed.getByRole("button", { name: "Save descriptions" }).click();
+    await page.getByRole("status").filter({ hasText: `Descriptions of “${RENAMED}” saved.` }).waitFor();
+    const described = (await g.request("GET", `/v1/captured/${RENAMED}`)).body;
+    expect(described.description).toBe("Transfer requests from the banking app.");
+    expect(described.fields.find((f: { name: string }) => f.name === TRANSFER_FIELDS[0].name).description).toBe("Read from the user's message.");
 
     // The captured task is an ordinary task for the other pages.
     await renamed.getByRole("link", { name: "Requests" }).click();

@@ -28,13 +28,15 @@ const CapturedTaskChangeSchema = z
     name: TaskNameSchema.optional(),
     /** Output field → its new description ("" removes it); only existing fields, kinds and values unchanged. */
     descriptions: z.record(z.string(), z.string().max(MAX_DESCRIPTION_CHARS)).optional(),
+    /** The task's own description ("" removes it). */
+    description: z.string().max(MAX_DESCRIPTION_CHARS).optional(),
   })
   .strict()
-  .refine((b) => b.mode !== undefined || b.auto_serve !== undefined || b.name !== undefined || b.descriptions !== undefined, "give mode, auto_serve, name or descriptions (any of them together)")
+  .refine((b) => b.mode !== undefined || b.auto_serve !== undefined || b.name !== undefined || b.descriptions !== undefined || b.description !== undefined, "give mode, auto_serve, name, descriptions or description (any of them together)")
   .meta({
     id: "CapturedTaskChange",
     description:
-      "Any of: `mode` (`serve`: the specialist answers where its threshold allows; `shadow`: it only watches; `off`: calls pass through untouched); `auto_serve`; `name`, a new name the task moves to with all its data, its calls following it; `descriptions`, new descriptions of existing output fields (their kinds and values stay). Everything is checked before anything changes.",
+      "Any of: `mode` (`serve`: the specialist answers where its threshold allows; `shadow`: it only watches; `off`: calls pass through untouched); `auto_serve`; `name`, a new name the task moves to with all its data, its calls following it; `descriptions`, new descriptions of existing output fields (their kinds and values stay); `description`, the task's own. Everything is checked before anything changes, and the definition changes in one write.",
   });
 
 const MergeSchema = z
@@ -157,11 +159,11 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
       url: "/v1/captured/:name",
       access: "admin",
       tag: "Capture",
-      summary: "Switch a captured task's mode, rename it, or describe its fields",
+      summary: "Switch a captured task's mode, rename it, or describe it and its fields",
       description:
-        "A rename moves the task with its examples, example deletions, model versions, request log and teacher spend in one transaction; its fingerprints go with it, so the app's next call lands in the renamed task. Descriptions change nothing but descriptions (PATCH /v1/tasks/{name} can change anything).",
+        "A rename moves the task with its examples, example deletions, model versions, request log and teacher spend in one transaction; its fingerprints go with it, so the app's next call lands in the renamed task. Descriptions change nothing but descriptions, the task's and its fields' together (PATCH /v1/tasks/{name} can change anything).",
       body: CapturedTaskChangeSchema,
-      bodyExample: { name: "transfers", descriptions: { amount: "The amount, digits only." } },
+      bodyExample: { name: "transfers", description: "Money transfer requests.", descriptions: { amount: "The amount, digits only." } },
       replies: { 200: { description: "The task after the change (under its new name).", schema: DiscoveredTaskSchema } },
       errors: { 400: "The body is invalid, or names an output field the task does not have; the message names it.", 404: noSuchTask, 409: "The new name is taken." },
     },
@@ -174,8 +176,9 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
         await renameCaptured(edits, name, change.name);
         name = change.name;
       }
-      if (output !== undefined || change.mode !== undefined || change.auto_serve !== undefined) {
-        if ((await changeCapturedTask(store, runtimes, name, { mode: change.mode, auto_serve: change.auto_serve, output })) === null) throw notFound(`no captured task "${name}"`);
+      if (output !== undefined || change.description !== undefined || change.mode !== undefined || change.auto_serve !== undefined) {
+        const edit = { mode: change.mode, auto_serve: change.auto_serve, output, description: change.description };
+        if ((await changeCapturedTask(store, runtimes, name, edit)) === null) throw notFound(`no captured task "${name}"`);
       }
       await app.requestLog.flush();
       return discoveredTask(store, await capturedRecord(name), await runtimes.get(name), shedCalls(name));

@@ -113,6 +113,17 @@ describe("describing a captured task's fields", () => {
     expect(res.body.fields.map((f: { description?: string }) => f.description)).toEqual([undefined, "ISO 4217 code.", undefined]);
   });
 
+  it("changes the task's own description with its fields' in one request, and removes it with an empty one", async () => {
+    const res = await fx.g.request("PATCH", "/v1/captured/transfers", { body: { description: "Money transfer requests.", descriptions: { recipient: "Who gets the money." } } });
+    expect(res.status).toBe(200);
+    expect(res.body.description).toBe("Money transfer requests.");
+    const after = (await fx.g.store.tasks.get("transfers"))!.definition as ReturnType<typeof parseStructuredTask>;
+    expect(after.description).toBe("Money transfer requests.");
+    expect((after.output.properties as Record<string, Record<string, unknown>>).recipient.description).toBe("Who gets the money.");
+    expect((await fx.g.request("PATCH", "/v1/captured/transfers", { body: { description: "" } })).status).toBe(200);
+    expect((await fx.g.store.tasks.get("transfers"))!.definition).not.toHaveProperty("description");
+  });
+
   it("refuses an unknown field or too long a text, and then renames nothing either", async () => {
     const before = await snapshot(["transfers"]);
     const unknown = await fx.g.request("PATCH", "/v1/captured/transfers", { body: { name: "renamed", descriptions: { iban: "The IBAN." } } });
@@ -121,7 +132,9 @@ describe("describing a captured task's fields", () => {
     const long = await fx.g.request("PATCH", "/v1/captured/transfers", { body: { descriptions: { amount: "x".repeat(2001) } } });
     expect(long.status).toBe(400);
     expect(long.body.error.message).toMatch(/^descriptions\.amount: /);
-    expect((await fx.g.request("PATCH", "/v1/captured/transfers", { body: { description: "typo" } })).status).toBe(400);
+    // The task's own description is checked with them: nothing changes.
+    expect((await fx.g.request("PATCH", "/v1/captured/transfers", { body: { description: "Transfers.", descriptions: { iban: "The IBAN." } } })).status).toBe(400);
+    expect((await fx.g.request("PATCH", "/v1/captured/transfers", { body: { descripton: "typo" } })).status).toBe(400);
     expect(await snapshot(["transfers"])).toEqual(before);
     expect(await fx.g.store.tasks.get("renamed")).toBeNull();
   });

@@ -25,10 +25,11 @@ export interface CaptureChange {
   mode?: CaptureMode;
   auto_serve?: boolean;
 }
-/** PATCH /v1/captured/:name: a new name, and output field → description ("" removes it). */
+/** PATCH /v1/captured/:name: a new name, output field → description, the task's description ("" removes one). */
 export interface CapturedTaskEdit {
   name?: string;
   descriptions?: Record<string, string>;
+  description?: string;
 }
 /** POST /v1/captured/:name/merge: what moved, and the target after the merge. */
 export interface CapturedTaskMerged {

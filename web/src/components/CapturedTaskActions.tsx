@@ -51,9 +51,8 @@ export function CapturedTaskActions({ task, all, onEdited }: { task: DiscoveredT
   const describe = (form: DescriptionsForm) =>
     run("describe", async () => {
       const { description, descriptions } = describedChanges(task, form);
-      // The fields' descriptions first: the gateway checks them against the task's fields.
-      if (Object.keys(descriptions).length > 0) await api.changeCapture(task.name, { descriptions });
-      if (description !== undefined) await api.patchTask(task.name, { description });
+      // One request: the task's description and its fields' change together or not at all.
+      await api.changeCapture(task.name, { ...(Object.keys(descriptions).length > 0 ? { descriptions } : {}), ...(description === undefined ? {} : { description }) });
       return `Descriptions of “${task.name}” saved.`;
     });
   const merge = (other: DiscoveredTask) =>
