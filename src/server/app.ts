@@ -36,6 +36,7 @@ import { Upstream, type UpstreamOptions } from "./openai/upstream.js";
 import { Capture } from "./capture/capture.js";
 import { DEFAULT_CAPTURE, type CaptureSettings } from "./capture/capture-settings.js";
 import { registerCaptureRoutes } from "./capture/capture-routes.js";
+import { RequestLogMover } from "./capture/request-log-mover.js";
 
 export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
 
@@ -187,7 +188,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const captureSettings = options.capture ?? DEFAULT_CAPTURE;
   const capture = upstream === undefined || captureSettings === false ? undefined : new Capture({ store, runtimes, upstream, log: requestLog, settings: captureSettings, metrics, logger: log });
   registerOpenAIRoutes(app, { store, runtimes, metrics, aliases: options.modelAliases ?? {}, upstream, capture });
-  registerCaptureRoutes(app, { store, runtimes, capture });
+  const logMover = new RequestLogMover(store, log);
+  registerCaptureRoutes(app, { store, runtimes, capture, logMover });
   registerStatic(app, options.dashboardDir === undefined ? {} : { distDir: options.dashboardDir });
   registerOpenApi(app, routeSpecs);
 
@@ -208,6 +210,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     // Calls relayed in shadow mode are learned before the log's last rows are written.
     await capture?.idle();
     await requestLog.flush();
+    await logMover.close();
     await runtimes.closeAll();
   });
   return app;

@@ -393,29 +393,26 @@ export class RequestLog {
   }
 
   /**
-   * Moves up to `limit` of `from`'s newest rows to `into` (a merge), in one statement; returns how
-   * many moved and how many of `from`'s rows are left (its oldest, which retention deletes in
-   * time as any deleted task's). Bounded because a merge holds both tasks' write locks, and on
-   * SQLite the database's: an unbounded UPDATE of a log up to retention's row cap (1 M by
-   * default) would stall every writer for seconds. Rows keep their id, answers and time.
+   * Moves up to `limit` of `from`'s newest rows logged at or before `notAfter` (epoch ms; absent:
+   * any) to `into` (a merge), in one statement; returns how many moved and how many such rows of
+   * `from` are left. Bounded because a move holds both tasks' write locks, and on SQLite the
+   * database's: an unbounded UPDATE of a log up to retention's row cap (1 M by default) would
+   * stall every writer for seconds, so a big log moves in several calls. `notAfter` keeps the rows
+   * of a task founded later under the same name where they are. Rows keep their id, answers and time.
    */
-  async moveNewest(from: string, into: string, limit: number): Promise<{ moved: number; left: number }> {
+  async moveNewest(from: string, into: string, limit: number, notAfter?: number): Promise<{ moved: number; left: number }> {
     if (!Number.isSafeInteger(limit) || limit < 0) throw new StoreError(`move limit must be a non-negative integer, got ${limit}`);
     return inTransaction(this.ctx.db, async (trx) => {
-      const moved =
-        limit === 0
-          ? 0
-          : Number(
-              (
-                await trx
-                  .updateTable("requests")
-                  .set({ task: into })
-                  .where("id", "in", (eb) => eb.selectFrom("requests").select("id").where("task", "=", from).orderBy("created_at", "desc").limit(limit))
-                  .executeTakeFirst()
-              ).numUpdatedRows,
-            );
+      let rows = trx.selectFrom("requests").select("id").where("task", "=", from);
+      let remaining = trx.selectFrom("requests").select((eb) => eb.fn.countAll<number | string>().as("n")).where("task", "=", from);
+      if (notAfter !== undefined) {
+        rows = rows.where("created_at", "<=", notAfter);
+        remaining = remaining.where("created_at", "<=", notAfter);
+      }
+      const newest = rows.orderBy("created_at", "desc").limit(limit);
+      const moved = limit === 0 ? 0 : Number((await trx.updateTable("requests").set({ task: into }).where("id", "in", newest).executeTakeFirst()).numUpdatedRows);
       // A count on the (task, created_at) index: a read, far cheaper than moving the rows.
-      const left = await trx.selectFrom("requests").select((eb) => eb.fn.countAll<number | string>().as("n")).where("task", "=", from).executeTakeFirst();
+      const left = await remaining.executeTakeFirst();
       return { moved, left: toNumber(left?.n) };
     });
   }

@@ -201,5 +201,20 @@ export function taskRenameSuite(target: StoreTarget): void {
       expect(await store.requests.count("target")).toBe(7);
       await expect(store.requests.moveNewest("support", "target", -1)).rejects.toThrow(/non-negative integer/);
     });
+
+    it("moves only the rows logged up to a time, leaving a later task's of the same name", async () => {
+      await store.tasks.create(task("target"));
+      for (let i = 0; i < 4; i++) {
+        clock = T0 + (i + 1) * HOUR;
+        await store.requests.insert({ id: `s${i}`, task: "support", input: `in ${i}`, source: "teacher", latency_ms: 1, status: "ok" });
+      }
+      // r1 (T0), s0, s1 up to the cut; s2, s3 after it.
+      const cut = T0 + 2 * HOUR;
+      expect(await store.requests.moveNewest("support", "target", 2, cut)).toEqual({ moved: 2, left: 1 });
+      expect(await store.requests.moveNewest("support", "target", 2, cut)).toEqual({ moved: 1, left: 0 });
+      const ids = async (name: string) => (await store.db.selectFrom("requests").select("id").where("task", "=", name).execute()).map((r) => r.id).sort();
+      expect(await ids("target")).toEqual(["r1", "s0", "s1"]);
+      expect(await ids("support")).toEqual(["s2", "s3"]);
+    });
   });
 }

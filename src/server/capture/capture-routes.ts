@@ -16,6 +16,7 @@ import { route } from "../http/route.js";
 import type { TaskRuntimes } from "../runtime/task-runtime.js";
 import type { Capture } from "./capture.js";
 import { changeCapturedTask } from "./capture-mode.js";
+import { MOVE_BATCH_ROWS, type RequestLogMover } from "./request-log-mover.js";
 import { deleteCaptured, MERGE_MOVED_REQUESTS_MAX, mergeCaptured, renameCaptured, withDescriptions, type CapturedEditDeps } from "./captured-task-edits.js";
 import { discoveredTask } from "./discovered.js";
 
@@ -96,14 +97,14 @@ const CapturedTaskMergedSchema = z
     kept_existing: z.number().int().describe("Examples whose text the target had already: the target's label was kept."),
     rewritten: z.boolean().describe("The fields were in another order: the moved answers were rewritten in the target's."),
     requests_moved: z.number().int().describe("Logged requests of the merged task now the target's (its newest)."),
-    requests_left: z.number().int().describe(`Its older logged requests past the ${MERGE_MOVED_REQUESTS_MAX} moved, left under its name (retention deletes them in time).`),
+    requests_left: z.number().int().describe(`Its older logged requests past the ${MERGE_MOVED_REQUESTS_MAX} moved: they move to the target after this reply, ${MOVE_BATCH_ROWS} a transaction (a gateway stopped meanwhile leaves the rest under the old name, where retention deletes it in time).`),
     task: DiscoveredTaskSchema,
   })
   .meta({ id: "CapturedTaskMerged" });
 
-export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store; runtimes: TaskRuntimes; capture?: Capture | undefined }): void {
+export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store; runtimes: TaskRuntimes; capture?: Capture | undefined; logMover: RequestLogMover }): void {
   const { store, runtimes } = deps;
-  const edits: CapturedEditDeps = { store, runtimes, capture: deps.capture, flush: () => app.requestLog.flush() };
+  const edits: CapturedEditDeps = { store, runtimes, capture: deps.capture, flush: () => app.requestLog.flush(), logMover: deps.logMover };
   const shedCalls = (name: string) => deps.capture?.shedCalls(name) ?? 0;
   const noSuchTask = "No captured task of this name.";
 
@@ -194,7 +195,7 @@ export function registerCaptureRoutes(app: FastifyInstance, deps: { store: Store
       tag: "Capture",
       summary: "Merge a captured task into another captured task",
       description:
-        `Its examples move into the target (origin and source kept; a text the target has already keeps the target's label; when the fields are alike but in another order, their answers are rewritten in the target's order), its newest ${MERGE_MOVED_REQUESTS_MAX.toLocaleString("en")} logged requests move to the target (older ones stay under its name and age out with retention), its fingerprints join the target's so later calls go there, and it is deleted, in one transaction. A declared (non-captured) target is refused.`,
+        `Its examples move into the target (origin and source kept; a text the target has already keeps the target's label; when the fields are alike but in another order, their answers are rewritten in the target's order), its newest ${MERGE_MOVED_REQUESTS_MAX.toLocaleString("en")} logged requests move to the target, its fingerprints join the target's so later calls go there, and it is deleted, in one transaction; its older logged requests move after the reply, in batches. A declared (non-captured) target is refused.`,
       body: MergeSchema,
       bodyExample: { into: "transfer-3fa2c1d04b" },
       replies: { 200: { description: "What moved, and the target after the merge.", schema: CapturedTaskMergedSchema } },

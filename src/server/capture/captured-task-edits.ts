@@ -13,6 +13,7 @@ import { isCapturedTask, isStructuredTask, outputFields, parseStructuredTask, ty
 import { badRequest, conflict, notFound } from "../http/errors.js";
 import type { TaskRuntimes } from "../runtime/task-runtime.js";
 import type { Capture } from "./capture.js";
+import type { RequestLogMover } from "./request-log-mover.js";
 
 export interface CapturedEditDeps {
   store: Store;
@@ -21,6 +22,8 @@ export interface CapturedEditDeps {
   capture?: Capture | undefined;
   /** Writes the request log's buffered rows, so that those of a renamed task move with it. */
   flush: () => Promise<void>;
+  /** Moves the rest of a merged task's request log after the merge. */
+  logMover: RequestLogMover;
 }
 
 type CapturedTask = StructuredTask & { capture: NonNullable<StructuredTask["capture"]> };
@@ -96,17 +99,17 @@ export interface MergeResult {
   rewritten: boolean;
   /** Rows of the merged task's request log now the target's. */
   requests_moved: number;
-  /** Its older rows left under its old name, past MERGE_MOVED_REQUESTS_MAX (retention deletes them in time). */
+  /** Its older rows, past MERGE_MOVED_REQUESTS_MAX, still under its old name: they move after the merge (RequestLogMover). */
   requests_left: number;
 }
 
 /**
- * At most this many of the merged task's logged requests (its newest) move to the target, in the
+ * At most this many of the merged task's logged requests (its newest) move to the target in the
  * merge's transaction. The move is one UPDATE holding both tasks' write locks, and on SQLite the
  * whole database's, while a task's log may hold up to retention's row cap (1 M rows by default):
  * retention measured 2,000-row deletes at 35-48 ms on a SQLite log of 1.1 M rows, so 50,000
- * rows are about a second of other writers waiting, a million twenty. Rows past it stay under
- * the old name, as a deleted task's log does, and age out with retention.
+ * rows are about a second of other writers waiting, a million twenty. The older rows move after
+ * the merge, in smaller batches (request-log-mover.ts).
  */
 export const MERGE_MOVED_REQUESTS_MAX = 50_000;
 
@@ -114,7 +117,8 @@ export const MERGE_MOVED_REQUESTS_MAX = 50_000;
  * Merges captured task `name` into captured task `into`: its examples move (a text `into` has
  * already keeps `into`'s label; answers rewritten in `into`'s field order when the fields are
  * alike but listed otherwise), its newest logged requests move (MERGE_MOVED_REQUESTS_MAX), its
- * fingerprints join `into`'s, and it is deleted, all in one transaction. A declared task is refused: its definition is an operator's, and taking the app's
+ * fingerprints join `into`'s, and it is deleted, all in one transaction; the rest of its request
+ * log moves afterwards, in the background. A declared task is refused: its definition is an operator's, and taking the app's
  * calls over is for captured tasks only (README "Capture").
  */
 export async function mergeCaptured(deps: CapturedEditDeps, source: CapturedTask, into: string): Promise<MergeResult> {
@@ -132,6 +136,8 @@ export async function mergeCaptured(deps: CapturedEditDeps, source: CapturedTask
 
   await deps.flush();
   await dropAll(runtimes, [name, into]);
+  // Its log ends here: a task founded later under the same name keeps its own rows.
+  const loggedUntil = Date.now();
   let result: MergeResult & { followers: string[] };
   try {
     result = await store.transaction(async (tx) => {
@@ -146,7 +152,7 @@ export async function mergeCaptured(deps: CapturedEditDeps, source: CapturedTask
       const rewritten = firstFieldDifference(outputFields(source), targetFields) !== null;
       const relabel = rewritten ? (label: string) => canonicalAnswer(targetFields, parseCanonical(label)) : undefined;
       const counts = await tx.examples.moveAll(name, into, relabel);
-      const requests = await tx.requests.moveNewest(name, into, MERGE_MOVED_REQUESTS_MAX);
+      const requests = await tx.requests.moveNewest(name, into, MERGE_MOVED_REQUESTS_MAX, loggedUntil);
       const { follows, ...capture } = current.capture;
       const fingerprints = [...new Set([...capture.fingerprints, ...source.capture.fingerprints])];
       if (fingerprints.length > MAX_FINGERPRINTS) throw new StoreConflictError(`together they have ${fingerprints.length} fingerprints, over the limit of ${MAX_FINGERPRINTS}`);
@@ -165,6 +171,7 @@ export async function mergeCaptured(deps: CapturedEditDeps, source: CapturedTask
   }
   await dropAll(runtimes, [name, into, ...result.followers]);
   deps.capture?.forget();
+  if (result.requests_left > 0) deps.logMover.start(name, into, loggedUntil);
   // The moved examples are new to the target: it retrains when they make a retrain due, as after any write.
   (await runtimes.get(into))?.scheduleRetrain();
   const { followers: _followers, ...merged } = result;

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseStructuredTask } from "../../../src/task/structured.js";
 import { parseTask } from "../../../src/task/definition.js";
 import { MAX_FINGERPRINTS } from "../../../src/task/capture.js";
+import { MERGE_MOVED_REQUESTS_MAX } from "../../../src/server/capture/captured-task-edits.js";
 import { learnedCalls, useCaptureGateway } from "./capture-gateway.js";
 import { SYSTEM_PROMPT, TRANSFER_SCHEMA, transferAnswer, transferCall, transferTexts } from "./transfer-calls.js";
 
@@ -186,11 +187,21 @@ describe("merging a captured task into another", () => {
     expect(sourceExamples).toHaveLength(2);
     const targetBefore = await fx.g.store.examples.count("transfers");
     const targetFingerprints = (await captured()).find((t) => t.name === "transfers")!.capture.fingerprints;
+    // A long log: its newest MERGE_MOVED_REQUESTS_MAX rows move with the merge, the older ones after it.
+    const OLD = MERGE_MOVED_REQUESTS_MAX + 3 - 2;
+    const dayAgo = Date.now() - 86_400_000;
+    for (let from = 0; from < OLD; from += 10_000) {
+      const rows = Array.from({ length: Math.min(10_000, OLD - from) }, (_, i) => ({ id: `old-${from + i}`, task: source.name, input: `old ${from + i}`, source: "teacher" as const, latency_ms: 1, status: "ok" as const, created_at: dayAgo + from + i }));
+      await fx.g.store.requests.insertMany(rows);
+    }
+    const targetRequests = await fx.g.store.requests.count("transfers");
 
     const res = await fx.g.request("POST", `/v1/captured/${source.name}/merge`, { body: { into: "transfers" } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ merged: source.name, into: "transfers", moved: 1, kept_existing: 1, rewritten: false, requests_moved: 2, requests_left: 0 });
-    expect(await fx.g.store.requests.count(source.name)).toBe(0);
+    expect(res.body).toMatchObject({ merged: source.name, into: "transfers", moved: 1, kept_existing: 1, rewritten: false, requests_moved: MERGE_MOVED_REQUESTS_MAX, requests_left: 3 });
+    await expect.poll(() => fx.g.store.requests.count(source.name), { timeout: 20_000 }).toBe(0);
+    expect(await fx.g.store.requests.count("transfers")).toBe(targetRequests + OLD + 2);
+    expect(await fx.g.store.requests.deleteOlder("transfers", dayAgo + OLD, OLD)).toBe(OLD);
     expect(res.body.task.capture.fingerprints).toEqual([...targetFingerprints, ...source.capture.fingerprints]);
     expect(await fx.g.store.tasks.get(source.name)).toBeNull();
     const examples = await fx.g.store.examples.all("transfers");
