@@ -24,9 +24,9 @@ export async function changeCapturedTask(store: Store, runtimes: TaskRuntimes, n
   if (record === null || !isCapturedTask(record.definition)) return null;
   const { mode = record.definition.capture.mode, auto_serve, output, description } = change;
   const capture = { ...record.definition.capture, mode, ...(auto_serve === undefined ? {} : { auto_serve }) };
-  const { description: before, ...rest } = record.definition;
-  const described = description === undefined ? before : description === "" ? undefined : description;
-  const definition: StructuredTask = { ...rest, ...(described === undefined ? {} : { description: described }), ...(output === undefined ? {} : { output }), capture };
+  const definition: StructuredTask = { ...record.definition, ...(output === undefined ? {} : { output }), capture };
+  if (description === "") delete definition.description;
+  else if (description !== undefined) definition.description = description;
   await store.tasks.update(name, definition);
   await runtimes.drop(name);
   return definition;

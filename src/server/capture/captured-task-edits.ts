@@ -118,8 +118,8 @@ export const MERGE_MOVED_REQUESTS_MAX = 50_000;
  * already keeps `into`'s label; answers rewritten in `into`'s field order when the fields are
  * alike but listed otherwise), its newest logged requests move (MERGE_MOVED_REQUESTS_MAX), its
  * fingerprints join `into`'s, and it is deleted, all in one transaction; the rest of its request
- * log moves afterwards, in the background. A declared task is refused: its definition is an operator's, and taking the app's
- * calls over is for captured tasks only (README "Capture").
+ * log moves afterwards, in the background. A declared task is refused: its definition is an
+ * operator's, and taking the app's calls over is for captured tasks only (README "Capture").
  */
 export async function mergeCaptured(deps: CapturedEditDeps, source: CapturedTask, into: string): Promise<MergeResult> {
   const { store, runtimes } = deps;

@@ -1,12 +1,13 @@
 // How much of the event loop learning from relayed shadow calls may take (README "Capture").
 //
 // Relaying comes first. While calls are being relayed, learning takes at most `share` of each
-// window of WINDOW_MS; with none in flight it takes what it needs. A learned call costs the event
-// loop about a fifth of what relaying it did (reading the reply, checking it against the fields,
-// the specialist's would-be answer, the log row), so a saturated gateway that learned every call
-// would relay markedly fewer; bounded, it relays about `share` fewer and learns a steady sample,
-// the rest of its calls waiting in the learn queue and, past the queue's bound, shed (counted).
-// At the default 1% (about 200 learned calls a second) a gateway learns every call it relays up to that rate.
+// window of WINDOW_MS; with none in flight it takes what it needs. A learned call (reading the
+// reply, checking it against the fields, the specialist's would-be answer, the log row) cost the
+// event loop a sixth of what relaying it did in bench:server's profiles, and more off the charged
+// time (the row's write, garbage), so a saturated gateway that learned every call relayed 15-25%
+// fewer; bounded, it learns a steady sample, the rest of its calls waiting in the learn queue and,
+// past the queue's bound, shed (counted). At the default 1% (about 200 learned calls a second),
+// a gateway learns every call it relays up to that rate.
 //
 // The time charged is a learned call's wall time. With SQLite every step of it runs on this
 // thread; with PostgreSQL its waits for the database are charged too, which errs on the side of
