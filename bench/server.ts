@@ -1,7 +1,7 @@
 // npm run bench:server [-- --connections N] [--duration S] [--pipelining N] [--batches N]
 //                          [--max-error X] [--log info|off] [--phases chat,structured,mixed,predict,batch]
 //                          [--rounds N] [--calibrate US,US,…] [--workers N] [--warmup S] [--quick]
-//                          [--capture-rounds N] [--capture-duration S]
+//                          [--capture-rounds N] [--capture-duration S] [--capture-rate R]
 //
 // HTTP throughput and latency of the gateway on loopback, with autocannon. The server under test
 // runs in its own process (bench/lib/server-child.ts, forked), autocannon in this one, so on a
@@ -83,6 +83,7 @@ const settings = {
   phases: (argValue("--phases") ?? "capture,chat,structured,mixed,predict,batch").split(","),
   capture_rounds: numberFlag("--capture-rounds", quick ? 1 : 5),
   capture_duration_s: numberFlag("--capture-duration", quick ? 2 : 4),
+  capture_rate: numberFlag("--capture-rate", 0),
 };
 const PHASES = ["chat", "structured", "mixed", "predict", "batch"];
 for (const p of settings.phases) if (p !== "capture" && !PHASES.includes(p)) throw new Error(`--phases: unknown phase "${p}" (known: capture, ${PHASES.join(", ")})`);
@@ -240,15 +241,17 @@ function scanLog(path: string): { failed_responses: number; warnings_or_errors: 
 
 /** The capture section: measured, printed, and recorded in its own results file and README section. */
 async function captureSection(childFlags: string[]): Promise<void> {
-  const result = await measureCaptureOverhead({ connections: settings.connections, duration_s: settings.capture_duration_s, warmup_s: settings.warmup_s, rounds: settings.capture_rounds, log: settings.log, childFlags });
+  const result = await measureCaptureOverhead({ connections: settings.connections, duration_s: settings.capture_duration_s, warmup_s: settings.warmup_s, rounds: settings.capture_rounds, log: settings.log, rate: settings.capture_rate, childFlags });
   const date = new Date().toISOString();
   const machine = { cpus: cpus().length, node: process.version };
   const md = captureMarkdown(result, date, machine);
   console.log(md);
   if (childFlags.length === 0) {
-    const path = writeResult("server-capture", { benchmark: "server-capture", date, machine, ...result });
-    updateReadmeSection("server-capture", md);
-    console.error(`wrote ${path} and the server-capture section of bench/README.md`);
+    // A paced run has its own file and section beside the closed-loop one.
+    const name = settings.capture_rate > 0 ? "server-capture-paced" : "server-capture";
+    const path = writeResult(name, { benchmark: name, date, machine, ...result });
+    updateReadmeSection(name, md);
+    console.error(`wrote ${path} and the ${name} section of bench/README.md`);
   }
 }
 
