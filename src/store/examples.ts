@@ -361,7 +361,6 @@ export class ExampleRepository {
   }
 }
 
-/** Applies the ranking rule within one batch, keyed by text hash, keeping first-seen order. */
 /** Rows per statement when moveAll rewrites labels (two bound values a row, far below either dialect's limit). */
 const RELABEL_PAGE_ROWS = 500;
 
@@ -388,6 +387,7 @@ async function relabelRows(trx: Kysely<Database>, task: string, relabel: (label:
   }
 }
 
+/** Applies the ranking rule within one batch, keyed by text hash, keeping first-seen order. */
 function mergeBatch(rows: readonly ExampleInput[]): Map<string, ExampleInput> {
   const merged = new Map<string, ExampleInput>();
   rows.forEach((row, i) => {
