@@ -1,6 +1,5 @@
 // A model version judged on the held-out examples: its accuracy (to compare versions) and the
-// confidence/correctness pairs the threshold is chosen from. Incremental, so the live version's
-// scores grow with the holdout at the cost of one prediction per new held-out example.
+// confidence/correctness pairs the threshold is chosen from.
 import { assess, type RouterSettings } from "./router.js";
 import { SCOPE_CUT_QUANTILE } from "./policy.js";
 import type { Specialist } from "./specialist-kind.js";

@@ -22,12 +22,6 @@ export const DEFAULT_RETRAIN_GROWTH = 0.1;
  */
 export const SHIFT_GUARD_REQUESTS = 25;
 
-/**
- * While the live version has no threshold, it is chosen again after this many new held-out
- * examples, without waiting for a retrain (see Cascade).
- */
-export const RECHOOSE_EVERY = 25;
-
 /** Training examples of a label the live version lacks that make a retrain due at once. */
 export const SHIFT_RETRAIN_EXAMPLES = 5;
 

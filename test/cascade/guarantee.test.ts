@@ -12,7 +12,7 @@
 // good specialist, which is the common case for a young specialist trained on a noisy teacher.
 // Several label-independent starts, handing level on along passing slices, avoid that.
 import { describe, expect, it } from "vitest";
-import { chooseThreshold, type ScoredItem } from "../../src/cascade/threshold.js";
+import { chooseThreshold, lookLevel, type ScoredItem } from "../../src/cascade/threshold.js";
 import { mulberry32 } from "../../src/engine/random.js";
 import { naiveThreshold } from "./naive-threshold.js";
 
@@ -120,5 +120,51 @@ describe("chooseThreshold guarantee (simulation)", () => {
     expect(median).toBeLessThanOrEqual(TARGET.max_error);
     // The bar can fail: a needlessly conservative level falls below it.
     expect(conservative).toBeLessThan(0.6 * TARGET.max_error);
+  });
+});
+
+// One model version looked at again and again as its holdout grows (what the cold start once did:
+// every 25 new held-out items, keeping the first threshold that passes). Every slice misses the
+// target here (5.5% error everywhere), so any threshold is a violation.
+describe("repeated looks at one version (simulation)", () => {
+  const MISSES: Scenario = { items: 800, accuracy: () => 0.945, trueError: () => 0.055 };
+
+  /** Share of runs in which some look, at `levelOf(look)`, passes a threshold. */
+  function everPasses(levelOf: (look: number) => number): number {
+    let passed = 0;
+    for (let r = 0; r < RUNS; r++) {
+      const items = draw(MISSES, 3000 + r);
+      let look = 0;
+      for (let n = 100; n <= items.length; n += 25) {
+        const choice = chooseThreshold(items.slice(0, n), { max_error: TARGET.max_error, confidence_level: levelOf(look++) });
+        if (choice.threshold !== null) {
+          passed++;
+          break;
+        }
+      }
+    }
+    return passed / RUNS;
+  }
+
+  it("lets a version that misses the target through far more often than α when every look is at the full level", () => {
+    const share = everPasses(() => TARGET.confidence_level);
+    console.info(`repeated looks at the full level: ${(100 * share).toFixed(1)}% of runs pass (α ${ALPHA})`);
+    expect(share).toBeGreaterThan(ALPHA + SLACK);
+  });
+
+  it("keeps it to α when the looks spend the budget with lookLevel", () => {
+    const share = everPasses((look) => lookLevel(TARGET.confidence_level, look));
+    console.info(`repeated looks with lookLevel: ${(100 * share).toFixed(1)}% of runs pass (α ${ALPHA})`);
+    expect(share).toBeLessThanOrEqual(ALPHA + SLACK);
+  });
+
+  it("spends 90% of α on the first look and the rest on later ones, never more than α in all", () => {
+    const alpha = (look: number) => 1 - lookLevel(TARGET.confidence_level, look);
+    expect(alpha(0)).toBeCloseTo(0.9 * ALPHA, 12);
+    let total = 0;
+    for (let k = 0; k < 60; k++) total += alpha(k);
+    expect(total).toBeLessThanOrEqual(ALPHA + 1e-12);
+    expect(total).toBeGreaterThan(0.999 * ALPHA);
+    expect(() => lookLevel(0.95, -1)).toThrow(RangeError);
   });
 });
