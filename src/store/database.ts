@@ -248,6 +248,11 @@ async function openPostgres(target: Extract<StoreTarget, { kind: "postgres" }>, 
   // An idle connection that drops (server restart, network) is removed from the pool; without a
   // listener the pool's 'error' event would crash the process.
   pool.on("error", () => undefined);
+  // A connection that drops while checked out (between a transaction's statements, say) emits
+  // 'error' on its client, where the pool does not listen then: without this listener a server
+  // restart at the wrong moment crashed the gateway. Its queries fail on their own, and the pool
+  // drops a client that is no longer queryable when it is released.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const where = `PostgreSQL at ${target.host}:${target.port} (database "${target.database}", user "${target.user}")`;
   try {
     await pool.query("select 1");

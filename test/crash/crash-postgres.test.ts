@@ -57,6 +57,12 @@ if (url === undefined || url === "") {
       return;
     }
 
+    /** A call that must reach the gateway: if it went down, say so with its stderr. */
+    const alive = <T>(request: Promise<T>): Promise<T> =>
+      request.catch((err: unknown) => {
+        throw new Error(`the gateway went down with the database (${String(err)}); its stderr:\n${gw?.stderr() ?? ""}`);
+      });
+
     it("answers readyz 503 while the server is down, 200 after, and serves requests again", async () => {
       const db = await backend.fresh();
       try {
@@ -73,9 +79,9 @@ if (url === undefined || url === "") {
         let down: number[];
         try {
           down = [];
-          for (let i = 0; i < 20 && !down.includes(503); i++) down.push((await call(gw.url, key, "GET", "/readyz")).status);
+          for (let i = 0; i < 20 && !down.includes(503); i++) down.push((await alive(call(gw.url, key, "GET", "/readyz"))).status);
           // A request that needs the database fails cleanly (no hang, no crash) while it is down.
-          const during = await call(gw.url, key, "POST", `/v1/tasks/${TASK}/predict`, { input: "any news on the storm during the outage", route: "teacher" });
+          const during = await alive(call(gw.url, key, "POST", `/v1/tasks/${TASK}/predict`, { input: "any news on the storm during the outage", route: "teacher" }));
           expect(during.status).toBeGreaterThanOrEqual(500);
         } finally {
           await run("pg_ctlcluster", [cluster.version, cluster.name, "start"]);

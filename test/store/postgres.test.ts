@@ -2,6 +2,7 @@
 // reach). Needs APPRENTICE_TEST_PG_URL (see .ci/postgres.sh): without it the suite is skipped
 // locally, but fails under CI, so a CI run can never pass without having tested PostgreSQL.
 import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseTask } from "../../src/task/definition.js";
@@ -48,6 +49,25 @@ function postgresSpecifics(url: string): void {
       await admin.end();
     });
     const task = (name: string) => parseTask({ name, instructions: "x", labels: [{ name: "a" }, { name: "b" }] });
+
+    it("survives its connection being terminated in the middle of a transaction, and serves the next query", async () => {
+      const store = await openStore(url, { schema: newSchema() });
+      try {
+        const outcome = store.db.transaction().execute(async (trx) => {
+          const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+          // Killed between two statements: the client is checked out with no query running, so
+          // the server's notice arrives as an 'error' event on the client itself.
+          await admin.query("select pg_terminate_backend($1)", [rows[0].pid]);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await sql`select 1`.execute(trx);
+        });
+        await expect(outcome).rejects.toThrow();
+        const { rows } = await sql<{ one: number }>`select 1 as one`.execute(store.db);
+        expect(rows).toEqual([{ one: 1 }]);
+      } finally {
+        await store.close();
+      }
+    });
 
     it("keeps schemas apart and accepts ?schema= in the URL", async () => {
       const [one, two] = [newSchema(), newSchema()];
