@@ -15,6 +15,8 @@ export class HoldoutScores {
   n = 0;
   /** Of which the model's top label equals the reference label (out-of-scope items count too). */
   correct = 0;
+  /** Per scored example, in order: whether the top label was right (to compare two versions item by item). */
+  readonly right: boolean[] = [];
   /**
    * The items the specialist could answer (in scope under the router's rules), for the threshold.
    * Out-of-scope items are left out: the router sends them to the teacher whatever the threshold,
@@ -35,6 +37,7 @@ export class HoldoutScores {
     const ok = a.label === example.label;
     this.n++;
     if (ok) this.correct++;
+    this.right.push(ok);
     // A "none" item (the teacher found no label fits) is never matched by a specialist label, so
     // it counts as an error wherever the threshold covers it.
     if (a.scope === "in_scope") {
@@ -48,6 +51,26 @@ export class HoldoutScores {
   get accuracy(): number {
     return this.n === 0 ? 0 : this.correct / this.n;
   }
+}
+
+/** One-sided 5%: how far behind, in standard errors, a candidate may fall before it counts as worse. */
+const WORSE_Z = 1.645;
+
+/**
+ * Whether `candidate` is worse than `live` on the same held-out items beyond chance (a one-sided
+ * McNemar test at 5%): the items only the live version gets right outnumber those only the
+ * candidate gets right by more than WORSE_Z·√(their sum). Both must have scored the same examples
+ * in the same order.
+ */
+export function worseBeyondChance(candidate: Pick<HoldoutScores, "right">, live: Pick<HoldoutScores, "right">): boolean {
+  if (candidate.right.length !== live.right.length) throw new RangeError(`worseBeyondChance: scored ${candidate.right.length} and ${live.right.length} items, not the same ones`);
+  let onlyLive = 0;
+  let onlyCandidate = 0;
+  for (let i = 0; i < live.right.length; i++) {
+    if (live.right[i] && !candidate.right[i]) onlyLive++;
+    else if (candidate.right[i] && !live.right[i]) onlyCandidate++;
+  }
+  return onlyLive - onlyCandidate > WORSE_Z * Math.sqrt(onlyLive + onlyCandidate);
 }
 
 export function scoreHoldout(model: Specialist, holdout: readonly LabelledText[], settings: RouterSettings): HoldoutScores {

@@ -11,12 +11,12 @@ import { goldTeacher, LABELS, ScriptedTeacher, topicTask, topicTexts } from "./f
 const rotate = (label: string) => LABELS[(LABELS.indexOf(label) + 1) % LABELS.length];
 
 /** A stand-in model answering each text as `answer` says (label and confidence): the router only calls predict and reads labels. */
-function scriptedModel(answer: (text: string) => { label: string; confidence: number }): TextClassifier {
+function scriptedModel(answer: (text: string) => { label: string; confidence: number }, labels: readonly string[] = LABELS): TextClassifier {
   return {
-    labels: LABELS,
+    labels,
     predict(text: string) {
       const { label, confidence } = answer(text);
-      return { label, index: LABELS.indexOf(label), confidence, unknownShare: 0 };
+      return { label, index: labels.indexOf(label), confidence, unknownShare: 0 };
     },
   } as unknown as TextClassifier;
 }
@@ -161,6 +161,43 @@ describe("Cascade", () => {
     const next = cascade.acceptCandidate(scriptedModel((t) => ({ label: gold(t), confidence: 0.9 })), cascade.prepareRetrain()!);
     expect(next).toMatchObject({ promoted: true, version: 2 });
     expect(cascade.stats().threshold).toBe(0.9);
+  });
+
+  it("promotes a candidate that learned a label the live version lacks unless it is worse beyond chance", async () => {
+    const stream = topicTexts(400, 1);
+    const fresh = Array.from({ length: 20 }, (_, i) => ({ text: `my bank account loan mortgage interest ${i}`, label: "finance" }));
+    const setup = async () => {
+      const cascade = new Cascade({ task: topicTask({ extraLabels: ["finance"] }), teacher: goldTeacher([...stream, ...fresh]), autoRetrain: false });
+      await feed(cascade, stream);
+      const gold = (text: string) => cascade.store.get(text)?.label ?? LABELS[0];
+      cascade.restore(scriptedModel((t) => ({ label: gold(t) === "finance" ? LABELS[0] : gold(t), confidence: 0.99 })), 1);
+      return { cascade, gold };
+    };
+    /** A candidate that knows finance and is right on every held-out item but the first `wrong` topic ones. */
+    const candidate = (cascade: Cascade, gold: (text: string) => string, wrong: number) => {
+      const missed = new Set([...cascade.store.values()].filter((e) => e.holdout && e.label !== "finance").slice(0, wrong).map((e) => e.text));
+      return scriptedModel((t) => ({ label: missed.has(t) ? rotate(gold(t)) : gold(t), confidence: 0.99 }), [...LABELS, "finance"]);
+    };
+
+    // Without a new label, trailing by two held-out items is enough to be kept out.
+    const stationary = await setup();
+    const kept = stationary.cascade.acceptCandidate(candidate(stationary.cascade, stationary.gold, 2), stationary.cascade.prepareRetrain()!);
+    expect(kept).toMatchObject({ promoted: false, version: 1 });
+
+    // The teacher names finance: a candidate that knows it may trail by a hair, not by much.
+    const shifted = await setup();
+    for (const f of fresh) await shifted.cascade.handle(f.text, { route: "teacher" });
+    // The live version gets every held-out finance item wrong; the candidates get them right.
+    const heldFinance = [...shifted.cascade.store.values()].filter((e) => e.holdout && e.label === "finance").length;
+    expect(heldFinance).toBeGreaterThan(0);
+    const worse = shifted.cascade.acceptCandidate(candidate(shifted.cascade, shifted.gold, heldFinance + 25), shifted.cascade.prepareRetrain()!);
+    expect(worse.promoted).toBe(false);
+    expect(worse.reason).toMatch(/worse beyond chance/);
+    const close = shifted.cascade.acceptCandidate(candidate(shifted.cascade, shifted.gold, heldFinance + 2), shifted.cascade.prepareRetrain()!);
+    expect(close.candidateAccuracy!).toBeLessThan(close.currentAccuracy!);
+    expect(close).toMatchObject({ promoted: true, version: 2 });
+    expect(close.reason).toMatch(/not worse beyond chance/);
+    expect(shifted.cascade.specialist!.labels).toContain("finance");
   });
 
   it("restores a saved version: it routes at once and the next retrain compares against it", async () => {
