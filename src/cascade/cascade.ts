@@ -831,4 +831,3 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
 function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
-

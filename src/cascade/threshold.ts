@@ -51,7 +51,7 @@ export interface ThresholdChoice {
 }
 
 /** Share of α kept for a model version's later looks (see lookLevel). */
-export const LATER_LOOKS_SHARE = 0.1;
+const LATER_LOOKS_SHARE = 0.1;
 
 /**
  * The confidence level of the `look`-th threshold choice (0, 1, 2, …) on new evidence for one model
