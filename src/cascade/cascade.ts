@@ -26,7 +26,7 @@ import type { FewShotExample, Teacher, TeacherAnswer } from "../teacher/types.js
 import { isHoldoutText, MemoryExampleStore, type ExampleCause, type ExampleStore, type StoredExample } from "./example-store.js";
 import { fitScopeCut, scoreHoldout, worseBeyondChance, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
 import { LiveAudit } from "./live-audit.js";
-import { ALARM_MEMORY, answeringHoldoutShare, DEFAULT_RETRAIN_GROWTH, retrainInterval, SHIFT_GUARD_REQUESTS, SHIFT_RETRAIN_EXAMPLES, tightenedTarget, YOUNG_LABEL_EXAMPLES } from "./policy.js";
+import { answeringHoldoutShare, DEFAULT_RETRAIN_GROWTH, retrainInterval, SHIFT_GUARD_REQUESTS, SHIFT_RETRAIN_EXAMPLES, tightenedTarget, YOUNG_LABEL_EXAMPLES } from "./policy.js";
 import { Router, type RouteDecision, type RouteMode } from "./router.js";
 import { classifierKind, type Specialist, type SpecialistKind } from "./specialist-kind.js";
 import { chooseThreshold, lookLevel, type ThresholdChoice } from "./threshold.js";
@@ -222,8 +222,6 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
   #choice: ThresholdChoice | null = null;
   /** Audit alarms since the live threshold was chosen (see tightenedTarget). */
   #tightenLevel = 0;
-  /** Requests handled when the live audit last raised an alarm (null: never). */
-  #lastAlarmAt: number | null = null;
   /** Whether the live version was trained on every part of an answer (the shift guard watches the teacher's answers for others). */
   #knows: (answer: string) => boolean = () => false;
   /** Training examples per label the live version lacks, since it was promoted. */
@@ -544,9 +542,9 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     const promoted = currentScores === null || (notWorse && !losesThreshold);
     const accuracies = { candidateAccuracy: candidateScores.accuracy, currentAccuracy: currentScores?.accuracy ?? null };
     const tightened = this.#tightenLevel !== 0;
-    // A retrain ends a pause. Within ALARM_MEMORY requests of the last alarm its version is held to
-    // the halved target (see policy.ts); otherwise a retrain ends the tightening.
-    this.#tightenLevel = this.#lastAlarmAt !== null && this.#c.requests - this.#lastAlarmAt < ALARM_MEMORY ? 1 : 0;
+    // A retrain ends any tightening: its threshold is chosen on a holdout that now includes the
+    // audited examples that raised the alarm.
+    this.#tightenLevel = 0;
     if (promoted) {
       this.#install(candidate, candidateScores);
       this.#version++;
@@ -760,15 +758,14 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     const { max_error, confidence_level } = this.task.routing;
     if (this.audit.provablyExceeds(max_error, confidence_level)) {
       this.#c.tightenings++;
-      this.#lastAlarmAt = this.#c.requests;
       this.#tightenLevel++;
       // The alarm's evidence is spent: the audit starts over with the tightened threshold.
       this.audit.reset();
       this.#applyThreshold();
-      // A retrain is due at once: its version is proven on a holdout that now holds the audited
-      // examples that raised the alarm, at the halved target until ALARM_MEMORY requests have
-      // passed since the alarm, at the full one after that. A second alarm before the retrain
-      // pauses the specialist until it.
+      // The tightened target only bridges the time to a retrain, due at once: its threshold is
+      // chosen again at the full target on a holdout that now holds the audited examples that
+      // raised the alarm, so it tightens only as far as that evidence requires (a second alarm
+      // before it halves again, a third pauses the specialist until it).
       this.#retrainRequested = true;
     }
   }

@@ -49,19 +49,6 @@ export function answeringHoldoutShare(holdoutFraction: number, auditRate: number
 }
 
 /**
- * Requests after a live-audit alarm during which a retrain's version is still held to the halved
- * target. The alarm says the live traffic is not what the holdout describes; a version proven on
- * the same holdout a moment later is no evidence that it is again. On a validation label-sorted
- * stream, where the holdout is mostly older labels while the traffic is the label arriving now,
- * ending the tightening at each retrain let the specialist disagree with the teacher on 11% of its
- * answers (5% allowed) and ended 3.1 points under teacher-only; with 1,000 requests of memory 6.8%
- * and 0.9 points (300: 10.5% and 1.8). The price is paid only after an alarm: a stationary
- * validation order with one alarm sent 1.9 points more of its stream to the teacher, a stream with
- * new labels halfway 7 points more (and gained 0.3 points of accuracy).
- */
-export const ALARM_MEMORY = 1000;
-
-/**
  * Error target after `level` live-audit alarms for the same model version: halved once, then the
  * specialist stops answering (null) until the retrain the first alarm made due (see Cascade). Halving rather than switching
  * off at once keeps the confident core of a specialist that is only slightly off; a second alarm
