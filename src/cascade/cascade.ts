@@ -765,7 +765,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
       // The tightened target only bridges the time to a retrain, due at once: its threshold is
       // chosen again at the full target on a holdout that now holds the audited examples that
       // raised the alarm, so it tightens only as far as that evidence requires (a second alarm
-      // before it halves again, a third pauses the specialist until it).
+      // before it pauses the specialist until it; see tightenedTarget).
       this.#retrainRequested = true;
     }
   }
