@@ -128,7 +128,7 @@ export class Capture {
     if (mode === "off") return relay();
     if (mode === "serve" && rt !== null) return this.#serve(rt, call, body, request, reply, caller);
     // A full queue sheds the call before it is relayed: no copy of its reply is kept to be dropped.
-    if (this.#waiting.length >= this.#deps.settings.learn_queue.calls) {
+    if (this.#queueFull(0)) {
       this.#shedOne(call);
       return relay();
     }
@@ -147,14 +147,19 @@ export class Capture {
 
   #enqueue(waiting: WaitingCall): void {
     const bytes = waiting.relayed.body?.length ?? 0;
-    const limit = this.#deps.settings.learn_queue;
-    if (this.#waiting.length >= limit.calls || this.#waitingBytes + bytes > limit.megabytes * 1024 * 1024) {
+    if (this.#queueFull(bytes)) {
       this.#shedOne(waiting.call);
       return;
     }
     this.#waiting.push(waiting);
     this.#waitingBytes += bytes;
     this.#draining ??= this.#drain();
+  }
+
+  /** Whether the learn queue has no room for one more call of `bytes`. */
+  #queueFull(bytes: number): boolean {
+    const limit = this.#deps.settings.learn_queue;
+    return this.#waiting.length >= limit.calls || this.#waitingBytes + bytes > limit.megabytes * 1024 * 1024;
   }
 
   #learnWait(): number {
