@@ -403,16 +403,14 @@ export class RequestLog {
   async moveNewest(from: string, into: string, limit: number, notAfter?: number): Promise<{ moved: number; left: number }> {
     if (!Number.isSafeInteger(limit) || limit < 0) throw new StoreError(`move limit must be a non-negative integer, got ${limit}`);
     return inTransaction(this.ctx.db, async (trx) => {
-      let rows = trx.selectFrom("requests").select("id").where("task", "=", from);
-      let remaining = trx.selectFrom("requests").select((eb) => eb.fn.countAll<number | string>().as("n")).where("task", "=", from);
-      if (notAfter !== undefined) {
-        rows = rows.where("created_at", "<=", notAfter);
-        remaining = remaining.where("created_at", "<=", notAfter);
-      }
-      const newest = rows.orderBy("created_at", "desc").limit(limit);
+      const movable = trx
+        .selectFrom("requests")
+        .where("task", "=", from)
+        .$if(notAfter !== undefined, (qb) => qb.where("created_at", "<=", notAfter!));
+      const newest = movable.select("id").orderBy("created_at", "desc").limit(limit);
       const moved = limit === 0 ? 0 : Number((await trx.updateTable("requests").set({ task: into }).where("id", "in", newest).executeTakeFirst()).numUpdatedRows);
       // A count on the (task, created_at) index: a read, far cheaper than moving the rows.
-      const left = await remaining.executeTakeFirst();
+      const left = await movable.select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirst();
       return { moved, left: toNumber(left?.n) };
     });
   }
