@@ -11,12 +11,10 @@ export interface LabelledText {
 }
 
 export class HoldoutScores {
-  /** Held-out examples scored. */
-  n = 0;
-  /** Of which the model's top label equals the reference label (out-of-scope items count too). */
-  correct = 0;
-  /** Per scored example, in order: whether the top label was right (to compare two versions item by item). */
+  /** Per scored example, in order: whether the top label equals the reference label (out-of-scope items count too). */
   readonly right: boolean[] = [];
+  /** How many of them it got right. */
+  correct = 0;
   /**
    * The items the specialist could answer (in scope under the router's rules), for the threshold.
    * Out-of-scope items are left out: the router sends them to the teacher whatever the threshold,
@@ -35,7 +33,6 @@ export class HoldoutScores {
   add(example: LabelledText): void {
     const a = assess(this.model, example.text, this.settings);
     const ok = a.label === example.label;
-    this.n++;
     if (ok) this.correct++;
     this.right.push(ok);
     // A "none" item (the teacher found no label fits) is never matched by a specialist label, so
@@ -45,6 +42,11 @@ export class HoldoutScores {
       this.unknownShares.push(a.unknownShare);
       this.none.push(this.settings.isNone?.(example.label) === true);
     }
+  }
+
+  /** Held-out examples scored. */
+  get n(): number {
+    return this.right.length;
   }
 
   /** correct / n (0 when nothing was scored). */
