@@ -287,6 +287,11 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     return this.#version;
   }
 
+  /** Threshold choices the live version has had on new evidence, those before a restore included (see lookLevel). */
+  get looks(): number {
+    return this.#looks;
+  }
+
   /** The live threshold and why (null before the first model). */
   get thresholdChoice(): ThresholdChoice | null {
     return this.#choice;
@@ -593,12 +598,16 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
    * Installs a model saved earlier (e.g. the store's promoted version after a restart) as the live
    * version `version`, as if it had been promoted here: later promotions continue from `version`.
    * Its holdout scores and threshold are computed on the current holdout, the live audit starts
-   * over, and no retrain is due until the usual interval of new examples has passed.
+   * over, and no retrain is due until the usual interval of new examples has passed. `looks`: the
+   * threshold choices the version has had before (stored with it): this choice is the next one, at
+   * its smaller share of the error budget (see lookLevel).
    */
-  restore(model: S, version: number): void {
+  restore(model: S, version: number, looks = 0): void {
     if (!Number.isInteger(version) || version < 1) throw new RangeError(`restore: version must be a positive integer, got ${version}`);
+    if (!Number.isInteger(looks) || looks < 0) throw new RangeError(`restore: looks must be an integer ≥ 0, got ${looks}`);
     if (this.#outstanding !== null) throw new Error("restore: a prepared retrain is outstanding");
     this.#install(model, scoreHoldout(model, this.#holdout(), this.router.settings));
+    this.#looks = looks;
     this.#version = version;
     this.audit.reset();
     this.#learnedLabels(model);

@@ -16,6 +16,8 @@ export interface NewModelVersion {
   threshold: number | null;
   /** Default `candidate`. `promoted` promotes it in the same transaction (the previous one is retired). */
   status?: ModelStatus;
+  /** Threshold choices it has had already (default 0; a version promoted where it was chosen had one). */
+  looks?: number;
 }
 
 export interface ModelVersionInfo {
@@ -26,6 +28,8 @@ export interface ModelVersionInfo {
   threshold: number | null;
   /** Size of the artifact in bytes (the artifact itself is not read). */
   artifact_bytes: number;
+  /** Threshold choices on new evidence it has had, on every instance and across restarts (see addLooks). */
+  looks: number;
   /** Epoch milliseconds. */
   created_at: number;
   promoted_at: number | null;
@@ -51,6 +55,8 @@ export class ModelRepository {
     if (!MODEL_STATUSES.includes(status)) throw new StoreError(`model status ${JSON.stringify(status)} is not one of ${MODEL_STATUSES.join(", ")}`);
     if (model.threshold !== null && !Number.isFinite(model.threshold)) throw new StoreError(`model threshold must be a finite number or null, got ${model.threshold}`);
     if (!(model.artifact instanceof Uint8Array)) throw new StoreError("model artifact must be a Uint8Array");
+    const looks = model.looks ?? 0;
+    if (!Number.isInteger(looks) || looks < 0) throw new StoreError(`model looks must be an integer ≥ 0, got ${looks}`);
     const now = this.ctx.now();
     return inTransaction(this.ctx.db, async (trx) => {
       if (!(await lockTask(trx, this.ctx.dialect, task))) throw new StoreNotFoundError(`no task "${task}"`);
@@ -72,6 +78,7 @@ export class ModelRepository {
           status,
           created_at: now,
           promoted_at: status === "promoted" ? now : null,
+          looks,
         })
         .execute();
       return version;
@@ -113,6 +120,25 @@ export class ModelRepository {
       await this.#promoteLocked(trx, task, target.version);
       return target.version;
     });
+  }
+
+  /**
+   * Counts `n` more threshold choices of a version and returns how many it had before, atomically
+   * (two instances restoring the same version get different counts). Each choice spends its own
+   * share of the error budget (src/cascade/threshold.ts lookLevel), so a restart or another
+   * instance serving the version must not look again as if for the first time.
+   */
+  async addLooks(task: string, version: number, n: number): Promise<number> {
+    if (!Number.isInteger(n) || n < 1) throw new StoreError(`looks to add must be a positive integer, got ${n}`);
+    const row = await this.ctx.db
+      .updateTable("model_versions")
+      .set((eb) => ({ looks: eb("looks", "+", n) }))
+      .where("task", "=", task)
+      .where("version", "=", version)
+      .returning("looks")
+      .executeTakeFirst();
+    if (row === undefined) throw new StoreNotFoundError(`task "${task}" has no model version ${version}`);
+    return toNumber(row.looks) - n;
   }
 
   /** Marks a candidate as rejected (it will not be promoted by a rollback). */
@@ -163,6 +189,7 @@ export class ModelRepository {
         "threshold",
         "created_at",
         "promoted_at",
+        "looks",
         // length() of a BLOB / BYTEA is its size in bytes on both dialects.
         eb.fn<number | string>("length", ["artifact"]).as("artifact_bytes"),
       ])
@@ -210,6 +237,7 @@ function toInfo(row: {
   created_at: number | string;
   promoted_at: number | string | null;
   artifact_bytes: number | string;
+  looks: number | string;
 }): ModelVersionInfo {
   return {
     task: row.task,
@@ -220,5 +248,6 @@ function toInfo(row: {
     artifact_bytes: toNumber(row.artifact_bytes),
     created_at: toNumber(row.created_at),
     promoted_at: toNullableNumber(row.promoted_at),
+    looks: toNumber(row.looks),
   };
 }

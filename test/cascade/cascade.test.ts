@@ -239,6 +239,24 @@ describe("Cascade", () => {
     expect(next.currentAccuracy).not.toBeNull();
   });
 
+  it("restores a version as its next look: after many earlier looks the same evidence proves less", async () => {
+    const stream = topicTexts(300, 1);
+    const restored = async (looks: number) => {
+      const cascade = new Cascade({ task: topicTask(), teacher: goldTeacher(stream), autoRetrain: false });
+      await feed(cascade, stream);
+      // Always right and always sure: about 80 held-out items, enough for the first looks' levels only.
+      cascade.restore(scriptedModel((t) => ({ label: cascade.store.get(t)?.label ?? LABELS[0], confidence: 0.99 })), 3, looks);
+      return cascade;
+    };
+    const first = await restored(0);
+    expect(first.looks).toBe(1);
+    expect(first.thresholdChoice?.threshold).toBe(0.99);
+    const seventh = await restored(6);
+    expect(seventh.looks).toBe(7);
+    expect(seventh.thresholdChoice?.threshold).toBeNull();
+    await expect(restored(-1)).rejects.toThrow(/looks must be an integer/);
+  });
+
   it("retrains in two halves: prepareRetrain() snapshots the training set, acceptCandidate() decides", async () => {
     const task = topicTask();
     const stream = topicTexts(400, 1);

@@ -55,6 +55,12 @@ describe("model versions", () => {
     expect(await servedVersion("mv")).toBe(2);
     const list = await g.request("GET", "/v1/tasks/mv/models");
     expect(list.body.promoted).toBe(2);
+    // Each time a version started serving, its threshold was chosen again, and that is counted with it.
+    expect(list.body.data.map((v: { version: number; looks: number }) => [v.version, v.looks])).toEqual([
+      [3, 1],
+      [2, 2],
+      [1, 0],
+    ]);
   });
 
   it("answers 404, 400 and 409 for missing tasks, bad versions and nothing to roll back to", async () => {

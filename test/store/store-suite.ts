@@ -75,7 +75,7 @@ export function storeSuite(target: StoreTarget): void {
       it("records the applied migrations and is idempotent", async () => {
         const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
         expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS));
-        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions", "003_retrain_leases", "004_teacher_spend", "005_console", "006_example_deletions", "007_long_answers", "008_shadow"]);
+        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions", "003_retrain_leases", "004_teacher_spend", "005_console", "006_example_deletions", "007_long_answers", "008_shadow", "009_model_looks"]);
         if (target.persistent) {
           // Opening again (a restart, a second instance) finds nothing to do.
           const again = await openAgain();
@@ -803,8 +803,8 @@ export function storeSuite(target: StoreTarget): void {
 
         const list = await store.models.list("support");
         expect(list).toEqual([
-          { task: "support", version: 2, status: "candidate", metrics: { accuracy: 0.902, seed: 2 }, threshold: null, artifact_bytes: 1024, created_at: T0 + HOUR, promoted_at: null },
-          { task: "support", version: 1, status: "promoted", metrics: { accuracy: 0.901, seed: 1 }, threshold: 0.51, artifact_bytes: 1024, created_at: T0, promoted_at: T0 + HOUR },
+          { task: "support", version: 2, status: "candidate", metrics: { accuracy: 0.902, seed: 2 }, threshold: null, artifact_bytes: 1024, created_at: T0 + HOUR, promoted_at: null, looks: 0 },
+          { task: "support", version: 1, status: "promoted", metrics: { accuracy: 0.901, seed: 1 }, threshold: 0.51, artifact_bytes: 1024, created_at: T0, promoted_at: T0 + HOUR, looks: 0 },
         ]);
         expect(list[0]).not.toHaveProperty("artifact");
         const v2 = await store.models.get("support", 2);
@@ -834,6 +834,28 @@ export function storeSuite(target: StoreTarget): void {
           Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? store : other).models.add("support", model(i))),
         );
         expect([...versions].sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+      });
+
+      it("counts a version's threshold choices atomically and keeps them", async () => {
+        await store.models.add("support", model(1, { status: "promoted", looks: 1 }));
+        await store.models.add("support", model(2));
+        expect(await store.models.addLooks("support", 1, 1)).toBe(1);
+        expect(await store.models.addLooks("support", 1, 2)).toBe(2);
+        expect((await store.models.list("support")).map((m) => [m.version, m.looks])).toEqual([[2, 0], [1, 4]]);
+        // Concurrent restores each get a count of their own.
+        const before = await Promise.all(Array.from({ length: 8 }, () => store.models.addLooks("support", 2, 1)));
+        expect([...before].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+        await expect(store.models.addLooks("support", 9, 1)).rejects.toBeInstanceOf(StoreNotFoundError);
+        await expect(store.models.addLooks("support", 1, 0)).rejects.toThrow(/positive integer/);
+        await expect(store.models.add("support", model(3, { looks: -1 }))).rejects.toThrow(/looks must be an integer ≥ 0/);
+        expect((await store.models.get("support", 1))?.looks).toBe(4);
+      });
+
+      it.runIf(target.name === "PostgreSQL")("gives distinct look counts to two gateway instances restoring one version", async () => {
+        await store.models.add("support", model(1, { status: "promoted", looks: 1 }));
+        const other = await openAgain();
+        const before = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : other).models.addLooks("support", 1, 1)));
+        expect([...before].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
       });
 
       it("promotes atomically and rolls back to the previous retired version", async () => {

@@ -21,6 +21,7 @@ const ModelVersionSchema = z
     artifact_bytes: z.number().int(),
     created_at: epochMsSchema("Training time"),
     promoted_at: epochMsSchema("Promotion time").nullable(),
+    looks: z.number().int().describe("How many times its routing threshold was chosen on new evidence (promotion, restarts, other instances, re-looks after an audit alarm); each spends a share of the error budget."),
   })
   .meta({ id: "ModelVersion" });
 

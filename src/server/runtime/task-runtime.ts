@@ -222,8 +222,7 @@ export class TaskRuntime {
     if (promoted !== null) {
       // Served at once; its threshold is chosen again on the current holdout, and later versions
       // are compared with it and numbered from it.
-      runtime.cascade.restore(runtime.cascade.kind.decode(promoted.artifact), promoted.version);
-      runtime.#modelVersion = promoted.version;
+      runtime.#restore(promoted.artifact, promoted.version, await options.store.models.addLooks(task.name, promoted.version, 1));
     }
     return runtime;
   }
@@ -361,12 +360,20 @@ export class TaskRuntime {
     if (state.promoted_version !== null && state.promoted_version !== this.#modelVersion && this.#retrain === null && !this.#closed) {
       const promoted = await store.models.promoted(name);
       if (promoted !== null && promoted.version !== this.#modelVersion && this.#retrain === null) {
-        this.cascade.restore(this.cascade.kind.decode(promoted.artifact), promoted.version);
-        this.#modelVersion = promoted.version;
+        const looks = await store.models.addLooks(name, promoted.version, 1);
+        // A retrain may have started during that write; then it decides (the look counted stays spent).
+        if (this.#retrain !== null || this.#closed) return "current";
+        this.#restore(promoted.artifact, promoted.version, looks);
         this.#options.logger?.info({ task: name, version: promoted.version }, "serving the version another instance promoted");
       }
     }
     return "current";
+  }
+
+  /** Serves a stored version at once, as the `looks`-th choice of its threshold. */
+  #restore(artifact: Uint8Array, version: number, looks: number): void {
+    this.cascade.restore(this.cascade.kind.decode(artifact), version, looks);
+    this.#modelVersion = version;
   }
 
   /** Starts a retrain after the current turn if one is due (no-op if one is running). */
@@ -467,7 +474,12 @@ export class TaskRuntime {
     }
     // Requests answered while the candidate trained only added examples; the holdout comparison
     // and promotion happen here, synchronously.
+    const looksBefore = this.cascade.looks;
     const report = this.cascade.settleRetrain(prepared, outcome);
+    if (!report.promoted && this.cascade.looks > looksBefore && this.#modelVersion > 0) {
+      // The live version looked again (after an audit alarm, on a holdout that now holds its disagreements).
+      await this.#options.store.models.addLooks(this.task.name, this.#modelVersion, this.cascade.looks - looksBefore);
+    }
     if (report.promoted && this.cascade.specialist !== null && !this.#closed) {
       const version = await this.#options.store.models.add(this.task.name, {
         artifact: this.cascade.kind.encode(this.cascade.specialist),
@@ -480,6 +492,7 @@ export class TaskRuntime {
         },
         threshold: report.threshold?.threshold ?? null,
         status: "promoted",
+        looks: this.cascade.looks,
       });
       this.#modelVersion = version;
     }

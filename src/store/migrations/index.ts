@@ -12,6 +12,7 @@ import * as m005 from "./005_console.js";
 import * as m006 from "./006_example_deletions.js";
 import * as m007 from "./007_long_answers.js";
 import * as m008 from "./008_shadow.js";
+import * as m009 from "./009_model_looks.js";
 
 export interface StoreMigration {
   up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void>;
@@ -26,6 +27,7 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   "006_example_deletions": m006,
   "007_long_answers": m007,
   "008_shadow": m008,
+  "009_model_looks": m009,
 };
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {

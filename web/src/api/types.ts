@@ -178,6 +178,8 @@ export interface ModelVersion {
   artifact_bytes: number;
   created_at: number;
   promoted_at: number | null;
+  /** Threshold choices on new evidence, each spending part of the error budget. */
+  looks: number;
 }
 
 export interface ModelList {

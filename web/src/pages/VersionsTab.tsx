@@ -95,6 +95,18 @@ export function VersionsTab({ name, task, onChanged }: { name: string; task: Tas
           ),
         numeric: true,
       },
+      {
+        key: "looks",
+        label: "Threshold looks",
+        value: (m) => m.looks,
+        render: (m) => (
+          <>
+            {num(m.looks)}
+            <span class="cell-note">each spends part of the error budget</span>
+          </>
+        ),
+        numeric: true,
+      },
       { key: "train", label: "Trained on", value: (m) => m.metrics.train_examples, render: (m) => num(m.metrics.train_examples), numeric: true },
       { key: "size", label: "Size", value: (m) => m.artifact_bytes, render: (m) => bytes(m.artifact_bytes), numeric: true },
       { key: "created", label: "Trained", value: (m) => m.created_at, render: (m) => dateTime(m.created_at), numeric: true },
