@@ -203,8 +203,12 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     if (closing) reply.header("connection", "close");
     done(null, payload);
   });
-  // The pruner starts with the server (not for an app that only answers inject() in tests).
-  app.addHook("onListen", async () => retention?.start());
+  // The pruner and the request-log moves a stopped gateway left start with the server (not for an
+  // app that only answers inject() in tests).
+  app.addHook("onListen", async () => {
+    retention?.start();
+    await logMover.resume();
+  });
   app.addHook("onClose", async () => {
     await retention?.stop();
     // Calls relayed in shadow mode are learned before the log's last rows are written.

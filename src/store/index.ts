@@ -5,7 +5,7 @@ export { StoreError, StoreOpenError, StoreMigrationError, StoreConflictError, St
 export { textHash, sha256Hex } from "./hash.js";
 export { TaskRepository, type TaskRecord, type TaskSyncState } from "./tasks.js";
 export { ExampleRepository, type ExampleInput, type ExampleRecord, type ExampleFilter, type ExampleChanges, type AddManyResult } from "./examples.js";
-export { RequestLog, REVIEW_KINDS, type NoneAnswers, type NoneWindow, type RequestInput, type RequestRecord, type RequestStats, type DailyRequestStats, type TrafficBucket, type ReviewKind, type ReviewItem, type ReviewOptions, type ShadowStats, type ServedStats } from "./requests.js";
+export { RequestLog, REVIEW_KINDS, type NoneAnswers, type NoneWindow, type RequestInput, type RequestRecord, type RequestStats, type DailyRequestStats, type TrafficBucket, type ReviewKind, type ReviewItem, type ReviewOptions, type ShadowStats, type ServedStats, type PlannedMove } from "./requests.js";
 export type { RequestCursor, RequestFilter } from "./request-search.js";
 export { ModelRepository, type NewModelVersion, type ModelVersionInfo, type PromotedModel, type ModelMetrics } from "./models.js";
 export { ApiKeyRepository, API_KEY_PREFIX, type ApiKeyRecord, type ApiKeyPermissions, type RevokeOutcome } from "./api-keys.js";

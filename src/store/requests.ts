@@ -13,6 +13,13 @@ import {
   type RequestsTable,
 } from "./schema.js";
 
+/** The rows of merged task `from` logged at or before `notAfter` (epoch ms), moving to `into`. */
+export interface PlannedMove {
+  from: string;
+  into: string;
+  notAfter: number;
+}
+
 export interface RequestInput {
   /** The request id, unique. */
   id: string;
@@ -413,6 +420,26 @@ export class RequestLog {
       const left = await movable.select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirst();
       return { moved, left: toNumber(left?.n) };
     });
+  }
+
+  /** Records that `from`'s rows logged at or before `notAfter` are still to move to `into` (the rest of a merge's). */
+  async planMove(move: PlannedMove): Promise<void> {
+    await this.ctx.db
+      .insertInto("request_log_moves")
+      .values({ from_task: move.from, into_task: move.into, not_after: move.notAfter })
+      .onConflict((oc) => oc.columns(["from_task", "not_after"]).doNothing())
+      .execute();
+  }
+
+  /** The moves planned and not yet finished, oldest first. */
+  async plannedMoves(): Promise<PlannedMove[]> {
+    const rows = await this.ctx.db.selectFrom("request_log_moves").selectAll().orderBy("not_after").orderBy("from_task").execute();
+    return rows.map((r) => ({ from: r.from_task, into: r.into_task, notAfter: toNumber(r.not_after) }));
+  }
+
+  /** Forgets a planned move whose rows have all moved. */
+  async finishMove(move: PlannedMove): Promise<void> {
+    await this.ctx.db.deleteFrom("request_log_moves").where("from_task", "=", move.from).where("not_after", "=", move.notAfter).execute();
   }
 
   /** How many rows the task has in the log (off the event loop where it can be). */

@@ -195,6 +195,15 @@ export interface TeacherSpendTable {
   cost: ColumnType<number, number, number>;
 }
 
+/** A merge's older request-log rows still to move (migration 010). */
+export interface RequestLogMovesTable {
+  /** The merged task's name (no longer a task). */
+  from_task: string;
+  into_task: string;
+  /** Only rows logged at or before this time move. */
+  not_after: EpochMs;
+}
+
 export interface Database {
   tasks: TasksTable;
   examples: ExamplesTable;
@@ -203,4 +212,5 @@ export interface Database {
   model_versions: ModelVersionsTable;
   api_keys: ApiKeysTable;
   teacher_spend: TeacherSpendTable;
+  request_log_moves: RequestLogMovesTable;
 }

@@ -85,6 +85,7 @@ function postgresSpecifics(url: string): void {
           "kysely_migration",
           "kysely_migration_lock",
           "model_versions",
+          "request_log_moves",
           "requests",
           "tasks",
           "teacher_spend",

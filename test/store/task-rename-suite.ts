@@ -216,5 +216,23 @@ export function taskRenameSuite(target: StoreTarget): void {
       expect(await ids("target")).toEqual(["r1", "s0", "s1"]);
       expect(await ids("support")).toEqual(["s2", "s3"]);
     });
+
+    it("keeps the planned moves of merges until they finish, in a transaction's fate, oldest first", async () => {
+      const later = { from: "b", into: "c", notAfter: T0 + HOUR };
+      const first = { from: "a", into: "c", notAfter: T0 };
+      await store.requests.planMove(later);
+      await store.requests.planMove(first);
+      // Planned again (a retried merge): still one move.
+      await store.requests.planMove(first);
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.requests.planMove({ from: "x", into: "c", notAfter: T0 });
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+      expect(await store.requests.plannedMoves()).toEqual([first, later]);
+      await store.requests.finishMove(first);
+      expect(await store.requests.plannedMoves()).toEqual([later]);
+    });
   });
 }

@@ -99,7 +99,7 @@ export interface MergeResult {
   rewritten: boolean;
   /** Rows of the merged task's request log now the target's. */
   requests_moved: number;
-  /** Its older rows, past MERGE_MOVED_REQUESTS_MAX, still under its old name: they move after the merge (RequestLogMover). */
+  /** Its older rows, past MERGE_MOVED_REQUESTS_MAX, still under its old name: they move after the merge (RequestLogMover), resumed by the next start if the gateway stops first. */
   requests_left: number;
 }
 
@@ -153,6 +153,7 @@ export async function mergeCaptured(deps: CapturedEditDeps, source: CapturedTask
       const relabel = rewritten ? (label: string) => canonicalAnswer(targetFields, parseCanonical(label)) : undefined;
       const counts = await tx.examples.moveAll(name, into, relabel);
       const requests = await tx.requests.moveNewest(name, into, MERGE_MOVED_REQUESTS_MAX, loggedUntil);
+      if (requests.left > 0) await tx.requests.planMove({ from: name, into, notAfter: loggedUntil });
       const { follows, ...capture } = current.capture;
       const fingerprints = [...new Set([...capture.fingerprints, ...source.capture.fingerprints])];
       if (fingerprints.length > MAX_FINGERPRINTS) throw new StoreConflictError(`together they have ${fingerprints.length} fingerprints, over the limit of ${MAX_FINGERPRINTS}`);
@@ -171,7 +172,7 @@ export async function mergeCaptured(deps: CapturedEditDeps, source: CapturedTask
   }
   await dropAll(runtimes, [name, into, ...result.followers]);
   deps.capture?.forget();
-  if (result.requests_left > 0) deps.logMover.start(name, into, loggedUntil);
+  if (result.requests_left > 0) deps.logMover.start({ from: name, into, notAfter: loggedUntil });
   // The moved examples are new to the target: it retrains when they make a retrain due, as after any write.
   (await runtimes.get(into))?.scheduleRetrain();
   const { followers: _followers, ...merged } = result;

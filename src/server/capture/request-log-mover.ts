@@ -1,10 +1,11 @@
 // The rest of a merged task's request log, moved to the task it was merged into after the merge
 // has answered (README "Capture"). The merge's own transaction moves the newest rows (bounded, as
-// it holds the write locks); the older ones move here, a batch per transaction with a pause between
-// batches, so other writers get the database in between. A gateway stopped meanwhile finishes the
-// batch under way and leaves the rest under the old name, where retention deletes it in time.
+// it holds the write locks) and plans the move of the older ones in the store; they move here, a
+// batch per transaction with a pause between batches, so other writers get the database in
+// between. A gateway stopped meanwhile finishes the batch under way, and the next one to start
+// resumes the plan (several may: each batch moves rows no other has moved).
 import type { FastifyBaseLogger } from "fastify";
-import type { Store } from "../../store/index.js";
+import type { PlannedMove, Store } from "../../store/index.js";
 
 /** Rows moved per transaction: about 0.2 s of the write lock on a SQLite log of a million rows. */
 export const MOVE_BATCH_ROWS = 10_000;
@@ -12,7 +13,8 @@ export const MOVE_BATCH_ROWS = 10_000;
 const PAUSE_MS = 200;
 
 export class RequestLogMover {
-  readonly #moving = new Set<Promise<void>>();
+  /** Moves under way in this process, by `from` and `notAfter`. */
+  readonly #moving = new Map<string, Promise<void>>();
   #closed = false;
 
   constructor(
@@ -21,16 +23,25 @@ export class RequestLogMover {
     private readonly batchRows = MOVE_BATCH_ROWS,
   ) {}
 
-  /** Moves `from`'s rows logged at or before `notAfter` (epoch ms) to `into`, in the background. */
-  start(from: string, into: string, notAfter: number): void {
-    if (this.#closed) return;
-    const moving = this.#move(from, into, notAfter).finally(() => this.#moving.delete(moving));
-    this.#moving.add(moving);
+  /** Moves a planned move's rows in the background, unless this process is moving them already. */
+  start(move: PlannedMove): void {
+    const key = `${move.notAfter}\u0000${move.from}`;
+    if (this.#closed || this.#moving.has(key)) return;
+    this.#moving.set(key, this.#move(move).finally(() => this.#moving.delete(key)));
+  }
+
+  /** Starts every move the store has planned (at startup: those a stopped gateway left). */
+  async resume(): Promise<void> {
+    try {
+      for (const move of await this.store.requests.plannedMoves()) this.start(move);
+    } catch (err) {
+      this.logger?.error({ err }, "could not read the planned request-log moves; they resume at the next start");
+    }
   }
 
   /** Resolves once every move under way has finished. */
   async idle(): Promise<void> {
-    while (this.#moving.size > 0) await Promise.all(this.#moving);
+    while (this.#moving.size > 0) await Promise.all(this.#moving.values());
   }
 
   /** Stops every move after its batch under way; resolves once those are written. */
@@ -39,7 +50,8 @@ export class RequestLogMover {
     await this.idle();
   }
 
-  async #move(from: string, into: string, notAfter: number): Promise<void> {
+  async #move(move: PlannedMove): Promise<void> {
+    const { from, into, notAfter } = move;
     let moved = 0;
     let left = 0;
     try {
@@ -50,9 +62,10 @@ export class RequestLogMover {
         if (left === 0 || batch.moved === 0 || this.#closed) break;
         await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
       } while (!this.#closed);
-      this.logger?.info({ from, into, moved, left }, left === 0 ? "moved the rest of a merged task's request log" : "stopped moving a merged task's request log; the rest stays under its old name");
+      if (left === 0) await this.store.requests.finishMove(move);
+      this.logger?.info({ from, into, moved, left }, left === 0 ? "moved the rest of a merged task's request log" : "stopped moving a merged task's request log; the next start resumes it");
     } catch (err) {
-      this.logger?.error({ err, from, into, moved }, "could not move the rest of a merged task's request log; it stays under its old name");
+      this.logger?.error({ err, from, into, moved }, "could not move the rest of a merged task's request log; the next start resumes it");
     }
   }
 }

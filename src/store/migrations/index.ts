@@ -13,6 +13,7 @@ import * as m006 from "./006_example_deletions.js";
 import * as m007 from "./007_long_answers.js";
 import * as m008 from "./008_shadow.js";
 import * as m009 from "./009_model_looks.js";
+import * as m010 from "./010_request_log_moves.js";
 
 export interface StoreMigration {
   up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void>;
@@ -28,6 +29,7 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   "007_long_answers": m007,
   "008_shadow": m008,
   "009_model_looks": m009,
+  "010_request_log_moves": m010,
 };
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {

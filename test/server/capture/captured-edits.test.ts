@@ -200,6 +200,8 @@ describe("merging a captured task into another", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ merged: source.name, into: "transfers", moved: 1, kept_existing: 1, rewritten: false, requests_moved: MERGE_MOVED_REQUESTS_MAX, requests_left: 3 });
     await expect.poll(() => fx.g.store.requests.count(source.name), { timeout: 20_000 }).toBe(0);
+    // The plan a restart would have resumed is gone once the rows have all moved.
+    await expect.poll(() => fx.g.store.requests.plannedMoves(), { timeout: 5_000 }).toEqual([]);
     expect(await fx.g.store.requests.count("transfers")).toBe(targetRequests + OLD + 2);
     expect(await fx.g.store.requests.deleteOlder("transfers", dayAgo + OLD, OLD)).toBe(OLD);
     expect(res.body.task.capture.fingerprints).toEqual([...targetFingerprints, ...source.capture.fingerprints]);
