@@ -52,6 +52,8 @@ const MAX_SHED_COUNTS = 1000;
 const AUTO_SERVE_CHECK_EVERY = 25;
 /** Fingerprints remembered as refused (their schema cannot be a task), bounded. */
 const MAX_REFUSED = 1000;
+/** Fingerprints of calls with earlier turns seen once and no task yet, bounded. */
+const MAX_TURNS_SEEN = 10_000;
 
 type Body = Record<string, unknown>;
 
@@ -72,6 +74,13 @@ export class Capture {
   readonly #creating = new Map<string, Promise<string | null>>();
   /** Fingerprints whose schema cannot be a task, and why. */
   readonly #refused = new Map<string, string>();
+  /**
+   * Calls with turns before their last user message found a task only when a second call repeats
+   * them: few-shot examples written as messages do, a conversation's history does not, and a
+   * specialist reading the last message alone cannot stand for a call whose answer depends on a
+   * history that varies.
+   */
+  readonly #turnsSeen = new Set<string>();
   readonly #sinceCheck = new Map<string, number>();
   /**
    * Shadow calls relayed and not yet learned, oldest first, and the size of their replies. At most
@@ -124,6 +133,10 @@ export class Capture {
       name = call.header;
       rt = await this.#deps.runtimes.get(name);
     }
+    if (name === undefined && call.earlierTurns > 0 && !this.#seenBefore(call.fingerprint)) {
+      metrics?.captureSkipped.inc({ reason: "unrepeated_turns" });
+      return relay();
+    }
     const mode = rt === null ? "shadow" : modeOf(rt.task);
     if (mode === "off") return relay();
     if (mode === "serve" && rt !== null) return this.#serve(rt, call, body, request, reply, caller);
@@ -133,6 +146,14 @@ export class Capture {
       return relay();
     }
     return upstream.forward(body, reply, { metrics, tap: (relayed) => this.#enqueue({ call, relayed, id: request.id, caller }) });
+  }
+
+  /** Whether a call with this fingerprint came before; remembers it otherwise. */
+  #seenBefore(fingerprint: string): boolean {
+    if (this.#turnsSeen.has(fingerprint)) return true;
+    if (this.#turnsSeen.size >= MAX_TURNS_SEEN) this.#turnsSeen.delete(this.#turnsSeen.values().next().value!);
+    this.#turnsSeen.add(fingerprint);
+    return false;
   }
 
   /** Resolves once every relayed shadow call has been learned (shutdown, tests). */

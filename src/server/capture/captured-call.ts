@@ -2,8 +2,11 @@
 // (README "Capture"). A call is captured when it asks for a structured answer — a json_schema
 // response_format, or exactly one tool that it forces — or names its task in the
 // X-Apprentice-Task header. Its task is found by a fingerprint of what makes the call the same
-// task: the model, the system and developer messages, and the answer's schema (with its name and
-// how it is asked for). The input is the last user message's text.
+// task: the model, the system and developer messages, the turns before the last user message (an
+// app's few-shot examples written as user and assistant messages), and the answer's schema (with
+// its name and how it is asked for). The input is the last user message's text: the specialist
+// reads that alone, so a call is one task's only when everything else in it is the task's fixed
+// prompt (a conversation whose earlier turns vary is not captured; capture.ts).
 import { createHash } from "node:crypto";
 import { contentText } from "../openai/chat-request.js";
 
@@ -24,10 +27,12 @@ export interface CapturedCall {
   system: string;
   /** The last user message's text: what the specialist reads. */
   input: string;
+  /** How many messages other than system and developer ones come before it. */
+  earlierTurns: number;
 }
 
 /** Why a forwarded call is not captured (counted in apprentice_capture_skipped_total). */
-export type SkipReason = "no_schema" | "no_user_text" | "several_choices" | "not_forced_tool" | "bad_header";
+export type SkipReason = "no_schema" | "no_user_text" | "several_choices" | "not_forced_tool" | "bad_header" | "unrepeated_turns";
 
 export type CaptureReading = { call: CapturedCall } | { skip: SkipReason } | null;
 
@@ -45,17 +50,28 @@ export function readCapturedCall(body: Record<string, unknown>, taskHeader: stri
   if (answer !== null && "skip" in answer) return answer;
   if (body.n !== undefined && body.n !== null && body.n !== 1) return { skip: "several_choices" };
   const messages = Array.isArray(body.messages) ? (body.messages as unknown[]) : [];
-  const input = lastUserText(messages);
-  if (input === null) return { skip: "no_user_text" };
+  const last = messages.findLastIndex((m) => isRecord(m) && m.role === "user");
+  const input = last === -1 ? null : contentText((messages[last] as Record<string, unknown>).content);
+  if (input === null || input.trim() === "") return { skip: "no_user_text" };
+  const isPrompt = (m: unknown) => isRecord(m) && (m.role === "system" || m.role === "developer");
   const system = messages
-    .filter((m) => isRecord(m) && (m.role === "system" || m.role === "developer"))
+    .filter(isPrompt)
     .map((m) => contentText((m as Record<string, unknown>).content) ?? "")
     .join("\n\n");
+  const turns = messages.slice(0, last).filter((m) => !isPrompt(m)).map(turnOf);
   const model = typeof body.model === "string" ? body.model : "";
   const via = answer?.via ?? "response_format";
   const schema = answer?.schema ?? null;
   const schemaName = answer?.name;
-  return { call: { fingerprint: cachedFingerprint({ model, system, via, schemaName, schema }), header, model, via, schemaName, schema, system, input } };
+  const fingerprint = cachedFingerprint({ model, system, via, schemaName, schema, ...(turns.length > 0 ? { turns } : {}) });
+  return { call: { fingerprint, header, model, via, schemaName, schema, system, input, earlierTurns: turns.length } };
+}
+
+/** What of an earlier message makes the task: its role, text, and any tool calls or their ids. */
+function turnOf(m: unknown): Record<string, unknown> {
+  if (!isRecord(m)) return { message: m ?? null };
+  const { role, content, tool_calls, tool_call_id, name } = m;
+  return { role: role ?? null, content: contentText(content) ?? content ?? null, ...(tool_calls === undefined ? {} : { tool_calls }), ...(tool_call_id === undefined ? {} : { tool_call_id }), ...(name === undefined ? {} : { name }) };
 }
 
 /**
@@ -65,7 +81,7 @@ export function readCapturedCall(body: Record<string, unknown>, taskHeader: stri
  * instead finds the entries kept under its system text and compares the rest of its parts with
  * theirs as JSON values (under 1 µs for a schema of five fields): a match is exactly a call with
  * the same canonical form, whatever its key order. Bounded in system texts kept, in entries per
- * text, and in the length of a text kept (a longer one is hashed every time).
+ * text, and in the length of a prompt kept (a longer one is hashed every time).
  */
 interface FingerprintEntry {
   parts: FingerprintParts;
@@ -75,12 +91,14 @@ type FingerprintParts = Parameters<typeof fingerprintOf>[0];
 const fingerprintCache = new Map<string, FingerprintEntry[]>();
 const MAX_CACHED_SYSTEM_TEXTS = 256;
 const MAX_ENTRIES_PER_SYSTEM_TEXT = 8;
-const MAX_CACHED_SYSTEM_CHARS = 64 * 1024;
+const MAX_CACHED_PROMPT_CHARS = 64 * 1024;
 
 function cachedFingerprint(parts: FingerprintParts): string {
-  if (parts.system.length > MAX_CACHED_SYSTEM_CHARS) return fingerprintOf(parts);
+  // Turns count toward the bound: a conversation's history can be long, and each is its own.
+  const size = parts.system.length + (parts.turns === undefined ? 0 : JSON.stringify(parts.turns).length);
+  if (size > MAX_CACHED_PROMPT_CHARS) return fingerprintOf(parts);
   let entries = fingerprintCache.get(parts.system);
-  const hit = entries?.find((e) => e.parts.model === parts.model && e.parts.via === parts.via && e.parts.schemaName === parts.schemaName && sameJson(e.parts.schema, parts.schema));
+  const hit = entries?.find((e) => e.parts.model === parts.model && e.parts.via === parts.via && e.parts.schemaName === parts.schemaName && sameJson(e.parts.schema, parts.schema) && sameJson(e.parts.turns, parts.turns));
   if (hit !== undefined) return hit.fingerprint;
   const fingerprint = fingerprintOf(parts);
   if (entries === undefined) {
@@ -141,23 +159,12 @@ function forcedTool(choice: unknown, tools: { function: Record<string, unknown> 
   return null;
 }
 
-function lastUserText(messages: unknown[]): string | null {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (isRecord(m) && m.role === "user") {
-      const text = contentText(m.content);
-      return text === null || text.trim() === "" ? null : text;
-    }
-  }
-  return null;
-}
-
 /**
  * The fingerprint of a call's task: SHA-256 over its canonical form, where object keys are sorted
  * and runs of whitespace in the prompt are one space, so re-serialising a schema or re-indenting a
  * prompt keeps the task, while any change of wording, schema, name or model makes a new one.
  */
-export function fingerprintOf(parts: { model: string; system: string; via: string; schemaName: string | undefined; schema: unknown }): string {
+export function fingerprintOf(parts: { model: string; system: string; via: string; schemaName: string | undefined; schema: unknown; turns?: unknown[] }): string {
   const canonical = canonicalJson({ ...parts, schemaName: parts.schemaName ?? null, system: parts.system.replace(/\s+/g, " ").trim() });
   return createHash("sha256").update(canonical).digest("hex");
 }

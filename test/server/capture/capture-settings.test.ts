@@ -7,7 +7,7 @@ import type { CaptureSettings } from "../../../src/server/capture/capture-settin
 import { CaptureSettingsSchema } from "../../../src/server/capture/capture-settings.js";
 import { startSimulatedLlm, type SimulatedLlm } from "../../../src/teacher/simulated-llm-server.js";
 import { startTestGateway, stopTestGateway, type TestGateway } from "../helpers.js";
-import { TRANSFER_SCHEMA, transferAnswer, transferCall, transferLlm, transferTexts } from "./transfer-calls.js";
+import { SYSTEM_PROMPT, TRANSFER_SCHEMA, transferAnswer, transferCall, transferLlm, transferTexts } from "./transfer-calls.js";
 
 let llm: SimulatedLlm;
 let g: TestGateway;
@@ -80,6 +80,38 @@ describe("capture settings", () => {
     const metrics = await (await fetch(`${g.url}/metrics`)).text();
     expect(metrics).toMatch(/apprentice_capture_skipped_total\{reason="unsupported_schema"\} 1/);
     expect(metrics).toMatch(/apprentice_capture_skipped_total\{reason="task_limit"\} 1/);
+  });
+
+  it("captures an app's few-shot turns as part of its prompt once a call repeats them, and never a conversation whose history varies", async () => {
+    app = await start({});
+    const texts = transferTexts(4, 40);
+    const withTurns = (text: string, turns: { role: "user" | "assistant"; content: string }[]) => ({
+      ...transferCall(text),
+      messages: [{ role: "system" as const, content: SYSTEM_PROMPT }, ...turns, { role: "user" as const, content: text }],
+    });
+    const quiet = () => new Promise((r) => setTimeout(r, 100));
+    // A conversation: every call's history is its own, so its answer may depend on more than the
+    // last message, which is all a specialist would read.
+    for (const [i, text] of texts.slice(0, 3).entries()) {
+      const res = await app.chat.completions.create(withTurns(text, [{ role: "user", content: `earlier message ${i}` }, { role: "assistant", content: "{}" }]));
+      expect(JSON.parse(res.choices[0].message.content!)).toEqual(transferAnswer(text));
+    }
+    await quiet();
+    expect(await captured()).toEqual([]);
+    // Few-shot examples written as messages: the same turns in every call are the task's prompt.
+    const fewShot = [{ role: "user" as const, content: "Send 3 euros to Bo" }, { role: "assistant" as const, content: JSON.stringify(transferAnswer("Send 3 euros to Bo")) }];
+    await app.chat.completions.create(withTurns(texts[0], fewShot));
+    await quiet();
+    expect(await captured()).toEqual([]);
+    await app.chat.completions.create(withTurns(texts[3], fewShot));
+    const [task] = await until(captured, (t) => t.length === 1);
+    const examples = await until(() => g.store.examples.all(task.name), (e) => e.length === 1);
+    expect(examples.map((e) => [e.text, JSON.parse(e.label)])).toEqual([[texts[3], transferAnswer(texts[3])]]);
+    // The same prompt without the turns asks differently: another task.
+    await app.chat.completions.create(transferCall(texts[1]));
+    expect((await until(captured, (t) => t.length === 2)).length).toBe(2);
+    const metrics = await (await fetch(`${g.url}/metrics`)).text();
+    expect(metrics).toMatch(/apprentice_capture_skipped_total\{reason="unrepeated_turns"\} 4/);
   });
 
   it("auto_serve switches a task to serve once shadow calls prove its bound, and it then answers itself", async () => {

@@ -32,7 +32,7 @@ describe("readCapturedCall", () => {
         { role: "user", content: [{ type: "text", text: "Send 5 euros" }, { type: "image_url", image_url: { url: "x" } }, { type: "text", text: "to Anna" }] },
       ],
     });
-    expect(call).toMatchObject({ input: "Send 5 euros\nto Anna", system: `${SYSTEM_PROMPT}\n\nBe exact.`, via: "response_format", schemaName: "transfer", model: "gpt-sim", header: null });
+    expect(call).toMatchObject({ input: "Send 5 euros\nto Anna", system: `${SYSTEM_PROMPT}\n\nBe exact.`, via: "response_format", schemaName: "transfer", model: "gpt-sim", header: null, earlierTurns: 2 });
     expect(call.schema).toEqual(TRANSFER_SCHEMA);
   });
 
@@ -98,6 +98,29 @@ describe("fingerprints", () => {
     ];
     const prints = variants.map(fingerprintOf);
     expect(new Set([base.fingerprint, ...prints]).size).toBe(variants.length + 1);
+  });
+
+  it("take the turns before the last user message as part of the prompt, and leave a call without any as it was", () => {
+    const fewShot = [
+      { role: "user", content: "Send 3 euros to Bo" },
+      { role: "assistant", content: '{"amount":"3"}' },
+    ];
+    const withTurns = (input: string, turns: unknown[]) => callOf({ ...transferCall(input), messages: [{ role: "system", content: SYSTEM_PROMPT }, ...turns, { role: "user", content: input }] });
+    const parts = { model: base.model, system: base.system, via: base.via, schemaName: base.schemaName, schema: base.schema };
+    // Twice each, so the second comes out of the cache.
+    for (let round = 0; round < 2; round++) {
+      const a = withTurns("first input", fewShot);
+      expect(a.earlierTurns).toBe(2);
+      expect(a.fingerprint).toBe(withTurns("another input", fewShot).fingerprint);
+      expect(a.fingerprint).toBe(fingerprintOf({ ...parts, turns: fewShot }));
+      expect(a.fingerprint).not.toBe(base.fingerprint);
+      expect(withTurns("first input", [fewShot[0], { ...fewShot[1], content: '{"amount":"4"}' }]).fingerprint).not.toBe(a.fingerprint);
+      expect(withTurns("first input", [fewShot[1], fewShot[0]]).fingerprint).not.toBe(a.fingerprint);
+      // A forced tool's call and its result are turns too.
+      const toolTurns = [{ role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "transfer", arguments: "{}" } }] }, { role: "tool", tool_call_id: "c1", content: "ok" }];
+      expect(withTurns("x", toolTurns).fingerprint).not.toBe(withTurns("x", [toolTurns[0], { ...toolTurns[1], tool_call_id: "c2" }]).fingerprint);
+    }
+    expect(callOf(transferCall("x")).earlierTurns).toBe(0);
   });
 
   it("come out of the cache of repeated calls as fingerprintOf gives them, never another call's", () => {
