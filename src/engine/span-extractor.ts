@@ -3,7 +3,7 @@
 import type { CrfWeights } from "./crf.js";
 import { CrfDecoder } from "./crf-decode.js";
 import { hashRange } from "./hash.js";
-import { BIAS_FEATURE, RowTable, SpanFeaturizer, spanTemplates, TOKEN_TEMPLATES } from "./span-features.js";
+import { BIAS_FEATURE, RowTable, SpanFeaturizer, TEMPLATE_COUNT, TOKEN_TEMPLATES } from "./span-features.js";
 
 export interface Span {
   /** UTF-16 offsets into the text, end exclusive. */
@@ -46,7 +46,7 @@ export interface SpanModelHeader {
   labels: string[];
   /** Divides every score before probabilities are computed; fitted on held-out whole-answer correctness. */
   temperature: number;
-  /** Names of the feature templates, so a model never runs with features it was not trained on (the context templates' too when trained with contexts). */
+  /** Names of the feature templates, so a model never runs with features it was not trained on. */
   templates: string[];
   training: SpanTrainingSummary;
   createdAt: string;
@@ -112,7 +112,7 @@ class TokenRows {
 }
 
 export class SpanExtractor {
-  private readonly featurizer: SpanFeaturizer;
+  private readonly featurizer = new SpanFeaturizer();
   private readonly decoder: CrfDecoder;
   private readonly tokenRows = new TokenRows();
   private path = new Int32Array(64);
@@ -124,9 +124,7 @@ export class SpanExtractor {
   ) {
     if (header.labels.length !== weights.labelCount) throw new Error("label count does not match the model's tags");
     if (weights.rowStart.length !== table.values.length + 1) throw new Error("feature count does not match the model's weights");
-    const withContext = header.templates.length > 0 && sameNames(header.templates, spanTemplates(true));
-    if (!withContext && !sameNames(header.templates, spanTemplates(false))) throw new Error(`the model's feature templates (${header.templates.join(", ")}) are not this engine's`);
-    this.featurizer = new SpanFeaturizer(withContext);
+    if (header.templates.length !== TEMPLATE_COUNT) throw new Error(`the model uses ${header.templates.length} feature templates, this engine ${TEMPLATE_COUNT}`);
     if (!(header.temperature > 0)) throw new Error("temperature must be positive");
     this.decoder = new CrfDecoder(weights, header.temperature, table.values, BIAS_FEATURE, { rows: TOKEN_ROWS, prefix: TOKEN_TEMPLATES });
   }
@@ -135,19 +133,13 @@ export class SpanExtractor {
     return this.header.labels;
   }
 
-  /** Whether its spans depend on a context given with the text (see CONTEXT_TEMPLATES); it is read only then. */
-  get usesContext(): boolean {
-    return this.featurizer.withContext;
-  }
-
-  /** `context`: what the spans depend on besides the text, as in training (e.g. the intent chosen for it). */
-  predict(text: string, context?: string): SpanPrediction {
+  predict(text: string): SpanPrediction {
     const x = this.featurizer;
-    const n = x.run(text, context);
+    const n = x.run(text);
     if (n === 0) return { spans: [], probability: 1 };
     const K = this.weights.labelCount;
     const d = this.decoder;
-    d.emissions(x.features, n, x.stride, this.tokenRows.assign(text, x.bounds.data, n));
+    d.emissions(x.features, n, TEMPLATE_COUNT, this.tokenRows.assign(text, x.bounds.data, n));
     if (this.path.length < n) this.path = new Int32Array(2 * n);
     const score = d.decode(n, this.path);
     const probability = Math.min(1, Math.exp(score / this.header.temperature - d.logZ));
@@ -174,8 +166,4 @@ export class SpanExtractor {
   lastTags(tokens: number): Int32Array {
     return this.path.slice(0, tokens);
   }
-}
-
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

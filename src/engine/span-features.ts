@@ -30,19 +30,6 @@ export const SPAN_TEMPLATES = [
 ] as const;
 export const TEMPLATE_COUNT = SPAN_TEMPLATES.length;
 /**
- * Written after SPAN_TEMPLATES when a model is trained with a context per text: what its spans
- * depend on besides the text, known when predicting too (a structured task's chosen intent: in
- * SNIPS "the matrix" is a movie_name when searching screenings and an object_name when rating).
- * The context alone lets each one have its own tag prior; with the word, its own word readings.
- * Validated on SNIPS's training stream: +2.5 to +6 pt of whole-answer exact match (bench/README.md).
- */
-export const CONTEXT_TEMPLATES = ["context", "context|word"] as const;
-
-/** The template names of a model, with or without the context templates. */
-export function spanTemplates(withContext: boolean): string[] {
-  return withContext ? [...SPAN_TEMPLATES, ...CONTEXT_TEMPLATES] : [...SPAN_TEMPLATES];
-}
-/**
  * The first templates (bias to suffix4) depend on the token's own characters only, so a token's
  * values for them are the same wherever it occurs; the rest look at its neighbours.
  */
@@ -53,14 +40,13 @@ const SEED_SHAPE = 0x1b873593;
 const SEED_AFFIX = 0x68e31da4;
 const SEED_TEMPLATE = 0x2545f491;
 const SEED_PAIR = 0x4cf5ad43;
-const SEED_CONTEXT = 0x1f83d9ab;
 /** Stand-ins for the words before the first token and after the last. */
 const BEFORE = mix32(0x0b5e55ed);
 const AFTER = mix32(0x0e0d0e0d);
 const POSITIVE = 0x7fffffff;
 
 export interface TokenizedText extends TokenOffsets {
-  /** TEMPLATE_COUNT feature values per token (with a context, the context templates' after them), token-major. */
+  /** TEMPLATE_COUNT feature values per token, token-major. */
   features: Int32Array;
 }
 
@@ -100,14 +86,12 @@ function affix(norm: string, start: number, end: number, n: number, fromEnd: boo
  * Tokenises texts and writes their template values into buffers it reuses, so featurising a text
  * allocates almost nothing once warmed up (prediction's path; `tokenizeForSpans` wraps it).
  * After `run(text)`: `tokens` tokens, raw offsets `bounds.data[2t]`, `bounds.data[2t + 1]`, and
- * `stride` values per token in `features`: TEMPLATE_COUNT, and the context templates after them
- * when made `withContext`.
+ * TEMPLATE_COUNT values per token in `features`.
  */
 export class SpanFeaturizer {
   readonly bounds = new IntBuffer(64);
-  readonly stride: number;
   tokens = 0;
-  features: Int32Array;
+  features = new Int32Array(32 * TEMPLATE_COUNT);
   /** The normalised tokens, one after the other (for ASCII, the lower-cased text). */
   norm = "";
   /** Token t is norm[normBounds[2t], normBounds[2t + 1]). */
@@ -115,13 +99,7 @@ export class SpanFeaturizer {
   private word = new Int32Array(32);
   private shape = new Int32Array(32);
 
-  constructor(readonly withContext = false) {
-    this.stride = TEMPLATE_COUNT + (withContext ? CONTEXT_TEMPLATES.length : 0);
-    this.features = new Int32Array(32 * this.stride);
-  }
-
-  /** `context`: the text's context (see CONTEXT_TEMPLATES), read only `withContext`; none is the empty one. */
-  run(text: string, context = ""): number {
+  run(text: string): number {
     const bounds = this.bounds;
     const ascii = scanTokenOffsets(text, true, bounds);
     const n = bounds.length >> 1;
@@ -132,7 +110,7 @@ export class SpanFeaturizer {
       this.word = new Int32Array(cap);
       this.shape = new Int32Array(cap);
       this.normBounds = new Int32Array(2 * cap);
-      this.features = new Int32Array(cap * this.stride);
+      this.features = new Int32Array(cap * TEMPLATE_COUNT);
     }
     let norm: string;
     const nb = this.normBounds;
@@ -157,7 +135,7 @@ export class SpanFeaturizer {
       shape[t] = shapeHash(text, b[2 * t], b[2 * t + 1]);
     }
     // The template number is mixed in, so "paris" as the word and as the next word are two features.
-    const T = this.stride;
+    const T = TEMPLATE_COUNT;
     for (let t = 0; t < n; t++) {
       const s = nb[2 * t];
       const e = nb[2 * t + 1];
@@ -190,22 +168,14 @@ export class SpanFeaturizer {
       features[o + 16] = combine(combine(wm2, wm1, SEED_PAIR), 16, SEED_TEMPLATE) & POSITIVE;
       features[o + 17] = combine(combine(wp1, wp2, SEED_PAIR), 17, SEED_TEMPLATE) & POSITIVE;
     }
-    if (this.withContext) {
-      const c = hashRange(context, 0, context.length, SEED_CONTEXT);
-      const only = combine(c, 18, SEED_TEMPLATE) & POSITIVE;
-      for (let t = 0; t < n; t++) {
-        features[t * T + 18] = only;
-        features[t * T + 19] = combine(combine(c, word[t], SEED_PAIR), 19, SEED_TEMPLATE) & POSITIVE;
-      }
-    }
     return n;
   }
 }
 
-/** Tokenises `text` and writes every token's template values (the context templates' too when a context is given). */
-export function tokenizeForSpans(text: string, context?: string): TokenizedText {
-  const f = new SpanFeaturizer(context !== undefined);
-  const n = f.run(text, context);
+/** Tokenises `text` and writes every token's template values. */
+export function tokenizeForSpans(text: string): TokenizedText {
+  const f = new SpanFeaturizer();
+  const n = f.run(text);
   const b = f.bounds.data;
   const starts = new Int32Array(n);
   const ends = new Int32Array(n);
@@ -215,7 +185,7 @@ export function tokenizeForSpans(text: string, context?: string): TokenizedText 
     ends[t] = b[2 * t + 1];
     tokens.push(f.norm.slice(f.normBounds[2 * t], f.normBounds[2 * t + 1]));
   }
-  return { starts, ends, tokens, features: f.features.slice(0, n * f.stride) };
+  return { starts, ends, tokens, features: f.features.slice(0, n * TEMPLATE_COUNT) };
 }
 
 /**

@@ -8,18 +8,12 @@ import { sentenceLoss, type CrfSentence } from "./crf-loss.js";
 import { Fingerprint } from "./fingerprint.js";
 import { expectedCalibrationError } from "./metrics.js";
 import { mulberry32, shuffleInPlace } from "./random.js";
-import { RowTable, spanTemplates, tokenizeForSpans } from "./span-features.js";
+import { RowTable, SPAN_TEMPLATES, TEMPLATE_COUNT, tokenizeForSpans } from "./span-features.js";
 import { SpanExtractor, tagsToTokenSpans, type Span, type SpanModelHeader } from "./span-extractor.js";
 
 export interface SpanExample {
   text: string;
   spans: readonly Span[];
-  /**
-   * What the text's spans depend on besides the text, known when predicting too (a structured
-   * task's chosen intent). When any example has one the model uses contexts (one missing is the
-   * empty context), and predictions are asked with theirs.
-   */
-  context?: string;
 }
 
 export interface SpanTrainOptions {
@@ -72,9 +66,6 @@ interface Corpus {
   gold: Int32Array;
   /** Token offset of text i; texts.length + 1 entries. */
   tokenStart: Int32Array;
-  /** Feature values per token: the templates', the context ones included when it has contexts. */
-  stride: number;
-  withContext: boolean;
 }
 
 /** BIO tags of a text's tokens: a token belongs to a span when it overlaps it. */
@@ -94,26 +85,24 @@ function goldTags(starts: Int32Array, ends: Int32Array, spans: readonly Span[], 
 
 function encodeCorpus(examples: readonly SpanExample[], labelIndex: Map<string, number>): Corpus {
   const K = labelIndex.size;
-  const withContext = examples.some((e) => e.context !== undefined);
-  const tokenized = examples.map((e) => tokenizeForSpans(e.text, withContext ? (e.context ?? "") : undefined));
-  const stride = spanTemplates(withContext).length;
+  const tokenized = examples.map((e) => tokenizeForSpans(e.text));
   const tokenStart = new Int32Array(examples.length + 1);
   for (let i = 0; i < examples.length; i++) tokenStart[i + 1] = tokenStart[i] + tokenized[i].tokens.length;
   const total = tokenStart[examples.length];
-  const values = new Int32Array(total * stride);
+  const values = new Int32Array(total * TEMPLATE_COUNT);
   const gold = new Int32Array(total);
   tokenized.forEach((x, i) => {
-    values.set(x.features, tokenStart[i] * stride);
+    values.set(x.features, tokenStart[i] * TEMPLATE_COUNT);
     goldTags(x.starts, x.ends, examples[i].spans, labelIndex, K, gold, tokenStart[i]);
   });
-  return { values, gold, tokenStart, stride, withContext };
+  return { values, gold, tokenStart };
 }
 
 /** Feature rows (values seen at least minCount times in the given texts) and the (row, gold tag) pairs. */
 function buildIndex(c: Corpus, texts: readonly number[], L: number, minCount: number) {
   const counts = new Map<number, number>();
   for (const i of texts) {
-    for (let j = c.tokenStart[i] * c.stride; j < c.tokenStart[i + 1] * c.stride; j++) counts.set(c.values[j], (counts.get(c.values[j]) ?? 0) + 1);
+    for (let j = c.tokenStart[i] * TEMPLATE_COUNT; j < c.tokenStart[i + 1] * TEMPLATE_COUNT; j++) counts.set(c.values[j], (counts.get(c.values[j]) ?? 0) + 1);
   }
   const kept = [...counts].filter(([, n]) => n >= minCount).map(([v]) => v);
   kept.sort((a, b) => a - b);
@@ -121,8 +110,8 @@ function buildIndex(c: Corpus, texts: readonly number[], L: number, minCount: nu
   const pairs = new Set<number>();
   for (const i of texts) {
     for (let t = c.tokenStart[i]; t < c.tokenStart[i + 1]; t++) {
-      for (let k = 0; k < c.stride; k++) {
-        const r = table.find(c.values[t * c.stride + k]);
+      for (let k = 0; k < TEMPLATE_COUNT; k++) {
+        const r = table.find(c.values[t * TEMPLATE_COUNT + k]);
         if (r >= 0) pairs.add(r * L + c.gold[t]);
       }
     }
@@ -165,7 +154,7 @@ function scoreTexts(w: CrfWeights, weightScale: number, rows: Int32Array, c: Cor
     }
     s.ensure(n, L);
     if (path.length < n) path = new Int32Array(2 * n);
-    computeEmissions(w, rows, off * c.stride, n, c.stride, weightScale, s.emit);
+    computeEmissions(w, rows, off * TEMPLATE_COUNT, n, TEMPLATE_COUNT, weightScale, s.emit);
     viterbi(w, n, s, path);
     const want = tagsToTokenSpans(c.gold.subarray(off, off + n), n, K);
     const got = tagsToTokenSpans(path, n, K);
@@ -238,18 +227,18 @@ function runSgd(
     for (let o = 0; o < order.length; o++) {
       const i = order[o];
       x.goldOffset = c.tokenStart[i];
-      x.rowOffset = x.goldOffset * c.stride;
+      x.rowOffset = x.goldOffset * TEMPLATE_COUNT;
       x.tokens = c.tokenStart[i + 1] - x.goldOffset;
       if (x.tokens === 0) continue;
-      sentenceLoss(w, x, c.stride, scale, s, expTransition, expStart, transitionGradient, startGradient);
+      sentenceLoss(w, x, TEMPLATE_COUNT, scale, s, expTransition, expStart, transitionGradient, startGradient);
       // Lazy L2: the weights are scale · v, so shrinking them all is one multiplication.
       scale *= 1 - eta * opt.l2;
       const step = eta / scale;
       const residual = s.residual;
       for (let t = 0; t < x.tokens; t++) {
         const ro = t * L;
-        const base = x.rowOffset + t * c.stride;
-        for (let k = 0; k < c.stride; k++) {
+        const base = x.rowOffset + t * TEMPLATE_COUNT;
+        for (let k = 0; k < TEMPLATE_COUNT; k++) {
           const r = rows[base + k];
           if (r < 0) continue;
           const end = rowStart[r + 1];
@@ -297,7 +286,7 @@ function fitSpanTemperature(w: CrfWeights, rows: Int32Array, c: Corpus, texts: r
     if (n === 0) continue;
     s.ensure(n, L);
     if (path.length < n) path = new Int32Array(2 * n);
-    computeEmissions(w, rows, off * c.stride, n, c.stride, 1, s.emit);
+    computeEmissions(w, rows, off * TEMPLATE_COUNT, n, TEMPLATE_COUNT, 1, s.emit);
     const score = viterbi(w, n, s, path);
     let correct = true;
     for (let t = 0; t < n; t++) if (path[t] !== c.gold[off + t]) correct = false;
@@ -363,7 +352,6 @@ export function trainSpanExtractor(examples: readonly SpanExample[], options: Pa
   const fingerprint = new Fingerprint();
   for (const e of examples) {
     fingerprint.add(e.text);
-    if (corpus.withContext) fingerprint.add(e.context ?? "");
     for (const s of e.spans) fingerprint.add(`${s.start}:${s.end}:${s.label}`);
   }
   const { onProgress: _p, ...settings } = opt;
@@ -371,7 +359,7 @@ export function trainSpanExtractor(examples: readonly SpanExample[], options: Pa
     kind: "spans",
     labels,
     temperature: calibration.temperature,
-    templates: spanTemplates(corpus.withContext),
+    templates: [...SPAN_TEMPLATES],
     training: {
       examples: examples.length,
       trainExamples: split.train.length,

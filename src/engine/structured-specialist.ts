@@ -46,15 +46,6 @@ export interface StructuredPrediction {
   fields: Record<string, FieldPrediction>;
 }
 
-/**
- * What the span extractor reads with a text besides the text: the values of the object's choice
- * and boolean fields, in schema order (the teacher's when training, the chosen ones when
- * predicting). In SNIPS the intent tells a movie_name from an object_name.
- */
-export function spanContext(fields: readonly OutputField[], object: StructuredObject): string {
-  return JSON.stringify(fields.filter((f) => f.kind === "choice" || f.kind === "boolean").map((f) => object[f.name] ?? null));
-}
-
 export class StructuredSpecialist {
   /** Choice and tags values each field's model knows (the cascade's shift guard watches for others). */
   readonly #known = new Map<string, Set<string>>();
@@ -95,11 +86,15 @@ export class StructuredSpecialist {
     const fields: Record<string, FieldPrediction> = {};
     let confidence = 1;
     let unknownShare: number | null = null;
-    // Choices first: the extractor reads the chosen ones as its context (spanContext).
+    const spans = this.parts.spans?.predict(text) ?? null;
     for (const f of this.fields) {
-      if (f.kind === "extract" || f.kind === "extract_list") continue;
       let p: FieldPrediction;
-      if (f.kind === "tags") {
+      if (f.kind === "extract" || f.kind === "extract_list") {
+        const mine = spans === null ? [] : spans.spans.filter((s) => s.label === f.name);
+        // Kept in text order; a single-valued field takes its most probable span.
+        const chosen = f.kind === "extract" && mine.length > 1 ? [mine.reduce((a, b) => (b.probability > a.probability ? b : a))] : mine;
+        p = { value: f.kind === "extract" ? (chosen[0]?.text ?? null) : chosen.map((s) => s.text), confidence: 1, spans: chosen };
+      } else if (f.kind === "tags") {
         const model = this.parts.tags.get(f.name)!;
         if ("constant" in model) p = { value: model.constant.value, confidence: model.constant.probability };
         else {
@@ -120,29 +115,9 @@ export class StructuredSpecialist {
       object[f.name] = p.value;
       fields[f.name] = p;
     }
-    const extractor = this.parts.spans;
-    const spans = extractor === null ? null : extractor.predict(text, extractor.usesContext ? spanContext(this.fields, object) : undefined);
-    for (const f of this.fields) {
-      if (f.kind !== "extract" && f.kind !== "extract_list") continue;
-      const mine = spans === null ? [] : spans.spans.filter((s) => s.label === f.name);
-      // Kept in text order; a single-valued field takes its most probable span.
-      const chosen = f.kind === "extract" && mine.length > 1 ? [mine.reduce((a, b) => (b.probability > a.probability ? b : a))] : mine;
-      const p: FieldPrediction = { value: f.kind === "extract" ? (chosen[0]?.text ?? null) : chosen.map((s) => s.text), confidence: 1, spans: chosen };
-      object[f.name] = p.value;
-      fields[f.name] = p;
-    }
     // The extractor's probability is of its whole answer: every span of every extract field.
     if (spans !== null) confidence *= spans.probability;
-    // In schema order again, as replies show them.
-    const ordered = (r: Record<string, unknown>) => Object.fromEntries(this.fields.map((f) => [f.name, r[f.name]]));
-    return {
-      label: canonicalAnswer(this.fields, object),
-      index: 0,
-      confidence,
-      unknownShare: unknownShare ?? 0,
-      object: ordered(object) as StructuredObject,
-      fields: ordered(fields) as Record<string, FieldPrediction>,
-    };
+    return { label: canonicalAnswer(this.fields, object), index: 0, confidence, unknownShare: unknownShare ?? 0, object, fields };
   }
 
   /**

@@ -6,7 +6,7 @@ import type { Span } from "./span-extractor.js";
 import { tokenizeForSpans } from "./span-features.js";
 import { trainSpanExtractor, SpanTrainingError, type SpanExample, type SpanTrainOptions } from "./span-train.js";
 import { learnableFields, locateValue, type FieldValue, type OutputField, type StructuredObject } from "./structured-answer.js";
-import { spanContext, StructuredSpecialist, type ChoiceModel, type ConstantField, type TagsModel } from "./structured-specialist.js";
+import { StructuredSpecialist, type ChoiceModel, type ConstantField, type TagsModel } from "./structured-specialist.js";
 import { trainClassifier, TrainingError, type TrainOptions } from "./train.js";
 
 export interface StructuredExample {
@@ -31,8 +31,7 @@ export function trainStructuredSpecialist(fields: readonly OutputField[], exampl
     else if (f.kind === "tags") tags.set(f.name, trainTags(examples, f, options.tags ?? {}));
   }
   const extractFields = learnable.filter((f) => f.kind === "extract" || f.kind === "extract_list");
-  const context = learnable.some((f) => f.kind === "choice" || f.kind === "boolean") ? (o: StructuredObject) => spanContext(learnable, o) : undefined;
-  const spans = extractFields.length === 0 ? null : trainSpans(examples, extractFields, context, options.spans ?? {});
+  const spans = extractFields.length === 0 ? null : trainSpans(examples, extractFields, options.spans ?? {});
   return new StructuredSpecialist(learnable, { choices, tags, spans });
 }
 
@@ -68,22 +67,16 @@ function tagValues(v: unknown): string[] {
 /**
  * The extractor learns from the examples whose every value is found in their text, without
  * overlaps; the others are left out (a value the teacher did not copy from the text teaches the
- * extractor nothing it can reproduce). With `context`, each text's spans are learned given the
- * example's choices (spanContext). Null when no value was ever found: nothing to extract yet.
+ * extractor nothing it can reproduce). Null when no value was ever found: nothing to extract yet.
  */
-function trainSpans(
-  examples: readonly StructuredExample[],
-  fields: readonly OutputField[],
-  context: ((object: StructuredObject) => string) | undefined,
-  options: Partial<SpanTrainOptions>,
-) {
+function trainSpans(examples: readonly StructuredExample[], fields: readonly OutputField[], options: Partial<SpanTrainOptions>) {
   const usable: SpanExample[] = [];
   let values = 0;
   for (const e of examples) {
     const spans = locateSpans(e, fields);
     if (spans === null || sharesToken(e.text, spans)) continue;
     values += spans.length;
-    usable.push({ text: e.text, spans, ...(context === undefined ? {} : { context: context(e.object) }) });
+    usable.push({ text: e.text, spans });
   }
   if (values === 0) return null;
   try {

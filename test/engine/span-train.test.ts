@@ -119,34 +119,6 @@ describe("span extractor", () => {
     expect(again.header).toEqual(model.header);
   });
 
-  it("learns spans that depend on a context given with the text, and keeps it through the model file", () => {
-    // The same titles in the same words; only the context says whether one is a movie or a book.
-    const titles = ["Dune", "Emma", "Heat", "Big Fish", "The Road", "Solaris", "Persuasion", "Alien"];
-    const make = (n: number, seed: number): SpanExample[] => {
-      const r = mulberry32(seed);
-      return Array.from({ length: n }, () => {
-        const context = r() < 0.5 ? "movies" : "books";
-        const prefix = ["something like ", "anything like ", "more like "][Math.floor(r() * 3)];
-        const title = titles[Math.floor(r() * titles.length)];
-        return { text: `${prefix}${title} please`, spans: [{ start: prefix.length, end: prefix.length + title.length, label: context === "movies" ? "movie" : "book" }], context };
-      });
-    };
-    const train = make(300, 1);
-    const test = make(100, 2);
-    const withContext = trainSpanExtractor(train);
-    const without = trainSpanExtractor(train.map(({ context: _c, ...e }) => e));
-    expect(withContext.usesContext).toBe(true);
-    expect(without.usesContext).toBe(false);
-    expect(withContext.header.templates.slice(-2)).toEqual(["context", "context|word"]);
-    const labelled = (m: SpanExtractor, useContext: boolean) => test.filter((e) => m.predict(e.text, useContext ? e.context : undefined).spans[0]?.label === e.spans[0].label).length / test.length;
-    expect(labelled(withContext, true)).toBeGreaterThan(0.95);
-    // Without it the label is a coin toss.
-    expect(labelled(without, false)).toBeLessThan(0.75);
-    const again = decodeSpanModel(encodeSpanModel(withContext));
-    expect(again.usesContext).toBe(true);
-    for (const e of test.slice(0, 20)) expect(again.predict(e.text, e.context)).toEqual(withContext.predict(e.text, e.context));
-  });
-
   it("refuses truncated, corrupted, newer and other-kind files with a message saying which", () => {
     const bytes = encodeSpanModel(model);
     expect(() => decodeSpanModel(bytes.subarray(0, bytes.length - 9))).toThrow(/corrupt or truncated/);
