@@ -19,6 +19,11 @@
 // over and over at the full level, which lets a version that misses the target through far more
 // often than the stated 1 − confidence_level. Without those looks the stream's teacher share rose
 // by about half a point on six validation orders (48.4% against 47.9%, 50.7% against 50.1%).
+//
+// Shift. The threshold is proven on a holdout drawn from the traffic so far; traffic that departs
+// from it (an intent arriving in a burst) is met by the shift guard (a label the live version
+// lacks) and the surge guard (surge-guard.ts: a mix of predicted answers unlike the earlier
+// traffic's), both of which only send more requests to the teacher.
 import type { TextClassifier } from "../engine/classifier.js";
 import { TrainingError, type TrainOptions } from "../engine/train.js";
 import type { Task } from "../task/definition.js";
@@ -29,6 +34,7 @@ import { LiveAudit } from "./live-audit.js";
 import { answeringHoldoutShare, DEFAULT_RETRAIN_GROWTH, retrainInterval, SHIFT_GUARD_REQUESTS, SHIFT_RETRAIN_EXAMPLES, tightenedTarget, YOUNG_LABEL_EXAMPLES } from "./policy.js";
 import { Router, type RouteDecision, type RouteMode } from "./router.js";
 import { classifierKind, type Specialist, type SpecialistKind } from "./specialist-kind.js";
+import { SurgeGuard } from "./surge-guard.js";
 import { chooseThreshold, lookLevel, type ThresholdChoice } from "./threshold.js";
 
 /** What the cascade reads of a task: any kind of task has these. */
@@ -155,6 +161,8 @@ export interface CascadeStats {
   shadow_disagreements: number;
   /** Audit alarms that tightened the threshold. */
   tightenings: number;
+  /** Requests the threshold let through that went to the teacher because an answer group was surging in the traffic (surge-guard.ts). */
+  surge_diversions: number;
   examples: number;
   holdout_examples: number;
   human_labels: number;
@@ -230,6 +238,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
   #youngLabels = new Map<string, YoungLabel>();
   /** Shift guard: while requests < this, the specialist does not answer (0: no guard). */
   #shiftGuardUntil = 0;
+  readonly #surge = new SurgeGuard();
   /** Looks at the live version's evidence so far: each spends its share of the error budget (see lookLevel). */
   #looks = 0;
   /** The scores of the live version's last look (null: none yet), and the level it was tested at. */
@@ -254,6 +263,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     shadow_answers: 0,
     shadow_disagreements: 0,
     tightenings: 0,
+    surge_diversions: 0,
     human_labels: 0,
     versions: 0,
     rejected_versions: 0,
@@ -305,8 +315,9 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
   async handle(text: string, options: HandleOptions = {}): Promise<CascadeAnswer> {
     const { gold, route: mode = "auto", gate, learn = true, cause, ask, shadow = false } = options;
     if (this.#shiftGuardUntil !== 0 && this.#c.requests >= this.#shiftGuardUntil) this.#endShiftGuard();
-    const route = mode === "auto" ? this.router.route(text) : this.router.force(text, mode);
-    if (route === null) throw new NoSpecialistError(`task "${this.task.name}" has no specialist yet: it trains once ${this.task.training.min_examples} examples are stored`);
+    const routed = mode === "auto" ? this.router.route(text) : this.router.force(text, mode);
+    if (routed === null) throw new NoSpecialistError(`task "${this.task.name}" has no specialist yet: it trains once ${this.task.training.min_examples} examples are stored`);
+    const route = mode === "auto" ? this.#guardSurge(routed) : routed;
     const teacherAnswers = shadow || route.decision === "teacher";
     // Refused before anything is counted: the request is not handled.
     const settleAnswer = teacherAnswers && gate !== undefined ? await gate("answer") : undefined;
@@ -352,6 +363,23 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     }
     this.#maybeRetrain();
     return answer;
+  }
+
+  /**
+   * Counts an auto-routed request's predicted answer group in the surge guard's window (in scope,
+   * whatever the threshold made of it), and sends it to the teacher while any group is surging.
+   */
+  #guardSurge(route: RouteDecision): RouteDecision {
+    if (route.prediction === undefined || (route.reason !== "confident" && route.reason !== "below_threshold")) return route;
+    this.#surge.observe(this.kind.group(route.prediction));
+    if (route.decision !== "specialist" || !this.#surge.active) return route;
+    this.#c.surge_diversions++;
+    return { ...route, decision: "teacher", reason: "surge", audit: false };
+  }
+
+  /** The answer groups surging in the recent traffic (while any is, the threshold lets nothing through; surge-guard.ts). */
+  get surgingGroups(): ReadonlySet<string> {
+    return this.#surge.surging;
   }
 
   /** A shadow request (HandleOptions.shadow): the teacher answers, the specialist's would-be answer is compared. */

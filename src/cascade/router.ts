@@ -7,7 +7,8 @@ import type { RoutingTarget } from "../task/definition.js";
 import type { Specialist } from "./specialist-kind.js";
 import { isCovered } from "./threshold.js";
 
-export type RouteReason = "no_specialist" | "no_threshold" | "below_threshold" | "out_of_scope" | "out_of_scope_label" | "confident" | "forced";
+/** `surge`: confident, but its answer group is surging in the traffic (the cascade's surge guard, surge-guard.ts). */
+export type RouteReason = "no_specialist" | "no_threshold" | "below_threshold" | "out_of_scope" | "out_of_scope_label" | "confident" | "surge" | "forced";
 
 /** `auto` lets the threshold decide; `specialist` and `teacher` are a caller's explicit choice. */
 export type RouteMode = "auto" | "specialist" | "teacher";

@@ -52,6 +52,8 @@ export interface SpecialistKind<S extends Specialist> extends SpecialistTrainer<
   none?: string;
   /** A predicate: whether the trained model knows every part of an answer (the shift guard's question). */
   knows(model: S): (answer: string) => boolean;
+  /** The group of answers the surge guard counts an answer in: a label; a structured object's choices. */
+  group(answer: string): string;
 }
 
 export const classifierTrainer: SpecialistTrainer<TextClassifier> = {
@@ -100,12 +102,14 @@ export function classifierKind(task: Pick<Task, "labels" | "out_of_scope_label">
       const known = new Set(model.labels);
       return (answer) => known.has(answer);
     },
+    group: (answer) => answer,
   };
 }
 
 /** A structured task: answers are canonical objects, the specialist one model per field kind. */
 export function structuredKind(fields: readonly OutputField[], options: Partial<Omit<StructuredTrainOptions, "classifier">> = {}): SpecialistKind<StructuredSpecialist> {
   const isNone = noneAnswerTest(fields);
+  const choices = learnableFields(fields).filter((f) => f.kind === "choice");
   return {
     ...structuredTrainer(fields, options),
     isAnswer(answer) {
@@ -118,6 +122,12 @@ export function structuredKind(fields: readonly OutputField[], options: Partial<
     inScope: isNone === undefined ? () => true : (answer) => !isNone(answer),
     ...(isNone === undefined ? {} : { isNone }),
     knows: (model) => (answer) => model.knows(answer),
+    group(answer) {
+      // Its values copied from the text make nearly every object its own: its choices make the
+      // group (flags rarely say what a request is about, and each would double the groups).
+      const object = parseCanonical(answer);
+      return JSON.stringify(choices.map((f) => object[f.name] ?? null));
+    },
   };
 }
 

@@ -46,6 +46,16 @@ describe("Cascade with structured answers", () => {
     expect(cascade.router.threshold).toBeNull();
   });
 
+  it("counts an object in the surge guard's group of its choices, whatever it extracted or flagged", () => {
+    const kind = structuredKind(TRANSFER_FIELDS);
+    const object = { intent: "send_money", amount: "50", currency: "EUR", recipient: "Anna", urgent: false };
+    const group = kind.group(canonicalAnswer(TRANSFER_FIELDS, object));
+    expect(group).toBe(JSON.stringify(["send_money", "EUR"]));
+    expect(kind.group(canonicalAnswer(TRANSFER_FIELDS, { ...object, amount: "7", recipient: "Bo" }))).toBe(group);
+    expect(kind.group(canonicalAnswer(TRANSFER_FIELDS, { ...object, urgent: true }))).toBe(group);
+    expect(kind.group(canonicalAnswer(TRANSFER_FIELDS, { ...object, currency: "USD" }))).not.toBe(group);
+  });
+
   it("takes a person's object as the answer, and refuses one that is not in canonical form", () => {
     const cascade = new Cascade({ task, kind: structuredKind(TRANSFER_FIELDS), teacher: new ScriptedTeacher(() => null) });
     const object = { intent: "send_money", amount: "5", currency: "EUR", recipient: "Bob", urgent: false };
