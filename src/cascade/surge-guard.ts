@@ -15,6 +15,13 @@ import { clopperPearsonUpper, regularizedIncompleteBeta } from "./binomial.js";
 /** Recent in-scope predictions compared with the earlier ones. */
 export const SURGE_WINDOW = 200;
 /**
+ * The earlier requests they are compared with: the ones before the window, this many at most. Not
+ * all of them: the specialist's predictions drift as it learns (a young one rarely predicts an
+ * intent an older one predicts at its true share), and a history that never forgets kept that
+ * drift as a surge for thousands of requests on SNIPS's shuffled stream.
+ */
+export const SURGE_HISTORY = 2000;
+/**
  * A group surges when a share this far above its earlier share would occur by chance less often
  * than this. On the validation orders of Banking77, 1e-3 sent 0.7 to 4.4 points more of shuffled
  * streams to the teacher (the young specialist's predictions drift as it learns, and a false alarm
@@ -32,9 +39,10 @@ export class SurgeGuard {
   readonly #window: string[] = [];
   #next = 0;
   readonly #recent = new Map<string, number>();
-  /** Groups of the requests that have left the window, and how many they are. */
+  /** The requests that have left the window, the last `history` of them, and their groups' counts. */
+  readonly #history: string[] = [];
+  #historyNext = 0;
   readonly #earlier = new Map<string, number>();
-  #earlierTotal = 0;
   readonly #bounds = new Map<string, { count: number; total: number; bound: number }>();
   /** The groups surging now; kept current as requests enter and leave the window. */
   readonly #surging = new Set<string>();
@@ -42,6 +50,7 @@ export class SurgeGuard {
   constructor(
     private readonly size = SURGE_WINDOW,
     private readonly alpha = SURGE_ALPHA,
+    private readonly history = SURGE_HISTORY,
   ) {}
 
   /** Records a routed request's predicted group (in scope, whatever the threshold made of it). */
@@ -49,17 +58,28 @@ export class SurgeGuard {
     if (this.#window.length < this.size) this.#window.push(group);
     else {
       const old = this.#window[this.#next];
-      const n = this.#recent.get(old)! - 1;
-      if (n === 0) this.#recent.delete(old);
-      else this.#recent.set(old, n);
-      this.#earlier.set(old, (this.#earlier.get(old) ?? 0) + 1);
-      this.#earlierTotal++;
+      decrement(this.#recent, old);
+      this.#remember(old);
       this.#window[this.#next] = group;
       this.#next = (this.#next + 1) % this.size;
       if (old !== group) this.#update(old);
     }
     this.#recent.set(group, (this.#recent.get(group) ?? 0) + 1);
     this.#update(group);
+  }
+
+  /** Moves a request that left the window into the history, forgetting the oldest there. */
+  #remember(group: string): void {
+    this.#earlier.set(group, (this.#earlier.get(group) ?? 0) + 1);
+    if (this.#history.length < this.history) {
+      this.#history.push(group);
+      return;
+    }
+    const oldest = this.#history[this.#historyNext];
+    decrement(this.#earlier, oldest);
+    this.#history[this.#historyNext] = group;
+    this.#historyNext = (this.#historyNext + 1) % this.history;
+    if (oldest !== group) this.#update(oldest);
   }
 
   /** Whether any group is surging: the recent traffic is not like the earlier traffic. */
@@ -79,7 +99,7 @@ export class SurgeGuard {
   #update(group: string): void {
     const c = this.#recent.get(group) ?? 0;
     let surging = false;
-    if (c >= SURGE_MIN_COUNT && this.#earlierTotal > 0) {
+    if (c >= SURGE_MIN_COUNT && this.#history.length > 0) {
       const share = this.#earlierShareBound(group);
       // P(X ≥ c) for X ~ Binomial(n, share) is I_share(c, n − c + 1).
       surging = share < 1 && regularizedIncompleteBeta(share, c, this.#window.length - c + 1) < this.alpha;
@@ -90,11 +110,17 @@ export class SurgeGuard {
 
   #earlierShareBound(group: string): number {
     const count = this.#earlier.get(group) ?? 0;
-    const total = this.#earlierTotal;
+    const total = this.#history.length;
     const kept = this.#bounds.get(group);
-    if (kept !== undefined && kept.count === count && total <= kept.total * (1 + BOUND_REFRESH)) return kept.bound;
+    if (kept !== undefined && kept.count === count && kept.total <= total && total <= kept.total * (1 + BOUND_REFRESH)) return kept.bound;
     const bound = clopperPearsonUpper(count, total, EARLIER_SHARE_LEVEL);
     this.#bounds.set(group, { count, total, bound });
     return bound;
   }
+}
+
+function decrement(counts: Map<string, number>, key: string): void {
+  const n = counts.get(key)! - 1;
+  if (n === 0) counts.delete(key);
+  else counts.set(key, n);
 }

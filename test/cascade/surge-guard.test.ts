@@ -48,6 +48,29 @@ describe("SurgeGuard", () => {
     expect(guard.active).toBe(false);
   });
 
+  it("compares with the recent history only, so a mix that changed long ago stops counting as a surge", () => {
+    const random = mulberry32(5);
+    const window = 50;
+    const history = 500;
+    const guard = new SurgeGuard(window, undefined, history);
+    // A young model that never predicts g0, then one that predicts it at a third of the traffic.
+    for (let i = 0; i < 5000; i++) guard.observe(GROUPS[1 + Math.floor(random() * (GROUPS.length - 1))]);
+    const later = () => (random() < 1 / 3 ? "g0" : GROUPS[1 + Math.floor(random() * (GROUPS.length - 1))]);
+    let activeEarly = 0;
+    for (let i = 0; i < window; i++) {
+      guard.observe(later());
+      if (guard.active) activeEarly++;
+    }
+    expect(activeEarly).toBeGreaterThan(0);
+    for (let i = 0; i < history; i++) guard.observe(later());
+    let activeLate = 0;
+    for (let i = 0; i < 2000; i++) {
+      guard.observe(later());
+      if (guard.active) activeLate++;
+    }
+    expect(activeLate).toBe(0);
+  });
+
   it("needs a few requests of a group never seen before, and a short history claims less", () => {
     const guard = new SurgeGuard();
     for (let i = 0; i < 10 * SURGE_WINDOW; i++) guard.observe(GROUPS[i % GROUPS.length]);
