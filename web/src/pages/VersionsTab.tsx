@@ -85,26 +85,16 @@ export function VersionsTab({ name, task, onChanged }: { name: string; task: Tas
           live?.version === m.version ? (
             <>
               {live.threshold === null ? "none" : prob(live.threshold)}
-              <span class="cell-note">router's now{m.threshold !== live.threshold ? ` · ${m.threshold === null ? "none" : prob(m.threshold)} when trained` : ""}</span>
+              <span class="cell-note">
+                router's now{m.threshold !== live.threshold ? ` · ${m.threshold === null ? "none" : prob(m.threshold)} when trained` : ""} · {looks(m.looks)}
+              </span>
             </>
           ) : (
             <>
               {m.threshold === null ? "none" : prob(m.threshold)}
-              <span class="cell-note">when trained</span>
+              <span class="cell-note">when trained · {looks(m.looks)}</span>
             </>
           ),
-        numeric: true,
-      },
-      {
-        key: "looks",
-        label: "Threshold looks",
-        value: (m) => m.looks,
-        render: (m) => (
-          <>
-            {num(m.looks)}
-            <span class="cell-note">each spends part of the error budget</span>
-          </>
-        ),
         numeric: true,
       },
       { key: "train", label: "Trained on", value: (m) => m.metrics.train_examples, render: (m) => num(m.metrics.train_examples), numeric: true },
@@ -188,4 +178,9 @@ export function VersionsTab({ name, task, onChanged }: { name: string; task: Tas
       ) : null}
     </>
   );
+}
+
+/** How many times a version's threshold was chosen on new evidence: each look spends part of its error budget. */
+function looks(n: number): string {
+  return n === 1 ? "1 look" : `${num(n)} looks`;
 }
