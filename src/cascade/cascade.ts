@@ -372,9 +372,14 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
   #guardSurge(route: RouteDecision): RouteDecision {
     if (route.prediction === undefined || (route.reason !== "confident" && route.reason !== "below_threshold")) return route;
     this.#surge.observe(this.kind.group(route.prediction));
-    if (route.decision !== "specialist" || !this.#surge.active) return route;
-    this.#c.surge_diversions++;
-    return { ...route, decision: "teacher", reason: "surge", audit: false };
+    const guarded = this.surgeChecked(route);
+    if (guarded !== route) this.#c.surge_diversions++;
+    return guarded;
+  }
+
+  /** A decision as the surge guard leaves it now: while any group surges, the teacher answers what the threshold lets through (also what `/explain` shows). */
+  surgeChecked<R extends RouteDecision>(route: R): R {
+    return route.decision === "specialist" && this.#surge.active ? { ...route, decision: "teacher", reason: "surge", audit: false } : route;
   }
 
   /** The answer groups surging in the recent traffic (while any is, the threshold lets nothing through; surge-guard.ts). */

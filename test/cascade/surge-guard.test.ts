@@ -112,6 +112,10 @@ describe("the cascade's surge guard", () => {
     expect(burstAnswers.slice(firstDiverted).filter((a) => a.source === "specialist")).toEqual([]);
     expect(cascade.stats().surge_diversions).toBe(diverted.length);
     expect([...cascade.surgingGroups]).toEqual([LABELS[0]]);
+    // What /explain shows: the threshold's decision, as the guard leaves it now (no request counted).
+    const confident = burst.map((t) => cascade.router.decide(t.text)).find((d) => d.decision === "specialist")!;
+    expect(cascade.surgeChecked(confident)).toMatchObject({ decision: "teacher", reason: "surge", prediction: confident.prediction });
+    expect(cascade.stats().surge_diversions).toBe(diverted.length);
 
     const afterAnswers = [];
     for (const t of after) afterAnswers.push(await cascade.handle(t.text));

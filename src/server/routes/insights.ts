@@ -197,9 +197,8 @@ function explain(rt: TaskRuntime, input: string) {
   const { router, specialist } = rt.cascade;
   // The text is scored once: the decision and the top labels come from the same assessment.
   const a = specialist === null ? null : assess(specialist, input, router.settings);
-  const routed = router.decideFrom(a);
   // As a request now would be: the surge guard may send what the threshold lets through to the teacher.
-  const decision = routed.decision === "specialist" && rt.cascade.surgingGroups.size > 0 ? { ...routed, decision: "teacher" as const, reason: "surge" as const } : routed;
+  const decision = rt.cascade.surgeChecked(router.decideFrom(a));
   // A structured specialist's object and its fields (the prediction assess just made, kept by it).
   const structured = specialist instanceof StructuredSpecialist ? specialist.predict(input) : null;
   return {
