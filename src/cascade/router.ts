@@ -7,7 +7,7 @@ import type { RoutingTarget } from "../task/definition.js";
 import type { Specialist } from "./specialist-kind.js";
 import { isCovered } from "./threshold.js";
 
-/** `surge`: confident, but its answer group is surging in the traffic (the cascade's surge guard, surge-guard.ts). */
+/** `surge`: confident, but some answer group is surging in the traffic, so the specialist answers nothing (the cascade's surge guard, surge-guard.ts). */
 export type RouteReason = "no_specialist" | "no_threshold" | "below_threshold" | "out_of_scope" | "out_of_scope_label" | "confident" | "surge" | "forced";
 
 /** `auto` lets the threshold decide; `specialist` and `teacher` are a caller's explicit choice. */

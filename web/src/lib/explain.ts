@@ -14,7 +14,7 @@ export function routeSummary(e: Explanation, fields: readonly AnswerField[] | nu
     case "below_threshold":
       return { decision, why: `Confidence ${c} is below the threshold ${t}.` };
     case "surge":
-      return { decision, why: `Confidence ${c} is at or above the threshold ${t}, but the recent requests are not like the held-out examples the threshold was proven on (some answers far outnumber their share of them), so the teacher answers until the holdout catches up.` };
+      return { decision, why: `Confidence ${c} is at or above the threshold ${t}, but the recent requests are not like the earlier traffic the threshold's held-out examples came from (some answers far outnumber their earlier share), so the teacher answers everything until the traffic settles.` };
     case "out_of_scope":
       return { decision, why: `The out-of-scope score ${prob(e.unknown_share)} is above its cut ${prob(e.unknown_share_cut)}, whatever the confidence.` };
     case "out_of_scope_label": {
