@@ -111,7 +111,7 @@ export class SurgeGuard {
     const count = this.#earlier.get(group) ?? 0;
     const total = this.#history.length;
     const kept = this.#bounds.get(group);
-    if (kept !== undefined && kept.count === count && kept.total <= total && total <= kept.total * (1 + BOUND_REFRESH)) return kept.bound;
+    if (kept !== undefined && kept.count === count && total <= kept.total * (1 + BOUND_REFRESH)) return kept.bound;
     const bound = clopperPearsonUpper(count, total, EARLIER_SHARE_LEVEL);
     this.#bounds.set(group, { count, total, bound });
     return bound;
