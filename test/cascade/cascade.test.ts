@@ -385,6 +385,44 @@ describe("Cascade", () => {
     expect(report.holdoutExamples).toBeGreaterThanOrEqual(i);
   });
 
+  it("after an alarm, keeps a rejected candidate's live version but looks at it again, at the full target, on the holdout the alarm grew", async () => {
+    const task = topicTask({ routing: { audit_rate: 1 } });
+    const stream = topicTexts(400, 1);
+    const gold = new Map(stream.map((t) => [t.text, t.label]));
+    const teacher = new ScriptedTeacher((text) => gold.get(text) ?? null);
+    const cascade = new Cascade({ task, teacher, autoRetrain: false });
+    await feed(cascade, stream);
+    const first = cascade.retrain();
+    const firstLevel = cascade.thresholdChoice!.testLevel;
+    const live = cascade.specialist;
+    expect(cascade.looks).toBe(1);
+    const drifted = topicTexts(200, 3, 20_000);
+    teacher.answer = (text) => rotate(drifted.find((t) => t.text === text)!.label);
+    let i = 0;
+    while (cascade.stats().tightenings < 1) await cascade.handle(drifted[i++].text);
+    // The alarm halves the target on the same evidence: no new look.
+    expect(cascade.thresholdChoice!.reason).toMatch(/≤ 5\.0%/);
+    expect(cascade.looks).toBe(1);
+    const heldOutBefore = cascade.stats().holdout_examples;
+    // Wrong human labels on the stored training-side texts only: the candidate is worse on the holdout.
+    for (const t of stream) if (!cascade.store.get(t.text)!.holdout) cascade.addHumanLabel(t.text, rotate(t.label));
+    const report = cascade.retrain();
+    expect(report).toMatchObject({ promoted: false, version: 1 });
+    expect(cascade.specialist).toBe(live);
+    // Kept, and looked at again: a second look, at the full target, on a holdout that holds the audited disagreements.
+    expect(cascade.looks).toBe(2);
+    expect(cascade.stats().tightenings).toBe(1);
+    expect(cascade.thresholdChoice!.reason).toMatch(/≤ 10\.0%/);
+    expect(report.holdoutExamples).toBe(heldOutBefore);
+    expect(heldOutBefore).toBe(first.holdoutExamples + i);
+    // A later look spends a smaller share of the error budget: each slice is tested at a stricter level.
+    expect(cascade.thresholdChoice!.testLevel).toBeGreaterThan(firstLevel);
+    // Without an alarm a rejection changes nothing (see "does not promote a version that is worse").
+    const again = cascade.retrain();
+    expect(again.promoted).toBe(false);
+    expect(cascade.looks).toBe(2);
+  });
+
   it("sends requests to the teacher for a while when the teacher names a label the specialist lacks, and retrains once it has a few examples", async () => {
     const task = topicTask({ extraLabels: ["finance"] });
     const stream = topicTexts(400, 1);
