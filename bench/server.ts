@@ -83,7 +83,7 @@ const settings = {
   phases: (argValue("--phases") ?? "capture,chat,structured,mixed,predict,batch").split(","),
   capture_rounds: numberFlag("--capture-rounds", quick ? 1 : 5),
   capture_duration_s: numberFlag("--capture-duration", quick ? 2 : 4),
-  capture_rate: numberFlag("--capture-rate", 0),
+  capture_rate: numberFlag("--capture-rate", 0, { zero: true }),
 };
 const PHASES = ["chat", "structured", "mixed", "predict", "batch"];
 for (const p of settings.phases) if (p !== "capture" && !PHASES.includes(p)) throw new Error(`--phases: unknown phase "${p}" (known: capture, ${PHASES.join(", ")})`);

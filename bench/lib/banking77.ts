@@ -12,11 +12,14 @@ export function argValue(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** A positive number flag (`--duration 60`), or `fallback` when absent. */
-export function numberFlag(name: string, fallback: number): number {
+/**
+ * A positive number flag (`--duration 60`), or `fallback` when absent. `zero` also accepts 0,
+ * for flags where it means "off" (`--capture-rate 0`: not paced).
+ */
+export function numberFlag(name: string, fallback: number, { zero = false } = {}): number {
   const v = argValue(name);
   const n = v === undefined ? fallback : Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !zero)) throw new Error(`${name} must be a ${zero ? "non-negative" : "positive"} number, got ${v}`);
   return n;
 }
 
