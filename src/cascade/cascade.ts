@@ -35,7 +35,7 @@ import { answeringHoldoutShare, DEFAULT_RETRAIN_GROWTH, retrainInterval, SHIFT_G
 import { Router, type RouteDecision, type RouteMode } from "./router.js";
 import { classifierKind, type Specialist, type SpecialistKind } from "./specialist-kind.js";
 import { SurgeGuard } from "./surge-guard.js";
-import { chooseThreshold, lookLevel, type ThresholdChoice } from "./threshold.js";
+import { chooseThreshold, keptThreshold, lookLevel, type ThresholdChoice } from "./threshold.js";
 
 /** What the cascade reads of a task: any kind of task has these. */
 export type CascadeTask = Pick<Task, "name" | "routing" | "training" | "teacher">;
@@ -630,14 +630,17 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
   /**
    * Installs a model saved earlier (e.g. the store's promoted version after a restart) as the live
    * version `version`, as if it had been promoted here: later promotions continue from `version`.
-   * Its holdout scores and threshold are computed on the current holdout, the live audit starts
-   * over, and no retrain is due until the usual interval of new examples has passed. `looks`: the
-   * threshold choices the version has had before (stored with it): this choice is the next one, at
-   * its smaller share of the error budget (see lookLevel).
+   * Its holdout scores are computed on the current holdout, the live audit starts over, and no
+   * retrain is due until the usual interval of new examples has passed. `looks`: the threshold
+   * choices the version has had (stored with it). With `threshold`, the one its latest look chose,
+   * the version keeps it, as a live version keeps the threshold it holds: serving the same version
+   * in another process or after a restart is not a new look. Without it, its threshold is chosen
+   * again, as the next look, at its smaller share of the error budget (see lookLevel).
    */
-  restore(model: S, version: number, looks = 0): void {
+  restore(model: S, version: number, looks = 0, threshold?: number | null): void {
     if (!Number.isInteger(version) || version < 1) throw new RangeError(`restore: version must be a positive integer, got ${version}`);
     if (!Number.isInteger(looks) || looks < 0) throw new RangeError(`restore: looks must be an integer ≥ 0, got ${looks}`);
+    if (threshold !== undefined && looks < 1) throw new RangeError("restore: a kept threshold needs the look that chose it (looks ≥ 1)");
     if (this.#outstanding !== null) throw new Error("restore: a prepared retrain is outstanding");
     this.#install(model, scoreHoldout(model, this.#holdout(), this.router.settings));
     this.#looks = looks;
@@ -647,7 +650,19 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     this.#tightenLevel = 0;
     this.#trainedOnce = true;
     this.#changesSinceTrain = 0;
-    this.#applyThreshold();
+    if (threshold === undefined) this.#applyThreshold();
+    else this.#keepThreshold(threshold);
+  }
+
+  /** Serves the live version with a threshold an earlier look chose (restore): no new look; the scope cut is fitted on the current holdout. */
+  #keepThreshold(threshold: number | null): void {
+    const scores = this.#scores!;
+    this.#lookedOn = scores;
+    this.#lookLevel = lookLevel(this.task.routing.confidence_level, this.#looks - 1);
+    const scope = fitScopeCut(scores);
+    this.router.setScopeCut(scope.cut);
+    this.#choice = keptThreshold(threshold, scope.items, this.#lookLevel, this.#version, this.#looks);
+    this.router.setSpecialist(this.#specialist, this.#shiftGuardUntil === 0 ? this.#choice.threshold : null);
   }
 
   stats(): CascadeStats {

@@ -130,6 +130,29 @@ function groupByConfidence(scored: readonly ScoredItem[]): Groups {
 }
 
 /**
+ * A threshold chosen by an earlier look (in another process, or before a restart), kept for the
+ * same model version: no test is run again. The figures describe it on `scored`, the current
+ * holdout's items, with the upper bound at that look's level (`testLevel`), for people to read.
+ */
+export function keptThreshold(threshold: number | null, scored: readonly ScoredItem[], testLevel: number, version: number, look: number): ThresholdChoice {
+  const from = `kept from version ${version}'s look ${look}, where it was chosen (serving the same version again is not a new look)`;
+  if (threshold === null) {
+    return { threshold: null, covered: 0, errors: 0, errorRate: 0, upperBound: 1, coverage: 0, candidates: 0, testLevel, reason: `specialist must not answer: no threshold, ${from}` };
+  }
+  let covered = 0;
+  let errors = 0;
+  for (const item of scored) {
+    if (!isCovered(item.confidence, threshold)) continue;
+    covered++;
+    if (!item.correct) errors++;
+  }
+  const upperBound = covered === 0 ? 1 : clopperPearsonUpper(errors, covered, testLevel);
+  const coverage = scored.length === 0 ? 0 : covered / scored.length;
+  const reason = `answers when confidence ≥ ${fmt(threshold)}, ${from}; on the current holdout it covers ${covered} of ${scored.length} held-out items (${pct(coverage)}), ${errors} errors, upper bound ${pct(upperBound)} at ${pct(testLevel)}`;
+  return { threshold, covered, errors, errorRate: covered === 0 ? 0 : errors / covered, upperBound, coverage, candidates: 0, testLevel, reason };
+}
+
+/**
  * Chooses the lowest confidence threshold whose covered set provably meets the error target.
  *
  * Fixed-sequence chains joined by the fallback procedure (Wiens 2003; Learn then Test,

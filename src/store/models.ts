@@ -39,7 +39,10 @@ export interface PromotedModel {
   version: number;
   artifact: Uint8Array;
   metrics: ModelMetrics;
+  /** The threshold its latest look chose (see addLooks): what every instance serving it adopts. */
   threshold: number | null;
+  /** Threshold choices it has had, on every instance and across restarts. */
+  looks: number;
 }
 
 export class ModelRepository {
@@ -123,22 +126,30 @@ export class ModelRepository {
   }
 
   /**
-   * Counts `n` more threshold choices of a version and returns how many it had before, atomically
-   * (two instances restoring the same version get different counts). Each choice spends its own
-   * share of the error budget (src/cascade/threshold.ts lookLevel), so a restart or another
-   * instance serving the version must not look again as if for the first time.
+   * Counts `n` more threshold choices of a version, and stores the threshold the latest one chose,
+   * atomically; returns how many it had before. Each choice spends its own share of the error
+   * budget (src/cascade/threshold.ts lookLevel). A restart or another instance serving the version
+   * adopts the stored threshold instead of looking again (Cascade.restore).
    */
-  async addLooks(task: string, version: number, n: number): Promise<number> {
+  async addLooks(task: string, version: number, n: number, threshold: number | null): Promise<number> {
     if (!Number.isInteger(n) || n < 1) throw new StoreError(`looks to add must be a positive integer, got ${n}`);
+    if (threshold !== null && !Number.isFinite(threshold)) throw new StoreError(`model threshold must be a finite number or null, got ${threshold}`);
     const row = await this.ctx.db
       .updateTable("model_versions")
-      .set((eb) => ({ looks: eb("looks", "+", n) }))
+      .set((eb) => ({ looks: eb("looks", "+", n), threshold }))
       .where("task", "=", task)
       .where("version", "=", version)
       .returning("looks")
       .executeTakeFirst();
     if (row === undefined) throw new StoreNotFoundError(`task "${task}" has no model version ${version}`);
     return toNumber(row.looks) - n;
+  }
+
+  /** Stores the threshold a version's latest look chose (one counted by addLooks before it was known). */
+  async setThreshold(task: string, version: number, threshold: number | null): Promise<void> {
+    if (threshold !== null && !Number.isFinite(threshold)) throw new StoreError(`model threshold must be a finite number or null, got ${threshold}`);
+    const result = await this.ctx.db.updateTable("model_versions").set({ threshold }).where("task", "=", task).where("version", "=", version).executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new StoreNotFoundError(`task "${task}" has no model version ${version}`);
   }
 
   /** Marks a candidate as rejected (it will not be promoted by a rollback). */
@@ -157,12 +168,12 @@ export class ModelRepository {
   async promoted(task: string): Promise<PromotedModel | null> {
     const row = await this.ctx.db
       .selectFrom("model_versions")
-      .select(["version", "artifact", "metrics", "threshold"])
+      .select(["version", "artifact", "metrics", "threshold", "looks"])
       .where("task", "=", task)
       .where("status", "=", "promoted")
       .executeTakeFirst();
     if (row === undefined) return null;
-    return { version: row.version, artifact: row.artifact, metrics: parseMetrics(row.metrics), threshold: row.threshold };
+    return { version: row.version, artifact: row.artifact, metrics: parseMetrics(row.metrics), threshold: row.threshold, looks: toNumber(row.looks) };
   }
 
   /** One version with its artifact, or null. */

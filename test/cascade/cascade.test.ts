@@ -257,6 +257,25 @@ describe("Cascade", () => {
     await expect(restored(-1)).rejects.toThrow(/looks must be an integer/);
   });
 
+  it("keeps the threshold a version's latest look chose when restored with it: serving it again is not a new look", async () => {
+    const stream = topicTexts(300, 1);
+    const cascade = new Cascade({ task: topicTask(), teacher: goldTeacher(stream), autoRetrain: false });
+    await feed(cascade, stream);
+    const sure = scriptedModel((t) => ({ label: cascade.store.get(t)?.label ?? LABELS[0], confidence: 0.99 }));
+    // After six looks a new one proves nothing on this holdout (see the test above); the kept threshold stands.
+    cascade.restore(sure, 3, 6, 0.97);
+    expect(cascade.looks).toBe(6);
+    expect(cascade.thresholdChoice).toMatchObject({ threshold: 0.97, errors: 0 });
+    expect(cascade.thresholdChoice!.covered).toBe(cascade.stats().holdout_examples);
+    expect(cascade.thresholdChoice!.reason).toMatch(/kept from version 3's look 6/);
+    expect((await cascade.handle(stream[0].text)).source).toBe("specialist");
+    // A version whose latest look found none keeps none.
+    cascade.restore(sure, 3, 1, null);
+    expect(cascade.thresholdChoice!.threshold).toBeNull();
+    expect((await cascade.handle(stream[1].text)).route.reason).toBe("no_threshold");
+    expect(() => cascade.restore(sure, 3, 0, 0.9)).toThrow(/looks ≥ 1/);
+  });
+
   it("retrains in two halves: prepareRetrain() snapshots the training set, acceptCandidate() decides", async () => {
     const task = topicTask();
     const stream = topicTexts(400, 1);

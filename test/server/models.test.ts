@@ -55,12 +55,16 @@ describe("model versions", () => {
     expect(await servedVersion("mv")).toBe(2);
     const list = await g.request("GET", "/v1/tasks/mv/models");
     expect(list.body.promoted).toBe(2);
-    // Each time a version started serving, its threshold was chosen again, and that is counted with it.
+    // Stored without looks, a version had its threshold chosen the first time it served, counted
+    // with it; serving it again (version 2 after the rollback) keeps that threshold: no new look.
     expect(list.body.data.map((v: { version: number; looks: number }) => [v.version, v.looks])).toEqual([
       [3, 1],
-      [2, 2],
+      [2, 1],
       [1, 0],
     ]);
+    // The threshold stored with it is the one that look chose, and the one it serves with now.
+    const explained = await g.request("POST", "/v1/tasks/mv/explain", { body: { input: GOLD[0].text } });
+    expect(explained.body.threshold).toBe(list.body.data[1].threshold);
   });
 
   it("answers 404, 400 and 409 for missing tasks, bad versions and nothing to roll back to", async () => {

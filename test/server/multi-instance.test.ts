@@ -54,6 +54,12 @@ for (const makeTarget of targets) {
       expect(res.status).toBe(200);
       expect(res.body.model_version).toBe(1);
       expect(await examplesOn(b)).toBe(300);
+      // With the threshold the first instance's look chose: serving the same version is not a new
+      // look (a second one, at a stricter level, found none for a small task on another worker).
+      const thresholdOn = async (g: TestGateway) => (await g.request("GET", "/v1/tasks/shared")).body.cascade.threshold as number | null;
+      expect(await thresholdOn(a)).not.toBeNull();
+      expect(await thresholdOn(b)).toBe(await thresholdOn(a));
+      expect((await b.store.models.list("shared"))[0].looks).toBe(1);
     });
 
     it("adopts examples the other instance stored, teacher answers and imports alike", async () => {

@@ -33,7 +33,7 @@ describe("migration 009 on SQLite", () => {
         [2, "promoted", 1],
         [1, "retired", 1],
       ]);
-      expect(await store.models.addLooks("t", 2, 1)).toBe(1);
+      expect(await store.models.addLooks("t", 2, 1, 0.9)).toBe(1);
     } finally {
       await store.close();
     }

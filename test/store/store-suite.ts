@@ -836,25 +836,32 @@ export function storeSuite(target: StoreTarget): void {
         expect([...versions].sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
       });
 
-      it("counts a version's threshold choices atomically and keeps them", async () => {
+      it("counts a version's threshold choices atomically and keeps the latest one's threshold", async () => {
         await store.models.add("support", model(1, { status: "promoted", looks: 1 }));
         await store.models.add("support", model(2));
-        expect(await store.models.addLooks("support", 1, 1)).toBe(1);
-        expect(await store.models.addLooks("support", 1, 2)).toBe(2);
+        expect(await store.models.addLooks("support", 1, 1, 0.93)).toBe(1);
+        expect(await store.models.promoted("support")).toMatchObject({ version: 1, looks: 2, threshold: 0.93 });
+        expect(await store.models.addLooks("support", 1, 2, null)).toBe(2);
+        expect(await store.models.promoted("support")).toMatchObject({ version: 1, looks: 4, threshold: null });
         expect((await store.models.list("support")).map((m) => [m.version, m.looks])).toEqual([[2, 0], [1, 4]]);
         // Concurrent restores each get a count of their own.
-        const before = await Promise.all(Array.from({ length: 8 }, () => store.models.addLooks("support", 2, 1)));
+        const before = await Promise.all(Array.from({ length: 8 }, () => store.models.addLooks("support", 2, 1, 0.9)));
         expect([...before].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-        await expect(store.models.addLooks("support", 9, 1)).rejects.toBeInstanceOf(StoreNotFoundError);
-        await expect(store.models.addLooks("support", 1, 0)).rejects.toThrow(/positive integer/);
+        await expect(store.models.addLooks("support", 9, 1, 0.9)).rejects.toBeInstanceOf(StoreNotFoundError);
+        await expect(store.models.addLooks("support", 1, 0, 0.9)).rejects.toThrow(/positive integer/);
+        await expect(store.models.addLooks("support", 1, 1, Number.NaN)).rejects.toThrow(/finite number or null/);
         await expect(store.models.add("support", model(3, { looks: -1 }))).rejects.toThrow(/looks must be an integer ≥ 0/);
-        expect((await store.models.get("support", 1))?.looks).toBe(4);
+        expect(await store.models.get("support", 1)).toMatchObject({ looks: 4, threshold: null });
+        // A look counted before its threshold was known stores it afterwards, without counting.
+        await store.models.setThreshold("support", 1, 0.88);
+        expect(await store.models.get("support", 1)).toMatchObject({ looks: 4, threshold: 0.88 });
+        await expect(store.models.setThreshold("support", 9, 0.5)).rejects.toBeInstanceOf(StoreNotFoundError);
       });
 
       it.runIf(target.name === "PostgreSQL")("gives distinct look counts to two gateway instances restoring one version", async () => {
         await store.models.add("support", model(1, { status: "promoted", looks: 1 }));
         const other = await openAgain();
-        const before = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : other).models.addLooks("support", 1, 1)));
+        const before = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : other).models.addLooks("support", 1, 1, 0.9)));
         expect([...before].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
       });
 

@@ -10,7 +10,7 @@ import { specialistKindOf, type Specialist } from "../../cascade/specialist-kind
 import type { RouteMode } from "../../cascade/router.js";
 import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../../cascade/example-store.js";
 import type { TrainOptions } from "../../engine/train.js";
-import { textHash, type Store, type TaskRecord } from "../../store/index.js";
+import { textHash, type PromotedModel, type Store, type TaskRecord } from "../../store/index.js";
 import type { ExampleInput, ExampleRecord } from "../../store/index.js";
 import type { ExampleOrigin, ExampleSource } from "../../store/schema.js";
 import type { AnyTask } from "../../task/structured.js";
@@ -220,9 +220,9 @@ export class TaskRuntime {
     runtime.#retrainedRevision = state?.retrained_revision ?? 0;
     const promoted = await options.store.models.promoted(task.name);
     if (promoted !== null) {
-      // Served at once; its threshold is chosen again on the current holdout, and later versions
-      // are compared with it and numbered from it.
-      runtime.#restore(promoted.artifact, promoted.version, await options.store.models.addLooks(task.name, promoted.version, 1));
+      // Served at once with the threshold its latest look chose; later versions are compared with
+      // it and numbered from it.
+      await runtime.#restore(promoted);
     }
     return runtime;
   }
@@ -360,20 +360,32 @@ export class TaskRuntime {
     if (state.promoted_version !== null && state.promoted_version !== this.#modelVersion && this.#retrain === null && !this.#closed) {
       const promoted = await store.models.promoted(name);
       if (promoted !== null && promoted.version !== this.#modelVersion && this.#retrain === null) {
-        const looks = await store.models.addLooks(name, promoted.version, 1);
-        // A retrain may have started during that write; then it decides (the look counted stays spent).
-        if (this.#retrain !== null || this.#closed) return "current";
-        this.#restore(promoted.artifact, promoted.version, looks);
+        if (!(await this.#restore(promoted))) return "current";
         this.#options.logger?.info({ task: name, version: promoted.version }, "serving the version another instance promoted");
       }
     }
     return "current";
   }
 
-  /** Serves a stored version at once, as the `looks`-th choice of its threshold. */
-  #restore(artifact: Uint8Array, version: number, looks: number): void {
-    this.cascade.restore(this.cascade.kind.decode(artifact), version, looks);
-    this.#modelVersion = version;
+  /**
+   * Serves a stored version at once, with the threshold its latest look chose (wherever that was):
+   * serving it here is not another look. A version stored before looks were counted (0 looks) has
+   * its threshold chosen here, as its first look, counted atomically first (two instances get
+   * different looks). False when a retrain started or the runtime closed during that write (the
+   * retrain then decides).
+   */
+  async #restore(promoted: PromotedModel): Promise<boolean> {
+    const model = this.cascade.kind.decode(promoted.artifact);
+    if (promoted.looks > 0) this.cascade.restore(model, promoted.version, promoted.looks, promoted.threshold);
+    else {
+      const store = this.#options.store;
+      const looks = await store.models.addLooks(this.task.name, promoted.version, 1, promoted.threshold);
+      if (this.#retrain !== null || this.#closed) return false;
+      this.cascade.restore(model, promoted.version, looks);
+      await store.models.setThreshold(this.task.name, promoted.version, this.cascade.thresholdChoice?.threshold ?? null);
+    }
+    this.#modelVersion = promoted.version;
+    return true;
   }
 
   /** Starts a retrain after the current turn if one is due (no-op if one is running). */
@@ -478,7 +490,7 @@ export class TaskRuntime {
     const report = this.cascade.settleRetrain(prepared, outcome);
     if (!report.promoted && this.cascade.looks > looksBefore && this.#modelVersion > 0) {
       // The live version looked again (after an audit alarm, on a holdout that now holds its disagreements).
-      await this.#options.store.models.addLooks(this.task.name, this.#modelVersion, this.cascade.looks - looksBefore);
+      await this.#options.store.models.addLooks(this.task.name, this.#modelVersion, this.cascade.looks - looksBefore, this.cascade.thresholdChoice?.threshold ?? null);
     }
     if (report.promoted && this.cascade.specialist !== null && !this.#closed) {
       const version = await this.#options.store.models.add(this.task.name, {
