@@ -17,7 +17,7 @@
 // both sides retrain at the same points of the stream; --no-wait sends the calls back to back as
 // an app would, retrains overlapping the traffic.
 //
-// After the stream, the task is switched back to shadow and the test split is sent: GET
+// After the stream, the task is switched back to shadow and the test split is sent, shuffled: GET
 // /v1/captured then gives the calls the final specialist would take over, its agreement with the
 // upstream and the bound (shadow figures of the live version).
 //
@@ -30,6 +30,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
+import { mulberry32, shuffleInPlace } from "../src/engine/random.js";
 import { canonicalAnswer, parseCanonical } from "../src/engine/structured-answer.js";
 import { CaptureSettingsSchema } from "../src/server/capture/capture-settings.js";
 import type { Gateway } from "../src/server/start.js";
@@ -202,8 +203,11 @@ async function runCaptured(seed: number, stream: readonly SnipsItem[]): Promise<
     const versionBefore = (await g.app.runtimes.get(name))?.modelVersion ?? 0;
     await admin(g, adminKey, "PATCH", `/v1/captured/${name}`, { mode: "shadow" });
     const shadowBefore = (await learned(g)).total;
-    for (let i = 0; i < test.length; i++) {
-      await app.chat.completions.create(call(test[i].text));
+    // Shuffled: the test file is sorted by intent, and 100 calls of one intent in a row are a
+    // surge the guard would rightly sit out (surge-guard.ts), which is not what this row measures.
+    const testCalls = shuffleInPlace([...test], mulberry32(seed + 1));
+    for (let i = 0; i < testCalls.length; i++) {
+      await app.chat.completions.create(call(testCalls[i].text));
       if (wait) await settle(g, name, shadowBefore + i + 1);
     }
     await settle(g, name, shadowBefore + test.length);
