@@ -650,19 +650,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     this.#tightenLevel = 0;
     this.#trainedOnce = true;
     this.#changesSinceTrain = 0;
-    if (threshold === undefined) this.#applyThreshold();
-    else this.#keepThreshold(threshold);
-  }
-
-  /** Serves the live version with a threshold an earlier look chose (restore): no new look; the scope cut is fitted on the current holdout. */
-  #keepThreshold(threshold: number | null): void {
-    const scores = this.#scores!;
-    this.#lookedOn = scores;
-    this.#lookLevel = lookLevel(this.task.routing.confidence_level, this.#looks - 1);
-    const scope = fitScopeCut(scores);
-    this.router.setScopeCut(scope.cut);
-    this.#choice = keptThreshold(threshold, scope.items, this.#lookLevel, this.#version, this.#looks);
-    this.router.setSpecialist(this.#specialist, this.#shiftGuardUntil === 0 ? this.#choice.threshold : null);
+    this.#applyThreshold(threshold);
   }
 
   stats(): CascadeStats {
@@ -837,8 +825,11 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     return this.#choose(scores, this.task.routing.max_error, lookLevel(this.task.routing.confidence_level, 0)).threshold;
   }
 
-  /** Chooses the live threshold from the live version's holdout scores at the current target. */
-  #applyThreshold(): void {
+  /**
+   * Chooses the live threshold from the live version's holdout scores at the current target, or,
+   * with `kept` (restore), serves the threshold the version's latest look chose: no new look.
+   */
+  #applyThreshold(kept?: number | null): void {
     const scores = this.#scores;
     if (this.#specialist === null || scores === null) return;
     const { max_error, confidence_level } = this.task.routing;
@@ -846,7 +837,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     // New evidence is a new look. The same evidence at a tightened target is not: every slice that
     // passes at a stricter target, at the same levels, passed in the look at the full one.
     if (scores !== this.#lookedOn) {
-      this.#lookLevel = lookLevel(confidence_level, this.#looks++);
+      this.#lookLevel = lookLevel(confidence_level, kept === undefined ? this.#looks++ : this.#looks - 1);
       this.#lookedOn = scores;
     }
     const scope = fitScopeCut(scores);
@@ -854,7 +845,9 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     this.#choice =
       target === null
         ? { ...chooseThreshold([], { max_error, confidence_level }), reason: `specialist paused: the live audit raised ${this.#tightenLevel} alarms since the last retrain` }
-        : this.#choose(scores, target, this.#lookLevel);
+        : kept !== undefined
+          ? keptThreshold(kept, scope.items, this.#lookLevel, this.#version, this.#looks)
+          : this.#choose(scores, target, this.#lookLevel);
     this.router.setSpecialist(this.#specialist, this.#shiftGuardUntil === 0 ? this.#choice.threshold : null);
   }
 
