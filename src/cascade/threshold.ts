@@ -1,6 +1,7 @@
 // Choosing the routing threshold: the specialist answers a request when its confidence is ≥ the
 // threshold, and the threshold is chosen on held-out labelled items so that the error rate on the
 // answered requests is ≤ max_error with probability ≥ confidence_level.
+import { countCovered } from "../engine/metrics.js";
 import { clopperPearsonUpper, minSamplesForBound } from "./binomial.js";
 import { candidateGrid } from "./threshold-grid.js";
 
@@ -139,13 +140,8 @@ export function keptThreshold(threshold: number | null, scored: readonly ScoredI
   if (threshold === null) {
     return { threshold: null, covered: 0, errors: 0, errorRate: 0, upperBound: 1, coverage: 0, candidates: 0, testLevel, reason: `specialist must not answer: no threshold, ${from}` };
   }
-  let covered = 0;
-  let errors = 0;
-  for (const item of scored) {
-    if (!isCovered(item.confidence, threshold)) continue;
-    covered++;
-    if (!item.correct) errors++;
-  }
+  const { covered, correct } = countCovered(scored, threshold);
+  const errors = covered - correct;
   const upperBound = covered === 0 ? 1 : clopperPearsonUpper(errors, covered, testLevel);
   const coverage = scored.length === 0 ? 0 : covered / scored.length;
   const reason = `answers when confidence ≥ ${fmt(threshold)}, ${from}; on the current holdout it covers ${covered} of ${scored.length} held-out items (${pct(coverage)}), ${errors} errors, upper bound ${pct(upperBound)} at ${pct(testLevel)}`;

@@ -126,14 +126,20 @@ export function coverageAccuracyCurve(items: readonly ScoredPrediction[], steps 
  * answered whatever the threshold). Accuracy is 0 when nothing is covered.
  */
 export function coverageAtThreshold(items: readonly ScoredPrediction[], threshold: number, total = items.length): CoveragePoint {
-  let taken = 0;
+  const { covered, correct } = countCovered(items, threshold);
+  return { threshold, coverage: total === 0 ? 0 : covered / total, accuracy: covered === 0 ? 0 : correct / covered };
+}
+
+/** How many predictions a threshold covers (confidence ≥ threshold), and how many of those are correct. */
+export function countCovered(items: readonly ScoredPrediction[], threshold: number): { covered: number; correct: number } {
+  let covered = 0;
   let correct = 0;
   for (const it of items) {
     if (it.confidence < threshold) continue;
-    taken++;
+    covered++;
     if (it.correct) correct++;
   }
-  return { threshold, coverage: total === 0 ? 0 : taken / total, accuracy: taken === 0 ? 0 : correct / taken };
+  return { covered, correct };
 }
 
 /**

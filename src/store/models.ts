@@ -25,6 +25,7 @@ export interface ModelVersionInfo {
   version: number;
   status: ModelStatus;
   metrics: ModelMetrics;
+  /** The threshold it was promoted with, or the one its latest look chose since (see addLooks). */
   threshold: number | null;
   /** Size of the artifact in bytes (the artifact itself is not read). */
   artifact_bytes: number;
@@ -56,7 +57,7 @@ export class ModelRepository {
   async add(task: string, model: NewModelVersion): Promise<number> {
     const status = model.status ?? "candidate";
     if (!MODEL_STATUSES.includes(status)) throw new StoreError(`model status ${JSON.stringify(status)} is not one of ${MODEL_STATUSES.join(", ")}`);
-    if (model.threshold !== null && !Number.isFinite(model.threshold)) throw new StoreError(`model threshold must be a finite number or null, got ${model.threshold}`);
+    checkThreshold(model.threshold);
     if (!(model.artifact instanceof Uint8Array)) throw new StoreError("model artifact must be a Uint8Array");
     const looks = model.looks ?? 0;
     if (!Number.isInteger(looks) || looks < 0) throw new StoreError(`model looks must be an integer ≥ 0, got ${looks}`);
@@ -133,7 +134,7 @@ export class ModelRepository {
    */
   async addLooks(task: string, version: number, n: number, threshold: number | null): Promise<number> {
     if (!Number.isInteger(n) || n < 1) throw new StoreError(`looks to add must be a positive integer, got ${n}`);
-    if (threshold !== null && !Number.isFinite(threshold)) throw new StoreError(`model threshold must be a finite number or null, got ${threshold}`);
+    checkThreshold(threshold);
     const row = await this.ctx.db
       .updateTable("model_versions")
       .set((eb) => ({ looks: eb("looks", "+", n), threshold }))
@@ -147,7 +148,7 @@ export class ModelRepository {
 
   /** Stores the threshold a version's latest look chose (one counted by addLooks before it was known). */
   async setThreshold(task: string, version: number, threshold: number | null): Promise<void> {
-    if (threshold !== null && !Number.isFinite(threshold)) throw new StoreError(`model threshold must be a finite number or null, got ${threshold}`);
+    checkThreshold(threshold);
     const result = await this.ctx.db.updateTable("model_versions").set({ threshold }).where("task", "=", task).where("version", "=", version).executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw new StoreNotFoundError(`task "${task}" has no model version ${version}`);
   }
@@ -261,4 +262,8 @@ function toInfo(row: {
     promoted_at: toNullableNumber(row.promoted_at),
     looks: toNumber(row.looks),
   };
+}
+
+function checkThreshold(threshold: number | null): void {
+  if (threshold !== null && !Number.isFinite(threshold)) throw new StoreError(`model threshold must be a finite number or null, got ${threshold}`);
 }
