@@ -86,13 +86,13 @@ export function VersionsTab({ name, task, onChanged }: { name: string; task: Tas
             <>
               {live.threshold === null ? "none" : prob(live.threshold)}
               <span class="cell-note">
-                router's now{m.threshold !== live.threshold ? ` · ${m.threshold === null ? "none" : prob(m.threshold)} when trained` : ""} · {looks(m.looks)}
+                router's now{m.threshold !== live.threshold ? ` · ${m.threshold === null ? "none" : prob(m.threshold)} at last look` : ""} · {looks(m.looks)}
               </span>
             </>
           ) : (
             <>
               {m.threshold === null ? "none" : prob(m.threshold)}
-              <span class="cell-note">when trained · {looks(m.looks)}</span>
+              <span class="cell-note">at last look · {looks(m.looks)}</span>
             </>
           ),
         numeric: true,
@@ -135,8 +135,8 @@ export function VersionsTab({ name, task, onChanged }: { name: string; task: Tas
             <p class="hint">
               <strong>Holdout accuracy when trained</strong>: each version is scored once, when it is trained, on the task's held-out examples of that moment (their number is under it), next to the version that was live then on the same
               examples. The holdout grows as audited requests join it, so these figures differ from the Quality page, which scores the live version on today's holdout
-              {task.cascade !== null ? ` (${num(task.cascade.holdout_examples)} examples)` : ""}. The live version's <strong>threshold</strong> is the one the router uses now: it is chosen again at every retrain and raised by audit alarms, so it can
-              differ from the value chosen when it was trained.
+              {task.cascade !== null ? ` (${num(task.cascade.holdout_examples)} examples)` : ""}. The live version's <strong>threshold</strong> is the one the router uses now: audit alarms raise it, so it can differ from the one
+              stored with the version at its last look, which every worker, instance and restart serving the version starts from.
             </p>
             <details class="reasons">
               <summary>Why each threshold was chosen</summary>
