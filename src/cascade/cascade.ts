@@ -163,6 +163,8 @@ export interface CascadeStats {
   tightenings: number;
   /** Requests the threshold let through that went to the teacher because an answer group was surging in the traffic (surge-guard.ts). */
   surge_diversions: number;
+  /** The answer groups surging in the recent traffic now (while any is, the threshold lets nothing through). */
+  surging: string[];
   examples: number;
   holdout_examples: number;
   human_labels: number;
@@ -204,7 +206,7 @@ interface YoungLabel {
   due: number;
 }
 
-type Counters = Omit<CascadeStats, "examples" | "holdout_examples" | "version" | "threshold" | "threshold_reason" | "coverage">;
+type Counters = Omit<CascadeStats, "examples" | "holdout_examples" | "version" | "threshold" | "threshold_reason" | "coverage" | "surging">;
 
 /** What training a prepared retrain gave: a candidate model, or the error it threw. */
 export type RetrainOutcome<S extends Specialist = TextClassifier> = { candidate: S } | { error: unknown };
@@ -370,21 +372,32 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
    * whatever the threshold made of it), and sends it to the teacher while any group is surging.
    */
   #guardSurge(route: RouteDecision): RouteDecision {
-    if (route.prediction === undefined || (route.reason !== "confident" && route.reason !== "below_threshold")) return route;
-    this.#surge.observe(this.kind.group(route.prediction));
+    if (!this.#countInSurgeGuard(route)) return route;
     const guarded = this.surgeChecked(route);
     if (guarded !== route) this.#c.surge_diversions++;
     return guarded;
   }
 
+  /** Counts a decision's predicted group in the surge guard when it is one the guard watches (in scope, threshold or not). */
+  #countInSurgeGuard(route: RouteDecision): boolean {
+    if (route.prediction === undefined || (route.reason !== "confident" && route.reason !== "below_threshold")) return false;
+    this.#surge.observe(this.kind.group(route.prediction));
+    return true;
+  }
+
+  /**
+   * Fills the surge guard with earlier traffic (oldest first), as the live version reads it: a
+   * gateway that restarts, or a worker that starts, would otherwise compare new traffic with
+   * nothing until SURGE_WINDOW requests had passed through it. Nothing else changes: no request is
+   * counted, no audit drawn.
+   */
+  primeSurgeGuard(texts: Iterable<string>): void {
+    for (const text of texts) this.#countInSurgeGuard(this.router.decide(text));
+  }
+
   /** A decision as the surge guard leaves it now: while any group surges, the teacher answers what the threshold lets through (also what `/explain` shows). */
   surgeChecked<R extends RouteDecision>(route: R): R {
     return route.decision === "specialist" && this.#surge.active ? { ...route, decision: "teacher", reason: "surge", audit: false } : route;
-  }
-
-  /** The answer groups surging in the recent traffic (while any is, the threshold lets nothing through; surge-guard.ts). */
-  get surgingGroups(): ReadonlySet<string> {
-    return this.#surge.surging;
   }
 
   /** A shadow request (HandleOptions.shadow): the teacher answers, the specialist's would-be answer is compared. */
@@ -657,6 +670,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     const c = this.#c;
     return {
       ...c,
+      surging: [...this.#surge.surging],
       examples: this.store.size,
       holdout_examples: this.#holdoutCount,
       version: this.#version,

@@ -449,6 +449,25 @@ export class RequestLog {
   }
 
   /**
+   * The inputs of the task's last `limit` logged requests, oldest first; rows that keep only the
+   * input's hash are skipped. What the surge guard compares new traffic with after a restart.
+   */
+  async recentInputs(task: string, limit: number): Promise<string[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new StoreError(`limit must be a positive integer, got ${limit}`);
+    const query = this.ctx.db
+      .selectFrom("requests")
+      .select("input")
+      .where("task", "=", task)
+      .where("input", "is not", null)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .compile();
+    const rows = (await executeInBackground<{ input: string }>(this.ctx, query)).rows;
+    return rows.map((r) => r.input).reverse();
+  }
+
+  /**
    * A page of the task's requests matching `filter`, newest first, starting after `after` (the
    * previous page's `next`); `next` is null on the last page.
    */

@@ -111,7 +111,7 @@ describe("the cascade's surge guard", () => {
     const firstDiverted = burstAnswers.indexOf(diverted[0]);
     expect(burstAnswers.slice(firstDiverted).filter((a) => a.source === "specialist")).toEqual([]);
     expect(cascade.stats().surge_diversions).toBe(diverted.length);
-    expect([...cascade.surgingGroups]).toEqual([LABELS[0]]);
+    expect(cascade.stats().surging).toEqual([LABELS[0]]);
     // What /explain shows: the threshold's decision, as the guard leaves it now (no request counted).
     const confident = burst.map((t) => cascade.router.decide(t.text)).find((d) => d.decision === "specialist")!;
     expect(cascade.surgeChecked(confident)).toMatchObject({ decision: "teacher", reason: "surge", prediction: confident.prediction });
@@ -121,7 +121,7 @@ describe("the cascade's surge guard", () => {
     for (const t of after) afterAnswers.push(await cascade.handle(t.text));
     const late = afterAnswers.slice(SURGE_WINDOW);
     expect(late.filter((a) => a.route.reason === "surge")).toEqual([]);
-    expect(cascade.surgingGroups.size).toBe(0);
+    expect(cascade.stats().surging).toEqual([]);
     expect(late.filter((a) => a.source === "specialist").length).toBeGreaterThan(late.length / 2);
   });
 });

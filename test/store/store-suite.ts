@@ -605,6 +605,21 @@ export function storeSuite(target: StoreTarget): void {
         await expect(store.requests.search("support", {}, 0)).rejects.toThrow(/page size/);
       });
 
+      it("reads a task's last inputs oldest first, skipping rows that keep only a hash", async () => {
+        await store.requests.insertMany([
+          base("a", { created_at: T0, input: "first" }),
+          base("b", { created_at: T0 + 1, input: null, input_hash: sha256Hex("kept as a hash") }),
+          base("c2", { created_at: T0 + 2, input: "third" }),
+          base("c1", { created_at: T0 + 2, input: "second" }),
+          base("d", { created_at: T0 + 3, input: "fourth" }),
+          base("other", { task: "elsewhere", created_at: T0 + 4, input: "not this task's" }),
+        ]);
+        expect(await store.requests.recentInputs("support", 10)).toEqual(["first", "second", "third", "fourth"]);
+        expect(await store.requests.recentInputs("support", 2)).toEqual(["third", "fourth"]);
+        expect(await store.requests.recentInputs("nobody", 5)).toEqual([]);
+        await expect(store.requests.recentInputs("support", 0)).rejects.toThrow(/limit must be a positive integer/);
+      });
+
       it("refuses a duplicate id, and a row without input or hash", async () => {
         await store.requests.insert(base("r1"));
         await expect(store.requests.insert(base("r1"))).rejects.toBeInstanceOf(StoreConflictError);

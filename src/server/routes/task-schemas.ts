@@ -54,7 +54,7 @@ export const TaskDetailSchema = TaskRecordSchema.extend({
   cascade: z
     .record(z.string(), z.unknown())
     .nullable()
-    .describe("Counters of the live cascade since the gateway started: requests, teacher_calls, specialist_answers, degraded_answers, audits, examples, version, threshold…"),
+    .describe("Counters of the live cascade since the gateway started: requests, teacher_calls, specialist_answers, degraded_answers, audits, surge_diversions, surging (the answer groups whose surge sends every request to the teacher now), examples, version, threshold…"),
   teacher: z
     .object({
       name: z.string().nullable().describe("The declared teacher the task names, e.g. `default`."),

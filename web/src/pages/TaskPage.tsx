@@ -43,6 +43,12 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
           </dl>
         ) : null}
       </div>
+      {task.data?.cascade && task.data.cascade.surging.length > 0 ? (
+        <p class="notice" role="status">
+          Traffic shift: requests read as {task.data.cascade.surging.join(", ")} far outnumber their share of the earlier traffic, so the teacher answers every request until the
+          traffic settles or a retrain learns it ({task.data.cascade.surge_diversions.toLocaleString("en")} diverted since the gateway started).
+        </p>
+      ) : null}
       <nav class="tabs" aria-label="Task sections">
         {TASK_TABS.map((t) => (
           <a key={t} href={taskHref(name, t)} aria-current={t === tab ? "page" : undefined}>
