@@ -596,6 +596,22 @@ export class RequestLog {
   }
 
   /**
+   * The audits over [since, until) whose teacher answered validly, counted by the specialist's
+   * answer and the teacher's (equal: they agreed): which answers the live audits find wrong, and
+   * what the teacher says instead.
+   */
+  async auditPairs(task: string, window: { since?: number; until?: number }): Promise<{ label: string; teacher_label: string; count: number }[]> {
+    const rows = await this.#window(task, window.since ?? 0, window.until ?? null)
+      .where("audited", "=", 1)
+      .where("label", "is not", null)
+      .where("teacher_label", "is not", null)
+      .select((eb) => ["label", "teacher_label", eb.fn.countAll<number | string>().as("count")])
+      .groupBy(["label", "teacher_label"])
+      .execute();
+    return rows.map((r) => ({ label: r.label!, teacher_label: r.teacher_label!, count: toNumber(r.count) }));
+  }
+
+  /**
    * Traffic of one task over [since, until) in buckets of `bucketMs` milliseconds, aligned to
    * multiples of it (UTC): every bucket from the one holding `since` to the one holding
    * `until − 1`, oldest first, those without requests as zeros. The first and last buckets count

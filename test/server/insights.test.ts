@@ -256,6 +256,18 @@ describe("GET /v1/tasks/:name/review", () => {
   it("lists audited disagreements until feedback settles them", async () => {
     const stats = (await g.request("GET", "/v1/tasks/audited/stats")).body;
     expect(stats.disagreements).toBeGreaterThan(0);
+    // The same audits by the specialist's answer: every disagreement in one row, with what the teacher said instead.
+    const byAnswer = stats.audit.by_answer as { answer: string; audited: number; disagreements: number; teacher_instead: string | null; teacher_instead_count: number }[];
+    expect(sum(byAnswer.map((r) => r.disagreements))).toBe(stats.disagreements);
+    expect(sum(byAnswer.map((r) => r.audited))).toBeLessThanOrEqual(stats.audit.audited);
+    for (const r of byAnswer) {
+      expect(LABELS).toContain(r.answer);
+      if (r.disagreements === 0) expect(r.teacher_instead).toBeNull();
+      else expect(r.teacher_instead).not.toBe(r.answer);
+      expect(r.teacher_instead_count).toBeLessThanOrEqual(r.disagreements);
+    }
+    const rates = byAnswer.map((r) => r.disagreements / r.audited);
+    expect(rates).toEqual([...rates].sort((a, b) => b - a));
     const queue = await review("audited", "?kind=disagreement&limit=200");
     expect(queue.pending.disagreement).toBe(stats.disagreements);
     expect(queue.data).toHaveLength(stats.disagreements);

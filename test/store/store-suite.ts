@@ -620,6 +620,26 @@ export function storeSuite(target: StoreTarget): void {
         await expect(store.requests.recentInputs("support", 0)).rejects.toThrow(/limit must be a positive integer/);
       });
 
+      it("counts a window's judged audits by the answer given and the teacher's", async () => {
+        await store.requests.insertMany([
+          base("a1", { created_at: T0, label: "billing", audited: true, teacher_label: "billing" }),
+          base("a2", { created_at: T0 + 1, label: "billing", audited: true, teacher_label: "shipping" }),
+          base("a3", { created_at: T0 + 2, label: "billing", audited: true, teacher_label: "shipping" }),
+          // Not judged: the teacher gave no valid answer; not audited; another task.
+          base("a4", { created_at: T0 + 3, label: "billing", audited: true, teacher_label: null }),
+          base("a5", { created_at: T0 + 4, label: "shipping", audited: false, teacher_label: "billing" }),
+          base("a6", { created_at: T0 + 5, task: "elsewhere", label: "billing", audited: true, teacher_label: "billing" }),
+          base("a7", { created_at: T0 + 6, label: "shipping", audited: true, teacher_label: "shipping" }),
+        ]);
+        const sorted = (rows: { label: string; teacher_label: string; count: number }[]) => [...rows].sort((x, y) => (x.label + x.teacher_label < y.label + y.teacher_label ? -1 : 1));
+        expect(sorted(await store.requests.auditPairs("support", {}))).toEqual([
+          { label: "billing", teacher_label: "billing", count: 1 },
+          { label: "billing", teacher_label: "shipping", count: 2 },
+          { label: "shipping", teacher_label: "shipping", count: 1 },
+        ]);
+        expect(await store.requests.auditPairs("support", { since: T0 + 2, until: T0 + 6 })).toEqual([{ label: "billing", teacher_label: "shipping", count: 1 }]);
+      });
+
       it("refuses a duplicate id, and a row without input or hash", async () => {
         await store.requests.insert(base("r1"));
         await expect(store.requests.insert(base("r1"))).rejects.toBeInstanceOf(StoreConflictError);

@@ -13,7 +13,7 @@ import { timeWindowQuery } from "../http/query-params.js";
 import { route } from "../http/route.js";
 import { noneAnswersOf } from "../runtime/answers.js";
 import { RetrainBusyError } from "../runtime/task-runtime.js";
-import { taskStats } from "../runtime/task-stats.js";
+import { auditsByAnswer, MAX_ANSWER_AUDITS, taskStats } from "../runtime/task-stats.js";
 import { taskBudgetUse } from "../runtime/teacher-budget.js";
 import { NOT_FOUND_TASK, runtimeOf, type RouteDeps } from "./tasks.js";
 
@@ -70,6 +70,22 @@ const StatsSchema = z
       audited: count,
       disagreements: count,
       field_disagreements: z.record(z.string(), count).optional().describe("Structured tasks: per field, how many disagreeing audits differ in it (an audit compares whole objects)."),
+      by_answer: z
+        .array(
+          z.object({
+            answer: z.string().describe("An answer the specialist gave."),
+            audited: count.describe("Audits of it that the teacher answered validly."),
+            disagreements: count,
+            disagreement_upper_bound: z.number().describe("One-sided upper bound of its disagreement rate at the task's confidence level."),
+            teacher_instead: z.string().nullable().describe("What the teacher answered most often instead (null: it always agreed)."),
+            teacher_instead_count: count,
+            status: z
+              .enum(["ok", "near", "exceeded", "unproven", "no_audits"])
+              .describe("As the task's status; `exceeded` is claimed at the confidence level shared among the answers audited, so that one of many answers is not flagged by chance."),
+          }),
+        )
+        .optional()
+        .describe(`Label tasks: the audits by the specialist's answer, worst first (proven past max_error, then by disagreement rate), at most ${MAX_ANSWER_AUDITS}: one answer can go wrong while the whole audit stays within target.`),
       agreement: z.number().nullable().describe("1 − disagreements / audited; null before any audit."),
       disagreement_upper_bound: z.number().describe("One-sided upper bound of the disagreement rate at the task's confidence level (1 before any audit)."),
       max_error: z.number(),
@@ -162,6 +178,8 @@ export function registerTrainingRoutes(app: FastifyInstance, deps: RouteDeps): v
         if (isStructuredTask(rt.task)) {
           const disagreements = await store.requests.auditDisagreements(rt.task.name, window, MAX_FIELD_AUDITS);
           stats.audit = { ...stats.audit, field_disagreements: fieldDisagreements(outputFields(rt.task), disagreements) };
+        } else {
+          stats.audit = { ...stats.audit, by_answer: auditsByAnswer(await store.requests.auditPairs(rt.task.name, window), rt.task) };
         }
         return { ...stats, model_version: rt.modelVersion, examples: rt.cascade.store.size, budget: await taskBudgetUse(store, rt.task) };
       } catch (err) {

@@ -14,6 +14,8 @@ export interface AuditSummary {
   disagreements: number;
   /** Structured tasks: per field, how many disagreeing audits differ in it (an audit compares whole objects). */
   field_disagreements?: Record<string, number>;
+  /** Label tasks: the audits by the specialist's answer, worst first (auditsByAnswer). */
+  by_answer?: AnswerAudit[];
   /** 1 − disagreements / audited; null before any audit. */
   agreement: number | null;
   /** One-sided upper bound of the disagreement rate at the task's confidence level (1 before any audit). */
@@ -48,14 +50,20 @@ export interface TaskStats extends Omit<RequestStats, "daily"> {
   daily: (RequestStats["daily"][number] & { cost_saved: number | null })[];
 }
 
+/**
+ * An audit's status (AuditSummary.status) from its counts: `bound` is the upper bound at the
+ * task's confidence level; "exceeded" needs the lower bound at `exceededLevel` above max_error.
+ */
+function auditStatus(audited: number, disagreements: number, bound: number, maxError: number, exceededLevel: number): AuditSummary["status"] {
+  if (audited === 0) return "no_audits";
+  if (bound < maxError) return "ok";
+  if (clopperPearsonLower(disagreements, audited, exceededLevel) > maxError) return "exceeded";
+  return disagreements / audited >= NEAR_FACTOR * maxError ? "near" : "unproven";
+}
+
 export function auditSummary(audited: number, disagreements: number, auditedNone: number, task: AnyTask): AuditSummary {
   const { max_error, confidence_level } = task.routing;
   const bound = audited === 0 ? 1 : clopperPearsonUpper(disagreements, audited, confidence_level);
-  let status: AuditSummary["status"];
-  if (audited === 0) status = "no_audits";
-  else if (bound < max_error) status = "ok";
-  else if (clopperPearsonLower(disagreements, audited, confidence_level) > max_error) status = "exceeded";
-  else status = disagreements / audited >= NEAR_FACTOR * max_error ? "near" : "unproven";
   return {
     audited,
     disagreements,
@@ -64,8 +72,59 @@ export function auditSummary(audited: number, disagreements: number, auditedNone
     max_error,
     confidence_level,
     none_share: audited === 0 ? null : auditedNone / audited,
-    status,
+    status: auditStatus(audited, disagreements, bound, max_error, confidence_level),
   };
+}
+
+/** The live audits of one answer of a label task (AuditSummary.by_answer). */
+export interface AnswerAudit {
+  answer: string;
+  /** Audits of the specialist giving this answer that the teacher answered validly, and how many it answered otherwise. */
+  audited: number;
+  disagreements: number;
+  /** One-sided upper bound of this answer's disagreement rate at the task's confidence level. */
+  disagreement_upper_bound: number;
+  /** What the teacher answered most often instead, and how often (null, 0: it always agreed). */
+  teacher_instead: string | null;
+  teacher_instead_count: number;
+  /**
+   * As the task's status, but `exceeded` is claimed at confidence_level shared among the answers
+   * audited (each tested at 1 − (1 − confidence_level) / answers), so that among many answers one
+   * is not flagged by chance more often than the task's level allows.
+   */
+  status: AuditSummary["status"];
+}
+
+/** Answers listed in by_answer, at most: the worst first. */
+export const MAX_ANSWER_AUDITS = 50;
+
+/**
+ * The live audits of a label task by the specialist's answer, worst first (proven past max_error,
+ * then by observed disagreement rate, then by audits), at most MAX_ANSWER_AUDITS: one answer can
+ * go wrong while the task's whole audit stays within target.
+ */
+export function auditsByAnswer(pairs: readonly { label: string; teacher_label: string; count: number }[], task: AnyTask): AnswerAudit[] {
+  const { max_error, confidence_level } = task.routing;
+  const byAnswer = new Map<string, { audited: number; disagreements: number; instead: Map<string, number> }>();
+  for (const p of pairs) {
+    let a = byAnswer.get(p.label);
+    if (a === undefined) byAnswer.set(p.label, (a = { audited: 0, disagreements: 0, instead: new Map() }));
+    a.audited += p.count;
+    if (p.teacher_label === p.label) continue;
+    a.disagreements += p.count;
+    a.instead.set(p.teacher_label, (a.instead.get(p.teacher_label) ?? 0) + p.count);
+  }
+  const exceededLevel = 1 - (1 - confidence_level) / Math.max(1, byAnswer.size);
+  const rows = [...byAnswer].map(([answer, a]): AnswerAudit => {
+    let instead: string | null = null;
+    let insteadCount = 0;
+    for (const [label, n] of a.instead) if (n > insteadCount || (n === insteadCount && instead !== null && label < instead)) [instead, insteadCount] = [label, n];
+    const bound = clopperPearsonUpper(a.disagreements, a.audited, confidence_level);
+    return { answer, audited: a.audited, disagreements: a.disagreements, disagreement_upper_bound: bound, teacher_instead: instead, teacher_instead_count: insteadCount, status: auditStatus(a.audited, a.disagreements, bound, max_error, exceededLevel) };
+  });
+  const rank = (r: AnswerAudit) => (r.status === "exceeded" ? 1 : 0);
+  rows.sort((x, y) => rank(y) - rank(x) || y.disagreements / y.audited - x.disagreements / x.audited || y.audited - x.audited || (x.answer < y.answer ? -1 : 1));
+  return rows.slice(0, MAX_ANSWER_AUDITS);
 }
 
 /** Mean teacher cost per teacher call over a window; null before any paid call. */

@@ -4,7 +4,7 @@ import type { CascadeStats, RetrainReport } from "../../../src/cascade/cascade.j
 import type { RouteReason } from "../../../src/cascade/router.js";
 import type { ExampleView } from "../../../src/server/routes/example-page.js";
 import type { ImportReply } from "../../../src/server/routes/examples.js";
-import type { AuditSummary, TaskStats as ServerTaskStats } from "../../../src/server/runtime/task-stats.js";
+import type { AnswerAudit, AuditSummary, TaskStats as ServerTaskStats } from "../../../src/server/runtime/task-stats.js";
 import type { BudgetWindowUse } from "../../../src/server/runtime/teacher-budget.js";
 import type { LoggedRequest } from "../../../src/server/routes/requests.js";
 import type { ApiKeyRecord } from "../../../src/store/api-keys.js";
@@ -17,7 +17,7 @@ import type { StructuredObject } from "../../../src/engine/structured-answer.js"
 import type { DiscoveredTask, ShadowSummary } from "../../../src/server/capture/discovered.js";
 import type { CaptureBlock, CaptureMode } from "../../../src/task/capture.js";
 
-export type { AuditSummary, CascadeStats, ImportReply, RouteReason, OutputSpec, PredictResult, StructuredObject };
+export type { AnswerAudit, AuditSummary, CascadeStats, ImportReply, RouteReason, OutputSpec, PredictResult, StructuredObject };
 /** GET /v1/captured: tasks the gateway found in the calls it forwards to the upstream LLM. */
 export type { CaptureMode, DiscoveredTask, ShadowSummary };
 /** PATCH /v1/captured/:name. */

@@ -1,11 +1,12 @@
 // Traffic over time by source, and what the specialist saved, for a chosen window.
 import { useMemo, useState } from "preact/hooks";
 import type { ApiClient } from "../api/client.js";
-import type { TaskStats, Traffic } from "../api/types.js";
+import type { AnswerAudit, TaskStats, Traffic } from "../api/types.js";
 import { SavedChart } from "../charts/SavedChart.js";
 import { TrafficChart } from "../charts/TrafficChart.js";
 import { useLiveRefresh } from "../components/live.js";
 import { useApi } from "../components/session.js";
+import { SortableTable, type Column } from "../components/SortableTable.js";
 import { AuditBadge, Empty, ErrorBox, isMissingRoute, Loading, Section, Segmented, Stat } from "../components/ui.js";
 import { money, num, pct } from "../lib/format.js";
 import { costSavedSeries, dailyAsTraffic, fitWindow, RANGES, stackTraffic, windowFor, type Range } from "../lib/series.js";
@@ -83,8 +84,26 @@ export function TrafficTab({ name }: { name: string }) {
               <Empty title="Nothing to price yet">The savings are priced from the teacher's mean cost per call; they appear once the teacher has answered paid calls in this window.</Empty>
             )}
           </Section>
+          {s && s.audit.by_answer !== undefined && s.audit.by_answer.length > 0 ? (
+            <Section title="Live audits by answer" id="audits-by-answer-title">
+              <p class="muted small">
+                The audited answers of this window by what the specialist answered, worst first: one answer can go wrong while the whole audit stays within {pct(s.audit.max_error)}. "Exceeded" is claimed only when the evidence
+                holds for that answer among all those audited.
+              </p>
+              <SortableTable caption="Live audits by the specialist's answer" columns={ANSWER_AUDIT_COLUMNS} rows={s.audit.by_answer} rowKey={(r) => r.answer} limit={10} />
+            </Section>
+          ) : null}
         </>
       ) : null}
     </>
   );
 }
+
+const ANSWER_AUDIT_COLUMNS: Column<AnswerAudit>[] = [
+  { key: "answer", label: "Specialist's answer", value: (r) => r.answer },
+  { key: "audited", label: "Audits", value: (r) => r.audited, numeric: true, render: (r) => num(r.audited) },
+  { key: "disagreement", label: "Disagreement", value: (r) => r.disagreements / r.audited, numeric: true, render: (r) => `${pct(r.disagreements / r.audited)} (${num(r.disagreements)})` },
+  { key: "bound", label: "Error ≤", value: (r) => r.disagreement_upper_bound, numeric: true, render: (r) => pct(r.disagreement_upper_bound) },
+  { key: "instead", label: "Teacher said instead", value: (r) => r.teacher_instead, render: (r) => (r.teacher_instead === null ? "—" : `${r.teacher_instead} (${num(r.teacher_instead_count)})`) },
+  { key: "status", label: "Status", value: (r) => r.status, render: (r) => <AuditBadge status={r.status} /> },
+];
