@@ -8,7 +8,6 @@
 import { Cascade, type CascadeAnswer, type HandleOptions, type RetrainOutcome, type RetrainReport } from "../../cascade/cascade.js";
 import { specialistKindOf, type Specialist } from "../../cascade/specialist-kind.js";
 import type { RouteMode } from "../../cascade/router.js";
-import { SURGE_HISTORY, SURGE_WINDOW } from "../../cascade/surge-guard.js";
 import { MemoryExampleStore, type ExampleStore, type StoredExample } from "../../cascade/example-store.js";
 import type { TrainOptions } from "../../engine/train.js";
 import { textHash, type PromotedModel, type Store, type TaskRecord } from "../../store/index.js";
@@ -19,6 +18,7 @@ import { CircuitBreaker, CircuitBreakerTeacher, type CircuitBreakerOptions, type
 import type { Teacher } from "../../teacher/types.js";
 import { endedOnThisHost, newInstanceId } from "../instance-id.js";
 import { learnsFrom, teacherGate, type RequestCaller } from "./teacher-budget.js";
+import { primeSurgeGuardFromLog } from "./surge-priming.js";
 import { trainInWorker } from "./train-worker.js";
 
 export type TeacherFactory = (task: AnyTask) => Teacher;
@@ -27,8 +27,6 @@ export type TeacherFactory = (task: AnyTask) => Teacher;
 export const RETRAIN_LEASE_MS = 60_000;
 /** After finding the lease taken, a due background retrain is not tried again for this long. */
 export const RETRAIN_LEASE_RETRY_MS = 5_000;
-/** Logged requests replayed into the surge guard per turn of the event loop when a runtime loads. */
-const PRIME_SLICE = 100;
 
 /** A retrain was asked for while another gateway instance holds the task's retrain lease. */
 export class RetrainBusyError extends Error {
@@ -226,23 +224,10 @@ export class TaskRuntime {
       // Served at once with the threshold its latest look chose; later versions are compared with
       // it and numbered from it.
       await runtime.#restore(promoted);
-      await runtime.#primeSurgeGuard();
+      // The surge guard compares the first requests with the traffic logged before this load.
+      await primeSurgeGuardFromLog(runtime.cascade, options.store.requests, task.name);
     }
     return runtime;
-  }
-
-  /**
-   * Fills the surge guard with the task's last logged requests (Cascade.primeSurgeGuard), so a
-   * restarted gateway, a new worker or another instance can tell a shift at its first request,
-   * not after 200 of its own. A slice per turn of the event loop: a few thousand predictions of a
-   * structured task take a few hundred milliseconds. The runtime serves only once it is done.
-   */
-  async #primeSurgeGuard(): Promise<void> {
-    const texts = await this.#options.store.requests.recentInputs(this.task.name, SURGE_WINDOW + SURGE_HISTORY);
-    for (let i = 0; i < texts.length; i += PRIME_SLICE) {
-      this.cascade.primeSurgeGuard(texts.slice(i, i + PRIME_SLICE));
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
   }
 
   get modelVersion(): number {
