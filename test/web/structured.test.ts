@@ -3,7 +3,9 @@
 // the correction form gives back the object the gateway takes as `output`.
 import { describe, expect, it } from "vitest";
 import { ApiClient } from "../../web/src/api/client.js";
-import { answerFields, answerSummary, highlightSegments, NONE_LABEL, noneField, outputFormFrom, outputFromForm, parseAnswer, spansOf, valueText } from "../../web/src/lib/structured.js";
+import { answerFields, answerSummary, highlightSegments, NONE_LABEL, noneField, outputFormFrom, outputFromForm, parseAnswer, spansOf, surgeGroupText, valueText } from "../../web/src/lib/structured.js";
+import { specialistKindOf } from "../../src/cascade/specialist-kind.js";
+import { canonicalAnswer } from "../../src/engine/structured-answer.js";
 import { outputFields, parseStructuredTask } from "../../src/task/structured.js";
 import type { OutputSpec } from "../../src/task/output-fields.js";
 import { OutputSchema } from "../../src/task/output-schema.js";
@@ -76,6 +78,20 @@ describe("answers as shown", () => {
     expect(answerSummary(fields, { intent: "send_money", amount: "40", currency: null, recipient: "Anna", urgent: false })).toBe("intent: send_money · amount: 40 · currency: — · recipient: Anna · urgent: no");
     // "None of these" reads as such in a choice field that offers it, and is only text elsewhere.
     expect(answerSummary(fields, { intent: NONE_LABEL, amount: null, currency: null, recipient: NONE_LABEL, urgent: false })).toBe("intent: none of these · amount: — · currency: — · recipient: none_of_these · urgent: no");
+  });
+});
+
+describe("surgeGroupText", () => {
+  it("names a structured task's surging group by its choice fields, as the gateway groups answers", () => {
+    const task = parseStructuredTask({ name: "t", instructions: "x", output: BLOCKS[0] });
+    const group = specialistKindOf(task).group(canonicalAnswer(outputFields(task), { intent: "send_money", amount: "40", currency: NONE_LABEL, recipient: "Anna", urgent: true }));
+    expect(surgeGroupText(answerFields(BLOCKS[0]), group)).toBe("intent: send_money · currency: none of these");
+  });
+
+  it("leaves a label task's group, and one it cannot read, as they are", () => {
+    expect(surgeGroupText(null, "card_arrival")).toBe("card_arrival");
+    expect(surgeGroupText(answerFields(BLOCKS[0]), '["send_money"]')).toBe('["send_money"]');
+    expect(surgeGroupText(answerFields(BLOCKS[0]), "not json")).toBe("not json");
   });
 });
 

@@ -56,6 +56,24 @@ export function valueText(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/**
+ * A group the surge guard counts answers in, as text. A label task's group is its label; a
+ * structured task's is the JSON list of its choice fields' values, in field order (the cascade's
+ * SpecialistKind.group), shown as "intent: send_money". Anything else is shown as it is.
+ */
+export function surgeGroupText(fields: readonly AnswerField[] | null, group: string): string {
+  if (fields === null) return group;
+  const choices = fields.filter((f) => f.kind === "choice");
+  let values: unknown;
+  try {
+    values = JSON.parse(group);
+  } catch {
+    return group;
+  }
+  if (!Array.isArray(values) || values.length !== choices.length) return group;
+  return choices.map((f, i) => `${f.name}: ${fieldValueText(f, values[i])}`).join(" · ");
+}
+
 /** "intent: send_money · amount: 40 · …": the whole answer on one line (a table cell's title, a search). */
 export function answerSummary(fields: readonly Pick<AnswerField, "name" | "offersNone">[], object: StructuredObject): string {
   return fields.map((f) => `${f.name}: ${fieldValueText(f, object[f.name])}`).join(" · ");

@@ -3,6 +3,7 @@
 import { useApi } from "../components/session.js";
 import { ErrorBox, Loading } from "../components/ui.js";
 import { TAB_TITLES, TASK_TABS, taskHref, type TaskTab } from "../lib/router.js";
+import { answerFields, surgeGroupText } from "../lib/structured.js";
 import { DataTab } from "./DataTab.js";
 import { ExamplesTab } from "./ExamplesTab.js";
 import { ExplainTab } from "./ExplainTab.js";
@@ -45,7 +46,7 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
       </div>
       {task.data?.cascade && task.data.cascade.surging.length > 0 ? (
         <p class="notice" role="status">
-          Traffic shift: requests read as {task.data.cascade.surging.join(", ")} far outnumber their share of the earlier traffic, so the teacher answers every request until the
+          Traffic shift: requests read as {task.data.cascade.surging.map((g) => surgeGroupText(answerFields(def?.output, def?.capture), g)).join(", ")} far outnumber their share of the earlier traffic, so the teacher answers every request until the
           traffic settles or a retrain learns it ({task.data.cascade.surge_diversions.toLocaleString("en")} diverted since the gateway started).
         </p>
       ) : null}
