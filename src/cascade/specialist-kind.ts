@@ -11,7 +11,7 @@ import type { StructuredSpecialist } from "../engine/structured-specialist.js";
 import { trainStructuredSpecialist, type StructuredTrainOptions } from "../engine/structured-train.js";
 import { trainClassifier, TrainingError, type TrainOptions } from "../engine/train.js";
 import { answerLabels, labelNames, noneLabel, type Task } from "../task/definition.js";
-import { noneAnswerTest } from "../task/output-fields.js";
+import { answerGroup, noneAnswerTest } from "../task/output-fields.js";
 import { isStructuredTask, outputFields, type AnyTask } from "../task/structured.js";
 import type { LabelledText } from "./holdout-scores.js";
 
@@ -109,7 +109,6 @@ export function classifierKind(task: Pick<Task, "labels" | "out_of_scope_label">
 /** A structured task: answers are canonical objects, the specialist one model per field kind. */
 export function structuredKind(fields: readonly OutputField[], options: Partial<Omit<StructuredTrainOptions, "classifier">> = {}): SpecialistKind<StructuredSpecialist> {
   const isNone = noneAnswerTest(fields);
-  const choices = learnableFields(fields).filter((f) => f.kind === "choice");
   return {
     ...structuredTrainer(fields, options),
     isAnswer(answer) {
@@ -122,12 +121,7 @@ export function structuredKind(fields: readonly OutputField[], options: Partial<
     inScope: isNone === undefined ? () => true : (answer) => !isNone(answer),
     ...(isNone === undefined ? {} : { isNone }),
     knows: (model) => (answer) => model.knows(answer),
-    group(answer) {
-      // Its values copied from the text make nearly every object its own: its choices make the
-      // group (flags rarely say what a request is about, and each would double the groups).
-      const object = parseCanonical(answer);
-      return JSON.stringify(choices.map((f) => object[f.name] ?? null));
-    },
+    group: (answer) => answerGroup(fields, parseCanonical(answer)),
   };
 }
 

@@ -121,6 +121,28 @@ export function noneAnswerTest(fields: readonly OutputField[]): ((answer: string
 }
 
 /**
+ * The group an object counts in for the surge guard (SpecialistKind.group): the JSON list of its
+ * choice fields' values, in field order. Its values copied from the text make nearly every object
+ * its own, and flags rarely say what a request is about (each would double the groups).
+ */
+export function answerGroup(fields: readonly OutputField[], object: StructuredObject): string {
+  return JSON.stringify(fields.filter((f) => f.kind === "choice").map((f) => object[f.name] ?? null));
+}
+
+/** The choice fields of an answerGroup and their values, or null when `group` is not one of these fields' groups. */
+export function groupValues<F extends OutputField>(fields: readonly F[], group: string): { field: F; value: unknown }[] | null {
+  const choices = fields.filter((f) => f.kind === "choice");
+  let values: unknown;
+  try {
+    values = JSON.parse(group);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(values) || values.length !== choices.length) return null;
+  return choices.map((field, i) => ({ field, value: values[i] as unknown }));
+}
+
+/**
  * The JSON schema the teacher is held to, under OpenAI's strict mode: every property required,
  * no other properties, and an optional value written as a type union with null (and null in its
  * enum, or the enum would refuse it). A choice field offering none has NONE_LABEL in its enum.

@@ -4,7 +4,7 @@
 // The fields are compiled by the gateway's own code (src/task/output-fields.ts: no zod, no Node).
 import type { OutputSpec, StructuredObject } from "../api/types.js";
 import { NONE_LABEL } from "../../../src/task/none.js";
-import { choiceAnswers, compileOutput, isNoneValue, noneFields, offeringNone, type TaskOutputField } from "../../../src/task/output-fields.js";
+import { choiceAnswers, compileOutput, groupValues, isNoneValue, noneFields, offeringNone, type TaskOutputField } from "../../../src/task/output-fields.js";
 
 export { NONE_LABEL, choiceAnswers, isNoneValue, noneFields };
 
@@ -58,20 +58,12 @@ export function valueText(value: unknown): string {
 
 /**
  * A group the surge guard counts answers in, as text. A label task's group is its label; a
- * structured task's is the JSON list of its choice fields' values, in field order (the cascade's
- * SpecialistKind.group), shown as "intent: send_money". Anything else is shown as it is.
+ * structured task's (answerGroup) is shown by its choice fields, "intent: send_money". Anything
+ * else is shown as it is.
  */
 export function surgeGroupText(fields: readonly AnswerField[] | null, group: string): string {
-  if (fields === null) return group;
-  const choices = fields.filter((f) => f.kind === "choice");
-  let values: unknown;
-  try {
-    values = JSON.parse(group);
-  } catch {
-    return group;
-  }
-  if (!Array.isArray(values) || values.length !== choices.length) return group;
-  return choices.map((f, i) => `${f.name}: ${fieldValueText(f, values[i])}`).join(" · ");
+  const values = fields === null ? null : groupValues(fields, group);
+  return values === null ? group : values.map(({ field, value }) => `${field.name}: ${fieldValueText(field, value)}`).join(" · ");
 }
 
 /** "intent: send_money · amount: 40 · …": the whole answer on one line (a table cell's title, a search). */

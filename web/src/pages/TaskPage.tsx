@@ -46,7 +46,7 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
       </div>
       {task.data?.cascade && task.data.cascade.surging.length > 0 ? (
         <p class="notice" role="status">
-          Traffic shift: requests read as {task.data.cascade.surging.map((g) => surgeGroupText(answerFields(def?.output, def?.capture), g)).join(", ")} far outnumber their share of the earlier traffic, so the teacher answers every request until the
+          Traffic shift: requests read as {surgingText(task.data.cascade.surging, answerFields(def?.output, def?.capture))} far outnumber their share of the earlier traffic, so the teacher answers every request until the
           traffic settles or a retrain learns it ({task.data.cascade.surge_diversions.toLocaleString("en")} diverted since the gateway started).
         </p>
       ) : null}
@@ -74,4 +74,9 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
       ) : null}
     </div>
   );
+}
+
+/** The surging groups as text, the task's fields compiled once for all of them. */
+function surgingText(groups: readonly string[], fields: ReturnType<typeof answerFields>): string {
+  return groups.map((g) => surgeGroupText(fields, g)).join(", ");
 }
