@@ -23,13 +23,16 @@
 // Shift. The threshold is proven on a holdout drawn from the traffic so far; traffic that departs
 // from it (an intent arriving in a burst) is met by the shift guard (a label the live version
 // lacks) and the surge guard (surge-guard.ts: a mix of predicted answers unlike the earlier
-// traffic's), both of which only send more requests to the teacher.
+// traffic's), both of which only send more requests to the teacher. The answer holds
+// (answer-holds.ts) catch what neither sees: the audits of one answer proving it wrong, which sends
+// that answer's requests to the teacher until a new version.
 import type { TextClassifier } from "../engine/classifier.js";
 import { TrainingError, type TrainOptions } from "../engine/train.js";
 import type { Task } from "../task/definition.js";
 import type { FewShotExample, Teacher, TeacherAnswer } from "../teacher/types.js";
 import { isHoldoutText, MemoryExampleStore, type ExampleCause, type ExampleStore, type StoredExample } from "./example-store.js";
 import { fitScopeCut, scoreHoldout, worseBeyondChance, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
+import { AnswerHolds } from "./answer-holds.js";
 import { LiveAudit } from "./live-audit.js";
 import { answeringHoldoutShare, DEFAULT_RETRAIN_GROWTH, retrainInterval, SHIFT_GUARD_REQUESTS, SHIFT_RETRAIN_EXAMPLES, tightenedTarget, YOUNG_LABEL_EXAMPLES } from "./policy.js";
 import { Router, type RouteDecision, type RouteMode } from "./router.js";
@@ -165,6 +168,10 @@ export interface CascadeStats {
   surge_diversions: number;
   /** The answer groups surging in the recent traffic now (while any is, the threshold lets nothing through). */
   surging: string[];
+  /** Requests the threshold let through that went to the teacher because the live audits proved their answer group wrong (answer-holds.ts). */
+  held_diversions: number;
+  /** The answer groups the live version's audits proved wrong: the teacher answers their requests until a new version. */
+  held: string[];
   examples: number;
   holdout_examples: number;
   human_labels: number;
@@ -206,7 +213,7 @@ interface YoungLabel {
   due: number;
 }
 
-type Counters = Omit<CascadeStats, "examples" | "holdout_examples" | "version" | "threshold" | "threshold_reason" | "coverage" | "surging">;
+type Counters = Omit<CascadeStats, "examples" | "holdout_examples" | "version" | "threshold" | "threshold_reason" | "coverage" | "surging" | "held">;
 
 /** What training a prepared retrain gave: a candidate model, or the error it threw. */
 export type RetrainOutcome<S extends Specialist = TextClassifier> = { candidate: S } | { error: unknown };
@@ -241,6 +248,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
   /** Shift guard: while requests < this, the specialist does not answer (0: no guard). */
   #shiftGuardUntil = 0;
   readonly #surge = new SurgeGuard();
+  readonly #holds: AnswerHolds;
   /** Looks at the live version's evidence so far: each spends its share of the error budget (see lookLevel). */
   #looks = 0;
   /** The scores of the live version's last look (null: none yet), and the level it was tested at. */
@@ -266,6 +274,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     shadow_disagreements: 0,
     tightenings: 0,
     surge_diversions: 0,
+    held_diversions: 0,
     human_labels: 0,
     versions: 0,
     rejected_versions: 0,
@@ -287,6 +296,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     this.#growth = options.retrainGrowth ?? DEFAULT_RETRAIN_GROWTH;
     this.#gridRatio = options.gridRatio;
     this.#onRetrain = options.onRetrain;
+    this.#holds = new AnswerHolds(this.kind.groups, this.task.routing.max_error, this.task.routing.confidence_level);
     this.router = new Router({ routing: this.task.routing, ...(this.kind.isNone === undefined ? {} : { isNone: this.kind.isNone }), seed: this.task.training.seed });
     for (const e of this.store.values()) if (e.holdout) this.#holdoutCount++;
   }
@@ -319,7 +329,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     if (this.#shiftGuardUntil !== 0 && this.#c.requests >= this.#shiftGuardUntil) this.#endShiftGuard();
     const routed = mode === "auto" ? this.router.route(text) : this.router.force(text, mode);
     if (routed === null) throw new NoSpecialistError(`task "${this.task.name}" has no specialist yet: it trains once ${this.task.training.min_examples} examples are stored`);
-    const route = mode === "auto" ? this.#guardSurge(routed) : routed;
+    const route = mode === "auto" ? this.#guard(routed) : routed;
     const teacherAnswers = shadow || route.decision === "teacher";
     // Refused before anything is counted: the request is not handled.
     const settleAnswer = teacherAnswers && gate !== undefined ? await gate("answer") : undefined;
@@ -369,12 +379,14 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
 
   /**
    * Counts an auto-routed request's predicted answer group in the surge guard's window (in scope,
-   * whatever the threshold made of it), and sends it to the teacher while any group is surging.
+   * whatever the threshold made of it), and sends it to the teacher when its answer is on hold or
+   * while any group is surging.
    */
-  #guardSurge(route: RouteDecision): RouteDecision {
+  #guard(route: RouteDecision): RouteDecision {
     if (!this.#countInSurgeGuard(route)) return route;
-    const guarded = this.surgeChecked(route);
-    if (guarded !== route) this.#c.surge_diversions++;
+    const guarded = this.guarded(route);
+    if (guarded.reason === "held") this.#c.held_diversions++;
+    else if (guarded.reason === "surge") this.#c.surge_diversions++;
     return guarded;
   }
 
@@ -395,9 +407,26 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     for (const text of texts) this.#countInSurgeGuard(this.router.decide(text));
   }
 
-  /** A decision as the surge guard leaves it now: while any group surges, the teacher answers what the threshold lets through (also what `/explain` shows). */
-  surgeChecked<R extends RouteDecision>(route: R): R {
-    return route.decision === "specialist" && this.#surge.active ? { ...route, decision: "teacher", reason: "surge", audit: false } : route;
+  /**
+   * Counts earlier audits of the live version (the request log's, after a restart or in a new
+   * worker) in its answer holds, as live audits are counted: `label` the specialist's answer,
+   * `teacher_label` the teacher's. The whole audit is not replayed: a restored version's starts
+   * over (see restore).
+   */
+  primeAnswerHolds(pairs: Iterable<{ label: string; teacher_label: string; count: number }>): void {
+    for (const p of pairs) if (this.kind.isAnswer(p.label)) this.#holds.record(this.kind.group(p.label), p.count, p.label === p.teacher_label ? 0 : p.count);
+  }
+
+  /**
+   * A decision as the answer holds and the surge guard leave it now (also what `/explain` shows):
+   * the teacher answers what the threshold lets through when its answer group is on hold, or while
+   * any group surges.
+   */
+  guarded<R extends RouteDecision>(route: R): R {
+    if (route.decision !== "specialist") return route;
+    // The group only when something is held: a structured answer's is a parse away.
+    if (this.#holds.held.size > 0 && this.#holds.isHeld(this.kind.group(route.prediction!))) return { ...route, decision: "teacher", reason: "held", audit: false };
+    return this.#surge.active ? { ...route, decision: "teacher", reason: "surge", audit: false } : route;
   }
 
   /** A shadow request (HandleOptions.shadow): the teacher answers, the specialist's would-be answer is compared. */
@@ -436,7 +465,10 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     if (!agreed) this.#c.disagreements++;
     if (learn) this.#addTeacherExample(text, teacherLabel, true, cause);
     // A version promoted while the teacher was answering is not the one audited.
-    if (version === this.#version) this.#recordAudit(agreed);
+    if (version === this.#version) {
+      this.#holds.record(this.kind.group(label), 1, agreed ? 0 : 1);
+      this.#recordAudit(agreed);
+    }
     return agreed;
   }
 
@@ -601,6 +633,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
       this.#version++;
       this.#c.versions++;
       this.audit.reset();
+      this.#holds.reset();
       this.#learnedLabels(candidate);
       this.#applyThreshold();
     } else {
@@ -659,6 +692,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     this.#looks = looks;
     this.#version = version;
     this.audit.reset();
+    this.#holds.reset();
     this.#learnedLabels(model);
     this.#tightenLevel = 0;
     this.#trainedOnce = true;
@@ -671,6 +705,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     return {
       ...c,
       surging: [...this.#surge.surging],
+      held: [...this.#holds.held],
       examples: this.store.size,
       holdout_examples: this.#holdoutCount,
       version: this.#version,

@@ -7,8 +7,8 @@ import type { RoutingTarget } from "../task/definition.js";
 import type { Specialist } from "./specialist-kind.js";
 import { isCovered } from "./threshold.js";
 
-/** `surge`: confident, but some answer group is surging in the traffic, so the specialist answers nothing (the cascade's surge guard, surge-guard.ts). */
-export type RouteReason = "no_specialist" | "no_threshold" | "below_threshold" | "out_of_scope" | "out_of_scope_label" | "confident" | "surge" | "forced";
+/** `surge`: confident, but some answer group is surging in the traffic, so the specialist answers nothing (the cascade's surge guard, surge-guard.ts). `held`: confident, but the live audits proved this answer group wrong (answer-holds.ts). */
+export type RouteReason = "no_specialist" | "no_threshold" | "below_threshold" | "out_of_scope" | "out_of_scope_label" | "confident" | "surge" | "held" | "forced";
 
 /** `auto` lets the threshold decide; `specialist` and `teacher` are a caller's explicit choice. */
 export type RouteMode = "auto" | "specialist" | "teacher";

@@ -11,7 +11,7 @@ import type { StructuredSpecialist } from "../engine/structured-specialist.js";
 import { trainStructuredSpecialist, type StructuredTrainOptions } from "../engine/structured-train.js";
 import { trainClassifier, TrainingError, type TrainOptions } from "../engine/train.js";
 import { answerLabels, labelNames, noneLabel, type Task } from "../task/definition.js";
-import { answerGroup, noneAnswerTest } from "../task/output-fields.js";
+import { answerGroup, answerGroupCount, noneAnswerTest } from "../task/output-fields.js";
 import { isStructuredTask, outputFields, type AnyTask } from "../task/structured.js";
 import type { LabelledText } from "./holdout-scores.js";
 
@@ -54,6 +54,8 @@ export interface SpecialistKind<S extends Specialist> extends SpecialistTrainer<
   knows(model: S): (answer: string) => boolean;
   /** The group of answers the surge guard counts an answer in: a label; a structured object's choices. */
   group(answer: string): string;
+  /** How many groups the specialist's answers can fall in (at least 1): what answer holds share the confidence level among. */
+  readonly groups: number;
 }
 
 export const classifierTrainer: SpecialistTrainer<TextClassifier> = {
@@ -103,6 +105,7 @@ export function classifierKind(task: Pick<Task, "labels" | "out_of_scope_label">
       return (answer) => known.has(answer);
     },
     group: (answer) => answer,
+    groups: Math.max(1, labels.size),
   };
 }
 
@@ -122,6 +125,7 @@ export function structuredKind(fields: readonly OutputField[], options: Partial<
     ...(isNone === undefined ? {} : { isNone }),
     knows: (model) => (answer) => model.knows(answer),
     group: (answer) => answerGroup(fields, parseCanonical(answer)),
+    groups: answerGroupCount(fields),
   };
 }
 

@@ -44,6 +44,8 @@ export interface PromotedModel {
   threshold: number | null;
   /** Threshold choices it has had, on every instance and across restarts. */
   looks: number;
+  /** Epoch milliseconds: it served no request before this. */
+  created_at: number;
 }
 
 export class ModelRepository {
@@ -169,12 +171,12 @@ export class ModelRepository {
   async promoted(task: string): Promise<PromotedModel | null> {
     const row = await this.ctx.db
       .selectFrom("model_versions")
-      .select(["version", "artifact", "metrics", "threshold", "looks"])
+      .select(["version", "artifact", "metrics", "threshold", "looks", "created_at"])
       .where("task", "=", task)
       .where("status", "=", "promoted")
       .executeTakeFirst();
     if (row === undefined) return null;
-    return { version: row.version, artifact: row.artifact, metrics: parseMetrics(row.metrics), threshold: row.threshold, looks: toNumber(row.looks) };
+    return { version: row.version, artifact: row.artifact, metrics: parseMetrics(row.metrics), threshold: row.threshold, looks: toNumber(row.looks), created_at: toNumber(row.created_at) };
   }
 
   /** One version with its artifact, or null. */

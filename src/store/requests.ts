@@ -596,12 +596,14 @@ export class RequestLog {
   }
 
   /**
-   * The audits over [since, until) whose teacher answered validly, counted by the specialist's
-   * answer and the teacher's (equal: they agreed): which answers the live audits find wrong, and
-   * what the teacher says instead.
+   * The audits over [since, until) whose teacher answered validly, of one model version when
+   * given, counted by the specialist's answer and the teacher's (equal: they agreed): which answers
+   * the live audits find wrong, and what the teacher says instead.
    */
-  async auditPairs(task: string, window: { since?: number; until?: number }): Promise<{ label: string; teacher_label: string; count: number }[]> {
-    const rows = await this.#window(task, window.since ?? 0, window.until ?? null)
+  async auditPairs(task: string, window: { since?: number; until?: number; version?: number }): Promise<{ label: string; teacher_label: string; count: number }[]> {
+    let query = this.#window(task, window.since ?? 0, window.until ?? null);
+    if (window.version !== undefined) query = query.where("model_version", "=", window.version);
+    const rows = await query
       .where("audited", "=", 1)
       .where("label", "is not", null)
       .where("teacher_label", "is not", null)

@@ -129,6 +129,17 @@ export function answerGroup(fields: readonly OutputField[], object: StructuredOb
   return JSON.stringify(fields.filter((f) => f.kind === "choice").map((f) => object[f.name] ?? null));
 }
 
+/**
+ * How many answerGroups the specialist can give: the product of the choice fields' value counts
+ * (null counts as a value of a nullable field; "none of these" does not, the specialist never
+ * answers it), at least 1.
+ */
+export function answerGroupCount(fields: readonly OutputField[]): number {
+  let count = 1;
+  for (const f of fields) if (f.kind === "choice") count *= Math.max(1, (f.values ?? []).filter((v) => v !== NONE_LABEL).length + (f.nullable === true ? 1 : 0));
+  return count;
+}
+
 /** The choice fields of an answerGroup and their values, or null when `group` is not one of these fields' groups. */
 export function groupValues<F extends OutputField>(fields: readonly F[], group: string): { field: F; value: unknown }[] | null {
   const choices = fields.filter((f) => f.kind === "choice");

@@ -114,7 +114,7 @@ describe("the cascade's surge guard", () => {
     expect(cascade.stats().surging).toEqual([LABELS[0]]);
     // What /explain shows: the threshold's decision, as the guard leaves it now (no request counted).
     const confident = burst.map((t) => cascade.router.decide(t.text)).find((d) => d.decision === "specialist")!;
-    expect(cascade.surgeChecked(confident)).toMatchObject({ decision: "teacher", reason: "surge", prediction: confident.prediction });
+    expect(cascade.guarded(confident)).toMatchObject({ decision: "teacher", reason: "surge", prediction: confident.prediction });
     expect(cascade.stats().surge_diversions).toBe(diverted.length);
 
     const afterAnswers = [];

@@ -629,7 +629,7 @@ export function storeSuite(target: StoreTarget): void {
           base("a4", { created_at: T0 + 3, label: "billing", audited: true, teacher_label: null }),
           base("a5", { created_at: T0 + 4, label: "shipping", audited: false, teacher_label: "billing" }),
           base("a6", { created_at: T0 + 5, task: "elsewhere", label: "billing", audited: true, teacher_label: "billing" }),
-          base("a7", { created_at: T0 + 6, label: "shipping", audited: true, teacher_label: "shipping" }),
+          base("a7", { created_at: T0 + 6, label: "shipping", audited: true, teacher_label: "shipping", model_version: 2 }),
         ]);
         const sorted = (rows: { label: string; teacher_label: string; count: number }[]) => [...rows].sort((x, y) => (x.label + x.teacher_label < y.label + y.teacher_label ? -1 : 1));
         expect(sorted(await store.requests.auditPairs("support", {}))).toEqual([
@@ -638,6 +638,9 @@ export function storeSuite(target: StoreTarget): void {
           { label: "shipping", teacher_label: "shipping", count: 1 },
         ]);
         expect(await store.requests.auditPairs("support", { since: T0 + 2, until: T0 + 6 })).toEqual([{ label: "billing", teacher_label: "shipping", count: 1 }]);
+        // One model version's (what a restored version's answer holds start from).
+        expect(await store.requests.auditPairs("support", { version: 2 })).toEqual([{ label: "shipping", teacher_label: "shipping", count: 1 }]);
+        expect(await store.requests.auditPairs("support", { since: T0, version: 3 })).toEqual([]);
       });
 
       it("refuses a duplicate id, and a row without input or hash", async () => {

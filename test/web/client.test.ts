@@ -61,6 +61,7 @@ describe("routeSummary", () => {
     expect(routeSummary({ ...base, unknown_share: 0.45, route: { decision: "teacher", reason: "out_of_scope" } }).why).toMatch(/0\.450 is above its cut 0\.400/);
     expect(routeSummary({ ...base, threshold: null, route: { decision: "teacher", reason: "no_threshold" } }).decision).toBe("Sent to the teacher");
     expect(routeSummary({ ...base, route: { decision: "teacher", reason: "no_specialist" } }).why).toMatch(/no trained specialist/);
+    expect(routeSummary({ ...base, route: { decision: "teacher", reason: "held" } }).why).toMatch(/at or above the threshold 0\.810, but this version's live audits proved its answers "card_arrival" wrong/);
   });
 
   it("names the fields a structured answer says none of these for, when that sent it to the teacher", () => {
@@ -69,5 +70,12 @@ describe("routeSummary", () => {
     const e = { ...base, label: JSON.stringify(output), output, route: { decision: "teacher" as const, reason: "out_of_scope_label" as const } };
     expect(routeSummary(e, fields).why).toBe('The specialist\'s answer says "none of these" for intent, which only the teacher gives.');
     expect(routeSummary({ ...base, route: { decision: "teacher", reason: "out_of_scope_label" } }).why).toMatch(/best label "card_arrival" is the task's out-of-scope label/);
+  });
+
+  it("names a structured answer on hold by its choices", () => {
+    const fields = answerFields({ properties: { intent: { enum: ["pay", "refund"] }, amount: { extract: true } } })!;
+    const output = { intent: "refund", amount: "40" };
+    const e = { ...base, label: JSON.stringify(output), output, route: { decision: "teacher" as const, reason: "held" as const } };
+    expect(routeSummary(e, fields).why).toMatch(/proved its answers "intent: refund" wrong/);
   });
 });

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 // The task page's header: while the surge guard holds the specialist back, the page says which
-// answers surge and that the teacher answers everything meanwhile; otherwise it says nothing.
+// answers surge and that the teacher answers everything meanwhile; while answers are on hold, which
+// ones; otherwise it says nothing.
 import { cleanup, render, screen } from "@testing-library/preact";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CascadeStats } from "../../src/cascade/cascade.js";
@@ -24,7 +25,7 @@ function detail(cascade: Partial<CascadeStats>): TaskDetail {
     updated_at: 0,
     none_label: "none_of_these",
     model_version: 3,
-    cascade: { surging: [], surge_diversions: 0, version: 3, ...cascade } as CascadeStats,
+    cascade: { surging: [], surge_diversions: 0, held: [], held_diversions: 0, version: 3, ...cascade } as CascadeStats,
   } as TaskDetail;
 }
 
@@ -49,9 +50,18 @@ describe("TaskPage", () => {
     expect(notice.textContent).toContain("(1,234 diverted since the gateway started)");
   });
 
-  it("says nothing while nothing surges", async () => {
-    renderPage(detail({ surging: [], surge_diversions: 17 }));
+  it("says which answers the audits put on hold and how many requests went to the teacher for it", async () => {
+    renderPage(detail({ held: ["sports", "weather"], held_diversions: 56 }));
+    const notice = await screen.findByText(/^Answers on hold:/);
+    expect(notice.textContent).toContain("proved sports, weather wrong more often");
+    expect(notice.textContent).toContain("(56 diverted since the gateway started)");
+    expect(screen.queryByText(/^Traffic shift:/)).toBeNull();
+  });
+
+  it("says nothing while nothing surges or is on hold", async () => {
+    renderPage(detail({ surging: [], surge_diversions: 17, held: [], held_diversions: 4 }));
     await screen.findByText("v3");
     expect(screen.queryByText(/^Traffic shift:/)).toBeNull();
+    expect(screen.queryByText(/^Answers on hold:/)).toBeNull();
   });
 });

@@ -150,7 +150,7 @@ export const ExplanationSchema = z
     threshold: z.number().nullable(),
     route: z.object({
       decision: z.enum(["specialist", "teacher"]),
-      reason: z.enum(["no_specialist", "no_threshold", "below_threshold", "out_of_scope", "out_of_scope_label", "confident", "surge"]),
+      reason: z.enum(["no_specialist", "no_threshold", "below_threshold", "out_of_scope", "out_of_scope_label", "confident", "surge", "held"]),
     }),
     output: StructuredObjectSchema.optional().describe("Structured tasks with a specialist: its object for the text (`label` is its canonical JSON)."),
     fields: FieldPredictionsSchema.optional().describe("Structured tasks with a specialist: its fields' probabilities and spans."),

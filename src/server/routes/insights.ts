@@ -198,7 +198,7 @@ function explain(rt: TaskRuntime, input: string) {
   // The text is scored once: the decision and the top labels come from the same assessment.
   const a = specialist === null ? null : assess(specialist, input, router.settings);
   // As a request now would be: the surge guard may send what the threshold lets through to the teacher.
-  const decision = rt.cascade.surgeChecked(router.decideFrom(a));
+  const decision = rt.cascade.guarded(router.decideFrom(a));
   // A structured specialist's object and its fields (the prediction assess just made, kept by it).
   const structured = specialist instanceof StructuredSpecialist ? specialist.predict(input) : null;
   return {

@@ -379,14 +379,18 @@ export class TaskRuntime {
    */
   async #restore(promoted: PromotedModel): Promise<boolean> {
     const model = this.cascade.kind.decode(promoted.artifact);
+    const store = this.#options.store;
+    // Its audits so far (other instances', this one's before a restart) decide which of its answers are on hold.
+    const audits = await store.requests.auditPairs(this.task.name, { since: promoted.created_at, version: promoted.version });
+    if (this.#retrain !== null || this.#closed) return false;
     if (promoted.looks > 0) this.cascade.restore(model, promoted.version, promoted.looks, promoted.threshold);
     else {
-      const store = this.#options.store;
       const looks = await store.models.addLooks(this.task.name, promoted.version, 1, promoted.threshold);
       if (this.#retrain !== null || this.#closed) return false;
       this.cascade.restore(model, promoted.version, looks);
       await store.models.setThreshold(this.task.name, promoted.version, this.cascade.thresholdChoice?.threshold ?? null);
     }
+    this.cascade.primeAnswerHolds(audits);
     this.#modelVersion = promoted.version;
     return true;
   }

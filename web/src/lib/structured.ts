@@ -4,7 +4,7 @@
 // The fields are compiled by the gateway's own code (src/task/output-fields.ts: no zod, no Node).
 import type { OutputSpec, StructuredObject } from "../api/types.js";
 import { NONE_LABEL } from "../../../src/task/none.js";
-import { choiceAnswers, compileOutput, groupValues, isNoneValue, noneFields, offeringNone, type TaskOutputField } from "../../../src/task/output-fields.js";
+import { answerGroup, choiceAnswers, compileOutput, groupValues, isNoneValue, noneFields, offeringNone, type TaskOutputField } from "../../../src/task/output-fields.js";
 
 export { NONE_LABEL, choiceAnswers, isNoneValue, noneFields };
 
@@ -64,6 +64,11 @@ export function valueText(value: unknown): string {
 export function surgeGroupText(fields: readonly AnswerField[] | null, group: string): string {
   const values = fields === null ? null : groupValues(fields, group);
   return values === null ? group : values.map(({ field, value }) => `${field.name}: ${fieldValueText(field, value)}`).join(" · ");
+}
+
+/** The answer group of a structured answer as text (surgeGroupText of its answerGroup): "intent: send_money". */
+export function answerGroupText(fields: readonly AnswerField[], object: StructuredObject): string {
+  return surgeGroupText(fields, answerGroup(fields, object));
 }
 
 /** "intent: send_money · amount: 40 · …": the whole answer on one line (a table cell's title, a search). */

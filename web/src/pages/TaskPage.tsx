@@ -46,8 +46,14 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
       </div>
       {task.data?.cascade && task.data.cascade.surging.length > 0 ? (
         <p class="notice" role="status">
-          Traffic shift: requests read as {surgingText(task.data.cascade.surging, answerFields(def?.output, def?.capture))} far outnumber their share of the earlier traffic, so the teacher answers every request until the
+          Traffic shift: requests read as {groupsText(task.data.cascade.surging, answerFields(def?.output, def?.capture))} far outnumber their share of the earlier traffic, so the teacher answers every request until the
           traffic settles or a retrain learns it ({task.data.cascade.surge_diversions.toLocaleString("en")} diverted since the gateway started).
+        </p>
+      ) : null}
+      {task.data?.cascade && task.data.cascade.held.length > 0 ? (
+        <p class="notice" role="status">
+          Answers on hold: the live audits proved {groupsText(task.data.cascade.held, answerFields(def?.output, def?.capture))} wrong more often than the task's max error allows, so the teacher answers the requests the specialist
+          reads as them until a new version is promoted ({task.data.cascade.held_diversions.toLocaleString("en")} diverted since the gateway started).
         </p>
       ) : null}
       <nav class="tabs" aria-label="Task sections">
@@ -76,7 +82,7 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
   );
 }
 
-/** The surging groups as text, the task's fields compiled once for all of them. */
-function surgingText(groups: readonly string[], fields: ReturnType<typeof answerFields>): string {
+/** Answer groups (surging, on hold) as text, the task's fields compiled once for all of them. */
+function groupsText(groups: readonly string[], fields: ReturnType<typeof answerFields>): string {
   return groups.map((g) => surgeGroupText(fields, g)).join(", ");
 }
