@@ -31,7 +31,7 @@ import { TrainingError, type TrainOptions } from "../engine/train.js";
 import type { Task } from "../task/definition.js";
 import type { FewShotExample, Teacher, TeacherAnswer } from "../teacher/types.js";
 import { isHoldoutText, MemoryExampleStore, type ExampleCause, type ExampleStore, type StoredExample } from "./example-store.js";
-import { fitScopeCut, scoreHoldout, worseBeyondChance, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
+import { fitScopeCut, scopeUnderCut, scoreHoldout, worseBeyondChance, type HoldoutScores, type LabelledText } from "./holdout-scores.js";
 import { AnswerHolds } from "./answer-holds.js";
 import { LiveAudit } from "./live-audit.js";
 import { answeringHoldoutShare, DEFAULT_RETRAIN_GROWTH, retrainInterval, SHIFT_GUARD_REQUESTS, SHIFT_RETRAIN_EXAMPLES, tightenedTarget, YOUNG_LABEL_EXAMPLES } from "./policy.js";
@@ -681,12 +681,17 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
    * choices the version has had (stored with it). With `threshold`, the one its latest look chose,
    * the version keeps it, as a live version keeps the threshold it holds: serving the same version
    * in another process or after a restart is not a new look. Without it, its threshold is chosen
-   * again, as the next look, at its smaller share of the error budget (see lookLevel).
+   * again, as the next look, at its smaller share of the error budget (see lookLevel). With
+   * `scopeCut` too (the unknown-share cut that look chose it under, 1 for none; the store keeps it
+   * with the threshold), the kept threshold is served with that cut: its bound covers the texts
+   * that cut lets through, not those of a cut fitted again on the holdout as it is now. Without it
+   * (a version stored before cuts were kept), the cut is fitted on the current holdout.
    */
-  restore(model: S, version: number, looks = 0, threshold?: number | null): void {
+  restore(model: S, version: number, looks = 0, threshold?: number | null, scopeCut?: number): void {
     if (!Number.isInteger(version) || version < 1) throw new RangeError(`restore: version must be a positive integer, got ${version}`);
     if (!Number.isInteger(looks) || looks < 0) throw new RangeError(`restore: looks must be an integer ≥ 0, got ${looks}`);
     if (threshold !== undefined && looks < 1) throw new RangeError("restore: a kept threshold needs the look that chose it (looks ≥ 1)");
+    if (scopeCut !== undefined && (threshold === undefined || !(scopeCut >= 0 && scopeCut <= 1))) throw new RangeError(`restore: a kept scope cut must be in [0, 1] and come with its threshold, got ${scopeCut}`);
     if (this.#outstanding !== null) throw new Error("restore: a prepared retrain is outstanding");
     this.#install(model, scoreHoldout(model, this.#holdout(), this.router.settings));
     this.#looks = looks;
@@ -697,7 +702,7 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     this.#tightenLevel = 0;
     this.#trainedOnce = true;
     this.#changesSinceTrain = 0;
-    this.#applyThreshold(threshold);
+    this.#applyThreshold(threshold === undefined ? undefined : { threshold, ...(scopeCut === undefined ? {} : { scopeCut }) });
   }
 
   stats(): CascadeStats {
@@ -876,9 +881,10 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
 
   /**
    * Chooses the live threshold from the live version's holdout scores at the current target, or,
-   * with `kept` (restore), serves the threshold the version's latest look chose: no new look.
+   * with `kept` (restore), serves the threshold the version's latest look chose (with its scope
+   * cut when known): no new look.
    */
-  #applyThreshold(kept?: number | null): void {
+  #applyThreshold(kept?: { threshold: number | null; scopeCut?: number }): void {
     const scores = this.#scores;
     if (this.#specialist === null || scores === null) return;
     const { max_error, confidence_level } = this.task.routing;
@@ -889,13 +895,13 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
       this.#lookLevel = lookLevel(confidence_level, kept === undefined ? this.#looks++ : this.#looks - 1);
       this.#lookedOn = scores;
     }
-    const scope = fitScopeCut(scores);
+    const scope = kept?.scopeCut === undefined ? fitScopeCut(scores) : scopeUnderCut(scores, kept.scopeCut);
     this.router.setScopeCut(scope.cut);
     this.#choice =
       target === null
         ? { ...chooseThreshold([], { max_error, confidence_level }), reason: `specialist paused: the live audit raised ${this.#tightenLevel} alarms since the last retrain` }
         : kept !== undefined
-          ? keptThreshold(kept, scope.items, this.#lookLevel, this.#version, this.#looks)
+          ? keptThreshold(kept.threshold, scope.items, this.#lookLevel, this.#version, this.#looks)
           : this.#choose(scores, target, this.#lookLevel);
     this.router.setSpecialist(this.#specialist, this.#shiftGuardUntil === 0 ? this.#choice.threshold : null);
   }

@@ -94,6 +94,10 @@ export function fitScopeCut(scores: Pick<HoldoutScores, "inScope" | "unknownShar
   if (!scores.none.includes(true)) return { cut: null, items: scores.inScope };
   const shares = scores.unknownShares.filter((_, i) => !scores.none[i]).sort((a, b) => a - b);
   if (shares.length === 0) return { cut: null, items: scores.inScope };
-  const cut = shares[Math.min(shares.length - 1, Math.ceil(SCOPE_CUT_QUANTILE * shares.length) - 1)];
+  return scopeUnderCut(scores, shares[Math.min(shares.length - 1, Math.ceil(SCOPE_CUT_QUANTILE * shares.length) - 1)]);
+}
+
+/** The items a given scope cut lets through (a kept one: Cascade.restore), as fitScopeCut gives them for the cut it fits. */
+export function scopeUnderCut(scores: Pick<HoldoutScores, "inScope" | "unknownShares">, cut: number): { cut: number; items: ScoredItem[] } {
   return { cut, items: scores.inScope.filter((_, i) => scores.unknownShares[i] <= cut) };
 }

@@ -109,7 +109,11 @@ export class Router<S extends Specialist = Specialist> {
     return Math.min(this.settings.routing.out_of_scope_max, this.#scopeCut ?? Infinity);
   }
 
-  /** The unknown-share cut fitted on the holdout (see fitScopeCut in holdout-scores.ts). */
+  /** The unknown-share cut fitted on the holdout (see fitScopeCut in holdout-scores.ts); null: none. */
+  get scopeCut(): number | null {
+    return this.#scopeCut;
+  }
+
   setScopeCut(cut: number | null): void {
     this.#scopeCut = cut;
   }

@@ -18,6 +18,8 @@ export interface NewModelVersion {
   status?: ModelStatus;
   /** Threshold choices it has had already (default 0; a version promoted where it was chosen had one). */
   looks?: number;
+  /** The unknown-share cut the threshold was chosen under (1: none); absent or null: not recorded. */
+  scope_cut?: number | null;
 }
 
 export interface ModelVersionInfo {
@@ -44,6 +46,8 @@ export interface PromotedModel {
   threshold: number | null;
   /** Threshold choices it has had, on every instance and across restarts. */
   looks: number;
+  /** The unknown-share cut its threshold was chosen under (1: none); null: not recorded. */
+  scope_cut: number | null;
   /** Epoch milliseconds: it served no request before this. */
   created_at: number;
 }
@@ -60,6 +64,7 @@ export class ModelRepository {
     const status = model.status ?? "candidate";
     if (!MODEL_STATUSES.includes(status)) throw new StoreError(`model status ${JSON.stringify(status)} is not one of ${MODEL_STATUSES.join(", ")}`);
     checkThreshold(model.threshold);
+    checkScopeCut(model.scope_cut ?? null);
     if (!(model.artifact instanceof Uint8Array)) throw new StoreError("model artifact must be a Uint8Array");
     const looks = model.looks ?? 0;
     if (!Number.isInteger(looks) || looks < 0) throw new StoreError(`model looks must be an integer ≥ 0, got ${looks}`);
@@ -85,6 +90,7 @@ export class ModelRepository {
           created_at: now,
           promoted_at: status === "promoted" ? now : null,
           looks,
+          scope_cut: model.scope_cut ?? null,
         })
         .execute();
       return version;
@@ -129,17 +135,19 @@ export class ModelRepository {
   }
 
   /**
-   * Counts `n` more threshold choices of a version, and stores the threshold the latest one chose,
-   * atomically; returns how many it had before. Each choice spends its own share of the error
-   * budget (src/cascade/threshold.ts lookLevel). A restart or another instance serving the version
-   * adopts the stored threshold instead of looking again (Cascade.restore).
+   * Counts `n` more threshold choices of a version, and stores the threshold the latest one chose
+   * and the scope cut it was chosen under (1: none; null: not recorded), atomically; returns how
+   * many it had before. Each choice spends its own share of the error budget
+   * (src/cascade/threshold.ts lookLevel). A restart or another instance serving the version adopts
+   * the stored threshold and cut instead of looking again (Cascade.restore).
    */
-  async addLooks(task: string, version: number, n: number, threshold: number | null): Promise<number> {
+  async addLooks(task: string, version: number, n: number, threshold: number | null, scopeCut: number | null = null): Promise<number> {
     if (!Number.isInteger(n) || n < 1) throw new StoreError(`looks to add must be a positive integer, got ${n}`);
     checkThreshold(threshold);
+    checkScopeCut(scopeCut);
     const row = await this.ctx.db
       .updateTable("model_versions")
-      .set((eb) => ({ looks: eb("looks", "+", n), threshold }))
+      .set((eb) => ({ looks: eb("looks", "+", n), threshold, scope_cut: scopeCut }))
       .where("task", "=", task)
       .where("version", "=", version)
       .returning("looks")
@@ -148,10 +156,11 @@ export class ModelRepository {
     return toNumber(row.looks) - n;
   }
 
-  /** Stores the threshold a version's latest look chose (one counted by addLooks before it was known). */
-  async setThreshold(task: string, version: number, threshold: number | null): Promise<void> {
+  /** Stores the threshold a version's latest look chose and its scope cut, as addLooks (a look counted by addLooks before they were known). */
+  async setThreshold(task: string, version: number, threshold: number | null, scopeCut: number | null = null): Promise<void> {
     checkThreshold(threshold);
-    const result = await this.ctx.db.updateTable("model_versions").set({ threshold }).where("task", "=", task).where("version", "=", version).executeTakeFirst();
+    checkScopeCut(scopeCut);
+    const result = await this.ctx.db.updateTable("model_versions").set({ threshold, scope_cut: scopeCut }).where("task", "=", task).where("version", "=", version).executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw new StoreNotFoundError(`task "${task}" has no model version ${version}`);
   }
 
@@ -171,12 +180,12 @@ export class ModelRepository {
   async promoted(task: string): Promise<PromotedModel | null> {
     const row = await this.ctx.db
       .selectFrom("model_versions")
-      .select(["version", "artifact", "metrics", "threshold", "looks", "created_at"])
+      .select(["version", "artifact", "metrics", "threshold", "looks", "scope_cut", "created_at"])
       .where("task", "=", task)
       .where("status", "=", "promoted")
       .executeTakeFirst();
     if (row === undefined) return null;
-    return { version: row.version, artifact: row.artifact, metrics: parseMetrics(row.metrics), threshold: row.threshold, looks: toNumber(row.looks), created_at: toNumber(row.created_at) };
+    return { version: row.version, artifact: row.artifact, metrics: parseMetrics(row.metrics), threshold: row.threshold, looks: toNumber(row.looks), scope_cut: row.scope_cut === null ? null : toNumber(row.scope_cut), created_at: toNumber(row.created_at) };
   }
 
   /** One version with its artifact, or null. */
@@ -268,4 +277,8 @@ function toInfo(row: {
 
 function checkThreshold(threshold: number | null): void {
   if (threshold !== null && !Number.isFinite(threshold)) throw new StoreError(`model threshold must be a finite number or null, got ${threshold}`);
+}
+
+function checkScopeCut(cut: number | null): void {
+  if (cut !== null && !(cut >= 0 && cut <= 1)) throw new StoreError(`model scope cut must be a number in [0, 1] or null, got ${cut}`);
 }

@@ -151,6 +151,8 @@ export interface ModelVersionsTable {
   promoted_at: NullableEpochMs;
   /** Threshold choices on new evidence this version has had (each spends part of the error budget). */
   looks: Generated<number>;
+  /** The unknown-share cut its threshold was chosen under (1: none); NULL: not recorded (migration 011). */
+  scope_cut: number | null;
 }
 
 export interface ApiKeysTable {

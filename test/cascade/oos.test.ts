@@ -123,6 +123,20 @@ describe("a cascade whose teacher answers none of these", () => {
       const d = cascade.router.decide(e.text);
       if (d.decision === "specialist") expect(d.prediction).not.toBe(NONE_LABEL);
     }
+
+    // Served again (a restart) with the threshold its look chose and the cut it was chosen under:
+    // that cut, not one fitted again on the holdout as it is now.
+    // (Here none: the specialist learned to say none of the foreign texts, so no held-out none item is in scope.)
+    const fitted = cascade.router.scopeCut;
+    const kept = cascade.router.threshold;
+    cascade.restore(cascade.specialist!, cascade.version, cascade.looks, kept, 0.123);
+    expect(cascade.router.scopeCut).toBe(0.123);
+    expect(cascade.router.unknownShareCut).toBe(0.123);
+    expect(cascade.router.threshold).toBe(kept);
+    // A version stored before cuts were kept: fitted on the current holdout.
+    cascade.restore(cascade.specialist!, cascade.version, cascade.looks, kept);
+    expect(cascade.router.scopeCut).toBe(fitted);
+    expect(() => cascade.restore(cascade.specialist!, cascade.version, cascade.looks, undefined, 0.5)).toThrow(/come with its threshold/);
   });
 });
 

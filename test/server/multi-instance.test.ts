@@ -60,6 +60,8 @@ for (const makeTarget of targets) {
       expect(await thresholdOn(a)).not.toBeNull();
       expect(await thresholdOn(b)).toBe(await thresholdOn(a));
       expect((await b.store.models.list("shared"))[0].looks).toBe(1);
+      // And the scope cut it was chosen under, stored beside it (1: none, the teacher never said none here).
+      expect((await b.store.models.promoted("shared"))?.scope_cut).toBe(1);
     });
 
     it("adopts examples the other instance stored, teacher answers and imports alike", async () => {

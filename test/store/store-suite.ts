@@ -75,7 +75,7 @@ export function storeSuite(target: StoreTarget): void {
       it("records the applied migrations and is idempotent", async () => {
         const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
         expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS));
-        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions", "003_retrain_leases", "004_teacher_spend", "005_console", "006_example_deletions", "007_long_answers", "008_shadow", "009_model_looks", "010_request_log_moves"]);
+        expect(Object.keys(MIGRATIONS)).toEqual(["001_initial", "002_task_revisions", "003_retrain_leases", "004_teacher_spend", "005_console", "006_example_deletions", "007_long_answers", "008_shadow", "009_model_looks", "010_request_log_moves", "011_model_scope_cut"]);
         if (target.persistent) {
           // Opening again (a restart, a second instance) finds nothing to do.
           const again = await openAgain();
@@ -894,6 +894,21 @@ export function storeSuite(target: StoreTarget): void {
         await store.models.setThreshold("support", 1, 0.88);
         expect(await store.models.get("support", 1)).toMatchObject({ looks: 4, threshold: 0.88 });
         await expect(store.models.setThreshold("support", 9, 0.5)).rejects.toBeInstanceOf(StoreNotFoundError);
+      });
+
+      it("keeps the scope cut a version's threshold was chosen under beside it, null when not recorded", async () => {
+        await store.models.add("support", model(1, { status: "promoted", looks: 1, scope_cut: 0.42 }));
+        expect(await store.models.promoted("support")).toMatchObject({ version: 1, scope_cut: 0.42 });
+        expect(await store.models.addLooks("support", 1, 1, 0.9, 1)).toBe(1);
+        expect(await store.models.promoted("support")).toMatchObject({ threshold: 0.9, scope_cut: 1 });
+        await store.models.setThreshold("support", 1, 0.95, 0.3);
+        expect(await store.models.promoted("support")).toMatchObject({ threshold: 0.95, scope_cut: 0.3 });
+        // A caller that does not know it records none.
+        await store.models.setThreshold("support", 1, 0.96);
+        expect(await store.models.promoted("support")).toMatchObject({ threshold: 0.96, scope_cut: null });
+        await expect(store.models.addLooks("support", 1, 1, 0.9, 1.5)).rejects.toThrow(/scope cut must be a number in \[0, 1\] or null/);
+        await expect(store.models.add("support", model(2, { scope_cut: -0.1 }))).rejects.toThrow(/scope cut must be a number in \[0, 1\]/);
+        expect(await store.models.promoted("support")).toMatchObject({ threshold: 0.96, scope_cut: null, looks: 2 });
       });
 
       it.runIf(target.name === "PostgreSQL")("gives distinct look counts to two gateway instances restoring one version", async () => {

@@ -383,12 +383,12 @@ export class TaskRuntime {
     // Its audits so far (other instances', this one's before a restart) decide which of its answers are on hold.
     const audits = await store.requests.auditPairs(this.task.name, { since: promoted.created_at, version: promoted.version });
     if (this.#retrain !== null || this.#closed) return false;
-    if (promoted.looks > 0) this.cascade.restore(model, promoted.version, promoted.looks, promoted.threshold);
+    if (promoted.looks > 0) this.cascade.restore(model, promoted.version, promoted.looks, promoted.threshold, promoted.scope_cut ?? undefined);
     else {
-      const looks = await store.models.addLooks(this.task.name, promoted.version, 1, promoted.threshold);
+      const looks = await store.models.addLooks(this.task.name, promoted.version, 1, promoted.threshold, promoted.scope_cut);
       if (this.#retrain !== null || this.#closed) return false;
       this.cascade.restore(model, promoted.version, looks);
-      await store.models.setThreshold(this.task.name, promoted.version, this.cascade.thresholdChoice?.threshold ?? null);
+      await store.models.setThreshold(this.task.name, promoted.version, this.cascade.thresholdChoice?.threshold ?? null, this.#scopeCut());
     }
     this.cascade.primeAnswerHolds(audits);
     this.#modelVersion = promoted.version;
@@ -426,6 +426,11 @@ export class TaskRuntime {
   }
 
   /** Records the running retrain; cleared when it settles unless another one was tracked since. */
+  /** The live threshold's scope cut as the store keeps it with the threshold: 1 for none. */
+  #scopeCut(): number {
+    return this.cascade.router.scopeCut ?? 1;
+  }
+
   #track(run: Promise<RetrainReport | null>): void {
     const tracked: Promise<RetrainReport | null> = run.finally(() => {
       if (this.#retrain === tracked) this.#retrain = null;
@@ -497,7 +502,7 @@ export class TaskRuntime {
     const report = this.cascade.settleRetrain(prepared, outcome);
     if (!report.promoted && this.cascade.looks > looksBefore && this.#modelVersion > 0) {
       // The live version looked again (after an audit alarm, on a holdout that now holds its disagreements).
-      await this.#options.store.models.addLooks(this.task.name, this.#modelVersion, this.cascade.looks - looksBefore, this.cascade.thresholdChoice?.threshold ?? null);
+      await this.#options.store.models.addLooks(this.task.name, this.#modelVersion, this.cascade.looks - looksBefore, this.cascade.thresholdChoice?.threshold ?? null, this.#scopeCut());
     }
     if (report.promoted && this.cascade.specialist !== null && !this.#closed) {
       const version = await this.#options.store.models.add(this.task.name, {
@@ -510,6 +515,7 @@ export class TaskRuntime {
           threshold_reason: report.threshold?.reason ?? null,
         },
         threshold: report.threshold?.threshold ?? null,
+        scope_cut: this.#scopeCut(),
         status: "promoted",
         looks: this.cascade.looks,
       });

@@ -14,6 +14,7 @@ import * as m007 from "./007_long_answers.js";
 import * as m008 from "./008_shadow.js";
 import * as m009 from "./009_model_looks.js";
 import * as m010 from "./010_request_log_moves.js";
+import * as m011 from "./011_model_scope_cut.js";
 
 export interface StoreMigration {
   up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void>;
@@ -30,6 +31,7 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   "008_shadow": m008,
   "009_model_looks": m009,
   "010_request_log_moves": m010,
+  "011_model_scope_cut": m011,
 };
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
