@@ -14,7 +14,10 @@
 // audits each, some group was held in 1% of runs; checked at α / groups each time instead, in 28%. At the
 // defaults (5% at 95%, 77 labels) an answer that is always wrong is held after 4 audits (about 80 of
 // its answers at a 5% audit rate); one wrong half the time after 14. A hold only ever sends
-// more requests to the teacher.
+// more requests to the teacher. A task whose answers fall in one group only (a structured task
+// without choice fields) has nothing to single out: a hold there would pause the whole specialist
+// until a new version, where the whole audit's alarm tightens the threshold only as far as its
+// evidence requires, so such a task has no holds.
 import { clopperPearsonLower } from "./binomial.js";
 
 export interface AnswerAuditCount {
@@ -25,8 +28,8 @@ export interface AnswerAuditCount {
 export class AnswerHolds {
   readonly #counts = new Map<string, AnswerAuditCount>();
   readonly #held = new Set<string>();
-  /** α / groups: what each group's looks share. */
-  readonly #alpha: number;
+  /** α / groups: what each group's looks share; null with one group (no holds). */
+  readonly #alpha: number | null;
 
   /**
    * `groups`: how many answer groups the task can give (the Bonferroni divisor); `maxError` and
@@ -38,16 +41,17 @@ export class AnswerHolds {
     confidenceLevel: number,
   ) {
     if (!(Number.isInteger(groups) && groups >= 1)) throw new RangeError(`AnswerHolds: groups must be an integer ≥ 1, got ${groups}`);
-    this.#alpha = (1 - confidenceLevel) / groups;
+    this.#alpha = groups === 1 ? null : (1 - confidenceLevel) / groups;
   }
 
-  /** The confidence level a group's audits are tested at when it has had `audited` of them. */
+  /** The confidence level a group's audits are tested at when it has had `audited` of them (1 with one group: never held). */
   level(audited: number): number {
-    return 1 - this.#alpha / (audited * (audited + 1));
+    return this.#alpha === null ? 1 : 1 - this.#alpha / (audited * (audited + 1));
   }
 
   /** Records `audited` audits of answers in `group`, `disagreements` of them disagreeing; returns whether this put the group on hold. */
   record(group: string, audited: number, disagreements: number): boolean {
+    if (this.#alpha === null) return false;
     let c = this.#counts.get(group);
     if (c === undefined) this.#counts.set(group, (c = { audited: 0, disagreements: 0 }));
     c.audited += audited;

@@ -17,8 +17,10 @@ describe("AnswerHolds", () => {
     expect(auditsToHold(new AnswerHolds(77, 0.05, 0.95), () => true)).toBe(4);
     expect(auditsToHold(new AnswerHolds(77, 0.05, 0.95), (i) => i % 2 === 0)).toBe(14);
     expect(auditsToHold(new AnswerHolds(77, 0.05, 0.95), (i) => i % 20 === 0, 5000)).toBe(Infinity);
-    // Alone (one group), two wrong audits in a row are already proof at 95%.
-    expect(auditsToHold(new AnswerHolds(1, 0.05, 0.95), () => true)).toBe(2);
+    // Among two groups, two wrong audits in a row are already proof at 95%.
+    expect(auditsToHold(new AnswerHolds(2, 0.05, 0.95), () => true)).toBe(2);
+    // One group alone is never held: that is the whole audit's alarm.
+    expect(auditsToHold(new AnswerHolds(1, 0.05, 0.95), () => true)).toBe(Infinity);
   });
 
   it("rarely holds any of 77 answers whose disagreement is at the target, checked after every audit", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { NONE_LABEL, parseTask, TaskError } from "../../src/task/definition.js";
-import { choiceAnswers, noneFields, outputJsonSchema } from "../../src/task/output-fields.js";
+import { answerGroup, answerGroupCount, choiceAnswers, noneFields, outputJsonSchema } from "../../src/task/output-fields.js";
 import { isStructuredTask, outputFields, parseAnyTask, parseStructuredTask } from "../../src/task/structured.js";
 import { loadAnyTaskFile, loadTaskFile, parseAnyTaskText } from "../../src/task/task-file.js";
 
@@ -42,6 +42,14 @@ describe('"none of these" in the choice fields of a structured task', () => {
     expect(schema.properties.intent.enum).toEqual(["a", "b", NONE_LABEL]);
     expect(schema.properties.currency.enum).toEqual(["EUR", NONE_LABEL, null]);
     expect(schema.properties.topics.items!.enum).toEqual(["x"]);
+  });
+
+  it("counts the answer groups the specialist can give: its choices' values, null for a nullable one, never none", () => {
+    const fields = outputFields(parseStructuredTask({ name: "s", instructions: "x", output }));
+    // intent a|b, currency EUR|null: 4 groups; tags and flags do not make groups.
+    expect(answerGroupCount(fields)).toBe(4);
+    expect(answerGroup(fields, { intent: "b", currency: null, topics: ["x"], flag: true })).toBe('["b",null]');
+    expect(answerGroupCount(outputFields(parseStructuredTask({ name: "s", instructions: "x", output: { properties: { amount: { extract: true } } } })))).toBe(1);
   });
 
   it("is not offered by a captured task's fields: their schema is the app's", () => {
