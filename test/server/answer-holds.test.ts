@@ -48,6 +48,10 @@ describe("answer holds after a restart", () => {
     const loaded = (await g.request("GET", "/v1/tasks/holding")).body;
     expect(loaded.model_version).toBe(version);
     expect(loaded.cascade).toMatchObject({ held: ["sports"], held_diversions: 0 });
+    // The Traffic tab's table marks it: the stats list each audited answer and whether it is held now.
+    const byAnswer: { answer: string; on_hold: boolean; status: string }[] = (await g.request("GET", "/v1/tasks/holding/stats")).body.audit.by_answer;
+    expect(byAnswer.find((r) => r.answer === "sports")).toMatchObject({ on_hold: true, status: "exceeded" });
+    expect(byAnswer.find((r) => r.answer === "music")).toMatchObject({ on_hold: false });
 
     // Sports texts the threshold lets through go to the teacher; music ones the specialist answers.
     const texts = GOLD.filter((e) => e.label === "sports" || e.label === "music").map((e) => e.text);

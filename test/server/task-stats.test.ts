@@ -59,6 +59,13 @@ describe("auditsByAnswer", () => {
       ["a", "near", "b"],
       ["b", "ok", null],
     ]);
+    // An answer the live version holds comes first with the proven ones, and says so.
+    const withHold = auditsByAnswer(pairs, task, new Set(["b"]));
+    expect(withHold.map((r) => [r.answer, r.on_hold])).toEqual([
+      ["c", false],
+      ["b", true],
+      ["a", false],
+    ]);
     const many = Array.from({ length: MAX_ANSWER_AUDITS + 5 }, (_, i) => pair(`l${i}`, i % 2 === 0 ? `l${i}` : "x", i + 1));
     const listed = auditsByAnswer(many, task);
     expect(listed).toHaveLength(MAX_ANSWER_AUDITS);

@@ -57,8 +57,8 @@ describe("TrafficTab's live audits by answer", () => {
   it("lists each answer's audits, disagreement, bound, what the teacher said instead and the status", async () => {
     renderTab(
       stats([
-        { answer: "music", audited: 20, disagreements: 9, disagreement_upper_bound: 0.65, teacher_instead: "travel", teacher_instead_count: 7, status: "exceeded" },
-        { answer: "weather", audited: 10, disagreements: 0, disagreement_upper_bound: 0.26, teacher_instead: null, teacher_instead_count: 0, status: "unproven" },
+        { answer: "music", audited: 20, disagreements: 9, disagreement_upper_bound: 0.65, teacher_instead: "travel", teacher_instead_count: 7, status: "exceeded", on_hold: true },
+        { answer: "weather", audited: 10, disagreements: 0, disagreement_upper_bound: 0.26, teacher_instead: null, teacher_instead_count: 0, status: "unproven", on_hold: false },
       ]),
     );
     const table = (await screen.findByText("Live audits by the specialist's answer")).closest("table")!;
@@ -68,6 +68,9 @@ describe("TrafficTab's live audits by answer", () => {
     expect(rows[1][0]).toBe("weather");
     expect(rows[1][4]).toBe("—");
     expect(within(table).getAllByTitle(/^Live audit:/)).toHaveLength(2);
+    // The answer the live version holds says so; the other does not.
+    expect(rows[0][5]).toMatch(/on hold$/);
+    expect(rows[1][5]).not.toMatch(/on hold/);
   });
 
   it("shows no such table when the stats list no answers", async () => {

@@ -82,10 +82,11 @@ const StatsSchema = z
             status: z
               .enum(["ok", "near", "exceeded", "unproven", "no_audits"])
               .describe("As the task's status; `exceeded` is claimed at the confidence level shared among the answers audited, so that one of many answers is not flagged by chance."),
+            on_hold: z.boolean().describe("Whether the live version holds this answer now (its own audits proved it wrong): the teacher gives it until a new version."),
           }),
         )
         .optional()
-        .describe(`Label tasks: the audits by the specialist's answer, worst first (proven past max_error, then by disagreement rate), at most ${MAX_ANSWER_AUDITS}: one answer can go wrong while the whole audit stays within target.`),
+        .describe(`Label tasks: the audits by the specialist's answer, worst first (proven past max_error or on hold, then by disagreement rate), at most ${MAX_ANSWER_AUDITS}: one answer can go wrong while the whole audit stays within target.`),
       agreement: z.number().nullable().describe("1 − disagreements / audited; null before any audit."),
       disagreement_upper_bound: z.number().describe("One-sided upper bound of the disagreement rate at the task's confidence level (1 before any audit)."),
       max_error: z.number(),
@@ -179,7 +180,7 @@ export function registerTrainingRoutes(app: FastifyInstance, deps: RouteDeps): v
           const disagreements = await store.requests.auditDisagreements(rt.task.name, window, MAX_FIELD_AUDITS);
           stats.audit = { ...stats.audit, field_disagreements: fieldDisagreements(outputFields(rt.task), disagreements) };
         } else {
-          stats.audit = { ...stats.audit, by_answer: auditsByAnswer(await store.requests.auditPairs(rt.task.name, window), rt.task) };
+          stats.audit = { ...stats.audit, by_answer: auditsByAnswer(await store.requests.auditPairs(rt.task.name, window), rt.task, new Set(rt.cascade.stats().held)) };
         }
         return { ...stats, model_version: rt.modelVersion, examples: rt.cascade.store.size, budget: await taskBudgetUse(store, rt.task) };
       } catch (err) {

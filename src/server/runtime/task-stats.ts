@@ -93,17 +93,20 @@ export interface AnswerAudit {
    * is not flagged by chance more often than the task's level allows.
    */
   status: AuditSummary["status"];
+  /** Whether the live version holds this answer now (its own audits proved it wrong; README "Answer holds"): the teacher gives it until a new version. */
+  on_hold: boolean;
 }
 
 /** Answers listed in by_answer, at most: the worst first. */
 export const MAX_ANSWER_AUDITS = 50;
 
 /**
- * The live audits of a label task by the specialist's answer, worst first (proven past max_error,
- * then by observed disagreement rate, then by audits), at most MAX_ANSWER_AUDITS: one answer can
- * go wrong while the task's whole audit stays within target.
+ * The live audits of a label task by the specialist's answer, worst first (proven past max_error
+ * or on hold, then by observed disagreement rate, then by audits), at most MAX_ANSWER_AUDITS: one
+ * answer can go wrong while the task's whole audit stays within target. `held`: the answers the
+ * live version holds now (Cascade stats' `held`).
  */
-export function auditsByAnswer(pairs: readonly { label: string; teacher_label: string; count: number }[], task: AnyTask): AnswerAudit[] {
+export function auditsByAnswer(pairs: readonly { label: string; teacher_label: string; count: number }[], task: AnyTask, held: ReadonlySet<string> = new Set()): AnswerAudit[] {
   const { max_error, confidence_level } = task.routing;
   const byAnswer = new Map<string, { audited: number; disagreements: number; instead: Map<string, number> }>();
   for (const p of pairs) {
@@ -120,9 +123,9 @@ export function auditsByAnswer(pairs: readonly { label: string; teacher_label: s
     let insteadCount = 0;
     for (const [label, n] of a.instead) if (n > insteadCount || (n === insteadCount && instead !== null && label < instead)) [instead, insteadCount] = [label, n];
     const bound = clopperPearsonUpper(a.disagreements, a.audited, confidence_level);
-    return { answer, audited: a.audited, disagreements: a.disagreements, disagreement_upper_bound: bound, teacher_instead: instead, teacher_instead_count: insteadCount, status: auditStatus(a.audited, a.disagreements, bound, max_error, exceededLevel) };
+    return { answer, audited: a.audited, disagreements: a.disagreements, disagreement_upper_bound: bound, teacher_instead: instead, teacher_instead_count: insteadCount, status: auditStatus(a.audited, a.disagreements, bound, max_error, exceededLevel), on_hold: held.has(answer) };
   });
-  const rank = (r: AnswerAudit) => (r.status === "exceeded" ? 1 : 0);
+  const rank = (r: AnswerAudit) => (r.status === "exceeded" || r.on_hold ? 1 : 0);
   rows.sort((x, y) => rank(y) - rank(x) || y.disagreements / y.audited - x.disagreements / x.audited || y.audited - x.audited || (x.answer < y.answer ? -1 : 1));
   return rows.slice(0, MAX_ANSWER_AUDITS);
 }

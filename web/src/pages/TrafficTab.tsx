@@ -105,5 +105,20 @@ const ANSWER_AUDIT_COLUMNS: Column<AnswerAudit>[] = [
   { key: "disagreement", label: "Disagreement", value: (r) => r.disagreements / r.audited, numeric: true, render: (r) => `${pct(r.disagreements / r.audited)} (${num(r.disagreements)})` },
   { key: "bound", label: "Error ≤", value: (r) => r.disagreement_upper_bound, numeric: true, render: (r) => pct(r.disagreement_upper_bound) },
   { key: "instead", label: "Teacher said instead", value: (r) => r.teacher_instead, render: (r) => (r.teacher_instead === null ? "—" : `${r.teacher_instead} (${num(r.teacher_instead_count)})`) },
-  { key: "status", label: "Status", value: (r) => r.status, render: (r) => <AuditBadge status={r.status} /> },
+  {
+    key: "status",
+    label: "Status",
+    value: (r) => r.status,
+    render: (r) => (
+      <>
+        <AuditBadge status={r.status} />
+        {r.on_hold ? " " : null}
+        {r.on_hold ? (
+          <span class="badge badge-exceeded" title="The live version's own audits proved this answer wrong: the teacher gives it until a new version is promoted.">
+            on hold
+          </span>
+        ) : null}
+      </>
+    ),
+  },
 ];
