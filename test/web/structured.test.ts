@@ -3,7 +3,7 @@
 // the correction form gives back the object the gateway takes as `output`.
 import { describe, expect, it } from "vitest";
 import { ApiClient } from "../../web/src/api/client.js";
-import { answerFields, answerSummary, highlightSegments, NONE_LABEL, noneField, outputFormFrom, outputFromForm, parseAnswer, spansOf, surgeGroupText, valueText } from "../../web/src/lib/structured.js";
+import { answerFields, answerSummary, highlightSegments, NONE_LABEL, noneField, outputFormFrom, outputFromForm, parseAnswer, spansOf, groupText, valueText } from "../../web/src/lib/structured.js";
 import { specialistKindOf } from "../../src/cascade/specialist-kind.js";
 import { canonicalAnswer } from "../../src/engine/structured-answer.js";
 import { outputFields, parseStructuredTask } from "../../src/task/structured.js";
@@ -81,17 +81,17 @@ describe("answers as shown", () => {
   });
 });
 
-describe("surgeGroupText", () => {
+describe("groupText", () => {
   it("names a structured task's surging group by its choice fields, as the gateway groups answers", () => {
     const task = parseStructuredTask({ name: "t", instructions: "x", output: BLOCKS[0] });
     const group = specialistKindOf(task).group(canonicalAnswer(outputFields(task), { intent: "send_money", amount: "40", currency: NONE_LABEL, recipient: "Anna", urgent: true }));
-    expect(surgeGroupText(answerFields(BLOCKS[0]), group)).toBe("intent: send_money · currency: none of these");
+    expect(groupText(answerFields(BLOCKS[0]), group)).toBe("intent: send_money · currency: none of these");
   });
 
   it("leaves a label task's group, and one it cannot read, as they are", () => {
-    expect(surgeGroupText(null, "card_arrival")).toBe("card_arrival");
-    expect(surgeGroupText(answerFields(BLOCKS[0]), '["send_money"]')).toBe('["send_money"]');
-    expect(surgeGroupText(answerFields(BLOCKS[0]), "not json")).toBe("not json");
+    expect(groupText(null, "card_arrival")).toBe("card_arrival");
+    expect(groupText(answerFields(BLOCKS[0]), '["send_money"]')).toBe('["send_money"]');
+    expect(groupText(answerFields(BLOCKS[0]), "not json")).toBe("not json");
   });
 });
 

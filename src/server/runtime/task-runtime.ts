@@ -425,12 +425,12 @@ export class TaskRuntime {
     return p;
   }
 
-  /** Records the running retrain; cleared when it settles unless another one was tracked since. */
   /** The live threshold's scope cut as the store keeps it with the threshold: 1 for none. */
   #scopeCut(): number {
     return this.cascade.router.scopeCut ?? 1;
   }
 
+  /** Records the running retrain; cleared when it settles unless another one was tracked since. */
   #track(run: Promise<RetrainReport | null>): void {
     const tracked: Promise<RetrainReport | null> = run.finally(() => {
       if (this.#retrain === tracked) this.#retrain = null;

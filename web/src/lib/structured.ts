@@ -57,18 +57,18 @@ export function valueText(value: unknown): string {
 }
 
 /**
- * A group the surge guard counts answers in, as text. A label task's group is its label; a
+ * An answer group (the surge guard's and the answer holds'), as text. A label task's group is its label; a
  * structured task's (answerGroup) is shown by its choice fields, "intent: send_money". Anything
  * else is shown as it is.
  */
-export function surgeGroupText(fields: readonly AnswerField[] | null, group: string): string {
+export function groupText(fields: readonly AnswerField[] | null, group: string): string {
   const values = fields === null ? null : groupValues(fields, group);
   return values === null ? group : values.map(({ field, value }) => `${field.name}: ${fieldValueText(field, value)}`).join(" · ");
 }
 
-/** The answer group of a structured answer as text (surgeGroupText of its answerGroup): "intent: send_money". */
+/** The answer group of a structured answer as text (groupText of its answerGroup): "intent: send_money". */
 export function answerGroupText(fields: readonly AnswerField[], object: StructuredObject): string {
-  return surgeGroupText(fields, answerGroup(fields, object));
+  return groupText(fields, answerGroup(fields, object));
 }
 
 /** "intent: send_money · amount: 40 · …": the whole answer on one line (a table cell's title, a search). */

@@ -3,7 +3,7 @@
 import { useApi } from "../components/session.js";
 import { ErrorBox, Loading } from "../components/ui.js";
 import { TAB_TITLES, TASK_TABS, taskHref, type TaskTab } from "../lib/router.js";
-import { answerFields, surgeGroupText } from "../lib/structured.js";
+import { answerFields, groupText } from "../lib/structured.js";
 import { DataTab } from "./DataTab.js";
 import { ExamplesTab } from "./ExamplesTab.js";
 import { ExplainTab } from "./ExplainTab.js";
@@ -17,6 +17,9 @@ import { VersionsTab } from "./VersionsTab.js";
 export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
   const task = useApi((api) => api.task(name), [name]);
   const def = task.data?.definition;
+  const cascade = task.data?.cascade ?? null;
+  // The task's fields, compiled once for the notices below, and only when one shows.
+  const groupFields = cascade !== null && (cascade.surging.length > 0 || cascade.held.length > 0) ? answerFields(def?.output, def?.capture) : null;
   return (
     <div class="page">
       <div class="page-head">
@@ -44,16 +47,16 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
           </dl>
         ) : null}
       </div>
-      {task.data?.cascade && task.data.cascade.surging.length > 0 ? (
+      {cascade !== null && cascade.surging.length > 0 ? (
         <p class="notice" role="status">
-          Traffic shift: requests read as {groupsText(task.data.cascade.surging, answerFields(def?.output, def?.capture))} far outnumber their share of the earlier traffic, so the teacher answers every request until the
-          traffic settles or a retrain learns it ({task.data.cascade.surge_diversions.toLocaleString("en")} diverted since the gateway started).
+          Traffic shift: requests read as {groupsText(cascade.surging, groupFields)} far outnumber their share of the earlier traffic, so the teacher answers every request until the
+          traffic settles or a retrain learns it ({cascade.surge_diversions.toLocaleString("en")} diverted since the gateway started).
         </p>
       ) : null}
-      {task.data?.cascade && task.data.cascade.held.length > 0 ? (
+      {cascade !== null && cascade.held.length > 0 ? (
         <p class="notice" role="status">
-          Answers on hold: the live audits proved {groupsText(task.data.cascade.held, answerFields(def?.output, def?.capture))} wrong more often than the task's max error allows, so the teacher answers the requests the specialist
-          reads as them until a new version is promoted ({task.data.cascade.held_diversions.toLocaleString("en")} diverted since the gateway started).
+          Answers on hold: the live audits proved {groupsText(cascade.held, groupFields)} wrong more often than the task's max error allows, so the teacher answers the requests the specialist
+          reads as them until a new version is promoted ({cascade.held_diversions.toLocaleString("en")} diverted since the gateway started).
         </p>
       ) : null}
       <nav class="tabs" aria-label="Task sections">
@@ -82,7 +85,7 @@ export function TaskPage({ name, tab }: { name: string; tab: TaskTab }) {
   );
 }
 
-/** Answer groups (surging, on hold) as text, the task's fields compiled once for all of them. */
+/** Answer groups (surging, on hold) as text, with the task's fields compiled once by the caller. */
 function groupsText(groups: readonly string[], fields: ReturnType<typeof answerFields>): string {
-  return groups.map((g) => surgeGroupText(fields, g)).join(", ");
+  return groups.map((g) => groupText(fields, g)).join(", ");
 }
