@@ -112,11 +112,13 @@ const ANSWER_AUDIT_COLUMNS: Column<AnswerAudit>[] = [
     render: (r) => (
       <>
         <AuditBadge status={r.status} />
-        {r.on_hold ? " " : null}
         {r.on_hold ? (
-          <span class="badge badge-exceeded" title="The live version's own audits proved this answer wrong: the teacher gives it until a new version is promoted.">
-            on hold
-          </span>
+          <>
+            {" "}
+            <span class="badge badge-exceeded" title="The live version's own audits proved this answer wrong: the teacher gives it until a new version is promoted.">
+              on hold
+            </span>
+          </>
         ) : null}
       </>
     ),
