@@ -254,6 +254,11 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
   /** The scores of the live version's last look (null: none yet), and the level it was tested at. */
   #lookedOn: HoldoutScores | null = null;
   #lookLevel = 0;
+  /**
+   * Whether the live threshold was kept from a look made on other evidence (restore): the scores
+   * in #lookedOn were then never tested, so no threshold may be chosen on them at the old look's level.
+   */
+  #keptFromEarlierLook = false;
   /** An audit alarm or a new label asked for a retrain before the usual interval. */
   #retrainRequested = false;
   #changesSinceTrain = 0;
@@ -894,12 +899,24 @@ export class Cascade<S extends Specialist = TextClassifier, T extends CascadeTas
     if (scores !== this.#lookedOn) {
       this.#lookLevel = lookLevel(confidence_level, kept === undefined ? this.#looks++ : this.#looks - 1);
       this.#lookedOn = scores;
+      this.#keptFromEarlierLook = kept !== undefined;
     }
     const scope = kept?.scopeCut === undefined ? fitScopeCut(scores) : scopeUnderCut(scores, kept.scopeCut);
     this.router.setScopeCut(scope.cut);
+    // A kept threshold's look was made on the holdout of its time, elsewhere: a tightened one chosen
+    // on today's holdout would be a new look taken at the old one's level (and under a cut fitted
+    // again), so a restored version pauses instead, until the retrain the alarm made due.
+    const keptLookOnly = kept === undefined && this.#keptFromEarlierLook;
     this.#choice =
-      target === null
-        ? { ...chooseThreshold([], { max_error, confidence_level }), reason: `specialist paused: the live audit raised ${this.#tightenLevel} alarms since the last retrain` }
+      target === null || keptLookOnly
+        ? {
+            ...chooseThreshold([], { max_error, confidence_level }),
+            reason: `specialist paused: ${
+              target === null
+                ? `the live audit raised ${this.#tightenLevel} alarms since the last retrain`
+                : "the live audit raised an alarm, and this version's threshold was kept from an earlier look, so a tightened one waits for the retrain the alarm started"
+            }`,
+          }
         : kept !== undefined
           ? keptThreshold(kept.threshold, scope.items, this.#lookLevel, this.#version, this.#looks)
           : this.#choose(scores, target, this.#lookLevel);

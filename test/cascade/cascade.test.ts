@@ -364,6 +364,47 @@ describe("Cascade", () => {
     expect(cascade.audit.n).toBe(0);
   });
 
+  it("pauses a restored version that kept its threshold on an alarm (a tightened one would be an unpaid look), until the retrain", async () => {
+    const stream = topicTexts(400, 1);
+    const gold = new Map(stream.map((t) => [t.text, t.label]));
+    const teacher = new ScriptedTeacher((text) => gold.get(text) ?? null);
+    const setup = async (kept: boolean) => {
+      const cascade = new Cascade({ task: topicTask({ routing: { audit_rate: 1 } }), teacher, autoRetrain: false });
+      await feed(cascade, stream);
+      const trained = cascade.retrain();
+      // The same version served again (another instance, a restart): with its kept threshold, or choosing one as its next look.
+      if (kept) cascade.restore(cascade.specialist!, 1, 1, trained.threshold!.threshold);
+      else cascade.restore(cascade.specialist!, 1, 1);
+      return cascade;
+    };
+    teacher.answer = (text) => gold.get(text) ?? null;
+    const restored = await setup(true);
+    const chosen = await setup(false);
+    expect(restored.thresholdChoice!.threshold).not.toBeNull();
+    expect(chosen.thresholdChoice!.threshold).not.toBeNull();
+    expect(chosen.looks).toBe(2);
+
+    const drifted = topicTexts(200, 3, 20_000);
+    teacher.answer = (text) => rotate(drifted.find((t) => t.text === text)?.label ?? gold.get(text)!);
+    for (const cascade of [restored, chosen]) {
+      let i = 0;
+      while (cascade.stats().tightenings < 1 && i < drifted.length) await cascade.handle(drifted[i++].text);
+      expect(cascade.stats().tightenings).toBe(1);
+    }
+    // The kept threshold's evidence is not this holdout: no threshold is chosen on it at the kept look's level.
+    expect(restored.thresholdChoice!.threshold).toBeNull();
+    expect(restored.thresholdChoice!.reason).toMatch(/kept from an earlier look/);
+    expect(restored.looks).toBe(1);
+    expect((await restored.handle(drifted[199].text, { route: "auto" })).source).toBe("teacher");
+    // A version whose look was made here, on this holdout, tightens on it as before.
+    expect(chosen.thresholdChoice!.reason).toMatch(/≤ 5\.0%/);
+    expect(chosen.looks).toBe(2);
+    // The retrain the alarm made due ends the pause.
+    expect(restored.retrainDue()).toBe(true);
+    restored.retrain();
+    expect(restored.thresholdChoice!.reason).not.toMatch(/paused/);
+  });
+
   it("looks at a version's evidence once: a growing holdout proves nothing until the next version", async () => {
     const stream = topicTexts(400, 1);
     const cascade = new Cascade({ task: topicTask(), teacher: goldTeacher(stream), autoRetrain: false });
