@@ -215,10 +215,10 @@ export function crashSuite(backend: Backend, seed: number): void {
       const stream1 = predictStream(gw1.url, key, taggedTexts(3000, "during-training"), 2);
       await stream1.until(40);
       void call(gw1.url, key, "POST", `/v1/tasks/${TASK}/retrain`).catch(() => undefined);
-      await gw1.waitFor("worker-online", { nth: 2 });
+      await gw1.waitFor("train-running", { nth: 2 });
       await gw1.kill9();
       await stream1.stop();
-      const trainedBeforeKill = await gw1.waitFor("worker-done", { nth: 2, timeoutMs: 1 }).then(
+      const trainedBeforeKill = await gw1.waitFor("train-done", { nth: 2, timeoutMs: 1 }).then(
         () => true,
         () => false,
       );

@@ -7,9 +7,8 @@
 // before the process does anything else):
 //   {"event":"listening","url":"http://127.0.0.1:PORT"}
 //   {"event":"paused","sql":"…"}     a statement matched CRASH_PAUSE (see below); the process is frozen
-//   {"event":"worker"}               a training worker thread was created
-//   {"event":"worker-online"}        … and runs (it loads the trainer, then trains)
-//   {"event":"worker-done"}          … and sent its model (or its error) back
+//   {"event":"train-running"}        a training job runs on a worker thread (a warm one, or a new one once online)
+//   {"event":"train-done"}           … and the worker sent its model (or its error) back
 //
 // CRASH_PAUSE (optional, JSON): {"arm"?: REGEX, "armCount"?: N, "match": REGEX, "nth"?: N, "when"?: "before"|"after"}
 // Once `arm` has matched N SQL statements (default: armed from the start), the nth statement
@@ -108,15 +107,33 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   return result;
 } as typeof query;
 
-// Training workers: announce each one (train-worker.ts imports Worker from node:worker_threads).
+// Training jobs: announce each one as it starts running and when it is answered (train-worker.ts
+// imports Worker from node:worker_threads; a worker is kept for the next job, so a job may start
+// on a new thread, once it is online, or on a warm one at once).
 const workerThreads = require("node:worker_threads") as typeof import("node:worker_threads");
 const OriginalWorker = workerThreads.Worker;
+const isTrainingJob = (m: unknown) => typeof m === "object" && m !== null && "examples" in m;
+const isTrainingOutcome = (m: unknown) => typeof m === "object" && m !== null && "ok" in m;
 workerThreads.Worker = class extends OriginalWorker {
+  #online = false;
+  #waiting = 0;
   constructor(...args: ConstructorParameters<typeof OriginalWorker>) {
     super(...args);
-    emit({ event: "worker" });
-    this.once("online", () => emit({ event: "worker-online" }));
-    this.once("message", () => emit({ event: "worker-done" }));
+    this.once("online", () => {
+      this.#online = true;
+      for (; this.#waiting > 0; this.#waiting--) emit({ event: "train-running" });
+    });
+    this.on("message", (m: unknown) => {
+      if (isTrainingOutcome(m)) emit({ event: "train-done" });
+    });
+  }
+
+  override postMessage(...args: Parameters<InstanceType<typeof OriginalWorker>["postMessage"]>): void {
+    if (isTrainingJob(args[0])) {
+      if (this.#online) emit({ event: "train-running" });
+      else this.#waiting++;
+    }
+    super.postMessage(...args);
   }
 };
 syncBuiltinESMExports();
