@@ -225,6 +225,9 @@ export class Featurizer {
   /** …and their feature rows, what lastIndices returns. */
   private readonly rows = new IntBuffer();
   private values = new Float32Array(256);
+  /** The text encoded last and its entry count: encoding it again returns them as they are. */
+  private lastText: string | null = null;
+  private lastCount = 0;
 
   constructor(state: FeaturizerState) {
     validateFeaturizerConfig(state.config);
@@ -274,6 +277,8 @@ export class Featurizer {
    * rows come in first-seen order, unique.
    */
   encode(text: string): number {
+    // Several classifiers may share this featurizer (a structured specialist's fields) and read the same text in turn.
+    if (text === this.lastText) return this.lastCount;
     this.hasher.hash(text);
     const seen = this.seen;
     seen.length = 0;
@@ -315,7 +320,17 @@ export class Featurizer {
     }
     const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
     for (let i = 0; i < n; i++) values[i] = Math.fround(values[i] * inv);
+    this.lastText = text;
+    this.lastCount = n;
     return n;
+  }
+
+  /** Whether `other` featurises every text exactly as this one does (same configuration, rows and weights). */
+  sameAs(other: Featurizer): boolean {
+    if (other === this) return true;
+    if (other.buckets.length !== this.buckets.length || JSON.stringify(other.config) !== JSON.stringify(this.config)) return false;
+    for (let r = 0; r < this.buckets.length; r++) if (other.buckets[r] !== this.buckets[r] || other.idf[r] !== this.idf[r]) return false;
+    return true;
   }
 
   get lastIndices(): Int32Array {

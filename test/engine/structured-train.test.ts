@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalAnswer, type OutputField } from "../../src/engine/structured-answer.js";
 import { locateSpans, trainStructuredSpecialist } from "../../src/engine/structured-train.js";
+import { decodeModel, encodeModel } from "../../src/engine/model-file.js";
 import { TrainingError } from "../../src/engine/train.js";
 import { TRANSFER_FIELDS, transferRequests } from "../helpers/transfer-requests.js";
 
@@ -31,6 +32,21 @@ describe("trainStructuredSpecialist", () => {
     scored.sort((a, b) => b.c - a.c);
     const acc = (xs: typeof scored) => xs.filter((x) => x.ok).length / xs.length;
     expect(acc(scored.slice(0, 100))).toBeGreaterThanOrEqual(acc(scored.slice(100)));
+  });
+
+  it("featurises a text once for all its field classifiers, which predict what each would alone", () => {
+    const classifiers = [...model.parts.choices.values()].flatMap((m) => ("classifier" in m ? [m.classifier] : []));
+    expect(classifiers.length).toBeGreaterThanOrEqual(2);
+    for (const c of classifiers) expect(c.featurizer).toBe(classifiers[0].featurizer);
+    // Each classifier on a featurizer of its own (decoded from its own file) gives the same predictions,
+    // whichever order the fields read the texts in.
+    const alone = classifiers.map((c) => decodeModel(encodeModel(c)));
+    for (const t of test.slice(0, 40)) {
+      const p = model.predict(t.text);
+      for (const [i, f] of ["intent", "currency", "urgent"].entries()) expect(p.fields[f].confidence).toBe(alone[i].predict(t.text).confidence);
+      expect(classifiers[1].predict(t.text)).toEqual(alone[1].predict(t.text));
+      expect(classifiers[0].predict(t.text)).toEqual(alone[0].predict(t.text));
+    }
   });
 
   it("knows the choices it was trained on and no others", () => {
