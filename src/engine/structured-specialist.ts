@@ -51,7 +51,7 @@ export interface StructuredPrediction {
  * The parts with every field classifier whose featurizer equals an earlier one's reading that
  * earlier instance. A specialist's field classifiers are fitted on the same texts, so their
  * featurizers are the same; sharing one, a text is featurised once for all of them (Featurizer
- * keeps its last text's features), where each used to featurise it again (about 11 µs a field).
+ * keeps its last text's features), where each used to featurise it again (about 7 µs a field: the transfers demo's prediction took 24 µs instead of 31).
  */
 function sharingFeaturizers(parts: StructuredParts): StructuredParts {
   const shared: Featurizer[] = [];
