@@ -45,6 +45,8 @@ export class SurgeGuard {
   readonly #bounds = new Map<string, { count: number; total: number; bound: number }>();
   /** The groups surging now; kept current as requests enter and leave the window. */
   readonly #surging = new Set<string>();
+  /** Once window and history are full: by a group's earlier count, the smallest window count that surges (see #surges). */
+  readonly #criticalByCount = new Map<number, number>();
 
   constructor(
     private readonly size = SURGE_WINDOW,
@@ -97,14 +99,40 @@ export class SurgeGuard {
    */
   #update(group: string): void {
     const c = this.#recent.get(group) ?? 0;
-    let surging = false;
-    if (c >= SURGE_MIN_COUNT && this.#history.length > 0) {
-      const share = this.#earlierShareBound(group);
-      // P(X ≥ c) for X ~ Binomial(n, share) is I_share(c, n − c + 1).
-      surging = share < 1 && regularizedIncompleteBeta(share, c, this.#window.length - c + 1) < this.alpha;
-    }
+    const surging = c >= SURGE_MIN_COUNT && this.#history.length > 0 && this.#surges(group, c);
     if (surging) this.#surging.add(group);
     else this.#surging.delete(group);
+  }
+
+  /**
+   * P(X ≥ c) < alpha for X ~ Binomial(n, share) with n the window's size: I_share(c, n − c + 1).
+   * Once window and history are full their sizes stay fixed, so the answer depends on the group's
+   * earlier count alone, and since the tail falls as c grows, on whether c reaches the smallest
+   * count that surges: searched once per earlier count, where every request used to compute a
+   * tail probability (a continued fraction, 5% of a specialist-served chat completion's time).
+   */
+  #surges(group: string, c: number): boolean {
+    const n = this.#window.length;
+    const tail = (k: number, share: number) => (share < 1 ? regularizedIncompleteBeta(share, k, n - k + 1) : 1);
+    if (n < this.size || this.#history.length < this.history) return tail(c, this.#earlierShareBound(group)) < this.alpha;
+    const count = this.#earlier.get(group) ?? 0;
+    let critical = this.#criticalByCount.get(count);
+    if (critical === undefined) {
+      const share = clopperPearsonUpper(count, this.history, EARLIER_SHARE_LEVEL);
+      critical = Infinity;
+      if (tail(n, share) < this.alpha) {
+        let lo = SURGE_MIN_COUNT - 1; // below the minimum, or does not surge
+        let hi = n; // surges
+        while (hi - lo > 1) {
+          const mid = (lo + hi) >> 1;
+          if (tail(mid, share) < this.alpha) hi = mid;
+          else lo = mid;
+        }
+        critical = hi;
+      }
+      this.#criticalByCount.set(count, critical);
+    }
+    return c >= critical;
   }
 
   #earlierShareBound(group: string): number {

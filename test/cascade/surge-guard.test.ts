@@ -2,13 +2,52 @@
 // holdout goes to the teacher; traffic like the holdout is left alone.
 import { describe, expect, it } from "vitest";
 import { Cascade } from "../../src/cascade/cascade.js";
-import { SURGE_MIN_COUNT, SURGE_WINDOW, SurgeGuard } from "../../src/cascade/surge-guard.js";
+import { clopperPearsonUpper, regularizedIncompleteBeta } from "../../src/cascade/binomial.js";
+import { SURGE_ALPHA, SURGE_MIN_COUNT, SURGE_WINDOW, SurgeGuard } from "../../src/cascade/surge-guard.js";
 import { mulberry32 } from "../../src/engine/random.js";
 import { goldTeacher, LABELS, topicTask, topicTexts } from "./fixtures.js";
 
 const GROUPS = Array.from({ length: 20 }, (_, i) => `g${i}`);
 
 describe("SurgeGuard", () => {
+  it("flags exactly the groups the binomial tail rule flags, request by request, small windows and bursts included", () => {
+    // The rule written out directly, on full window and history (the guard searches each earlier
+    // count's smallest surging count once instead of computing the tail every request).
+    const size = 50;
+    const history = 300;
+    const guard = new SurgeGuard(size, SURGE_ALPHA, history);
+    const random = mulberry32(17);
+    const stream: string[] = [];
+    for (let i = 0; i < 6000; i++) {
+      const phase = Math.floor(i / 500) % 4;
+      // Stationary, then a burst of one group, then a slow drift, then a rare group's run.
+      const g = phase === 1 && random() < 0.6 ? "burst" : phase === 2 ? `d${Math.floor(random() * (2 + (i % 500) / 100))}` : phase === 3 && i % 500 < 40 ? "rare" : GROUPS[Math.floor(random() * 6)];
+      stream.push(g);
+    }
+    let checked = 0;
+    let flagged = 0;
+    for (let i = 0; i < stream.length; i++) {
+      guard.observe(stream[i]);
+      if (i + 1 < size + history) continue;
+      const window = stream.slice(i + 1 - size, i + 1);
+      const earlier = stream.slice(i + 1 - size - history, i + 1 - size);
+      const expected = new Set<string>();
+      for (const g of new Set(window)) {
+        const c = window.filter((x) => x === g).length;
+        if (c < SURGE_MIN_COUNT) continue;
+        const share = clopperPearsonUpper(earlier.filter((x) => x === g).length, history, 0.99);
+        if (share < 1 && regularizedIncompleteBeta(share, c, size - c + 1) < SURGE_ALPHA) expected.add(g);
+      }
+      expect([...guard.surging].sort(), `request ${i}`).toEqual([...expected].sort());
+      checked++;
+      if (expected.size > 0) flagged++;
+    }
+    expect(checked).toBeGreaterThan(5000);
+    // The stream does make it surge, and not all the time.
+    expect(flagged).toBeGreaterThan(50);
+    expect(flagged).toBeLessThan(checked / 2);
+  });
+
   it("never flags anything before requests have left its window", () => {
     const guard = new SurgeGuard();
     for (let i = 0; i < SURGE_WINDOW; i++) guard.observe(i < 100 ? "a" : "b");
