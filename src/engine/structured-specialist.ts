@@ -51,7 +51,8 @@ export interface StructuredPrediction {
  * The parts with every field classifier whose featurizer equals an earlier one's reading that
  * earlier instance. A specialist's field classifiers are fitted on the same texts, so their
  * featurizers are the same; sharing one, a text is featurised once for all of them (Featurizer
- * keeps its last text's features), where each used to featurise it again (about 7 µs a field: the transfers demo's prediction took 24 µs instead of 31).
+ * keeps its last text's features), where each used to featurise it again (about 7 µs a field:
+ * the transfers demo's prediction took 24 µs instead of 31).
  */
 function sharingFeaturizers(parts: StructuredParts): StructuredParts {
   const shared: Featurizer[] = [];
@@ -97,7 +98,7 @@ export class StructuredSpecialist {
     this.parts = sharingFeaturizers(parts);
     for (const f of fields) {
       if (f.kind === "extract" || f.kind === "extract_list") continue;
-      const model = f.kind === "tags" ? parts.tags.get(f.name) : parts.choices.get(f.name);
+      const model = f.kind === "tags" ? this.parts.tags.get(f.name) : this.parts.choices.get(f.name);
       if (model === undefined) throw new Error(`no model for field "${f.name}"`);
       // Classifier labels are the JSON of each value; a constant knows its own value (each of its tags).
       const constant = "constant" in model ? model.constant.value : null;

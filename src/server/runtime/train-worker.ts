@@ -74,8 +74,9 @@ interface IdleWorker {
 
 /**
  * Training worker threads, reused: a job takes an idle worker or starts one, and the worker waits
- * for the next job for `idleMs` once it is done. A worker that fails or exits during a job is
- * dropped and the job rejected; the next job starts a fresh one. Idle workers do not keep the
+ * for the next job for `idleMs` once it is done. A worker that fails or exits during a job, or
+ * answers with a failure other than a TrainingError, is dropped and the job rejected; the next job
+ * starts a fresh one. Idle workers do not keep the
  * process alive (unref).
  */
 export class TrainingWorkers {
@@ -108,7 +109,8 @@ export class TrainingWorkers {
         else void worker.terminate();
       };
       const onMessage = (outcome: Outcome) => {
-        done(true);
+        // A failure that is not the data's (its modules did not load, a bug) leaves a worker not worth keeping.
+        done(outcome.ok || outcome.trainingError);
         if (outcome.ok) resolve(outcome.model);
         else reject(outcome.trainingError ? new TrainingError(outcome.message) : new Error(`training worker failed: ${outcome.message}`));
       };
