@@ -113,26 +113,24 @@ export class SurgeGuard {
    */
   #surges(group: string, c: number): boolean {
     const n = this.#window.length;
-    const tail = (k: number, share: number) => (share < 1 ? regularizedIncompleteBeta(share, k, n - k + 1) : 1);
-    if (n < this.size || this.#history.length < this.history) return tail(c, this.#earlierShareBound(group)) < this.alpha;
+    if (n < this.size || this.#history.length < this.history) return upperTail(this.#earlierShareBound(group), c, n) < this.alpha;
     const count = this.#earlier.get(group) ?? 0;
-    let critical = this.#criticalByCount.get(count);
-    if (critical === undefined) {
-      const share = clopperPearsonUpper(count, this.history, EARLIER_SHARE_LEVEL);
-      critical = Infinity;
-      if (tail(n, share) < this.alpha) {
-        let lo = SURGE_MIN_COUNT - 1; // below the minimum, or does not surge
-        let hi = n; // surges
-        while (hi - lo > 1) {
-          const mid = (lo + hi) >> 1;
-          if (tail(mid, share) < this.alpha) hi = mid;
-          else lo = mid;
-        }
-        critical = hi;
+    const critical = this.#criticalByCount.get(count);
+    if (critical !== undefined) return c >= critical;
+    const share = clopperPearsonUpper(count, this.history, EARLIER_SHARE_LEVEL);
+    let found = Infinity;
+    if (upperTail(share, n, n) < this.alpha) {
+      let lo = SURGE_MIN_COUNT - 1; // below the minimum, or does not surge
+      let hi = n; // surges
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (upperTail(share, mid, n) < this.alpha) hi = mid;
+        else lo = mid;
       }
-      this.#criticalByCount.set(count, critical);
+      found = hi;
     }
-    return c >= critical;
+    this.#criticalByCount.set(count, found);
+    return c >= found;
   }
 
   #earlierShareBound(group: string): number {
@@ -144,6 +142,11 @@ export class SurgeGuard {
     this.#bounds.set(group, { count, total, bound });
     return bound;
   }
+}
+
+/** P(X ≥ c) for X ~ Binomial(n, share): I_share(c, n − c + 1) (1 when share is 1). */
+function upperTail(share: number, c: number, n: number): number {
+  return share < 1 ? regularizedIncompleteBeta(share, c, n - c + 1) : 1;
 }
 
 function decrement(counts: Map<string, number>, key: string): void {
