@@ -56,30 +56,16 @@ export interface StructuredPrediction {
  */
 function sharingFeaturizers(parts: StructuredParts): StructuredParts {
   const shared: Featurizer[] = [];
-  const same = (f: Featurizer): Featurizer => {
-    const found = shared.find((g) => g.sameAs(f));
-    if (found !== undefined) return found;
-    shared.push(f);
-    return f;
+  /** `c` itself, or `c` rebuilt on an equal featurizer seen before. */
+  const reading = <C extends TextClassifier | MultiLabelClassifier>(c: C, rebuild: (f: Featurizer) => C): C => {
+    const found = shared.find((g) => g.sameAs(c.featurizer));
+    if (found === undefined) shared.push(c.featurizer);
+    return found === undefined || found === c.featurizer ? c : rebuild(found);
   };
   const choices = new Map<string, ChoiceModel>();
-  for (const [name, model] of parts.choices) {
-    if ("constant" in model) choices.set(name, model);
-    else {
-      const c = model.classifier;
-      const f = same(c.featurizer);
-      choices.set(name, { classifier: f === c.featurizer ? c : new TextClassifier(c.header, f, c.linear) });
-    }
-  }
+  for (const [name, m] of parts.choices) choices.set(name, "constant" in m ? m : { classifier: reading(m.classifier, (f) => new TextClassifier(m.classifier.header, f, m.classifier.linear)) });
   const tags = new Map<string, TagsModel>();
-  for (const [name, model] of parts.tags) {
-    if ("constant" in model) tags.set(name, model);
-    else {
-      const c = model.classifier;
-      const f = same(c.featurizer);
-      tags.set(name, { classifier: f === c.featurizer ? c : new MultiLabelClassifier(c.header, f, c.linear) });
-    }
-  }
+  for (const [name, m] of parts.tags) tags.set(name, "constant" in m ? m : { classifier: reading(m.classifier, (f) => new MultiLabelClassifier(m.classifier.header, f, m.classifier.linear)) });
   return { choices, tags, spans: parts.spans };
 }
 
