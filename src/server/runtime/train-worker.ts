@@ -76,14 +76,13 @@ interface IdleWorker {
  * Training worker threads, reused: a job takes an idle worker or starts one, and the worker waits
  * for the next job for `idleMs` once it is done. A worker that fails or exits during a job, or
  * answers with a failure other than a TrainingError, is dropped and the job rejected; the next job
- * starts a fresh one. Idle workers do not keep the
- * process alive (unref).
+ * starts a fresh one. Idle workers do not keep the process alive (unref).
  */
 export class TrainingWorkers {
   readonly #maxIdle: number;
   readonly #idleMs: number;
   readonly #idle: IdleWorker[] = [];
-  /** Workers started so far (for tests and metrics: a warm pool starts one for many jobs). */
+  /** Workers started so far (for tests: a warm pool starts one for many jobs). */
   started = 0;
 
   constructor(options: TrainingWorkersOptions = {}) {
@@ -135,7 +134,7 @@ export class TrainingWorkers {
     });
   }
 
-  /** Ends the idle workers now (shutdown, tests). */
+  /** Ends the idle workers now (tests; the gateway's shutdown leaves its idle thread, which does not keep the process alive). */
   async close(): Promise<void> {
     const idle = this.#idle.splice(0);
     for (const w of idle) clearTimeout(w.timer);
